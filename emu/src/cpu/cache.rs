@@ -1,0 +1,242 @@
+//! Translated-block cache and the block run loop.
+//!
+//! Blocks are decoded once (see [`super::decode`]) and looked up by guest
+//! address through a direct-mapped table in front of a hash map. Pages that
+//! hold cached code carry `P_CODE`; a guest write to such a page leaves the
+//! block loop with `exit::SMC`, and the page's blocks are dropped here.
+
+use std::collections::HashMap;
+
+use super::{decode, exit, Cpu, Exception, Inst};
+
+pub struct Block {
+    pub start: u32,
+    /// First and last page the block's bytes touch.
+    pub pages: (u32, u32),
+    pub insts: Box<[Inst]>,
+}
+
+const FAST_BITS: u32 = 14;
+
+pub struct BlockCache {
+    fast: Box<[(u32, *const Block)]>,
+    map: HashMap<u32, Box<Block>>,
+    by_page: HashMap<u32, Vec<u32>>,
+    /// Blocks translated so far.
+    pub translated: u64,
+    /// Blocks executed.
+    pub executed: u64,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        BlockCache {
+            fast: vec![(0, std::ptr::null()); 1 << FAST_BITS].into_boxed_slice(),
+            map: HashMap::new(),
+            by_page: HashMap::new(),
+            translated: 0,
+            executed: 0,
+        }
+    }
+}
+
+#[inline(always)]
+fn slot(eip: u32) -> usize {
+    ((eip ^ (eip >> FAST_BITS)) & ((1 << FAST_BITS) - 1)) as usize
+}
+
+impl BlockCache {
+    #[inline(always)]
+    pub fn get(&mut self, cpu: &Cpu) -> *const Block {
+        let eip = cpu.eip;
+        let e = self.fast[slot(eip)];
+        if e.0 == eip && !e.1.is_null() {
+            return e.1;
+        }
+        self.get_slow(cpu)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_slow(&mut self, cpu: &Cpu) -> *const Block {
+        let eip = cpu.eip;
+        let p: *const Block = match self.map.get(&eip) {
+            Some(b) => &**b,
+            None => {
+                let b = Box::new(decode::translate(&cpu.mem, eip));
+                self.translated += 1;
+                for page in b.pages.0..=b.pages.1 {
+                    cpu.mem.mark_code(page);
+                    self.by_page.entry(page).or_default().push(eip);
+                }
+                let p: *const Block = &*b;
+                self.map.insert(eip, b);
+                p
+            }
+        };
+        self.fast[slot(eip)] = (eip, p);
+        p
+    }
+
+    /// Drop every block that touches `page`.
+    pub fn invalidate_page(&mut self, cpu: &Cpu, page: u32) {
+        cpu.mem.clear_code(page);
+        let Some(starts) = self.by_page.remove(&page) else {
+            return;
+        };
+        for s in starts {
+            if let Some(b) = self.map.remove(&s) {
+                let sl = &mut self.fast[slot(s)];
+                if sl.0 == s {
+                    *sl = (0, std::ptr::null());
+                }
+                // Unlink from the other page it may span.
+                for p in b.pages.0..=b.pages.1 {
+                    if p != page {
+                        if let Some(v) = self.by_page.get_mut(&p) {
+                            v.retain(|&x| x != s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drop everything (exec, munmap of code, ...).
+    pub fn flush(&mut self, cpu: &Cpu) {
+        for &page in self.by_page.keys() {
+            cpu.mem.clear_code(page);
+        }
+        self.map.clear();
+        self.by_page.clear();
+        self.fast
+            .iter_mut()
+            .for_each(|e| *e = (0, std::ptr::null()));
+    }
+
+    /// Drop the blocks on pages in [addr, addr+len) (munmap, mprotect).
+    pub fn invalidate_range(&mut self, cpu: &Cpu, addr: u32, len: u32) {
+        if len == 0 {
+            return;
+        }
+        for page in crate::mem::page_range(addr, len) {
+            if self.by_page.contains_key(&page) {
+                self.invalidate_page(cpu, page);
+            }
+        }
+    }
+}
+
+/// Why [`run`] returned to the kernel side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Exception or fault; `cpu.eip` is the faulting instruction (or, for
+    /// #DB single-step, the next one).
+    Exception(Exception),
+    /// `int n` (including int3 and into); `cpu.eip` is after the instruction.
+    SoftInt(u8),
+    /// `sysenter`; `cpu.eip` is after the instruction.
+    Sysenter,
+}
+
+/// Execute one block. On an early exit, fixes up `eip` and the instruction count.
+#[inline(always)]
+fn exec_block(cpu: &mut Cpu, b: &Block) {
+    let insts = &b.insts;
+    cpu.icount += insts.len() as u64;
+    for (k, i) in insts.iter().enumerate() {
+        (i.h)(cpu, i);
+        if cpu.exit != exit::NONE {
+            early_exit(cpu, insts, k);
+            return;
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn early_exit(cpu: &mut Cpu, insts: &[Inst], k: usize) {
+    let last = k + 1 == insts.len();
+    let i = &insts[k];
+    match cpu.exit {
+        exit::EXC => {
+            cpu.eip = i.eip;
+            cpu.icount -= (insts.len() - k) as u64;
+        }
+        _ => {
+            // The instruction completed. Terminators set eip themselves.
+            if !last {
+                cpu.eip = i.next();
+            }
+            cpu.icount -= (insts.len() - k - 1) as u64;
+        }
+    }
+}
+
+/// Run guest code until something needs the kernel side.
+pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
+    loop {
+        if cpu.flags.bits & super::flags::TF != 0 {
+            if let Some(ev) = step(cpu, cache) {
+                return ev;
+            }
+            continue;
+        }
+        let b = cache.get(cpu);
+        cache.executed += 1;
+        // SAFETY: blocks are only freed by invalidation, which happens below
+        // (outside exec_block), so `b` is alive while it runs.
+        exec_block(cpu, unsafe { &*b });
+        if cpu.exit != exit::NONE {
+            if let Some(ev) = take_exit(cpu, cache) {
+                return ev;
+            }
+        }
+    }
+}
+
+#[cold]
+fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
+    let e = cpu.exit;
+    cpu.exit = exit::NONE;
+    match e {
+        exit::SMC => {
+            cache.invalidate_page(cpu, cpu.smc_page);
+            None
+        }
+        exit::EXC => Some(Event::Exception(cpu.exc)),
+        exit::INT => Some(Event::SoftInt(cpu.exc.vector)),
+        _ => Some(Event::Sysenter),
+    }
+}
+
+/// Single-step one instruction with TF set, then deliver #DB.
+#[cold]
+fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
+    let b = unsafe { &*cache.get(cpu) };
+    let i = &b.insts[0];
+    cpu.icount += 1;
+    (i.h)(cpu, i);
+    if cpu.exit != exit::NONE {
+        if cpu.exit == exit::SMC {
+            if b.insts.len() > 1 {
+                cpu.eip = i.next();
+            }
+            cpu.exit = exit::NONE;
+            cache.invalidate_page(cpu, cpu.smc_page);
+        } else {
+            if cpu.exit == exit::EXC {
+                cpu.eip = i.eip;
+                cpu.icount -= 1;
+            }
+            return take_exit(cpu, cache);
+        }
+    } else if b.insts.len() > 1 {
+        cpu.eip = i.next();
+    }
+    Some(Event::Exception(Exception {
+        vector: super::vec::DB,
+        error_code: None,
+        cr2: 0,
+    }))
+}

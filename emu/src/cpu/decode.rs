@@ -1,0 +1,315 @@
+//! Translation of guest code into predecoded blocks.
+//!
+//! iced-x86 decodes each instruction once; the family modules under
+//! [`super::exec`] turn it into an [`Inst`]: a monomorphised handler plus
+//! pre-resolved operands. Nothing is decoded again when the block runs.
+
+use iced_x86::{
+    Decoder, DecoderError, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register,
+};
+
+use super::cache::Block;
+use super::{exec, vec, Cpu, Inst, NOREG};
+use crate::mem::{Mem, PAGE_SHIFT, P_EXEC, P_PRESENT, P_READ};
+
+/// Longest block, in guest instructions.
+pub const MAX_BLOCK: usize = 64;
+
+fn blank(h: super::Handler, eip: u32, len: u8) -> Inst {
+    Inst {
+        h,
+        eip,
+        len,
+        r: 0,
+        rm: 0,
+        base: NOREG,
+        index: NOREG,
+        scale: 0,
+        seg: super::DS as u8,
+        a16: 0,
+        disp: 0,
+        imm: 0,
+        imm2: 0,
+    }
+}
+
+/// Raise #UD at this instruction.
+fn h_ud(c: &mut Cpu, _: &Inst) {
+    c.raise(vec::UD, None);
+}
+
+/// Instruction fetch fault: #PF with cr2 = `imm`, error code in `imm2`.
+fn h_fetch_fault(c: &mut Cpu, i: &Inst) {
+    c.exit = super::exit::EXC;
+    c.exc = super::Exception {
+        vector: vec::PF,
+        error_code: Some(i.imm2),
+        cr2: i.imm,
+    };
+}
+
+/// Synthetic end of a block that did not end in a branch.
+fn h_next(c: &mut Cpu, i: &Inst) {
+    c.eip = i.imm2;
+}
+
+fn fetchable(mem: &Mem, page: u32) -> bool {
+    mem.perm(page) & (P_PRESENT | P_READ | P_EXEC) == P_PRESENT | P_READ | P_EXEC
+}
+
+fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
+    let p = mem.perm(at >> PAGE_SHIFT);
+    let f = crate::mem::PageFault {
+        addr: at,
+        present: p & P_PRESENT != 0,
+        write: false,
+        fetch: true,
+    };
+    let mut i = blank(h_fetch_fault, eip, 0);
+    i.imm = at;
+    i.imm2 = f.error_code();
+    i
+}
+
+/// Does this instruction end a block? (Anything that sets eip itself.)
+fn is_terminator(ins: &Instruction) -> bool {
+    ins.flow_control() != FlowControl::Next
+        || matches!(
+            ins.mnemonic(),
+            Mnemonic::Int
+                | Mnemonic::Int3
+                | Mnemonic::Into
+                | Mnemonic::Int1
+                | Mnemonic::Sysenter
+                | Mnemonic::Popf
+                | Mnemonic::Popfd
+        )
+}
+
+/// Decode the block starting at `eip`.
+pub fn translate(mem: &Mem, eip: u32) -> Block {
+    let page = eip >> PAGE_SHIFT;
+    if !fetchable(mem, page) {
+        return Block {
+            start: eip,
+            pages: (page, page),
+            insts: vec![fetch_fault(mem, eip, eip)].into(),
+        };
+    }
+    let page_end = (page as u64 + 1) << PAGE_SHIFT;
+    let mut avail = (page_end - eip as u64) as u32;
+    let next_ok = page_end < (1 << 32) && fetchable(mem, page + 1);
+    if next_ok {
+        avail += 15;
+    }
+    let bytes = unsafe { std::slice::from_raw_parts(mem.base().add(eip as usize), avail as usize) };
+    let mut dec = Decoder::with_ip(32, bytes, eip as u64, DecoderOptions::NONE);
+    let mut ins = Instruction::default();
+    let mut out = Vec::with_capacity(16);
+    let mut last_page = page;
+    loop {
+        let at = dec.ip() as u32;
+        dec.decode_out(&mut ins);
+        if ins.is_invalid() {
+            if dec.last_error() == DecoderError::NoMoreBytes {
+                // The instruction runs into a page we may not fetch from.
+                out.push(fetch_fault(mem, page_end as u32, at));
+            } else {
+                out.push(blank(h_ud, at, ins.len() as u8));
+            }
+            break;
+        }
+        let len = ins.len() as u8;
+        let end = at as u64 + len as u64;
+        if end > page_end {
+            last_page = page + 1;
+        }
+        let mut d = blank(h_ud, at, len);
+        if !decode_inst(&ins, &mut d) {
+            d.h = h_ud;
+            out.push(d);
+            break;
+        }
+        out.push(d);
+        if is_terminator(&ins) {
+            break;
+        }
+        if end >= page_end || out.len() >= MAX_BLOCK {
+            let mut n = blank(h_next, end as u32, 0);
+            n.imm2 = end as u32;
+            out.push(n);
+            break;
+        }
+    }
+    Block {
+        start: eip,
+        pages: (page, last_page),
+        insts: out.into(),
+    }
+}
+
+/// Try each instruction family in turn.
+fn decode_inst(ins: &Instruction, d: &mut Inst) -> bool {
+    exec::alu::decode(ins, d)
+        || exec::mov::decode(ins, d)
+        || exec::control::decode(ins, d)
+        || exec::shift::decode(ins, d)
+        || exec::bit::decode(ins, d)
+        || exec::muldiv::decode(ins, d)
+        || exec::string::decode(ins, d)
+        || exec::bcd::decode(ins, d)
+        || exec::misc::decode(ins, d)
+}
+
+// ---- operand helpers shared by the family decoders ----
+
+/// Operand size code: 0 = 8, 1 = 16, 2 = 32 bits.
+pub type Size = u8;
+
+/// Hardware code and size of a general-purpose register. 8-bit high
+/// registers are encoded `index | 8`.
+pub fn gpr(r: Register) -> Option<(u8, Size)> {
+    use Register::*;
+    Some(match r {
+        AL => (0, 0),
+        CL => (1, 0),
+        DL => (2, 0),
+        BL => (3, 0),
+        AH => (8, 0),
+        CH => (9, 0),
+        DH => (10, 0),
+        BH => (11, 0),
+        AX => (0, 1),
+        CX => (1, 1),
+        DX => (2, 1),
+        BX => (3, 1),
+        SP => (4, 1),
+        BP => (5, 1),
+        SI => (6, 1),
+        DI => (7, 1),
+        EAX => (0, 2),
+        ECX => (1, 2),
+        EDX => (2, 2),
+        EBX => (3, 2),
+        ESP => (4, 2),
+        EBP => (5, 2),
+        ESI => (6, 2),
+        EDI => (7, 2),
+        _ => return Option::None,
+    })
+}
+
+/// Segment register number (ES=0 .. GS=5).
+pub fn sreg(r: Register) -> Option<u8> {
+    use Register::*;
+    Some(match r {
+        ES => 0,
+        CS => 1,
+        SS => 2,
+        DS => 3,
+        FS => 4,
+        GS => 5,
+        _ => return Option::None,
+    })
+}
+
+/// A decoded operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opnd {
+    /// General register code and size.
+    Reg(u8, Size),
+    /// Memory; the address fields of the `Inst` have been filled.
+    Mem,
+    Imm(u32),
+    Other,
+}
+
+/// Fill the memory-operand fields of `d` from `ins`.
+pub fn set_mem(ins: &Instruction, d: &mut Inst) -> bool {
+    let base = ins.memory_base();
+    let index = ins.memory_index();
+    d.base = NOREG;
+    d.index = NOREG;
+    let mut a16 = false;
+    if base != Register::None {
+        let Some((b, sz)) = gpr(base) else {
+            return false;
+        };
+        a16 |= sz == 1;
+        d.base = b;
+    }
+    if index != Register::None {
+        let Some((x, sz)) = gpr(index) else {
+            return false;
+        };
+        a16 |= sz == 1;
+        d.index = x;
+    }
+    if base == Register::None && index == Register::None && ins.memory_displ_size() == 2 {
+        a16 = true;
+    }
+    d.scale = ins.memory_index_scale().trailing_zeros() as u8;
+    d.disp = ins.memory_displacement32();
+    d.a16 = a16 as u8;
+    let Some(s) = sreg(ins.memory_segment()) else {
+        return false;
+    };
+    d.seg = s;
+    true
+}
+
+/// Decode operand `n`, filling memory fields of `d` when it is memory.
+pub fn opnd(ins: &Instruction, n: u32, d: &mut Inst) -> Opnd {
+    match ins.op_kind(n) {
+        OpKind::Register => match gpr(ins.op_register(n)) {
+            Some((r, s)) => Opnd::Reg(r, s),
+            None => Opnd::Other,
+        },
+        OpKind::Memory => {
+            if set_mem(ins, d) {
+                Opnd::Mem
+            } else {
+                Opnd::Other
+            }
+        }
+        OpKind::Immediate8
+        | OpKind::Immediate16
+        | OpKind::Immediate32
+        | OpKind::Immediate8to16
+        | OpKind::Immediate8to32 => Opnd::Imm(ins.immediate(n) as u32),
+        _ => Opnd::Other,
+    }
+}
+
+/// Size of operand `n`: a register's size, or the memory operand's size.
+pub fn op_size(ins: &Instruction, n: u32) -> Option<Size> {
+    match ins.op_kind(n) {
+        OpKind::Register => gpr(ins.op_register(n)).map(|x| x.1),
+        OpKind::Memory => match ins.memory_size().size() {
+            1 => Some(0),
+            2 => Some(1),
+            4 => Some(2),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Pick the monomorphised handler for a size code.
+#[macro_export]
+macro_rules! by_size {
+    ($sz:expr, $f:ident :: <$($p:tt),*>) => {
+        match $sz {
+            0 => $f::<$($p,)* 0> as $crate::cpu::Handler,
+            1 => $f::<$($p,)* 1> as $crate::cpu::Handler,
+            _ => $f::<$($p,)* 2> as $crate::cpu::Handler,
+        }
+    };
+    ($sz:expr, $f:ident) => {
+        match $sz {
+            0 => $f::<0> as $crate::cpu::Handler,
+            1 => $f::<1> as $crate::cpu::Handler,
+            _ => $f::<2> as $crate::cpu::Handler,
+        }
+    };
+}

@@ -1,0 +1,288 @@
+//! add, or, adc, sbb, and, sub, xor, cmp, test, inc, dec, neg, not.
+
+use iced_x86::{Instruction, Mnemonic};
+
+use crate::by_size;
+use crate::cpu::decode::{op_size, opnd, Opnd};
+use crate::cpu::flags::{kind, Flags};
+use crate::cpu::{Cpu, Handler, Inst};
+
+pub const ADD: u8 = 0;
+pub const OR: u8 = 1;
+pub const ADC: u8 = 2;
+pub const SBB: u8 = 3;
+pub const AND: u8 = 4;
+pub const SUB: u8 = 5;
+pub const XOR: u8 = 6;
+pub const CMP: u8 = 7;
+pub const TEST: u8 = 8;
+
+/// Pure semantics of the two-operand ALU ops on size-masked operands.
+/// Returns the (unmasked) result and records the flags lazily.
+#[inline(always)]
+pub fn alu<const OP: u8, const SZ: u8>(f: &mut Flags, a: u32, b: u32) -> u32 {
+    match OP {
+        ADD => {
+            let r = a.wrapping_add(b);
+            f.set(kind::ADD | SZ, r, a, b);
+            r
+        }
+        ADC => {
+            let c = f.cf() as u32;
+            let r = a.wrapping_add(b).wrapping_add(c);
+            f.set(kind::ADC | SZ, r, a, b);
+            f.aux = c;
+            r
+        }
+        SUB | CMP => {
+            let r = a.wrapping_sub(b);
+            f.set(kind::SUB | SZ, r, a, b);
+            r
+        }
+        SBB => {
+            let c = f.cf() as u32;
+            let r = a.wrapping_sub(b).wrapping_sub(c);
+            f.set(kind::SBB | SZ, r, a, b);
+            f.aux = c;
+            r
+        }
+        AND | TEST => {
+            let r = a & b;
+            f.set(kind::LOGIC | SZ, r, a, b);
+            r
+        }
+        OR => {
+            let r = a | b;
+            f.set(kind::LOGIC | SZ, r, a, b);
+            r
+        }
+        _ => {
+            let r = a ^ b;
+            f.set(kind::LOGIC | SZ, r, a, b);
+            r
+        }
+    }
+}
+
+const fn writes(op: u8) -> bool {
+    op != CMP && op != TEST
+}
+
+fn rr<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let (a, b) = (c.reg(SZ, i.r), c.reg(SZ, i.rm));
+    let r = alu::<OP, SZ>(&mut c.flags, a, b);
+    if writes(OP) {
+        c.set_reg(SZ, i.r, r);
+    }
+}
+
+fn ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.reg(SZ, i.r);
+    let r = alu::<OP, SZ>(&mut c.flags, a, i.imm);
+    if writes(OP) {
+        c.set_reg(SZ, i.r, r);
+    }
+}
+
+fn rm<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let Some(b) = c.rd_sz(SZ, a) else { return };
+    let a = c.reg(SZ, i.r);
+    let r = alu::<OP, SZ>(&mut c.flags, a, b);
+    if writes(OP) {
+        c.set_reg(SZ, i.r, r);
+    }
+}
+
+/// Memory destination, source register (`SRC_IMM` false) or immediate.
+fn m<const OP: u8, const SRC_IMM: bool, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let b = if SRC_IMM { i.imm } else { c.reg(SZ, i.r) };
+    if !writes(OP) {
+        let Some(v) = c.rd_sz(SZ, a) else { return };
+        alu::<OP, SZ>(&mut c.flags, v, b);
+        return;
+    }
+    let fl = c.flags;
+    let Some(old) = c.rmw::<SZ, LOCK>(a, |o| {
+        let mut f = fl;
+        alu::<OP, SZ>(&mut f, o, b)
+    }) else {
+        return;
+    };
+    alu::<OP, SZ>(&mut c.flags, old, b);
+}
+
+/// Pure semantics of the one-operand ops.
+#[inline(always)]
+pub fn unary<const OP: u8, const SZ: u8>(f: &mut Flags, a: u32) -> u32 {
+    match OP {
+        U_INC => {
+            f.aux = f.cf() as u32;
+            let r = a.wrapping_add(1);
+            f.set(kind::INC | SZ, r, a, 1);
+            r
+        }
+        U_DEC => {
+            f.aux = f.cf() as u32;
+            let r = a.wrapping_sub(1);
+            f.set(kind::DEC | SZ, r, a, 1);
+            r
+        }
+        U_NEG => {
+            let r = 0u32.wrapping_sub(a);
+            f.set(kind::NEG | SZ, r, a, 0);
+            r
+        }
+        _ => !a,
+    }
+}
+
+pub const U_INC: u8 = 0;
+pub const U_DEC: u8 = 1;
+pub const U_NEG: u8 = 2;
+pub const U_NOT: u8 = 3;
+
+fn ur<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.reg(SZ, i.r);
+    let r = unary::<OP, SZ>(&mut c.flags, a);
+    c.set_reg(SZ, i.r, r);
+}
+
+fn um<const OP: u8, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let fl = c.flags;
+    let Some(old) = c.rmw::<SZ, LOCK>(a, |o| {
+        let mut f = fl;
+        unary::<OP, SZ>(&mut f, o)
+    }) else {
+        return;
+    };
+    unary::<OP, SZ>(&mut c.flags, old);
+}
+
+fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool) -> Option<Handler> {
+    Some(match (dst, src, lock) {
+        (Opnd::Reg(..), Opnd::Reg(..), false) => by_size!(sz, rr::<OP>),
+        (Opnd::Reg(..), Opnd::Imm(_), false) => by_size!(sz, ri::<OP>),
+        (Opnd::Reg(..), Opnd::Mem, false) => by_size!(sz, rm::<OP>),
+        (Opnd::Mem, Opnd::Reg(..), false) => by_size!(sz, m::<OP, false, false>),
+        (Opnd::Mem, Opnd::Imm(_), false) => by_size!(sz, m::<OP, true, false>),
+        (Opnd::Mem, Opnd::Reg(..), true) => by_size!(sz, m::<OP, false, true>),
+        (Opnd::Mem, Opnd::Imm(_), true) => by_size!(sz, m::<OP, true, true>),
+        _ => return None,
+    })
+}
+
+fn pick1<const OP: u8>(dst: Opnd, sz: u8, lock: bool) -> Option<Handler> {
+    Some(match (dst, lock) {
+        (Opnd::Reg(..), false) => by_size!(sz, ur::<OP>),
+        (Opnd::Mem, false) => by_size!(sz, um::<OP, false>),
+        (Opnd::Mem, true) => by_size!(sz, um::<OP, true>),
+        _ => return None,
+    })
+}
+
+pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
+    use Mnemonic::*;
+    let mn = ins.mnemonic();
+    let lock = ins.has_lock_prefix();
+    let h = match mn {
+        Add | Or | Adc | Sbb | And | Sub | Xor | Cmp | Test => {
+            let Some(sz) = op_size(ins, 0) else {
+                return false;
+            };
+            let dst = opnd(ins, 0, d);
+            let src = opnd(ins, 1, d);
+            match dst {
+                Opnd::Reg(r, _) => d.r = r,
+                Opnd::Mem => {}
+                _ => return false,
+            }
+            match src {
+                Opnd::Reg(r, _) if matches!(dst, Opnd::Reg(..)) => d.rm = r,
+                Opnd::Reg(r, _) => d.r = r,
+                Opnd::Imm(v) => d.imm = v & crate::cpu::flags::size_mask(sz),
+                Opnd::Mem => {}
+                Opnd::Other => return false,
+            }
+            if lock && (matches!(dst, Opnd::Reg(..)) || matches!(mn, Cmp | Test)) {
+                return false;
+            }
+            match mn {
+                Add => pick2::<ADD>(dst, src, sz, lock),
+                Or => pick2::<OR>(dst, src, sz, lock),
+                Adc => pick2::<ADC>(dst, src, sz, lock),
+                Sbb => pick2::<SBB>(dst, src, sz, lock),
+                And => pick2::<AND>(dst, src, sz, lock),
+                Sub => pick2::<SUB>(dst, src, sz, lock),
+                Xor => pick2::<XOR>(dst, src, sz, lock),
+                Cmp => pick2::<CMP>(dst, src, sz, lock),
+                // test r/m, r is symmetric; test m, r reads like cmp m, r.
+                _ => pick2::<TEST>(dst, src, sz, lock),
+            }
+        }
+        Inc | Dec | Neg | Not => {
+            let Some(sz) = op_size(ins, 0) else {
+                return false;
+            };
+            let dst = opnd(ins, 0, d);
+            if let Opnd::Reg(r, _) = dst {
+                d.r = r;
+            }
+            match mn {
+                Inc => pick1::<U_INC>(dst, sz, lock),
+                Dec => pick1::<U_DEC>(dst, sz, lock),
+                Neg => pick1::<U_NEG>(dst, sz, lock),
+                _ => pick1::<U_NOT>(dst, sz, lock),
+            }
+        }
+        _ => return false,
+    };
+    match h {
+        Some(h) => {
+            d.h = h;
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::flags::*;
+
+    fn flags_of<const OP: u8, const SZ: u8>(a: u32, b: u32, cin: bool) -> (u32, u32) {
+        let mut f = Flags::default();
+        f.load(if cin { CF } else { 0 }, ARITH);
+        let r = alu::<OP, SZ>(&mut f, a, b) & size_mask(SZ);
+        (r, f.get() & ARITH)
+    }
+
+    #[test]
+    fn adc_sbb_carry_chain() {
+        assert_eq!(flags_of::<ADC, 0>(0xff, 0, true), (0, CF | ZF | PF | AF));
+        assert_eq!(
+            flags_of::<SBB, 2>(0, 0, true),
+            (0xffff_ffff, CF | SF | PF | AF)
+        );
+        assert_eq!(flags_of::<SBB, 1>(0x8000, 0, true), (0x7fff, OF | PF | AF));
+    }
+
+    #[test]
+    fn logic_clears_cf_of() {
+        assert_eq!(flags_of::<XOR, 2>(5, 5, true), (0, ZF | PF));
+        assert_eq!(flags_of::<AND, 0>(0x80, 0xff, false), (0x80, SF));
+    }
+
+    #[test]
+    fn neg_and_dec() {
+        let mut f = Flags::default();
+        assert_eq!(unary::<U_NEG, 2>(&mut f, 0x8000_0000), 0x8000_0000);
+        assert_eq!(f.get() & ARITH, CF | OF | SF | PF);
+        let mut f = Flags::default();
+        assert_eq!(unary::<U_DEC, 0>(&mut f, 0x80) & 0xff, 0x7f);
+        assert_eq!(f.get() & ARITH, OF | AF);
+    }
+}

@@ -1,0 +1,14 @@
+//! Instruction semantics, one module per family. Each module has pure
+//! semantic functions, monomorphised handlers, and a `decode` that turns an
+//! iced instruction into an [`crate::cpu::Inst`] (returning false if the
+//! instruction is not in its family).
+
+pub mod alu;
+pub mod bcd;
+pub mod bit;
+pub mod control;
+pub mod misc;
+pub mod mov;
+pub mod muldiv;
+pub mod shift;
+pub mod string;

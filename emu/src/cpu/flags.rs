@@ -1,0 +1,313 @@
+//! Lazy arithmetic flags.
+//!
+//! Arithmetic instructions record the operation kind, operands and result;
+//! CF, PF, AF, ZF, SF and OF are computed only when something reads them.
+//! Everything here is pure and testable without a machine.
+
+pub const CF: u32 = 1 << 0;
+pub const PF: u32 = 1 << 2;
+pub const AF: u32 = 1 << 4;
+pub const ZF: u32 = 1 << 6;
+pub const SF: u32 = 1 << 7;
+pub const TF: u32 = 1 << 8;
+pub const IF: u32 = 1 << 9;
+pub const DF: u32 = 1 << 10;
+pub const OF: u32 = 1 << 11;
+pub const AC: u32 = 1 << 18;
+pub const ID: u32 = 1 << 21;
+pub const ARITH: u32 = CF | PF | AF | ZF | SF | OF;
+
+/// Kind of the last flag-setting operation. The low 2 bits hold the size
+/// (0 = 8, 1 = 16, 2 = 32 bits).
+pub mod kind {
+    /// Flags are materialised in `Flags::bits`.
+    pub const NONE: u8 = 0xff;
+    pub const ADD: u8 = 0 << 2;
+    pub const ADC: u8 = 1 << 2;
+    pub const SUB: u8 = 2 << 2;
+    pub const SBB: u8 = 3 << 2;
+    /// and/or/xor/test: CF = OF = AF = 0.
+    pub const LOGIC: u8 = 4 << 2;
+    /// CF is kept in `aux`.
+    pub const INC: u8 = 5 << 2;
+    pub const DEC: u8 = 6 << 2;
+    pub const NEG: u8 = 7 << 2;
+    /// SF/ZF/PF from `res`; CF, OF and AF given explicitly in `aux`
+    /// (bit 0 = CF, bit 11 = OF, bit 4 = AF). Used by shifts and friends.
+    pub const RES: u8 = 8 << 2;
+}
+
+#[inline(always)]
+pub const fn size_bits(sz: u8) -> u32 {
+    8 << sz
+}
+
+#[inline(always)]
+pub const fn size_mask(sz: u8) -> u32 {
+    match sz {
+        0 => 0xff,
+        1 => 0xffff,
+        _ => 0xffff_ffff,
+    }
+}
+
+#[inline(always)]
+const fn sign(sz: u8) -> u32 {
+    1 << (size_bits(sz) - 1)
+}
+
+/// EFLAGS with lazily evaluated arithmetic bits.
+#[derive(Clone, Copy, Debug)]
+pub struct Flags {
+    /// Non-arithmetic bits always; arithmetic bits only when `kind == NONE`.
+    pub bits: u32,
+    pub kind: u8,
+    pub res: u32,
+    pub a: u32,
+    pub b: u32,
+    /// Carry-in (adc/sbb), preserved CF (inc/dec) or explicit flags (RES).
+    pub aux: u32,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags {
+            bits: 0x202,
+            kind: kind::NONE,
+            res: 0,
+            a: 0,
+            b: 0,
+            aux: 0,
+        }
+    }
+}
+
+#[inline(always)]
+pub fn parity(v: u32) -> bool {
+    (v as u8).count_ones() & 1 == 0
+}
+
+impl Flags {
+    #[inline(always)]
+    pub fn set(&mut self, k: u8, res: u32, a: u32, b: u32) {
+        self.kind = k;
+        self.res = res;
+        self.a = a;
+        self.b = b;
+    }
+
+    #[inline(always)]
+    fn sz(&self) -> u8 {
+        self.kind & 3
+    }
+
+    #[inline(always)]
+    pub fn cf(&self) -> bool {
+        let sz = self.sz();
+        let m = size_mask(sz);
+        match self.kind & !3 {
+            _ if self.kind == kind::NONE => self.bits & CF != 0,
+            kind::ADD => (self.res & m) < (self.a & m),
+            kind::ADC => {
+                let (r, a) = (self.res & m, self.a & m);
+                r < a || (self.aux != 0 && r == a)
+            }
+            kind::SUB => (self.a & m) < (self.b & m),
+            kind::SBB => {
+                let (a, b) = (self.a & m, self.b & m);
+                a < b || (self.aux != 0 && a == b)
+            }
+            kind::LOGIC => false,
+            kind::INC | kind::DEC => self.aux != 0,
+            kind::NEG => self.a & m != 0,
+            _ => self.aux & CF != 0,
+        }
+    }
+
+    #[inline(always)]
+    pub fn zf(&self) -> bool {
+        if self.kind == kind::NONE {
+            self.bits & ZF != 0
+        } else {
+            self.res & size_mask(self.sz()) == 0
+        }
+    }
+
+    #[inline(always)]
+    pub fn sf(&self) -> bool {
+        if self.kind == kind::NONE {
+            self.bits & SF != 0
+        } else {
+            self.res & sign(self.sz()) != 0
+        }
+    }
+
+    #[inline(always)]
+    pub fn pf(&self) -> bool {
+        if self.kind == kind::NONE {
+            self.bits & PF != 0
+        } else {
+            parity(self.res)
+        }
+    }
+
+    #[inline(always)]
+    pub fn af(&self) -> bool {
+        match self.kind & !3 {
+            _ if self.kind == kind::NONE => self.bits & AF != 0,
+            kind::LOGIC => false,
+            kind::RES => self.aux & AF != 0,
+            kind::NEG => (self.res ^ self.a) & 0x10 != 0,
+            kind::INC => (self.res ^ self.a) & 0x10 != 0,
+            kind::DEC => (self.res ^ self.a) & 0x10 != 0,
+            _ => (self.a ^ self.b ^ self.res) & 0x10 != 0,
+        }
+    }
+
+    #[inline(always)]
+    pub fn of(&self) -> bool {
+        let s = sign(self.sz());
+        match self.kind & !3 {
+            _ if self.kind == kind::NONE => self.bits & OF != 0,
+            kind::ADD | kind::ADC => (!(self.a ^ self.b) & (self.a ^ self.res)) & s != 0,
+            kind::SUB | kind::SBB => ((self.a ^ self.b) & (self.a ^ self.res)) & s != 0,
+            kind::LOGIC => false,
+            kind::INC => self.res & size_mask(self.sz()) == s,
+            kind::DEC => self.res & size_mask(self.sz()) == s - 1,
+            kind::NEG => self.res & size_mask(self.sz()) == s,
+            _ => self.aux & OF != 0,
+        }
+    }
+
+    /// The full EFLAGS value.
+    #[inline]
+    pub fn get(&self) -> u32 {
+        if self.kind == kind::NONE {
+            return self.bits;
+        }
+        let mut f = self.bits & !ARITH;
+        f |= self.cf() as u32;
+        f |= (self.pf() as u32) << 2;
+        f |= (self.af() as u32) << 4;
+        f |= (self.zf() as u32) << 6;
+        f |= (self.sf() as u32) << 7;
+        f |= (self.of() as u32) << 11;
+        f | 2
+    }
+
+    /// Replace the arithmetic bits selected by `mask` with those of `v`.
+    #[inline]
+    pub fn set_arith(&mut self, v: u32, mask: u32) {
+        let cur = self.get();
+        self.bits = (cur & !mask) | (v & mask) | 2;
+        self.kind = kind::NONE;
+    }
+
+    /// Load a full EFLAGS value (popf, iret, sahf...), keeping only bits in `writable`.
+    #[inline]
+    pub fn load(&mut self, v: u32, writable: u32) {
+        let cur = self.get();
+        self.bits = (cur & !writable) | (v & writable) | 2;
+        self.kind = kind::NONE;
+    }
+
+    /// Materialise the arithmetic flags into `bits`.
+    #[inline]
+    pub fn materialize(&mut self) {
+        self.bits = self.get();
+        self.kind = kind::NONE;
+    }
+
+    #[inline(always)]
+    pub fn df(&self) -> bool {
+        self.bits & DF != 0
+    }
+
+    /// Evaluate condition code `cc` (the low nibble of jcc/setcc/cmovcc).
+    #[inline(always)]
+    pub fn cond(&self, cc: u8) -> bool {
+        // Fast paths for the most common producers.
+        if self.kind == kind::SUB | 2 {
+            let (a, b) = (self.a, self.b);
+            match cc {
+                0x2 => return a < b,
+                0x3 => return a >= b,
+                0x4 => return a == b,
+                0x5 => return a != b,
+                0x6 => return a <= b,
+                0x7 => return a > b,
+                0xc => return (a as i32) < (b as i32),
+                0xd => return (a as i32) >= (b as i32),
+                0xe => return (a as i32) <= (b as i32),
+                0xf => return (a as i32) > (b as i32),
+                _ => {}
+            }
+        } else if self.kind == kind::LOGIC | 2 {
+            let r = self.res as i32;
+            match cc {
+                0x4 => return r == 0,
+                0x5 => return r != 0,
+                0x8 => return r < 0,
+                0x9 => return r >= 0,
+                0xc => return r < 0,
+                0xd => return r >= 0,
+                0xe => return r <= 0,
+                0xf => return r > 0,
+                _ => {}
+            }
+        }
+        let r = match cc >> 1 {
+            0 => self.of(),
+            1 => self.cf(),
+            2 => self.zf(),
+            3 => self.cf() || self.zf(),
+            4 => self.sf(),
+            5 => self.pf(),
+            6 => self.sf() != self.of(),
+            _ => self.zf() || (self.sf() != self.of()),
+        };
+        r ^ (cc & 1 != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add8(a: u32, b: u32) -> u32 {
+        let mut f = Flags::default();
+        f.set(kind::ADD, a.wrapping_add(b), a, b);
+        f.get() & ARITH
+    }
+
+    #[test]
+    fn add_flags() {
+        assert_eq!(add8(0x7f, 1), OF | SF | AF);
+        assert_eq!(add8(0xff, 1), CF | ZF | PF | AF);
+        assert_eq!(add8(0, 0), ZF | PF);
+    }
+
+    #[test]
+    fn cmp_fast_path_matches_generic() {
+        let vals = [0u32, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 5];
+        for &a in &vals {
+            for &b in &vals {
+                let mut f = Flags::default();
+                f.set(kind::SUB | 2, a.wrapping_sub(b), a, b);
+                let mut g = f;
+                g.materialize();
+                for cc in 0..16 {
+                    assert_eq!(f.cond(cc), g.cond(cc), "a={a:x} b={b:x} cc={cc}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn inc_keeps_carry() {
+        let mut f = Flags::default();
+        f.set(kind::INC | 2, 0x8000_0000, 0x7fff_ffff, 1);
+        f.aux = 1;
+        assert_eq!(f.get() & ARITH, CF | OF | SF | AF | PF);
+    }
+}

@@ -1,0 +1,530 @@
+//! The i386 CPU: registers, lazy flags, predecoded blocks and the run loop.
+
+pub mod cache;
+pub mod decode;
+pub mod exec;
+pub mod flags;
+
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::sync::Arc;
+
+use crate::mem::{Mem, PageFault, PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
+pub use flags::Flags;
+
+pub const EAX: usize = 0;
+pub const ECX: usize = 1;
+pub const EDX: usize = 2;
+pub const EBX: usize = 3;
+pub const ESP: usize = 4;
+pub const EBP: usize = 5;
+pub const ESI: usize = 6;
+pub const EDI: usize = 7;
+/// Pseudo register that always reads 0: "no base" / "no index".
+pub const NOREG: u8 = 8;
+
+/// Segment register numbers, in hardware encoding order.
+pub const ES: usize = 0;
+pub const CS: usize = 1;
+pub const SS: usize = 2;
+pub const DS: usize = 3;
+pub const FS: usize = 4;
+pub const GS: usize = 5;
+
+/// What made the CPU leave the block loop (`Cpu::exit`).
+pub mod exit {
+    pub const NONE: u8 = 0;
+    /// An exception; details in `Cpu::exc`. `eip` is the faulting instruction.
+    pub const EXC: u8 = 1;
+    /// A write hit a page holding cached code; `eip` is set to the next instruction.
+    pub const SMC: u8 = 2;
+    /// `int n` / `int3` / `into` (trap-like); `eip` is after the instruction.
+    pub const INT: u8 = 3;
+    /// `sysenter`; `eip` is after the instruction.
+    pub const SYSENTER: u8 = 4;
+}
+
+/// CPU exception vectors.
+pub mod vec {
+    pub const DE: u8 = 0;
+    pub const DB: u8 = 1;
+    pub const BP: u8 = 3;
+    pub const OF: u8 = 4;
+    pub const BR: u8 = 5;
+    pub const UD: u8 = 6;
+    pub const NM: u8 = 7;
+    pub const GP: u8 = 13;
+    pub const PF: u8 = 14;
+    pub const MF: u8 = 16;
+    pub const AC: u8 = 17;
+    pub const XM: u8 = 19;
+}
+
+/// A pending exception or software interrupt.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Exception {
+    pub vector: u8,
+    pub error_code: Option<u32>,
+    /// Faulting linear address for #PF (cr2).
+    pub cr2: u32,
+}
+
+/// Handler of one predecoded instruction.
+pub type Handler = fn(&mut Cpu, &Inst);
+
+/// One predecoded instruction: a handler plus pre-resolved operands.
+/// Register fields use hardware numbering; 8-bit registers are encoded as
+/// `index | (high << 3)` (AH = 0 | 8), see [`Cpu::r8`].
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub struct Inst {
+    pub h: Handler,
+    /// Address of this instruction.
+    pub eip: u32,
+    pub len: u8,
+    /// modrm.reg operand, or the destination register.
+    pub r: u8,
+    /// modrm.rm register when the operand is a register.
+    pub rm: u8,
+    /// Memory operand: base and index registers (NOREG = none), scale shift.
+    pub base: u8,
+    pub index: u8,
+    pub scale: u8,
+    /// Segment register of the memory operand.
+    pub seg: u8,
+    /// Address-size mask selector: 0 = 32-bit, 1 = 16-bit addressing.
+    pub a16: u8,
+    pub disp: u32,
+    pub imm: u32,
+    /// Second immediate, or a branch target.
+    pub imm2: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Inst>() == 32);
+
+impl Inst {
+    #[inline(always)]
+    pub fn next(&self) -> u32 {
+        self.eip.wrapping_add(self.len as u32)
+    }
+}
+
+/// Segment register state: selector and the descriptor base/limit cached
+/// from the GDT/LDT when it was loaded.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Seg {
+    pub sel: u16,
+    pub base: u32,
+    pub limit: u32,
+}
+
+pub struct Cpu {
+    /// General registers, plus `regs[8]` which is always 0.
+    pub regs: [u32; 9],
+    pub eip: u32,
+    pub flags: Flags,
+    /// Segment bases, indexed ES..GS; kept beside `regs` for address generation.
+    pub seg_base: [u32; 6],
+    pub segs: [Seg; 6],
+    /// Non-zero when the block loop must stop; see [`exit`].
+    pub exit: u8,
+    pub exc: Exception,
+    /// Page written while holding cached code (valid when exit == SMC).
+    pub smc_page: u32,
+    /// Retired instruction count.
+    pub icount: u64,
+    membase: *mut u8,
+    perms: *const AtomicU8,
+    pub mem: Arc<Mem>,
+    /// TLS descriptors (GDT entries 12..14) as set by set_thread_area: (base, byte limit).
+    pub tls: [Option<(u32, u32)>; 3],
+}
+
+unsafe impl Send for Cpu {}
+
+impl Cpu {
+    pub fn new(mem: Arc<Mem>) -> Cpu {
+        let mut c = Cpu {
+            regs: [0; 9],
+            eip: 0,
+            flags: Flags::default(),
+            seg_base: [0; 6],
+            segs: [Seg::default(); 6],
+            exit: exit::NONE,
+            exc: Exception::default(),
+            smc_page: 0,
+            icount: 0,
+            membase: mem.base(),
+            perms: mem.perms_ptr(),
+            mem,
+            tls: [None; 3],
+        };
+        let user_data = Seg {
+            sel: 0x2b,
+            base: 0,
+            limit: 0xffff_ffff,
+        };
+        c.segs = [
+            user_data,
+            Seg {
+                sel: 0x23,
+                ..user_data
+            },
+            user_data,
+            user_data,
+            Seg::default(),
+            Seg::default(),
+        ];
+        c
+    }
+
+    // ---- registers ----
+
+    #[inline(always)]
+    pub fn r8(&self, r: u8) -> u32 {
+        (self.regs[(r & 7) as usize] >> ((r >> 3) * 8)) & 0xff
+    }
+
+    #[inline(always)]
+    pub fn set_r8(&mut self, r: u8, v: u32) {
+        let sh = (r >> 3) * 8;
+        let x = &mut self.regs[(r & 7) as usize];
+        *x = (*x & !(0xff << sh)) | ((v & 0xff) << sh);
+    }
+
+    #[inline(always)]
+    pub fn r16(&self, r: u8) -> u32 {
+        self.regs[r as usize] & 0xffff
+    }
+
+    #[inline(always)]
+    pub fn set_r16(&mut self, r: u8, v: u32) {
+        let x = &mut self.regs[r as usize];
+        *x = (*x & 0xffff_0000) | (v & 0xffff);
+    }
+
+    /// Read a register of size `sz` (0 = 8, 1 = 16, 2 = 32 bits).
+    #[inline(always)]
+    pub fn reg(&self, sz: u8, r: u8) -> u32 {
+        match sz {
+            0 => self.r8(r),
+            1 => self.r16(r),
+            _ => self.regs[r as usize],
+        }
+    }
+
+    #[inline(always)]
+    pub fn set_reg(&mut self, sz: u8, r: u8, v: u32) {
+        match sz {
+            0 => self.set_r8(r, v),
+            1 => self.set_r16(r, v),
+            _ => self.regs[r as usize] = v,
+        }
+    }
+
+    /// Effective (linear) address of the instruction's memory operand.
+    #[inline(always)]
+    pub fn ea(&self, i: &Inst) -> u32 {
+        let off = self.regs[i.base as usize]
+            .wrapping_add(self.regs[i.index as usize] << i.scale)
+            .wrapping_add(i.disp);
+        let off = if i.a16 != 0 { off & 0xffff } else { off };
+        off.wrapping_add(self.seg_base[i.seg as usize])
+    }
+
+    pub fn set_eflags(&mut self, v: u32) {
+        self.flags.load(v, 0xffff_ffff);
+    }
+
+    pub fn eflags(&self) -> u32 {
+        self.flags.get()
+    }
+
+    // ---- exceptions ----
+
+    #[cold]
+    #[inline(never)]
+    pub fn raise(&mut self, vector: u8, error_code: Option<u32>) {
+        self.exit = exit::EXC;
+        self.exc = Exception {
+            vector,
+            error_code,
+            cr2: 0,
+        };
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub fn page_fault(&mut self, f: PageFault) {
+        self.exit = exit::EXC;
+        self.exc = Exception {
+            vector: vec::PF,
+            error_code: Some(f.error_code()),
+            cr2: f.addr,
+        };
+    }
+
+    // ---- guest memory, as the CPU sees it ----
+
+    #[inline(always)]
+    fn perm(&self, page: u32) -> u8 {
+        unsafe { (*self.perms.add(page as usize)).load(Relaxed) }
+    }
+
+    #[inline(always)]
+    fn host(&self, a: u32) -> *mut u8 {
+        unsafe { self.membase.add(a as usize) }
+    }
+
+    /// Read `N` (1, 2 or 4) bytes. On a fault, records #PF and returns None.
+    #[inline(always)]
+    pub fn rd<const N: usize>(&mut self, a: u32) -> Option<u32> {
+        if (a & 0xfff) as usize <= 0x1000 - N {
+            let p = self.perm(a >> PAGE_SHIFT);
+            if p & (P_PRESENT | P_READ) == P_PRESENT | P_READ {
+                let h = self.host(a);
+                return Some(unsafe {
+                    match N {
+                        1 => *h as u32,
+                        2 => (h as *const u16).read_unaligned() as u32,
+                        _ => (h as *const u32).read_unaligned(),
+                    }
+                });
+            }
+        }
+        self.rd_slow(a, N as u32).map(|v| v as u32)
+    }
+
+    #[inline(always)]
+    pub fn rd8(&mut self, a: u32) -> Option<u32> {
+        self.rd::<1>(a)
+    }
+    #[inline(always)]
+    pub fn rd16(&mut self, a: u32) -> Option<u32> {
+        self.rd::<2>(a)
+    }
+    #[inline(always)]
+    pub fn rd32(&mut self, a: u32) -> Option<u32> {
+        self.rd::<4>(a)
+    }
+
+    /// Read by operand size (0 = 8, 1 = 16, 2 = 32 bits).
+    #[inline(always)]
+    pub fn rd_sz(&mut self, sz: u8, a: u32) -> Option<u32> {
+        match sz {
+            0 => self.rd::<1>(a),
+            1 => self.rd::<2>(a),
+            _ => self.rd::<4>(a),
+        }
+    }
+
+    #[inline(always)]
+    pub fn wr_sz(&mut self, sz: u8, a: u32, v: u32) -> Option<()> {
+        match sz {
+            0 => self.wr::<1>(a, v),
+            1 => self.wr::<2>(a, v),
+            _ => self.wr::<4>(a, v),
+        }
+    }
+
+    pub fn rd64(&mut self, a: u32) -> Option<u64> {
+        self.rd_slow(a, 8)
+    }
+
+    pub fn wr64(&mut self, a: u32, v: u64) -> Option<()> {
+        self.wr_slow(a, 8, v)
+    }
+
+    /// Read up to 16 bytes byte-wise, handling page crossing and wrap at 4 GiB.
+    #[cold]
+    #[inline(never)]
+    pub fn rd_slow(&mut self, a: u32, n: u32) -> Option<u64> {
+        let mut v = 0u64;
+        for k in 0..n.min(8) {
+            let b = a.wrapping_add(k);
+            let p = self.perm(b >> PAGE_SHIFT);
+            if p & (P_PRESENT | P_READ) != P_PRESENT | P_READ {
+                self.page_fault(PageFault {
+                    addr: b.max(a),
+                    present: p & P_PRESENT != 0,
+                    write: false,
+                    fetch: false,
+                });
+                return None;
+            }
+            v |= (unsafe { *self.host(b) } as u64) << (8 * k);
+        }
+        Some(v)
+    }
+
+    #[inline(always)]
+    pub fn wr<const N: usize>(&mut self, a: u32, v: u32) -> Option<()> {
+        if (a & 0xfff) as usize <= 0x1000 - N {
+            let p = self.perm(a >> PAGE_SHIFT);
+            if p & (P_PRESENT | P_WRITE | P_CODE) == P_PRESENT | P_WRITE {
+                let h = self.host(a);
+                unsafe {
+                    match N {
+                        1 => *h = v as u8,
+                        2 => (h as *mut u16).write_unaligned(v as u16),
+                        _ => (h as *mut u32).write_unaligned(v),
+                    }
+                }
+                return Some(());
+            }
+        }
+        self.wr_slow(a, N as u32, v as u64)
+    }
+
+    #[inline(always)]
+    pub fn wr8(&mut self, a: u32, v: u32) -> Option<()> {
+        self.wr::<1>(a, v)
+    }
+    #[inline(always)]
+    pub fn wr16(&mut self, a: u32, v: u32) -> Option<()> {
+        self.wr::<2>(a, v)
+    }
+    #[inline(always)]
+    pub fn wr32(&mut self, a: u32, v: u32) -> Option<()> {
+        self.wr::<4>(a, v)
+    }
+
+    /// Slow write: page crossing, wrap, faults, and code pages (SMC).
+    /// All pages are checked before any byte is written, as on hardware.
+    #[cold]
+    #[inline(never)]
+    pub fn wr_slow(&mut self, a: u32, n: u32, v: u64) -> Option<()> {
+        for k in 0..n {
+            let b = a.wrapping_add(k);
+            let p = self.perm(b >> PAGE_SHIFT);
+            if p & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE {
+                self.page_fault(PageFault {
+                    addr: b.max(a),
+                    present: p & P_PRESENT != 0,
+                    write: true,
+                    fetch: false,
+                });
+                return None;
+            }
+        }
+        for k in 0..n {
+            let b = a.wrapping_add(k);
+            let page = b >> PAGE_SHIFT;
+            if self.perm(page) & P_CODE != 0 {
+                self.mem.clear_code(page);
+                self.exit = exit::SMC;
+                self.smc_page = page;
+            }
+            unsafe { *self.host(b) = (v >> (8 * k)) as u8 };
+        }
+        Some(())
+    }
+
+    /// Host pointer for an aligned, in-page access of `n` bytes that the
+    /// guest may read and write, for locked (atomic) read-modify-write.
+    /// Returns None if the fast conditions do not hold (caller falls back).
+    #[inline(always)]
+    pub fn rmw_ptr(&self, a: u32, n: u32) -> Option<*mut u8> {
+        if a & (n - 1) == 0
+            && self.perm(a >> PAGE_SHIFT) & (P_PRESENT | P_READ | P_WRITE | P_CODE)
+                == P_PRESENT | P_READ | P_WRITE
+        {
+            Some(self.host(a))
+        } else {
+            None
+        }
+    }
+
+    /// Read-modify-write of an `SZ`-sized operand at `a` (0 = 8, 1 = 16, 2 = 32
+    /// bits). With `LOCK`, an aligned in-page operand is updated with a host
+    /// compare-and-swap loop, so it is atomic against other guest threads.
+    /// `f` maps the old value to the new one; the old value is returned.
+    #[inline(always)]
+    pub fn rmw<const SZ: u8, const LOCK: bool>(
+        &mut self,
+        a: u32,
+        mut f: impl FnMut(u32) -> u32,
+    ) -> Option<u32> {
+        use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::SeqCst};
+        if LOCK {
+            if let Some(p) = self.rmw_ptr(a, 1 << SZ) {
+                macro_rules! cas {
+                    ($t:ty, $u:ty) => {{
+                        let at = unsafe { &*(p as *const $t) };
+                        let mut old = at.load(SeqCst);
+                        loop {
+                            let new = f(old as u32) as $u;
+                            match at.compare_exchange_weak(old, new, SeqCst, SeqCst) {
+                                Ok(_) => return Some(old as u32),
+                                Err(x) => old = x,
+                            }
+                        }
+                    }};
+                }
+                match SZ {
+                    0 => cas!(AtomicU8, u8),
+                    1 => cas!(AtomicU16, u16),
+                    _ => cas!(AtomicU32, u32),
+                }
+            }
+        }
+        let old = self.rd_sz(SZ, a)?;
+        self.wr_sz(SZ, a, f(old))?;
+        Some(old)
+    }
+
+    // ---- stack ----
+
+    #[inline(always)]
+    pub fn push32(&mut self, v: u32) -> Option<()> {
+        let sp = self.regs[ESP].wrapping_sub(4);
+        self.wr32(sp.wrapping_add(self.seg_base[SS]), v)?;
+        self.regs[ESP] = sp;
+        Some(())
+    }
+
+    #[inline(always)]
+    pub fn pop32(&mut self) -> Option<u32> {
+        let sp = self.regs[ESP];
+        let v = self.rd32(sp.wrapping_add(self.seg_base[SS]))?;
+        self.regs[ESP] = sp.wrapping_add(4);
+        Some(v)
+    }
+
+    #[inline(always)]
+    pub fn push16(&mut self, v: u32) -> Option<()> {
+        let sp = self.regs[ESP].wrapping_sub(2);
+        self.wr16(sp.wrapping_add(self.seg_base[SS]), v)?;
+        self.regs[ESP] = sp;
+        Some(())
+    }
+
+    #[inline(always)]
+    pub fn pop16(&mut self) -> Option<u32> {
+        let sp = self.regs[ESP];
+        let v = self.rd16(sp.wrapping_add(self.seg_base[SS]))?;
+        self.regs[ESP] = sp.wrapping_add(2);
+        Some(v)
+    }
+
+    /// Load a segment register from a selector, using the user-visible
+    /// descriptor table (flat user code/data, TLS entries 12..14).
+    /// Returns false (after raising #GP) when the selector is not usable.
+    pub fn load_seg(&mut self, seg: usize, sel: u16) -> bool {
+        let idx = (sel >> 3) as usize;
+        let rpl = sel & 3;
+        let (base, limit) = match idx {
+            0 if seg != SS && seg != CS => (0, 0),
+            4 | 5 if rpl == 3 && sel & 4 == 0 => (0, 0xffff_ffff),
+            12..=14 if sel & 4 == 0 && rpl == 3 && self.tls[idx - 12].is_some() => {
+                self.tls[idx - 12].unwrap()
+            }
+            _ => {
+                self.raise(vec::GP, Some((sel & !3) as u32));
+                return false;
+            }
+        };
+        self.segs[seg] = Seg { sel, base, limit };
+        self.seg_base[seg] = base;
+        true
+    }
+}

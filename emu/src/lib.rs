@@ -1,0 +1,11 @@
+//! emu: an i386 Linux user-mode emulator (an interpreter, no JIT).
+//!
+//! - [`mem`]: the guest address space (one 4 GiB reservation) and page permissions.
+//! - [`cpu`]: registers, lazy flags, predecoded blocks, the block cache and run loop.
+//! - [`loader`]: ELF loading and the initial process stack.
+//! - [`kernel`]: the Linux side: syscalls, signals-as-exit-status, the process.
+
+pub mod cpu;
+pub mod kernel;
+pub mod loader;
+pub mod mem;

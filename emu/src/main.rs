@@ -1,0 +1,92 @@
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use emu::kernel::{ExitStatus, Process};
+use emu::loader::LoadError;
+
+/// Run a static i386 Linux program.
+#[derive(Parser, Debug)]
+#[command(name = "emu", version, trailing_var_arg = true)]
+struct Cli {
+    /// Print statistics (key: value lines) to stderr at exit.
+    #[arg(long)]
+    stats: bool,
+    /// The i386 program to run.
+    program: std::path::PathBuf,
+    /// Arguments passed to the program.
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<std::ffi::OsString>,
+}
+
+fn die_by_signal(sig: i32) -> ! {
+    unsafe {
+        // No core file for a guest's death; the status is what matters.
+        let rl = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &rl);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig);
+}
+
+fn main() -> ExitCode {
+    use std::os::unix::ffi::OsStrExt;
+    let cli = Cli::parse();
+    let path = &cli.program;
+    let image = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("emu: {}: {}", path.display(), e);
+            return ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            });
+        }
+    };
+    let execfn = path.as_os_str().as_bytes().to_vec();
+    let mut argv = vec![execfn.clone()];
+    argv.extend(cli.args.iter().map(|a| a.as_bytes().to_vec()));
+    let envp: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut e = k.as_bytes().to_vec();
+            e.push(b'=');
+            e.extend_from_slice(v.as_bytes());
+            e
+        })
+        .collect();
+    let t0 = Instant::now();
+    let mut p = match Process::new(&image, &execfn, &argv, &envp) {
+        Ok(p) => p,
+        Err(LoadError::NotFound(m)) => {
+            eprintln!("emu: {m}");
+            return ExitCode::from(127);
+        }
+        Err(LoadError::Invalid(m)) => {
+            eprintln!("emu: {}: {m}", path.display());
+            return ExitCode::from(126);
+        }
+    };
+    let st = p.run();
+    if cli.stats {
+        let secs = t0.elapsed().as_secs_f64();
+        eprintln!("instructions: {}", p.cpu.icount);
+        eprintln!("blocks: {}", p.cache.translated);
+        eprintln!("block_execs: {}", p.cache.executed);
+        eprintln!("syscalls: {}", p.syscalls);
+        eprintln!("seconds: {secs:.6}");
+        eprintln!("mips: {:.1}", p.cpu.icount as f64 / secs / 1e6);
+    }
+    match st {
+        ExitStatus::Exited(c) => ExitCode::from(c as u8),
+        ExitStatus::Signaled(s) => die_by_signal(s),
+    }
+}

@@ -1,0 +1,274 @@
+//! Guest address space: one 4 GiB host reservation plus a guard, with a
+//! page-granular permission table checked on every guest access.
+//!
+//! A guest address `a` lives at host address `base + a`. Because guest
+//! addresses are `u32` and the reservation covers 2^32 bytes plus a guard
+//! page, no guest address (even with an access of up to 16 bytes starting at
+//! 0xffff_ffff) can reach host memory outside the window.
+
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+pub const PAGE_SIZE: u32 = 4096;
+pub const PAGE_SHIFT: u32 = 12;
+const NPAGES: usize = 1 << 20;
+const RESERVE: usize = (1usize << 32) + 2 * PAGE_SIZE as usize;
+
+/// Page is mapped (present).
+pub const P_PRESENT: u8 = 1;
+pub const P_READ: u8 = 2;
+pub const P_WRITE: u8 = 4;
+pub const P_EXEC: u8 = 8;
+/// Page holds code that is cached in translated blocks. A write to such a
+/// page takes the slow path, which reports self-modifying code.
+pub const P_CODE: u8 = 16;
+
+/// Why a guest access failed: what the CPU reports as a #PF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageFault {
+    pub addr: u32,
+    /// The page was present (protection violation) rather than unmapped.
+    pub present: bool,
+    pub write: bool,
+    pub fetch: bool,
+}
+
+impl PageFault {
+    /// x86 #PF error code: P, W/R, U/S (always user), I/D.
+    pub fn error_code(&self) -> u32 {
+        (self.present as u32) | ((self.write as u32) << 1) | 4 | ((self.fetch as u32) << 4)
+    }
+}
+
+/// Result of a write that went through the slow path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Ok,
+    /// The write hit a page with cached code; the page number is returned so
+    /// the run loop can invalidate its blocks.
+    Smc(u32),
+}
+
+pub struct Mem {
+    _map: memmap2::MmapMut,
+    base: *mut u8,
+    perms: Box<[AtomicU8]>,
+}
+
+// The raw base pointer refers into `_map`, which lives as long as `Mem`.
+unsafe impl Send for Mem {}
+unsafe impl Sync for Mem {}
+
+impl Mem {
+    pub fn new() -> std::io::Result<Mem> {
+        let mut map = memmap2::MmapOptions::new().len(RESERVE).map_anon()?;
+        let base = map.as_mut_ptr();
+        let perms = (0..NPAGES)
+            .map(|_| AtomicU8::new(0))
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        Ok(Mem {
+            _map: map,
+            base,
+            perms,
+        })
+    }
+
+    #[inline(always)]
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    #[inline(always)]
+    pub fn perms_ptr(&self) -> *const AtomicU8 {
+        self.perms.as_ptr()
+    }
+
+    #[inline(always)]
+    pub fn perm(&self, page: u32) -> u8 {
+        self.perms[page as usize].load(Relaxed)
+    }
+
+    /// Set the permission bits (P_PRESENT|P_READ|P_WRITE|P_EXEC) of the pages
+    /// covering [addr, addr+len). The P_CODE bit is preserved.
+    pub fn set_perm(&self, addr: u32, len: u32, prot: u8) {
+        for p in page_range(addr, len) {
+            let e = &self.perms[p as usize];
+            let code = e.load(Relaxed) & P_CODE;
+            e.store(prot | code, Relaxed);
+        }
+    }
+
+    /// Map [addr, addr+len) with `prot`, zero-filled.
+    pub fn map_zero(&self, addr: u32, len: u32, prot: u8) {
+        let start = addr & !(PAGE_SIZE - 1);
+        let end = (addr as u64 + len as u64 + PAGE_SIZE as u64 - 1) & !(PAGE_SIZE as u64 - 1);
+        unsafe {
+            std::ptr::write_bytes(
+                self.base.add(start as usize),
+                0,
+                (end - start as u64) as usize,
+            );
+        }
+        self.set_perm(addr, len, prot | P_PRESENT);
+    }
+
+    pub fn unmap(&self, addr: u32, len: u32) {
+        for p in page_range(addr, len) {
+            let e = &self.perms[p as usize];
+            e.store(e.load(Relaxed) & P_CODE, Relaxed);
+        }
+    }
+
+    pub fn mark_code(&self, page: u32) {
+        self.perms[page as usize].fetch_or(P_CODE, Relaxed);
+    }
+
+    pub fn clear_code(&self, page: u32) {
+        self.perms[page as usize].fetch_and(!P_CODE, Relaxed);
+    }
+
+    /// Check that [addr, addr+len) is accessible with `need` bits.
+    pub fn check(
+        &self,
+        addr: u32,
+        len: u32,
+        need: u8,
+        write: bool,
+        fetch: bool,
+    ) -> Result<(), PageFault> {
+        if len == 0 {
+            return Ok(());
+        }
+        for p in page_range(addr, len) {
+            let f = self.perm(p);
+            if f & (P_PRESENT | need) != (P_PRESENT | need) {
+                let fa = if p == addr >> PAGE_SHIFT {
+                    addr
+                } else {
+                    p << PAGE_SHIFT
+                };
+                return Err(PageFault {
+                    addr: fa,
+                    present: f & P_PRESENT != 0,
+                    write,
+                    fetch,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Host slice of guest memory, after a permission check. Used by the
+    /// loader and the kernel (which bounds `len` by the guest window).
+    pub fn slice(&self, addr: u32, len: u32) -> Result<&[u8], PageFault> {
+        self.check(addr, len, P_READ, false, false)?;
+        Ok(unsafe { std::slice::from_raw_parts(self.base.add(addr as usize), len as usize) })
+    }
+
+    /// Raw view without permission checks, for kernel-side setup (loader).
+    pub fn raw_mut(&self, addr: u32, len: u32) -> &mut [u8] {
+        assert!(addr as u64 + len as u64 <= 1u64 << 32);
+        unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len as usize) }
+    }
+
+    /// Kernel-side read (copy_from_user).
+    pub fn read_bytes(&self, addr: u32, out: &mut [u8]) -> Result<(), PageFault> {
+        let s = self.slice(addr, out.len() as u32)?;
+        out.copy_from_slice(s);
+        Ok(())
+    }
+
+    /// Kernel-side write (copy_to_user). Reports pages holding cached code.
+    pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<Vec<u32>, PageFault> {
+        self.check(addr, data.len() as u32, P_WRITE, true, false)?;
+        let mut smc = Vec::new();
+        for p in page_range(addr, data.len() as u32) {
+            if self.perm(p) & P_CODE != 0 {
+                smc.push(p);
+            }
+        }
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(addr as usize), data.len());
+        }
+        Ok(smc)
+    }
+
+    pub fn read_u32(&self, addr: u32) -> Result<u32, PageFault> {
+        let mut b = [0u8; 4];
+        self.read_bytes(addr, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    /// Read a NUL-terminated string of at most `max` bytes.
+    pub fn read_cstr(&self, addr: u32, max: usize) -> Result<Vec<u8>, PageFault> {
+        let mut out = Vec::new();
+        let mut a = addr;
+        while out.len() < max {
+            let p = a >> PAGE_SHIFT;
+            self.check(a, 1, P_READ, false, false)?;
+            let page_end = ((p as u64 + 1) << PAGE_SHIFT) as u64;
+            let n = (page_end - a as u64).min((max - out.len()) as u64) as u32;
+            let s = unsafe { std::slice::from_raw_parts(self.base.add(a as usize), n as usize) };
+            if let Some(z) = s.iter().position(|&c| c == 0) {
+                out.extend_from_slice(&s[..z]);
+                return Ok(out);
+            }
+            out.extend_from_slice(s);
+            a = a.wrapping_add(n);
+            if a == 0 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Page numbers covering [addr, addr+len), len > 0; wraps are clipped at 4 GiB.
+pub fn page_range(addr: u32, len: u32) -> std::ops::RangeInclusive<u32> {
+    let first = addr >> PAGE_SHIFT;
+    let last = ((addr as u64 + len.max(1) as u64 - 1).min(u32::MAX as u64) as u32) >> PAGE_SHIFT;
+    first..=last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_and_faults() {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x1000, 0x1000, P_READ);
+        assert!(m.check(0x1000, 4, P_READ, false, false).is_ok());
+        let e = m.check(0x1ffe, 4, P_READ, false, false).unwrap_err();
+        assert_eq!(
+            e,
+            PageFault {
+                addr: 0x2000,
+                present: false,
+                write: false,
+                fetch: false
+            }
+        );
+        let e = m.check(0x1000, 4, P_WRITE, true, false).unwrap_err();
+        assert!(e.present && e.write);
+        assert_eq!(e.error_code(), 7);
+    }
+
+    #[test]
+    fn top_of_window_is_inside_reservation() {
+        let m = Mem::new().unwrap();
+        m.map_zero(0xffff_f000, 0x1000, P_READ | P_WRITE);
+        m.raw_mut(0xffff_fffc, 4).copy_from_slice(&[1, 2, 3, 4]);
+        assert_eq!(m.read_u32(0xffff_fffc).unwrap(), 0x0403_0201);
+        assert!(m.check(0xffff_fffe, 4, P_READ, false, false).is_ok());
+    }
+
+    #[test]
+    fn cstr_across_pages() {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x1000, 0x2000, P_READ | P_WRITE);
+        m.raw_mut(0x1ffe, 4).copy_from_slice(b"abc\0");
+        assert_eq!(m.read_cstr(0x1ffe, 100).unwrap(), b"abc");
+        assert_eq!(m.read_cstr(0x1ffe, 2).unwrap(), b"ab");
+    }
+}
