@@ -5,6 +5,7 @@
 //! - [`loader`]: ELF loading and the initial process stack.
 //! - [`kernel`]: the Linux side: syscalls, signals-as-exit-status, the process.
 
+pub mod arch;
 pub mod cpu;
 pub mod kernel;
 pub mod loader;

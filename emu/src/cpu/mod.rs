@@ -8,6 +8,7 @@ pub mod flags;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;
 
+use crate::arch::desc::Desc;
 use crate::mem::{Mem, PageFault, PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
 pub use flags::Flags;
 
@@ -52,6 +53,8 @@ pub mod vec {
     pub const BR: u8 = 5;
     pub const UD: u8 = 6;
     pub const NM: u8 = 7;
+    pub const NP: u8 = 11;
+    pub const SS: u8 = 12;
     pub const GP: u8 = 13;
     pub const PF: u8 = 14;
     pub const MF: u8 = 16;
@@ -135,8 +138,8 @@ pub struct Cpu {
     membase: *mut u8,
     perms: *const AtomicU8,
     pub mem: Arc<Mem>,
-    /// TLS descriptors (GDT entries 12..14) as set by set_thread_area: (base, byte limit).
-    pub tls: [Option<(u32, u32)>; 3],
+    /// The TLS descriptors: GDT entries 12..14, in hardware format.
+    pub gdt_tls: [Desc; 3],
 }
 
 unsafe impl Send for Cpu {}
@@ -156,7 +159,7 @@ impl Cpu {
             membase: mem.base(),
             perms: mem.perms_ptr(),
             mem,
-            tls: [None; 3],
+            gdt_tls: [Desc(0); 3],
         };
         let user_data = Seg {
             sel: 0x2b,
@@ -507,22 +510,46 @@ impl Cpu {
     }
 
     /// Load a segment register from a selector, using the user-visible
-    /// descriptor table (flat user code/data, TLS entries 12..14).
-    /// Returns false (after raising #GP) when the selector is not usable.
+    /// descriptor table (flat user code/data, TLS entries 12..14), with the
+    /// protection checks of `mov sreg`/`pop sreg` at CPL 3.
+    /// Returns false after raising #GP (or #NP) when the selector is not usable.
     pub fn load_seg(&mut self, seg: usize, sel: u16) -> bool {
         let idx = (sel >> 3) as usize;
-        let rpl = sel & 3;
-        let (base, limit) = match idx {
-            0 if seg != SS && seg != CS => (0, 0),
-            4 | 5 if rpl == 3 && sel & 4 == 0 => (0, 0xffff_ffff),
-            12..=14 if sel & 4 == 0 && rpl == 3 && self.tls[idx - 12].is_some() => {
-                self.tls[idx - 12].unwrap()
-            }
-            _ => {
-                self.raise(vec::GP, Some((sel & !3) as u32));
-                return false;
-            }
+        let rpl = (sel & 3) as u8;
+        let null = idx == 0 && sel & 4 == 0;
+        if null && seg != SS && seg != CS {
+            self.segs[seg] = Seg {
+                sel,
+                base: 0,
+                limit: 0,
+            };
+            self.seg_base[seg] = 0;
+            return true;
+        }
+        let d = match idx {
+            _ if sel & 4 != 0 => Desc(0), // no LDT yet
+            4 => Desc::segment(0, 0xfffff, 0xb, 3, true, false, true, true),
+            5 => Desc::segment(0, 0xfffff, 0x3, 3, true, false, true, true),
+            12..=14 => self.gdt_tls[idx - 12],
+            _ => Desc(0),
         };
+        let ok = d.s()
+            && d.dpl() == 3
+            && rpl == 3
+            && if seg == SS {
+                d.is_writable_data()
+            } else {
+                d.is_readable()
+            };
+        if !ok {
+            self.raise(vec::GP, Some((sel & !3) as u32));
+            return false;
+        }
+        if !d.present() {
+            self.raise(vec::NP, Some((sel & !3) as u32));
+            return false;
+        }
+        let (base, limit) = (d.base(), d.limit());
         self.segs[seg] = Seg { sel, base, limit };
         self.seg_base[seg] = base;
         true

@@ -1,10 +1,16 @@
 //! The Linux side: the process, the syscall path, and how guest deaths map
 //! to exit statuses.
 
+pub mod abi;
+pub mod fs;
+pub mod process;
+pub mod syscall;
+pub mod tls;
+
 use std::sync::Arc;
 
 use crate::cpu::cache::{self, BlockCache, Event};
-use crate::cpu::{vec, Cpu, EAX, EBX, ECX, EDX};
+use crate::cpu::{vec, Cpu, EAX, EBP, EBX, ECX, EDI, EDX, ESI};
 use crate::loader::{self, LoadError};
 use crate::mem::Mem;
 
@@ -17,19 +23,19 @@ pub enum ExitStatus {
 
 pub const SIGILL: i32 = 4;
 pub const SIGTRAP: i32 = 5;
+pub const SIGBUS: i32 = 7;
 pub const SIGFPE: i32 = 8;
 pub const SIGSEGV: i32 = 11;
-
-pub const ENOSYS: u32 = 38;
-pub const EFAULT: u32 = 14;
-pub const EBADF: u32 = 9;
 
 /// A guest process.
 pub struct Process {
     pub cpu: Cpu,
     pub cache: BlockCache,
     pub brk: u32,
+    pub pid: u32,
     pub syscalls: u64,
+    /// Set when the process has exited.
+    pub exit: Option<ExitStatus>,
 }
 
 impl Process {
@@ -51,7 +57,9 @@ impl Process {
             cpu,
             cache: BlockCache::default(),
             brk: l.brk,
+            pid: std::process::id(),
             syscalls: 0,
+            exit: None,
         })
     }
 
@@ -59,47 +67,24 @@ impl Process {
     pub fn run(&mut self) -> ExitStatus {
         loop {
             match cache::run(&mut self.cpu, &mut self.cache) {
-                Event::SoftInt(0x80) => {
-                    if let Some(st) = self.syscall() {
-                        return st;
-                    }
-                }
+                Event::SoftInt(0x80) => self.syscall(),
                 Event::SoftInt(v) => return ExitStatus::Signaled(signal_for_int(v)),
                 Event::Sysenter => return ExitStatus::Signaled(SIGILL),
                 Event::Exception(e) => return ExitStatus::Signaled(signal_for_exception(e.vector)),
             }
+            if let Some(st) = self.exit {
+                return st;
+            }
         }
     }
 
-    fn syscall(&mut self) -> Option<ExitStatus> {
+    fn syscall(&mut self) {
         self.syscalls += 1;
-        let c = &mut self.cpu;
-        let nr = c.regs[EAX];
-        let (a, b, d) = (c.regs[EBX], c.regs[ECX], c.regs[EDX]);
-        let r: Result<u32, u32> = match nr {
-            1 | 252 => return Some(ExitStatus::Exited((a & 0xff) as i32)),
-            4 => sys_write(c, a, b, d),
-            _ => Err(ENOSYS),
-        };
-        c.regs[EAX] = match r {
-            Ok(v) => v,
-            Err(e) => e.wrapping_neg(),
-        };
-        None
-    }
-}
-
-fn sys_write(c: &mut Cpu, fd: u32, buf: u32, len: u32) -> Result<u32, u32> {
-    if fd > 2 {
-        return Err(EBADF);
-    }
-    let len = len.min(1 << 20);
-    let data = c.mem.slice(buf, len).map_err(|_| EFAULT)?;
-    let n = unsafe { libc::write(fd as i32, data.as_ptr() as *const libc::c_void, data.len()) };
-    if n < 0 {
-        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(5) as u32)
-    } else {
-        Ok(n as u32)
+        let r = &self.cpu.regs;
+        let nr = r[EAX];
+        let args = [r[EBX], r[ECX], r[EDX], r[ESI], r[EDI], r[EBP]];
+        let ret = syscall::invoke(self, nr, args);
+        self.cpu.regs[EAX] = ret;
     }
 }
 
@@ -109,6 +94,7 @@ pub fn signal_for_exception(v: u8) -> i32 {
         vec::DE | vec::MF | vec::XM => SIGFPE,
         vec::UD => SIGILL,
         vec::DB | vec::BP => SIGTRAP,
+        vec::NP | vec::SS => SIGBUS,
         _ => SIGSEGV,
     }
 }

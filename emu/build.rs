@@ -1,0 +1,134 @@
+//! Generates the syscall dispatch, names and strace formats from
+//! `src/kernel/syscalls.tbl` (the single source of truth).
+
+use std::fmt::Write;
+
+fn main() {
+    let tbl = "src/kernel/syscalls.tbl";
+    println!("cargo:rerun-if-changed={tbl}");
+    let text = std::fs::read_to_string(tbl).expect("read syscalls.tbl");
+    let mut rows = Vec::new();
+    for (ln, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        assert!(
+            f.len() >= 5,
+            "syscalls.tbl:{}: expected `nr name handler ret args`",
+            ln + 1
+        );
+        let nr: usize = f[0].parse().expect("nr");
+        assert_eq!(
+            nr,
+            rows.len(),
+            "syscalls.tbl:{}: numbers must be dense and ascending",
+            ln + 1
+        );
+        let args: Vec<(String, String)> = if f[4] == "-" {
+            vec![]
+        } else {
+            f[4..]
+                .iter()
+                .map(|a| {
+                    let (fmt, name) = a.split_once(':').expect("arg is fmt:name");
+                    (fmt.to_string(), name.to_string())
+                })
+                .collect()
+        };
+        assert!(args.len() <= 6);
+        rows.push((
+            nr,
+            f[1].to_string(),
+            f[2].to_string(),
+            f[3].to_string(),
+            args,
+        ));
+    }
+    let fmt_variant = |s: &str| match s {
+        "int" => "Int",
+        "uint" => "Uint",
+        "hex" => "Hex",
+        "ptr" => "Ptr",
+        "fd" => "Fd",
+        "str" => "Str",
+        "buf" => "Buf",
+        "oct" => "Oct",
+        "void" => "Void",
+        other => panic!("unknown format {other}"),
+    };
+    let mut o = String::new();
+    writeln!(
+        o,
+        "/// Number of entries in the table (numbers >= this give -ENOSYS)."
+    )
+    .unwrap();
+    writeln!(o, "pub const NR_SYSCALLS: u32 = {};", rows.len()).unwrap();
+    writeln!(
+        o,
+        "/// Syscall names by number (\"\" for unassigned numbers)."
+    )
+    .unwrap();
+    writeln!(o, "pub static NAMES: [&str; {}] = [", rows.len()).unwrap();
+    for r in &rows {
+        writeln!(o, "    {:?},", if r.1 == "-" { "" } else { &r.1 }).unwrap();
+    }
+    writeln!(o, "];").unwrap();
+    writeln!(o, "/// Return-value format by number.").unwrap();
+    writeln!(o, "pub static RET: [Fmt; {}] = [", rows.len()).unwrap();
+    for r in &rows {
+        writeln!(o, "    Fmt::{},", fmt_variant(&r.3)).unwrap();
+    }
+    writeln!(o, "];").unwrap();
+    writeln!(o, "/// Argument formats and names by number.").unwrap();
+    writeln!(o, "pub static ARGS: [&[(Fmt, &str)]; {}] = [", rows.len()).unwrap();
+    for r in &rows {
+        let a: Vec<String> =
+            r.4.iter()
+                .map(|(f, n)| format!("(Fmt::{}, {:?})", fmt_variant(f), n))
+                .collect();
+        writeln!(o, "    &[{}],", a.join(", ")).unwrap();
+    }
+    writeln!(o, "];").unwrap();
+    writeln!(o, "/// Whether a handler exists for each number.").unwrap();
+    writeln!(o, "pub static IMPLEMENTED: [bool; {}] = [", rows.len()).unwrap();
+    for r in &rows {
+        writeln!(o, "    {},", r.2 != "-").unwrap();
+    }
+    writeln!(o, "];").unwrap();
+    writeln!(
+        o,
+        "/// Call the handler for `nr` with the six argument registers."
+    )
+    .unwrap();
+    writeln!(o, "#[inline]").unwrap();
+    writeln!(
+        o,
+        "pub fn dispatch(p: &mut Process, nr: u32, a: [u32; 6]) -> SysResult {{"
+    )
+    .unwrap();
+    writeln!(o, "    #[allow(unused_variables)]").unwrap();
+    writeln!(o, "    let _ = a;").unwrap();
+    writeln!(o, "    match nr {{").unwrap();
+    for r in rows.iter().filter(|r| r.2 != "-") {
+        let (module, func) = r.2.rsplit_once("::").expect("handler is module::function");
+        let args: Vec<String> = (0..r.4.len()).map(|k| format!("a[{k}]")).collect();
+        let sep = if args.is_empty() { "" } else { ", " };
+        writeln!(
+            o,
+            "        {} => super::{}::sys_{}(p{}{}),",
+            r.0,
+            module,
+            func,
+            sep,
+            args.join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(o, "        _ => Err(Errno::ENOSYS),").unwrap();
+    writeln!(o, "    }}").unwrap();
+    writeln!(o, "}}").unwrap();
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("syscalls.rs");
+    std::fs::write(out, o).unwrap();
+}
