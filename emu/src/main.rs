@@ -12,6 +12,12 @@ struct Cli {
     /// Print statistics (key: value lines) to stderr at exit.
     #[arg(long)]
     stats: bool,
+    /// Write every syscall's entry and exit pt_regs frame to FILE as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    frames: Option<std::path::PathBuf>,
+    /// How the vDSO's __kernel_vsyscall enters the kernel.
+    #[arg(long, value_enum, default_value = "sysenter")]
+    syscall_entry: emu::kernel::SyscallEntry,
     /// The i386 program to run.
     program: std::path::PathBuf,
     /// Arguments passed to the program.
@@ -75,6 +81,19 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
+    if let Some(f) = &cli.frames {
+        match emu::kernel::frames::FrameLog::create(f) {
+            Ok(log) => {
+                p.frames = Some(log);
+                p.set_syscall_trace(true);
+            }
+            Err(e) => {
+                eprintln!("emu: {}: {e}", f.display());
+                return ExitCode::from(125);
+            }
+        }
+    }
+    let _ = cli.syscall_entry;
     let st = p.run();
     if cli.stats {
         let secs = t0.elapsed().as_secs_f64();
@@ -82,6 +101,7 @@ fn main() -> ExitCode {
         eprintln!("blocks: {}", p.cache.translated);
         eprintln!("block_execs: {}", p.cache.executed);
         eprintln!("syscalls: {}", p.syscalls);
+        eprintln!("sysexits: {}", p.stats.sysexits);
         eprintln!("seconds: {secs:.6}");
         eprintln!("mips: {:.1}", p.cpu.icount as f64 / secs / 1e6);
     }

@@ -8,7 +8,6 @@ pub mod flags;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;
 
-use crate::arch::desc::Desc;
 use crate::mem::{Mem, PageFault, PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
 pub use flags::Flags;
 
@@ -53,6 +52,7 @@ pub mod vec {
     pub const BR: u8 = 5;
     pub const UD: u8 = 6;
     pub const NM: u8 = 7;
+    pub const TS: u8 = 10;
     pub const NP: u8 = 11;
     pub const SS: u8 = 12;
     pub const GP: u8 = 13;
@@ -138,8 +138,8 @@ pub struct Cpu {
     membase: *mut u8,
     perms: *const AtomicU8,
     pub mem: Arc<Mem>,
-    /// The TLS descriptors: GDT entries 12..14, in hardware format.
-    pub gdt_tls: [Desc; 3],
+    /// Privilege level, descriptor tables, MSRs and kernel memory.
+    pub sys: crate::arch::System,
 }
 
 unsafe impl Send for Cpu {}
@@ -159,7 +159,7 @@ impl Cpu {
             membase: mem.base(),
             perms: mem.perms_ptr(),
             mem,
-            gdt_tls: [Desc(0); 3],
+            sys: crate::arch::System::new(),
         };
         let user_data = Seg {
             sel: 0x2b,
@@ -509,44 +509,40 @@ impl Cpu {
         Some(v)
     }
 
-    /// Load a segment register from a selector, using the user-visible
-    /// descriptor table (flat user code/data, TLS entries 12..14), with the
-    /// protection checks of `mov sreg`/`pop sreg` at CPL 3.
-    /// Returns false after raising #GP (or #NP) when the selector is not usable.
+    /// Load a segment register (mov/pop to ds, es, fs, gs, ss) from a
+    /// selector through the GDT, with the SDM's protection checks for the
+    /// current CPL. Returns false after raising #GP/#NP/#SS.
     pub fn load_seg(&mut self, seg: usize, sel: u16) -> bool {
-        let idx = (sel >> 3) as usize;
         let rpl = (sel & 3) as u8;
-        let null = idx == 0 && sel & 4 == 0;
-        if null && seg != SS && seg != CS {
-            self.segs[seg] = Seg {
-                sel,
-                base: 0,
-                limit: 0,
-            };
+        let cpl = self.sys.cpl;
+        let err = (sel & !3) as u32;
+        if sel & !3 == 0 {
+            if seg == SS || seg == CS {
+                self.raise(vec::GP, Some(0));
+                return false;
+            }
+            self.segs[seg] = Seg { sel, base: 0, limit: 0 };
             self.seg_base[seg] = 0;
             return true;
         }
-        let d = match idx {
-            _ if sel & 4 != 0 => Desc(0), // no LDT yet
-            4 => Desc::segment(0, 0xfffff, 0xb, 3, true, false, true, true),
-            5 => Desc::segment(0, 0xfffff, 0x3, 3, true, false, true, true),
-            12..=14 => self.gdt_tls[idx - 12],
-            _ => Desc(0),
+        // No LDT is installed yet: TI = 1 selectors are beyond its limit.
+        let d = if sel & 4 != 0 { None } else { self.sys.gdt_entry((sel >> 3) as u32) };
+        let Some(d) = d else {
+            self.raise(vec::GP, Some(err));
+            return false;
         };
-        let ok = d.s()
-            && d.dpl() == 3
-            && rpl == 3
-            && if seg == SS {
-                d.is_writable_data()
-            } else {
-                d.is_readable()
-            };
+        let ok = if seg == SS {
+            rpl == cpl && d.is_writable_data() && d.dpl() == cpl
+        } else {
+            let conforming_code = d.is_code() && d.typ() & 4 != 0;
+            d.is_readable() && (conforming_code || (rpl <= d.dpl() && cpl <= d.dpl()))
+        };
         if !ok {
-            self.raise(vec::GP, Some((sel & !3) as u32));
+            self.raise(vec::GP, Some(err));
             return false;
         }
         if !d.present() {
-            self.raise(vec::NP, Some((sel & !3) as u32));
+            self.raise(if seg == SS { vec::SS } else { vec::NP }, Some(err));
             return false;
         }
         let (base, limit) = (d.base(), d.limit());

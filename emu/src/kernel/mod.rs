@@ -2,17 +2,31 @@
 //! to exit statuses.
 
 pub mod abi;
+pub mod entry;
+pub mod frames;
 pub mod fs;
 pub mod process;
+pub mod signal;
 pub mod syscall;
 pub mod tls;
 
 use std::sync::Arc;
 
-use crate::cpu::cache::{self, BlockCache, Event};
-use crate::cpu::{vec, Cpu, EAX, EBP, EBX, ECX, EDI, EDX, ESI};
+use crate::cpu::cache::{self, BlockCache};
+use crate::arch;
+use crate::cpu::{vec, Cpu};
 use crate::loader::{self, LoadError};
 use crate::mem::Mem;
+
+/// How `__kernel_vsyscall` enters the kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyscallEntry {
+    /// `sysenter`, returning with `sysexit` when it can (Linux's default).
+    #[default]
+    Sysenter,
+    /// `int $0x80`.
+    Int80,
+}
 
 /// How the guest ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +50,25 @@ pub struct Process {
     pub syscalls: u64,
     /// Set when the process has exited.
     pub exit: Option<ExitStatus>,
+    /// Kernel address of the current syscall/exception `pt_regs`.
+    pub frame: u32,
+    /// The faulting address of the last #PF (the CPU's cr2).
+    pub cr2: u32,
+    /// Guest address of the vDSO's int80 landing pad (0 without a vDSO).
+    pub vdso_landing_pad: u32,
+    /// A pending signal (handlers come later: its default action applies).
+    pub pending: Option<signal::SigInfo>,
+    /// The signal that terminated the process, with its siginfo.
+    pub last_signal: Option<signal::SigInfo>,
+    /// `--frames` output.
+    pub frames: Option<frames::FrameLog>,
+    pub stats: Stats,
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub sysexits: u64,
 }
 
 impl Process {
@@ -60,31 +93,46 @@ impl Process {
             pid: std::process::id(),
             syscalls: 0,
             exit: None,
+            frame: 0,
+            cr2: 0,
+            vdso_landing_pad: 0,
+            pending: None,
+            last_signal: None,
+            frames: None,
+            stats: Stats::default(),
         })
     }
 
-    /// Run until the guest exits or dies.
+    /// Run until the guest exits or dies. Every trip into the kernel goes
+    /// through the IDT/TSS or sysenter path in [`entry`].
     pub fn run(&mut self) -> ExitStatus {
         loop {
-            match cache::run(&mut self.cpu, &mut self.cache) {
-                Event::SoftInt(0x80) => self.syscall(),
-                Event::SoftInt(v) => return ExitStatus::Signaled(signal_for_int(v)),
-                Event::Sysenter => return ExitStatus::Signaled(SIGILL),
-                Event::Exception(e) => return ExitStatus::Signaled(signal_for_exception(e.vector)),
-            }
+            let ev = cache::run(&mut self.cpu, &mut self.cache);
+            entry::handle(self, ev);
             if let Some(st) = self.exit {
+                if let Some(f) = self.frames.as_mut() {
+                    f.flush();
+                }
                 return st;
             }
         }
     }
 
-    fn syscall(&mut self) {
-        self.syscalls += 1;
-        let r = &self.cpu.regs;
-        let nr = r[EAX];
-        let args = [r[EBX], r[ECX], r[EDX], r[ESI], r[EDI], r[EBP]];
-        let ret = syscall::invoke(self, nr, args);
-        self.cpu.regs[EAX] = ret;
+    /// Write the current pt_regs to the `--frames` log.
+    pub fn trace_frame(&mut self, entry: bool) {
+        if let Some(log) = self.frames.as_mut() {
+            if let Ok(r) = arch::ptregs::PtRegs::read(&self.cpu.sys.kmem, self.frame) {
+                log.write(entry, &r);
+            }
+        }
+    }
+
+    /// Turn on syscall tracing (the thread_info work flag checked on entry).
+    pub fn set_syscall_trace(&mut self, on: bool) {
+        let a = self.cpu.sys.thread_info() + entry::thread_info::SYSCALL_WORK;
+        let w = self.cpu.sys.kmem.r32(a).unwrap_or(0);
+        let bit = entry::thread_info::SYSCALL_WORK_SYSCALL_TRACE;
+        let _ = self.cpu.sys.kmem.w32(a, if on { w | bit } else { w & !bit });
     }
 }
 

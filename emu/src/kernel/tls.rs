@@ -5,7 +5,6 @@ use super::abi::{errno::Errno, UserDesc};
 use super::syscall::SysResult;
 use super::Process;
 use crate::arch::desc::Desc;
-use crate::cpu::{DS, ES, FS, GS};
 
 pub const GDT_ENTRY_TLS_MIN: u32 = 12;
 pub const GDT_ENTRY_TLS_ENTRIES: u32 = 3;
@@ -67,7 +66,7 @@ pub fn sys_set_thread_area(p: &mut Process, u_info: u32) -> SysResult {
     let mut idx = d.entry_number;
     if idx == u32::MAX {
         idx = (0..GDT_ENTRY_TLS_ENTRIES)
-            .find(|&k| p.cpu.gdt_tls[k as usize] == Desc(0))
+            .find(|&k| p.cpu.sys.gdt_entry(GDT_ENTRY_TLS_MIN + k) == Some(Desc(0)))
             .map(|k| k + GDT_ENTRY_TLS_MIN)
             .ok_or(Errno::ESRCH)?;
         d.entry_number = idx;
@@ -83,17 +82,9 @@ pub fn sys_set_thread_area(p: &mut Process, u_info: u32) -> SysResult {
     if d.contents() == 3 && !d.seg_not_present() {
         return Err(Errno::EINVAL);
     }
-    let slot = (idx - GDT_ENTRY_TLS_MIN) as usize;
-    p.cpu.gdt_tls[slot] = if is_empty(&d) { Desc(0) } else { to_desc(&d) };
-    // x86_64 Linux forcibly refreshes a segment register holding the selector.
-    let sel = ((idx << 3) | 3) as u16;
-    for seg in [DS, ES, FS, GS] {
-        if p.cpu.segs[seg].sel == sel && !p.cpu.load_seg(seg, sel) {
-            p.cpu.exit = crate::cpu::exit::NONE;
-            p.cpu.segs[seg] = Default::default();
-            p.cpu.seg_base[seg] = 0;
-        }
-    }
+    p.cpu.sys.set_gdt_entry(idx, if is_empty(&d) { Desc(0) } else { to_desc(&d) });
+    // Segment registers holding this selector pick up the new descriptor
+    // when the return to user mode reloads them from pt_regs (as on i386).
     Ok(0)
 }
 
@@ -103,7 +94,7 @@ pub fn sys_get_thread_area(p: &mut Process, u_info: u32) -> SysResult {
     if !(GDT_ENTRY_TLS_MIN..GDT_ENTRY_TLS_MIN + GDT_ENTRY_TLS_ENTRIES).contains(&idx) {
         return Err(Errno::EINVAL);
     }
-    let out = from_desc(idx, p.cpu.gdt_tls[(idx - GDT_ENTRY_TLS_MIN) as usize]);
+    let out = from_desc(idx, p.cpu.sys.gdt_entry(idx).unwrap_or_default());
     p.cpu
         .mem
         .write_bytes(u_info, &out.to_bytes())

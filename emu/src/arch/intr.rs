@@ -1,0 +1,230 @@
+//! Hardware semantics of privilege transitions (Intel SDM vol. 3 ch. 6 and
+//! the IRET, SYSENTER and SYSEXIT pages of vol. 2): what the CPU does before
+//! the first kernel instruction and after the last one.
+
+use super::desc::Desc;
+use super::gdt;
+use super::{Gate, GATE_INTERRUPT, GATE_TRAP};
+use crate::cpu::flags::{IF, TF};
+use crate::cpu::{vec, Cpu, Exception, Seg, CS, DS, ES, ESP, FS, GS, SS};
+
+const NT: u32 = 1 << 14;
+const RF: u32 = 1 << 16;
+const VM: u32 = 1 << 17;
+/// EFLAGS bits that iret may load at CPL 0 (everything but VM, VIF, VIP).
+const IRET_MASK_CPL0: u32 = 0x0024_7fd5 | (3 << 12);
+
+/// What raised the interrupt: it decides the gate DPL check and EXT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `int n`, `int3`, `into`: the gate's DPL must be >= CPL.
+    Soft,
+    /// A CPU exception (or `int1`/icebp, which is not DPL-checked).
+    Exception,
+}
+
+#[cold]
+fn fault(vector: u8, code: u32) -> Exception {
+    Exception { vector, error_code: Some(code), cr2: 0 }
+}
+
+fn flat(sel: u16) -> Seg {
+    Seg { sel, base: 0, limit: 0xffff_ffff }
+}
+
+/// Descriptor for a selector (GDT only: no LDT is installed).
+fn lookup(cpu: &Cpu, sel: u16) -> Option<Desc> {
+    if sel & 4 != 0 {
+        return None;
+    }
+    cpu.sys.gdt_entry((sel >> 3) as u32)
+}
+
+/// Deliver interrupt or exception `vector` through the IDT from user mode:
+/// gate lookup, DPL check, stack switch from the TSS, push of ss, esp,
+/// eflags, cs, eip (and the error code), flag clearing, CPL 0.
+/// On failure returns the exception the delivery itself raised.
+pub fn deliver(cpu: &mut Cpu, vector: u8, src: Source, error: Option<u32>) -> Result<(), Exception> {
+    let ext = (src == Source::Exception) as u32;
+    let idt_err = ((vector as u32) << 3) | 2 | ext;
+    let (idt_base, idt_limit) = cpu.sys.idtr;
+    if vector as u32 * 8 + 7 > idt_limit as u32 {
+        return Err(fault(vec::GP, idt_err));
+    }
+    let raw = cpu.sys.kmem.r64(idt_base + vector as u32 * 8).map_err(|_| fault(vec::GP, idt_err))?;
+    let g = Gate::decode(raw);
+    if g.typ != GATE_INTERRUPT && g.typ != GATE_TRAP {
+        return Err(fault(vec::GP, idt_err));
+    }
+    let cpl = cpu.sys.cpl;
+    if src == Source::Soft && g.dpl < cpl {
+        return Err(fault(vec::GP, idt_err));
+    }
+    if !g.present {
+        return Err(fault(vec::NP, idt_err));
+    }
+    // The target code segment.
+    if g.sel & !3 == 0 {
+        return Err(fault(vec::GP, ext));
+    }
+    let sel_err = (g.sel as u32 & !3) | ext;
+    let csd = lookup(cpu, g.sel).ok_or(fault(vec::GP, sel_err))?;
+    if !csd.is_code() || csd.dpl() > cpl {
+        return Err(fault(vec::GP, sel_err));
+    }
+    if !csd.present() {
+        return Err(fault(vec::NP, sel_err));
+    }
+    let conforming = csd.typ() & 4 != 0;
+    if conforming || csd.dpl() == cpl {
+        // Intra-privilege delivery only happens for faults in kernel code,
+        // which this machine never executes.
+        return Err(fault(vec::GP, sel_err));
+    }
+    let new_cpl = csd.dpl();
+    // Inter-privilege: the new stack comes from the TSS.
+    let tss = cpu.sys.tr_base;
+    let k = &cpu.sys.kmem;
+    let esp0 = k.r32(tss + 4 + 8 * new_cpl as u32).map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
+    let ss0 = k.r16(tss + 8 + 8 * new_cpl as u32).map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
+    let ssd = lookup(cpu, ss0);
+    match ssd {
+        Some(d) if ss0 & !3 != 0 && (ss0 & 3) as u8 == new_cpl && d.is_writable_data() && d.dpl() == new_cpl => {
+            if !d.present() {
+                return Err(fault(vec::SS, ss0 as u32 & !3));
+            }
+        }
+        _ => return Err(fault(vec::TS, ss0 as u32 & !3)),
+    }
+    let eflags = cpu.eflags();
+    let frame = [
+        cpu.segs[SS].sel as u32,
+        cpu.regs[ESP],
+        eflags,
+        cpu.segs[CS].sel as u32,
+        cpu.eip,
+    ];
+    let mut sp = esp0;
+    let k = &mut cpu.sys.kmem;
+    for v in frame.iter().chain(error.iter()) {
+        sp = sp.wrapping_sub(4);
+        k.w32(sp, *v).map_err(|_| fault(vec::SS, 0))?;
+    }
+    // Commit: CPL, CS:EIP, SS:ESP, flags.
+    let mut clear = TF | NT | RF | VM;
+    if g.typ == GATE_INTERRUPT {
+        clear |= IF;
+    }
+    cpu.flags.load(eflags & !clear, !0);
+    cpu.sys.cpl = new_cpl;
+    cpu.segs[CS] = flat((g.sel & !3) | new_cpl as u16);
+    cpu.segs[SS] = flat(ss0);
+    cpu.seg_base[CS] = 0;
+    cpu.seg_base[SS] = 0;
+    cpu.regs[ESP] = sp;
+    cpu.eip = g.offset;
+    Ok(())
+}
+
+/// `iret` from CPL 0 to an outer level, with the SDM's checks. The stack
+/// (in kernel memory) holds eip, cs, eflags, esp, ss.
+pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
+    let k = &cpu.sys.kmem;
+    let sp = cpu.regs[ESP];
+    let rd = |o: u32| k.r32(sp.wrapping_add(o)).map_err(|_| fault(vec::SS, 0));
+    let (eip, cs, eflags) = (rd(0)?, rd(4)? as u16, rd(8)?);
+    let cpl = cpu.sys.cpl;
+    let rpl = (cs & 3) as u8;
+    if rpl <= cpl {
+        // Return to the same level: never used (kernel code is not emulated).
+        return Err(fault(vec::GP, cs as u32 & !3));
+    }
+    let (esp, ss) = (rd(12)?, rd(16)? as u16);
+    if cs & !3 == 0 {
+        return Err(fault(vec::GP, 0));
+    }
+    let csd = lookup(cpu, cs).ok_or(fault(vec::GP, cs as u32 & !3))?;
+    let conforming = csd.typ() & 4 != 0;
+    if !csd.is_code() || (conforming && csd.dpl() > rpl) || (!conforming && csd.dpl() != rpl) {
+        return Err(fault(vec::GP, cs as u32 & !3));
+    }
+    if !csd.present() {
+        return Err(fault(vec::NP, cs as u32 & !3));
+    }
+    if ss & !3 == 0 {
+        return Err(fault(vec::GP, 0));
+    }
+    let ssd = lookup(cpu, ss).ok_or(fault(vec::GP, ss as u32 & !3))?;
+    if (ss & 3) as u8 != rpl || !ssd.is_writable_data() || ssd.dpl() != rpl {
+        return Err(fault(vec::GP, ss as u32 & !3));
+    }
+    if !ssd.present() {
+        return Err(fault(vec::SS, ss as u32 & !3));
+    }
+    cpu.flags.load(eflags, IRET_MASK_CPL0);
+    cpu.sys.cpl = rpl;
+    cpu.segs[CS] = Seg { sel: cs, base: csd.base(), limit: csd.limit() };
+    cpu.segs[SS] = Seg { sel: ss, base: ssd.base(), limit: ssd.limit() };
+    cpu.seg_base[CS] = csd.base();
+    cpu.seg_base[SS] = ssd.base();
+    cpu.regs[ESP] = esp;
+    cpu.eip = eip;
+    null_inaccessible_segments(cpu);
+    Ok(())
+}
+
+/// On a return to an outer level, data segment registers that the new CPL
+/// may not use are loaded with null (SDM: IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL).
+fn null_inaccessible_segments(cpu: &mut Cpu) {
+    for s in [ES, DS, FS, GS] {
+        let sel = cpu.segs[s].sel;
+        if sel & !3 == 0 {
+            continue;
+        }
+        let keep = match lookup(cpu, sel) {
+            Some(d) => (d.is_code() && d.typ() & 4 != 0) || d.dpl() >= cpu.sys.cpl,
+            None => false,
+        };
+        if !keep {
+            cpu.segs[s] = Seg::default();
+            cpu.seg_base[s] = 0;
+        }
+    }
+}
+
+/// `sysenter`: flat CS/SS from IA32_SYSENTER_CS, ESP and EIP from the MSRs,
+/// CPL 0, VM/IF/RF cleared. Nothing is saved.
+pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
+    let cs = cpu.sys.sysenter_cs as u16 & 0xfffc;
+    if cs == 0 {
+        return Err(fault(vec::GP, 0));
+    }
+    let f = cpu.eflags();
+    cpu.flags.load(f & !(VM | IF | RF), !0);
+    cpu.sys.cpl = 0;
+    cpu.segs[CS] = flat(cs);
+    cpu.segs[SS] = flat(cs + 8);
+    cpu.seg_base[CS] = 0;
+    cpu.seg_base[SS] = 0;
+    cpu.regs[ESP] = cpu.sys.sysenter_esp;
+    cpu.eip = cpu.sys.sysenter_eip;
+    Ok(())
+}
+
+/// `sysexit`: CPL 3 with CS = SYSENTER_CS+16, SS = SYSENTER_CS+24 (RPL 3),
+/// EIP = EDX, ESP = ECX.
+pub fn sysexit(cpu: &mut Cpu) -> Result<(), Exception> {
+    let base = cpu.sys.sysenter_cs as u16 & 0xfffc;
+    if cpu.sys.cpl != 0 || base == 0 {
+        return Err(fault(vec::GP, 0));
+    }
+    cpu.sys.cpl = 3;
+    cpu.segs[CS] = flat((base + 16) | 3);
+    cpu.segs[SS] = flat((base + 24) | 3);
+    debug_assert_eq!(cpu.segs[CS].sel, gdt::USER_CS_SEL);
+    cpu.seg_base[CS] = 0;
+    cpu.seg_base[SS] = 0;
+    cpu.eip = cpu.regs[crate::cpu::EDX];
+    cpu.regs[ESP] = cpu.regs[crate::cpu::ECX];
+    Ok(())
+}

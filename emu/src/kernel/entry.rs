@@ -1,0 +1,317 @@
+//! The kernel entry and exit paths, after Linux's `arch/x86/entry/entry_32.S`
+//! and `common.c`. The hardware part (gate delivery, iret, sysenter,
+//! sysexit) is in [`crate::arch::intr`]; this is what the kernel's first and
+//! last instructions do: build `struct pt_regs` on the task's kernel stack,
+//! dispatch, do the exit work, restore and return.
+
+use super::signal::{self, SigInfo};
+use super::{syscall, ExitStatus, Process};
+use crate::arch::intr::{self, Source};
+use crate::arch::kmem::KFault;
+use crate::arch::ptregs::{off, PtRegs};
+use crate::arch::{entry_addr, gdt, LAST_EXCEPTION, SYSCALL_VECTOR, SYSENTER_ENTRY};
+use crate::cpu::cache::Event;
+use crate::cpu::flags::{IF, TF};
+use crate::cpu::{vec, Exception, DS, EAX, EBP, EBX, ECX, EDI, EDX, ES, ESI, ESP, FS, GS};
+
+/// thread_info layout at the base of the kernel stack.
+pub mod thread_info {
+    pub const FLAGS: u32 = 0;
+    pub const SYSCALL_WORK: u32 = 4;
+    /// flags: a signal is pending.
+    pub const TIF_SIGPENDING: u32 = 1 << 2;
+    /// syscall_work: report syscall entry and exit (ptrace, --frames).
+    pub const SYSCALL_WORK_SYSCALL_TRACE: u32 = 1 << 2;
+}
+
+const ENOSYS_RET: u32 = (-38i32) as u32;
+const RF: u32 = 1 << 16;
+const VM: u32 = 1 << 17;
+
+/// Handle an event from the CPU: a software interrupt, an exception, or sysenter.
+pub fn handle(p: &mut Process, ev: Event) {
+    match ev {
+        Event::SoftInt(v) => interrupt(p, v, Source::Soft, None),
+        Event::Exception(e) => {
+            if e.vector == vec::PF {
+                p.cr2 = e.cr2;
+            }
+            interrupt(p, e.vector, Source::Exception, e.error_code)
+        }
+        Event::Sysenter => match intr::sysenter(&mut p.cpu) {
+            Ok(()) => kernel_text(p),
+            Err(e) => interrupt(p, e.vector, Source::Exception, e.error_code),
+        },
+    }
+}
+
+/// Deliver through the IDT, re-delivering a fault raised by the delivery
+/// itself (e.g. #GP for `int $0x81`); a fault during that is a double fault.
+fn interrupt(p: &mut Process, vector: u8, src: Source, error: Option<u32>) {
+    let mut cur = (vector, src, error);
+    for _ in 0..2 {
+        match intr::deliver(&mut p.cpu, cur.0, cur.1, cur.2) {
+            Ok(()) => return kernel_text(p),
+            Err(e) => cur = (e.vector, Source::Exception, e.error_code),
+        }
+    }
+    fatal(p, "double fault while delivering an exception");
+}
+
+#[cold]
+fn fatal(p: &mut Process, why: &str) {
+    if std::env::var_os("EMU_DEBUG").is_some() {
+        eprintln!("emu: {why} at eip {:#x}", p.cpu.eip);
+    }
+    p.exit = Some(ExitStatus::Signaled(super::SIGSEGV));
+}
+
+/// The CPU is now at CPL 0 at a kernel text address: run that entry routine.
+fn kernel_text(p: &mut Process) {
+    let eip = p.cpu.eip;
+    let r = if eip == entry_addr(SYSCALL_VECTOR) {
+        entry_int80(p)
+    } else if eip == SYSENTER_ENTRY {
+        entry_sysenter(p)
+    } else {
+        match (0..=LAST_EXCEPTION).find(|&v| entry_addr(v) == eip) {
+            Some(v) => entry_exception(p, v),
+            None => Err(KFault(eip)),
+        }
+    };
+    if r.is_err() {
+        fatal(p, "kernel stack fault");
+    }
+}
+
+// ---- kernel stack helpers ----
+
+fn push(p: &mut Process, v: u32) -> Result<(), KFault> {
+    let sp = p.cpu.regs[ESP].wrapping_sub(4);
+    p.cpu.sys.kmem.w32(sp, v)?;
+    p.cpu.regs[ESP] = sp;
+    Ok(())
+}
+
+fn pop(p: &mut Process) -> Result<u32, KFault> {
+    let sp = p.cpu.regs[ESP];
+    let v = p.cpu.sys.kmem.r32(sp)?;
+    p.cpu.regs[ESP] = sp.wrapping_add(4);
+    Ok(v)
+}
+
+fn frame_r(p: &Process, o: u32) -> Result<u32, KFault> {
+    p.cpu.sys.kmem.r32(p.frame + o)
+}
+
+fn frame_w(p: &mut Process, o: u32, v: u32) -> Result<(), KFault> {
+    p.cpu.sys.kmem.w32(p.frame + o, v)
+}
+
+/// SAVE_ALL: push gs, fs, es, ds, eax, ebp, edi, esi, edx, ecx, ebx, giving
+/// `struct pt_regs` at esp (orig_eax and the hardware frame are above).
+fn save_all(p: &mut Process) -> Result<(), KFault> {
+    let c = &p.cpu;
+    let vals = [
+        c.segs[GS].sel as u32,
+        c.segs[FS].sel as u32,
+        c.segs[ES].sel as u32,
+        c.segs[DS].sel as u32,
+        c.regs[EAX],
+        c.regs[EBP],
+        c.regs[EDI],
+        c.regs[ESI],
+        c.regs[EDX],
+        c.regs[ECX],
+        c.regs[EBX],
+    ];
+    for v in vals {
+        push(p, v)?;
+    }
+    p.frame = p.cpu.regs[ESP];
+    Ok(())
+}
+
+/// RESTORE_REGS: pop the general registers and the segment registers (the
+/// descriptor caches are reloaded, which is how i386 Linux refreshes TLS
+/// after set_thread_area), then drop orig_eax.
+fn restore_regs(p: &mut Process) -> Result<bool, KFault> {
+    for r in [EBX, ECX, EDX, ESI, EDI, EBP, EAX] {
+        let v = pop(p)?;
+        p.cpu.regs[r] = v;
+    }
+    let mut ok = true;
+    for s in [DS, ES, FS, GS] {
+        let sel = pop(p)? as u16;
+        ok &= p.cpu.load_seg(s, sel);
+    }
+    pop(p)?; // orig_eax
+    Ok(ok)
+}
+
+/// The tail of every return to user mode: restore, then iret.
+fn restore_all_iret(p: &mut Process) -> Result<(), KFault> {
+    if !restore_regs(p)? {
+        // A bad segment selector in the frame: Linux's fixup sends SIGSEGV.
+        p.cpu.exit = crate::cpu::exit::NONE;
+        return bad_return(p);
+    }
+    if intr::iret(&mut p.cpu).is_err() {
+        return bad_return(p);
+    }
+    Ok(())
+}
+
+#[cold]
+fn bad_return(p: &mut Process) -> Result<(), KFault> {
+    signal::force_sig(p, SigInfo::kernel(super::SIGSEGV));
+    signal::deliver_pending(p);
+    Ok(())
+}
+
+// ---- the syscall paths ----
+
+/// `int $0x80` (entry_INT80_32).
+fn entry_int80(p: &mut Process) -> Result<(), KFault> {
+    let eax = p.cpu.regs[EAX];
+    push(p, eax)?; // orig_eax
+    save_all(p)?;
+    frame_w(p, off::AX, ENOSYS_RET)?;
+    do_syscall(p)?;
+    exit_to_user_mode(p)?;
+    restore_all_iret(p)
+}
+
+/// The sysenter entry (entry_SYSENTER_32 and do_SYSENTER_32).
+fn entry_sysenter(p: &mut Process) -> Result<(), KFault> {
+    // Switch from the entry stack to the task stack (TSS.sp1).
+    let tss = p.cpu.sys.tr_base;
+    p.cpu.regs[ESP] = p.cpu.sys.kmem.r32(tss + crate::arch::tss::ESP1)?;
+    let flags = p.cpu.eflags();
+    let (ebp, eax) = (p.cpu.regs[EBP], p.cpu.regs[EAX]);
+    push(p, gdt::USER_DS_SEL as u32)?; // ss
+    push(p, ebp)?; // sp: the vDSO stashed the user esp in ebp
+    push(p, flags | IF)?; // flags: sysenter cleared IF; it was set in user mode
+    push(p, gdt::USER_CS_SEL as u32)?; // cs
+    push(p, 0)?; // ip, filled in below
+    push(p, eax)?; // orig_eax
+    save_all(p)?;
+    frame_w(p, off::AX, ENOSYS_RET)?;
+    // do_fast_syscall_32: return to the vDSO's int80 landing pad.
+    let landing_pad = p.vdso_landing_pad;
+    frame_w(p, off::IP, landing_pad)?;
+    // Fetch the sixth argument (ebp) from where the vDSO pushed it.
+    let user_sp = frame_r(p, off::SP)?;
+    match p.cpu.mem.read_u32(user_sp) {
+        Ok(bp) => frame_w(p, off::BP, bp)?,
+        Err(_) => {
+            frame_w(p, off::AX, (-14i32) as u32)?;
+            exit_to_user_mode(p)?;
+            return restore_all_iret(p);
+        }
+    }
+    do_syscall(p)?;
+    exit_to_user_mode(p)?;
+    if p.exit.is_some() {
+        return Ok(());
+    }
+    // Opportunistic sysexit, when the frame allows it.
+    let r = PtRegs::read(&p.cpu.sys.kmem, p.frame)?;
+    let can_sysexit = r.cs == gdt::USER_CS_SEL
+        && r.ss == gdt::USER_DS_SEL
+        && r.ip == landing_pad
+        && r.flags & (RF | TF | VM) == 0;
+    if !can_sysexit {
+        return restore_all_iret(p);
+    }
+    p.stats.sysexits += 1;
+    // Restore everything but ecx/edx (which carry sp and ip for sysexit).
+    if !restore_regs(p)? {
+        p.cpu.exit = crate::cpu::exit::NONE;
+        return bad_return(p);
+    }
+    p.cpu.regs[EDX] = r.ip;
+    p.cpu.regs[ECX] = r.sp;
+    p.cpu.flags.load(r.flags, !0);
+    if intr::sysexit(&mut p.cpu).is_err() {
+        return bad_return(p);
+    }
+    Ok(())
+}
+
+/// Syscall entry work, dispatch through the table, syscall exit work.
+fn do_syscall(p: &mut Process) -> Result<(), KFault> {
+    p.syscalls += 1;
+    let ti = p.cpu.sys.thread_info();
+    let work = p.cpu.sys.kmem.r32(ti + thread_info::SYSCALL_WORK)?;
+    if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 {
+        p.trace_frame(true);
+    }
+    let nr = frame_r(p, off::ORIG_AX)?;
+    if nr < syscall::NR_SYSCALLS {
+        let k = &p.cpu.sys.kmem;
+        let a = |o| k.r32(p.frame + o);
+        let args = [a(off::BX)?, a(off::CX)?, a(off::DX)?, a(off::SI)?, a(off::DI)?, a(off::BP)?];
+        let ret = syscall::invoke(p, nr, args);
+        frame_w(p, off::AX, ret)?;
+    }
+    if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 && p.exit.is_none() {
+        p.trace_frame(false);
+    }
+    Ok(())
+}
+
+/// exit_to_user_mode: pending signals.
+fn exit_to_user_mode(p: &mut Process) -> Result<(), KFault> {
+    let ti = p.cpu.sys.thread_info();
+    if p.cpu.sys.kmem.r32(ti + thread_info::FLAGS)? & thread_info::TIF_SIGPENDING != 0 {
+        signal::deliver_pending(p);
+    }
+    Ok(())
+}
+
+// ---- exceptions ----
+
+/// An exception entry (the idtentry stubs + handle_exception): the error
+/// code (or -1) takes the orig_eax slot, SAVE_ALL, then the C handler gets
+/// the error code and orig_eax becomes -1.
+fn entry_exception(p: &mut Process, v: u8) -> Result<(), KFault> {
+    if !has_error_code(v) {
+        push(p, u32::MAX)?;
+    }
+    save_all(p)?;
+    let error = frame_r(p, off::ORIG_AX)?;
+    frame_w(p, off::ORIG_AX, u32::MAX)?;
+    let ip = frame_r(p, off::IP)?;
+    let info = signal::for_exception(v, error, ip, p.cr2);
+    signal::force_sig(p, info);
+    exit_to_user_mode(p)?;
+    if p.exit.is_some() {
+        return Ok(());
+    }
+    restore_all_iret(p)
+}
+
+/// Exceptions for which the CPU pushes an error code.
+pub fn has_error_code(v: u8) -> bool {
+    matches!(v, 8 | 10..=14 | 17 | 21)
+}
+
+/// Exception kinds the CPU reports, for tests and stats.
+pub fn exception_name(e: &Exception) -> &'static str {
+    match e.vector {
+        vec::DE => "#DE",
+        vec::DB => "#DB",
+        vec::BP => "#BP",
+        vec::OF => "#OF",
+        vec::BR => "#BR",
+        vec::UD => "#UD",
+        vec::NP => "#NP",
+        vec::SS => "#SS",
+        vec::GP => "#GP",
+        vec::PF => "#PF",
+        vec::MF => "#MF",
+        vec::XM => "#XM",
+        _ => "#??",
+    }
+}
