@@ -70,7 +70,7 @@ fn main() -> ExitCode {
         })
         .collect();
     let t0 = Instant::now();
-    let mut p = match Process::new(&image, &execfn, &argv, &envp) {
+    let mut p = match Process::new(&image, &execfn, &argv, &envp, cli.syscall_entry) {
         Ok(p) => p,
         Err(LoadError::NotFound(m)) => {
             eprintln!("emu: {m}");
@@ -93,7 +93,6 @@ fn main() -> ExitCode {
             }
         }
     }
-    let _ = cli.syscall_entry;
     let st = p.run();
     if cli.stats {
         let secs = t0.elapsed().as_secs_f64();

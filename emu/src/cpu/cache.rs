@@ -102,6 +102,13 @@ impl BlockCache {
         }
     }
 
+    /// Drop the blocks on the pages a self-modifying write touched.
+    pub fn invalidate_smc(&mut self, cpu: &Cpu) {
+        for page in cpu.smc_page..=cpu.smc_last {
+            self.invalidate_page(cpu, page);
+        }
+    }
+
     /// Drop everything (exec, munmap of code, ...).
     pub fn flush(&mut self, cpu: &Cpu) {
         for &page in self.by_page.keys() {
@@ -201,7 +208,7 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     cpu.exit = exit::NONE;
     match e {
         exit::SMC => {
-            cache.invalidate_page(cpu, cpu.smc_page);
+            cache.invalidate_smc(cpu);
             None
         }
         exit::EXC => Some(Event::Exception(cpu.exc)),
@@ -223,7 +230,7 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
                 cpu.eip = i.next();
             }
             cpu.exit = exit::NONE;
-            cache.invalidate_page(cpu, cpu.smc_page);
+            cache.invalidate_smc(cpu);
         } else {
             if cpu.exit == exit::EXC {
                 cpu.eip = i.eip;

@@ -133,6 +133,9 @@ pub struct Cpu {
     pub exc: Exception,
     /// Page written while holding cached code (valid when exit == SMC).
     pub smc_page: u32,
+    /// Last page of the range written while holding cached code (a write
+    /// may span two code pages; everything in smc_page..=smc_last is dropped).
+    pub smc_last: u32,
     /// Retired instruction count.
     pub icount: u64,
     membase: *mut u8,
@@ -155,6 +158,7 @@ impl Cpu {
             exit: exit::NONE,
             exc: Exception::default(),
             smc_page: 0,
+            smc_last: 0,
             icount: 0,
             membase: mem.base(),
             perms: mem.perms_ptr(),
@@ -414,8 +418,14 @@ impl Cpu {
             let page = b >> PAGE_SHIFT;
             if self.perm(page) & P_CODE != 0 {
                 self.mem.clear_code(page);
-                self.exit = exit::SMC;
-                self.smc_page = page;
+                if self.exit != exit::SMC {
+                    self.exit = exit::SMC;
+                    self.smc_page = page;
+                    self.smc_last = page;
+                } else {
+                    self.smc_page = self.smc_page.min(page);
+                    self.smc_last = self.smc_last.max(page);
+                }
             }
             unsafe { *self.host(b) = (v >> (8 * k)) as u8 };
         }

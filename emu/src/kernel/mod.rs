@@ -77,12 +77,18 @@ impl Process {
         execfn: &[u8],
         argv: &[Vec<u8>],
         envp: &[Vec<u8>],
+        entry: SyscallEntry,
     ) -> Result<Process, LoadError> {
         let mem = Arc::new(
             Mem::new()
                 .map_err(|e| LoadError::Invalid(format!("cannot reserve guest memory: {e}")))?,
         );
-        let l = loader::load(&mem, image, execfn, argv, envp)?;
+        let mut vdso = None;
+        let l = loader::load_with(&mem, image, execfn, argv, envp, |mem, low| {
+            let (v, m) = loader::vdso::map(mem, low, entry)?;
+            vdso = Some(m);
+            Ok(Some(v))
+        })?;
         let mut cpu = Cpu::new(mem);
         cpu.eip = l.entry;
         cpu.regs[crate::cpu::ESP] = l.sp;
@@ -95,7 +101,7 @@ impl Process {
             exit: None,
             frame: 0,
             cr2: 0,
-            vdso_landing_pad: 0,
+            vdso_landing_pad: vdso.map_or(0, |m| m.landing_pad),
             pending: None,
             last_signal: None,
             frames: None,

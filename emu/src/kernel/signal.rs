@@ -70,6 +70,10 @@ pub fn deliver_pending(p: &mut Process) {
     let _ = p.cpu.sys.kmem.w32(ti, f & !thread_info::TIF_SIGPENDING);
     if let Some(info) = p.pending.take() {
         // Default action: terminate (with core, for the fault signals).
+        if std::env::var_os("EMU_DEBUG").is_some() {
+            let ip = crate::arch::ptregs::PtRegs::read(&p.cpu.sys.kmem, p.frame).map(|r| r.ip).unwrap_or(0);
+            eprintln!("emu: fatal signal {} (code {:#x}, addr {:#x}, trap {}, error {:#x}) at ip {:#x}", info.signo, info.code, info.addr, info.trapno, info.error_code, ip);
+        }
         p.last_signal = Some(info);
         p.exit = Some(ExitStatus::Signaled(info.signo));
     }
