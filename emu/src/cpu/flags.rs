@@ -166,9 +166,11 @@ impl Flags {
 
     #[inline(always)]
     pub fn of(&self) -> bool {
+        if self.kind == kind::NONE {
+            return self.bits & OF != 0;
+        }
         let s = sign(self.sz());
         match self.kind & !3 {
-            _ if self.kind == kind::NONE => self.bits & OF != 0,
             kind::ADD | kind::ADC => (!(self.a ^ self.b) & (self.a ^ self.res)) & s != 0,
             kind::SUB | kind::SBB => ((self.a ^ self.b) & (self.a ^ self.res)) & s != 0,
             kind::LOGIC => false,
