@@ -54,10 +54,9 @@ pub const MMAP_MIN_ADDR: u32 = 0x1000;
 /// this kernel (observed: `brk(NULL)` = 0x56555000), not the end of bss.
 pub const STATIC_PIE_BRK: u32 = 0x5655_5000;
 
-/// EDX of CPUID leaf 1 as our CPU reports it: TSC (bit 4), CX8 (bit 8) and
-/// CMOV (bit 15). The CPUID implementation should use this same constant so
-/// that AT_HWCAP (which Linux fills from this register) agrees with it.
-pub const CPUID_1_EDX: u32 = (1 << 4) | (1 << 8) | (1 << 15);
+/// EDX of CPUID leaf 1 as our CPU reports it (one definition, in the cpuid
+/// code), so AT_HWCAP (which Linux fills from this register) agrees with it.
+pub const CPUID_1_EDX: u32 = crate::cpu::exec::misc::feat::LEAF1_EDX;
 /// AT_HWCAP: CPUID.1:EDX.
 pub const HWCAP: u32 = CPUID_1_EDX;
 /// AT_HWCAP2 as native on the project host: HWCAP2_FSGSBASE (bit 1).

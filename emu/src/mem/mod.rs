@@ -98,18 +98,30 @@ impl Mem {
         }
     }
 
-    /// Map [addr, addr+len) with `prot`, zero-filled.
+    /// Map [addr, addr+len) with `prot`, zero-filled. The host pages are
+    /// released (MADV_DONTNEED), so they read as zero and cost no host
+    /// memory until the guest touches them.
     pub fn map_zero(&self, addr: u32, len: u32, prot: u8) {
-        let start = addr & !(PAGE_SIZE - 1);
-        let end = (addr as u64 + len as u64 + PAGE_SIZE as u64 - 1) & !(PAGE_SIZE as u64 - 1);
-        unsafe {
-            std::ptr::write_bytes(
-                self.base.add(start as usize),
-                0,
-                (end - start as u64) as usize,
-            );
+        if len == 0 {
+            return;
         }
+        self.discard(addr, len);
         self.set_perm(addr, len, prot | P_PRESENT);
+    }
+
+    /// Drop the contents of the pages covering [addr, addr+len): they read
+    /// as zero afterwards and their host memory is returned.
+    pub fn discard(&self, addr: u32, len: u32) {
+        if len == 0 {
+            return;
+        }
+        let start = (addr & !(PAGE_SIZE - 1)) as usize;
+        let end = ((addr as u64 + len as u64 + PAGE_SIZE as u64 - 1) & !(PAGE_SIZE as u64 - 1)) as usize;
+        let r = unsafe { libc::madvise(self.base.add(start) as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+        if r != 0 {
+            // Not expected on Linux; fall back to writing zeros.
+            unsafe { std::ptr::write_bytes(self.base.add(start), 0, end - start) };
+        }
     }
 
     pub fn unmap(&self, addr: u32, len: u32) {

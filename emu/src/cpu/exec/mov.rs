@@ -1,10 +1,17 @@
-//! Data movement: mov, movzx, movsx, lea, push, pop, xchg.
+//! Data movement: mov, movzx, movsx, lea, push, pop, xchg, nop; cmpxchg,
+//! cmpxchg8b, xadd, bswap, pusha/popa, pushf/popf, enter/leave,
+//! cbw/cwde/cwd/cdq, lahf/sahf, setcc, cmovcc, xlat, segment register moves
+//! (mov, push/pop, lds/les/lfs/lgs/lss).
 
-use iced_x86::{Instruction, Mnemonic};
+use iced_x86::{Code, Instruction, Mnemonic, OpKind, Register};
 
 use crate::by_size;
-use crate::cpu::decode::{op_size, opnd, Opnd};
-use crate::cpu::{Cpu, Handler, Inst};
+use crate::cpu::decode::{op_size, opnd, sreg, Opnd};
+use crate::cpu::exec::alu::{alu, ADD, CMP};
+use crate::cpu::exec::control::cc_of;
+use crate::cpu::flags::{self, AF, CF, DF, ID, OF, PF, SF, TF, ZF};
+use crate::cpu::{vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS};
+use crate::mem::{PageFault, PAGE_SHIFT, P_PRESENT, P_WRITE};
 
 fn mov_rr<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let v = c.reg(SZ, i.rm);
@@ -127,9 +134,673 @@ fn xchg_rm<const SZ: u8>(c: &mut Cpu, i: &Inst) {
 
 fn nop(_: &mut Cpu, _: &Inst) {}
 
+// ---- cmpxchg, cmpxchg8b, xadd, bswap ----
+
+/// cmpxchg with a register destination `i.rm` and source `i.r`.
+fn cmpxchg_rr<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let acc = c.reg(SZ, EAX as u8);
+    let d = c.reg(SZ, i.rm);
+    alu::<CMP, SZ>(&mut c.flags, acc, d);
+    if acc == d {
+        let s = c.reg(SZ, i.r);
+        c.set_reg(SZ, i.rm, s);
+    } else {
+        c.set_reg(SZ, EAX as u8, d);
+    }
+}
+
+/// cmpxchg m, r. The destination is always written (with its old value when
+/// the comparison fails), as on hardware; atomically with `LOCK`.
+fn cmpxchg_m<const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let acc = c.reg(SZ, EAX as u8);
+    let s = c.reg(SZ, i.r);
+    let Some(old) = c.rmw::<SZ, LOCK>(a, |o| if o == acc { s } else { o }) else {
+        return;
+    };
+    alu::<CMP, SZ>(&mut c.flags, acc, old);
+    if acc != old {
+        c.set_reg(SZ, EAX as u8, old);
+    }
+}
+
+/// cmpxchg8b m64: compare edx:eax with m64; equal: ZF=1, m64 = ecx:ebx;
+/// else ZF=0, edx:eax = m64. Other flags are unchanged. An aligned in-page
+/// operand is updated with a host 64-bit compare-and-swap (with or without
+/// lock); otherwise the read and the write are separate.
+fn cmpxchg8b(c: &mut Cpu, i: &Inst) {
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    let a = c.ea(i);
+    let exp = (c.regs[EDX] as u64) << 32 | c.regs[EAX] as u64;
+    let new = (c.regs[ECX] as u64) << 32 | c.regs[EBX] as u64;
+    let old = match c.rmw_ptr(a, 8) {
+        Some(p) => {
+            // SAFETY: 8-byte aligned, inside one present writable page.
+            let at = unsafe { &*(p as *const AtomicU64) };
+            match at.compare_exchange(exp, new, SeqCst, SeqCst) {
+                Ok(v) | Err(v) => v,
+            }
+        }
+        None => {
+            let Some(v) = c.rd64(a) else { return };
+            if c.wr64(a, if v == exp { new } else { v }).is_none() {
+                return;
+            }
+            v
+        }
+    };
+    c.flags.set_arith(if old == exp { ZF } else { 0 }, ZF);
+    if old != exp {
+        c.regs[EAX] = old as u32;
+        c.regs[EDX] = (old >> 32) as u32;
+    }
+}
+
+/// xadd with a register destination `i.rm` and source `i.r`.
+fn xadd_rr<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let d = c.reg(SZ, i.rm);
+    let s = c.reg(SZ, i.r);
+    let sum = alu::<ADD, SZ>(&mut c.flags, d, s);
+    c.set_reg(SZ, i.r, d);
+    c.set_reg(SZ, i.rm, sum);
+}
+
+fn xadd_m<const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let s = c.reg(SZ, i.r);
+    let Some(old) = c.rmw::<SZ, LOCK>(a, |o| o.wrapping_add(s)) else {
+        return;
+    };
+    alu::<ADD, SZ>(&mut c.flags, old, s);
+    c.set_reg(SZ, i.r, old);
+}
+
+fn bswap32(c: &mut Cpu, i: &Inst) {
+    let r = i.r as usize;
+    c.regs[r] = c.regs[r].swap_bytes();
+}
+
+/// bswap r16 is undefined; Intel and AMD hardware clear the low word.
+fn bswap16(c: &mut Cpu, i: &Inst) {
+    c.set_r16(i.r, 0);
+}
+
+// ---- pusha/popa, pushf/popf, enter/leave ----
+
+/// pusha/pushad: eax, ecx, edx, ebx, original esp, ebp, esi, edi.
+fn pusha<const SZ: u8>(c: &mut Cpu, _: &Inst) {
+    let n = 1u32 << SZ;
+    let sp = c.regs[ESP];
+    let base = c.seg_base[SS];
+    for k in 0..8u32 {
+        let v = c.regs[k as usize];
+        let a = sp.wrapping_sub(n * (k + 1));
+        if c.wr_sz(SZ, base.wrapping_add(a), v).is_none() {
+            return;
+        }
+    }
+    c.regs[ESP] = sp.wrapping_sub(8 * n);
+}
+
+/// popa/popad: the saved esp is skipped. All reads happen before any
+/// register changes.
+fn popa<const SZ: u8>(c: &mut Cpu, _: &Inst) {
+    let n = 1u32 << SZ;
+    let sp = c.regs[ESP];
+    let base = c.seg_base[SS];
+    let mut v = [0u32; 8];
+    for k in 0..8u32 {
+        let Some(x) = c.rd_sz(SZ, base.wrapping_add(sp.wrapping_add(n * k))) else {
+            return;
+        };
+        v[7 - k as usize] = x;
+    }
+    for (r, &x) in v.iter().enumerate() {
+        if r != ESP {
+            c.set_reg(SZ, r as u8, x);
+        }
+    }
+    c.regs[ESP] = sp.wrapping_add(8 * n);
+}
+
+const NT: u32 = 1 << 14;
+const RF: u32 = 1 << 16;
+const VM: u32 = 1 << 17;
+
+/// EFLAGS bits popf may change in user mode. IF and IOPL are silently kept.
+pub const POPF_MASK: u32 = CF | PF | AF | ZF | SF | TF | DF | OF | NT | flags::AC | ID;
+
+/// pushf/pushfd: the image has RF and VM clear.
+fn pushf<const SZ: u8>(c: &mut Cpu, _: &Inst) {
+    let f = c.flags.get() & !(RF | VM);
+    push_sz::<SZ>(c, f);
+}
+
+/// popf/popfd. Ends its block (it may set TF), so it sets eip.
+fn popf<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let v = if SZ == 2 { c.pop32() } else { c.pop16() };
+    let Some(v) = v else { return };
+    let mask = if SZ == 2 {
+        POPF_MASK
+    } else {
+        POPF_MASK & 0xffff
+    };
+    c.flags.load(v, mask);
+    c.eip = i.next();
+}
+
+/// enter imm16 (`i.imm`), imm8 (`i.imm2` = nesting level mod 32). All
+/// stack writes happen before esp/ebp change.
+fn enter<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let n = 1u32 << SZ;
+    let base = c.seg_base[SS];
+    let bp = c.regs[EBP];
+    let mut sp = c.regs[ESP].wrapping_sub(n);
+    if c.wr_sz(SZ, base.wrapping_add(sp), bp).is_none() {
+        return;
+    }
+    let frame = sp;
+    if i.imm2 > 0 {
+        let mut p = bp;
+        for _ in 1..i.imm2 {
+            p = p.wrapping_sub(n);
+            let Some(v) = c.rd_sz(SZ, base.wrapping_add(p)) else {
+                return;
+            };
+            sp = sp.wrapping_sub(n);
+            if c.wr_sz(SZ, base.wrapping_add(sp), v).is_none() {
+                return;
+            }
+        }
+        sp = sp.wrapping_sub(n);
+        if c.wr_sz(SZ, base.wrapping_add(sp), frame).is_none() {
+            return;
+        }
+    }
+    let sp = sp.wrapping_sub(i.imm);
+    if probe_write(c, base.wrapping_add(sp), n).is_none() {
+        return;
+    }
+    c.regs[ESP] = sp;
+    c.set_reg(SZ, EBP as u8, frame);
+}
+
+/// enter finishes with a write-permission check of the new top of stack
+/// (nothing is written), as hardware does: #PF if `[a, a+n)` is not writable.
+fn probe_write(c: &mut Cpu, a: u32, n: u32) -> Option<()> {
+    let last = a.wrapping_add(n - 1);
+    for b in [a, last & !0xfff] {
+        if b != a && b >> PAGE_SHIFT == a >> PAGE_SHIFT {
+            continue;
+        }
+        let p = c.perm(b >> PAGE_SHIFT);
+        if p & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE {
+            c.page_fault(PageFault {
+                addr: b,
+                present: p & P_PRESENT != 0,
+                write: true,
+                fetch: false,
+            });
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// leave: esp = ebp, then pop ebp (bp for the 16-bit form).
+fn leave<const SZ: u8>(c: &mut Cpu, _: &Inst) {
+    let bp = c.regs[EBP];
+    let Some(v) = c.rd_sz(SZ, c.seg_base[SS].wrapping_add(bp)) else {
+        return;
+    };
+    c.regs[ESP] = bp.wrapping_add(1 << SZ);
+    c.set_reg(SZ, EBP as u8, v);
+}
+
+// ---- sign extension of the accumulator, lahf/sahf ----
+
+fn cbw(c: &mut Cpu, _: &Inst) {
+    let v = c.regs[EAX] as u8 as i8 as i16 as u16 as u32;
+    c.set_r16(EAX as u8, v);
+}
+
+fn cwde(c: &mut Cpu, _: &Inst) {
+    c.regs[EAX] = c.regs[EAX] as u16 as i16 as i32 as u32;
+}
+
+fn cwd(c: &mut Cpu, _: &Inst) {
+    let v = if c.regs[EAX] & 0x8000 != 0 { 0xffff } else { 0 };
+    c.set_r16(EDX as u8, v);
+}
+
+fn cdq(c: &mut Cpu, _: &Inst) {
+    c.regs[EDX] = ((c.regs[EAX] as i32) >> 31) as u32;
+}
+
+const LAHF_BITS: u32 = SF | ZF | AF | PF | CF;
+/// AH in the 8-bit register encoding.
+const AH: u8 = 8;
+
+fn lahf(c: &mut Cpu, _: &Inst) {
+    let v = (c.flags.get() & LAHF_BITS) | 2;
+    c.set_r8(AH, v);
+}
+
+fn sahf(c: &mut Cpu, _: &Inst) {
+    let v = c.r8(AH);
+    c.flags.set_arith(v, LAHF_BITS);
+}
+
+// ---- setcc, cmovcc, xlat ----
+
+fn setcc_r<const CC: u8>(c: &mut Cpu, i: &Inst) {
+    let v = c.flags.cond(CC) as u32;
+    c.set_r8(i.r, v);
+}
+
+fn setcc_m<const CC: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let v = c.flags.cond(CC) as u32;
+    c.wr8(a, v);
+}
+
+fn setcc_pick<const CC: u8>(mem: bool) -> Handler {
+    if mem {
+        setcc_m::<CC>
+    } else {
+        setcc_r::<CC>
+    }
+}
+
+fn cmov_rr<const CC: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    if c.flags.cond(CC) {
+        let v = c.reg(SZ, i.rm);
+        c.set_reg(SZ, i.r, v);
+    }
+}
+
+/// The memory operand is read (and may fault) even when the condition is false.
+fn cmov_rm<const CC: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let Some(v) = c.rd_sz(SZ, a) else { return };
+    if c.flags.cond(CC) {
+        c.set_reg(SZ, i.r, v);
+    }
+}
+
+fn cmov_pick<const CC: u8>(mem: bool, sz: u8) -> Handler {
+    match (mem, sz) {
+        (false, 1) => cmov_rr::<CC, 1>,
+        (false, _) => cmov_rr::<CC, 2>,
+        (true, 1) => cmov_rm::<CC, 1>,
+        (true, _) => cmov_rm::<CC, 2>,
+    }
+}
+
+/// Instantiate a `fn f<const CC: u8>` for a runtime condition nibble.
+macro_rules! by_cc {
+    ($cc:expr, $f:ident) => {
+        match $cc & 15 {
+            0 => $f::<0>,
+            1 => $f::<1>,
+            2 => $f::<2>,
+            3 => $f::<3>,
+            4 => $f::<4>,
+            5 => $f::<5>,
+            6 => $f::<6>,
+            7 => $f::<7>,
+            8 => $f::<8>,
+            9 => $f::<9>,
+            10 => $f::<10>,
+            11 => $f::<11>,
+            12 => $f::<12>,
+            13 => $f::<13>,
+            14 => $f::<14>,
+            _ => $f::<15>,
+        }
+    };
+}
+
+/// xlat: al = seg:[ebx + zero-extended al] (bx + al with 16-bit addressing).
+fn xlat<const A16: bool>(c: &mut Cpu, i: &Inst) {
+    let mut off = c.regs[EBX].wrapping_add(c.regs[EAX] & 0xff);
+    if A16 {
+        off &= 0xffff;
+    }
+    let a = c.seg_base[i.seg as usize].wrapping_add(off);
+    if let Some(v) = c.rd8(a) {
+        c.set_r8(EAX as u8, v);
+    }
+}
+
+// ---- segment registers ----
+
+/// mov r, sreg (`i.rm`): a 32-bit destination gets the zero-extended selector.
+fn mov_r_s<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let v = c.segs[i.rm as usize].sel as u32;
+    c.set_reg(SZ, i.r, v);
+}
+
+/// mov m16, sreg (`i.r`): always a 16-bit store.
+fn mov_m_s(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let v = c.segs[i.r as usize].sel as u32;
+    c.wr16(a, v);
+}
+
+/// mov sreg (`i.r`), r (`i.rm`).
+fn mov_s_r(c: &mut Cpu, i: &Inst) {
+    let v = c.regs[i.rm as usize] as u16;
+    c.load_seg(i.r as usize, v);
+}
+
+fn mov_s_m(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    if let Some(v) = c.rd16(a) {
+        c.load_seg(i.r as usize, v as u16);
+    }
+}
+
+/// push sreg: the 32-bit form pushes the zero-extended selector (as AMD
+/// hardware does; Intel may store only 16 bits, also allowed by the SDM).
+fn push_s<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let v = c.segs[i.r as usize].sel as u32;
+    push_sz::<SZ>(c, v);
+}
+
+/// pop sreg: esp changes only if the selector loads.
+fn pop_s<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let sp = c.regs[ESP];
+    let Some(v) = c.rd_sz(SZ, c.seg_base[SS].wrapping_add(sp)) else {
+        return;
+    };
+    if c.load_seg(i.r as usize, v as u16) {
+        c.regs[ESP] = sp.wrapping_add(1 << SZ);
+    }
+}
+
+/// lds/les/lfs/lgs/lss r, m16:SZ; the segment register is in `i.imm`.
+fn load_far<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea(i);
+    let Some(off) = c.rd_sz(SZ, a) else { return };
+    let Some(sel) = c.rd16(a.wrapping_add(1 << SZ)) else {
+        return;
+    };
+    if c.load_seg(i.imm as usize, sel as u16) {
+        c.set_reg(SZ, i.r, off);
+    }
+}
+
+/// Privileged in user mode (mov to/from control and debug registers).
+fn gp0(c: &mut Cpu, _: &Inst) {
+    c.raise(vec::GP, Some(0));
+}
+
+fn is_ctl_reg(r: Register) -> bool {
+    r.is_cr() || r.is_dr() || r.is_tr()
+}
+
+/// Decode the segment-register forms of mov/push/pop.
+fn decode_sreg(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
+    let sr = |n: u32| {
+        if ins.op_kind(n) == OpKind::Register {
+            sreg(ins.op_register(n))
+        } else {
+            None
+        }
+    };
+    Some(match ins.mnemonic() {
+        Mnemonic::Mov => {
+            if let Some(s) = sr(1) {
+                // mov r/m, sreg
+                match opnd(ins, 0, d) {
+                    Opnd::Reg(r, sz) => {
+                        d.r = r;
+                        d.rm = s;
+                        if sz == 2 {
+                            mov_r_s::<2>
+                        } else {
+                            mov_r_s::<1>
+                        }
+                    }
+                    Opnd::Mem => {
+                        d.r = s;
+                        mov_m_s
+                    }
+                    _ => return None,
+                }
+            } else {
+                let s = sr(0)?;
+                if s as usize == crate::cpu::CS {
+                    return None;
+                }
+                d.r = s;
+                match opnd(ins, 1, d) {
+                    Opnd::Reg(r, _) => {
+                        d.rm = r;
+                        mov_s_r
+                    }
+                    Opnd::Mem => mov_s_m,
+                    _ => return None,
+                }
+            }
+        }
+        Mnemonic::Push => {
+            d.r = sr(0)?;
+            if ins.stack_pointer_increment() == -2 {
+                push_s::<1>
+            } else {
+                push_s::<2>
+            }
+        }
+        Mnemonic::Pop => {
+            d.r = sr(0)?;
+            if d.r as usize == crate::cpu::CS {
+                return None;
+            }
+            if ins.stack_pointer_increment() == 2 {
+                pop_s::<1>
+            } else {
+                pop_s::<2>
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn is_setcc(m: Mnemonic) -> bool {
+    use Mnemonic::*;
+    matches!(
+        m,
+        Seto | Setno
+            | Setb
+            | Setae
+            | Sete
+            | Setne
+            | Setbe
+            | Seta
+            | Sets
+            | Setns
+            | Setp
+            | Setnp
+            | Setl
+            | Setge
+            | Setle
+            | Setg
+    )
+}
+
+fn is_cmov(m: Mnemonic) -> bool {
+    use Mnemonic::*;
+    matches!(
+        m,
+        Cmovo
+            | Cmovno
+            | Cmovb
+            | Cmovae
+            | Cmove
+            | Cmovne
+            | Cmovbe
+            | Cmova
+            | Cmovs
+            | Cmovns
+            | Cmovp
+            | Cmovnp
+            | Cmovl
+            | Cmovge
+            | Cmovle
+            | Cmovg
+    )
+}
+
+/// Decode the instructions added beyond plain mov/push/pop/xchg.
+fn decode_more(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
+    use Mnemonic::*;
+    let mn = ins.mnemonic();
+    let lock = ins.has_lock_prefix();
+    Some(match mn {
+        Cmpxchg | Xadd => {
+            let sz = op_size(ins, 0)?;
+            let Opnd::Reg(s, _) = opnd(ins, 1, d) else {
+                return None;
+            };
+            d.r = s;
+            let xadd = mn == Xadd;
+            match (opnd(ins, 0, d), lock) {
+                (Opnd::Reg(r, _), false) => {
+                    d.rm = r;
+                    if xadd {
+                        by_size!(sz, xadd_rr)
+                    } else {
+                        by_size!(sz, cmpxchg_rr)
+                    }
+                }
+                (Opnd::Mem, false) if xadd => by_size!(sz, xadd_m::<false>),
+                (Opnd::Mem, true) if xadd => by_size!(sz, xadd_m::<true>),
+                (Opnd::Mem, false) => by_size!(sz, cmpxchg_m::<false>),
+                (Opnd::Mem, true) => by_size!(sz, cmpxchg_m::<true>),
+                _ => return None,
+            }
+        }
+        Cmpxchg8b => {
+            if opnd(ins, 0, d) != Opnd::Mem {
+                return None;
+            }
+            cmpxchg8b
+        }
+        Bswap => {
+            let Opnd::Reg(r, sz) = opnd(ins, 0, d) else {
+                return None;
+            };
+            d.r = r;
+            if sz == 2 {
+                bswap32
+            } else {
+                bswap16
+            }
+        }
+        Pusha => pusha::<1>,
+        Pushad => pusha::<2>,
+        Popa => popa::<1>,
+        Popad => popa::<2>,
+        Pushf => pushf::<1>,
+        Pushfd => pushf::<2>,
+        Popf => popf::<1>,
+        Popfd => popf::<2>,
+        Enter => {
+            d.imm = ins.immediate(0) as u32 & 0xffff;
+            d.imm2 = ins.immediate(1) as u32 & 31;
+            if ins.code() == Code::Enterw_imm16_imm8 {
+                enter::<1>
+            } else {
+                enter::<2>
+            }
+        }
+        Leave => {
+            if ins.code() == Code::Leavew {
+                leave::<1>
+            } else {
+                leave::<2>
+            }
+        }
+        Cbw => cbw,
+        Cwde => cwde,
+        Cwd => cwd,
+        Cdq => cdq,
+        Lahf => lahf,
+        Sahf => sahf,
+        Xlatb => {
+            d.seg = sreg(ins.memory_segment())?;
+            if ins.memory_base() == Register::BX {
+                d.a16 = 1;
+                xlat::<true>
+            } else {
+                xlat::<false>
+            }
+        }
+        Lds | Les | Lfs | Lgs | Lss => {
+            let Opnd::Reg(r, sz) = opnd(ins, 0, d) else {
+                return None;
+            };
+            if opnd(ins, 1, d) != Opnd::Mem {
+                return None;
+            }
+            d.r = r;
+            d.imm = match mn {
+                Lds => crate::cpu::DS,
+                Les => crate::cpu::ES,
+                Lfs => crate::cpu::FS,
+                Lgs => crate::cpu::GS,
+                _ => SS,
+            } as u32;
+            if sz == 2 {
+                load_far::<2>
+            } else {
+                load_far::<1>
+            }
+        }
+        _ if is_setcc(mn) => {
+            let cc = cc_of(ins)?;
+            match opnd(ins, 0, d) {
+                Opnd::Reg(r, 0) => {
+                    d.r = r;
+                    by_cc!(cc, setcc_pick)(false)
+                }
+                Opnd::Mem => by_cc!(cc, setcc_pick)(true),
+                _ => return None,
+            }
+        }
+        _ if is_cmov(mn) => {
+            let cc = cc_of(ins)?;
+            let Opnd::Reg(r, sz @ 1..=2) = opnd(ins, 0, d) else {
+                return None;
+            };
+            d.r = r;
+            match opnd(ins, 1, d) {
+                Opnd::Reg(s, _) => {
+                    d.rm = s;
+                    by_cc!(cc, cmov_pick)(false, sz)
+                }
+                Opnd::Mem => by_cc!(cc, cmov_pick)(true, sz),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
 pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     use Mnemonic::*;
+    if let Some(h) = decode_sreg(ins, d).or_else(|| decode_more(ins, d)) {
+        d.h = h;
+        return true;
+    }
     let h: Handler = match ins.mnemonic() {
+        Mov if (0..2)
+            .any(|n| ins.op_kind(n) == OpKind::Register && is_ctl_reg(ins.op_register(n))) =>
+        {
+            gp0
+        }
         Mov => {
             let Some(sz) = op_size(ins, 0) else {
                 return false;
@@ -287,4 +958,176 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     };
     d.h = h;
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::flags::ARITH;
+    use crate::cpu::{exit, EDI, ESI};
+    use crate::mem::{Mem, P_READ};
+    use iced_x86::{Decoder, DecoderOptions};
+    use std::sync::Arc;
+
+    fn cpu() -> Cpu {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x10000, 0x10000, P_READ | P_WRITE);
+        let mut c = Cpu::new(Arc::new(m));
+        c.regs[ESP] = 0x18000;
+        c
+    }
+
+    /// Decode and execute one instruction located at 0x1000.
+    fn run(c: &mut Cpu, bytes: &[u8]) -> Inst {
+        let mut dec = Decoder::with_ip(32, bytes, 0x1000, DecoderOptions::NONE);
+        let ins = dec.decode();
+        let mut d = Inst {
+            h: |_, _| {},
+            eip: 0x1000,
+            len: ins.len() as u8,
+            r: 0,
+            rm: 0,
+            base: crate::cpu::NOREG,
+            index: crate::cpu::NOREG,
+            scale: 0,
+            seg: 3,
+            a16: 0,
+            disp: 0,
+            imm: 0,
+            imm2: 0,
+        };
+        assert!(decode(&ins, &mut d), "{bytes:x?}");
+        (d.h)(c, &d);
+        d
+    }
+
+    fn rd32(c: &mut Cpu, a: u32) -> u32 {
+        c.rd32(a).unwrap()
+    }
+
+    #[test]
+    fn cmpxchg8b_aligned_and_not() {
+        for a in [0x10000u32, 0x10ffd] {
+            let mut c = cpu();
+            c.wr64(a, 0x0000_0002_0000_0001).unwrap();
+            c.regs[EDI] = a;
+            (c.regs[EAX], c.regs[EDX], c.regs[EBX], c.regs[ECX]) = (1, 2, 3, 4);
+            c.flags.set_arith(CF, ARITH);
+            run(&mut c, &[0x0f, 0xc7, 0x0f]); // cmpxchg8b [edi]
+            assert_eq!(c.rd64(a), Some(0x0000_0004_0000_0003));
+            assert_eq!(c.flags.get() & ARITH, CF | ZF);
+            run(&mut c, &[0xf0, 0x0f, 0xc7, 0x0f]);
+            assert_eq!((c.regs[EAX], c.regs[EDX]), (3, 4));
+            assert_eq!(c.flags.get() & ARITH, CF);
+        }
+    }
+
+    #[test]
+    fn cmpxchg_and_xadd() {
+        let mut c = cpu();
+        c.wr32(0x10000, 7).unwrap();
+        c.regs[ESI] = 0x10000;
+        (c.regs[EAX], c.regs[EBX]) = (7, 9);
+        run(&mut c, &[0xf0, 0x0f, 0xb1, 0x1e]); // lock cmpxchg [esi], ebx
+        assert_eq!(rd32(&mut c, 0x10000), 9);
+        assert!(c.flags.zf());
+        run(&mut c, &[0x0f, 0xb1, 0x1e]);
+        assert_eq!(c.regs[EAX], 9);
+        assert!(!c.flags.zf());
+        // xadd [esi], ebx: ebx = old, [esi] = sum
+        run(&mut c, &[0xf0, 0x0f, 0xc1, 0x1e]);
+        assert_eq!((rd32(&mut c, 0x10000), c.regs[EBX]), (18, 9));
+        // xadd eax, eax
+        c.regs[EAX] = 5;
+        run(&mut c, &[0x0f, 0xc1, 0xc0]);
+        assert_eq!(c.regs[EAX], 10);
+    }
+
+    #[test]
+    fn popf_mask_and_eip() {
+        let mut c = cpu();
+        c.push32(0xffff_feff).unwrap();
+        let i = run(&mut c, &[0x9d]);
+        assert_eq!(c.eip, i.next());
+        let f = c.flags.get();
+        assert_eq!(f, POPF_MASK & !TF | 0x202);
+        // 16-bit popf leaves the high half.
+        c.push16(0).unwrap();
+        run(&mut c, &[0x66, 0x9d]);
+        assert_eq!(c.flags.get(), (POPF_MASK & !TF & 0xffff_0000) | 0x202);
+    }
+
+    #[test]
+    fn pusha_popa_roundtrip() {
+        let mut c = cpu();
+        for r in 0..8 {
+            if r != ESP {
+                c.regs[r] = 0x100 + r as u32;
+            }
+        }
+        run(&mut c, &[0x60]);
+        assert_eq!(c.regs[ESP], 0x18000 - 32);
+        assert_eq!(rd32(&mut c, 0x18000 - 20), 0x18000);
+        let saved = c.regs;
+        c.regs[..8].iter_mut().enumerate().for_each(|(r, x)| {
+            if r != ESP {
+                *x = 0
+            }
+        });
+        run(&mut c, &[0x61]);
+        assert_eq!(c.regs[ESP], 0x18000);
+        for r in 0..8 {
+            if r != ESP {
+                assert_eq!(c.regs[r], saved[r]);
+            }
+        }
+    }
+
+    #[test]
+    fn enter_nested_and_fault() {
+        let mut c = cpu();
+        c.regs[EBP] = 0x17000;
+        c.wr32(0x16ffc, 0xaaaa).unwrap();
+        c.wr32(0x16ff8, 0xbbbb).unwrap();
+        run(&mut c, &[0xc8, 0x10, 0x00, 0x03]); // enter 16, 3
+        assert_eq!(c.regs[EBP], 0x17ffc);
+        assert_eq!(c.regs[ESP], 0x17ffc - 12 - 16);
+        assert_eq!(rd32(&mut c, 0x17ffc), 0x17000);
+        assert_eq!(rd32(&mut c, 0x17ff8), 0xaaaa);
+        assert_eq!(rd32(&mut c, 0x17ff4), 0xbbbb);
+        assert_eq!(rd32(&mut c, 0x17ff0), 0x17ffc);
+        run(&mut c, &[0xc9]); // leave
+        assert_eq!((c.regs[ESP], c.regs[EBP]), (0x18000, 0x17000));
+        // The new top of stack must be writable; nothing changes on a fault.
+        run(&mut c, &[0xc8, 0x00, 0x90, 0x00]); // enter 0x9000, 0
+        assert_eq!(c.exit, exit::EXC);
+        assert_eq!((c.regs[ESP], c.regs[EBP]), (0x18000, 0x17000));
+    }
+
+    #[test]
+    fn cmov_reads_memory_even_if_false() {
+        let mut c = cpu();
+        c.regs[ESI] = 0x30000;
+        c.flags.set_arith(0, ZF);
+        run(&mut c, &[0x0f, 0x44, 0x06]); // cmove eax, [esi]
+        assert_eq!(c.exit, exit::EXC);
+    }
+
+    #[test]
+    fn lahf_sahf_and_extensions() {
+        let mut c = cpu();
+        c.regs[EAX] = 0xd500;
+        run(&mut c, &[0x9e]);
+        assert_eq!(c.flags.get() & ARITH, SF | ZF | AF | PF | CF);
+        c.regs[EAX] = 0;
+        run(&mut c, &[0x9f]);
+        assert_eq!(c.regs[EAX], 0xd700);
+        c.regs[EAX] = 0x1234_8000;
+        run(&mut c, &[0x99]); // cdq
+        assert_eq!(c.regs[EDX], 0);
+        run(&mut c, &[0x98]); // cwde
+        assert_eq!(c.regs[EAX], 0xffff_8000);
+        run(&mut c, &[0x99]);
+        assert_eq!(c.regs[EDX], 0xffff_ffff);
+    }
 }
