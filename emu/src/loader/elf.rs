@@ -96,14 +96,6 @@ pub struct Seg {
     pub anon_prot: u8,
 }
 
-fn u16_at(b: &[u8], o: usize) -> u16 {
-    u16::from_le_bytes([b[o], b[o + 1]])
-}
-
-fn u32_at(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
-}
-
 fn machine_name(m: u16) -> &'static str {
     match m {
         0 => " (EM_NONE)",
@@ -146,12 +138,11 @@ impl Elf {
                 image.len()
             )));
         }
-        let e_type = u16_at(image, 16);
-        let e_machine = u16_at(image, 18);
-        let entry = u32_at(image, 24);
-        let phoff = u32_at(image, 28);
-        let phentsize = u16_at(image, 42);
-        let phnum = u16_at(image, 44);
+        // goblin reads the header; the checks below give the reasons.
+        let eh = goblin::elf32::header::Header::parse(image)
+            .map_err(|e| invalid(format!("bad ELF header: {e}")))?;
+        let (e_type, e_machine, entry) = (eh.e_type, eh.e_machine, eh.e_entry);
+        let (phoff, phentsize, phnum) = (eh.e_phoff, eh.e_phentsize, eh.e_phnum);
         if e_machine != EM_386 && e_machine != EM_486 {
             return Err(invalid(format!(
                 "wrong machine {e_machine}{}, not an i386 executable",
@@ -179,18 +170,24 @@ impl Elf {
                 image.len()
             )));
         }
+        let raw = goblin::elf32::program_header::ProgramHeader::parse(
+            image,
+            phoff as usize,
+            phnum as usize,
+            goblin::container::Endian::Little,
+        )
+        .map_err(|e| invalid(format!("bad program headers: {e}")))?;
         let mut phdrs = Vec::with_capacity(phnum as usize);
         let mut gnu_stack = None;
-        for k in 0..phnum as usize {
-            let o = phoff as usize + k * PHDR_SIZE;
+        for r in &raw {
             let p = Phdr {
-                p_type: u32_at(image, o),
-                p_offset: u32_at(image, o + 4),
-                p_vaddr: u32_at(image, o + 8),
-                p_filesz: u32_at(image, o + 16),
-                p_memsz: u32_at(image, o + 20),
-                p_flags: u32_at(image, o + 24),
-                p_align: u32_at(image, o + 28),
+                p_type: r.p_type,
+                p_offset: r.p_offset,
+                p_vaddr: r.p_vaddr,
+                p_filesz: r.p_filesz,
+                p_memsz: r.p_memsz,
+                p_flags: r.p_flags,
+                p_align: r.p_align,
             };
             match p.p_type {
                 PT_INTERP => {
