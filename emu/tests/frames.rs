@@ -26,8 +26,13 @@ fn programs() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     for sub in ["bin", "syscall/bin"] {
         let dir = guest_root().join(sub);
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
-        let mut names: Vec<String> = rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<String> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         for n in names {
             out.push((dir.clone(), format!("./{n}")));
@@ -72,7 +77,10 @@ fn emu_run(dir: &Path, prog: &str) -> Run {
     let text = std::fs::read_to_string(&frames).unwrap_or_default();
     let _ = std::fs::remove_file(&frames);
     let _ = std::fs::remove_file(&out);
-    Run { frames: text.lines().map(str::to_string).collect(), status: status_of(st) }
+    Run {
+        frames: text.lines().map(str::to_string).collect(),
+        status: status_of(st),
+    }
 }
 
 fn tempfile(prog: &str, ext: &str) -> PathBuf {
@@ -127,7 +135,14 @@ mod native {
                 libc::personality(0x0008 | 0x0040000);
                 libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
                 libc::chdir(cdir.as_ptr());
-                libc::dup2(libc::open(cout.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o600), 1);
+                libc::dup2(
+                    libc::open(
+                        cout.as_ptr(),
+                        libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
+                        0o600,
+                    ),
+                    1,
+                );
                 libc::dup2(libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY), 2);
                 libc::execve(cprog.as_ptr(), argv.as_ptr(), envp.as_ptr());
                 libc::_exit(127);
@@ -135,7 +150,12 @@ mod native {
             let mut st = 0;
             libc::waitpid(pid, &mut st, 0);
             assert!(libc::WIFSTOPPED(st), "child did not stop at exec");
-            libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL);
+            libc::ptrace(
+                libc::PTRACE_SETOPTIONS,
+                pid,
+                0,
+                libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL,
+            );
             let mut frames = Vec::new();
             let mut in_syscall = false;
             let mut sig = 0;
@@ -147,10 +167,16 @@ mod native {
                     let _ = std::fs::remove_file(&out_path);
                 }
                 if libc::WIFEXITED(st) {
-                    return Run { frames, status: format!("exit {}", libc::WEXITSTATUS(st)) };
+                    return Run {
+                        frames,
+                        status: format!("exit {}", libc::WEXITSTATUS(st)),
+                    };
                 }
                 if libc::WIFSIGNALED(st) {
-                    return Run { frames, status: format!("signal {}", libc::WTERMSIG(st)) };
+                    return Run {
+                        frames,
+                        status: format!("signal {}", libc::WTERMSIG(st)),
+                    };
                 }
                 let s = libc::WSTOPSIG(st);
                 if s != (libc::SIGTRAP | 0x80) {
@@ -192,12 +218,20 @@ mod native {
 }
 
 fn snapshot_name(dir: &Path, prog: &str) -> String {
-    let sub = if dir.ends_with("syscall/bin") { "syscall_" } else { "" };
+    let sub = if dir.ends_with("syscall/bin") {
+        "syscall_"
+    } else {
+        ""
+    };
     format!("frames_{sub}{}", prog.trim_start_matches("./"))
 }
 
 fn render(run: &Run, prog: &str) -> String {
-    let mut s: String = run.frames.iter().map(|l| normalize(prog, l) + "\n").collect();
+    let mut s: String = run
+        .frames
+        .iter()
+        .map(|l| normalize(prog, l) + "\n")
+        .collect();
     s.push_str(&format!("status: {}\n", run.status));
     s
 }
@@ -229,24 +263,41 @@ fn frames_match_native_and_snapshots() {
             insta::assert_snapshot!(name, emu);
         });
     }
-    assert!(failures.is_empty(), "emulated frames differ from native:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "emulated frames differ from native:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn first_difference(name: &str, native: &str, emu: &str) -> String {
     for (k, (a, b)) in native.lines().zip(emu.lines()).enumerate() {
         if a != b {
-            let (va, vb): (serde_json::Value, serde_json::Value) =
-                (serde_json::from_str(a).unwrap_or_default(), serde_json::from_str(b).unwrap_or_default());
+            let (va, vb): (serde_json::Value, serde_json::Value) = (
+                serde_json::from_str(a).unwrap_or_default(),
+                serde_json::from_str(b).unwrap_or_default(),
+            );
             let mut fields = Vec::new();
             if let (Some(ra), Some(rb)) = (va["regs"].as_object(), vb["regs"].as_object()) {
                 for (f, x) in ra {
                     if rb.get(f) != Some(x) {
-                        fields.push(format!("{f}: native {x} emu {}", rb.get(f).unwrap_or(&serde_json::Value::Null)));
+                        fields.push(format!(
+                            "{f}: native {x} emu {}",
+                            rb.get(f).unwrap_or(&serde_json::Value::Null)
+                        ));
                     }
                 }
             }
-            return format!("  {name} line {}: {}\n    native: {a}\n    emu:    {b}", k + 1, fields.join(", "));
+            return format!(
+                "  {name} line {}: {}\n    native: {a}\n    emu:    {b}",
+                k + 1,
+                fields.join(", ")
+            );
         }
     }
-    format!("  {name}: native has {} lines, emu {}", native.lines().count(), emu.lines().count())
+    format!(
+        "  {name}: native has {} lines, emu {}",
+        native.lines().count(),
+        emu.lines().count()
+    )
 }

@@ -25,11 +25,19 @@ pub enum Source {
 
 #[cold]
 fn fault(vector: u8, code: u32) -> Exception {
-    Exception { vector, error_code: Some(code), cr2: 0 }
+    Exception {
+        vector,
+        error_code: Some(code),
+        cr2: 0,
+    }
 }
 
 fn flat(sel: u16) -> Seg {
-    Seg { sel, base: 0, limit: 0xffff_ffff }
+    Seg {
+        sel,
+        base: 0,
+        limit: 0xffff_ffff,
+    }
 }
 
 /// Descriptor for a selector (GDT only: no LDT is installed).
@@ -44,14 +52,23 @@ fn lookup(cpu: &Cpu, sel: u16) -> Option<Desc> {
 /// gate lookup, DPL check, stack switch from the TSS, push of ss, esp,
 /// eflags, cs, eip (and the error code), flag clearing, CPL 0.
 /// On failure returns the exception the delivery itself raised.
-pub fn deliver(cpu: &mut Cpu, vector: u8, src: Source, error: Option<u32>) -> Result<(), Exception> {
+pub fn deliver(
+    cpu: &mut Cpu,
+    vector: u8,
+    src: Source,
+    error: Option<u32>,
+) -> Result<(), Exception> {
     let ext = (src == Source::Exception) as u32;
     let idt_err = ((vector as u32) << 3) | 2 | ext;
     let (idt_base, idt_limit) = cpu.sys.idtr;
     if vector as u32 * 8 + 7 > idt_limit as u32 {
         return Err(fault(vec::GP, idt_err));
     }
-    let raw = cpu.sys.kmem.r64(idt_base + vector as u32 * 8).map_err(|_| fault(vec::GP, idt_err))?;
+    let raw = cpu
+        .sys
+        .kmem
+        .r64(idt_base + vector as u32 * 8)
+        .map_err(|_| fault(vec::GP, idt_err))?;
     let g = Gate::decode(raw);
     if g.typ != GATE_INTERRUPT && g.typ != GATE_TRAP {
         return Err(fault(vec::GP, idt_err));
@@ -85,11 +102,20 @@ pub fn deliver(cpu: &mut Cpu, vector: u8, src: Source, error: Option<u32>) -> Re
     // Inter-privilege: the new stack comes from the TSS.
     let tss = cpu.sys.tr_base;
     let k = &cpu.sys.kmem;
-    let esp0 = k.r32(tss + 4 + 8 * new_cpl as u32).map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
-    let ss0 = k.r16(tss + 8 + 8 * new_cpl as u32).map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
+    let esp0 = k
+        .r32(tss + 4 + 8 * new_cpl as u32)
+        .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
+    let ss0 = k
+        .r16(tss + 8 + 8 * new_cpl as u32)
+        .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
     let ssd = lookup(cpu, ss0);
     match ssd {
-        Some(d) if ss0 & !3 != 0 && (ss0 & 3) as u8 == new_cpl && d.is_writable_data() && d.dpl() == new_cpl => {
+        Some(d)
+            if ss0 & !3 != 0
+                && (ss0 & 3) as u8 == new_cpl
+                && d.is_writable_data()
+                && d.dpl() == new_cpl =>
+        {
             if !d.present() {
                 return Err(fault(vec::SS, ss0 as u32 & !3));
             }
@@ -163,8 +189,16 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
     }
     cpu.flags.load(eflags, IRET_MASK_CPL0);
     cpu.sys.cpl = rpl;
-    cpu.segs[CS] = Seg { sel: cs, base: csd.base(), limit: csd.limit() };
-    cpu.segs[SS] = Seg { sel: ss, base: ssd.base(), limit: ssd.limit() };
+    cpu.segs[CS] = Seg {
+        sel: cs,
+        base: csd.base(),
+        limit: csd.limit(),
+    };
+    cpu.segs[SS] = Seg {
+        sel: ss,
+        base: ssd.base(),
+        limit: ssd.limit(),
+    };
     cpu.seg_base[CS] = csd.base();
     cpu.seg_base[SS] = ssd.base();
     cpu.regs[ESP] = esp;

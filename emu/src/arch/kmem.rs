@@ -40,7 +40,9 @@ pub struct KMem {
 
 impl Default for KMem {
     fn default() -> Self {
-        KMem { bytes: vec![0; KMEM_SIZE as usize].into_boxed_slice() }
+        KMem {
+            bytes: vec![0; KMEM_SIZE as usize].into_boxed_slice(),
+        }
     }
 }
 

@@ -66,7 +66,12 @@ pub const SYSENTER_ENTRY: u32 = KBASE + TEXT_OFF + 0x800;
 /// A 32-bit interrupt or trap gate (SDM vol. 3, 6.11).
 pub fn gate(offset: u32, sel: u16, typ: u8, dpl: u8) -> u64 {
     let o = offset as u64;
-    (o & 0xffff) | ((sel as u64) << 16) | ((typ as u64 & 0xf) << 40) | ((dpl as u64 & 3) << 45) | (1 << 47) | ((o >> 16) << 48)
+    (o & 0xffff)
+        | ((sel as u64) << 16)
+        | ((typ as u64 & 0xf) << 40)
+        | ((dpl as u64 & 3) << 45)
+        | (1 << 47)
+        | ((o >> 16) << 48)
 }
 
 /// Decoded gate descriptor.
@@ -133,18 +138,42 @@ impl System {
         set_gdt(&mut s.kmem, gdt::USER32_CS, flat(0xb, 3));
         set_gdt(&mut s.kmem, gdt::USER_DS, flat(0x3, 3));
         // 64-bit user code (L = 1, D = 0), as on x86_64.
-        set_gdt(&mut s.kmem, gdt::USER_CS64, Desc(Desc::segment(0, 0xfffff, 0xb, 3, true, false, false, true).0 | 1 << 53));
+        set_gdt(
+            &mut s.kmem,
+            gdt::USER_CS64,
+            Desc(Desc::segment(0, 0xfffff, 0xb, 3, true, false, false, true).0 | 1 << 53),
+        );
         // 32-bit available TSS (system descriptor, S = 0, type 9).
-        let tss = Desc(Desc::segment(KBASE + TSS_OFF, tss::SIZE - 1, 0x9, 0, true, false, false, false).0 & !(1 << 44));
+        let tss = Desc(
+            Desc::segment(
+                KBASE + TSS_OFF,
+                tss::SIZE - 1,
+                0x9,
+                0,
+                true,
+                false,
+                false,
+                false,
+            )
+            .0 & !(1 << 44),
+        );
         set_gdt(&mut s.kmem, gdt::TSS, tss);
         // Per-CPU descriptor whose limit encodes cpu 0 / node 0 (read with lsl by getcpu).
-        set_gdt(&mut s.kmem, gdt::CPUNODE, Desc::segment(0, 0, 0x5, 3, true, false, true, false));
+        set_gdt(
+            &mut s.kmem,
+            gdt::CPUNODE,
+            Desc::segment(0, 0, 0x5, 3, true, false, true, false),
+        );
         // TSS: kernel stack for ring 0, and ESP1 = the task stack for sysenter.
         let top = KBASE + STACK_OFF + THREAD_SIZE - STACK_PADDING;
         s.kmem.w32(KBASE + TSS_OFF + tss::ESP0, top).unwrap();
-        s.kmem.w32(KBASE + TSS_OFF + tss::SS0, gdt::KERNEL_DS_SEL as u32).unwrap();
+        s.kmem
+            .w32(KBASE + TSS_OFF + tss::SS0, gdt::KERNEL_DS_SEL as u32)
+            .unwrap();
         s.kmem.w32(KBASE + TSS_OFF + tss::ESP1, top).unwrap();
-        s.kmem.w16(KBASE + TSS_OFF + tss::IOMAP_BASE, tss::SIZE as u16).unwrap();
+        s.kmem
+            .w16(KBASE + TSS_OFF + tss::IOMAP_BASE, tss::SIZE as u16)
+            .unwrap();
         // IDT: exceptions 0..19 as DPL 0 interrupt gates, except int3 and into
         // (DPL 3, so user code may raise them); 0x80 a DPL 3 trap gate. Every
         // other vector is present with DPL 0, so `int n` from user mode is #GP.
@@ -154,7 +183,12 @@ impl System {
                 SYSCALL_VECTOR => (GATE_TRAP, 3),
                 _ => (GATE_INTERRUPT, 0),
             };
-            s.kmem.w64(KBASE + IDT_OFF + v as u32 * 8, gate(entry_addr(v), gdt::KERNEL_CS_SEL, typ, dpl)).unwrap();
+            s.kmem
+                .w64(
+                    KBASE + IDT_OFF + v as u32 * 8,
+                    gate(entry_addr(v), gdt::KERNEL_CS_SEL, typ, dpl),
+                )
+                .unwrap();
         }
         s
     }
@@ -191,8 +225,14 @@ mod tests {
     fn tables_match_linux() {
         let s = System::new();
         assert_eq!(s.gdt_entry(gdt::USER_DS).unwrap().0, 0x00cf_f300_0000_ffff);
-        assert_eq!(s.gdt_entry(gdt::USER32_CS).unwrap().0, 0x00cf_fb00_0000_ffff);
-        assert_eq!(s.gdt_entry(gdt::KERNEL_CS).unwrap().0, 0x00cf_9b00_0000_ffff);
+        assert_eq!(
+            s.gdt_entry(gdt::USER32_CS).unwrap().0,
+            0x00cf_fb00_0000_ffff
+        );
+        assert_eq!(
+            s.gdt_entry(gdt::KERNEL_CS).unwrap().0,
+            0x00cf_9b00_0000_ffff
+        );
         let g = Gate::decode(s.kmem.r64(s.idtr.0 + 0x80 * 8).unwrap());
         assert_eq!((g.typ, g.dpl, g.sel, g.present), (GATE_TRAP, 3, 0x10, true));
         assert_eq!(g.offset, entry_addr(0x80));

@@ -38,6 +38,11 @@ fn h_ud(c: &mut Cpu, _: &Inst) {
     c.raise(vec::UD, None);
 }
 
+/// An instruction longer than 15 bytes raises #GP(0).
+fn h_too_long(c: &mut Cpu, _: &Inst) {
+    c.raise(vec::GP, Some(0));
+}
+
 /// Instruction fetch fault: #PF with cr2 = `imm`, error code in `imm2`.
 fn h_fetch_fault(c: &mut Cpu, i: &Inst) {
     c.exit = super::exit::EXC;
@@ -114,6 +119,9 @@ pub fn translate(mem: &Mem, eip: u32) -> Block {
             if dec.last_error() == DecoderError::NoMoreBytes {
                 // The instruction runs into a page we may not fetch from.
                 out.push(fetch_fault(mem, page_end as u32, at));
+            } else if ins.len() >= 15 {
+                // Longer than the 15-byte limit: #GP(0), not #UD.
+                out.push(blank(h_too_long, at, 15));
             } else {
                 out.push(blank(h_ud, at, ins.len() as u8));
             }

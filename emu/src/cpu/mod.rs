@@ -121,12 +121,13 @@ pub struct Seg {
 }
 
 pub struct Cpu {
-    /// General registers, plus `regs[8]` which is always 0.
-    pub regs: [u32; 9],
+    /// General registers (0..8); `regs[8..16]` are always 0, so "no base"
+    /// and "no index" (NOREG) read 0, and masked indexing needs no bounds check.
+    pub regs: [u32; 16],
     pub eip: u32,
     pub flags: Flags,
     /// Segment bases, indexed ES..GS; kept beside `regs` for address generation.
-    pub seg_base: [u32; 6],
+    pub seg_base: [u32; 8],
     pub segs: [Seg; 6],
     /// Non-zero when the block loop must stop; see [`exit`].
     pub exit: u8,
@@ -150,10 +151,10 @@ unsafe impl Send for Cpu {}
 impl Cpu {
     pub fn new(mem: Arc<Mem>) -> Cpu {
         let mut c = Cpu {
-            regs: [0; 9],
+            regs: [0; 16],
             eip: 0,
             flags: Flags::default(),
-            seg_base: [0; 6],
+            seg_base: [0; 8],
             segs: [Seg::default(); 6],
             exit: exit::NONE,
             exc: Exception::default(),
@@ -200,12 +201,12 @@ impl Cpu {
 
     #[inline(always)]
     pub fn r16(&self, r: u8) -> u32 {
-        self.regs[r as usize] & 0xffff
+        self.regs[(r & 7) as usize] & 0xffff
     }
 
     #[inline(always)]
     pub fn set_r16(&mut self, r: u8, v: u32) {
-        let x = &mut self.regs[r as usize];
+        let x = &mut self.regs[(r & 7) as usize];
         *x = (*x & 0xffff_0000) | (v & 0xffff);
     }
 
@@ -215,7 +216,7 @@ impl Cpu {
         match sz {
             0 => self.r8(r),
             1 => self.r16(r),
-            _ => self.regs[r as usize],
+            _ => self.regs[(r & 7) as usize],
         }
     }
 
@@ -224,18 +225,29 @@ impl Cpu {
         match sz {
             0 => self.set_r8(r, v),
             1 => self.set_r16(r, v),
-            _ => self.regs[r as usize] = v,
+            _ => self.regs[(r & 7) as usize] = v,
         }
     }
 
-    /// Effective (linear) address of the instruction's memory operand.
+    /// Offset (effective address before the segment base) of the
+    /// instruction's memory operand, wrapped to 16 bits for 0x67 addressing.
+    #[inline(always)]
+    pub fn offset(&self, i: &Inst) -> u32 {
+        let off = self.regs[(i.base & 15) as usize]
+            .wrapping_add(self.regs[(i.index & 15) as usize] << (i.scale & 3))
+            .wrapping_add(i.disp);
+        if i.a16 != 0 {
+            off & 0xffff
+        } else {
+            off
+        }
+    }
+
+    /// Linear address of the instruction's memory operand.
     #[inline(always)]
     pub fn ea(&self, i: &Inst) -> u32 {
-        let off = self.regs[i.base as usize]
-            .wrapping_add(self.regs[i.index as usize] << i.scale)
-            .wrapping_add(i.disp);
-        let off = if i.a16 != 0 { off & 0xffff } else { off };
-        off.wrapping_add(self.seg_base[i.seg as usize])
+        self.offset(i)
+            .wrapping_add(self.seg_base[(i.seg & 7) as usize])
     }
 
     pub fn set_eflags(&mut self, v: u32) {
@@ -531,12 +543,20 @@ impl Cpu {
                 self.raise(vec::GP, Some(0));
                 return false;
             }
-            self.segs[seg] = Seg { sel, base: 0, limit: 0 };
+            self.segs[seg] = Seg {
+                sel,
+                base: 0,
+                limit: 0,
+            };
             self.seg_base[seg] = 0;
             return true;
         }
         // No LDT is installed yet: TI = 1 selectors are beyond its limit.
-        let d = if sel & 4 != 0 { None } else { self.sys.gdt_entry((sel >> 3) as u32) };
+        let d = if sel & 4 != 0 {
+            None
+        } else {
+            self.sys.gdt_entry((sel >> 3) as u32)
+        };
         let Some(d) = d else {
             self.raise(vec::GP, Some(err));
             return false;

@@ -251,7 +251,14 @@ fn do_syscall(p: &mut Process) -> Result<(), KFault> {
     if nr < syscall::NR_SYSCALLS {
         let k = &p.cpu.sys.kmem;
         let a = |o| k.r32(p.frame + o);
-        let args = [a(off::BX)?, a(off::CX)?, a(off::DX)?, a(off::SI)?, a(off::DI)?, a(off::BP)?];
+        let args = [
+            a(off::BX)?,
+            a(off::CX)?,
+            a(off::DX)?,
+            a(off::SI)?,
+            a(off::DI)?,
+            a(off::BP)?,
+        ];
         let ret = syscall::invoke(p, nr, args);
         frame_w(p, off::AX, ret)?;
     }

@@ -12,7 +12,9 @@ pub struct FrameLog {
 
 impl FrameLog {
     pub fn create(path: &std::path::Path) -> std::io::Result<FrameLog> {
-        Ok(FrameLog { out: std::io::BufWriter::new(std::fs::File::create(path)?) })
+        Ok(FrameLog {
+            out: std::io::BufWriter::new(std::fs::File::create(path)?),
+        })
     }
 
     pub fn write(&mut self, entry: bool, r: &PtRegs) {
@@ -37,7 +39,11 @@ pub fn format_frame(entry: bool, r: &PtRegs) -> String {
         Some(n) => format!("\"{n}\""),
         None => "null".to_string(),
     };
-    let regs: Vec<String> = r.named().iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+    let regs: Vec<String> = r
+        .named()
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":{v}"))
+        .collect();
     format!(
         "{{\"event\":\"{}\",\"nr\":{},\"name\":{},\"regs\":{{{}}}}}",
         if entry { "entry" } else { "exit" },

@@ -12,8 +12,8 @@ pub mod tls;
 
 use std::sync::Arc;
 
-use crate::cpu::cache::{self, BlockCache};
 use crate::arch;
+use crate::cpu::cache::{self, BlockCache};
 use crate::cpu::{vec, Cpu};
 use crate::loader::{self, LoadError};
 use crate::mem::Mem;
@@ -138,7 +138,11 @@ impl Process {
         let a = self.cpu.sys.thread_info() + entry::thread_info::SYSCALL_WORK;
         let w = self.cpu.sys.kmem.r32(a).unwrap_or(0);
         let bit = entry::thread_info::SYSCALL_WORK_SYSCALL_TRACE;
-        let _ = self.cpu.sys.kmem.w32(a, if on { w | bit } else { w & !bit });
+        let _ = self
+            .cpu
+            .sys
+            .kmem
+            .w32(a, if on { w | bit } else { w & !bit });
     }
 }
 

@@ -31,7 +31,13 @@ pub struct SigInfo {
 impl SigInfo {
     /// A signal sent by the kernel without fault details (force_sig).
     pub fn kernel(signo: i32) -> SigInfo {
-        SigInfo { signo, code: SI_KERNEL, addr: 0, trapno: -1, error_code: 0 }
+        SigInfo {
+            signo,
+            code: SI_KERNEL,
+            addr: 0,
+            trapno: -1,
+            error_code: 0,
+        }
     }
 }
 
@@ -41,7 +47,15 @@ pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32) -> SigInfo {
     let (signo, code, addr) = match v {
         vec::DE => (SIGFPE, FPE_INTDIV, ip),
         vec::UD => (SIGILL, ILL_ILLOPN, ip),
-        vec::PF => (SIGSEGV, if error & 1 != 0 { SEGV_ACCERR } else { SEGV_MAPERR }, cr2),
+        vec::PF => (
+            SIGSEGV,
+            if error & 1 != 0 {
+                SEGV_ACCERR
+            } else {
+                SEGV_MAPERR
+            },
+            cr2,
+        ),
         vec::DB => (SIGTRAP, TRAP_BRKPT, 0),
         vec::BP => (SIGTRAP, SI_KERNEL, 0),
         vec::NP | vec::SS => (SIGBUS, SI_KERNEL, 0),
@@ -50,7 +64,13 @@ pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32) -> SigInfo {
         // #GP, #OF (into), #BR (bound) and anything else.
         _ => (SIGSEGV, SI_KERNEL, 0),
     };
-    SigInfo { signo, code, addr, trapno: v as i32, error_code: error }
+    SigInfo {
+        signo,
+        code,
+        addr,
+        trapno: v as i32,
+        error_code: error,
+    }
 }
 
 /// Queue a signal that cannot be blocked or ignored (force_sig_fault).
@@ -71,8 +91,13 @@ pub fn deliver_pending(p: &mut Process) {
     if let Some(info) = p.pending.take() {
         // Default action: terminate (with core, for the fault signals).
         if std::env::var_os("EMU_DEBUG").is_some() {
-            let ip = crate::arch::ptregs::PtRegs::read(&p.cpu.sys.kmem, p.frame).map(|r| r.ip).unwrap_or(0);
-            eprintln!("emu: fatal signal {} (code {:#x}, addr {:#x}, trap {}, error {:#x}) at ip {:#x}", info.signo, info.code, info.addr, info.trapno, info.error_code, ip);
+            let ip = crate::arch::ptregs::PtRegs::read(&p.cpu.sys.kmem, p.frame)
+                .map(|r| r.ip)
+                .unwrap_or(0);
+            eprintln!(
+                "emu: fatal signal {} (code {:#x}, addr {:#x}, trap {}, error {:#x}) at ip {:#x}",
+                info.signo, info.code, info.addr, info.trapno, info.error_code, ip
+            );
         }
         p.last_signal = Some(info);
         p.exit = Some(ExitStatus::Signaled(info.signo));

@@ -82,7 +82,9 @@ pub fn sys_set_thread_area(p: &mut Process, u_info: u32) -> SysResult {
     if d.contents() == 3 && !d.seg_not_present() {
         return Err(Errno::EINVAL);
     }
-    p.cpu.sys.set_gdt_entry(idx, if is_empty(&d) { Desc(0) } else { to_desc(&d) });
+    p.cpu
+        .sys
+        .set_gdt_entry(idx, if is_empty(&d) { Desc(0) } else { to_desc(&d) });
     // Segment registers holding this selector pick up the new descriptor
     // when the return to user mode reloads them from pt_regs (as on i386).
     Ok(0)

@@ -4,7 +4,7 @@
 
 use super::{LoadError, Vdso};
 use crate::kernel::SyscallEntry;
-use crate::mem::{Mem, P_EXEC, P_READ, PAGE_SIZE};
+use crate::mem::{Mem, PAGE_SIZE, P_EXEC, P_READ};
 
 /// The image, built by `make -C emu/vdso`.
 pub static IMAGE: &[u8] = include_bytes!("../../vdso/vdso.so");
@@ -32,7 +32,9 @@ pub struct Mapped {
 /// new process, as in Linux's arch_setup_additional_pages).
 pub fn map(mem: &Mem, mmap_low: u32, entry: SyscallEntry) -> Result<(Vdso, Mapped), LoadError> {
     let size = VDSO_PAGES * PAGE_SIZE;
-    let base = mmap_low.checked_sub(size).ok_or_else(|| super::invalid("no room for the vDSO"))?;
+    let base = mmap_low
+        .checked_sub(size)
+        .ok_or_else(|| super::invalid("no room for the vDSO"))?;
     let vvar = base - VVAR_PAGES * PAGE_SIZE;
     mem.map_zero(vvar, VVAR_PAGES * PAGE_SIZE, P_READ);
     mem.map_zero(base, size, P_READ);
@@ -45,8 +47,14 @@ pub fn map(mem: &Mem, mmap_low: u32, entry: SyscallEntry) -> Result<(Vdso, Mappe
     }
     mem.set_perm(base, size, crate::mem::P_PRESENT | P_READ | P_EXEC);
     Ok((
-        Vdso { sysinfo: base + KERNEL_VSYSCALL, ehdr: base },
-        Mapped { base, landing_pad: base + INT80_LANDING_PAD },
+        Vdso {
+            sysinfo: base + KERNEL_VSYSCALL,
+            ehdr: base,
+        },
+        Mapped {
+            base,
+            landing_pad: base + INT80_LANDING_PAD,
+        },
     ))
 }
 
@@ -59,11 +67,20 @@ mod tests {
         let at = |o: u32, n: usize| &IMAGE[o as usize..o as usize + n];
         assert_eq!(&IMAGE[..4], b"\x7fELF");
         // push ecx; push edx; push ebp; mov esp,ebp; sysenter; int $0x80; pop ebp
-        assert_eq!(at(KERNEL_VSYSCALL, 10), &[0x51, 0x52, 0x55, 0x89, 0xe5, 0x0f, 0x34, 0xcd, 0x80, 0x5d]);
+        assert_eq!(
+            at(KERNEL_VSYSCALL, 10),
+            &[0x51, 0x52, 0x55, 0x89, 0xe5, 0x0f, 0x34, 0xcd, 0x80, 0x5d]
+        );
         assert_eq!(at(INT80_LANDING_PAD - 2, 2), &[0xcd, 0x80]);
         // pop eax; mov $119,eax; int $0x80 / mov $173,eax; int $0x80
-        assert_eq!(at(KERNEL_SIGRETURN, 8), &[0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80]);
-        assert_eq!(at(KERNEL_RT_SIGRETURN, 7), &[0xb8, 173, 0, 0, 0, 0xcd, 0x80]);
+        assert_eq!(
+            at(KERNEL_SIGRETURN, 8),
+            &[0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80]
+        );
+        assert_eq!(
+            at(KERNEL_RT_SIGRETURN, 7),
+            &[0xb8, 173, 0, 0, 0, 0xcd, 0x80]
+        );
         assert!(IMAGE.len() as u32 <= VDSO_PAGES * PAGE_SIZE);
     }
 

@@ -116,8 +116,15 @@ impl Mem {
             return;
         }
         let start = (addr & !(PAGE_SIZE - 1)) as usize;
-        let end = ((addr as u64 + len as u64 + PAGE_SIZE as u64 - 1) & !(PAGE_SIZE as u64 - 1)) as usize;
-        let r = unsafe { libc::madvise(self.base.add(start) as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+        let end =
+            ((addr as u64 + len as u64 + PAGE_SIZE as u64 - 1) & !(PAGE_SIZE as u64 - 1)) as usize;
+        let r = unsafe {
+            libc::madvise(
+                self.base.add(start) as *mut libc::c_void,
+                end - start,
+                libc::MADV_DONTNEED,
+            )
+        };
         if r != 0 {
             // Not expected on Linux; fall back to writing zeros.
             unsafe { std::ptr::write_bytes(self.base.add(start), 0, end - start) };

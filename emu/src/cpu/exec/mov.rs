@@ -66,10 +66,7 @@ fn movx_m<const SIGNED: bool, const SRC: u8, const DST: u8>(c: &mut Cpu, i: &Ins
 
 fn lea<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     // lea ignores the segment base.
-    let off = c.regs[i.base as usize]
-        .wrapping_add(c.regs[i.index as usize] << i.scale)
-        .wrapping_add(i.disp);
-    let off = if i.a16 != 0 { off & 0xffff } else { off };
+    let off = c.offset(i);
     c.set_reg(SZ, i.r, off);
 }
 
@@ -490,7 +487,7 @@ fn mov_m_s(c: &mut Cpu, i: &Inst) {
 
 /// mov sreg (`i.r`), r (`i.rm`).
 fn mov_s_r(c: &mut Cpu, i: &Inst) {
-    let v = c.regs[i.rm as usize] as u16;
+    let v = c.regs[(i.rm & 7) as usize] as u16;
     c.load_seg(i.r as usize, v);
 }
 

@@ -1,0 +1,378 @@
+//! Shared helpers for the guest-program tests: running a guest under emu or
+//! natively, masking flags Intel leaves undefined, and reading/writing the
+//! insta snapshots (which are always recorded from native runs).
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use iced_x86::{Decoder, DecoderOptions, RflagsBits};
+
+/// `guest/` at the workspace root.
+pub fn guest_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest")
+}
+
+/// A prebuilt guest binary.
+pub fn guest_bin(name: &str) -> PathBuf {
+    guest_dir().join("bin").join(name)
+}
+
+/// `snapshots/` at the workspace root.
+pub const SNAPSHOT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../snapshots");
+
+/// Raw result of one run.
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    /// Exit status the way a shell shows it (128+N for a death by signal N).
+    pub status: i32,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Run a command with no stdin, capturing stdout/stderr, without core dumps,
+/// killing it after a timeout.
+pub fn run(mut cmd: Command) -> Run {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let rl = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &rl);
+            Ok(())
+        });
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Run {
+                stdout: String::new(),
+                stderr: format!("spawn failed: {e}"),
+                status: -1,
+            }
+        }
+    };
+    // Drain the pipes on threads so a chatty child cannot block.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let to = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let te = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let t0 = Instant::now();
+    let mut timed_out = false;
+    let st = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break Some(st),
+            Ok(None) if t0.elapsed() > TIMEOUT => {
+                let _ = child.kill();
+                timed_out = true;
+                break child.wait().ok();
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(_) => break None,
+        }
+    };
+    let stdout = String::from_utf8_lossy(&to.join().unwrap_or_default()).into_owned();
+    let mut stderr = String::from_utf8_lossy(&te.join().unwrap_or_default()).into_owned();
+    if timed_out {
+        stderr.push_str(&format!("\n[killed after {TIMEOUT:?}]"));
+    }
+    let status = match st {
+        Some(st) => match (st.code(), st.signal()) {
+            (Some(c), _) => c,
+            (None, Some(s)) => 128 + s,
+            _ => -1,
+        },
+        None => -1,
+    };
+    Run {
+        stdout,
+        stderr,
+        status,
+    }
+}
+
+/// Run a guest under the emulator.
+pub fn run_emu(name: &str) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_emu"));
+    cmd.arg(guest_bin(name));
+    run(cmd)
+}
+
+/// Run a guest directly on the host CPU.
+pub fn run_native(name: &str) -> Run {
+    run(Command::new(guest_bin(name)))
+}
+
+/// Can this host run i386 binaries? (Tried once, on `hello`.)
+pub fn native_available() -> bool {
+    static NATIVE: OnceLock<bool> = OnceLock::new();
+    *NATIVE.get_or_init(|| {
+        let r = run_native("hello");
+        r.status == 0 && r.stdout.starts_with("hello")
+    })
+}
+
+// ---- masking undefined flags ----
+
+/// EFLAGS bits for iced's RflagsBits (only the ones guests print).
+fn eflags_of(rf: u32) -> u32 {
+    const MAP: [(u32, u32); 7] = [
+        (RflagsBits::OF, 0x800),
+        (RflagsBits::DF, 0x400),
+        (RflagsBits::SF, 0x80),
+        (RflagsBits::ZF, 0x40),
+        (RflagsBits::AF, 0x10),
+        (RflagsBits::PF, 0x4),
+        (RflagsBits::CF, 0x1),
+    ];
+    MAP.iter()
+        .filter(|(r, _)| rf & r != 0)
+        .fold(0, |a, (_, e)| a | e)
+}
+
+/// EFLAGS bits left undefined after running `bytes` (a sequence of 32-bit
+/// instructions): each instruction replaces the state of the flags it
+/// modifies and adds the ones Intel documents as undefined.
+pub fn undefined_flags(bytes: &[u8]) -> Result<u32, String> {
+    let mut d = Decoder::new(32, bytes, DecoderOptions::NONE);
+    let mut m = 0u32;
+    while d.can_decode() {
+        let ins = d.decode();
+        if ins.is_invalid() {
+            return Err(format!("undecodable op bytes {bytes:02x?}"));
+        }
+        m = (m & !eflags_of(ins.rflags_modified())) | eflags_of(ins.rflags_undefined());
+    }
+    Ok(m)
+}
+
+fn hex_bytes(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// `fl=` value as letters O D S Z A P C: the letter when set, `.` when
+/// clear, `?` when undefined.
+fn render_flags(v: u32, undef: u32) -> String {
+    const BITS: [(u32, char); 7] = [
+        (0x800, 'O'),
+        (0x400, 'D'),
+        (0x80, 'S'),
+        (0x40, 'Z'),
+        (0x10, 'A'),
+        (0x4, 'P'),
+        (0x1, 'C'),
+    ];
+    BITS.iter()
+        .map(|&(b, c)| {
+            if undef & b != 0 {
+                '?'
+            } else if v & b != 0 {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}
+
+/// Mask one output line (format in guest/README.md): every `fl=XXXXXXXX`
+/// token is rendered as flag letters with the undefined ones as `?`; the
+/// undefined set comes from decoding the `op=` bytes, plus `um=` if present.
+pub fn mask_line(line: &str) -> Result<String, String> {
+    if !line.split(' ').any(|t| t.starts_with("fl=")) {
+        return Ok(line.to_string());
+    }
+    let mut undef = 0;
+    for t in line.split(' ') {
+        if let Some(op) = t.strip_prefix("op=") {
+            let b = hex_bytes(op).ok_or_else(|| format!("bad op= in {line:?}"))?;
+            undef |= undefined_flags(&b).map_err(|e| format!("{e} in {line:?}"))?;
+        } else if let Some(um) = t.strip_prefix("um=") {
+            undef |= u32::from_str_radix(um, 16).map_err(|_| format!("bad um= in {line:?}"))?;
+        }
+    }
+    let toks: Result<Vec<String>, String> = line
+        .split(' ')
+        .map(|t| match t.strip_prefix("fl=") {
+            Some(v) => u32::from_str_radix(v, 16)
+                .map(|v| format!("fl={}", render_flags(v, undef)))
+                .map_err(|_| format!("bad fl= in {line:?}")),
+            None => Ok(t.to_string()),
+        })
+        .collect();
+    Ok(toks?.join(" "))
+}
+
+/// The text a run is compared (and snapshotted) as: masked stdout, then the
+/// exit status.
+pub fn normalize(r: &Run) -> String {
+    let mut s = String::new();
+    for line in r.stdout.lines() {
+        match mask_line(line) {
+            Ok(l) => s.push_str(&l),
+            Err(e) => {
+                s.push_str(line);
+                s.push_str(" [mask error: ");
+                s.push_str(&e);
+                s.push(']');
+            }
+        }
+        s.push('\n');
+    }
+    if !r.stdout.is_empty() && !r.stdout.ends_with('\n') {
+        s.push_str("[no newline at end of output]\n");
+    }
+    s.push_str(&format!("exit: {}", r.status));
+    s
+}
+
+/// A description of the first difference between two outputs.
+pub fn first_diff(expected: &str, got: &str) -> Option<String> {
+    if expected == got {
+        return None;
+    }
+    let (e, g): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), got.lines().collect());
+    let ndiff = e.iter().zip(g.iter()).filter(|(a, b)| a != b).count() + e.len().abs_diff(g.len());
+    for i in 0..e.len().max(g.len()) {
+        let (a, b) = (e.get(i), g.get(i));
+        if a != b {
+            return Some(format!(
+                "first difference at line {} ({} differing lines; {} expected, {} got)\n  expected: {}\n  got:      {}",
+                i + 1,
+                ndiff,
+                e.len(),
+                g.len(),
+                a.unwrap_or(&"<end of output>"),
+                b.unwrap_or(&"<end of output>"),
+            ));
+        }
+    }
+    Some("outputs differ only in trailing whitespace".into())
+}
+
+// ---- snapshots ----
+
+pub fn snapshot_name(name: &str) -> String {
+    format!("guest_{name}")
+}
+
+pub fn snapshot_path(name: &str) -> PathBuf {
+    Path::new(SNAPSHOT_DIR).join(format!("{}.snap", snapshot_name(name)))
+}
+
+/// Contents of an insta .snap file (the part after the metadata header).
+pub fn read_snapshot(name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(snapshot_path(name)).ok()?;
+    let mut parts = text.splitn(3, "---\n");
+    parts.next()?;
+    parts.next()?;
+    Some(parts.next()?.trim_end().to_string())
+}
+
+/// Write an insta .snap file, in the format insta itself writes.
+pub fn write_snapshot(name: &str, source: &str, contents: &str) {
+    std::fs::create_dir_all(SNAPSHOT_DIR).unwrap();
+    let text = format!(
+        "---\nsource: {source}\nexpression: out\n---\n{}\n",
+        contents.trim_end()
+    );
+    std::fs::write(snapshot_path(name), text).unwrap();
+}
+
+/// Record mode (`EMU_RECORD_NATIVE=1`): snapshots are (re)written from
+/// native runs instead of being checked.
+pub fn record_mode() -> bool {
+    std::env::var_os("EMU_RECORD_NATIVE").is_some_and(|v| v != "0" && !v.is_empty())
+}
+
+fn tail(s: &str) -> &str {
+    let n = s.len();
+    if n > 2000 {
+        let mut i = n - 2000;
+        while !s.is_char_boundary(i) {
+            i += 1;
+        }
+        &s[i..]
+    } else {
+        s
+    }
+}
+
+/// The whole check for one guest program; see emu/tests/guests.rs.
+pub fn check_guest(name: &str) {
+    assert!(
+        guest_bin(name).exists(),
+        "{} missing: run make -C guest",
+        guest_bin(name).display()
+    );
+    if record_mode() {
+        assert!(
+            native_available(),
+            "EMU_RECORD_NATIVE needs a host that runs i386 binaries"
+        );
+        let nat = normalize(&run_native(name));
+        write_snapshot(name, "emu/tests/guests.rs", &nat);
+        eprintln!(
+            "recorded {} from a native run",
+            snapshot_path(name).display()
+        );
+        return;
+    }
+    let expected = read_snapshot(name).unwrap_or_else(|| {
+        panic!(
+            "no snapshot {}: record it from native runs with guest/record.sh",
+            snapshot_path(name).display()
+        )
+    });
+    let native = if native_available() {
+        let nat = normalize(&run_native(name));
+        if let Some(d) = first_diff(&expected, &nat) {
+            panic!("{name}: native run no longer matches the snapshot (re-record with guest/record.sh?)\n{d}");
+        }
+        Some(nat)
+    } else {
+        eprintln!("{name}: this host cannot run i386 binaries; native tier skipped");
+        None
+    };
+    let r = run_emu(name);
+    let out = normalize(&r);
+    if let Some(d) = first_diff(&expected, &out) {
+        panic!(
+            "{name}: emu output differs from the native snapshot\n{d}\nemu stderr (tail):\n{}",
+            tail(&r.stderr)
+        );
+    }
+    insta::with_settings!({
+        snapshot_path => SNAPSHOT_DIR,
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(snapshot_name(name), out);
+    });
+    if let Some(nat) = native {
+        assert_eq!(out, nat, "{name}: emulated != native");
+    }
+}

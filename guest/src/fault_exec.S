@@ -1,0 +1,5 @@
+#include "fault.h"
+	start
+	movl $0x10, %eax
+	jmp *%eax
+	finish

@@ -1,0 +1,4 @@
+#include "fault.h"
+	start
+	int3
+	finish

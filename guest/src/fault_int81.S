@@ -1,0 +1,4 @@
+#include "fault.h"
+	start
+	int $0x81
+	finish

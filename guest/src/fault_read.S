@@ -1,0 +1,4 @@
+#include "fault.h"
+	start
+	movl 0x10, %eax
+	finish

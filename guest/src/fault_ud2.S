@@ -1,0 +1,4 @@
+#include "fault.h"
+	start
+	ud2
+	finish
