@@ -81,6 +81,7 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
+    p.exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
     if let Some(f) = &cli.frames {
         match emu::kernel::frames::FrameLog::create(f) {
             Ok(log) => {

@@ -167,6 +167,8 @@ fn decode_inst(ins: &Instruction, d: &mut Inst) -> bool {
         || exec::string::decode(ins, d)
         || exec::bcd::decode(ins, d)
         || exec::misc::decode(ins, d)
+        || exec::x87::decode(ins, d)
+        || exec::sse::decode(ins, d)
 }
 
 // ---- operand helpers shared by the family decoders ----

@@ -142,6 +142,10 @@ pub struct Cpu {
     membase: *mut u8,
     perms: *const AtomicU8,
     pub mem: Arc<Mem>,
+    /// x87/MMX state.
+    pub fpu: exec::x87::Fpu,
+    /// SSE state.
+    pub sse: exec::sse::Sse,
     /// Privilege level, descriptor tables, MSRs and kernel memory.
     pub sys: crate::arch::System,
 }
@@ -164,6 +168,8 @@ impl Cpu {
             membase: mem.base(),
             perms: mem.perms_ptr(),
             mem,
+            fpu: Default::default(),
+            sse: Default::default(),
             sys: crate::arch::System::new(),
         };
         let user_data = Seg {

@@ -290,7 +290,7 @@ fn entry_exception(p: &mut Process, v: u8) -> Result<(), KFault> {
     let error = frame_r(p, off::ORIG_AX)?;
     frame_w(p, off::ORIG_AX, u32::MAX)?;
     let ip = frame_r(p, off::IP)?;
-    let info = signal::for_exception(v, error, ip, p.cr2);
+    let info = signal::for_exception(v, error, ip, p.cr2, &p.cpu);
     signal::force_sig(p, info);
     exit_to_user_mode(p)?;
     if p.exit.is_some() {

@@ -5,10 +5,12 @@ pub mod abi;
 pub mod entry;
 pub mod frames;
 pub mod fs;
+pub mod mm;
 pub mod process;
 pub mod signal;
 pub mod syscall;
 pub mod tls;
+pub mod uaccess;
 
 use std::sync::Arc;
 
@@ -63,6 +65,14 @@ pub struct Process {
     /// `--frames` output.
     pub frames: Option<frames::FrameLog>,
     pub stats: Stats,
+    /// The memory map (brk, mmap).
+    pub mm: mm::Mm,
+    /// The file descriptor table and file-system context.
+    pub files: fs::Files,
+    /// Host path of the running program (for /proc/self/exe).
+    pub exe: std::path::PathBuf,
+    /// `-L/--sysroot`: absolute guest paths are looked up here first.
+    pub sysroot: Option<std::path::PathBuf>,
 }
 
 /// Counters for `--stats`.
@@ -106,6 +116,10 @@ impl Process {
             last_signal: None,
             frames: None,
             stats: Stats::default(),
+            mm: mm::Mm::default(),
+            files: fs::Files::default(),
+            exe: std::path::PathBuf::new(),
+            sysroot: None,
         })
     }
 

@@ -42,7 +42,7 @@ impl SigInfo {
 }
 
 /// The signal Linux sends for CPU exception `v` (arch/x86/kernel/traps.c, fault.c).
-pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32) -> SigInfo {
+pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32, cpu: &crate::cpu::Cpu) -> SigInfo {
     use super::{SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
     let (signo, code, addr) = match v {
         vec::DE => (SIGFPE, FPE_INTDIV, ip),
@@ -60,7 +60,8 @@ pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32) -> SigInfo {
         vec::BP => (SIGTRAP, SI_KERNEL, 0),
         vec::NP | vec::SS => (SIGBUS, SI_KERNEL, 0),
         vec::AC => (SIGBUS, BUS_ADRALN, 0),
-        vec::MF | vec::XM => (SIGFPE, 0, ip),
+        vec::MF => (SIGFPE, crate::cpu::exec::x87::fpe_code(cpu), ip),
+        vec::XM => (SIGFPE, crate::cpu::exec::sse::fpe_code(cpu), ip),
         // #GP, #OF (into), #BR (bound) and anything else.
         _ => (SIGSEGV, SI_KERNEL, 0),
     };

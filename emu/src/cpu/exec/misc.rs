@@ -267,8 +267,8 @@ mod tests {
     fn features_and_unknown_leaves() {
         let [sig, _, ecx, edx] = cpuid(1);
         assert_eq!((sig >> 8) & 0xf, 6);
-        assert_eq!(edx, feat::TSC | feat::CX8 | feat::CMOV);
-        assert_eq!(ecx, 0);
+        assert_eq!(edx, feat::TSC | feat::CX8 | feat::SEP | feat::CMOV);
+        assert_eq!(ecx, feat::POPCNT);
         assert_eq!(cpuid(2), [0; 4]);
         assert_eq!(cpuid(7), [0; 4]);
         assert_eq!(cpuid(0x8000_0008), [0; 4]);

@@ -11,4 +11,6 @@ pub mod misc;
 pub mod mov;
 pub mod muldiv;
 pub mod shift;
+pub mod sse;
 pub mod string;
+pub mod x87;

@@ -1,0 +1,89 @@
+//! Access to guest (user) memory from syscall handlers: copy_from_user and
+//! copy_to_user with Linux's semantics (a bad pointer is -EFAULT, never a
+//! host crash), and typed access to `#[repr(C)]` ABI structs via bytemuck.
+//!
+//! Writes invalidate translated code on the pages they touch, so a read()
+//! into a code page behaves like a guest store (self-modifying code).
+
+use super::abi::errno::Errno;
+use super::Process;
+
+/// Longest path or string a handler reads from the guest (PATH_MAX).
+pub const PATH_MAX: usize = 4096;
+
+impl Process {
+    /// copy_from_user into `out`.
+    pub fn read_user(&self, addr: u32, out: &mut [u8]) -> Result<(), Errno> {
+        self.cpu.mem.read_bytes(addr, out).map_err(|_| Errno::EFAULT)
+    }
+
+    /// copy_to_user from `data`.
+    pub fn write_user(&mut self, addr: u32, data: &[u8]) -> Result<(), Errno> {
+        let smc = self.cpu.mem.write_bytes(addr, data).map_err(|_| Errno::EFAULT)?;
+        for page in smc {
+            self.cache.invalidate_page(&self.cpu, page);
+        }
+        Ok(())
+    }
+
+    /// Read a `#[repr(C)]` plain-old-data struct from guest memory.
+    pub fn read_struct<T: bytemuck::Pod>(&self, addr: u32) -> Result<T, Errno> {
+        let mut v = T::zeroed();
+        self.read_user(addr, bytemuck::bytes_of_mut(&mut v))?;
+        Ok(v)
+    }
+
+    /// Write a `#[repr(C)]` plain-old-data struct to guest memory.
+    pub fn write_struct<T: bytemuck::Pod>(&mut self, addr: u32, v: &T) -> Result<(), Errno> {
+        self.write_user(addr, bytemuck::bytes_of(v))
+    }
+
+    pub fn read_u32(&self, addr: u32) -> Result<u32, Errno> {
+        self.read_struct::<u32>(addr)
+    }
+
+    pub fn write_u32(&mut self, addr: u32, v: u32) -> Result<(), Errno> {
+        self.write_struct(addr, &v)
+    }
+
+    /// Read a NUL-terminated string of at most `max` bytes (without the NUL).
+    /// A string that does not end within `max` bytes is -ENAMETOOLONG.
+    pub fn read_cstr(&self, addr: u32, max: usize) -> Result<Vec<u8>, Errno> {
+        let s = self.cpu.mem.read_cstr(addr, max + 1).map_err(|_| Errno::EFAULT)?;
+        if s.len() > max {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        Ok(s)
+    }
+
+    /// Read a path argument (PATH_MAX, as Linux's getname).
+    pub fn read_path(&self, addr: u32) -> Result<Vec<u8>, Errno> {
+        let p = self.read_cstr(addr, PATH_MAX - 1)?;
+        if p.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        Ok(p)
+    }
+
+    /// Host pointer to guest memory [addr, addr+len) if the guest may write
+    /// all of it, for zero-copy host I/O into guest buffers (read, recv).
+    /// Code pages in the range are invalidated first.
+    pub fn user_buf_mut(&mut self, addr: u32, len: u32) -> Result<&mut [u8], Errno> {
+        let mem = self.cpu.mem.clone();
+        mem.check(addr, len, crate::mem::P_WRITE, true, false).map_err(|_| Errno::EFAULT)?;
+        if len > 0 {
+            for page in crate::mem::page_range(addr, len) {
+                if mem.perm(page) & crate::mem::P_CODE != 0 {
+                    self.cache.invalidate_page(&self.cpu, page);
+                }
+            }
+        }
+        Ok(self.cpu.mem.raw_mut(addr, len))
+    }
+
+    /// Host view of guest memory [addr, addr+len) that the guest may read,
+    /// for zero-copy host I/O from guest buffers (write, send).
+    pub fn user_buf(&self, addr: u32, len: u32) -> Result<&[u8], Errno> {
+        self.cpu.mem.slice(addr, len).map_err(|_| Errno::EFAULT)
+    }
+}
