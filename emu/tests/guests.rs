@@ -56,6 +56,8 @@ guests!(
     fault_bound,
     fault_lockreg,
     fault_toolong,
+    fault_icebp,
+    fault_tf,
 );
 
 /// Every binary in guest/bin has a test above and a snapshot.

@@ -213,6 +213,7 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
         }
         exit::EXC => Some(Event::Exception(cpu.exc)),
         exit::INT => Some(Event::SoftInt(cpu.exc.vector)),
+        exit::TRAP => Some(Event::Exception(cpu.exc)),
         _ => Some(Event::Sysenter),
     }
 }

@@ -41,6 +41,9 @@ pub mod exit {
     pub const INT: u8 = 3;
     /// `sysenter`; `eip` is after the instruction.
     pub const SYSENTER: u8 = 4;
+    /// A trap-type exception (`int1`/icebp): delivered like an exception,
+    /// without the gate DPL check; `eip` is after the instruction.
+    pub const TRAP: u8 = 5;
 }
 
 /// CPU exception vectors.

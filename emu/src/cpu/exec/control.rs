@@ -112,6 +112,13 @@ fn int_n(c: &mut Cpu, i: &Inst) {
     };
 }
 
+/// `int1` (icebp, F1): a #DB trap that is not subject to the gate DPL check.
+fn icebp(c: &mut Cpu, i: &Inst) {
+    c.eip = i.next();
+    c.exit = exit::TRAP;
+    c.exc = crate::cpu::Exception { vector: vec::DB, error_code: None, cr2: 0 };
+}
+
 fn into(c: &mut Cpu, i: &Inst) {
     if c.flags.of() {
         int_n(c, i);
@@ -225,10 +232,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             d.imm = vec::BP as u32;
             int_n
         }
-        Int1 => {
-            d.imm = vec::DB as u32;
-            int_n
-        }
+        Int1 => icebp,
         Into => {
             d.imm = vec::OF as u32;
             into
