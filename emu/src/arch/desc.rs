@@ -48,6 +48,10 @@ impl Desc {
             self.limit20()
         }
     }
+    /// The access byte (bits 40..47: type, S, DPL, P).
+    pub fn access(&self) -> u8 {
+        (self.0 >> 40) as u8
+    }
     pub fn typ(&self) -> u8 {
         ((self.0 >> 40) & 0xf) as u8
     }

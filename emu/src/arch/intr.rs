@@ -32,11 +32,15 @@ fn fault(vector: u8, code: u32) -> Exception {
     }
 }
 
-fn flat(sel: u16) -> Seg {
+/// A flat 4 GiB segment as sysenter/sysexit load it (fixed descriptor
+/// values: code 0x9b/0xfb or data 0x93/0xf3 by CPL).
+fn flat(sel: u16, code: bool) -> Seg {
+    let dpl = (sel & 3) as u8;
     Seg {
         sel,
         base: 0,
         limit: 0xffff_ffff,
+        attr: 0x93 | (dpl << 5) | if code { 8 } else { 0 },
     }
 }
 
@@ -108,34 +112,28 @@ pub fn deliver(
     let ss0 = k
         .r16(tss + 8 + 8 * new_cpl as u32)
         .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
-    let ssd = lookup(cpu, ss0);
-    match ssd {
-        Some(d)
-            if ss0 & !3 != 0
-                && (ss0 & 3) as u8 == new_cpl
-                && d.is_writable_data()
-                && d.dpl() == new_cpl =>
-        {
-            if !d.present() {
-                return Err(fault(vec::SS, ss0 as u32 & !3));
-            }
-        }
+    let ssd = match lookup(cpu, ss0) {
+        Some(d) if ss0 & !3 != 0 && (ss0 & 3) as u8 == new_cpl && d.is_writable_data() && d.dpl() == new_cpl => d,
         _ => return Err(fault(vec::TS, ss0 as u32 & !3)),
+    };
+    if !ssd.present() {
+        return Err(fault(vec::SS, ss0 as u32 & !3));
     }
+    // Push ss, esp, eflags, cs, eip (and the error code) on the new stack:
+    // one store of the frame as it lies in memory, lowest address first.
     let eflags = cpu.eflags();
     let frame = [
-        cpu.segs[SS].sel as u32,
-        cpu.regs[ESP],
-        eflags,
-        cpu.segs[CS].sel as u32,
+        error.unwrap_or(0),
         cpu.eip,
+        cpu.segs[CS].sel as u32,
+        eflags,
+        cpu.regs[ESP],
+        cpu.segs[SS].sel as u32,
     ];
-    let mut sp = esp0;
-    let k = &mut cpu.sys.kmem;
-    for v in frame.iter().chain(error.iter()) {
-        sp = sp.wrapping_sub(4);
-        k.w32(sp, *v).map_err(|_| fault(vec::SS, 0))?;
-    }
+    let skip = if error.is_some() { 0 } else { 1 };
+    let sp = esp0.wrapping_sub(4 * (6 - skip) as u32);
+    let bytes: &[u8] = bytemuck::cast_slice(&frame[skip..]);
+    cpu.sys.kmem.write_bytes(sp, bytes).map_err(|_| fault(vec::SS, 0))?;
     // Commit: CPL, CS:EIP, SS:ESP, flags.
     let mut clear = TF | NT | RF | VM;
     if g.typ == GATE_INTERRUPT {
@@ -143,10 +141,10 @@ pub fn deliver(
     }
     cpu.flags.load(eflags & !clear, !0);
     cpu.sys.cpl = new_cpl;
-    cpu.segs[CS] = flat((g.sel & !3) | new_cpl as u16);
-    cpu.segs[SS] = flat(ss0);
-    cpu.seg_base[CS] = 0;
-    cpu.seg_base[SS] = 0;
+    cpu.segs[CS] = Seg { sel: (g.sel & !3) | new_cpl as u16, base: csd.base(), limit: csd.limit(), attr: csd.access() };
+    cpu.segs[SS] = Seg { sel: ss0, base: ssd.base(), limit: ssd.limit(), attr: ssd.access() };
+    cpu.seg_base[CS] = csd.base();
+    cpu.seg_base[SS] = ssd.base();
     cpu.regs[ESP] = sp;
     cpu.eip = g.offset;
     Ok(())
@@ -155,17 +153,16 @@ pub fn deliver(
 /// `iret` from CPL 0 to an outer level, with the SDM's checks. The stack
 /// (in kernel memory) holds eip, cs, eflags, esp, ss.
 pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
-    let k = &cpu.sys.kmem;
     let sp = cpu.regs[ESP];
-    let rd = |o: u32| k.r32(sp.wrapping_add(o)).map_err(|_| fault(vec::SS, 0));
-    let (eip, cs, eflags) = (rd(0)?, rd(4)? as u16, rd(8)?);
     let cpl = cpu.sys.cpl;
+    // Pop eip, cs, eflags and, for an outer level, esp and ss.
+    let [eip, cs, eflags, esp, ss]: [u32; 5] = cpu.sys.kmem.read_pod(sp).map_err(|_| fault(vec::SS, 0))?;
+    let (cs, ss) = (cs as u16, ss as u16);
     let rpl = (cs & 3) as u8;
     if rpl <= cpl {
         // Return to the same level: never used (kernel code is not emulated).
         return Err(fault(vec::GP, cs as u32 & !3));
     }
-    let (esp, ss) = (rd(12)?, rd(16)? as u16);
     if cs & !3 == 0 {
         return Err(fault(vec::GP, 0));
     }
@@ -193,11 +190,13 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
         sel: cs,
         base: csd.base(),
         limit: csd.limit(),
+        attr: csd.access(),
     };
     cpu.segs[SS] = Seg {
         sel: ss,
         base: ssd.base(),
         limit: ssd.limit(),
+        attr: ssd.access(),
     };
     cpu.seg_base[CS] = csd.base();
     cpu.seg_base[SS] = ssd.base();
@@ -209,17 +208,11 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
 
 /// On a return to an outer level, data segment registers that the new CPL
 /// may not use are loaded with null (SDM: IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL).
+/// The check uses each register's cached descriptor, as the hardware does.
 fn null_inaccessible_segments(cpu: &mut Cpu) {
     for s in [ES, DS, FS, GS] {
-        let sel = cpu.segs[s].sel;
-        if sel & !3 == 0 {
-            continue;
-        }
-        let keep = match lookup(cpu, sel) {
-            Some(d) => (d.is_code() && d.typ() & 4 != 0) || d.dpl() >= cpu.sys.cpl,
-            None => false,
-        };
-        if !keep {
+        let seg = cpu.segs[s];
+        if seg.sel & !3 != 0 && !seg.conforming_code() && seg.dpl() < cpu.sys.cpl {
             cpu.segs[s] = Seg::default();
             cpu.seg_base[s] = 0;
         }
@@ -236,8 +229,8 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
     let f = cpu.eflags();
     cpu.flags.load(f & !(VM | IF | RF), !0);
     cpu.sys.cpl = 0;
-    cpu.segs[CS] = flat(cs);
-    cpu.segs[SS] = flat(cs + 8);
+    cpu.segs[CS] = flat(cs, true);
+    cpu.segs[SS] = flat(cs + 8, false);
     cpu.seg_base[CS] = 0;
     cpu.seg_base[SS] = 0;
     cpu.regs[ESP] = cpu.sys.sysenter_esp;
@@ -253,8 +246,8 @@ pub fn sysexit(cpu: &mut Cpu) -> Result<(), Exception> {
         return Err(fault(vec::GP, 0));
     }
     cpu.sys.cpl = 3;
-    cpu.segs[CS] = flat((base + 16) | 3);
-    cpu.segs[SS] = flat((base + 24) | 3);
+    cpu.segs[CS] = flat((base + 16) | 3, true);
+    cpu.segs[SS] = flat((base + 24) | 3, false);
     debug_assert_eq!(cpu.segs[CS].sel, gdt::USER_CS_SEL);
     cpu.seg_base[CS] = 0;
     cpu.seg_base[SS] = 0;

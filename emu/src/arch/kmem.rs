@@ -83,6 +83,31 @@ impl KMem {
         Ok(())
     }
 
+    /// Read a plain-old-data struct (e.g. `PtRegs`) at `a`.
+    #[inline(always)]
+    pub fn read_pod<T: bytemuck::Pod>(&self, a: u32) -> Result<T, KFault> {
+        let n = std::mem::size_of::<T>() as u32;
+        let o = self.off(a, n)?;
+        Ok(bytemuck::pod_read_unaligned(&self.bytes[o..o + n as usize]))
+    }
+
+    /// Write raw bytes at `a`.
+    #[inline(always)]
+    pub fn write_bytes(&mut self, a: u32, b: &[u8]) -> Result<(), KFault> {
+        let o = self.off(a, b.len() as u32)?;
+        self.bytes[o..o + b.len()].copy_from_slice(b);
+        Ok(())
+    }
+
+    /// Write the first `len` bytes of a plain-old-data struct at `a`.
+    #[inline(always)]
+    pub fn write_pod_prefix<T: bytemuck::Pod>(&mut self, a: u32, v: &T, len: usize) -> Result<(), KFault> {
+        let b = &bytemuck::bytes_of(v)[..len];
+        let o = self.off(a, len as u32)?;
+        self.bytes[o..o + len].copy_from_slice(b);
+        Ok(())
+    }
+
     #[inline(always)]
     pub fn r16(&self, a: u32) -> Result<u16, KFault> {
         let o = self.off(a, 2)?;

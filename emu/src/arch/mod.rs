@@ -108,6 +108,10 @@ pub struct System {
     pub sysenter_esp: u32,
     pub sysenter_eip: u32,
     pub kmem: KMem,
+    /// Bumped on every GDT or LDT write: a segment register loaded at the
+    /// current generation with the same selector would reload to the same
+    /// descriptor cache, so the reload can be skipped.
+    pub desc_gen: u64,
 }
 
 impl Default for System {
@@ -129,6 +133,7 @@ impl System {
             sysenter_esp: KBASE + ENTRY_STACK_OFF + ENTRY_STACK_SIZE,
             sysenter_eip: SYSENTER_ENTRY,
             kmem: KMem::default(),
+            desc_gen: 0,
         };
         let flat = |typ, dpl| Desc::segment(0, 0xfffff, typ, dpl, true, false, true, true);
         let set_gdt = |k: &mut KMem, e: u32, d: Desc| k.w64(KBASE + GDT_OFF + e * 8, d.0).unwrap();
@@ -204,6 +209,7 @@ impl System {
     pub fn set_gdt_entry(&mut self, idx: u32, d: Desc) {
         if idx * 8 + 7 <= self.gdtr.1 as u32 {
             let _ = self.kmem.w64(self.gdtr.0 + idx * 8, d.0);
+            self.desc_gen += 1;
         }
     }
 

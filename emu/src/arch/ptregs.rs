@@ -4,7 +4,7 @@
 
 use super::kmem::{KFault, KMem};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
 pub struct PtRegs {
     pub bx: u32,
@@ -79,28 +79,7 @@ const _: () = {
 impl PtRegs {
     /// Read the frame at kernel address `a`.
     pub fn read(k: &KMem, a: u32) -> Result<PtRegs, KFault> {
-        let w = |o: u32| k.r32(a + o);
-        let s = |o: u32| k.r16(a + o);
-        Ok(PtRegs {
-            bx: w(off::BX)?,
-            cx: w(off::CX)?,
-            dx: w(off::DX)?,
-            si: w(off::SI)?,
-            di: w(off::DI)?,
-            bp: w(off::BP)?,
-            ax: w(off::AX)?,
-            ds: s(off::DS)?,
-            es: s(off::ES)?,
-            fs: s(off::FS)?,
-            gs: s(off::GS)?,
-            orig_ax: w(off::ORIG_AX)?,
-            ip: w(off::IP)?,
-            cs: s(off::CS)?,
-            flags: w(off::FLAGS)?,
-            sp: w(off::SP)?,
-            ss: s(off::SS)?,
-            ..Default::default()
-        })
+        k.read_pod(a)
     }
 
     /// The fields in struct order, with their names, as `--frames` prints them.

@@ -121,6 +121,18 @@ pub struct Seg {
     pub sel: u16,
     pub base: u32,
     pub limit: u32,
+    /// Access byte of the cached descriptor (type, S, DPL, P).
+    pub attr: u8,
+}
+
+impl Seg {
+    pub fn dpl(&self) -> u8 {
+        (self.attr >> 5) & 3
+    }
+    /// A conforming code segment.
+    pub fn conforming_code(&self) -> bool {
+        self.attr & 0x1c == 0x1c
+    }
 }
 
 pub struct Cpu {
@@ -132,6 +144,8 @@ pub struct Cpu {
     /// Segment bases, indexed ES..GS; kept beside `regs` for address generation.
     pub seg_base: [u32; 8],
     pub segs: [Seg; 6],
+    /// `sys.desc_gen` when each segment register was last loaded.
+    pub seg_gen: [u64; 6],
     /// Non-zero when the block loop must stop; see [`exit`].
     pub exit: u8,
     pub exc: Exception,
@@ -163,6 +177,7 @@ impl Cpu {
             flags: Flags::default(),
             seg_base: [0; 8],
             segs: [Seg::default(); 6],
+            seg_gen: [0; 6],
             exit: exit::NONE,
             exc: Exception::default(),
             smc_page: 0,
@@ -179,11 +194,13 @@ impl Cpu {
             sel: 0x2b,
             base: 0,
             limit: 0xffff_ffff,
+            attr: 0xf3,
         };
         c.segs = [
             user_data,
             Seg {
                 sel: 0x23,
+                attr: 0xfb,
                 ..user_data
             },
             user_data,
@@ -556,6 +573,7 @@ impl Cpu {
                 sel,
                 base: 0,
                 limit: 0,
+                attr: 0,
             };
             self.seg_base[seg] = 0;
             return true;
@@ -585,8 +603,9 @@ impl Cpu {
             return false;
         }
         let (base, limit) = (d.base(), d.limit());
-        self.segs[seg] = Seg { sel, base, limit };
+        self.segs[seg] = Seg { sel, base, limit, attr: d.access() };
         self.seg_base[seg] = base;
+        self.seg_gen[seg] = self.sys.desc_gen;
         true
     }
 }

@@ -108,50 +108,64 @@ fn frame_w(p: &mut Process, o: u32, v: u32) -> Result<(), KFault> {
     p.cpu.sys.kmem.w32(p.frame + o, v)
 }
 
-/// SAVE_ALL: push gs, fs, es, ds, eax, ebp, edi, esi, edx, ecx, ebx, giving
-/// `struct pt_regs` at esp (orig_eax and the hardware frame are above).
-fn save_all(p: &mut Process) -> Result<(), KFault> {
+/// `pushl orig_eax` + SAVE_ALL (push gs, fs, es, ds, eax, ebp, edi, esi,
+/// edx, ecx, ebx), giving `struct pt_regs` at esp with the hardware frame
+/// above it. The twelve pushes are done as one 48-byte store of the same bytes.
+fn save_all(p: &mut Process, orig_eax: u32) -> Result<(), KFault> {
     let c = &p.cpu;
-    let vals = [
-        c.segs[GS].sel as u32,
-        c.segs[FS].sel as u32,
-        c.segs[ES].sel as u32,
-        c.segs[DS].sel as u32,
-        c.regs[EAX],
-        c.regs[EBP],
-        c.regs[EDI],
-        c.regs[ESI],
-        c.regs[EDX],
-        c.regs[ECX],
-        c.regs[EBX],
-    ];
-    for v in vals {
-        push(p, v)?;
-    }
-    p.frame = p.cpu.regs[ESP];
+    let r = PtRegs {
+        bx: c.regs[EBX],
+        cx: c.regs[ECX],
+        dx: c.regs[EDX],
+        si: c.regs[ESI],
+        di: c.regs[EDI],
+        bp: c.regs[EBP],
+        ax: c.regs[EAX],
+        ds: c.segs[DS].sel,
+        es: c.segs[ES].sel,
+        fs: c.segs[FS].sel,
+        gs: c.segs[GS].sel,
+        orig_ax: orig_eax,
+        ..Default::default()
+    };
+    let sp = p.cpu.regs[ESP].wrapping_sub(off::IP);
+    p.cpu.sys.kmem.write_pod_prefix(sp, &r, off::IP as usize)?;
+    p.cpu.regs[ESP] = sp;
+    p.frame = sp;
     Ok(())
 }
 
-/// RESTORE_REGS: pop the general registers and the segment registers (the
-/// descriptor caches are reloaded, which is how i386 Linux refreshes TLS
-/// after set_thread_area), then drop orig_eax.
-fn restore_regs(p: &mut Process) -> Result<bool, KFault> {
-    for r in [EBX, ECX, EDX, ESI, EDI, EBP, EAX] {
-        let v = pop(p)?;
-        p.cpu.regs[r] = v;
+/// RESTORE_REGS: pop the general registers and the segment registers, then
+/// drop orig_eax. Segment registers are reloaded through the descriptor
+/// tables (which is how i386 Linux refreshes TLS after set_thread_area);
+/// a reload that would give the same descriptor cache (same selector, no
+/// descriptor-table write since it was loaded) is skipped.
+/// `skip_cx_dx` leaves ecx/edx alone (the sysexit path loads them itself).
+fn restore_regs(p: &mut Process, skip_cx_dx: bool) -> Result<bool, KFault> {
+    let r = PtRegs::read(&p.cpu.sys.kmem, p.cpu.regs[ESP])?;
+    let c = &mut p.cpu;
+    c.regs[EBX] = r.bx;
+    if !skip_cx_dx {
+        c.regs[ECX] = r.cx;
+        c.regs[EDX] = r.dx;
     }
+    c.regs[ESI] = r.si;
+    c.regs[EDI] = r.di;
+    c.regs[EBP] = r.bp;
+    c.regs[EAX] = r.ax;
     let mut ok = true;
-    for s in [DS, ES, FS, GS] {
-        let sel = pop(p)? as u16;
-        ok &= p.cpu.load_seg(s, sel);
+    for (s, sel) in [(DS, r.ds), (ES, r.es), (FS, r.fs), (GS, r.gs)] {
+        if sel != c.segs[s].sel || c.seg_gen[s] != c.sys.desc_gen {
+            ok &= c.load_seg(s, sel);
+        }
     }
-    pop(p)?; // orig_eax
+    c.regs[ESP] = c.regs[ESP].wrapping_add(off::IP);
     Ok(ok)
 }
 
 /// The tail of every return to user mode: restore, then iret.
 fn restore_all_iret(p: &mut Process) -> Result<(), KFault> {
-    if !restore_regs(p)? {
+    if !restore_regs(p, false)? {
         // A bad segment selector in the frame: Linux's fixup sends SIGSEGV.
         p.cpu.exit = crate::cpu::exit::NONE;
         return bad_return(p);
@@ -174,8 +188,7 @@ fn bad_return(p: &mut Process) -> Result<(), KFault> {
 /// `int $0x80` (entry_INT80_32).
 fn entry_int80(p: &mut Process) -> Result<(), KFault> {
     let eax = p.cpu.regs[EAX];
-    push(p, eax)?; // orig_eax
-    save_all(p)?;
+    save_all(p, eax)?;
     frame_w(p, off::AX, ENOSYS_RET)?;
     do_syscall(p)?;
     exit_to_user_mode(p)?;
@@ -194,8 +207,7 @@ fn entry_sysenter(p: &mut Process) -> Result<(), KFault> {
     push(p, flags | IF)?; // flags: sysenter cleared IF; it was set in user mode
     push(p, gdt::USER_CS_SEL as u32)?; // cs
     push(p, 0)?; // ip, filled in below
-    push(p, eax)?; // orig_eax
-    save_all(p)?;
+    save_all(p, eax)?;
     frame_w(p, off::AX, ENOSYS_RET)?;
     // do_fast_syscall_32: return to the vDSO's int80 landing pad.
     let landing_pad = p.vdso_landing_pad;
@@ -216,23 +228,24 @@ fn entry_sysenter(p: &mut Process) -> Result<(), KFault> {
         return Ok(());
     }
     // Opportunistic sysexit, when the frame allows it.
-    let r = PtRegs::read(&p.cpu.sys.kmem, p.frame)?;
-    let can_sysexit = r.cs == gdt::USER_CS_SEL
-        && r.ss == gdt::USER_DS_SEL
-        && r.ip == landing_pad
-        && r.flags & (RF | TF | VM) == 0;
+    let k = &p.cpu.sys.kmem;
+    let f = p.frame;
+    let (cs, ss, ip, flags, sp) =
+        (k.r16(f + off::CS)?, k.r16(f + off::SS)?, k.r32(f + off::IP)?, k.r32(f + off::FLAGS)?, k.r32(f + off::SP)?);
+    let can_sysexit =
+        cs == gdt::USER_CS_SEL && ss == gdt::USER_DS_SEL && ip == landing_pad && flags & (RF | TF | VM) == 0;
     if !can_sysexit {
         return restore_all_iret(p);
     }
     p.stats.sysexits += 1;
     // Restore everything but ecx/edx (which carry sp and ip for sysexit).
-    if !restore_regs(p)? {
+    if !restore_regs(p, true)? {
         p.cpu.exit = crate::cpu::exit::NONE;
         return bad_return(p);
     }
-    p.cpu.regs[EDX] = r.ip;
-    p.cpu.regs[ECX] = r.sp;
-    p.cpu.flags.load(r.flags, !0);
+    p.cpu.regs[EDX] = ip;
+    p.cpu.regs[ECX] = sp;
+    p.cpu.flags.load(flags, !0);
     if intr::sysexit(&mut p.cpu).is_err() {
         return bad_return(p);
     }
@@ -249,16 +262,8 @@ fn do_syscall(p: &mut Process) -> Result<(), KFault> {
     }
     let nr = frame_r(p, off::ORIG_AX)?;
     if nr < syscall::NR_SYSCALLS {
-        let k = &p.cpu.sys.kmem;
-        let a = |o| k.r32(p.frame + o);
-        let args = [
-            a(off::BX)?,
-            a(off::CX)?,
-            a(off::DX)?,
-            a(off::SI)?,
-            a(off::DI)?,
-            a(off::BP)?,
-        ];
+        // bx, cx, dx, si, di, bp: the first six words of pt_regs.
+        let args: [u32; 6] = p.cpu.sys.kmem.read_pod(p.frame + off::BX)?;
         let ret = syscall::invoke(p, nr, args);
         frame_w(p, off::AX, ret)?;
     }
@@ -283,12 +288,10 @@ fn exit_to_user_mode(p: &mut Process) -> Result<(), KFault> {
 /// code (or -1) takes the orig_eax slot, SAVE_ALL, then the C handler gets
 /// the error code and orig_eax becomes -1.
 fn entry_exception(p: &mut Process, v: u8) -> Result<(), KFault> {
-    if !has_error_code(v) {
-        push(p, u32::MAX)?;
-    }
-    save_all(p)?;
-    let error = frame_r(p, off::ORIG_AX)?;
-    frame_w(p, off::ORIG_AX, u32::MAX)?;
+    // The error code the CPU pushed (or -1) sits in the orig_eax slot; the
+    // handler gets it and orig_eax becomes -1 (no syscall to restart).
+    let error = if has_error_code(v) { pop(p)? } else { u32::MAX };
+    save_all(p, u32::MAX)?;
     let ip = frame_r(p, off::IP)?;
     let info = signal::for_exception(v, error, ip, p.cr2, &p.cpu);
     signal::force_sig(p, info);
