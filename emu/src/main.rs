@@ -18,11 +18,44 @@ struct Cli {
     /// How the vDSO's __kernel_vsyscall enters the kernel.
     #[arg(long, value_enum, default_value = "sysenter")]
     syscall_entry: emu::kernel::SyscallEntry,
+    /// Look up absolute guest paths under DIR first, then on the host (as qemu -L).
+    #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
+    sysroot: Option<std::path::PathBuf>,
+    /// Set VAR=VALUE in the guest's environment (repeatable).
+    #[arg(short = 'E', value_name = "VAR=VALUE")]
+    set_env: Vec<std::ffi::OsString>,
+    /// Remove VAR from the guest's environment (repeatable; applied before -E).
+    #[arg(short = 'U', value_name = "VAR")]
+    unset_env: Vec<std::ffi::OsString>,
     /// The i386 program to run.
     program: std::path::PathBuf,
     /// Arguments passed to the program.
     #[arg(allow_hyphen_values = true)]
     args: Vec<std::ffi::OsString>,
+}
+
+/// Apply -U VAR (removals) and then -E VAR=VALUE (replace in place or
+/// append) to the guest environment.
+fn edit_env(
+    mut envp: Vec<Vec<u8>>,
+    unset: &[std::ffi::OsString],
+    set: &[std::ffi::OsString],
+) -> Vec<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let key = |e: &[u8]| e.split(|&c| c == b'=').next().unwrap_or(e).to_vec();
+    for u in unset {
+        let k = u.as_bytes();
+        envp.retain(|e| key(e) != k);
+    }
+    for s in set {
+        let s = s.as_bytes();
+        let k = key(s);
+        match envp.iter_mut().find(|e| key(e) == k) {
+            Some(e) => *e = s.to_vec(),
+            None => envp.push(s.to_vec()),
+        }
+    }
+    envp
 }
 
 fn die_by_signal(sig: i32) -> ! {
@@ -69,6 +102,7 @@ fn main() -> ExitCode {
             e
         })
         .collect();
+    let envp = edit_env(envp, &cli.unset_env, &cli.set_env);
     let t0 = Instant::now();
     let mut p = match Process::new(&image, &execfn, &argv, &envp, cli.syscall_entry) {
         Ok(p) => p,
@@ -82,6 +116,7 @@ fn main() -> ExitCode {
         }
     };
     p.exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+    p.sysroot = cli.sysroot.as_deref().map(emu::kernel::path::sysroot);
     if let Some(f) = &cli.frames {
         match emu::kernel::frames::FrameLog::create(f) {
             Ok(log) => {

@@ -44,35 +44,55 @@ fn flat(sel: u16, code: bool) -> Seg {
     }
 }
 
-/// Descriptor for a selector (GDT only: no LDT is installed).
+/// Descriptor for a selector (TI = 1: the LDT).
 fn lookup(cpu: &Cpu, sel: u16) -> Option<Desc> {
     if sel & 4 != 0 {
-        return None;
+        return cpu.sys.ldt_entry((sel >> 3) as u32);
     }
     cpu.sys.gdt_entry((sel >> 3) as u32)
 }
 
-/// Deliver interrupt or exception `vector` through the IDT from user mode:
-/// gate lookup, DPL check, stack switch from the TSS, push of ss, esp,
-/// eflags, cs, eip (and the error code), flag clearing, CPL 0.
-/// On failure returns the exception the delivery itself raised.
-pub fn deliver(
-    cpu: &mut Cpu,
-    vector: u8,
-    src: Source,
-    error: Option<u32>,
-) -> Result<(), Exception> {
+/// The outcome of validating a gate for a given vector, source and CPL:
+/// everything delivery needs except the stack pointer (read from the TSS
+/// each time, since it changes per task).
+#[derive(Clone, Copy, Debug)]
+pub struct GateTransition {
+    offset: u32,
+    cs: Seg,
+    ss: Seg,
+    new_cpl: u8,
+    /// EFLAGS bits cleared on entry (IF too for interrupt gates).
+    clear: u32,
+}
+
+/// Memo of successful gate validations. Validation is a pure function of
+/// the IDT, GDT/LDT, TSS.ss0 and the CPL; entries are valid while no
+/// descriptor table has been written (`System::desc_gen`). Failures are
+/// never cached: they always take the full path and raise their fault.
+#[derive(Clone, Debug)]
+pub struct GateCache {
+    entries: Box<[Option<(u64, u8, Source, GateTransition)>]>,
+}
+
+impl Default for GateCache {
+    fn default() -> Self {
+        GateCache { entries: vec![None; 256].into_boxed_slice() }
+    }
+}
+
+/// Memo of the last successful iret validation: (generation, cpl, cs, ss) -> caches.
+pub type IretCache = Option<(u64, u8, u16, u16, Seg, Seg)>;
+
+/// The SDM's checks for delivering `vector` through the IDT (protected
+/// mode, interrupt/trap gates, to an inner privilege level).
+fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, Exception> {
     let ext = (src == Source::Exception) as u32;
     let idt_err = ((vector as u32) << 3) | 2 | ext;
     let (idt_base, idt_limit) = cpu.sys.idtr;
     if vector as u32 * 8 + 7 > idt_limit as u32 {
         return Err(fault(vec::GP, idt_err));
     }
-    let raw = cpu
-        .sys
-        .kmem
-        .r64(idt_base + vector as u32 * 8)
-        .map_err(|_| fault(vec::GP, idt_err))?;
+    let raw = cpu.sys.kmem.r64(idt_base + vector as u32 * 8).map_err(|_| fault(vec::GP, idt_err))?;
     let g = Gate::decode(raw);
     if g.typ != GATE_INTERRUPT && g.typ != GATE_TRAP {
         return Err(fault(vec::GP, idt_err));
@@ -103,14 +123,11 @@ pub fn deliver(
         return Err(fault(vec::GP, sel_err));
     }
     let new_cpl = csd.dpl();
-    // Inter-privilege: the new stack comes from the TSS.
-    let tss = cpu.sys.tr_base;
-    let k = &cpu.sys.kmem;
-    let esp0 = k
-        .r32(tss + 4 + 8 * new_cpl as u32)
-        .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
-    let ss0 = k
-        .r16(tss + 8 + 8 * new_cpl as u32)
+    // Inter-privilege: the new stack segment comes from the TSS.
+    let ss0 = cpu
+        .sys
+        .kmem
+        .r16(cpu.sys.tr_base + 8 + 8 * new_cpl as u32)
         .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
     let ssd = match lookup(cpu, ss0) {
         Some(d) if ss0 & !3 != 0 && (ss0 & 3) as u8 == new_cpl && d.is_writable_data() && d.dpl() == new_cpl => d,
@@ -119,6 +136,38 @@ pub fn deliver(
     if !ssd.present() {
         return Err(fault(vec::SS, ss0 as u32 & !3));
     }
+    let mut clear = TF | NT | RF | VM;
+    if g.typ == GATE_INTERRUPT {
+        clear |= IF;
+    }
+    Ok(GateTransition {
+        offset: g.offset,
+        cs: Seg { sel: (g.sel & !3) | new_cpl as u16, base: csd.base(), limit: csd.limit(), attr: csd.access() },
+        ss: Seg { sel: ss0, base: ssd.base(), limit: ssd.limit(), attr: ssd.access() },
+        new_cpl,
+        clear,
+    })
+}
+
+/// Deliver interrupt or exception `vector` through the IDT from user mode:
+/// gate lookup, DPL check, stack switch from the TSS, push of ss, esp,
+/// eflags, cs, eip (and the error code), flag clearing, CPL 0.
+/// On failure returns the exception the delivery itself raised.
+pub fn deliver(cpu: &mut Cpu, vector: u8, src: Source, error: Option<u32>) -> Result<(), Exception> {
+    let key = (cpu.sys.desc_gen, cpu.sys.cpl, src);
+    let t = match cpu.sys.gate_cache.entries[vector as usize] {
+        Some((gen, cpl, s, t)) if (gen, cpl, s) == key => t,
+        _ => {
+            let t = validate_gate(cpu, vector, src)?;
+            cpu.sys.gate_cache.entries[vector as usize] = Some((key.0, key.1, key.2, t));
+            t
+        }
+    };
+    let esp0 = cpu
+        .sys
+        .kmem
+        .r32(cpu.sys.tr_base + 4 + 8 * t.new_cpl as u32)
+        .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
     // Push ss, esp, eflags, cs, eip (and the error code) on the new stack:
     // one store of the frame as it lies in memory, lowest address first.
     let eflags = cpu.eflags();
@@ -130,23 +179,25 @@ pub fn deliver(
         cpu.regs[ESP],
         cpu.segs[SS].sel as u32,
     ];
-    let skip = if error.is_some() { 0 } else { 1 };
-    let sp = esp0.wrapping_sub(4 * (6 - skip) as u32);
-    let bytes: &[u8] = bytemuck::cast_slice(&frame[skip..]);
-    cpu.sys.kmem.write_bytes(sp, bytes).map_err(|_| fault(vec::SS, 0))?;
+    let sp = if let Some(_) = error {
+        let sp = esp0.wrapping_sub(24);
+        cpu.sys.kmem.write_pod_prefix(sp, &frame, 24).map_err(|_| fault(vec::SS, 0))?;
+        sp
+    } else {
+        let sp = esp0.wrapping_sub(20);
+        let f5: [u32; 5] = [frame[1], frame[2], frame[3], frame[4], frame[5]];
+        cpu.sys.kmem.write_pod_prefix(sp, &f5, 20).map_err(|_| fault(vec::SS, 0))?;
+        sp
+    };
     // Commit: CPL, CS:EIP, SS:ESP, flags.
-    let mut clear = TF | NT | RF | VM;
-    if g.typ == GATE_INTERRUPT {
-        clear |= IF;
-    }
-    cpu.flags.load(eflags & !clear, !0);
-    cpu.sys.cpl = new_cpl;
-    cpu.segs[CS] = Seg { sel: (g.sel & !3) | new_cpl as u16, base: csd.base(), limit: csd.limit(), attr: csd.access() };
-    cpu.segs[SS] = Seg { sel: ss0, base: ssd.base(), limit: ssd.limit(), attr: ssd.access() };
-    cpu.seg_base[CS] = csd.base();
-    cpu.seg_base[SS] = ssd.base();
+    cpu.flags.load(eflags & !t.clear, !0);
+    cpu.sys.cpl = t.new_cpl;
+    cpu.segs[CS] = t.cs;
+    cpu.segs[SS] = t.ss;
+    cpu.seg_base[CS] = t.cs.base;
+    cpu.seg_base[SS] = t.ss.base;
     cpu.regs[ESP] = sp;
-    cpu.eip = g.offset;
+    cpu.eip = t.offset;
     Ok(())
 }
 
@@ -158,8 +209,31 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
     // Pop eip, cs, eflags and, for an outer level, esp and ss.
     let [eip, cs, eflags, esp, ss]: [u32; 5] = cpu.sys.kmem.read_pod(sp).map_err(|_| fault(vec::SS, 0))?;
     let (cs, ss) = (cs as u16, ss as u16);
+    let (csc, ssc) = match cpu.sys.iret_cache {
+        Some((gen, c, s_cs, s_ss, a, b)) if (gen, c, s_cs, s_ss) == (cpu.sys.desc_gen, cpl, cs, ss) => (a, b),
+        _ => {
+            let (a, b) = validate_iret(cpu, cs, ss)?;
+            cpu.sys.iret_cache = Some((cpu.sys.desc_gen, cpl, cs, ss, a, b));
+            (a, b)
+        }
+    };
+    cpu.flags.load(eflags, IRET_MASK_CPL0);
+    cpu.sys.cpl = (cs & 3) as u8;
+    cpu.segs[CS] = csc;
+    cpu.segs[SS] = ssc;
+    cpu.seg_base[CS] = csc.base;
+    cpu.seg_base[SS] = ssc.base;
+    cpu.regs[ESP] = esp;
+    cpu.eip = eip;
+    null_inaccessible_segments(cpu);
+    Ok(())
+}
+
+/// The SDM's checks of the CS and SS selectors popped by an iret to an
+/// outer privilege level; returns their descriptor caches.
+fn validate_iret(cpu: &Cpu, cs: u16, ss: u16) -> Result<(Seg, Seg), Exception> {
     let rpl = (cs & 3) as u8;
-    if rpl <= cpl {
+    if rpl <= cpu.sys.cpl {
         // Return to the same level: never used (kernel code is not emulated).
         return Err(fault(vec::GP, cs as u32 & !3));
     }
@@ -184,26 +258,10 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
     if !ssd.present() {
         return Err(fault(vec::SS, ss as u32 & !3));
     }
-    cpu.flags.load(eflags, IRET_MASK_CPL0);
-    cpu.sys.cpl = rpl;
-    cpu.segs[CS] = Seg {
-        sel: cs,
-        base: csd.base(),
-        limit: csd.limit(),
-        attr: csd.access(),
-    };
-    cpu.segs[SS] = Seg {
-        sel: ss,
-        base: ssd.base(),
-        limit: ssd.limit(),
-        attr: ssd.access(),
-    };
-    cpu.seg_base[CS] = csd.base();
-    cpu.seg_base[SS] = ssd.base();
-    cpu.regs[ESP] = esp;
-    cpu.eip = eip;
-    null_inaccessible_segments(cpu);
-    Ok(())
+    Ok((
+        Seg { sel: cs, base: csd.base(), limit: csd.limit(), attr: csd.access() },
+        Seg { sel: ss, base: ssd.base(), limit: ssd.limit(), attr: ssd.access() },
+    ))
 }
 
 /// On a return to an outer level, data segment registers that the new CPL

@@ -112,6 +112,12 @@ pub struct System {
     /// current generation with the same selector would reload to the same
     /// descriptor cache, so the reload can be skipped.
     pub desc_gen: u64,
+    /// The LDT (modify_ldt), raw 8-byte descriptors; selectors with TI = 1
+    /// index it, and entries past its end are beyond the LDT limit.
+    pub ldt: Vec<u64>,
+    /// Memos of validated gate deliveries and irets (see `intr`).
+    pub gate_cache: intr::GateCache,
+    pub iret_cache: intr::IretCache,
 }
 
 impl Default for System {
@@ -134,6 +140,9 @@ impl System {
             sysenter_eip: SYSENTER_ENTRY,
             kmem: KMem::default(),
             desc_gen: 0,
+            ldt: Vec::new(),
+            gate_cache: Default::default(),
+            iret_cache: None,
         };
         let flat = |typ, dpl| Desc::segment(0, 0xfffff, typ, dpl, true, false, true, true);
         let set_gdt = |k: &mut KMem, e: u32, d: Desc| k.w64(KBASE + GDT_OFF + e * 8, d.0).unwrap();
@@ -211,6 +220,21 @@ impl System {
             let _ = self.kmem.w64(self.gdtr.0 + idx * 8, d.0);
             self.desc_gen += 1;
         }
+    }
+
+    /// Read LDT entry `idx` (None past the LDT's limit).
+    pub fn ldt_entry(&self, idx: u32) -> Option<Desc> {
+        self.ldt.get(idx as usize).map(|&d| Desc(d))
+    }
+
+    /// Write LDT entry `idx`, growing the LDT to hold it.
+    pub fn set_ldt_entry(&mut self, idx: u32, d: Desc) {
+        let i = idx as usize;
+        if self.ldt.len() <= i {
+            self.ldt.resize(i + 1, 0);
+        }
+        self.ldt[i] = d.0;
+        self.desc_gen += 1;
     }
 
     /// Address of the task's thread_info (the base of its kernel stack).

@@ -181,20 +181,45 @@ impl Flags {
         }
     }
 
-    /// The full EFLAGS value.
+    /// The full EFLAGS value: one dispatch on the kind computes CF, AF and
+    /// OF together (the per-flag accessors each dispatch separately).
     #[inline]
     pub fn get(&self) -> u32 {
         if self.kind == kind::NONE {
             return self.bits;
         }
-        let mut f = self.bits & !ARITH;
-        f |= self.cf() as u32;
-        f |= (self.pf() as u32) << 2;
-        f |= (self.af() as u32) << 4;
-        f |= (self.zf() as u32) << 6;
-        f |= (self.sf() as u32) << 7;
-        f |= (self.of() as u32) << 11;
-        f | 2
+        let sz = self.sz();
+        let m = size_mask(sz);
+        let s = sign(sz);
+        let (a, b, res) = (self.a, self.b, self.res);
+        let r = res & m;
+        let (cf, af, of) = match self.kind & !3 {
+            kind::ADD => (r < (a & m), (a ^ b ^ res) & AF != 0, (!(a ^ b) & (a ^ res)) & s != 0),
+            kind::ADC => (
+                r < (a & m) || (self.aux != 0 && r == (a & m)),
+                (a ^ b ^ res) & AF != 0,
+                (!(a ^ b) & (a ^ res)) & s != 0,
+            ),
+            kind::SUB => ((a & m) < (b & m), (a ^ b ^ res) & AF != 0, ((a ^ b) & (a ^ res)) & s != 0),
+            kind::SBB => (
+                (a & m) < (b & m) || (self.aux != 0 && (a & m) == (b & m)),
+                (a ^ b ^ res) & AF != 0,
+                ((a ^ b) & (a ^ res)) & s != 0,
+            ),
+            kind::LOGIC => (false, false, false),
+            kind::INC => (self.aux != 0, (res ^ a) & AF != 0, r == s),
+            kind::DEC => (self.aux != 0, (res ^ a) & AF != 0, r == s - 1),
+            kind::NEG => (a & m != 0, (res ^ a) & AF != 0, r == s),
+            _ => (self.aux & CF != 0, self.aux & AF != 0, self.aux & OF != 0),
+        };
+        (self.bits & !ARITH)
+            | 2
+            | cf as u32
+            | (parity(r) as u32) << 2
+            | (af as u32) << 4
+            | ((r == 0) as u32) << 6
+            | ((r & s != 0) as u32) << 7
+            | (of as u32) << 11
     }
 
     /// Replace the arithmetic bits selected by `mask` with those of `v`.
@@ -208,7 +233,9 @@ impl Flags {
     /// Load a full EFLAGS value (popf, iret, sahf...), keeping only bits in `writable`.
     #[inline]
     pub fn load(&mut self, v: u32, writable: u32) {
-        let cur = self.get();
+        // The non-arithmetic bits of `bits` are always current; the lazy
+        // arithmetic ones need computing only if some of them are kept.
+        let cur = if writable & ARITH == ARITH { self.bits } else { self.get() };
         self.bits = (cur & !writable) | (v & writable) | 2;
         self.kind = kind::NONE;
     }
@@ -300,6 +327,30 @@ mod tests {
                 g.materialize();
                 for cc in 0..16 {
                     assert_eq!(f.cond(cc), g.cond(cc), "a={a:x} b={b:x} cc={cc}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn get_matches_the_per_flag_accessors() {
+        let vals = [0u32, 1, 0xf, 0x10, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+        for k in [kind::ADD, kind::ADC, kind::SUB, kind::SBB, kind::LOGIC, kind::INC, kind::DEC, kind::NEG, kind::RES] {
+            for sz in 0..3u8 {
+                for &a in &vals {
+                    for &b in &vals {
+                        for aux in [0u32, 1, AF | OF, CF | AF | OF] {
+                            let res = a.wrapping_add(b).wrapping_add(aux & 1);
+                            let f = Flags { bits: 0x202, kind: k | sz, res, a, b, aux };
+                            let each = (f.cf() as u32)
+                                | (f.pf() as u32) << 2
+                                | (f.af() as u32) << 4
+                                | (f.zf() as u32) << 6
+                                | (f.sf() as u32) << 7
+                                | (f.of() as u32) << 11;
+                            assert_eq!(f.get() & ARITH, each, "kind {k} sz {sz} a {a:#x} b {b:#x} aux {aux:#x}");
+                        }
+                    }
                 }
             }
         }

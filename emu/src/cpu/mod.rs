@@ -578,9 +578,9 @@ impl Cpu {
             self.seg_base[seg] = 0;
             return true;
         }
-        // No LDT is installed yet: TI = 1 selectors are beyond its limit.
+        // TI = 1 selects the LDT (modify_ldt).
         let d = if sel & 4 != 0 {
-            None
+            self.sys.ldt_entry((sel >> 3) as u32)
         } else {
             self.sys.gdt_entry((sel >> 3) as u32)
         };

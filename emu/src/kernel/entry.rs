@@ -293,7 +293,25 @@ fn entry_exception(p: &mut Process, v: u8) -> Result<(), KFault> {
     let error = if has_error_code(v) { pop(p)? } else { u32::MAX };
     save_all(p, u32::MAX)?;
     let ip = frame_r(p, off::IP)?;
-    let info = signal::for_exception(v, error, ip, p.cr2, &p.cpu);
+    let mut info = signal::for_exception(v, error, ip, p.cr2, &p.cpu);
+    if v == vec::PF {
+        // The memory layer's part of the fault: grow a stack, or map file
+        // pages that now exist (then re-execute); SIGBUS past the end of a
+        // mapped object.
+        match super::mm::user_fault(p, p.cr2, error) {
+            super::mm::Fault::Retry => return restore_all_iret(p),
+            super::mm::Fault::Bus => {
+                info = SigInfo {
+                    signo: super::SIGBUS,
+                    code: super::mm::BUS_ADRERR,
+                    addr: p.cr2,
+                    trapno: v as i32,
+                    error_code: error,
+                }
+            }
+            super::mm::Fault::Segv => {}
+        }
+    }
     signal::force_sig(p, info);
     exit_to_user_mode(p)?;
     if p.exit.is_some() {

@@ -1,24 +1,1468 @@
-//! Files and I/O.
+//! Files and I/O: the guest's file descriptor table and the syscalls that
+//! move bytes (open, close, read, write and their vector/positional forms,
+//! lseek, dup, pipe, fcntl, flock, truncate, sync, sendfile, memfd).
+//!
+//! Guest fd numbers are the guest's own: the table maps each to a host fd,
+//! allocating the lowest free guest number as Linux does. Host fds opened
+//! for the guest are close-on-exec and numbered 3 or above on the host (so
+//! the emulator's own stdio stays put); the guest's close-on-exec flag is
+//! kept in the table. Inherited host fds keep their numbers.
+//!
+//! Other parts of the file-system layer: [`super::path`] (guest path ->
+//! host path, sysroot, /proc), [`super::stat`], [`super::dir`] (directory
+//! entries and the namespace), [`super::poll`], [`super::net`],
+//! [`super::ioctl`], [`super::procfs`].
 
 use super::abi::errno::Errno;
+use super::abi::fs::{self as afs, at, f, o, Flock, Flock64, Iovec};
+use super::path;
 use super::syscall::SysResult;
 use super::Process;
 
-/// The file descriptor table and file-system context (cwd, umask). TODO (issue 4).
-#[derive(Debug, Default)]
-pub struct Files {}
-
-/// Largest single host I/O transfer; guest lengths are clipped to it so a
-/// guest-supplied length never drives an unbounded host allocation.
+/// Largest single host I/O transfer through a kernel-side buffer; guest
+/// lengths are clipped to it so a guest-supplied length never drives an
+/// unbounded host allocation. (Zero-copy transfers into guest memory need
+/// no clipping.)
 pub const MAX_IO: u32 = 1 << 20;
 
-pub fn sys_write(p: &mut Process, fd: u32, buf: u32, len: u32) -> SysResult {
-    let len = len.min(MAX_IO);
-    let data = p.user_buf(buf, len)?;
-    let n = unsafe { libc::write(fd as i32, data.as_ptr() as *const libc::c_void, data.len()) };
+/// Most iovecs a vector call takes (UIO_MAXIOV).
+pub const UIO_MAXIOV: u32 = 1024;
+
+/// Largest transfer Linux does in one call (MAX_RW_COUNT).
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+
+/// How directory offsets (d_off, lseek on a directory) are shown to the
+/// guest. ext4 hands 32-bit callers 32-bit hash cookies where 64-bit callers
+/// (the emulator) get 64-bit ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DirPos {
+    #[default]
+    Unknown,
+    /// Offsets pass through unchanged.
+    Plain,
+    /// ext4 hash cookies: host `major << 32 | minor` is guest `major`.
+    Ext4,
+}
+
+/// One guest file descriptor.
+#[derive(Clone, Debug)]
+pub struct Fd {
+    /// The host fd.
+    pub host: i32,
+    /// FD_CLOEXEC as the guest sees it.
+    pub cloexec: bool,
+    /// Opened by the guest without O_LARGEFILE: F_GETFL hides the bit the
+    /// 64-bit host forces on.
+    pub no_largefile: bool,
+    /// A regular file opened without O_LARGEFILE: writes and ftruncate
+    /// stop at 2 GiB - 1 (EFBIG / EINVAL) as on i386.
+    pub lfs_limit: bool,
+    /// Directory offset translation, decided on first use.
+    pub dirpos: DirPos,
+}
+
+impl Fd {
+    pub fn new(host: i32, cloexec: bool) -> Fd {
+        Fd {
+            host,
+            cloexec,
+            no_largefile: false,
+            lfs_limit: false,
+            dirpos: DirPos::Unknown,
+        }
+    }
+}
+
+/// The file descriptor table and file-system context. The working
+/// directory is the host process's (one guest process per emulator
+/// process), mapped back through the sysroot by getcwd; the umask is the
+/// host's.
+#[derive(Debug)]
+pub struct Files {
+    fds: Vec<Option<Fd>>,
+}
+
+impl Default for Files {
+    fn default() -> Files {
+        Files::new()
+    }
+}
+
+impl Files {
+    /// A table holding the host fds this process inherited (0, 1, 2 and any
+    /// others), each under its own number.
+    pub fn new() -> Files {
+        let mut t = Files { fds: Vec::new() };
+        for h in inherited_fds() {
+            let fl = unsafe { libc::fcntl(h, libc::F_GETFD) };
+            if fl < 0 {
+                continue;
+            }
+            t.put(h as u32, Fd::new(h, fl & libc::FD_CLOEXEC != 0));
+        }
+        t
+    }
+
+    /// A table with no descriptors (tests).
+    pub fn empty() -> Files {
+        Files { fds: Vec::new() }
+    }
+
+    #[inline]
+    pub fn get(&self, fd: u32) -> Result<&Fd, Errno> {
+        match self.fds.get(fd as usize) {
+            Some(Some(e)) => Ok(e),
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, fd: u32) -> Result<&mut Fd, Errno> {
+        match self.fds.get_mut(fd as usize) {
+            Some(Some(e)) => Ok(e),
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    /// The host fd for guest `fd` (-EBADF if it is not open).
+    #[inline]
+    pub fn host(&self, fd: u32) -> Result<i32, Errno> {
+        self.get(fd).map(|e| e.host)
+    }
+
+    /// Guest fd numbers in use, ascending.
+    pub fn open_fds(&self) -> impl Iterator<Item = u32> + '_ {
+        self.fds
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_some())
+            .map(|(k, _)| k as u32)
+    }
+
+    /// The guest fd whose host fd is `host`, if any.
+    pub fn guest_of(&self, host: i32) -> Option<u32> {
+        self.fds
+            .iter()
+            .position(|e| e.as_ref().is_some_and(|e| e.host == host))
+            .map(|k| k as u32)
+    }
+
+    fn put(&mut self, fd: u32, e: Fd) -> Option<Fd> {
+        let k = fd as usize;
+        if self.fds.len() <= k {
+            self.fds.resize(k + 1, None);
+        }
+        self.fds[k].replace(e)
+    }
+
+    /// Lowest free guest number at or above `min`, below the fd limit.
+    fn lowest_free(&self, min: u32) -> Result<u32, Errno> {
+        let lim = nofile_limit();
+        let mut k = min as usize;
+        while k < self.fds.len() && self.fds[k].is_some() {
+            k += 1;
+        }
+        if k as u64 >= lim as u64 {
+            return Err(Errno::EMFILE);
+        }
+        Ok(k as u32)
+    }
+
+    /// Install host fd `e.host` under the lowest free guest number >= `min`.
+    /// On failure the host fd is closed.
+    pub fn install_min(&mut self, min: u32, e: Fd) -> Result<u32, Errno> {
+        match self.lowest_free(min) {
+            Ok(fd) => {
+                self.put(fd, e);
+                Ok(fd)
+            }
+            Err(err) => {
+                unsafe { libc::close(e.host) };
+                Err(err)
+            }
+        }
+    }
+
+    /// Install a host fd under the lowest free guest number.
+    pub fn install(&mut self, e: Fd) -> Result<u32, Errno> {
+        self.install_min(0, e)
+    }
+
+    /// Install a host fd we just created (moving it to 3 or above on the
+    /// host), with the guest's close-on-exec flag.
+    pub fn install_host(&mut self, host: i32, cloexec: bool) -> Result<u32, Errno> {
+        let h = own_host_fd(host)?;
+        self.install(Fd::new(h, cloexec))
+    }
+
+    /// Remove guest `fd` from the table, returning its entry (the host fd
+    /// stays open).
+    pub fn take(&mut self, fd: u32) -> Result<Fd, Errno> {
+        match self.fds.get_mut(fd as usize) {
+            Some(slot @ Some(_)) => Ok(slot.take().unwrap_or_else(|| Fd::new(-1, false))),
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    /// Put `e` at guest number `fd`, closing whatever was there.
+    pub fn replace(&mut self, fd: u32, e: Fd) {
+        if let Some(old) = self.put(fd, e) {
+            unsafe { libc::close(old.host) };
+        }
+    }
+
+    /// For execve: close the guest's close-on-exec descriptors and return
+    /// (guest fd, host fd) for the ones that survive. The caller arranges
+    /// host fd numbers to equal the guest's in the new process.
+    pub fn exec_prepare(&mut self) -> Vec<(u32, i32)> {
+        let mut keep = Vec::new();
+        for k in 0..self.fds.len() {
+            if let Some(e) = &self.fds[k] {
+                if e.cloexec {
+                    unsafe { libc::close(e.host) };
+                    self.fds[k] = None;
+                } else {
+                    keep.push((k as u32, e.host));
+                }
+            }
+        }
+        keep
+    }
+}
+
+/// Host fds open in this process right now (the inherited ones when called
+/// before the emulator opens anything).
+fn inherited_fds() -> Vec<i32> {
+    let mut v = Vec::new();
+    match std::fs::read_dir("/proc/self/fd") {
+        Ok(rd) => {
+            // The directory's own fd is open while we iterate: identify it
+            // by trying again after the iterator is dropped.
+            let names: Vec<i32> = rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+                .collect();
+            for h in names {
+                if unsafe { libc::fcntl(h, libc::F_GETFD) } >= 0 {
+                    v.push(h);
+                }
+            }
+        }
+        Err(_) => {
+            for h in 0..3 {
+                if unsafe { libc::fcntl(h, libc::F_GETFD) } >= 0 {
+                    v.push(h);
+                }
+            }
+        }
+    }
+    v.sort_unstable();
+    v
+}
+
+/// RLIMIT_NOFILE's soft limit: guest fd numbers stay below it.
+pub fn nofile_limit() -> u32 {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } != 0 {
+        return 1024;
+    }
+    rl.rlim_cur.min(1 << 20) as u32
+}
+
+/// Make a freshly created host fd ours: close-on-exec and numbered >= 3.
+pub fn own_host_fd(h: i32) -> Result<i32, Errno> {
+    if h >= 3 {
+        return Ok(h);
+    }
+    let n = unsafe { libc::fcntl(h, libc::F_DUPFD_CLOEXEC, 3) };
+    let err = Errno::last();
+    unsafe { libc::close(h) };
     if n < 0 {
+        Err(err)
+    } else {
+        Ok(n)
+    }
+}
+
+/// The host fd behind guest fd `fd` (for file-backed mmap and friends).
+pub fn host_fd(p: &Process, fd: u32) -> Result<i32, Errno> {
+    p.files.host(fd)
+}
+
+/// A host syscall's result: -1 means errno.
+#[inline]
+pub fn hres(r: i64) -> Result<i64, Errno> {
+    if r < 0 {
         Err(Errno::last())
     } else {
-        Ok(n as u32)
+        Ok(r)
+    }
+}
+
+/// A host syscall's result as the guest's u32.
+#[inline]
+pub fn hret(r: i64) -> SysResult {
+    hres(r).map(|v| v as u32)
+}
+
+/// Join a 64-bit value passed in two registers (low, high).
+#[inline]
+pub fn lohi(lo: u32, hi: u32) -> i64 {
+    ((hi as u64) << 32 | lo as u64) as i64
+}
+
+// ---------------------------------------------------------------------------
+// Guest buffers for host I/O.
+
+/// Length of the accessible prefix of [addr, addr+len) (`write`: the guest
+/// may write it). A fault on the first byte is -EFAULT; a later fault
+/// shortens the transfer, as Linux's partial copies do.
+pub fn user_prefix(p: &Process, addr: u32, len: u32, write: bool) -> Result<u32, Errno> {
+    if len == 0 {
+        return Ok(0);
+    }
+    let len = (len as u64).min((1u64 << 32) - addr as u64) as u32;
+    let need = if write {
+        crate::mem::P_WRITE
+    } else {
+        crate::mem::P_READ
+    };
+    match p.cpu.mem.check(addr, len, need, write, false) {
+        Ok(()) => Ok(len),
+        Err(pf) => {
+            let n = pf.addr.wrapping_sub(addr);
+            if n == 0 || n > len {
+                Err(Errno::EFAULT)
+            } else {
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// Host pointer/length for a guest buffer the host will fill.
+pub fn out_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*mut u8, usize), Errno> {
+    let n = user_prefix(p, addr, len, true)?;
+    let b = p.user_buf_mut(addr, n)?;
+    Ok((b.as_mut_ptr(), b.len()))
+}
+
+/// Host pointer/length for a guest buffer the host will read.
+pub fn in_buf(p: &Process, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
+    let n = user_prefix(p, addr, len, false)?;
+    let b = p.user_buf(addr, n)?;
+    Ok((b.as_ptr(), b.len()))
+}
+
+/// Read a guest iovec array into host iovecs pointing at guest memory.
+/// `write`: the host writes into the buffers (readv). Buffers past the
+/// first inaccessible byte are dropped (a partial transfer); none at all
+/// accessible is -EFAULT.
+pub fn host_iovecs(
+    p: &mut Process,
+    iov: u32,
+    cnt: u32,
+    write: bool,
+) -> Result<Vec<libc::iovec>, Errno> {
+    if cnt > UIO_MAXIOV {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; cnt as usize * 8];
+    p.read_user(iov, &mut raw)?;
+    let vs: Vec<Iovec> = raw
+        .chunks_exact(8)
+        .map(bytemuck::pod_read_unaligned)
+        .collect();
+    let mut total: u64 = 0;
+    for v in &vs {
+        if (v.len as i32) < 0 {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let mut out = Vec::with_capacity(vs.len());
+    for v in &vs {
+        if total >= MAX_RW_COUNT {
+            break;
+        }
+        let want = (v.len as u64).min(MAX_RW_COUNT - total) as u32;
+        if want == 0 {
+            continue;
+        }
+        let r = if write {
+            out_buf(p, v.base, want)
+        } else {
+            in_buf(p, v.base, want).map(|(ptr, n)| (ptr as *mut u8, n))
+        };
+        match r {
+            Ok((ptr, n)) => {
+                out.push(libc::iovec {
+                    iov_base: ptr as *mut libc::c_void,
+                    iov_len: n,
+                });
+                total += n as u64;
+                if n < want as usize {
+                    break;
+                }
+            }
+            Err(e) => {
+                if out.is_empty() {
+                    return Err(e);
+                }
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// open / close.
+
+fn fixup_open(p: &mut Process, h: i32, flags: u32) -> SysResult {
+    let h = own_host_fd(h)?;
+    let mut e = Fd::new(h, flags & o::CLOEXEC != 0);
+    if flags & o::LARGEFILE == 0 && flags & o::PATH == 0 {
+        // generic_file_open: a file too big for a 32-bit off_t.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        let reg =
+            unsafe { libc::fstat(h, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG;
+        if reg && st.st_size > afs::MAX_NON_LFS {
+            unsafe { libc::close(h) };
+            return Err(Errno::EOVERFLOW);
+        }
+        e.no_largefile = true;
+        e.lfs_limit = reg;
+    }
+    p.files.install(e)
+}
+
+/// openat with guest flags; `dirfd` is a guest dirfd (or AT_FDCWD).
+pub fn do_openat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
+    let gpath = p.read_path(pathname)?;
+    let flags = flags & o::VALID;
+    if let Some(r) = super::procfs::open(p, &gpath, flags) {
+        let h = r?;
+        return p.files.install_host(h, flags & o::CLOEXEC != 0);
+    }
+    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let hflags = afs::open_flags_to_host(flags) | libc::O_CLOEXEC;
+    let mode = if flags & o::CREAT != 0 || flags & o::TMPFILE == o::TMPFILE {
+        mode & 0o7777
+    } else {
+        0
+    };
+    let h = unsafe { libc::syscall(libc::SYS_openat, dfd, hp.as_ptr(), hflags, mode) } as i64;
+    let h = hres(h)? as i32;
+    fixup_open(p, h, flags)
+}
+
+pub fn sys_open(p: &mut Process, pathname: u32, flags: u32, mode: u32) -> SysResult {
+    do_openat(p, at::FDCWD, pathname, flags, mode)
+}
+
+pub fn sys_openat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
+    do_openat(p, dirfd, pathname, flags, mode)
+}
+
+pub fn sys_creat(p: &mut Process, pathname: u32, mode: u32) -> SysResult {
+    // i386 creat is the native ksys_creat, which forces O_LARGEFILE on a
+    // 64-bit kernel (open and openat are compat entries that do not).
+    do_openat(
+        p,
+        at::FDCWD,
+        pathname,
+        o::CREAT | o::WRONLY | o::TRUNC | o::LARGEFILE,
+        mode,
+    )
+}
+
+pub fn sys_openat2(p: &mut Process, dirfd: u32, pathname: u32, how: u32, size: u32) -> SysResult {
+    // struct open_how: extensible, at least 24 bytes; bytes past the known
+    // fields must be zero.
+    if size < 24 {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let mut raw = vec![0u8; size as usize];
+    p.read_user(how, &mut raw)?;
+    if raw[24..].iter().any(|&b| b != 0) {
+        return Err(Errno::E2BIG);
+    }
+    let h: afs::OpenHow = bytemuck::pod_read_unaligned(&raw[..24]);
+    if h.flags > u32::MAX as u64 || (h.flags as u32) & !o::VALID != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // openat2 has no compat entry: O_LARGEFILE is forced as on 64-bit.
+    let flags = h.flags as u32 | o::LARGEFILE;
+    let gpath = p.read_path(pathname)?;
+    if let Some(r) = super::procfs::open(p, &gpath, flags) {
+        let hfd = r?;
+        return p.files.install_host(hfd, flags & o::CLOEXEC != 0);
+    }
+    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let hhow: [u64; 3] = [
+        (afs::open_flags_to_host(flags) | libc::O_CLOEXEC) as u64,
+        h.mode,
+        h.resolve,
+    ];
+    let r = unsafe { libc::syscall(libc::SYS_openat2, dfd, hp.as_ptr(), hhow.as_ptr(), 24usize) }
+        as i64;
+    let hfd = hres(r)? as i32;
+    fixup_open(p, hfd, flags)
+}
+
+pub fn sys_close(p: &mut Process, fd: u32) -> SysResult {
+    let e = p.files.take(fd)?;
+    let r = unsafe { libc::close(e.host) };
+    if r < 0 {
+        let err = Errno::last();
+        // The descriptor is gone whatever close reports, except EBADF,
+        // which cannot happen for a host fd we own.
+        if err == Errno::EINTR {
+            return Err(Errno::EINTR);
+        }
+        return Err(err);
+    }
+    Ok(0)
+}
+
+pub const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
+pub const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+
+pub fn sys_close_range(p: &mut Process, first: u32, last: u32, flags: u32) -> SysResult {
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    let fds: Vec<u32> = p
+        .files
+        .open_fds()
+        .filter(|&k| k >= first && k <= last)
+        .collect();
+    for k in fds {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            if let Ok(e) = p.files.get_mut(k) {
+                e.cloexec = true;
+            }
+        } else if let Ok(e) = p.files.take(k) {
+            unsafe { libc::close(e.host) };
+        }
+    }
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------
+// read / write.
+
+pub fn sys_read(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    if count == 0 {
+        return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
+    }
+    let (ptr, n) = out_buf(p, buf, count)?;
+    let n = n.min(MAX_RW_COUNT as usize);
+    hret(unsafe { libc::read(h, ptr as *mut libc::c_void, n) } as i64)
+}
+
+/// generic_write_check_limits for a file without O_LARGEFILE: a write at
+/// or past 2 GiB - 1 is EFBIG, one crossing it is shortened. `pos` None is
+/// the file position (or the end with O_APPEND).
+fn lfs_clip(h: i32, pos: Option<i64>, count: usize) -> Result<usize, Errno> {
+    let pos = match pos {
+        Some(v) => v,
+        None => {
+            let fl = unsafe { libc::fcntl(h, libc::F_GETFL) };
+            if fl >= 0 && fl & libc::O_APPEND != 0 {
+                let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                unsafe { libc::fstat(h, &mut st) };
+                st.st_size
+            } else {
+                unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) }
+            }
+        }
+    };
+    let max = afs::MAX_NON_LFS;
+    if pos >= max {
+        if count > 0 || pos > max {
+            return Err(Errno::EFBIG);
+        }
+        return Ok(0);
+    }
+    Ok(count.min((max - pos) as usize))
+}
+
+/// Whether guest fd `fd` has the 2 GiB write limit.
+#[inline]
+fn lfs_limited(p: &Process, fd: u32) -> bool {
+    p.files.get(fd).is_ok_and(|e| e.lfs_limit)
+}
+
+pub fn sys_write(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    if count == 0 {
+        return hret(unsafe { libc::write(h, std::ptr::null(), 0) } as i64);
+    }
+    let (ptr, n) = in_buf(p, buf, count)?;
+    let mut n = n.min(MAX_RW_COUNT as usize);
+    if lfs_limited(p, fd) {
+        n = lfs_clip(h, None, n)?;
+    }
+    hret(unsafe { libc::write(h, ptr as *const libc::c_void, n) } as i64)
+}
+
+pub fn sys_pread64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    let pos = lohi(lo, hi);
+    if pos < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if count == 0 {
+        return hret(unsafe { libc::pread64(h, std::ptr::null_mut(), 0, pos) } as i64);
+    }
+    let (ptr, n) = out_buf(p, buf, count)?;
+    hret(unsafe { libc::pread64(h, ptr as *mut libc::c_void, n, pos) } as i64)
+}
+
+pub fn sys_pwrite64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    let pos = lohi(lo, hi);
+    if pos < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if count == 0 {
+        return hret(unsafe { libc::pwrite64(h, std::ptr::null(), 0, pos) } as i64);
+    }
+    let (ptr, mut n) = in_buf(p, buf, count)?;
+    if lfs_limited(p, fd) {
+        n = lfs_clip(h, Some(pos), n)?;
+    }
+    hret(unsafe { libc::pwrite64(h, ptr as *const libc::c_void, n, pos) } as i64)
+}
+
+fn vec_io(
+    p: &mut Process,
+    fd: u32,
+    iov: u32,
+    cnt: u32,
+    pos: Option<i64>,
+    flags: u32,
+    write: bool,
+) -> SysResult {
+    let h = p.files.host(fd)?;
+    let mut v = host_iovecs(p, iov, cnt, !write)?;
+    if write && lfs_limited(p, fd) {
+        let total: usize = v.iter().map(|x| x.iov_len).sum();
+        let mut allow = lfs_clip(h, pos.filter(|&x| x >= 0), total)?;
+        for x in v.iter_mut() {
+            x.iov_len = x.iov_len.min(allow);
+            allow -= x.iov_len;
+        }
+        v.retain(|x| x.iov_len > 0);
+    }
+    let (ptr, n) = if v.is_empty() {
+        (std::ptr::null(), 0)
+    } else {
+        (v.as_ptr(), v.len())
+    };
+    let r = match (pos, write) {
+        (None, false) if flags == 0 => unsafe { libc::readv(h, ptr, n as i32) as i64 },
+        (None, true) if flags == 0 => unsafe { libc::writev(h, ptr, n as i32) as i64 },
+        _ => {
+            let pos = pos.unwrap_or(-1);
+            let nr = if write {
+                libc::SYS_pwritev2
+            } else {
+                libc::SYS_preadv2
+            };
+            unsafe {
+                libc::syscall(
+                    nr,
+                    h,
+                    ptr,
+                    n,
+                    // On x86_64 the whole offset is pos_l (pos_h is ignored).
+                    pos as libc::c_ulong,
+                    0 as libc::c_ulong,
+                    flags,
+                )
+            }
+        }
+    };
+    hret(r)
+}
+
+pub fn sys_readv(p: &mut Process, fd: u32, iov: u32, cnt: u32) -> SysResult {
+    vec_io(p, fd, iov, cnt, None, 0, false)
+}
+
+pub fn sys_writev(p: &mut Process, fd: u32, iov: u32, cnt: u32) -> SysResult {
+    vec_io(p, fd, iov, cnt, None, 0, true)
+}
+
+pub fn sys_preadv(p: &mut Process, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u32) -> SysResult {
+    let pos = lohi(lo, hi);
+    if pos < 0 {
+        return Err(Errno::EINVAL);
+    }
+    vec_io(p, fd, iov, cnt, Some(pos), 0, false)
+}
+
+pub fn sys_pwritev(p: &mut Process, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u32) -> SysResult {
+    let pos = lohi(lo, hi);
+    if pos < 0 {
+        return Err(Errno::EINVAL);
+    }
+    vec_io(p, fd, iov, cnt, Some(pos), 0, true)
+}
+
+pub fn sys_preadv2(
+    p: &mut Process,
+    fd: u32,
+    iov: u32,
+    cnt: u32,
+    lo: u32,
+    hi: u32,
+    flags: u32,
+) -> SysResult {
+    let pos = lohi(lo, hi);
+    vec_io(p, fd, iov, cnt, Some(pos), flags, false)
+}
+
+pub fn sys_pwritev2(
+    p: &mut Process,
+    fd: u32,
+    iov: u32,
+    cnt: u32,
+    lo: u32,
+    hi: u32,
+    flags: u32,
+) -> SysResult {
+    let pos = lohi(lo, hi);
+    vec_io(p, fd, iov, cnt, Some(pos), flags, true)
+}
+
+// ---------------------------------------------------------------------------
+// lseek.
+
+/// Decide how directory offsets of guest `fd` are translated.
+pub fn dirpos_kind(p: &mut Process, fd: u32) -> Result<(i32, DirPos), Errno> {
+    let e = p.files.get(fd)?;
+    let h = e.host;
+    if e.dirpos != DirPos::Unknown {
+        return Ok((h, e.dirpos));
+    }
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let mut kind = DirPos::Plain;
+    if unsafe { libc::fstat(h, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        let mut sf: libc::statfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatfs(h, &mut sf) } == 0 && sf.f_type as u32 == 0xEF53 {
+            kind = DirPos::Ext4;
+        }
+    }
+    if let Ok(e) = p.files.get_mut(fd) {
+        e.dirpos = kind;
+    }
+    Ok((h, kind))
+}
+
+/// ext4's 64-bit end-of-directory cookie and the 32-bit one.
+const EXT4_EOF_64: i64 = i64::MAX;
+const EXT4_EOF_32: i64 = 0x7fff_ffff;
+
+/// Host directory offset -> the guest's.
+pub fn dirpos_to_guest(kind: DirPos, off: i64) -> i64 {
+    match kind {
+        DirPos::Ext4 if off == EXT4_EOF_64 => EXT4_EOF_32,
+        DirPos::Ext4 if off as u64 > u32::MAX as u64 => ((off as u64) >> 32) as i64,
+        _ => off,
+    }
+}
+
+/// Guest directory offset -> the host's.
+pub fn dirpos_to_host(kind: DirPos, off: i64, hashed: bool) -> i64 {
+    match kind {
+        DirPos::Ext4 if hashed && off == EXT4_EOF_32 => EXT4_EOF_64,
+        DirPos::Ext4 if hashed && off > 0 => ((off as u64) << 32) as i64,
+        _ => off,
+    }
+}
+
+/// Whether the host directory uses hash cookies (its current offset or
+/// end offset is beyond 32 bits).
+fn dir_hashed(h: i32) -> bool {
+    let cur = unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) };
+    if cur as u64 > u32::MAX as u64 {
+        return true;
+    }
+    let end = unsafe { libc::lseek64(h, 0, libc::SEEK_END) };
+    unsafe { libc::lseek64(h, cur, libc::SEEK_SET) };
+    end == EXT4_EOF_64
+}
+
+fn do_lseek(p: &mut Process, fd: u32, off: i64, whence: u32) -> Result<i64, Errno> {
+    let (h, kind) = dirpos_kind(p, fd)?;
+    if whence > 4 {
+        return Err(Errno::EINVAL);
+    }
+    let off = if kind == DirPos::Ext4 && whence == libc::SEEK_SET as u32 {
+        dirpos_to_host(kind, off, dir_hashed(h))
+    } else {
+        off
+    };
+    let r = hres(unsafe { libc::lseek64(h, off, whence as i32) })?;
+    Ok(dirpos_to_guest(kind, r))
+}
+
+pub fn sys_lseek(p: &mut Process, fd: u32, off: u32, whence: u32) -> SysResult {
+    // compat lseek: the offset is sign-extended and the 64-bit result is
+    // returned in eax, truncated.
+    do_lseek(p, fd, off as i32 as i64, whence).map(|r| r as u32)
+}
+
+pub fn sys_llseek(
+    p: &mut Process,
+    fd: u32,
+    hi: u32,
+    lo: u32,
+    result: u32,
+    whence: u32,
+) -> SysResult {
+    let r = do_lseek(p, fd, lohi(lo, hi), whence)?;
+    p.write_struct(result, &r)?;
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------
+// dup, pipe, fcntl.
+
+fn dup_entry(p: &Process, fd: u32) -> Result<Fd, Errno> {
+    let e = p.files.get(fd)?;
+    let h = unsafe { libc::fcntl(e.host, libc::F_DUPFD_CLOEXEC, 3) };
+    if h < 0 {
+        return Err(Errno::last());
+    }
+    Ok(Fd {
+        host: h,
+        cloexec: false,
+        no_largefile: e.no_largefile,
+        lfs_limit: e.lfs_limit,
+        dirpos: e.dirpos,
+    })
+}
+
+pub fn sys_dup(p: &mut Process, fd: u32) -> SysResult {
+    let e = dup_entry(p, fd)?;
+    p.files.install(e)
+}
+
+fn do_dup3(p: &mut Process, old: u32, new: u32, cloexec: bool) -> SysResult {
+    if new as u64 >= nofile_limit() as u64 {
+        return Err(Errno::EBADF);
+    }
+    let mut e = dup_entry(p, old)?;
+    e.cloexec = cloexec;
+    p.files.replace(new, e);
+    Ok(new)
+}
+
+pub fn sys_dup2(p: &mut Process, old: u32, new: u32) -> SysResult {
+    if old == new {
+        p.files.get(old)?;
+        return Ok(new);
+    }
+    do_dup3(p, old, new, false)
+}
+
+pub fn sys_dup3(p: &mut Process, old: u32, new: u32, flags: u32) -> SysResult {
+    if flags & !o::CLOEXEC != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if old == new {
+        return Err(Errno::EINVAL);
+    }
+    do_dup3(p, old, new, flags & o::CLOEXEC != 0)
+}
+
+pub fn sys_pipe(p: &mut Process, fds: u32) -> SysResult {
+    sys_pipe2(p, fds, 0)
+}
+
+/// O_NOTIFICATION_PIPE (= O_EXCL).
+const O_NOTIFICATION_PIPE: u32 = o::EXCL;
+
+/// Create a host object pair and install it as two guest fds written to
+/// `out`; if the write faults, neither fd is installed.
+pub fn install_pair(p: &mut Process, h: [i32; 2], cloexec: bool, out: u32) -> SysResult {
+    let a = own_host_fd(h[0]);
+    let b = own_host_fd(h[1]);
+    let (a, b) = match (a, b) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            for x in [a, b].into_iter().flatten() {
+                unsafe { libc::close(x) };
+            }
+            return Err(Errno::EMFILE);
+        }
+    };
+    let ga = p
+        .files
+        .install(Fd::new(a, cloexec))
+        .inspect_err(|_| unsafe {
+            libc::close(b);
+        })?;
+    let gb = match p.files.install(Fd::new(b, cloexec)) {
+        Ok(g) => g,
+        Err(e) => {
+            if let Ok(x) = p.files.take(ga) {
+                unsafe { libc::close(x.host) };
+            }
+            return Err(e);
+        }
+    };
+    let pair = [ga, gb];
+    if let Err(e) = p.write_struct(out, &pair) {
+        for g in pair {
+            if let Ok(x) = p.files.take(g) {
+                unsafe { libc::close(x.host) };
+            }
+        }
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub fn sys_pipe2(p: &mut Process, fds: u32, flags: u32) -> SysResult {
+    if flags & !(o::CLOEXEC | o::NONBLOCK | o::DIRECT | O_NOTIFICATION_PIPE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut h = [0i32; 2];
+    let hflags = afs::open_flags_to_host(flags & (o::NONBLOCK | o::DIRECT | O_NOTIFICATION_PIPE))
+        | libc::O_CLOEXEC;
+    if unsafe { libc::pipe2(h.as_mut_ptr(), hflags) } < 0 {
+        return Err(Errno::last());
+    }
+    install_pair(p, h, flags & o::CLOEXEC != 0, fds)
+}
+
+fn getfl(p: &Process, fd: u32) -> SysResult {
+    let e = p.files.get(fd)?;
+    let r = unsafe { libc::fcntl(e.host, libc::F_GETFL) };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    let mut g = afs::open_flags_from_host(r);
+    if e.no_largefile {
+        g &= !o::LARGEFILE;
+    }
+    Ok(g)
+}
+
+fn lock_cmd_host(cmd: u32) -> i32 {
+    match cmd {
+        f::GETLK | f::GETLK64 => libc::F_GETLK,
+        f::SETLK | f::SETLK64 => libc::F_SETLK,
+        f::SETLKW | f::SETLKW64 => libc::F_SETLKW,
+        f::OFD_GETLK => libc::F_OFD_GETLK,
+        f::OFD_SETLK => libc::F_OFD_SETLK,
+        _ => libc::F_OFD_SETLKW,
+    }
+}
+
+fn do_lock(p: &mut Process, h: i32, cmd: u32, arg: u32, wide: bool) -> SysResult {
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    if wide {
+        let g: Flock64 = p.read_struct(arg)?;
+        fl.l_type = g.l_type;
+        fl.l_whence = g.l_whence;
+        fl.l_start = g.l_start;
+        fl.l_len = g.l_len;
+        fl.l_pid = g.l_pid;
+    } else {
+        let g: Flock = p.read_struct(arg)?;
+        fl.l_type = g.l_type;
+        fl.l_whence = g.l_whence;
+        fl.l_start = g.l_start as i64;
+        fl.l_len = g.l_len as i64;
+        fl.l_pid = g.l_pid;
+    }
+    let hcmd = lock_cmd_host(cmd);
+    let r = unsafe { libc::fcntl(h, hcmd, &mut fl as *mut libc::flock) };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    if hcmd == libc::F_GETLK || hcmd == libc::F_OFD_GETLK {
+        if wide {
+            let g = Flock64 {
+                l_type: fl.l_type,
+                l_whence: fl.l_whence,
+                l_start: fl.l_start,
+                l_len: fl.l_len,
+                l_pid: fl.l_pid,
+            };
+            p.write_struct(arg, &g)?;
+        } else {
+            // fixup_compat_flock: the result must fit 32-bit offsets.
+            if fl.l_start > i32::MAX as i64 || fl.l_len > i32::MAX as i64 {
+                return Err(Errno::EOVERFLOW);
+            }
+            let g = Flock {
+                l_type: fl.l_type,
+                l_whence: fl.l_whence,
+                l_start: fl.l_start as i32,
+                l_len: fl.l_len as i32,
+                l_pid: fl.l_pid,
+            };
+            p.write_struct(arg, &g)?;
+        }
+    }
+    Ok(r as u32)
+}
+
+fn do_fcntl(p: &mut Process, fd: u32, cmd: u32, arg: u32, is64: bool) -> SysResult {
+    match cmd {
+        f::DUPFD | f::DUPFD_CLOEXEC => {
+            p.files.get(fd)?;
+            let lim = nofile_limit();
+            if arg >= lim {
+                return Err(Errno::EINVAL);
+            }
+            let mut e = dup_entry(p, fd)?;
+            e.cloexec = cmd == f::DUPFD_CLOEXEC;
+            p.files.install_min(arg, e)
+        }
+        f::GETFD => Ok(p.files.get(fd)?.cloexec as u32),
+        f::SETFD => {
+            p.files.get_mut(fd)?.cloexec = arg & f::FD_CLOEXEC != 0;
+            Ok(0)
+        }
+        f::GETFL => getfl(p, fd),
+        f::SETFL => {
+            let h = p.files.host(fd)?;
+            let hf = afs::open_flags_to_host(arg & afs::SETFL_MASK);
+            hret(unsafe { libc::fcntl(h, libc::F_SETFL, hf) } as i64)
+        }
+        f::GETLK | f::SETLK | f::SETLKW => {
+            let h = p.files.host(fd)?;
+            do_lock(p, h, cmd, arg, false)
+        }
+        f::GETLK64 | f::SETLK64 | f::SETLKW64 | f::OFD_GETLK | f::OFD_SETLK | f::OFD_SETLKW => {
+            // compat fcntl (55) rejects the OFD commands but, on this
+            // kernel, takes the flock64 ones like fcntl64.
+            if !is64 && cmd >= f::OFD_GETLK {
+                return Err(Errno::EINVAL);
+            }
+            let h = p.files.host(fd)?;
+            do_lock(p, h, cmd, arg, true)
+        }
+        f::GETOWN_EX | f::SETOWN_EX | f::GETOWNER_UIDS => {
+            // struct f_owner_ex {int type; pid_t pid}; uid_t[2]: identical layouts.
+            let h = p.files.host(fd)?;
+            let (ptr, n) = if cmd == f::SETOWN_EX {
+                let (ptr, n) = in_buf(p, arg, 8)?;
+                (ptr as *mut u8, n)
+            } else {
+                out_buf(p, arg, 8)?
+            };
+            if n < 8 {
+                return Err(Errno::EFAULT);
+            }
+            hret(unsafe { libc::fcntl(h, cmd as i32, ptr) } as i64)
+        }
+        f::GET_RW_HINT | f::SET_RW_HINT => {
+            let h = p.files.host(fd)?;
+            let (ptr, n) = if cmd == f::SET_RW_HINT {
+                let (ptr, n) = in_buf(p, arg, 8)?;
+                (ptr as *mut u8, n)
+            } else {
+                out_buf(p, arg, 8)?
+            };
+            if n < 8 {
+                return Err(Errno::EFAULT);
+            }
+            hret(unsafe { libc::fcntl(h, cmd as i32, ptr) } as i64)
+        }
+        f::SETOWN
+        | f::GETOWN
+        | f::SETSIG
+        | f::GETSIG
+        | f::SETLEASE
+        | f::GETLEASE
+        | f::NOTIFY
+        | f::SETPIPE_SZ
+        | f::GETPIPE_SZ
+        | f::ADD_SEALS
+        | f::GET_SEALS
+        | f::CANCELLK => {
+            let h = p.files.host(fd)?;
+            hret(unsafe { libc::fcntl(h, cmd as i32, arg as i32 as libc::c_long) } as i64)
+        }
+        f::DUPFD_QUERY => {
+            let h = p.files.host(fd)?;
+            let other = match p.files.host(arg) {
+                Ok(o) => o,
+                Err(_) => return Err(Errno::EBADF),
+            };
+            hret(unsafe { libc::fcntl(h, cmd as i32, other) } as i64)
+        }
+        _ => {
+            p.files.get(fd)?;
+            Err(Errno::EINVAL)
+        }
+    }
+}
+
+pub fn sys_fcntl(p: &mut Process, fd: u32, cmd: u32, arg: u32) -> SysResult {
+    do_fcntl(p, fd, cmd, arg, false)
+}
+
+pub fn sys_fcntl64(p: &mut Process, fd: u32, cmd: u32, arg: u32) -> SysResult {
+    do_fcntl(p, fd, cmd, arg, true)
+}
+
+pub fn sys_flock(p: &mut Process, fd: u32, op: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    hret(unsafe { libc::flock(h, op as i32) } as i64)
+}
+
+// ---------------------------------------------------------------------------
+// sync, truncate, allocation hints.
+
+pub fn sys_fsync(p: &mut Process, fd: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    hret(unsafe { libc::fsync(h) } as i64)
+}
+
+pub fn sys_fdatasync(p: &mut Process, fd: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    hret(unsafe { libc::fdatasync(h) } as i64)
+}
+
+pub fn sys_sync(_p: &mut Process) -> SysResult {
+    unsafe { libc::sync() };
+    Ok(0)
+}
+
+pub fn sys_syncfs(p: &mut Process, fd: u32) -> SysResult {
+    let h = p.files.host(fd)?;
+    hret(unsafe { libc::syncfs(h) } as i64)
+}
+
+fn do_truncate(p: &mut Process, pathname: u32, len: i64) -> SysResult {
+    let gpath = p.read_path(pathname)?;
+    let (_, hp) = path::resolve_at(p, at::FDCWD, &gpath, path::Intent::Follow)?;
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })
+}
+
+pub fn sys_truncate(p: &mut Process, pathname: u32, len: u32) -> SysResult {
+    do_truncate(p, pathname, len as i32 as i64)
+}
+
+pub fn sys_truncate64(p: &mut Process, pathname: u32, lo: u32, hi: u32) -> SysResult {
+    do_truncate(p, pathname, lohi(lo, hi))
+}
+
+fn do_ftruncate(p: &mut Process, fd: u32, len: i64) -> SysResult {
+    let h = p.files.host(fd)?;
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    // do_sys_ftruncate(small=1): over 2 GiB needs O_LARGEFILE.
+    if len > afs::MAX_NON_LFS && p.files.get(fd)?.no_largefile {
+        return Err(Errno::EINVAL);
+    }
+    hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })
+}
+
+pub fn sys_ftruncate(p: &mut Process, fd: u32, len: u32) -> SysResult {
+    do_ftruncate(p, fd, len as i32 as i64)
+}
+
+pub fn sys_ftruncate64(p: &mut Process, fd: u32, lo: u32, hi: u32) -> SysResult {
+    do_ftruncate(p, fd, lohi(lo, hi))
+}
+
+pub fn sys_fadvise64(
+    p: &mut Process,
+    fd: u32,
+    lo: u32,
+    hi: u32,
+    len: u32,
+    advice: u32,
+) -> SysResult {
+    let h = p.files.host(fd)?;
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_fadvise64,
+            h,
+            lohi(lo, hi),
+            len as i32 as i64,
+            advice as i32,
+        )
+    };
+    hret(r)
+}
+
+pub fn sys_fadvise64_64(
+    p: &mut Process,
+    fd: u32,
+    lo: u32,
+    hi: u32,
+    llo: u32,
+    lhi: u32,
+    advice: u32,
+) -> SysResult {
+    let h = p.files.host(fd)?;
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_fadvise64,
+            h,
+            lohi(lo, hi),
+            lohi(llo, lhi),
+            advice as i32,
+        )
+    };
+    hret(r)
+}
+
+pub fn sys_fallocate(
+    p: &mut Process,
+    fd: u32,
+    mode: u32,
+    lo: u32,
+    hi: u32,
+    llo: u32,
+    lhi: u32,
+) -> SysResult {
+    let h = p.files.host(fd)?;
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_fallocate,
+            h,
+            mode as i32,
+            lohi(lo, hi),
+            lohi(llo, lhi),
+        )
+    };
+    hret(r)
+}
+
+// ---------------------------------------------------------------------------
+// sendfile, copy_file_range, splice.
+
+fn do_sendfile(
+    p: &mut Process,
+    out: u32,
+    inp: u32,
+    offp: u32,
+    count: u32,
+    wide: bool,
+) -> SysResult {
+    let hin = p.files.host(inp)?;
+    let hout = p.files.host(out)?;
+    let count = count as u64;
+    if offp == 0 {
+        // Without an offset pointer the limit is the file systems' own
+        // (compat sendfile passes max = 0 then).
+        return hret(
+            unsafe { libc::sendfile(hout, hin, std::ptr::null_mut(), count as usize) } as i64,
+        );
+    }
+    let mut pos: i64 = if wide {
+        p.read_struct::<i64>(offp)?
+    } else {
+        p.read_struct::<i32>(offp)? as i64
+    };
+    let mut count = count;
+    if !wide && pos >= 0 && pos as u64 + count > afs::MAX_NON_LFS as u64 {
+        if pos >= afs::MAX_NON_LFS {
+            return Err(Errno::EOVERFLOW);
+        }
+        count = (afs::MAX_NON_LFS - pos) as u64;
+    }
+    let r = unsafe { libc::sendfile(hout, hin, &mut pos, count as usize) } as i64;
+    let err = Errno::last();
+    if r >= 0 {
+        if wide {
+            p.write_struct(offp, &pos)?;
+        } else {
+            p.write_struct(offp, &(pos as i32))?;
+        }
+        Ok(r as u32)
+    } else {
+        Err(err)
+    }
+}
+
+pub fn sys_sendfile(p: &mut Process, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
+    do_sendfile(p, out, inp, offp, count, false)
+}
+
+pub fn sys_sendfile64(p: &mut Process, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
+    do_sendfile(p, out, inp, offp, count, true)
+}
+
+/// Read an optional loff_t pointer argument.
+fn opt_off(p: &Process, ptr: u32) -> Result<Option<i64>, Errno> {
+    if ptr == 0 {
+        Ok(None)
+    } else {
+        p.read_struct::<i64>(ptr).map(Some)
+    }
+}
+
+pub fn sys_copy_file_range(
+    p: &mut Process,
+    fin: u32,
+    offin: u32,
+    fout: u32,
+    offout: u32,
+    len: u32,
+    flags: u32,
+) -> SysResult {
+    let hin = p.files.host(fin)?;
+    let hout = p.files.host(fout)?;
+    let mut a = opt_off(p, offin)?;
+    let mut b = opt_off(p, offout)?;
+    let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
+    let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_copy_file_range,
+            hin,
+            pa,
+            hout,
+            pb,
+            len as usize,
+            flags,
+        )
+    };
+    let n = hres(r)?;
+    if let Some(v) = a {
+        p.write_struct(offin, &v)?;
+    }
+    if let Some(v) = b {
+        p.write_struct(offout, &v)?;
+    }
+    Ok(n as u32)
+}
+
+pub fn sys_splice(
+    p: &mut Process,
+    fin: u32,
+    offin: u32,
+    fout: u32,
+    offout: u32,
+    len: u32,
+    flags: u32,
+) -> SysResult {
+    let hin = p.files.host(fin)?;
+    let hout = p.files.host(fout)?;
+    let mut a = opt_off(p, offin)?;
+    let mut b = opt_off(p, offout)?;
+    let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
+    let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
+    let r = unsafe { libc::syscall(libc::SYS_splice, hin, pa, hout, pb, len as usize, flags) };
+    let n = hres(r)?;
+    if let Some(v) = a {
+        p.write_struct(offin, &v)?;
+    }
+    if let Some(v) = b {
+        p.write_struct(offout, &v)?;
+    }
+    Ok(n as u32)
+}
+
+pub fn sys_tee(p: &mut Process, fin: u32, fout: u32, len: u32, flags: u32) -> SysResult {
+    let hin = p.files.host(fin)?;
+    let hout = p.files.host(fout)?;
+    hret(unsafe { libc::syscall(libc::SYS_tee, hin, hout, len as usize, flags) })
+}
+
+// ---------------------------------------------------------------------------
+// memfd.
+
+pub const MFD_CLOEXEC: u32 = 1;
+pub const MFD_ALLOW_SEALING: u32 = 2;
+pub const MFD_HUGETLB: u32 = 4;
+pub const MFD_NOEXEC_SEAL: u32 = 8;
+pub const MFD_EXEC: u32 = 0x10;
+
+pub fn sys_memfd_create(p: &mut Process, name: u32, flags: u32) -> SysResult {
+    // The name is at most 249 bytes (NAME_MAX - "memfd:").
+    let n = p.read_cstr(name, 4096).map_err(|e| {
+        if e == Errno::ENAMETOOLONG {
+            Errno::EINVAL
+        } else {
+            e
+        }
+    })?;
+    if n.len() > 249 {
+        return Err(Errno::EINVAL);
+    }
+    let hflags = (flags & !MFD_CLOEXEC) | MFD_CLOEXEC;
+    let c = std::ffi::CString::new(n).map_err(|_| Errno::EINVAL)?;
+    let h = hres(unsafe { libc::syscall(libc::SYS_memfd_create, c.as_ptr(), hflags) })? as i32;
+    p.files.install_host(h, flags & MFD_CLOEXEC != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowest_free_numbering() {
+        let mut t = Files::empty();
+        let mk = || {
+            let h = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+            assert!(h >= 0);
+            Fd::new(h, false)
+        };
+        assert_eq!(t.install(mk()).unwrap(), 0);
+        assert_eq!(t.install(mk()).unwrap(), 1);
+        assert_eq!(t.install(mk()).unwrap(), 2);
+        let e = t.take(1).unwrap();
+        unsafe { libc::close(e.host) };
+        assert_eq!(t.install(mk()).unwrap(), 1);
+        assert_eq!(t.install_min(10, mk()).unwrap(), 10);
+        assert_eq!(t.install(mk()).unwrap(), 3);
+        assert_eq!(t.open_fds().collect::<Vec<_>>(), vec![0, 1, 2, 3, 10]);
+        assert!(t.get(4).is_err());
+        t.replace(4, mk());
+        assert!(t.get(4).is_ok());
+        for k in t.open_fds().collect::<Vec<_>>() {
+            let e = t.take(k).unwrap();
+            unsafe { libc::close(e.host) };
+        }
+    }
+
+    #[test]
+    fn dir_offsets() {
+        assert_eq!(dirpos_to_guest(DirPos::Ext4, i64::MAX), 0x7fff_ffff);
+        assert_eq!(
+            dirpos_to_guest(DirPos::Ext4, 0x1234_5678_9abc_def0),
+            0x1234_5678
+        );
+        assert_eq!(dirpos_to_guest(DirPos::Ext4, 12), 12);
+        assert_eq!(dirpos_to_guest(DirPos::Plain, i64::MAX), i64::MAX);
+        assert_eq!(
+            dirpos_to_host(DirPos::Ext4, 0x1234_5678, true),
+            0x1234_5678_0000_0000
+        );
+        assert_eq!(dirpos_to_host(DirPos::Ext4, 0x7fff_ffff, true), i64::MAX);
+        assert_eq!(dirpos_to_host(DirPos::Ext4, 0, true), 0);
+    }
+
+    #[test]
+    fn lohi_join() {
+        assert_eq!(lohi(0xffff_ffff, 0x7fff_ffff), i64::MAX);
+        assert_eq!(lohi(5, 1), (1 << 32) + 5);
+        assert_eq!(lohi(0xffff_ffff, 0xffff_ffff), -1);
     }
 }

@@ -2,13 +2,23 @@
 //! to exit statuses.
 
 pub mod abi;
+pub mod dir;
 pub mod entry;
 pub mod frames;
 pub mod fs;
+pub mod ioctl;
+pub mod ldt;
 pub mod mm;
+pub mod net;
+pub mod path;
+pub mod poll;
 pub mod process;
+pub mod procfs;
 pub mod signal;
+pub mod stat;
+pub mod sys;
 pub mod syscall;
+pub mod time;
 pub mod tls;
 pub mod uaccess;
 
@@ -67,6 +77,8 @@ pub struct Process {
     pub stats: Stats,
     /// The memory map (brk, mmap).
     pub mm: mm::Mm,
+    /// Identity, personality, resource limits, per-thread registrations.
+    pub sys: sys::Sys,
     /// The file descriptor table and file-system context.
     pub files: fs::Files,
     /// Host path of the running program (for /proc/self/exe).
@@ -99,6 +111,7 @@ impl Process {
             vdso = Some(m);
             Ok(Some(v))
         })?;
+        sys::set_comm(execfn);
         let mut cpu = Cpu::new(mem);
         cpu.eip = l.entry;
         cpu.regs[crate::cpu::ESP] = l.sp;
@@ -116,7 +129,8 @@ impl Process {
             last_signal: None,
             frames: None,
             stats: Stats::default(),
-            mm: mm::Mm::default(),
+            mm: mm::Mm::new(&l, image, vdso.map(|m| m.base)),
+            sys: sys::Sys::from_loaded(&l),
             files: fs::Files::default(),
             exe: std::path::PathBuf::new(),
             sysroot: None,

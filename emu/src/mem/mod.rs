@@ -62,10 +62,10 @@ impl Mem {
     pub fn new() -> std::io::Result<Mem> {
         let mut map = memmap2::MmapOptions::new().len(RESERVE).map_anon()?;
         let base = map.as_mut_ptr();
-        let perms = (0..NPAGES)
-            .map(|_| AtomicU8::new(0))
-            .collect::<Vec<_>>()
-            .into_boxed_slice();
+        // A zeroed allocation (lazily committed by the host) reinterpreted as
+        // atomics: AtomicU8 has the same size, alignment and bit validity as u8.
+        let zeroed: Box<[u8]> = vec![0u8; NPAGES].into_boxed_slice();
+        let perms: Box<[AtomicU8]> = unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU8]) };
         Ok(Mem {
             _map: map,
             base,

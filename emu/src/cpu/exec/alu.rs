@@ -103,6 +103,17 @@ fn m<const OP: u8, const SRC_IMM: bool, const LOCK: bool, const SZ: u8>(c: &mut 
         alu::<OP, SZ>(&mut c.flags, v, b);
         return;
     }
+    if !LOCK {
+        // Read, compute on a copy of the flags, write; commit the flags
+        // only once the write has succeeded.
+        let Some(old) = c.rd_sz(SZ, a) else { return };
+        let mut f = c.flags;
+        let r = alu::<OP, SZ>(&mut f, old, b);
+        if c.wr_sz(SZ, a, r).is_some() {
+            c.flags = f;
+        }
+        return;
+    }
     let fl = c.flags;
     let Some(old) = c.rmw::<SZ, LOCK>(a, |o| {
         let mut f = fl;
@@ -151,6 +162,15 @@ fn ur<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 
 fn um<const OP: u8, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.ea(i);
+    if !LOCK {
+        let Some(old) = c.rd_sz(SZ, a) else { return };
+        let mut f = c.flags;
+        let r = unary::<OP, SZ>(&mut f, old);
+        if c.wr_sz(SZ, a, r).is_some() {
+            c.flags = f;
+        }
+        return;
+    }
     let fl = c.flags;
     let Some(old) = c.rmw::<SZ, LOCK>(a, |o| {
         let mut f = fl;

@@ -24,6 +24,7 @@ pub mod feat {
     pub const SSE2: u32 = 1 << 26;
     /// Leaf 1 ECX.
     pub const SSE3: u32 = 1 << 0;
+    pub const SSSE3: u32 = 1 << 9;
     pub const POPCNT: u32 = 1 << 23;
     /// Leaf 7 EBX.
     pub const BMI1: u32 = 1 << 3;
@@ -33,9 +34,9 @@ pub mod feat {
     pub const LEAF7_EBX: u32 = 0;
 
     /// What leaf 1 reports in EDX.
-    pub const LEAF1_EDX: u32 = TSC | CX8 | SEP | CMOV;
+    pub const LEAF1_EDX: u32 = FPU | TSC | CX8 | SEP | CMOV | MMX | FXSR | SSE | SSE2;
     /// What leaf 1 reports in ECX.
-    pub const LEAF1_ECX: u32 = POPCNT;
+    pub const LEAF1_ECX: u32 = SSE3 | SSSE3 | POPCNT;
     /// Leaf 0x8000_0001 EDX and ECX.
     pub const EXT1_EDX: u32 = 0;
     pub const EXT1_ECX: u32 = 0;
@@ -195,7 +196,8 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     d.h = match ins.mnemonic() {
         Cpuid => h_cpuid,
         Rdtsc => rdtsc,
-        Pause | Nop | Reservednop | Prefetchnta | Prefetcht0 | Prefetcht1 | Prefetcht2 => nop,
+        Pause | Nop | Reservednop | Prefetchnta | Prefetcht0 | Prefetcht1 | Prefetcht2
+        | Endbr32 | Endbr64 => nop,
         Clc => clc,
         Stc => stc,
         Cmc => cmc,
@@ -267,8 +269,13 @@ mod tests {
     fn features_and_unknown_leaves() {
         let [sig, _, ecx, edx] = cpuid(1);
         assert_eq!((sig >> 8) & 0xf, 6);
-        assert_eq!(edx, feat::TSC | feat::CX8 | feat::SEP | feat::CMOV);
-        assert_eq!(ecx, feat::POPCNT);
+        let x87 = feat::FPU | feat::MMX | feat::FXSR;
+        assert_eq!(edx & x87, x87);
+        let base = feat::TSC | feat::CX8 | feat::SEP | feat::CMOV;
+        assert_eq!(edx & base, base);
+        let sse = feat::SSE | feat::SSE2;
+        assert_eq!(edx & sse, sse);
+        assert_eq!(ecx, feat::SSE3 | feat::SSSE3 | feat::POPCNT);
         assert_eq!(cpuid(2), [0; 4]);
         assert_eq!(cpuid(7), [0; 4]);
         assert_eq!(cpuid(0x8000_0008), [0; 4]);

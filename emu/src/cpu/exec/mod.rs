@@ -8,6 +8,7 @@ pub mod bcd;
 pub mod bit;
 pub mod control;
 pub mod misc;
+pub mod mmx;
 pub mod mov;
 pub mod muldiv;
 pub mod shift;

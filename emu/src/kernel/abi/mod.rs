@@ -2,6 +2,12 @@
 //! guest sees them. Never mix these with the host's `libc::` values.
 
 pub mod errno;
+pub mod fs;
+pub mod mm;
+pub mod net;
+pub mod sys;
+pub mod termios;
+pub mod time;
 
 /// `struct user_desc` (set_thread_area, get_thread_area, modify_ldt).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
