@@ -80,17 +80,6 @@ fn main() -> ExitCode {
     use std::os::unix::ffi::OsStrExt;
     let cli = Cli::parse();
     let path = &cli.program;
-    let image = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("emu: {}: {}", path.display(), e);
-            return ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound {
-                127
-            } else {
-                126
-            });
-        }
-    };
     let execfn = path.as_os_str().as_bytes().to_vec();
     let mut argv = vec![execfn.clone()];
     argv.extend(cli.args.iter().map(|a| a.as_bytes().to_vec()));
@@ -104,7 +93,9 @@ fn main() -> ExitCode {
         .collect();
     let envp = edit_env(envp, &cli.unset_env, &cli.set_env);
     let t0 = Instant::now();
-    let mut p = match Process::new(&image, &execfn, &argv, &envp, cli.syscall_entry) {
+    let exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+    let loaded = Process::from_file(path, &exe, &execfn, &argv, &envp, cli.syscall_entry);
+    let mut p = match loaded {
         Ok(p) => p,
         Err(LoadError::NotFound(m)) => {
             eprintln!("emu: {m}");
@@ -115,7 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
-    p.exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+    p.exe = exe;
     p.sysroot = cli.sysroot.as_deref().map(emu::kernel::path::sysroot);
     if let Some(f) = &cli.frames {
         match emu::kernel::frames::FrameLog::create(f) {

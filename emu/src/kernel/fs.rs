@@ -262,6 +262,10 @@ fn inherited_fds() -> Vec<i32> {
 
 /// RLIMIT_NOFILE's soft limit: guest fd numbers stay below it.
 pub fn nofile_limit() -> u32 {
+    let v = GUEST_NOFILE.load(std::sync::atomic::Ordering::Relaxed);
+    if v != u64::MAX {
+        return v.min(1 << 20) as u32;
+    }
     let mut rl = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -270,6 +274,17 @@ pub fn nofile_limit() -> u32 {
         return 1024;
     }
     rl.rlim_cur.min(1 << 20) as u32
+}
+
+/// The guest's RLIMIT_NOFILE soft limit once it has set one (u64::MAX:
+/// not set, the host's applies). Emulated rather than applied to the host:
+/// the emulator's own descriptors (the mapped executable, `--frames`) must
+/// not count against the guest's table, whose numbers are its own.
+static GUEST_NOFILE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+
+/// Record the guest's new RLIMIT_NOFILE soft limit.
+pub fn set_nofile_limit(cur: u64) {
+    GUEST_NOFILE.store(cur, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Make a freshly created host fd ours: close-on-exec and numbered >= 3.

@@ -131,6 +131,20 @@ pub struct MapFile {
 }
 
 impl MapFile {
+    /// The running executable as a mapped file (its segments are host
+    /// mappings of it: see `loader::elf::map`), shown under `path`.
+    pub fn for_exe(file: &std::fs::File, path: &std::path::Path) -> std::io::Result<Arc<MapFile>> {
+        use std::os::unix::fs::MetadataExt;
+        let md = file.metadata()?;
+        Ok(Arc::new(MapFile {
+            fd: file.try_clone()?.into(),
+            name: path.to_string_lossy().into_owned(),
+            dev: md.dev(),
+            ino: md.ino(),
+            regular: md.file_type().is_file(),
+        }))
+    }
+
     /// Pages of the file (rounded up) right now, or None when the size does
     /// not bound the mapping (devices).
     fn pages(&self) -> Option<u64> {
@@ -265,7 +279,10 @@ pub struct Mm {
 impl Mm {
     /// The memory map of a freshly loaded program: its segments (as the
     /// loader mapped them), [vvar]/[vvar_vclock]/[vdso] and [stack].
-    pub fn new(l: &Loaded, image: &[u8], vdso_base: Option<u32>) -> Mm {
+    /// `exe`: the segments are host mappings of this file (they are then
+    /// file VMAs like any other; without it they are copies, shown as the
+    /// executable).
+    pub fn new(l: &Loaded, image: &[u8], vdso_base: Option<u32>, exe: Option<Arc<MapFile>>) -> Mm {
         let mut mm = Mm {
             start_brk: l.brk,
             brk: l.brk,
@@ -295,7 +312,7 @@ impl Mm {
                             end: fe,
                             flags: f,
                             pgoff,
-                            backing: Backing::Exe,
+                            backing: exe.clone().map_or(Backing::Exe, Backing::File),
                         });
                         fe
                     } else {

@@ -101,12 +101,77 @@ impl Process {
         envp: &[Vec<u8>],
         entry: SyscallEntry,
     ) -> Result<Process, LoadError> {
+        Process::build(image, None, fs::Files::new(), execfn, argv, envp, entry)
+    }
+
+    /// A process for the executable at host path `path` (`exe`: its
+    /// canonical form, for /proc/self/exe and the memory map). The file is
+    /// mapped, not read, and its segments become private host mappings of
+    /// it, so startup costs page-table work for the pages the guest
+    /// touches only. A missing file is [`LoadError::NotFound`].
+    pub fn from_file(
+        path: &std::path::Path,
+        exe: &std::path::Path,
+        execfn: &[u8],
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+        entry: SyscallEntry,
+    ) -> Result<Process, LoadError> {
+        use std::os::fd::AsFd;
+        // The descriptor table first: it inherits the host fds open now,
+        // which must not include the ones opened for loading.
+        let files = fs::Files::new();
+        let fail = |e: std::io::Error| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                LoadError::NotFound(format!("{}: {e}", path.display()))
+            } else {
+                LoadError::Invalid(e.to_string())
+            }
+        };
+        let file = std::fs::File::open(path).map_err(fail)?;
+        let md = file.metadata().map_err(fail)?;
+        if md.is_dir() {
+            return Err(fail(std::io::Error::from_raw_os_error(libc::EISDIR)));
+        }
+        let mut p = if md.len() == 0 {
+            // Nothing to map: the loader's checks give the reason.
+            Process::build(&[], None, files, execfn, argv, envp, entry)?
+        } else {
+            let image = unsafe { memmap2::Mmap::map(&file) }.map_err(fail)?;
+            let mf = mm::MapFile::for_exe(&file, exe).map_err(fail)?;
+            Process::build(
+                &image,
+                Some((file.as_fd(), mf)),
+                files,
+                execfn,
+                argv,
+                envp,
+                entry,
+            )?
+        };
+        p.exe = exe.to_path_buf();
+        Ok(p)
+    }
+
+    fn build(
+        image: &[u8],
+        file: Option<(std::os::fd::BorrowedFd<'_>, Arc<mm::MapFile>)>,
+        files: fs::Files,
+        execfn: &[u8],
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+        entry: SyscallEntry,
+    ) -> Result<Process, LoadError> {
+        let (fd, exe_file) = match file {
+            Some((fd, f)) => (Some(fd), Some(f)),
+            None => (None, None),
+        };
         let mem = Arc::new(
             Mem::new()
                 .map_err(|e| LoadError::Invalid(format!("cannot reserve guest memory: {e}")))?,
         );
         let mut vdso = None;
-        let l = loader::load_with(&mem, image, execfn, argv, envp, |mem, low| {
+        let l = loader::load_with(&mem, image, fd, execfn, argv, envp, |mem, low| {
             let (v, m) = loader::vdso::map(mem, low, entry)?;
             vdso = Some(m);
             Ok(Some(v))
@@ -129,9 +194,14 @@ impl Process {
             last_signal: None,
             frames: None,
             stats: Stats::default(),
-            mm: mm::Mm::new(&l, image, vdso.map(|m| m.base)),
+            mm: mm::Mm::new(
+                &l,
+                image,
+                vdso.map(|m| m.base),
+                exe_file.filter(|_| l.file_mapped),
+            ),
             sys: sys::Sys::from_loaded(&l),
-            files: fs::Files::default(),
+            files,
             exe: std::path::PathBuf::new(),
             sysroot: None,
         })

@@ -57,11 +57,12 @@ impl Default for Sys {
     }
 }
 
-/// Limits kept only in the emulator (they describe guest memory).
+/// Limits kept only in the emulator (they describe guest memory, or the
+/// guest's own descriptor table).
 fn emulated(res: u32) -> bool {
     matches!(
         res,
-        rlimit::DATA | rlimit::STACK | rlimit::RSS | rlimit::MEMLOCK | rlimit::AS
+        rlimit::DATA | rlimit::STACK | rlimit::RSS | rlimit::MEMLOCK | rlimit::AS | rlimit::NOFILE
     )
 }
 
@@ -789,6 +790,9 @@ fn do_prlimit(p: &mut Process, res: u32, new: Option<Rlim>) -> Result<Rlim, Errn
                 return Err(Errno::EPERM);
             }
             p.sys.rlim[res as usize] = n;
+            if res == rlimit::NOFILE {
+                super::fs::set_nofile_limit(n.cur);
+            }
         } else {
             let f = |v: u64| {
                 if v == u64::MAX {

@@ -14,12 +14,19 @@ pub const PATH_MAX: usize = 4096;
 impl Process {
     /// copy_from_user into `out`.
     pub fn read_user(&self, addr: u32, out: &mut [u8]) -> Result<(), Errno> {
-        self.cpu.mem.read_bytes(addr, out).map_err(|_| Errno::EFAULT)
+        self.cpu
+            .mem
+            .read_bytes(addr, out)
+            .map_err(|_| Errno::EFAULT)
     }
 
     /// copy_to_user from `data`.
     pub fn write_user(&mut self, addr: u32, data: &[u8]) -> Result<(), Errno> {
-        let smc = self.cpu.mem.write_bytes(addr, data).map_err(|_| Errno::EFAULT)?;
+        let smc = self
+            .cpu
+            .mem
+            .write_bytes(addr, data)
+            .map_err(|_| Errno::EFAULT)?;
         for page in smc {
             self.cache.invalidate_page(&self.cpu, page);
         }
@@ -49,7 +56,11 @@ impl Process {
     /// Read a NUL-terminated string of at most `max` bytes (without the NUL).
     /// A string that does not end within `max` bytes is -ENAMETOOLONG.
     pub fn read_cstr(&self, addr: u32, max: usize) -> Result<Vec<u8>, Errno> {
-        let s = self.cpu.mem.read_cstr(addr, max + 1).map_err(|_| Errno::EFAULT)?;
+        let s = self
+            .cpu
+            .mem
+            .read_cstr(addr, max + 1)
+            .map_err(|_| Errno::EFAULT)?;
         if s.len() > max {
             return Err(Errno::ENAMETOOLONG);
         }
@@ -70,7 +81,8 @@ impl Process {
     /// Code pages in the range are invalidated first.
     pub fn user_buf_mut(&mut self, addr: u32, len: u32) -> Result<&mut [u8], Errno> {
         let mem = self.cpu.mem.clone();
-        mem.check(addr, len, crate::mem::P_WRITE, true, false).map_err(|_| Errno::EFAULT)?;
+        mem.check(addr, len, crate::mem::P_WRITE, true, false)
+            .map_err(|_| Errno::EFAULT)?;
         if len > 0 {
             for page in crate::mem::page_range(addr, len) {
                 if mem.perm(page) & crate::mem::P_CODE != 0 {

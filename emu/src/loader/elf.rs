@@ -20,6 +20,7 @@
 
 use super::{invalid, map_anon, LoadError, MMAP_BASE, MMAP_MIN_ADDR, STATIC_PIE_BRK, TASK_SIZE};
 use crate::mem::{Mem, PAGE_SIZE, P_EXEC, P_PRESENT, P_READ, P_WRITE};
+use std::os::fd::{AsRawFd, BorrowedFd};
 
 pub const ET_EXEC: u16 = 2;
 pub const ET_DYN: u16 = 3;
@@ -417,7 +418,15 @@ impl Elf {
 /// Map the planned segments into `mem` (fresh: never-mapped pages are zero).
 /// The plan comes from [`Elf::plan`] on the same image, so every file range
 /// is inside `image` and every address range inside the guest window.
-pub fn map(mem: &Mem, image: &[u8], plan: &Plan) {
+///
+/// With `file` (the open executable whose contents `image` is), the file
+/// pages are mapped into the window privately, as Linux's `elf_map` does:
+/// nothing is copied, and pages the guest never touches are never read.
+/// Without it (or for a segment whose offset and address disagree modulo
+/// the page size) they are copied from `image`. Returns whether every
+/// file-backed page came from a host mapping of `file`.
+pub fn map(mem: &Mem, image: &[u8], plan: &Plan, file: Option<BorrowedFd<'_>>) -> bool {
+    let mut all_mapped = true;
     for s in &plan.segs {
         let addr = s.addr as u64;
         let page_lo = page_start(addr);
@@ -426,12 +435,21 @@ pub fn map(mem: &Mem, image: &[u8], plan: &Plan) {
             let file_end = page_align(addr + s.filesz as u64);
             let n = (file_end - page_lo) as usize;
             let foff = s.offset as usize - (addr - page_lo) as usize;
-            let dst = mem.raw_mut(page_lo as u32, n as u32);
-            // Bytes past the end of the file read as zero.
-            let src = image.get(foff..).unwrap_or(&[]);
-            let avail = src.len().min(n);
-            dst[..avail].copy_from_slice(&src[..avail]);
-            dst[avail..].fill(0);
+            let mapped = match file {
+                Some(fd) if foff % PAGE_SIZE as usize == 0 => {
+                    map_file_pages(mem, page_lo as u32, n, fd, foff)
+                }
+                _ => false,
+            };
+            if !mapped {
+                all_mapped = false;
+                let dst = mem.raw_mut(page_lo as u32, n as u32);
+                // Bytes past the end of the file read as zero.
+                let src = image.get(foff..).unwrap_or(&[]);
+                let avail = src.len().min(n);
+                dst[..avail].copy_from_slice(&src[..avail]);
+                dst[avail..].fill(0);
+            }
             mem.set_perm(page_lo as u32, n as u32, s.prot | P_PRESENT);
             if s.memsz > s.filesz && s.prot & P_WRITE != 0 {
                 let z = addr + s.filesz as u64;
@@ -448,6 +466,25 @@ pub fn map(mem: &Mem, image: &[u8], plan: &Plan) {
             }
         }
     }
+    all_mapped
+}
+
+/// Map `len` bytes of `fd` from `off` (page-aligned; the range ends in the
+/// file's last page at the latest, as the plan checked) privately over
+/// [addr, addr+len) of the window. Host-writable: guest permissions are
+/// the page table's business, and a write copies the page, as on Linux.
+fn map_file_pages(mem: &Mem, addr: u32, len: usize, fd: BorrowedFd<'_>, off: usize) -> bool {
+    let r = unsafe {
+        libc::mmap(
+            mem.base().add(addr as usize) as *mut libc::c_void,
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_FIXED,
+            fd.as_raw_fd(),
+            off as libc::off_t,
+        )
+    };
+    r != libc::MAP_FAILED
 }
 
 #[cfg(test)]
@@ -555,13 +592,56 @@ pub(crate) mod tests {
         assert_eq!(p.mmap_low, MMAP_BASE);
     }
 
+    /// `img` mapped by [`map`], copied (`via_file` false) or as host
+    /// mappings of a file holding it.
+    fn mapped(img: &[u8], plan: &Plan, via_file: bool) -> Mem {
+        use std::io::Write;
+        use std::os::fd::AsFd;
+        let mem = Mem::new().unwrap();
+        if via_file {
+            let mut f = tempfile_in_target();
+            f.write_all(img).unwrap();
+            assert!(
+                map(&mem, img, plan, Some(f.as_fd())),
+                "every page file-mapped"
+            );
+        } else {
+            assert!(!map(&mem, img, plan, None));
+        }
+        mem
+    }
+
+    /// An unlinked scratch file (the mapping keeps its pages).
+    fn tempfile_in_target() -> std::fs::File {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "emu-elf-map-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        f
+    }
+
     #[test]
     fn maps_pages_like_the_kernel() {
+        for via_file in [false, true] {
+            maps_pages_like_the_kernel_via(via_file);
+        }
+    }
+
+    fn maps_pages_like_the_kernel_via(via_file: bool) {
         let img = exec_image().build();
         let elf = Elf::parse(&img).unwrap();
         let plan = elf.plan(0xfffd_d000).unwrap();
-        let mem = Mem::new().unwrap();
-        map(&mem, &img, &plan);
+        let mem = mapped(&img, &plan, via_file);
         // Text page: the segment plus the rest of the file page.
         assert_eq!(mem.perm(0x08049), P_PRESENT | P_READ | P_EXEC);
         assert_eq!(mem.raw_mut(0x0804_9000, 4), &[0, 1, 2, 3]);
@@ -579,6 +659,12 @@ pub(crate) mod tests {
 
     #[test]
     fn readonly_bss_keeps_file_tail_and_gets_rw_anon_pages() {
+        for via_file in [false, true] {
+            readonly_bss_via(via_file);
+        }
+    }
+
+    fn readonly_bss_via(via_file: bool) {
         let mut b = Builder::new(ET_EXEC)
             .ph(PT_LOAD, 0, 0x0804_8000, 0x1008, 0x3000, PF_R)
             .ph(PT_GNU_STACK, 0, 0, 0, 0, PF_R | PF_W);
@@ -586,8 +672,7 @@ pub(crate) mod tests {
         let img = b.build();
         let elf = Elf::parse(&img).unwrap();
         let plan = elf.plan(0xfffd_d000).unwrap();
-        let mem = Mem::new().unwrap();
-        map(&mem, &img, &plan);
+        let mem = mapped(&img, &plan, via_file);
         // Not zeroed: padzero fails on a read-only page.
         assert_eq!(mem.raw_mut(0x0804_9008, 4), &[0xaa; 4]);
         // Past EOF within the last file page: zero.
@@ -723,8 +808,7 @@ pub(crate) mod tests {
         let img = b.build();
         let elf = Elf::parse(&img).unwrap();
         let plan = elf.plan(0xfffd_d000).unwrap();
-        let mem = Mem::new().unwrap();
-        map(&mem, &img, &plan);
+        let mem = mapped(&img, &plan, false);
         assert_eq!(mem.raw_mut(0x0804_a010, 1), &[0x55]);
         assert_eq!(mem.perm(0x0804a), P_PRESENT | P_READ);
     }

@@ -131,6 +131,9 @@ pub struct Loaded {
     pub random_addr: u32,
     /// Where the AT_EXECFN string is.
     pub execfn_addr: u32,
+    /// Every file-backed page is a host mapping of the executable (see
+    /// [`elf::map`]), not a copy.
+    pub file_mapped: bool,
 }
 
 /// Map `[addr, addr+len)` as anonymous zero pages with `prot`. The loader
@@ -159,7 +162,7 @@ pub fn load(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Result<Loaded, LoadError> {
-    load_with(mem, image, execfn, argv, envp, |_, _| Ok(None))
+    load_with(mem, image, None, execfn, argv, envp, |_, _| Ok(None))
 }
 
 /// Like [`load`], with a hook that maps the vDSO once the image is in
@@ -167,10 +170,13 @@ pub fn load(
 /// (`arch_setup_additional_pages` between the segments and
 /// `create_elf_tables`). The hook gets the memory and [`Loaded::mmap_low`]
 /// and returns the AT_SYSINFO / AT_SYSINFO_EHDR values, or None to leave
-/// both out of the auxv.
+/// both out of the auxv. With `file` (the open executable `image` was read
+/// or mapped from) the segments are host mappings of the file instead of
+/// copies ([`elf::map`]).
 pub fn load_with<F>(
     mem: &Mem,
     image: &[u8],
+    file: Option<std::os::fd::BorrowedFd<'_>>,
     execfn: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
@@ -185,7 +191,7 @@ where
     let strings = stack::Strings::new(execfn, argv, envp)?;
     let stack_low = strings.stack_low_bound(true);
     let plan = elf.plan(stack_low)?;
-    elf::map(mem, image, &plan);
+    let file_mapped = elf::map(mem, image, &plan, file);
 
     let mmap_low = plan.mmap_low;
     let vdso = vdso(mem, mmap_low)?;
@@ -219,6 +225,7 @@ where
         random,
         random_addr: img.random_addr,
         execfn_addr: img.execfn_addr,
+        file_mapped,
     })
 }
 
@@ -303,7 +310,7 @@ mod tests {
         let mem = Mem::new().unwrap();
         let img = image(ET_DYN, Some(PF_R | PF_W));
         let mut seen = 0;
-        let l = load_with(&mem, &img, b"p", &argv, &envp, |m, low| {
+        let l = load_with(&mem, &img, None, b"p", &argv, &envp, |m, low| {
             seen = low;
             assert_eq!(m.perm(low >> 12), P_PRESENT | P_READ);
             Ok(Some(Vdso {
