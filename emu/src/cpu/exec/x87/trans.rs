@@ -358,7 +358,7 @@ pub fn f2xm1(x: F80, cw: u16) -> (F80, u16) {
         c => {
             let de = if c == Class::Denormal { DE } else { 0 };
             if x.exp() > 0x3fff || (x.exp() == 0x3fff && x.sig != 1 << 63) {
-                // |x| > 1 (undefined): the native host returns x, inexact
+                // |x| > 1 (undefined): the hardware returns x, inexact
                 return (x, PE | de);
             }
             if x.exp() == 0x3fff {
@@ -508,7 +508,7 @@ pub fn fyl2x(x: F80, y: F80, cw: u16) -> (F80, u16) {
     if v.is_zero() {
         return (F80::new(v.is_negative(), 0, 0), de);
     }
-    // the native host reports PE even when the result is exact
+    // the hardware reports PE even when the result is exact
     let (r, fl) = fin(v, cw, de);
     let ue = if r.exp() == 0 { UE } else { 0 };
     (r, fl | PE | ue)
@@ -740,7 +740,10 @@ mod tests {
         assert_eq!(fcos(dn, RD), Some((F80::ONE, PE | DE)));
         // a pseudo-denormal comes back normalized
         let pd = F80::new(false, 0, (1 << 63) | 1);
-        assert_eq!(fsin(pd, CW), Some((F80::new(false, 1, (1 << 63) | 1), PE | DE)));
+        assert_eq!(
+            fsin(pd, CW),
+            Some((F80::new(false, 1, (1 << 63) | 1), PE | DE))
+        );
         // 2^-68 <= |x|: evaluated (sin x < x: rounds down in RD)
         let x = F80::new(false, 0x3fff - 68, 0xc90fdaa22168c234);
         assert_eq!(fsin(x, CW), Some((x, PE | C1)));
@@ -774,7 +777,10 @@ mod tests {
         let m1 = F80::new(true, 0x3fff, 1 << 63);
         assert_eq!(fyl2x(f(0.5), F80::ONE, CW), (m1, PE | C1));
         assert_eq!(fyl2x(f(0.5), F80::ONE, RD), (m1, PE | C1));
-        assert_eq!(fyl2x(f(0.5), F80::ONE, RU), (F80::new(true, 0x3ffe, !0), PE));
+        assert_eq!(
+            fyl2x(f(0.5), F80::ONE, RU),
+            (F80::new(true, 0x3ffe, !0), PE)
+        );
         assert_eq!(fyl2x(f(0.25), f(-1.5), CW), (f(3.0), PE | C1));
         assert_eq!(fyl2x(f(2.0), F80::ONE, RU), (F80::ONE, PE));
         // y/x = 2^-41 exactly: returned as is, inexact
