@@ -1,8 +1,9 @@
-/* Exact rcpps/rcpss/rsqrtps/rsqrtss results of the reference host (AMD
- * EPYC) over mantissa and exponent sweeps, as hashes of 1024 results each,
- * plus some values in full.  Intel documents only a relative error bound
- * (checked in fp); under emu these match on x86 hosts, where the host's own
- * instruction computes them. */
+/* Exact rcpps/rcpss/rsqrtps/rsqrtss results of the host CPU over mantissa
+ * and exponent sweeps, as hashes of 1024 results each, plus some values in
+ * full.  They are vendor-specific (Intel documents only a relative error
+ * bound, checked in fp), so there is one snapshot per vendor; under emu
+ * they match on x86 hosts, where the host's own instruction computes
+ * them. */
 #include "simd.h"
 
 I(rcpps, "rcpps %xmm1, %xmm0")

@@ -130,6 +130,44 @@ pub fn native_available() -> bool {
     })
 }
 
+/// The host CPU's vendor (CPUID leaf 0), or None on a non-x86 host.
+pub fn host_vendor() -> Option<String> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: cpuid leaf 0 exists on every x86_64 CPU (the intrinsic
+        // is safe on newer toolchains).
+        #[allow(unused_unsafe)]
+        let r = unsafe { std::arch::x86_64::__cpuid(0) };
+        let mut v = Vec::with_capacity(12);
+        for w in [r.ebx, r.edx, r.ecx] {
+            v.extend_from_slice(&w.to_le_bytes());
+        }
+        Some(String::from_utf8_lossy(&v).into_owned())
+    }
+    #[cfg(target_arch = "x86")]
+    {
+        // SAFETY: cpuid leaf 0 exists on every CPU that runs this.
+        #[allow(unused_unsafe)]
+        let r = unsafe { std::arch::x86::__cpuid(0) };
+        let mut v = Vec::with_capacity(12);
+        for w in [r.ebx, r.edx, r.ecx] {
+            v.extend_from_slice(&w.to_le_bytes());
+        }
+        Some(String::from_utf8_lossy(&v).into_owned())
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
+    {
+        None
+    }
+}
+
+/// Is the host an Intel CPU? The x87/SSE snapshots hold Intel-native
+/// output (the model emu implements: its CPUID says GenuineIntel), so
+/// native runs of vendor-specific programs are compared only there.
+pub fn intel_host() -> bool {
+    host_vendor().as_deref() == Some("GenuineIntel")
+}
+
 // ---- masking undefined flags ----
 
 /// EFLAGS bits for iced's RflagsBits (only the ones guests print).

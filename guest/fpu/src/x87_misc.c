@@ -37,6 +37,16 @@ FT(pend1, "fldz\n\tfld1\n\tfdivp\n\tfnstsw SW\n\tfnstcw CW2\n\tfnstenv BUF\n\tfn
 /* fldcw unmasking an already-set flag raises ES/B */
 FT(pend2, "fldz\n\tfld1\n\tfdivp\n\tfnstsw SW\n\tfldcw CW2\n\tfnstsw CW2\n\tfnclex")
 FT(init1, "fld1\n\tfdivs M\n\tfninit\n\tfnstsw SW\n\tfnstcw CW2\n\tfnstenv BUF")
+/* FOP/FDP after an unmasked exception with a memory operand, then more
+ * (exception-free) register and memory instructions; FCS/FDS */
+FT(ptr1, "fld1\n\tfdivs M\n\tfnclex\n\tfld1\n\tfadd %st(0)\n\tfadds M+4\n\t"
+	 "fnstenv BUF\n\tfxsave BUF+512")
+/* then an unmasked exception on registers only */
+FT(ptr2, "fld1\n\tfdivs M\n\tfnclex\n\tfldz\n\tfld1\n\tfdiv %st(1), %st\n\t"
+	 "fnstenv BUF")
+/* pointers and selectors loaded by fldenv / fxrstor, then an instruction */
+FT(ptr3, "fldenv BUF\n\tfld1\n\tfnstenv BUF+32\n\tfxsave BUF+512")
+FT(ptr4, "fxrstor BUF+512\n\tfnstenv BUF\n\tfldz\n\tfnstenv BUF+32")
 
 static void res1(const char *nm, const char *a)
 {
@@ -240,5 +250,27 @@ int main(void)
 	px(CW2, 4);
 	nl();
 	dump("fninit env", 0, 28);
+	CW = 0x37b;
+	M[0] = 0;
+	M[1] = 0x3f800000;
+	ptr1();
+	dump("ptr1 env", 0, 28);
+	dump("ptr1 fxsave", 512, 32);
+	ptr2();
+	dump("ptr2 env", 0, 28);
+	CW = 0x37f;
+	static const u32 ENV[7] = {0xffff037f, 0xffff0000, 0xffffffff, 0x12345678,
+				   0x07ab0023, 0x9abcdef0, 0xffff002b};
+	memcpy(BUF, ENV, sizeof ENV);
+	ptr3();
+	dump("ptr3 env", 32, 28);
+	dump("ptr3 fxsave", 512, 32);
+	memset(BUF + 512, 0, 512);
+	static const u32 FX[8] = {0x037f, 0x07ab0000, 0x12345678, 0x23,
+				  0x9abcdef0, 0x2b, 0x1f80, 0};
+	memcpy(BUF + 512, FX, sizeof FX);
+	ptr4();
+	dump("ptr4 env", 0, 28);
+	dump("ptr4 env2", 32, 28);
 	return 0;
 }

@@ -28,10 +28,17 @@ pub mod feat {
     pub const POPCNT: u32 = 1 << 23;
     /// Leaf 7 EBX.
     pub const BMI1: u32 = 1 << 3;
+    /// x87 FDP is updated only on an unmasked exception (emu's x87 does
+    /// this, as Intel hosts do).
+    pub const FDP_EXCPTN_ONLY: u32 = 1 << 6;
+    /// x87 FCS and FDS are deprecated and stored as zero (emu: always).
+    pub const ZERO_FCS_FDS: u32 = 1 << 13;
     /// Leaf 0x8000_0001 ECX: lzcnt.
     pub const ABM: u32 = 1 << 5;
-    /// What leaf 7 reports in EBX (leaf 7 is beyond MAX_LEAF for now).
-    pub const LEAF7_EBX: u32 = 0;
+    /// What leaf 7 reports in EBX (leaf 7 is beyond MAX_LEAF for now, so
+    /// nothing is advertised; these describe the x87 behaviour emu
+    /// implements).
+    pub const LEAF7_EBX: u32 = FDP_EXCPTN_ONLY | ZERO_FCS_FDS;
 
     /// What leaf 1 reports in EDX.
     pub const LEAF1_EDX: u32 = FPU | TSC | CX8 | SEP | CMOV | MMX | FXSR | SSE | SSE2;

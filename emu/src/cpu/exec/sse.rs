@@ -81,16 +81,14 @@ pub mod mxcsr {
     pub const RC_SHIFT: u32 = 13;
     /// Flush to zero.
     pub const FTZ: u32 = 0x8000;
-    /// AMD's misaligned-SSE mode bit; writable on the reference host (its
-    /// MXCSR_MASK is 0x2ffff) but misaligned operands still fault there.
-    pub const MM: u32 = 0x2_0000;
 }
 
 /// Power-on / init value of MXCSR.
 pub const MXCSR_DEFAULT: u32 = 0x1f80;
-/// Writable MXCSR bits, as FXSAVE reports them on the reference host
-/// (AMD EPYC: 0x2ffff). ldmxcsr/fxrstor of any other bit raise #GP(0).
-pub const MXCSR_MASK: u32 = 0x2_ffff;
+/// Writable MXCSR bits, as FXSAVE reports them (Intel, with DAZ: 0xffff;
+/// no AMD misaligned-SSE MM bit 17). ldmxcsr and fxrstor of any other bit
+/// raise #GP(0).
+pub const MXCSR_MASK: u32 = 0xffff;
 
 /// si_code for a SIGFPE raised by #XM, computed like Linux's
 /// `fpu__exception_code` from MXCSR's flags and masks: the unmasked flags,

@@ -11,13 +11,14 @@
 //! On top of the kernel, [`run`] implements the exception model: with all
 //! exceptions masked (the normal case) the flags are ORed into MXCSR.
 //! Otherwise ([`unmasked`]) it follows the SDM, as checked on the
-//! reference host: when an *unmasked pre-computation* exception (invalid,
-//! denormal operand, divide-by-zero) occurs in any element, only the
-//! pre-computation flags of all elements are set; otherwise, when an
-//! unmasked post-computation exception (overflow, underflow, precision)
-//! occurs, all flags are set. Either way the destination is not written and
-//! #XM is raised. An unmasked underflow is signalled for every tiny result,
-//! exact or not, and FTZ does not apply then.
+//! reference hosts (AMD EPYC, Intel Sapphire Rapids): when an *unmasked
+//! pre-computation* exception (invalid, denormal operand, divide-by-zero)
+//! occurs in any element, only the pre-computation flags of all elements
+//! are set; otherwise, when an unmasked post-computation exception
+//! (overflow, underflow, precision) occurs, all flags are set. Either way
+//! the destination is not written and #XM is raised. An unmasked
+//! underflow is signalled for every tiny result, exact or not, and FTZ
+//! does not apply then.
 
 use super::{mxcsr::*, Op2, MXCSR_DEFAULT};
 use crate::cpu::{vec, Cpu};

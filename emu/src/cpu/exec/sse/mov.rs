@@ -187,7 +187,7 @@ pub fn h_cvtsi_r<const OP: u16>(c: &mut Cpu, i: &Inst) {
 
 /// maskmovdqu xmm1, xmm2 / maskmovq mm1, mm2: store the bytes of `r`
 /// whose mask byte in `rm` has its top bit set, at seg:[edi] (or [di]).
-/// As on the reference host, the whole operand must be writable even
+/// As on the reference hosts (AMD and Intel), the whole operand must be writable even
 /// where the mask is clear (even for an all-zero mask).
 fn maskmov(c: &mut Cpu, i: &Inst, v: u128, m: u128, n: u32) {
     let ea = c.ea(i);

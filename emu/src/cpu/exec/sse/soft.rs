@@ -2,7 +2,7 @@
 //! arithmetic with the x86 SSE conventions, used on non-x86_64 hosts (and
 //! on x86_64 with `EMU_SOFT_FP=1`; unit-tested against [`super::host`]).
 //!
-//! Conventions implemented (as observed on the reference host):
+//! Conventions implemented (as observed on the reference hosts, AMD EPYC and Intel Sapphire Rapids):
 //! - rounding: MXCSR.RC (nearest-even, down, up, toward zero);
 //! - DAZ: denormal inputs read as zero of the same sign, no DE;
 //! - DE: a denormal input operand, except when an operand is a NaN, for

@@ -22,10 +22,11 @@ use iced_x86::{Code, Instruction, Register};
 
 use crate::cpu::decode::set_mem;
 use crate::cpu::flags::{ARITH, CF, PF, ZF};
-use crate::cpu::{vec, Cpu, Handler, Inst, CS, EAX};
+use crate::cpu::{vec, Cpu, Handler, Inst, EAX};
 use sf::*;
 
-/// FOP value meaning "not recorded yet: decode it from the bytes at FIP".
+/// FOP value meaning "not recorded yet: decode it from the bytes at
+/// `fop_ip`" (the address of the instruction that raised the exception).
 const FOP_LAZY: u16 = 0xffff;
 
 /// x87 register file and control/status state (also the MMX registers:
@@ -40,14 +41,21 @@ pub struct Fpu {
     pub sw: u16,
     /// Abridged tag word: bit n set = physical register n is not empty.
     pub tags: u8,
-    /// Last non-control instruction: address, code selector, opcode
-    /// (FOP_LAZY: read from memory at `fip` when stored).
+    /// Address of the last non-control instruction.
     pub fip: u32,
-    pub fcs: u16,
+    /// Opcode and data pointer of the last non-control instruction that
+    /// incurred an *unmasked* exception (Intel: FOP is kept only then by
+    /// default, and CPUID.7.0:EBX[6] FDP_EXCPTN_ONLY; FDP only if that
+    /// instruction had a memory operand). FCS and FDS are not kept at all
+    /// (CPUID.7.0:EBX[13]: stored as zero). `fop` is FOP_LAZY: decode it
+    /// from the bytes at `fop_ip` when stored.
     pub fop: u16,
-    /// Last memory operand: offset and selector.
+    pub fop_ip: u32,
     pub fdp: u32,
-    pub fds: u16,
+    /// The memory operand offset of the current instruction (set by
+    /// note_mem, cleared by enter), latched into `fdp` on an unmasked
+    /// exception.
+    pub cur_dp: Option<u32>,
 }
 
 impl Default for Fpu {
@@ -59,10 +67,10 @@ impl Default for Fpu {
             sw: 0,
             tags: 0,
             fip: 0,
-            fcs: 0,
             fop: 0,
+            fop_ip: 0,
             fdp: 0,
-            fds: 0,
+            cur_dp: None,
         }
     }
 }
@@ -136,8 +144,18 @@ impl Fpu {
         let unmasked = fl & EXC & !self.cw;
         if unmasked != 0 {
             self.sw |= ES | B;
+            self.latch_pointers();
         }
         unmasked & (IE | DE | ZE) == 0
+    }
+    /// An unmasked exception: keep this instruction's opcode and (if it
+    /// has one) memory operand offset, as Intel does.
+    fn latch_pointers(&mut self) {
+        self.fop = FOP_LAZY;
+        self.fop_ip = self.fip;
+        if let Some(dp) = self.cur_dp {
+            self.fdp = dp;
+        }
     }
     /// Stack underflow (an empty source). Returns whether the masked
     /// response (the indefinite) is to be delivered.
@@ -189,10 +207,10 @@ impl Fpu {
         self.top = 0;
         self.tags = 0;
         self.fip = 0;
-        self.fcs = 0;
         self.fop = 0;
+        self.fop_ip = 0;
         self.fdp = 0;
-        self.fds = 0;
+        self.cur_dp = None;
     }
 }
 
@@ -245,16 +263,15 @@ fn enter(c: &mut Cpu, i: &Inst) -> bool {
         return false;
     }
     c.fpu.fip = i.eip;
-    c.fpu.fop = FOP_LAZY;
-    c.fpu.fcs = c.segs[CS].sel;
+    c.fpu.cur_dp = None;
     true
 }
 
-/// Record the memory operand (FDP/FDS) of a non-control instruction.
+/// Note the memory operand of a non-control instruction (FDP if it
+/// incurs an unmasked exception).
 #[inline(always)]
 fn note_mem(c: &mut Cpu, i: &Inst) {
-    c.fpu.fdp = c.offset(i);
-    c.fpu.fds = c.segs[(i.seg & 7) as usize % 6].sel;
+    c.fpu.cur_dp = Some(c.offset(i));
 }
 
 // ---- memory operand types ----
@@ -1043,13 +1060,14 @@ fn fnstsw_ax(c: &mut Cpu, _: &Inst) {
     c.set_r16(EAX as u8, v as u32);
 }
 
-/// The FOP of the instruction at FIP (read back from memory).
+/// FOP: as loaded, or that of the instruction at `fop_ip` (read back
+/// from memory).
 fn fop_of(c: &mut Cpu) -> u16 {
     let f = &c.fpu;
     if f.fop != FOP_LAZY {
         return f.fop;
     }
-    let mut a = f.fip;
+    let mut a = f.fop_ip;
     // peek without faulting: the code may have been unmapped since
     let peek = |c: &mut Cpu, a: u32| -> Option<u32> {
         use crate::mem::{PAGE_SHIFT, P_PRESENT, P_READ};
@@ -1081,15 +1099,16 @@ fn fop_of(c: &mut Cpu) -> u16 {
 fn store_env<const BIG: bool>(c: &mut Cpu, a: u32) -> Option<()> {
     let fop = fop_of(c);
     let f = &c.fpu;
-    let cs = f.fcs;
+    // FCS and FDS are stored as zero (Intel, CPUID.7.0:EBX[13])
+    let cs = 0u32;
     let vals: [u32; 7] = [
         f.cw as u32,
         f.status() as u32,
         f.full_tags() as u32,
         f.fip,
-        cs as u32 | (fop as u32 & 0x7ff) << 16,
+        cs | (fop as u32 & 0x7ff) << 16,
         f.fdp,
-        f.fds as u32,
+        0,
     ];
     if BIG {
         c.rd_check_write(a, 28)?;
@@ -1107,7 +1126,7 @@ fn store_env<const BIG: bool>(c: &mut Cpu, a: u32) -> Option<()> {
             vals[1],
             vals[2],
             vals[3] & 0xffff,
-            cs as u32,
+            cs,
             vals[5] & 0xffff,
             vals[6],
         ];
@@ -1138,14 +1157,12 @@ fn load_env<const BIG: bool>(c: &mut Cpu, a: u32) -> Option<()> {
         }
     }
     f.fip = v[3];
-    f.fcs = v[4] as u16;
     f.fop = if BIG {
         ((v[4] >> 16) & 0x7ff) as u16
     } else {
         0
     };
     f.fdp = v[5];
-    f.fds = v[6] as u16;
     f.update_es();
     Some(())
 }
@@ -1206,9 +1223,7 @@ fn frstor<const BIG: bool>(c: &mut Cpu, i: &Inst) {
     }
 }
 
-/// MXCSR_MASK as FXSAVE stores it: the native (AMD) host reports DAZ and
-/// MM (bit 17); FXRSTOR accepts exactly these bits.
-pub const MXCSR_MASK: u32 = 0x0002_ffff;
+use crate::cpu::exec::sse::MXCSR_MASK;
 
 /// The first 288 bytes of the FXSAVE image (32-bit format) of the x87,
 /// MMX and SSE state; the rest of the 512 bytes is reserved (FXSAVE leaves
@@ -1216,19 +1231,14 @@ pub const MXCSR_MASK: u32 = 0x0002_ffff;
 pub fn fxsave_image(c: &mut Cpu) -> [u8; 288] {
     let fop = fop_of(c);
     let f = &c.fpu;
-    // Like the native (AMD) hardware: FIP/FDP/FOP only with a pending exception.
-    let es = f.sw & ES != 0;
+    // Intel: FIP, FOP and FDP as kept (see `Fpu`), FCS and FDS zero.
     let mut b = [0u8; 288];
     b[0..2].copy_from_slice(&f.cw.to_le_bytes());
     b[2..4].copy_from_slice(&f.status().to_le_bytes());
     b[4] = f.tags;
-    if es {
-        b[6..8].copy_from_slice(&(fop & 0x7ff).to_le_bytes());
-        b[8..12].copy_from_slice(&f.fip.to_le_bytes());
-        b[12..14].copy_from_slice(&f.fcs.to_le_bytes());
-        b[16..20].copy_from_slice(&f.fdp.to_le_bytes());
-        b[20..22].copy_from_slice(&f.fds.to_le_bytes());
-    }
+    b[6..8].copy_from_slice(&(fop & 0x7ff).to_le_bytes());
+    b[8..12].copy_from_slice(&f.fip.to_le_bytes());
+    b[16..20].copy_from_slice(&f.fdp.to_le_bytes());
     b[24..28].copy_from_slice(&c.sse.mxcsr.to_le_bytes());
     b[28..32].copy_from_slice(&MXCSR_MASK.to_le_bytes());
     for k in 0..8u8 {
@@ -1265,9 +1275,7 @@ pub fn fxrstor_image(c: &mut Cpu, b: &[u8; 288]) -> bool {
     f.tags = b[4];
     f.fop = w16(6) & 0x7ff;
     f.fip = w32(8);
-    f.fcs = w16(12);
     f.fdp = w32(16);
-    f.fds = w16(20);
     for k in 0..8u8 {
         let o = 32 + 16 * k as usize;
         let p = f.phys(k);
@@ -1553,5 +1561,31 @@ mod tests {
         f.sw &= !(0xff | B);
         f.update_es();
         assert_eq!(f.sw & ES, 0);
+    }
+
+    /// Intel: FOP and FDP change only on an unmasked exception, FDP only
+    /// when that instruction has a memory operand.
+    #[test]
+    fn pointers_latched_on_unmasked_exceptions() {
+        let mut f = Fpu::default();
+        f.cw &= !ZE;
+        // a masked exception with a memory operand: nothing kept
+        f.fip = 0x100;
+        f.cur_dp = Some(0x2000);
+        assert!(f.signal(PE));
+        assert_eq!((f.fop, f.fdp), (0, 0));
+        // unmasked, memory operand
+        f.fip = 0x200;
+        f.cur_dp = Some(0x3000);
+        assert!(!f.signal(ZE));
+        assert_eq!((f.fop, f.fop_ip, f.fdp), (FOP_LAZY, 0x200, 0x3000));
+        // unmasked, register operands: FDP stays
+        f.sw = 0;
+        f.fip = 0x300;
+        f.cur_dp = None;
+        assert!(!f.signal(ZE));
+        assert_eq!((f.fop_ip, f.fdp), (0x300, 0x3000));
+        f.init();
+        assert_eq!((f.fip, f.fop, f.fdp), (0, 0, 0));
     }
 }
