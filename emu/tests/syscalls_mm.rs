@@ -233,7 +233,6 @@ fn translated_code_follows_mappings() {
 /// A kernel access (read() into a buffer below the stack VMA) grows the
 /// stack natively. Needs uaccess to call `mm::fault_in_user` on a fault.
 #[test]
-#[ignore = "copy_to_user does not grow the stack yet (uaccess must call mm::fault_in_user)"]
 fn kernel_access_grows_the_stack() {
     check("fault", &["kernel-stack"]);
 }

@@ -223,7 +223,7 @@ pub fn sys_umask(_p: &mut Process, mask: u32) -> SysResult {
 // --- namespace ------------------------------------------------------------------------
 
 fn at_path(
-    p: &Process,
+    p: &mut Process,
     dirfd: u32,
     pathname: u32,
     intent: Intent,
@@ -591,7 +591,7 @@ pub fn sys_utime(p: &mut Process, pathname: u32, times: u32) -> SysResult {
     do_utimens(p, at::FDCWD, Some(&gp), t, 0)
 }
 
-fn read_timevals(p: &Process, times: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
+fn read_timevals(p: &mut Process, times: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
     if times == 0 {
         return Ok(None);
     }

@@ -320,7 +320,9 @@ pub fn lohi(lo: u32, hi: u32) -> i64 {
 /// Length of the accessible prefix of [addr, addr+len) (`write`: the guest
 /// may write it). A fault on the first byte is -EFAULT; a later fault
 /// shortens the transfer, as Linux's partial copies do.
-pub fn user_prefix(p: &Process, addr: u32, len: u32, write: bool) -> Result<u32, Errno> {
+/// Pages the access would fault in (a stack growing down) are faulted in
+/// first, as the kernel's fault handler does for its own accesses.
+pub fn user_prefix(p: &mut Process, addr: u32, len: u32, write: bool) -> Result<u32, Errno> {
     if len == 0 {
         return Ok(0);
     }
@@ -330,7 +332,13 @@ pub fn user_prefix(p: &Process, addr: u32, len: u32, write: bool) -> Result<u32,
     } else {
         crate::mem::P_READ
     };
-    match p.cpu.mem.check(addr, len, need, write, false) {
+    let mut r = p.cpu.mem.check(addr, len, need, write, false);
+    if let Err(pf) = r {
+        if super::mm::fault_in_user(p, pf.addr, len - pf.addr.wrapping_sub(addr).min(len)) {
+            r = p.cpu.mem.check(addr, len, need, write, false);
+        }
+    }
+    match r {
         Ok(()) => Ok(len),
         Err(pf) => {
             let n = pf.addr.wrapping_sub(addr);
@@ -351,7 +359,7 @@ pub fn out_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*mut u8, usize),
 }
 
 /// Host pointer/length for a guest buffer the host will read.
-pub fn in_buf(p: &Process, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
+pub fn in_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
     let n = user_prefix(p, addr, len, false)?;
     let b = p.user_buf(addr, n)?;
     Ok((b.as_ptr(), b.len()))
@@ -1309,7 +1317,7 @@ pub fn sys_sendfile64(p: &mut Process, out: u32, inp: u32, offp: u32, count: u32
 }
 
 /// Read an optional loff_t pointer argument.
-fn opt_off(p: &Process, ptr: u32) -> Result<Option<i64>, Errno> {
+fn opt_off(p: &mut Process, ptr: u32) -> Result<Option<i64>, Errno> {
     if ptr == 0 {
         Ok(None)
     } else {

@@ -342,7 +342,7 @@ pub fn to_statfs64(sf: &HostStatfs) -> Result<Statfs64, Errno> {
     })
 }
 
-fn host_statfs(p: &Process, pathname: u32) -> Result<HostStatfs, Errno> {
+fn host_statfs(p: &mut Process, pathname: u32) -> Result<HostStatfs, Errno> {
     let gp = p.read_path(pathname)?;
     let (_, hp) = path::resolve_at(p, at::FDCWD, &gp, Intent::Follow)?;
     let mut sf = HostStatfs::default();
