@@ -13,19 +13,12 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use emu::kernel::{syscall, ExitStatus, Process, SyscallEntry};
 
-const PROG: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../guest/syscall/bin/getpid_loop"
-);
+const PROG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../guest/syscall/bin/getpid_loop");
 const N: u64 = 200_000;
 
 fn process(mode: &str, n: u64, entry: SyscallEntry) -> Process {
     let image = std::fs::read(PROG).expect("guest/syscall/bin/getpid_loop");
-    let argv = vec![
-        b"getpid_loop".to_vec(),
-        mode.as_bytes().to_vec(),
-        n.to_string().into_bytes(),
-    ];
+    let argv = vec![b"getpid_loop".to_vec(), mode.as_bytes().to_vec(), n.to_string().into_bytes()];
     Process::new(&image, b"getpid_loop", &argv, &[], entry).expect("load")
 }
 
@@ -61,20 +54,13 @@ fn emulated(c: &mut Criterion) {
 
 fn native_available() -> bool {
     cfg!(target_arch = "x86_64")
-        && Command::new(PROG)
-            .args(["i", "1"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
+        && Command::new(PROG).args(["i", "1"]).status().map(|s| s.success()).unwrap_or(false)
 }
 
 /// Wall time of one native run of the loop (setarch -R is not needed here).
 fn native_once(mode: &str, n: u64) -> Duration {
     let t = Instant::now();
-    let st = Command::new(PROG)
-        .args([mode, &n.to_string()])
-        .status()
-        .expect("spawn");
+    let st = Command::new(PROG).args([mode, &n.to_string()]).status().expect("spawn");
     assert!(st.success());
     t.elapsed()
 }

@@ -76,9 +76,7 @@ pub struct GateCache {
 
 impl Default for GateCache {
     fn default() -> Self {
-        GateCache {
-            entries: vec![None; 256].into_boxed_slice(),
-        }
+        GateCache { entries: vec![None; 256].into_boxed_slice() }
     }
 }
 
@@ -94,11 +92,7 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
     if vector as u32 * 8 + 7 > idt_limit as u32 {
         return Err(fault(vec::GP, idt_err));
     }
-    let raw = cpu
-        .sys
-        .kmem
-        .r64(idt_base + vector as u32 * 8)
-        .map_err(|_| fault(vec::GP, idt_err))?;
+    let raw = cpu.sys.kmem.r64(idt_base + vector as u32 * 8).map_err(|_| fault(vec::GP, idt_err))?;
     let g = Gate::decode(raw);
     if g.typ != GATE_INTERRUPT && g.typ != GATE_TRAP {
         return Err(fault(vec::GP, idt_err));
@@ -136,14 +130,7 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
         .r16(cpu.sys.tr_base + 8 + 8 * new_cpl as u32)
         .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
     let ssd = match lookup(cpu, ss0) {
-        Some(d)
-            if ss0 & !3 != 0
-                && (ss0 & 3) as u8 == new_cpl
-                && d.is_writable_data()
-                && d.dpl() == new_cpl =>
-        {
-            d
-        }
+        Some(d) if ss0 & !3 != 0 && (ss0 & 3) as u8 == new_cpl && d.is_writable_data() && d.dpl() == new_cpl => d,
         _ => return Err(fault(vec::TS, ss0 as u32 & !3)),
     };
     if !ssd.present() {
@@ -155,18 +142,8 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
     }
     Ok(GateTransition {
         offset: g.offset,
-        cs: Seg {
-            sel: (g.sel & !3) | new_cpl as u16,
-            base: csd.base(),
-            limit: csd.limit(),
-            attr: csd.access(),
-        },
-        ss: Seg {
-            sel: ss0,
-            base: ssd.base(),
-            limit: ssd.limit(),
-            attr: ssd.access(),
-        },
+        cs: Seg { sel: (g.sel & !3) | new_cpl as u16, base: csd.base(), limit: csd.limit(), attr: csd.access() },
+        ss: Seg { sel: ss0, base: ssd.base(), limit: ssd.limit(), attr: ssd.access() },
         new_cpl,
         clear,
     })
@@ -176,12 +153,7 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
 /// gate lookup, DPL check, stack switch from the TSS, push of ss, esp,
 /// eflags, cs, eip (and the error code), flag clearing, CPL 0.
 /// On failure returns the exception the delivery itself raised.
-pub fn deliver(
-    cpu: &mut Cpu,
-    vector: u8,
-    src: Source,
-    error: Option<u32>,
-) -> Result<(), Exception> {
+pub fn deliver(cpu: &mut Cpu, vector: u8, src: Source, error: Option<u32>) -> Result<(), Exception> {
     let key = (cpu.sys.desc_gen, cpu.sys.cpl, src);
     let t = match cpu.sys.gate_cache.entries[vector as usize] {
         Some((gen, cpl, s, t)) if (gen, cpl, s) == key => t,
@@ -209,18 +181,12 @@ pub fn deliver(
     ];
     let sp = if let Some(_) = error {
         let sp = esp0.wrapping_sub(24);
-        cpu.sys
-            .kmem
-            .write_pod_prefix(sp, &frame, 24)
-            .map_err(|_| fault(vec::SS, 0))?;
+        cpu.sys.kmem.write_pod_prefix(sp, &frame, 24).map_err(|_| fault(vec::SS, 0))?;
         sp
     } else {
         let sp = esp0.wrapping_sub(20);
         let f5: [u32; 5] = [frame[1], frame[2], frame[3], frame[4], frame[5]];
-        cpu.sys
-            .kmem
-            .write_pod_prefix(sp, &f5, 20)
-            .map_err(|_| fault(vec::SS, 0))?;
+        cpu.sys.kmem.write_pod_prefix(sp, &f5, 20).map_err(|_| fault(vec::SS, 0))?;
         sp
     };
     // Commit: CPL, CS:EIP, SS:ESP, flags.
@@ -241,15 +207,10 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
     let sp = cpu.regs[ESP];
     let cpl = cpu.sys.cpl;
     // Pop eip, cs, eflags and, for an outer level, esp and ss.
-    let [eip, cs, eflags, esp, ss]: [u32; 5] =
-        cpu.sys.kmem.read_pod(sp).map_err(|_| fault(vec::SS, 0))?;
+    let [eip, cs, eflags, esp, ss]: [u32; 5] = cpu.sys.kmem.read_pod(sp).map_err(|_| fault(vec::SS, 0))?;
     let (cs, ss) = (cs as u16, ss as u16);
     let (csc, ssc) = match cpu.sys.iret_cache {
-        Some((gen, c, s_cs, s_ss, a, b))
-            if (gen, c, s_cs, s_ss) == (cpu.sys.desc_gen, cpl, cs, ss) =>
-        {
-            (a, b)
-        }
+        Some((gen, c, s_cs, s_ss, a, b)) if (gen, c, s_cs, s_ss) == (cpu.sys.desc_gen, cpl, cs, ss) => (a, b),
         _ => {
             let (a, b) = validate_iret(cpu, cs, ss)?;
             cpu.sys.iret_cache = Some((cpu.sys.desc_gen, cpl, cs, ss, a, b));
@@ -298,18 +259,8 @@ fn validate_iret(cpu: &Cpu, cs: u16, ss: u16) -> Result<(Seg, Seg), Exception> {
         return Err(fault(vec::SS, ss as u32 & !3));
     }
     Ok((
-        Seg {
-            sel: cs,
-            base: csd.base(),
-            limit: csd.limit(),
-            attr: csd.access(),
-        },
-        Seg {
-            sel: ss,
-            base: ssd.base(),
-            limit: ssd.limit(),
-            attr: ssd.access(),
-        },
+        Seg { sel: cs, base: csd.base(), limit: csd.limit(), attr: csd.access() },
+        Seg { sel: ss, base: ssd.base(), limit: ssd.limit(), attr: ssd.access() },
     ))
 }
 

@@ -101,12 +101,7 @@ impl KMem {
 
     /// Write the first `len` bytes of a plain-old-data struct at `a`.
     #[inline(always)]
-    pub fn write_pod_prefix<T: bytemuck::Pod>(
-        &mut self,
-        a: u32,
-        v: &T,
-        len: usize,
-    ) -> Result<(), KFault> {
+    pub fn write_pod_prefix<T: bytemuck::Pod>(&mut self, a: u32, v: &T, len: usize) -> Result<(), KFault> {
         let b = &bytemuck::bytes_of(v)[..len];
         let o = self.off(a, len as u32)?;
         self.bytes[o..o + len].copy_from_slice(b);

@@ -194,21 +194,13 @@ impl Flags {
         let (a, b, res) = (self.a, self.b, self.res);
         let r = res & m;
         let (cf, af, of) = match self.kind & !3 {
-            kind::ADD => (
-                r < (a & m),
-                (a ^ b ^ res) & AF != 0,
-                (!(a ^ b) & (a ^ res)) & s != 0,
-            ),
+            kind::ADD => (r < (a & m), (a ^ b ^ res) & AF != 0, (!(a ^ b) & (a ^ res)) & s != 0),
             kind::ADC => (
                 r < (a & m) || (self.aux != 0 && r == (a & m)),
                 (a ^ b ^ res) & AF != 0,
                 (!(a ^ b) & (a ^ res)) & s != 0,
             ),
-            kind::SUB => (
-                (a & m) < (b & m),
-                (a ^ b ^ res) & AF != 0,
-                ((a ^ b) & (a ^ res)) & s != 0,
-            ),
+            kind::SUB => ((a & m) < (b & m), (a ^ b ^ res) & AF != 0, ((a ^ b) & (a ^ res)) & s != 0),
             kind::SBB => (
                 (a & m) < (b & m) || (self.aux != 0 && (a & m) == (b & m)),
                 (a ^ b ^ res) & AF != 0,
@@ -243,11 +235,7 @@ impl Flags {
     pub fn load(&mut self, v: u32, writable: u32) {
         // The non-arithmetic bits of `bits` are always current; the lazy
         // arithmetic ones need computing only if some of them are kept.
-        let cur = if writable & ARITH == ARITH {
-            self.bits
-        } else {
-            self.get()
-        };
+        let cur = if writable & ARITH == ARITH { self.bits } else { self.get() };
         self.bits = (cur & !writable) | (v & writable) | 2;
         self.kind = kind::NONE;
     }
@@ -346,56 +334,21 @@ mod tests {
 
     #[test]
     fn get_matches_the_per_flag_accessors() {
-        let vals = [
-            0u32,
-            1,
-            0xf,
-            0x10,
-            0x7f,
-            0x80,
-            0xff,
-            0x7fff,
-            0x8000,
-            0xffff,
-            0x7fff_ffff,
-            0x8000_0000,
-            0xffff_ffff,
-        ];
-        for k in [
-            kind::ADD,
-            kind::ADC,
-            kind::SUB,
-            kind::SBB,
-            kind::LOGIC,
-            kind::INC,
-            kind::DEC,
-            kind::NEG,
-            kind::RES,
-        ] {
+        let vals = [0u32, 1, 0xf, 0x10, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+        for k in [kind::ADD, kind::ADC, kind::SUB, kind::SBB, kind::LOGIC, kind::INC, kind::DEC, kind::NEG, kind::RES] {
             for sz in 0..3u8 {
                 for &a in &vals {
                     for &b in &vals {
                         for aux in [0u32, 1, AF | OF, CF | AF | OF] {
                             let res = a.wrapping_add(b).wrapping_add(aux & 1);
-                            let f = Flags {
-                                bits: 0x202,
-                                kind: k | sz,
-                                res,
-                                a,
-                                b,
-                                aux,
-                            };
+                            let f = Flags { bits: 0x202, kind: k | sz, res, a, b, aux };
                             let each = (f.cf() as u32)
                                 | (f.pf() as u32) << 2
                                 | (f.af() as u32) << 4
                                 | (f.zf() as u32) << 6
                                 | (f.sf() as u32) << 7
                                 | (f.of() as u32) << 11;
-                            assert_eq!(
-                                f.get() & ARITH,
-                                each,
-                                "kind {k} sz {sz} a {a:#x} b {b:#x} aux {aux:#x}"
-                            );
+                            assert_eq!(f.get() & ARITH, each, "kind {k} sz {sz} a {a:#x} b {b:#x} aux {aux:#x}");
                         }
                     }
                 }

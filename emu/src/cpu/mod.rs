@@ -603,12 +603,7 @@ impl Cpu {
             return false;
         }
         let (base, limit) = (d.base(), d.limit());
-        self.segs[seg] = Seg {
-            sel,
-            base,
-            limit,
-            attr: d.access(),
-        };
+        self.segs[seg] = Seg { sel, base, limit, attr: d.access() };
         self.seg_base[seg] = base;
         self.seg_gen[seg] = self.sys.desc_gen;
         true

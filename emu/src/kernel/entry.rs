@@ -230,17 +230,10 @@ fn entry_sysenter(p: &mut Process) -> Result<(), KFault> {
     // Opportunistic sysexit, when the frame allows it.
     let k = &p.cpu.sys.kmem;
     let f = p.frame;
-    let (cs, ss, ip, flags, sp) = (
-        k.r16(f + off::CS)?,
-        k.r16(f + off::SS)?,
-        k.r32(f + off::IP)?,
-        k.r32(f + off::FLAGS)?,
-        k.r32(f + off::SP)?,
-    );
-    let can_sysexit = cs == gdt::USER_CS_SEL
-        && ss == gdt::USER_DS_SEL
-        && ip == landing_pad
-        && flags & (RF | TF | VM) == 0;
+    let (cs, ss, ip, flags, sp) =
+        (k.r16(f + off::CS)?, k.r16(f + off::SS)?, k.r32(f + off::IP)?, k.r32(f + off::FLAGS)?, k.r32(f + off::SP)?);
+    let can_sysexit =
+        cs == gdt::USER_CS_SEL && ss == gdt::USER_DS_SEL && ip == landing_pad && flags & (RF | TF | VM) == 0;
     if !can_sysexit {
         return restore_all_iret(p);
     }

@@ -65,8 +65,7 @@ impl Mem {
         // A zeroed allocation (lazily committed by the host) reinterpreted as
         // atomics: AtomicU8 has the same size, alignment and bit validity as u8.
         let zeroed: Box<[u8]> = vec![0u8; NPAGES].into_boxed_slice();
-        let perms: Box<[AtomicU8]> =
-            unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU8]) };
+        let perms: Box<[AtomicU8]> = unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU8]) };
         Ok(Mem {
             _map: map,
             base,

@@ -116,11 +116,7 @@ fn int_n(c: &mut Cpu, i: &Inst) {
 fn icebp(c: &mut Cpu, i: &Inst) {
     c.eip = i.next();
     c.exit = exit::TRAP;
-    c.exc = crate::cpu::Exception {
-        vector: vec::DB,
-        error_code: None,
-        cr2: 0,
-    };
+    c.exc = crate::cpu::Exception { vector: vec::DB, error_code: None, cr2: 0 };
 }
 
 fn into(c: &mut Cpu, i: &Inst) {
