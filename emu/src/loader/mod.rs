@@ -131,6 +131,11 @@ pub struct Loaded {
     pub random_addr: u32,
     /// Where the AT_EXECFN string is.
     pub execfn_addr: u32,
+    /// The argv strings are [arg_start, arg_end), the envp strings
+    /// [arg_end, env_end) (what /proc/self/cmdline and environ show).
+    pub arg_start: u32,
+    pub arg_end: u32,
+    pub env_end: u32,
 }
 
 /// Map `[addr, addr+len)` as anonymous zero pages with `prot`. The loader
@@ -219,6 +224,9 @@ where
         random,
         random_addr: img.random_addr,
         execfn_addr: img.execfn_addr,
+        arg_start: img.arg_start,
+        arg_end: img.arg_end,
+        env_end: img.env_end,
     })
 }
 
