@@ -346,16 +346,29 @@ fn do_futex(
 /// get_futex_key: the word must be 4-aligned. A private key needs no
 /// access (access_ok passes every 32-bit address on a 64-bit kernel); a
 /// shared one pins the page (get_user_pages, which faults nothing in), so
-/// it must be mapped readable, and writable when `write`.
+/// it must be mapped readable, and writable when `write`. A read-only page
+/// of private anonymous memory "will never change" and is refused too;
+/// read-only file and shmem pages are fine.
 fn get_key(p: &Process, uaddr: u32, shared: bool, write: bool) -> Result<FutexKey, Errno> {
     if uaddr % 4 != 0 {
         return Err(Errno::EINVAL);
     }
     if shared {
+        use super::mm::Backing;
         use crate::mem::{P_PRESENT, P_READ, P_WRITE};
+        let perm = p.cpu.mem.perm(uaddr >> crate::mem::PAGE_SHIFT);
         let need = P_PRESENT | P_READ | if write { P_WRITE } else { 0 };
-        if p.cpu.mem.perm(uaddr >> crate::mem::PAGE_SHIFT) & need != need {
+        if perm & need != need {
             return Err(Errno::EFAULT);
+        }
+        if perm & P_WRITE == 0 {
+            let ok = p.mm.find_vma(uaddr).is_some_and(|v| {
+                v.start <= uaddr
+                    && matches!(v.backing, Backing::Shm(_) | Backing::File(_) | Backing::Exe)
+            });
+            if !ok {
+                return Err(Errno::EFAULT);
+            }
         }
     }
     Ok(FutexKey {
