@@ -59,6 +59,9 @@ pub struct Fd {
     pub lfs_limit: bool,
     /// Directory offset translation, decided on first use.
     pub dirpos: DirPos,
+    /// An emulated /proc file whose contents are made again when it is
+    /// read from offset 0 (as a seq_file is generated at read time).
+    pub proc_gen: Option<super::procfs::Gen>,
 }
 
 impl Fd {
@@ -69,6 +72,7 @@ impl Fd {
             no_largefile: false,
             lfs_limit: false,
             dirpos: DirPos::Unknown,
+            proc_gen: None,
         }
     }
 }
@@ -447,13 +451,52 @@ fn fixup_open(p: &mut Process, h: i32, flags: u32) -> SysResult {
     p.files.install(e)
 }
 
+/// Install the host fd of an emulated /proc file, remembering whether its
+/// contents are generated at read time.
+fn install_proc(p: &mut Process, h: i32, flags: u32, gpath: &[u8]) -> SysResult {
+    let fd = p.files.install_host(h, flags & o::CLOEXEC != 0)?;
+    let gen = super::procfs::dynamic(p, gpath);
+    if let Ok(e) = p.files.get_mut(fd) {
+        e.proc_gen = gen;
+    }
+    Ok(fd)
+}
+
+/// Before a read of guest `fd` at `pos` (None: the file position): an
+/// emulated /proc file read from its start is generated afresh, so it
+/// shows the process as it is now, not as it was at open.
+fn refresh_proc(p: &mut Process, fd: u32, pos: Option<i64>) {
+    let Ok(e) = p.files.get(fd) else {
+        return;
+    };
+    let (Some(gen), h) = (e.proc_gen, e.host) else {
+        return;
+    };
+    let at = pos.unwrap_or_else(|| unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) });
+    if at != 0 {
+        return;
+    }
+    let fl = unsafe { libc::fcntl(h, libc::F_GETFL) };
+    let nonblock = if fl >= 0 && fl & libc::O_NONBLOCK != 0 {
+        o::NONBLOCK
+    } else {
+        0
+    };
+    let data = super::procfs::generate(p, gen);
+    if let Ok(n) = super::procfs::memfd_with(b"proc", &data, nonblock) {
+        unsafe {
+            libc::dup3(n, h, libc::O_CLOEXEC);
+            libc::close(n);
+        }
+    }
+}
+
 /// openat with guest flags; `dirfd` is a guest dirfd (or AT_FDCWD).
 pub fn do_openat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let flags = flags & o::VALID;
     if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        let h = r?;
-        return p.files.install_host(h, flags & o::CLOEXEC != 0);
+        return install_proc(p, r?, flags, &gpath);
     }
     let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
     let hflags = afs::open_flags_to_host(flags) | libc::O_CLOEXEC;
@@ -509,8 +552,7 @@ pub fn sys_openat2(p: &mut Process, dirfd: u32, pathname: u32, how: u32, size: u
     let flags = h.flags as u32 | o::LARGEFILE;
     let gpath = p.read_path(pathname)?;
     if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        let hfd = r?;
-        return p.files.install_host(hfd, flags & o::CLOEXEC != 0);
+        return install_proc(p, r?, flags, &gpath);
     }
     let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
     let hhow: [u64; 3] = [
@@ -567,6 +609,7 @@ pub fn sys_close_range(p: &mut Process, first: u32, last: u32, flags: u32) -> Sy
 // read / write.
 
 pub fn sys_read(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
+    refresh_proc(p, fd, None);
     let h = p.files.host(fd)?;
     if count == 0 {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
@@ -623,8 +666,9 @@ pub fn sys_write(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
 }
 
 pub fn sys_pread64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
-    let h = p.files.host(fd)?;
     let pos = lohi(lo, hi);
+    refresh_proc(p, fd, Some(pos));
+    let h = p.files.host(fd)?;
     if pos < 0 {
         return Err(Errno::EINVAL);
     }
@@ -660,6 +704,9 @@ fn vec_io(
     flags: u32,
     write: bool,
 ) -> SysResult {
+    if !write {
+        refresh_proc(p, fd, pos.filter(|&x| x >= 0));
+    }
     let h = p.files.host(fd)?;
     let mut v = host_iovecs(p, iov, cnt, !write)?;
     if write && lfs_limited(p, fd) {
@@ -859,6 +906,7 @@ fn dup_entry(p: &Process, fd: u32) -> Result<Fd, Errno> {
         no_largefile: e.no_largefile,
         lfs_limit: e.lfs_limit,
         dirpos: e.dirpos,
+        proc_gen: e.proc_gen,
     })
 }
 
@@ -1264,6 +1312,12 @@ pub fn sys_fallocate(
 // ---------------------------------------------------------------------------
 // sendfile, copy_file_range, splice.
 
+/// Guest `fd` is an emulated /proc/<pid> file, which Linux cannot splice
+/// from (no splice_read).
+fn no_splice_read(p: &Process, fd: u32) -> bool {
+    p.files.get(fd).is_ok_and(|e| e.proc_gen.is_some())
+}
+
 fn do_sendfile(
     p: &mut Process,
     out: u32,
@@ -1274,8 +1328,13 @@ fn do_sendfile(
 ) -> SysResult {
     let hin = p.files.host(inp)?;
     let hout = p.files.host(out)?;
+    // /proc/<pid> files have no splice_read: sendfile from them is EINVAL.
+    let unspliceable = no_splice_read(p, inp) && count != 0;
     let count = count as u64;
     if offp == 0 {
+        if unspliceable {
+            return Err(Errno::EINVAL);
+        }
         // Without an offset pointer the limit is the file systems' own
         // (compat sendfile passes max = 0 then).
         return hret(
@@ -1293,6 +1352,9 @@ fn do_sendfile(
             return Err(Errno::EOVERFLOW);
         }
         count = (afs::MAX_NON_LFS - pos) as u64;
+    }
+    if unspliceable && pos >= 0 {
+        return Err(Errno::EINVAL);
     }
     let r = unsafe { libc::sendfile(hout, hin, &mut pos, count as usize) } as i64;
     let err = Errno::last();
@@ -1374,6 +1436,9 @@ pub fn sys_splice(
     let hout = p.files.host(fout)?;
     let mut a = opt_off(p, offin)?;
     let mut b = opt_off(p, offout)?;
+    if no_splice_read(p, fin) && len != 0 {
+        return Err(Errno::EINVAL);
+    }
     let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
     let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
     let r = unsafe { libc::syscall(libc::SYS_splice, hin, pa, hout, pb, len as usize, flags) };

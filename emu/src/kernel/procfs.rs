@@ -18,6 +18,35 @@ use super::path;
 use super::Process;
 use crate::cpu::exec::misc;
 
+/// Emulated /proc files that are generated at read time (Linux's seq_file):
+/// reading one from its start makes its contents again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gen {
+    Maps,
+    Cmdline,
+    Environ,
+}
+
+/// Whether `gpath` is an emulated /proc/<pid> file, generated at read time
+/// (these also cannot be spliced from).
+pub fn dynamic(p: &Process, gpath: &[u8]) -> Option<Gen> {
+    match path::proc_self_tail(p, gpath)? {
+        b"maps" => Some(Gen::Maps),
+        b"cmdline" => Some(Gen::Cmdline),
+        b"environ" => Some(Gen::Environ),
+        _ => None,
+    }
+}
+
+/// The current contents of a read-time generated file.
+pub fn generate(p: &Process, g: Gen) -> Vec<u8> {
+    match g {
+        Gen::Maps => maps(p),
+        Gen::Cmdline => cmdline(p),
+        Gen::Environ => environ(p),
+    }
+}
+
 /// If `gpath` is an emulated /proc file and the open is read-only, the host
 /// fd of a memfd holding its contents.
 pub fn open(p: &Process, gpath: &[u8], flags: u32) -> Option<Result<i32, Errno>> {
