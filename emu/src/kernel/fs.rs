@@ -469,7 +469,7 @@ fn refresh_proc(p: &mut Process, fd: u32, pos: Option<i64>) {
     let Ok(e) = p.files.get(fd) else {
         return;
     };
-    let (Some(gen), h) = (e.proc_gen, e.host) else {
+    let (Some(gen), h) = (e.proc_gen.filter(|g| g.per_process()), e.host) else {
         return;
     };
     let at = pos.unwrap_or_else(|| unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) });
@@ -1315,7 +1315,9 @@ pub fn sys_fallocate(
 /// Guest `fd` is an emulated /proc/<pid> file, which Linux cannot splice
 /// from (no splice_read).
 fn no_splice_read(p: &Process, fd: u32) -> bool {
-    p.files.get(fd).is_ok_and(|e| e.proc_gen.is_some())
+    p.files
+        .get(fd)
+        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()))
 }
 
 fn do_sendfile(

@@ -18,18 +18,40 @@ use super::path;
 use super::Process;
 use crate::cpu::exec::misc;
 
-/// Emulated /proc files that are generated at read time (Linux's seq_file):
-/// reading one from its start makes its contents again.
+/// Which emulated /proc file an open guest fd is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gen {
     Maps,
     Cmdline,
     Environ,
+    Cpuinfo,
 }
 
-/// Whether `gpath` is an emulated /proc/<pid> file, generated at read time
-/// (these also cannot be spliced from).
+impl Gen {
+    /// /proc/<pid> files are generated at read time (Linux's seq_file or
+    /// a read of the process's memory): reading one from its start makes
+    /// its contents again. They cannot be spliced from either.
+    pub fn per_process(self) -> bool {
+        self != Gen::Cpuinfo
+    }
+
+    /// The host's file of the same kind, whose metadata fstat shows (procfs
+    /// sizes are 0 and st_blksize 1024, which stdio sizes its buffer by).
+    pub fn host_path(self) -> &'static std::ffi::CStr {
+        match self {
+            Gen::Maps => c"/proc/self/maps",
+            Gen::Cmdline => c"/proc/self/cmdline",
+            Gen::Environ => c"/proc/self/environ",
+            Gen::Cpuinfo => c"/proc/cpuinfo",
+        }
+    }
+}
+
+/// Which emulated /proc file `gpath` names, if any.
 pub fn dynamic(p: &Process, gpath: &[u8]) -> Option<Gen> {
+    if gpath == b"/proc/cpuinfo" {
+        return Some(Gen::Cpuinfo);
+    }
     match path::proc_self_tail(p, gpath)? {
         b"maps" => Some(Gen::Maps),
         b"cmdline" => Some(Gen::Cmdline),
@@ -38,12 +60,13 @@ pub fn dynamic(p: &Process, gpath: &[u8]) -> Option<Gen> {
     }
 }
 
-/// The current contents of a read-time generated file.
+/// The current contents of an emulated /proc file.
 pub fn generate(p: &Process, g: Gen) -> Vec<u8> {
     match g {
         Gen::Maps => maps(p),
         Gen::Cmdline => cmdline(p),
         Gen::Environ => environ(p),
+        Gen::Cpuinfo => cpuinfo(),
     }
 }
 
