@@ -286,6 +286,16 @@ fn parse(prog: Prog, line: &str) -> Step {
     }
 }
 
+/// One command with its exact argv (no splitting).
+fn argv(prog: Prog, args: Vec<String>) -> Step {
+    Step {
+        prog,
+        args,
+        stdin: None,
+        stdout: None,
+    }
+}
+
 /// busybox commands (`<in applet args... >out`), one step each.
 fn bb(name: &str, lines: &[&str]) -> Case {
     Case {
@@ -593,6 +603,50 @@ fn cases() -> Vec<Case> {
         bb("fs-misc", &["fallocate -l 8192 fa", "stat -c '%n %s %b' fa", "sync", "sysctl kernel.ostype", "shred -n 0 -z -u nums.txt", "test -e nums.txt"]),
         ash("ash-ulimit", "ulimit -a"),
         bash("bash-ulimit-a", "ulimit -a"),
+        bb("dev-full-urandom", &["dd if=a.txt of=/dev/full", "head -c 100 /dev/urandom >r", "wc -c r", "rm r", "ls -l /dev/null /dev/zero /dev/full"]),
+        bb("proc-self-dir", &["ls /proc/self/", "stat -c '%s %a' /proc/self/maps /proc/self/cmdline"]),
+        bb("symlink-loop", &["ln -s loop1 loop2", "ln -s loop2 loop1", "cat loop1", "ls -L loop1", "readlink -f loop1", "stat -L loop2"]),
+        bb("odd-names", &["touch -- -dash 'sp ace' 'new\nline' \u{e9}t\u{e9}.txt", "ls", "rm -- -dash", "find . -name '* *'", "ls -1 sp*"]),
+        Case {
+            name: "deep-paths".into(),
+            steps: vec![
+                argv(Prog::Busybox, vec!["mkdir".into(), "-p".into(), "abcdefghij/".repeat(420)]),
+                parse(Prog::Busybox, "find . -type d -name abcdefghij -links 2"),
+                argv(Prog::Busybox, vec!["touch".into(), format!("{}f", "abcdefghij/".repeat(300))]),
+                parse(Prog::Busybox, "du -s abcdefghij"),
+                parse(Prog::Busybox, "rm -r abcdefghij"),
+                parse(Prog::Busybox, "ls"),
+            ],
+        },
+        Case {
+            name: "big-dir".into(),
+            steps: vec![
+                parse(Prog::Busybox, "mkdir many"),
+                argv(
+                    Prog::Busybox,
+                    std::iter::once("touch".to_string())
+                        .chain((0..1500).map(|i| format!("many/file-with-a-longish-name-{i:04}")))
+                        .collect(),
+                ),
+                parse(Prog::Busybox, "ls many"),
+                parse(Prog::Busybox, "find many -name '*-07*'"),
+                parse(Prog::Busybox, "rm -r many"),
+            ],
+        },
+        bb("copy-big", &["cp big.dat c1", "<big.dat cat >c2", "cat big.dat >c3", "cmp c1 big.dat", "tail -c 100 big.dat >t", "head -c 70000 big.dat >h", "md5sum c1 c2 c3 t h"]),
+        bb("seq-big", &["seq 1 5000 >s", "wc s", "tail -n 3 s", "sort -r -n s >r", "head -n 2 r"]),
+        bb("bc-big", &["<bigcalc.bc bc -l"]),
+        bb("awk-rand", &["awk 'BEGIN { srand(1); for (i = 0; i < 5; i++) printf \"%d \", int(rand() * 1000); print \"\" }'"]),
+        ash("ash-arith-errors", "echo $((1/0)); echo not reached"),
+        ash("ash-noclobber", "set -C; echo x > a.txt; echo status=$?; echo y >| a.txt; read l < a.txt; echo $l"),
+        bash("bash-arith-minmax", "echo $(( -9223372036854775807 - 1 )) $(( (-9223372036854775807 - 1) / -1 )) $(( (-9223372036854775807 - 1) % -1 )) $(( 1 << 64 )) $(( -1 >> 1 ))"),
+        bash("bash-arith-errors", "declare -i x; x=08 || echo bad-octal; let 'y = 1 / 0'; echo status=$?"),
+        bash("bash-tz", "export TZ=Europe/Paris; printf '%(%F %T %Z)T\\n' 1600000000; TZ=America/New_York; printf '%(%F %T %Z)T\\n' 0"),
+        bash("bash-globstar", "shopt -s globstar; echo **/*.txt; echo sub/**"),
+        bash("bash-noclobber", "set -o noclobber; echo x > a.txt; echo status=$?; echo y >| a.txt; echo > /dev/full; echo status=$?; echo > nodir/x; echo status=$?"),
+        bash("bash-rw-fd", "exec 3<> rw.txt; echo hello >&3; exec 3>&-; exec 3<> rw.txt; read -u 3 x; echo $x; exec 3>&-"),
+        bash("bash-big-strings", "printf -v x '%*s' 3000 ''; echo ${#x}; x=${x// /ab}; echo ${#x}; printf '%s\\n' {1..3000} > f; mapfile -t a < f; echo ${#a[@]} ${a[2999]}"),
+        bash("bash-read-timeout", "read -t 0.01 x < /dev/null; echo status=$?; read -t 0 x < a.txt; echo status=$?"),
         // ---- checksums and archives, larger ----
         bb("big-checksums", &["md5sum big.dat", "sha1sum big.dat", "sha256sum big.dat", "sha512sum big.dat", "sha3sum -a 256 big.dat", "crc32 big.dat"]),
         bb("big-gzip", &["gzip -c big.dat >big.gz", "gzip -1 -c big.dat >big1.gz", "gunzip -c big.gz >big.out", "cmp big.dat big.out"]),
@@ -877,6 +931,7 @@ fn fixtures() -> Vec<(&'static str, Vec<u8>, u32)> {
         ("fields.txt", "1 same\n2 same\n3 other\nxxsame\nyysame\n".into(), 0o644),
         ("pats.txt", "lazy\nworld\n".into(), 0o644),
         ("floats.txt", "3.5\n1e2\n-2\n0.001\n10\n2.25e1\n".into(), 0o644),
+        ("bigcalc.bc", "2^4000\nscale=200\n4*a(1)\ne(1)\nl(10)\n".into(), 0o644),
         ("sqrt.bc", "scale=30\nsqrt(2)\n1/7\n2^100\n".into(), 0o644),
         ("spaces2.txt", "a b  c\n        eight\nsingle   line\n".into(), 0o644),
         ("a.b64in", "aGVsbG8gd29y\nbGQK\n".into(), 0o644),
