@@ -656,6 +656,10 @@ fn cases() -> Vec<Case> {
         bash("bash-stack-overflow", "ulimit -s 1024; f() { f; }; f"),
         bash("bash-funcnest", "FUNCNEST=100; f() { f; }; f"),
         bash("bash-ulimit-nofile", "ulimit -n 5; exec 7>x; echo $?; ulimit -f 1; ulimit -f"),
+        bb("statfs", &["stat -f -c '%T %s %S %l' .", "stat -f -c '%T' /proc /dev"]),
+        bb("mknod-touch-h", &["mknod -m 600 nul c 1 3", "stat -c '%n %F %t %T %a' nul", "touch -h -d '2002-02-02 02:02:02' link.txt", "stat -c '%n %Y' link.txt a.txt", "ls -lu nums.txt"]),
+        bb("no-clobber-opts", &["cp -n a2.txt a.txt", "mv -n nums.txt dup.txt", "ln -s -n -f dup.txt link.txt", "md5sum a.txt dup.txt", "readlink link.txt"]),
+        bb("tee-append", &["<nums.txt tee -a a.txt", "wc -l a.txt", "cmp -n 20 a.txt a2.txt", "strings -t x -n 4 mixed.dat"]),
         // ---- checksums and archives, larger ----
         bb("big-checksums", &["md5sum big.dat", "sha1sum big.dat", "sha256sum big.dat", "sha512sum big.dat", "sha3sum -a 256 big.dat", "crc32 big.dat"]),
         bb("big-gzip", &["gzip -c big.dat >big.gz", "gzip -1 -c big.dat >big1.gz", "gunzip -c big.gz >big.out", "cmp big.dat big.out"]),
