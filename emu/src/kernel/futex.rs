@@ -350,7 +350,7 @@ fn do_futex(
 /// of private anonymous memory "will never change" and is refused too;
 /// read-only file and shmem pages are fine.
 fn get_key(p: &Process, uaddr: u32, shared: bool, write: bool) -> Result<FutexKey, Errno> {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     if shared {
