@@ -472,8 +472,8 @@ fn refresh_proc(p: &mut Process, fd: u32, pos: Option<i64>) {
     let (Some(gen), h) = (e.proc_gen.filter(|g| g.per_process()), e.host) else {
         return;
     };
-    let at = pos.unwrap_or_else(|| unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) });
-    if at != 0 {
+    let cur = unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) };
+    if pos.unwrap_or(cur) != 0 {
         return;
     }
     let fl = unsafe { libc::fcntl(h, libc::F_GETFL) };
@@ -487,6 +487,10 @@ fn refresh_proc(p: &mut Process, fd: u32, pos: Option<i64>) {
         unsafe {
             libc::dup3(n, h, libc::O_CLOEXEC);
             libc::close(n);
+            // A pread keeps the file position.
+            if cur > 0 {
+                libc::lseek64(h, cur, libc::SEEK_SET);
+            }
         }
     }
 }
