@@ -660,6 +660,13 @@ fn cases() -> Vec<Case> {
         bb("mknod-touch-h", &["mknod -m 600 nul c 1 3", "stat -c '%n %F %t %T %a' nul", "touch -h -d '2002-02-02 02:02:02' link.txt", "stat -c '%n %Y' link.txt a.txt", "ls -lu nums.txt"]),
         bb("no-clobber-opts", &["cp -n a2.txt a.txt", "mv -n nums.txt dup.txt", "ln -s -n -f dup.txt link.txt", "md5sum a.txt dup.txt", "readlink link.txt"]),
         bb("tee-append", &["<nums.txt tee -a a.txt", "wc -l a.txt", "cmp -n 20 a.txt a2.txt", "strings -t x -n 4 mixed.dat"]),
+        // Options right after the program are the program's, not emu's.
+        bb("leading-options", &["--help", "-L", "--version", "--stats"]),
+        bash_file("bash-version", "--version"),
+        bash_file("bash-syntax-check", "-n broken.sh"),
+        bash_file("bash-c-args", "-c 'echo $0 $1 $#' zero one two"),
+        bash_file("bash-restricted", "-r -c 'cd /tmp'"),
+        bash_file("bash-shopt-flag", "-O extglob -c 'shopt extglob; echo ${SHELLOPTS}'"),
         // ---- checksums and archives, larger ----
         bb("big-checksums", &["md5sum big.dat", "sha1sum big.dat", "sha256sum big.dat", "sha512sum big.dat", "sha3sum -a 256 big.dat", "crc32 big.dat"]),
         bb("big-gzip", &["gzip -c big.dat >big.gz", "gzip -1 -c big.dat >big1.gz", "gunzip -c big.gz >big.out", "cmp big.dat big.out"]),
