@@ -4,6 +4,11 @@
 //!
 //! Writes invalidate translated code on the pages they touch, so a read()
 //! into a code page behaves like a guest store (self-modifying code).
+//!
+//! An access that faults first takes the page-fault path a user access
+//! would ([`super::mm::fault_in_user`]: the stack grows down to it) and is
+//! retried once; only then is it -EFAULT, as in the kernel, whose fault
+//! handler runs before the exception fixup.
 
 use super::abi::errno::Errno;
 use super::Process;
