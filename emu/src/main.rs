@@ -27,11 +27,15 @@ struct Cli {
     /// Remove VAR from the guest's environment (repeatable; applied before -E).
     #[arg(short = 'U', value_name = "VAR")]
     unset_env: Vec<std::ffi::OsString>,
-    /// The i386 program to run.
-    program: std::path::PathBuf,
-    /// Arguments passed to the program.
-    #[arg(allow_hyphen_values = true)]
-    args: Vec<std::ffi::OsString>,
+    /// The i386 program to run, then its arguments. Everything after the
+    /// program is the program's, options included (`emu bash --version`).
+    #[arg(
+        value_name = "PROGRAM [ARGS]",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true
+    )]
+    command: Vec<std::ffi::OsString>,
 }
 
 /// Apply -U VAR (removals) and then -E VAR=VALUE (replace in place or
@@ -79,10 +83,10 @@ fn die_by_signal(sig: i32) -> ! {
 fn main() -> ExitCode {
     use std::os::unix::ffi::OsStrExt;
     let cli = Cli::parse();
-    let path = &cli.program;
+    let path = std::path::Path::new(&cli.command[0]);
     let execfn = path.as_os_str().as_bytes().to_vec();
     let mut argv = vec![execfn.clone()];
-    argv.extend(cli.args.iter().map(|a| a.as_bytes().to_vec()));
+    argv.extend(cli.command[1..].iter().map(|a| a.as_bytes().to_vec()));
     let envp: Vec<Vec<u8>> = std::env::vars_os()
         .map(|(k, v)| {
             let mut e = k.as_bytes().to_vec();
@@ -93,7 +97,7 @@ fn main() -> ExitCode {
         .collect();
     let envp = edit_env(envp, &cli.unset_env, &cli.set_env);
     let t0 = Instant::now();
-    let exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+    let exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let loaded = Process::from_file(path, &exe, &execfn, &argv, &envp, cli.syscall_entry);
     let mut p = match loaded {
         Ok(p) => p,

@@ -1,4 +1,4 @@
-//! Differential tests of the memory, time and identity/system syscalls:
+//! Differential tests of the memory, time, futex and identity/system syscalls:
 //! static glibc programs from `guest/sys/` are built with `gcc -m32
 //! -static` into the cargo target directory, run natively (`setarch i686
 //! -R`, ASLR off) and under emu, and must print the same thing and exit
@@ -233,7 +233,11 @@ fn translated_code_follows_mappings() {
 /// A kernel access (read() into a buffer below the stack VMA) grows the
 /// stack natively. Needs uaccess to call `mm::fault_in_user` on a fault.
 #[test]
-#[ignore = "copy_to_user does not grow the stack yet (uaccess must call mm::fault_in_user)"]
 fn kernel_access_grows_the_stack() {
     check("fault", &["kernel-stack"]);
+}
+
+#[test]
+fn futex_single_thread() {
+    check("futex", &[]);
 }

@@ -7,6 +7,10 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <limits.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+
+extern char **environ;
 
 int main(int argc, char **argv)
 {
@@ -119,5 +123,48 @@ int main(int argc, char **argv)
 	T(fstat(0, &ps) == 0 && stat("/dev/stdin", &ps) == 0);
 	T(lstat("/dev/stdin", &ps) == 0 && S_ISLNK(ps.st_mode));
 	T(getppid() > 0);
+
+	/* /proc/<pid> files are made when read, not when opened; fstat shows
+	 * procfs's metadata; they cannot be spliced from. */
+	fd = open("/proc/self/maps", O_RDONLY);
+	T(fd >= 0);
+	char *m = mmap(0, 3 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char want[32];
+	sprintf(want, "%08lx-%08lx", (unsigned long)m, (unsigned long)m + 3 * 4096);
+	memset(buf, 0, sizeof buf);
+	n = read(fd, buf, sizeof buf - 1);
+	V("maps read after a later mmap lists it: %d", n > 0 && strstr(buf, want) != NULL);
+	T(fstat(fd, &ps));
+	V("fstat maps: size %ld blksize %ld mode %o", (long)ps.st_size, (long)ps.st_blksize, ps.st_mode & 07777);
+	T(fstatat(fd, "", &ps, AT_EMPTY_PATH));
+	V("fstatat maps: size %ld blksize %ld", (long)ps.st_size, (long)ps.st_blksize);
+	long pos = lseek(fd, 0, SEEK_CUR);
+	T(pread(fd, buf, 8, 0));
+	V("pread at 0 keeps the position: %d", lseek(fd, 0, SEEK_CUR) == pos);
+	int sp[2];
+	T(pipe(sp));
+	T(lseek(fd, 0, SEEK_SET));
+	T(sendfile(sp[1], fd, NULL, 100));
+	T(sendfile(sp[1], fd, NULL, 0));
+	close(fd);
+	fd = open("/proc/self/cmdline", O_RDONLY);
+	memset(buf, 0, sizeof buf);
+	n = read(fd, buf, sizeof buf);
+	int same = n > 0;
+	for (int i = 0, at = 0; same && i < argc; at += strlen(argv[i]) + 1, i++)
+		same = at < n && strcmp(buf + at, argv[i]) == 0;
+	V("cmdline is argv: %d", same);
+	T(fstat(fd, &ps));
+	V("fstat cmdline: size %ld blksize %ld", (long)ps.st_size, (long)ps.st_blksize);
+	close(fd);
+	fd = open("/proc/self/environ", O_RDONLY);
+	static char env[65536];
+	n = read(fd, env, sizeof env);
+	same = n >= 0;
+	long at = 0;
+	for (char **e = environ; same && *e; at += strlen(*e) + 1, e++)
+		same = at < n && strcmp(env + at, *e) == 0;
+	V("environ is the environment: %d %d", same, at == n);
+	close(fd);
 	return 0;
 }

@@ -49,8 +49,30 @@ fn parse_dirents(buf: &[u8]) -> Vec<HostDirent<'_>> {
 /// by one until the next does not fit; the host directory is then
 /// repositioned after the last record taken, so no entry is lost and the
 /// guest gets exactly the records Linux would give it.
+/// Whether host directory fd `h` is this process's /proc/<pid>/fd (or a
+/// thread's): its entries are host fd numbers, which the guest must see as
+/// its own (the emulator's descriptors left out).
+fn is_proc_fd_dir(h: i32) -> bool {
+    let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{h}")) else {
+        return false;
+    };
+    let me = format!("/proc/{}/", std::process::id());
+    let t = std::os::unix::ffi::OsStrExt::as_bytes(target.as_os_str());
+    t.starts_with(me.as_bytes()) && t.ends_with(b"/fd")
+}
+
+/// The guest's name for a /proc/self/fd entry: its guest fd number, or
+/// None for a host fd the guest does not have. "." and ".." stay.
+fn proc_fd_entry_name(p: &Process, name: &[u8]) -> Option<Vec<u8>> {
+    let Some(host) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) else {
+        return Some(name.to_vec());
+    };
+    p.files.guest_of(host).map(|g| g.to_string().into_bytes())
+}
+
 fn do_getdents(p: &mut Process, fd: u32, dirp: u32, count: u32, wide: bool) -> SysResult {
     let (h, kind) = dirpos_kind(p, fd)?;
+    let fd_dir = is_proc_fd_dir(h);
     let count = count.min(super::fs::MAX_IO) as usize;
     let mut out: Vec<u8> = Vec::with_capacity(count.min(65536));
     let mut hbuf = vec![0u8; count.clamp(64, 65536) + 512];
@@ -73,10 +95,25 @@ fn do_getdents(p: &mut Process, fd: u32, dirp: u32, count: u32, wide: bool) -> S
             break;
         }
         for d in &ents {
-            let reclen = if wide {
-                afs::dirent64_reclen(d.name.len())
+            let renamed;
+            let name: &[u8] = if fd_dir {
+                match proc_fd_entry_name(p, d.name) {
+                    Some(n) => {
+                        renamed = n;
+                        &renamed
+                    }
+                    None => {
+                        last_off = Some(d.off);
+                        continue;
+                    }
+                }
             } else {
-                afs::dirent_reclen(d.name.len())
+                d.name
+            };
+            let reclen = if wide {
+                afs::dirent64_reclen(name.len())
+            } else {
+                afs::dirent_reclen(name.len())
             };
             if out.len() + reclen > count {
                 full = true;
@@ -102,12 +139,12 @@ fn do_getdents(p: &mut Process, fd: u32, dirp: u32, count: u32, wide: bool) -> S
                 r[8..16].copy_from_slice(&goff.to_le_bytes());
                 r[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
                 r[18] = d.ty;
-                r[19..19 + d.name.len()].copy_from_slice(d.name);
+                r[19..19 + name.len()].copy_from_slice(name);
             } else {
                 r[0..4].copy_from_slice(&(d.ino as u32).to_le_bytes());
                 r[4..8].copy_from_slice(&(goff as u32).to_le_bytes());
                 r[8..10].copy_from_slice(&(reclen as u16).to_le_bytes());
-                r[10..10 + d.name.len()].copy_from_slice(d.name);
+                r[10..10 + name.len()].copy_from_slice(name);
                 r[reclen - 1] = d.ty;
             }
             last_off = Some(d.off);
@@ -223,7 +260,7 @@ pub fn sys_umask(_p: &mut Process, mask: u32) -> SysResult {
 // --- namespace ------------------------------------------------------------------------
 
 fn at_path(
-    p: &Process,
+    p: &mut Process,
     dirfd: u32,
     pathname: u32,
     intent: Intent,
@@ -591,7 +628,7 @@ pub fn sys_utime(p: &mut Process, pathname: u32, times: u32) -> SysResult {
     do_utimens(p, at::FDCWD, Some(&gp), t, 0)
 }
 
-fn read_timevals(p: &Process, times: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
+fn read_timevals(p: &mut Process, times: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
     if times == 0 {
         return Ok(None);
     }

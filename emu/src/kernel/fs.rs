@@ -59,6 +59,9 @@ pub struct Fd {
     pub lfs_limit: bool,
     /// Directory offset translation, decided on first use.
     pub dirpos: DirPos,
+    /// An emulated /proc file whose contents are made again when it is
+    /// read from offset 0 (as a seq_file is generated at read time).
+    pub proc_gen: Option<super::procfs::Gen>,
 }
 
 impl Fd {
@@ -69,6 +72,7 @@ impl Fd {
             no_largefile: false,
             lfs_limit: false,
             dirpos: DirPos::Unknown,
+            proc_gen: None,
         }
     }
 }
@@ -335,7 +339,9 @@ pub fn lohi(lo: u32, hi: u32) -> i64 {
 /// Length of the accessible prefix of [addr, addr+len) (`write`: the guest
 /// may write it). A fault on the first byte is -EFAULT; a later fault
 /// shortens the transfer, as Linux's partial copies do.
-pub fn user_prefix(p: &Process, addr: u32, len: u32, write: bool) -> Result<u32, Errno> {
+/// Pages the access would fault in (a stack growing down) are faulted in
+/// first, as the kernel's fault handler does for its own accesses.
+pub fn user_prefix(p: &mut Process, addr: u32, len: u32, write: bool) -> Result<u32, Errno> {
     if len == 0 {
         return Ok(0);
     }
@@ -345,7 +351,13 @@ pub fn user_prefix(p: &Process, addr: u32, len: u32, write: bool) -> Result<u32,
     } else {
         crate::mem::P_READ
     };
-    match p.cpu.mem.check(addr, len, need, write, false) {
+    let mut r = p.cpu.mem.check(addr, len, need, write, false);
+    if let Err(pf) = r {
+        if super::mm::fault_in_user(p, pf.addr, len - pf.addr.wrapping_sub(addr).min(len)) {
+            r = p.cpu.mem.check(addr, len, need, write, false);
+        }
+    }
+    match r {
         Ok(()) => Ok(len),
         Err(pf) => {
             let n = pf.addr.wrapping_sub(addr);
@@ -366,7 +378,7 @@ pub fn out_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*mut u8, usize),
 }
 
 /// Host pointer/length for a guest buffer the host will read.
-pub fn in_buf(p: &Process, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
+pub fn in_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
     let n = user_prefix(p, addr, len, false)?;
     let b = p.user_buf(addr, n)?;
     Ok((b.as_ptr(), b.len()))
@@ -454,13 +466,56 @@ fn fixup_open(p: &mut Process, h: i32, flags: u32) -> SysResult {
     p.files.install(e)
 }
 
+/// Install the host fd of an emulated /proc file, remembering whether its
+/// contents are generated at read time.
+fn install_proc(p: &mut Process, h: i32, flags: u32, gpath: &[u8]) -> SysResult {
+    let fd = p.files.install_host(h, flags & o::CLOEXEC != 0)?;
+    let gen = super::procfs::dynamic(p, gpath);
+    if let Ok(e) = p.files.get_mut(fd) {
+        e.proc_gen = gen;
+    }
+    Ok(fd)
+}
+
+/// Before a read of guest `fd` at `pos` (None: the file position): an
+/// emulated /proc file read from its start is generated afresh, so it
+/// shows the process as it is now, not as it was at open.
+fn refresh_proc(p: &mut Process, fd: u32, pos: Option<i64>) {
+    let Ok(e) = p.files.get(fd) else {
+        return;
+    };
+    let (Some(gen), h) = (e.proc_gen.filter(|g| g.per_process()), e.host) else {
+        return;
+    };
+    let cur = unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) };
+    if pos.unwrap_or(cur) != 0 {
+        return;
+    }
+    let fl = unsafe { libc::fcntl(h, libc::F_GETFL) };
+    let nonblock = if fl >= 0 && fl & libc::O_NONBLOCK != 0 {
+        o::NONBLOCK
+    } else {
+        0
+    };
+    let data = super::procfs::generate(p, gen);
+    if let Ok(n) = super::procfs::memfd_with(b"proc", &data, nonblock) {
+        unsafe {
+            libc::dup3(n, h, libc::O_CLOEXEC);
+            libc::close(n);
+            // A pread keeps the file position.
+            if cur > 0 {
+                libc::lseek64(h, cur, libc::SEEK_SET);
+            }
+        }
+    }
+}
+
 /// openat with guest flags; `dirfd` is a guest dirfd (or AT_FDCWD).
 pub fn do_openat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let flags = flags & o::VALID;
     if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        let h = r?;
-        return p.files.install_host(h, flags & o::CLOEXEC != 0);
+        return install_proc(p, r?, flags, &gpath);
     }
     let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
     let hflags = afs::open_flags_to_host(flags) | libc::O_CLOEXEC;
@@ -516,8 +571,7 @@ pub fn sys_openat2(p: &mut Process, dirfd: u32, pathname: u32, how: u32, size: u
     let flags = h.flags as u32 | o::LARGEFILE;
     let gpath = p.read_path(pathname)?;
     if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        let hfd = r?;
-        return p.files.install_host(hfd, flags & o::CLOEXEC != 0);
+        return install_proc(p, r?, flags, &gpath);
     }
     let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
     let hhow: [u64; 3] = [
@@ -574,6 +628,7 @@ pub fn sys_close_range(p: &mut Process, first: u32, last: u32, flags: u32) -> Sy
 // read / write.
 
 pub fn sys_read(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
+    refresh_proc(p, fd, None);
     let h = p.files.host(fd)?;
     if count == 0 {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
@@ -630,8 +685,9 @@ pub fn sys_write(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
 }
 
 pub fn sys_pread64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
-    let h = p.files.host(fd)?;
     let pos = lohi(lo, hi);
+    refresh_proc(p, fd, Some(pos));
+    let h = p.files.host(fd)?;
     if pos < 0 {
         return Err(Errno::EINVAL);
     }
@@ -667,6 +723,9 @@ fn vec_io(
     flags: u32,
     write: bool,
 ) -> SysResult {
+    if !write {
+        refresh_proc(p, fd, pos.filter(|&x| x >= 0));
+    }
     let h = p.files.host(fd)?;
     let mut v = host_iovecs(p, iov, cnt, !write)?;
     if write && lfs_limited(p, fd) {
@@ -866,6 +925,7 @@ fn dup_entry(p: &Process, fd: u32) -> Result<Fd, Errno> {
         no_largefile: e.no_largefile,
         lfs_limit: e.lfs_limit,
         dirpos: e.dirpos,
+        proc_gen: e.proc_gen,
     })
 }
 
@@ -1271,6 +1331,14 @@ pub fn sys_fallocate(
 // ---------------------------------------------------------------------------
 // sendfile, copy_file_range, splice.
 
+/// Guest `fd` is an emulated /proc/<pid> file, which Linux cannot splice
+/// from (no splice_read).
+fn no_splice_read(p: &Process, fd: u32) -> bool {
+    p.files
+        .get(fd)
+        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()))
+}
+
 fn do_sendfile(
     p: &mut Process,
     out: u32,
@@ -1281,8 +1349,13 @@ fn do_sendfile(
 ) -> SysResult {
     let hin = p.files.host(inp)?;
     let hout = p.files.host(out)?;
+    // /proc/<pid> files have no splice_read: sendfile from them is EINVAL.
+    let unspliceable = no_splice_read(p, inp) && count != 0;
     let count = count as u64;
     if offp == 0 {
+        if unspliceable {
+            return Err(Errno::EINVAL);
+        }
         // Without an offset pointer the limit is the file systems' own
         // (compat sendfile passes max = 0 then).
         return hret(
@@ -1300,6 +1373,9 @@ fn do_sendfile(
             return Err(Errno::EOVERFLOW);
         }
         count = (afs::MAX_NON_LFS - pos) as u64;
+    }
+    if unspliceable && pos >= 0 {
+        return Err(Errno::EINVAL);
     }
     let r = unsafe { libc::sendfile(hout, hin, &mut pos, count as usize) } as i64;
     let err = Errno::last();
@@ -1324,7 +1400,7 @@ pub fn sys_sendfile64(p: &mut Process, out: u32, inp: u32, offp: u32, count: u32
 }
 
 /// Read an optional loff_t pointer argument.
-fn opt_off(p: &Process, ptr: u32) -> Result<Option<i64>, Errno> {
+fn opt_off(p: &mut Process, ptr: u32) -> Result<Option<i64>, Errno> {
     if ptr == 0 {
         Ok(None)
     } else {
@@ -1381,6 +1457,9 @@ pub fn sys_splice(
     let hout = p.files.host(fout)?;
     let mut a = opt_off(p, offin)?;
     let mut b = opt_off(p, offout)?;
+    if no_splice_read(p, fin) && len != 0 {
+        return Err(Errno::EINVAL);
+    }
     let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
     let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
     let r = unsafe { libc::syscall(libc::SYS_splice, hin, pa, hout, pb, len as usize, flags) };

@@ -274,6 +274,12 @@ pub struct Mm {
     pub def_flags: u64,
     /// vm.mmap_min_addr (the DAC limit below which unprivileged mappings fail).
     pub dac_min_addr: u32,
+    /// The argv strings [arg_start, arg_end) and the envp strings
+    /// [env_start, env_end) on the initial stack.
+    pub arg_start: u32,
+    pub arg_end: u32,
+    pub env_start: u32,
+    pub env_end: u32,
 }
 
 impl Mm {
@@ -289,6 +295,10 @@ impl Mm {
             start_stack: l.sp,
             mmap_base: loader::MMAP_BASE,
             dac_min_addr: dac_mmap_min_addr(),
+            arg_start: l.arg_start,
+            arg_end: l.arg_end,
+            env_start: l.arg_end,
+            env_end: l.env_end,
             ..Mm::default()
         };
         let rie = l.read_implies_exec;

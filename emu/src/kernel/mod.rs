@@ -6,6 +6,7 @@ pub mod dir;
 pub mod entry;
 pub mod frames;
 pub mod fs;
+pub mod futex;
 pub mod ioctl;
 pub mod ldt;
 pub mod mm;
@@ -81,6 +82,8 @@ pub struct Process {
     pub sys: sys::Sys,
     /// The file descriptor table and file-system context.
     pub files: fs::Files,
+    /// The futex wait queues.
+    pub futex: futex::Futexes,
     /// Host path of the running program (for /proc/self/exe).
     pub exe: std::path::PathBuf,
     /// `-L/--sysroot`: absolute guest paths are looked up here first.
@@ -202,6 +205,7 @@ impl Process {
             ),
             sys: sys::Sys::from_loaded(&l),
             files,
+            futex: futex::Futexes::default(),
             exe: std::path::PathBuf::new(),
             sysroot: None,
         })

@@ -46,7 +46,7 @@ pub fn sys_socketpair(p: &mut Process, domain: u32, ty: u32, proto: u32, sv: u32
 // --- addresses --------------------------------------------------------------------------------
 
 /// move_addr_to_kernel: a guest sockaddr of `len` bytes.
-fn addr_in(p: &Process, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+fn addr_in(p: &mut Process, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
     if len as i32 > an::SOCKADDR_MAX as i32 || (len as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -442,7 +442,7 @@ fn import_msg(p: &mut Process, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno>
 }
 
 /// Guest control messages -> host (sendmsg).
-fn control_to_host(p: &Process, g: &MsgHdr) -> Result<Vec<u8>, Errno> {
+fn control_to_host(p: &mut Process, g: &MsgHdr) -> Result<Vec<u8>, Errno> {
     let total = g.controllen as usize;
     if total == 0 || g.control == 0 {
         return Ok(Vec::new());

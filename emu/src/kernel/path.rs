@@ -130,7 +130,7 @@ pub fn resolve_at(
 }
 
 /// Read a path argument that may be empty when `flags` has AT_EMPTY_PATH.
-pub fn read_path_at(p: &Process, addr: u32, flags: u32) -> Result<Vec<u8>, Errno> {
+pub fn read_path_at(p: &mut Process, addr: u32, flags: u32) -> Result<Vec<u8>, Errno> {
     if flags & at::EMPTY_PATH != 0 {
         let s = p.read_cstr(addr, super::uaccess::PATH_MAX - 1)?;
         Ok(s)

@@ -126,7 +126,7 @@ fn check_sigmask(mask: u32, size: u32) -> Result<(), Errno> {
 }
 
 /// A guest timespec: 32-bit or time64.
-fn read_timespec(p: &Process, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
+fn read_timespec(p: &mut Process, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
     let (sec, nsec) = if wide {
         let t: Timespec64 = p.read_struct(addr)?;
         // A compat task's tv_nsec is the low 32 bits.
@@ -230,7 +230,7 @@ fn fdtable_size(p: &Process) -> u32 {
     }
 }
 
-fn read_set(p: &Process, addr: u32, words: usize) -> Result<Vec<u32>, Errno> {
+fn read_set(p: &mut Process, addr: u32, words: usize) -> Result<Vec<u32>, Errno> {
     let mut v = vec![0u32; words];
     if addr != 0 {
         p.read_user(addr, bytemuck::cast_slice_mut(&mut v))?;

@@ -3,6 +3,8 @@
 //! from a read-only memfd, so read, lseek, pread and fstat work naturally.
 //!
 //! - `/proc/self/maps` (and `/proc/<own pid>/maps`): the guest memory map.
+//! - `/proc/self/cmdline` and `/proc/self/environ`: the guest's argument
+//!   and environment strings, read from guest memory.
 //! - `/proc/cpuinfo`: the emulated CPU (vendor, family, flags from CPUID).
 //!
 //! `/proc/self/exe` is handled as a path rewrite (see [`super::path`]) and
@@ -16,6 +18,58 @@ use super::path;
 use super::Process;
 use crate::cpu::exec::misc;
 
+/// Which emulated /proc file an open guest fd is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gen {
+    Maps,
+    Cmdline,
+    Environ,
+    Cpuinfo,
+}
+
+impl Gen {
+    /// /proc/<pid> files are generated at read time (Linux's seq_file or
+    /// a read of the process's memory): reading one from its start makes
+    /// its contents again. They cannot be spliced from either.
+    pub fn per_process(self) -> bool {
+        self != Gen::Cpuinfo
+    }
+
+    /// The host's file of the same kind, whose metadata fstat shows (procfs
+    /// sizes are 0 and st_blksize 1024, which stdio sizes its buffer by).
+    pub fn host_path(self) -> &'static std::ffi::CStr {
+        match self {
+            Gen::Maps => c"/proc/self/maps",
+            Gen::Cmdline => c"/proc/self/cmdline",
+            Gen::Environ => c"/proc/self/environ",
+            Gen::Cpuinfo => c"/proc/cpuinfo",
+        }
+    }
+}
+
+/// Which emulated /proc file `gpath` names, if any.
+pub fn dynamic(p: &Process, gpath: &[u8]) -> Option<Gen> {
+    if gpath == b"/proc/cpuinfo" {
+        return Some(Gen::Cpuinfo);
+    }
+    match path::proc_self_tail(p, gpath)? {
+        b"maps" => Some(Gen::Maps),
+        b"cmdline" => Some(Gen::Cmdline),
+        b"environ" => Some(Gen::Environ),
+        _ => None,
+    }
+}
+
+/// The current contents of an emulated /proc file.
+pub fn generate(p: &Process, g: Gen) -> Vec<u8> {
+    match g {
+        Gen::Maps => maps(p),
+        Gen::Cmdline => cmdline(p),
+        Gen::Environ => environ(p),
+        Gen::Cpuinfo => cpuinfo(),
+    }
+}
+
 /// If `gpath` is an emulated /proc file and the open is read-only, the host
 /// fd of a memfd holding its contents.
 pub fn open(p: &Process, gpath: &[u8], flags: u32) -> Option<Result<i32, Errno>> {
@@ -23,6 +77,10 @@ pub fn open(p: &Process, gpath: &[u8], flags: u32) -> Option<Result<i32, Errno>>
         cpuinfo()
     } else if path::proc_self_tail(p, gpath) == Some(b"maps") {
         maps(p)
+    } else if path::proc_self_tail(p, gpath) == Some(b"cmdline") {
+        cmdline(p)
+    } else if path::proc_self_tail(p, gpath) == Some(b"environ") {
+        environ(p)
     } else {
         return None;
     };
@@ -93,6 +151,55 @@ pub fn memfd_with(name: &[u8], data: &[u8], flags: u32) -> Result<i32, Errno> {
 /// The guest's /proc/self/maps, from the memory layer.
 pub fn maps(p: &Process) -> Vec<u8> {
     super::mm::proc_maps(p).into_bytes()
+}
+
+/// Guest memory [a, b) as far as it is readable (Linux's access_remote_vm
+/// stops at the first unreadable page).
+fn guest_range(p: &Process, a: u32, b: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = a;
+    while at < b {
+        let n = (b - at).min(0x1000 - (at & 0xfff));
+        match p.cpu.mem.slice(at, n) {
+            Ok(s) => out.extend_from_slice(s),
+            Err(_) => break,
+        }
+        at += n;
+    }
+    out
+}
+
+/// /proc/self/cmdline (get_mm_cmdline): the argv strings as they are in
+/// guest memory now. When the program has overwritten the NUL ending them
+/// (setproctitle), it is the first string from arg_start (up to a page,
+/// with its NUL), which may run on into the environment.
+pub fn cmdline(p: &Process) -> Vec<u8> {
+    let (start, end) = (p.mm.arg_start, p.mm.arg_end);
+    if start >= end {
+        return Vec::new();
+    }
+    // The overflow may only run into an environment right above argv.
+    let env_end = if p.mm.env_start != end || p.mm.env_end < p.mm.env_start {
+        end
+    } else {
+        p.mm.env_end
+    };
+    let len = env_end - start;
+    if guest_range(p, end - 1, end).first().is_some_and(|&c| c != 0) {
+        let page = guest_range(p, start, start.saturating_add(0x1000));
+        let got = page.len();
+        let mut n = page.iter().position(|&c| c == 0).unwrap_or(got);
+        if n < got {
+            n += 1;
+        }
+        return page[..n.min(len as usize)].to_vec();
+    }
+    guest_range(p, start, end)
+}
+
+/// /proc/self/environ: the envp strings area as it is in guest memory.
+pub fn environ(p: &Process) -> Vec<u8> {
+    guest_range(p, p.mm.env_start, p.mm.env_end)
 }
 
 /// Linux's names for CPUID feature bits, as /proc/cpuinfo prints them.

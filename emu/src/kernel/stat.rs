@@ -28,6 +28,13 @@ fn host_fstatat(p: &Process, dirfd: u32, gpath: &[u8], flags: u32) -> Result<lib
     }
     if flags & at::EMPTY_PATH != 0 {
         hflags |= libc::AT_EMPTY_PATH;
+        if gpath.is_empty() {
+            if let Some(hp) = proc_stat_path(p, dirfd) {
+                let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                hres(unsafe { libc::stat(hp.as_ptr(), &mut st) } as i64)?;
+                return Ok(st);
+            }
+        }
     }
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     let r = unsafe {
@@ -46,8 +53,17 @@ fn host_fstatat(p: &Process, dirfd: u32, gpath: &[u8], flags: u32) -> Result<lib
 fn host_fstat(p: &Process, fd: u32) -> Result<libc::stat, Errno> {
     let h = p.files.host(fd)?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    hres(unsafe { libc::fstat(h, &mut st) } as i64)?;
+    match proc_stat_path(p, fd) {
+        Some(hp) => hres(unsafe { libc::stat(hp.as_ptr(), &mut st) } as i64)?,
+        None => hres(unsafe { libc::fstat(h, &mut st) } as i64)?,
+    };
     Ok(st)
+}
+
+/// For a guest fd holding an emulated /proc file (a memfd on the host), the
+/// host /proc file whose metadata the guest's fstat should see.
+fn proc_stat_path(p: &Process, fd: u32) -> Option<&'static std::ffi::CStr> {
+    p.files.get(fd).ok()?.proc_gen.map(|g| g.host_path())
 }
 
 /// cp_stat64 (arch/x86/kernel/sys_ia32.c): every field is stored, the
@@ -246,8 +262,16 @@ pub fn sys_statx(
     } else {
         Intent::Follow
     };
+    let mut flags = flags;
     let (dfd, hp) = if gp.is_empty() {
-        (path::host_dirfd(p, dirfd)?, std::ffi::CString::default())
+        let h = path::host_dirfd(p, dirfd)?;
+        match proc_stat_path(p, dirfd).filter(|_| flags & at::EMPTY_PATH != 0) {
+            Some(hp) => {
+                flags &= !at::EMPTY_PATH;
+                (libc::AT_FDCWD, hp.to_owned())
+            }
+            None => (h, std::ffi::CString::default()),
+        }
     } else {
         path::resolve_at(p, dirfd, &gp, intent)?
     };
@@ -342,7 +366,7 @@ pub fn to_statfs64(sf: &HostStatfs) -> Result<Statfs64, Errno> {
     })
 }
 
-fn host_statfs(p: &Process, pathname: u32) -> Result<HostStatfs, Errno> {
+fn host_statfs(p: &mut Process, pathname: u32) -> Result<HostStatfs, Errno> {
     let gp = p.read_path(pathname)?;
     let (_, hp) = path::resolve_at(p, at::FDCWD, &gp, Intent::Follow)?;
     let mut sf = HostStatfs::default();

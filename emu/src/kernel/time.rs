@@ -63,7 +63,7 @@ fn put_ts(p: &mut Process, addr: u32, t: (i64, i64), wide: bool) -> Result<(), E
 }
 
 /// Read a timespec (the high half of a 64-bit tv_nsec is padding).
-fn get_ts(p: &Process, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
+pub(super) fn get_ts(p: &mut Process, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
     if wide {
         let t: Timespec64 = p.read_struct(addr)?;
         Ok(libc::timespec {

@@ -4,6 +4,11 @@
 //!
 //! Writes invalidate translated code on the pages they touch, so a read()
 //! into a code page behaves like a guest store (self-modifying code).
+//!
+//! An access that faults first takes the page-fault path a user access
+//! would ([`super::mm::fault_in_user`]: the stack grows down to it) and is
+//! retried once; only then is it -EFAULT, as in the kernel, whose fault
+//! handler runs before the exception fixup.
 
 use super::abi::errno::Errno;
 use super::Process;
@@ -12,21 +17,40 @@ use super::Process;
 pub const PATH_MAX: usize = 4096;
 
 impl Process {
+    /// The page-fault path of a kernel access that faulted on
+    /// [addr, addr+len): fault the pages in as a user fault would (grow the
+    /// stack), true when something changed and the access should be retried.
+    fn fault_in(&mut self, addr: u32, len: usize) -> bool {
+        let len = (len as u64).min((1u64 << 32) - addr as u64) as u32;
+        super::mm::fault_in_user(self, addr, len)
+    }
+
     /// copy_from_user into `out`.
-    pub fn read_user(&self, addr: u32, out: &mut [u8]) -> Result<(), Errno> {
-        self.cpu
-            .mem
-            .read_bytes(addr, out)
-            .map_err(|_| Errno::EFAULT)
+    pub fn read_user(&mut self, addr: u32, out: &mut [u8]) -> Result<(), Errno> {
+        if self.cpu.mem.read_bytes(addr, out).is_ok() {
+            return Ok(());
+        }
+        if self.fault_in(addr, out.len()) {
+            return self
+                .cpu
+                .mem
+                .read_bytes(addr, out)
+                .map_err(|_| Errno::EFAULT);
+        }
+        Err(Errno::EFAULT)
     }
 
     /// copy_to_user from `data`.
     pub fn write_user(&mut self, addr: u32, data: &[u8]) -> Result<(), Errno> {
-        let smc = self
-            .cpu
-            .mem
-            .write_bytes(addr, data)
-            .map_err(|_| Errno::EFAULT)?;
+        let smc = match self.cpu.mem.write_bytes(addr, data) {
+            Ok(smc) => smc,
+            Err(_) if self.fault_in(addr, data.len()) => self
+                .cpu
+                .mem
+                .write_bytes(addr, data)
+                .map_err(|_| Errno::EFAULT)?,
+            Err(_) => return Err(Errno::EFAULT),
+        };
         for page in smc {
             self.cache.invalidate_page(&self.cpu, page);
         }
@@ -34,7 +58,7 @@ impl Process {
     }
 
     /// Read a `#[repr(C)]` plain-old-data struct from guest memory.
-    pub fn read_struct<T: bytemuck::Pod>(&self, addr: u32) -> Result<T, Errno> {
+    pub fn read_struct<T: bytemuck::Pod>(&mut self, addr: u32) -> Result<T, Errno> {
         let mut v = T::zeroed();
         self.read_user(addr, bytemuck::bytes_of_mut(&mut v))?;
         Ok(v)
@@ -45,7 +69,7 @@ impl Process {
         self.write_user(addr, bytemuck::bytes_of(v))
     }
 
-    pub fn read_u32(&self, addr: u32) -> Result<u32, Errno> {
+    pub fn read_u32(&mut self, addr: u32) -> Result<u32, Errno> {
         self.read_struct::<u32>(addr)
     }
 
@@ -55,12 +79,17 @@ impl Process {
 
     /// Read a NUL-terminated string of at most `max` bytes (without the NUL).
     /// A string that does not end within `max` bytes is -ENAMETOOLONG.
-    pub fn read_cstr(&self, addr: u32, max: usize) -> Result<Vec<u8>, Errno> {
-        let s = self
-            .cpu
-            .mem
-            .read_cstr(addr, max + 1)
-            .map_err(|_| Errno::EFAULT)?;
+    pub fn read_cstr(&mut self, addr: u32, max: usize) -> Result<Vec<u8>, Errno> {
+        let s = match self.cpu.mem.read_cstr(addr, max + 1) {
+            Ok(s) => s,
+            // strncpy_from_user faults in the page it stopped at.
+            Err(pf) if self.fault_in(pf.addr, 1) => self
+                .cpu
+                .mem
+                .read_cstr(addr, max + 1)
+                .map_err(|_| Errno::EFAULT)?,
+            Err(_) => return Err(Errno::EFAULT),
+        };
         if s.len() > max {
             return Err(Errno::ENAMETOOLONG);
         }
@@ -68,7 +97,7 @@ impl Process {
     }
 
     /// Read a path argument (PATH_MAX, as Linux's getname).
-    pub fn read_path(&self, addr: u32) -> Result<Vec<u8>, Errno> {
+    pub fn read_path(&mut self, addr: u32) -> Result<Vec<u8>, Errno> {
         let p = self.read_cstr(addr, PATH_MAX - 1)?;
         if p.is_empty() {
             return Err(Errno::ENOENT);
@@ -81,8 +110,14 @@ impl Process {
     /// Code pages in the range are invalidated first.
     pub fn user_buf_mut(&mut self, addr: u32, len: u32) -> Result<&mut [u8], Errno> {
         let mem = self.cpu.mem.clone();
-        mem.check(addr, len, crate::mem::P_WRITE, true, false)
-            .map_err(|_| Errno::EFAULT)?;
+        if mem
+            .check(addr, len, crate::mem::P_WRITE, true, false)
+            .is_err()
+        {
+            self.fault_in(addr, len as usize);
+            mem.check(addr, len, crate::mem::P_WRITE, true, false)
+                .map_err(|_| Errno::EFAULT)?;
+        }
         if len > 0 {
             for page in crate::mem::page_range(addr, len) {
                 if mem.perm(page) & crate::mem::P_CODE != 0 {
@@ -95,7 +130,10 @@ impl Process {
 
     /// Host view of guest memory [addr, addr+len) that the guest may read,
     /// for zero-copy host I/O from guest buffers (write, send).
-    pub fn user_buf(&self, addr: u32, len: u32) -> Result<&[u8], Errno> {
+    pub fn user_buf(&mut self, addr: u32, len: u32) -> Result<&[u8], Errno> {
+        if self.cpu.mem.slice(addr, len).is_err() {
+            self.fault_in(addr, len as usize);
+        }
         self.cpu.mem.slice(addr, len).map_err(|_| Errno::EFAULT)
     }
 }

@@ -134,6 +134,11 @@ pub struct Loaded {
     /// Every file-backed page is a host mapping of the executable (see
     /// [`elf::map`]), not a copy.
     pub file_mapped: bool,
+    /// The argv strings are [arg_start, arg_end), the envp strings
+    /// [arg_end, env_end) (what /proc/self/cmdline and environ show).
+    pub arg_start: u32,
+    pub arg_end: u32,
+    pub env_end: u32,
 }
 
 /// Map `[addr, addr+len)` as anonymous zero pages with `prot`. The loader
@@ -226,6 +231,9 @@ where
         random_addr: img.random_addr,
         execfn_addr: img.execfn_addr,
         file_mapped,
+        arg_start: img.arg_start,
+        arg_end: img.arg_end,
+        env_end: img.env_end,
     })
 }
 

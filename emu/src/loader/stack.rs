@@ -106,6 +106,11 @@ pub struct StackImage {
     pub random_addr: u32,
     pub platform_addr: u32,
     pub execfn_addr: u32,
+    /// mm->arg_start, arg_end (= env_start) and env_end: the argv strings
+    /// and the envp strings right above them.
+    pub arg_start: u32,
+    pub arg_end: u32,
+    pub env_end: u32,
 }
 
 impl StackImage {
@@ -236,6 +241,9 @@ impl<'a> Strings<'a> {
             random_addr,
             platform_addr,
             execfn_addr: self.execfn_addr,
+            arg_start: self.argv_addr[0],
+            arg_end: self.envp_addr.first().copied().unwrap_or(self.execfn_addr),
+            env_end: self.execfn_addr,
         }
     }
 }

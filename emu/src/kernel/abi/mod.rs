@@ -3,6 +3,7 @@
 
 pub mod errno;
 pub mod fs;
+pub mod futex;
 pub mod mm;
 pub mod net;
 pub mod sys;
