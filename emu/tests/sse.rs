@@ -224,28 +224,8 @@ fn build_glibc(name: &str, flags: &[&str]) -> Option<PathBuf> {
     }
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("simd-glibc-{name}"));
     let src = simd_dir().join("glibc").join(format!("{name}.c"));
-    let r = Command::new("gcc")
-        .args(["-m32", "-static", "-Wall"])
-        .args(flags)
-        .arg("-o")
-        .arg(&out)
-        .arg(&src)
-        .arg("-lm")
-        .output();
-    match r {
-        Ok(o) if o.status.success() => Some(out),
-        Ok(o) => {
-            eprintln!(
-                "{name}: skipped: gcc -m32 -static failed:\n{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            None
-        }
-        Err(e) => {
-            eprintln!("{name}: skipped: no gcc ({e})");
-            None
-        }
-    }
+    let flags: Vec<&str> = ["-Wall"].iter().chain(flags).copied().collect();
+    common::build_static_c(&src, &[], &out, &flags)
 }
 
 /// Native and emulated runs (both floating-point backends) must agree.

@@ -26,61 +26,15 @@ fn out_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-fs")
 }
 
-/// Build guest/fs/`name`.c once per test run (when missing or older than
-/// its sources); None, with a message, when gcc -m32 -static cannot.
+/// Build guest/fs/`name`.c (when the binary is missing or older than its
+/// sources); None, with a message, when gcc -m32 -static cannot.
 fn build(name: &str) -> Option<PathBuf> {
-    static BUILT: Mutex<Vec<(String, Option<PathBuf>)>> = Mutex::new(Vec::new());
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, r)) = built.iter().find(|(n, _)| n == name) {
-        return r.clone();
-    }
-    let r = build_now(name);
-    built.push((name.to_string(), r.clone()));
-    r
-}
-
-fn build_now(name: &str) -> Option<PathBuf> {
-    let src = src_dir().join(format!("{name}.c"));
-    let hdr = src_dir().join("t.h");
-    let out = out_dir().join(name);
-    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    if let (Some(o), Some(s), Some(h)) = (mtime(&out), mtime(&src), mtime(&hdr)) {
-        if o >= s && o >= h {
-            return Some(out);
-        }
-    }
-    std::fs::create_dir_all(out_dir()).ok()?;
-    // Build under a temporary name: another test process may run the old one.
-    let tmp = out_dir().join(format!(".{name}.{}", std::process::id()));
-    let r = Command::new("gcc")
-        .args([
-            "-m32",
-            "-static",
-            "-O1",
-            "-Wall",
-            "-Wno-unused-result",
-            "-o",
-        ])
-        .arg(&tmp)
-        .arg(&src)
-        .output();
-    match r {
-        Ok(o) if o.status.success() => {
-            std::fs::rename(&tmp, &out).ok()?;
-            Some(out)
-        }
-        Ok(o) => {
-            eprintln!(
-                "skipping: gcc -m32 -static failed for {name}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            None
-        }
-        Err(e) => {
-            eprintln!("skipping: cannot run gcc: {e}");
-            None
-        }
-    }
+    common::build_static_c(
+        &src_dir().join(format!("{name}.c")),
+        &[src_dir().join("t.h")],
+        &out_dir().join(name),
+        &["-O1", "-Wall", "-Wno-unused-result"],
+    )
 }
 
 /// Can this host run i386 programs natively (checked once)?

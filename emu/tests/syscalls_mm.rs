@@ -13,7 +13,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use common::Run;
 
@@ -25,65 +25,20 @@ fn out_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-sys")
 }
 
-/// Build guest/sys/`name`.c once per test run (when the binary is missing
-/// or older than its sources). None, with a message, when gcc -m32 -static
-/// cannot. Builds are serialised: tests run in parallel.
+/// Build guest/sys/`name`.c (when the binary is missing or older than its
+/// sources); None, with a message, when gcc -m32 -static cannot.
 fn build(name: &str) -> Option<PathBuf> {
-    static BUILT: Mutex<Vec<(String, Option<PathBuf>)>> = Mutex::new(Vec::new());
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, r)) = built.iter().find(|(n, _)| n == name) {
-        return r.clone();
-    }
-    let r = build_now(name);
-    built.push((name.to_string(), r.clone()));
-    r
-}
-
-fn build_now(name: &str) -> Option<PathBuf> {
-    let src = src_dir().join(format!("{name}.c"));
-    let hdr = src_dir().join("common.h");
-    let out = out_dir().join(name);
-    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh = match (mtime(&out), mtime(&src), mtime(&hdr)) {
-        (Some(o), Some(s), Some(h)) => o >= s && o >= h,
-        _ => false,
-    };
-    if fresh {
-        return Some(out);
-    }
-    std::fs::create_dir_all(out_dir()).ok()?;
-    // Build to a temporary name: another test binary may be running it.
-    let tmp = out_dir().join(format!(".{name}.{}", std::process::id()));
-    let r = Command::new("gcc")
-        .args([
-            "-m32",
-            "-static",
+    common::build_static_c(
+        &src_dir().join(format!("{name}.c")),
+        &[src_dir().join("common.h")],
+        &out_dir().join(name),
+        &[
             "-O1",
             "-Wall",
             "-Wno-unused-function",
             "-fno-stack-protector",
-            "-o",
-        ])
-        .arg(&tmp)
-        .arg(&src)
-        .output();
-    match r {
-        Ok(o) if o.status.success() => {
-            std::fs::rename(&tmp, &out).ok()?;
-            Some(out)
-        }
-        Ok(o) => {
-            eprintln!(
-                "skipping: gcc -m32 -static failed for {name}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            None
-        }
-        Err(e) => {
-            eprintln!("skipping: cannot run gcc: {e}");
-            None
-        }
-    }
+        ],
+    )
 }
 
 /// Native i386 execution with ASLR off is available (checked once).

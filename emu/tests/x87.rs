@@ -311,19 +311,7 @@ fn build_glibc(name: &str) -> Option<PathBuf> {
         .join("../guest/fpu/glibc")
         .join(format!("{name}.c"));
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fpu_glibc_{name}"));
-    let st = Command::new("gcc")
-        .args(["-m32", "-static", "-O1", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .arg("-lm")
-        .output();
-    match st {
-        Ok(o) if o.status.success() => Some(out),
-        _ => {
-            eprintln!("{name}: gcc -m32 -static unavailable; glibc test skipped");
-            None
-        }
-    }
+    common::build_static_c(&src, &[], &out, &["-O1"])
 }
 
 /// A static glibc program: emu's output equals the native run's.

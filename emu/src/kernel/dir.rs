@@ -64,7 +64,10 @@ fn is_proc_fd_dir(h: i32) -> bool {
 /// The guest's name for a /proc/self/fd entry: its guest fd number, or
 /// None for a host fd the guest does not have. "." and ".." stay.
 fn proc_fd_entry_name(p: &Process, name: &[u8]) -> Option<Vec<u8>> {
-    let Some(host) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) else {
+    let Some(host) = std::str::from_utf8(name)
+        .ok()
+        .and_then(|n| n.parse::<i32>().ok())
+    else {
         return Some(name.to_vec());
     };
     p.files.guest_of(host).map(|g| g.to_string().into_bytes())

@@ -185,7 +185,10 @@ pub fn cmdline(p: &Process) -> Vec<u8> {
         p.mm.env_end
     };
     let len = env_end - start;
-    if guest_range(p, end - 1, end).first().is_some_and(|&c| c != 0) {
+    if guest_range(p, end - 1, end)
+        .first()
+        .is_some_and(|&c| c != 0)
+    {
         let page = guest_range(p, start, start.saturating_add(0x1000));
         let got = page.len();
         let mut n = page.iter().position(|&c| c == 0).unwrap_or(got);

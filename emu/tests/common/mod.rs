@@ -414,3 +414,62 @@ pub fn check_guest(name: &str) {
         assert_eq!(out, nat, "{name}: emulated != native");
     }
 }
+
+/// Build one C source with `gcc -m32 -static` (plus `flags`) into `out`,
+/// skipping the compile when `out` is newer than `src` and every file in
+/// `deps`. The binary is written under a temporary name and renamed, since
+/// another test process may be running the old one. None, with the reason
+/// on stderr, when the i386 toolchain is missing or the compile fails; the
+/// caller's tier is then skipped.
+pub fn build_static_c(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) -> Option<PathBuf> {
+    use std::sync::Mutex;
+    // Tests run in parallel: build each output once per test binary.
+    static BUILT: Mutex<Vec<(PathBuf, Option<PathBuf>)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, r)) = built.iter().find(|(o, _)| o == out) {
+        return r.clone();
+    }
+    let r = build_static_c_now(src, deps, out, flags);
+    built.push((out.to_path_buf(), r.clone()));
+    r
+}
+
+fn build_static_c_now(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) -> Option<PathBuf> {
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let Some(o) = mtime(out) {
+        let inputs = std::iter::once(src).chain(deps.iter().map(|d| d.as_path()));
+        if inputs.map(mtime).all(|t| t.is_some_and(|t| t <= o)) {
+            return Some(out.to_path_buf());
+        }
+    }
+    let dir = out.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let name = out.file_name()?.to_string_lossy().into_owned();
+    let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+    let r = Command::new("gcc")
+        .args(["-m32", "-static"])
+        .args(flags)
+        .arg("-o")
+        .arg(&tmp)
+        .arg(src)
+        .arg("-lm")
+        .output();
+    match r {
+        Ok(o) if o.status.success() => {
+            std::fs::rename(&tmp, out).ok()?;
+            Some(out.to_path_buf())
+        }
+        Ok(o) => {
+            eprintln!(
+                "skipping: gcc -m32 -static failed for {}: {}",
+                src.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            None
+        }
+        Err(e) => {
+            eprintln!("skipping: cannot run gcc: {e}");
+            None
+        }
+    }
+}
