@@ -153,6 +153,17 @@ fn modify_ldt_and_ldt_selectors() {
     check("ldt", &[]);
 }
 
+/// Descriptor limits apply to memory operands: inside the limit reads
+/// work; past it (expand-up, expand-down, a string instruction, a null
+/// selector) the process dies of SIGSEGV, as natively.
+#[test]
+fn segment_limits() {
+    check("seglimit", &[]);
+    for mode in ["over4", "over1", "down", "lods", "null"] {
+        check("seglimit", &[mode]);
+    }
+}
+
 #[test]
 fn stack_grows_on_faults() {
     check("fault", &["stack"]);

@@ -41,6 +41,7 @@ fn flat(sel: u16, code: bool) -> Seg {
         base: 0,
         limit: 0xffff_ffff,
         attr: 0x93 | (dpl << 5) | if code { 8 } else { 0 },
+        big: true,
     }
 }
 
@@ -160,12 +161,14 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
             base: csd.base(),
             limit: csd.limit(),
             attr: csd.access(),
+            big: csd.db(),
         },
         ss: Seg {
             sel: ss0,
             base: ssd.base(),
             limit: ssd.limit(),
             attr: ssd.access(),
+            big: ssd.db(),
         },
         new_cpl,
         clear,
@@ -230,6 +233,8 @@ pub fn deliver(
     cpu.segs[SS] = t.ss;
     cpu.seg_base[CS] = t.cs.base;
     cpu.seg_base[SS] = t.ss.base;
+    cpu.refresh_limit(CS);
+    cpu.refresh_limit(SS);
     cpu.regs[ESP] = sp;
     cpu.eip = t.offset;
     Ok(())
@@ -262,6 +267,8 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
     cpu.segs[SS] = ssc;
     cpu.seg_base[CS] = csc.base;
     cpu.seg_base[SS] = ssc.base;
+    cpu.refresh_limit(CS);
+    cpu.refresh_limit(SS);
     cpu.regs[ESP] = esp;
     cpu.eip = eip;
     null_inaccessible_segments(cpu);
@@ -303,12 +310,14 @@ fn validate_iret(cpu: &Cpu, cs: u16, ss: u16) -> Result<(Seg, Seg), Exception> {
             base: csd.base(),
             limit: csd.limit(),
             attr: csd.access(),
+            big: csd.db(),
         },
         Seg {
             sel: ss,
             base: ssd.base(),
             limit: ssd.limit(),
             attr: ssd.access(),
+            big: ssd.db(),
         },
     ))
 }
@@ -322,6 +331,7 @@ fn null_inaccessible_segments(cpu: &mut Cpu) {
         if seg.sel & !3 != 0 && !seg.conforming_code() && seg.dpl() < cpu.sys.cpl {
             cpu.segs[s] = Seg::default();
             cpu.seg_base[s] = 0;
+            cpu.refresh_limit(s);
         }
     }
 }
@@ -340,6 +350,8 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
     cpu.segs[SS] = flat(cs + 8, false);
     cpu.seg_base[CS] = 0;
     cpu.seg_base[SS] = 0;
+    cpu.refresh_limit(CS);
+    cpu.refresh_limit(SS);
     cpu.regs[ESP] = cpu.sys.sysenter_esp;
     cpu.eip = cpu.sys.sysenter_eip;
     Ok(())
@@ -358,6 +370,8 @@ pub fn sysexit(cpu: &mut Cpu) -> Result<(), Exception> {
     debug_assert_eq!(cpu.segs[CS].sel, gdt::USER_CS_SEL);
     cpu.seg_base[CS] = 0;
     cpu.seg_base[SS] = 0;
+    cpu.refresh_limit(CS);
+    cpu.refresh_limit(SS);
     cpu.eip = cpu.regs[crate::cpu::EDX];
     cpu.regs[ESP] = cpu.regs[crate::cpu::ECX];
     Ok(())

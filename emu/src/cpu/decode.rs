@@ -261,7 +261,7 @@ pub fn set_mem(ins: &Instruction, d: &mut Inst) -> bool {
     }
     d.scale = ins.memory_index_scale().trailing_zeros() as u8;
     d.disp = ins.memory_displacement32();
-    d.a16 = a16 as u8;
+    d.a16 = a16 as u8 | super::mem_size_code(ins.memory_size().size()) << 1;
     let Some(s) = sreg(ins.memory_segment()) else {
         return false;
     };

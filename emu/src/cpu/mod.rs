@@ -114,6 +114,29 @@ impl Inst {
     }
 }
 
+/// The memory operand's size in bytes, as the decoder recorded it in the
+/// upper bits of `a16` (0: unknown, treated as 1; 127: 512, fxsave).
+#[inline(always)]
+fn mem_size(i: &Inst) -> u32 {
+    match i.a16 >> 1 {
+        127 => 512,
+        n => n as u32,
+    }
+}
+
+/// Encode `size` for `Inst::a16`'s upper bits (see `mem_size`).
+pub fn mem_size_code(size: usize) -> u8 {
+    if size > 126 {
+        127
+    } else {
+        size as u8
+    }
+}
+
+/// Where an access that broke a segment limit goes: a page no guest
+/// mapping can reach (above TASK_SIZE), with room for any access size.
+pub const LIMIT_POISON: u32 = 0xffff_f000;
+
 /// Segment register state: selector and the descriptor base/limit cached
 /// from the GDT/LDT when it was loaded.
 #[derive(Clone, Copy, Debug, Default)]
@@ -123,6 +146,9 @@ pub struct Seg {
     pub limit: u32,
     /// Access byte of the cached descriptor (type, S, DPL, P).
     pub attr: u8,
+    /// The descriptor's D/B bit (an expand-down segment's upper bound is
+    /// 0xffffffff with it, 0xffff without).
+    pub big: bool,
 }
 
 impl Seg {
@@ -143,6 +169,13 @@ pub struct Cpu {
     pub flags: Flags,
     /// Segment bases, indexed ES..GS; kept beside `regs` for address generation.
     pub seg_base: [u32; 8],
+    /// Segments whose accesses need a limit check (bit n for segment n):
+    /// a null selector, a limit below 4 GiB or an expand-down segment. Zero
+    /// for the flat segments Linux gives, so `ea` pays one test.
+    pub lim_mask: u8,
+    /// A limit violation found by `ea`/`lin` (its vector: #GP or #SS),
+    /// raised when the access to the poison address faults.
+    pub lim_fault: std::cell::Cell<u8>,
     pub segs: [Seg; 6],
     /// `sys.desc_gen` when each segment register was last loaded.
     pub seg_gen: [u64; 6],
@@ -176,6 +209,8 @@ impl Cpu {
             eip: 0,
             flags: Flags::default(),
             seg_base: [0; 8],
+            lim_mask: 0,
+            lim_fault: std::cell::Cell::new(0),
             segs: [Seg::default(); 6],
             seg_gen: [0; 6],
             exit: exit::NONE,
@@ -195,6 +230,7 @@ impl Cpu {
             base: 0,
             limit: 0xffff_ffff,
             attr: 0xf3,
+            big: true,
         };
         c.segs = [
             user_data,
@@ -208,6 +244,7 @@ impl Cpu {
             Seg::default(),
             Seg::default(),
         ];
+        c.refresh_limits();
         c
     }
 
@@ -262,7 +299,7 @@ impl Cpu {
         let off = self.regs[(i.base & 15) as usize]
             .wrapping_add(self.regs[(i.index & 15) as usize] << (i.scale & 3))
             .wrapping_add(i.disp);
-        if i.a16 != 0 {
+        if i.a16 & 1 != 0 {
             off & 0xffff
         } else {
             off
@@ -272,8 +309,69 @@ impl Cpu {
     /// Linear address of the instruction's memory operand.
     #[inline(always)]
     pub fn ea(&self, i: &Inst) -> u32 {
-        self.offset(i)
-            .wrapping_add(self.seg_base[(i.seg & 7) as usize])
+        let off = self.offset(i);
+        let s = (i.seg & 7) as usize;
+        if self.lim_mask & (1 << s) != 0 {
+            return self.limited(s, off, mem_size(i));
+        }
+        off.wrapping_add(self.seg_base[s])
+    }
+
+    /// Linear address of `size` bytes at `off` in segment `s`, for the
+    /// implicit operands (string instructions) that do not go through `ea`.
+    #[inline(always)]
+    pub fn lin(&self, s: usize, off: u32, size: u32) -> u32 {
+        if self.lim_mask & (1 << s) != 0 {
+            return self.limited(s, off, size);
+        }
+        off.wrapping_add(self.seg_base[s])
+    }
+
+    /// The limit check of an access to segment `s` (SDM vol. 3 5.3): the
+    /// linear address when [off, off+size) is inside the segment; otherwise
+    /// the violation (#SS for the stack segment, #GP(0) else, and always
+    /// #GP(0) through a null selector) is noted and an address that always
+    /// page-faults is returned, so the access itself raises it.
+    #[cold]
+    #[inline(never)]
+    fn limited(&self, s: usize, off: u32, size: u32) -> u32 {
+        let g = &self.segs[s.min(5)];
+        let last = off as u64 + size.max(1) as u64 - 1;
+        let ok = if g.sel & !3 == 0 && s != CS {
+            false
+        } else if g.attr & 0x1c == 0x14 {
+            // Expand-down data: valid offsets are (limit, upper].
+            let upper = if g.big { 0xffff_ffffu64 } else { 0xffff };
+            off as u64 > g.limit as u64 && last <= upper
+        } else {
+            last <= g.limit as u64
+        };
+        if ok {
+            return off.wrapping_add(self.seg_base[s]);
+        }
+        self.lim_fault.set(if s == SS && g.sel & !3 != 0 {
+            vec::SS
+        } else {
+            vec::GP
+        });
+        LIMIT_POISON
+    }
+
+    /// Recompute `lim_mask` after segment registers change.
+    pub fn refresh_limits(&mut self) {
+        for s in 0..self.segs.len() {
+            self.refresh_limit(s);
+        }
+    }
+
+    /// Recompute segment `s`'s bit of `lim_mask`.
+    #[inline]
+    pub fn refresh_limit(&mut self, s: usize) {
+        let g = &self.segs[s];
+        let null = g.sel & !3 == 0 && s != CS;
+        let expand_down = g.attr & 0x1c == 0x14;
+        let check = null || expand_down || g.limit != 0xffff_ffff;
+        self.lim_mask = (self.lim_mask & !(1 << s)) | ((check as u8) << s);
     }
 
     pub fn set_eflags(&mut self, v: u32) {
@@ -300,6 +398,11 @@ impl Cpu {
     #[cold]
     #[inline(never)]
     pub fn page_fault(&mut self, f: PageFault) {
+        let lim = self.lim_fault.replace(0);
+        if lim != 0 && f.addr >> PAGE_SHIFT == LIMIT_POISON >> PAGE_SHIFT {
+            // The access `ea` found outside its segment.
+            return self.raise(lim, Some(0));
+        }
         self.exit = exit::EXC;
         self.exc = Exception {
             vector: vec::PF,
@@ -574,8 +677,10 @@ impl Cpu {
                 base: 0,
                 limit: 0,
                 attr: 0,
+                big: false,
             };
             self.seg_base[seg] = 0;
+            self.refresh_limit(seg);
             return true;
         }
         // TI = 1 selects the LDT (modify_ldt).
@@ -608,9 +713,11 @@ impl Cpu {
             base,
             limit,
             attr: d.access(),
+            big: d.db(),
         };
         self.seg_base[seg] = base;
         self.seg_gen[seg] = self.sys.desc_gen;
+        self.refresh_limit(seg);
         true
     }
 }

@@ -66,13 +66,13 @@ fn adv<const SZ: u8, const A16: bool>(c: &mut Cpu, r: usize, n: u32) {
 /// Linear address of the source element (seg:esi).
 #[inline(always)]
 fn src<const A16: bool>(c: &Cpu, i: &Inst) -> u32 {
-    c.seg_base[i.seg as usize].wrapping_add(get::<A16>(c, ESI))
+    c.lin(i.seg as usize, get::<A16>(c, ESI), 1)
 }
 
 /// Linear address of the destination element (es:edi).
 #[inline(always)]
 fn dst<const A16: bool>(c: &Cpu) -> u32 {
-    c.seg_base[ES].wrapping_add(get::<A16>(c, EDI))
+    c.lin(ES, get::<A16>(c, EDI), 1)
 }
 
 /// Whole `SZ` elements from `a` to the end of its page (at most `n`).
@@ -716,7 +716,16 @@ mod tests {
     #[test]
     fn segment_override_on_source() {
         let mut c = cpu();
+        // A flat TLS-like data segment with base 0x8000 (a null fs would #GP).
+        c.segs[crate::cpu::FS] = crate::cpu::Seg {
+            sel: 0x63,
+            base: 0x8000,
+            limit: 0xffff_ffff,
+            attr: 0xf3,
+            big: true,
+        };
         c.seg_base[crate::cpu::FS] = 0x8000;
+        c.refresh_limits();
         fill(&c, 0x18000, &[0x5a, 0x77]);
         c.regs[ESI] = 0x10000;
         c.regs[EDI] = 0x11000;

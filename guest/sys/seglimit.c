@@ -1,0 +1,87 @@
+/* Segment limits on memory operands (SDM vol. 3 5.3): LDT data segments
+ * with a byte-granular limit (expand-up and expand-down) loaded into %fs,
+ * accesses inside the limit, and, one per run (the process dies of
+ * SIGSEGV), an access past it, a string instruction past it, and an access
+ * through a null %gs.
+ *
+ *   seglimit            accesses inside the limits (prints what they read)
+ *   seglimit MODE       MODE: over4 over1 down lods null; dies of SIGSEGV */
+#include "common.h"
+#include <asm/ldt.h>
+
+static unsigned char data[0x2000];
+
+/* Selector of LDT entry n, TI = 1, RPL 3. */
+#define LDT_SEL(n) ((n) << 3 | 4 | 3)
+
+static void set_entry(int n, unsigned base, unsigned limit, int contents)
+{
+    struct user_desc d = {0};
+    d.entry_number = n;
+    d.base_addr = base;
+    d.limit = limit;
+    d.seg_32bit = 1;
+    d.contents = contents;
+    d.useable = 1;
+    R("modify_ldt", syscall(SYS_modify_ldt, 0x11, &d, sizeof d));
+}
+
+static unsigned rd32(unsigned sel, unsigned off)
+{
+    unsigned v;
+    __asm__ volatile("mov %1, %%fs\n\tmovl %%fs:(%2), %0"
+                     : "=&r"(v) : "r"(sel), "r"(off) : "memory");
+    return v;
+}
+
+static unsigned rd8(unsigned sel, unsigned off)
+{
+    unsigned v;
+    __asm__ volatile("mov %1, %%fs\n\tmovzbl %%fs:(%2), %0"
+                     : "=&r"(v) : "r"(sel), "r"(off) : "memory");
+    return v;
+}
+
+static unsigned lods(unsigned sel, unsigned off)
+{
+    unsigned v;
+    __asm__ volatile("mov %1, %%fs\n\tcld\n\tfs lodsb\n\tmovzbl %%al, %0"
+                     : "=&a"(v) : "r"(sel), "S"(off) : "memory");
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    unbuffered();
+    for (int i = 0; i < (int)sizeof data; i++)
+        data[i] = (unsigned char)(i * 7 + 1);
+    unsigned base = (unsigned)data;
+    /* Entry 0: expand-up, limit 0xfff (byte granular). */
+    set_entry(0, base, 0xfff, MODIFY_LDT_CONTENTS_DATA);
+    /* Entry 1: expand-down, limit 0xfff, 32-bit: offsets 0x1000.. valid. */
+    set_entry(1, base - 0x1000, 0xfff, MODIFY_LDT_CONTENTS_STACK);
+    unsigned up = LDT_SEL(0), down = LDT_SEL(1);
+    const char *m = argc > 1 ? argv[1] : "";
+    if (!*m) {
+        printf("up 0: %#x\n", rd32(up, 0));
+        printf("up 0xffc (last dword): %#x\n", rd32(up, 0xffc));
+        printf("up 0xfff (last byte): %#x\n", rd8(up, 0xfff));
+        printf("lods up 0xfff: %#x\n", lods(up, 0xfff));
+        printf("down 0x1000: %#x\n", rd32(down, 0x1000));
+        printf("down 0x1ffc: %#x\n", rd32(down, 0x1ffc));
+        return 0;
+    }
+    printf("about to fault: %s\n", m);
+    if (!strcmp(m, "over4"))
+        rd32(up, 0xffd); /* the dword's last byte is past the limit */
+    else if (!strcmp(m, "over1"))
+        rd8(up, 0x1000);
+    else if (!strcmp(m, "down"))
+        rd32(down, 0xfff); /* at or below an expand-down limit */
+    else if (!strcmp(m, "lods"))
+        lods(up, 0x1000);
+    else if (!strcmp(m, "null"))
+        __asm__ volatile("mov %0, %%gs\n\tmovl %%gs:0, %%eax" : : "r"(0) : "eax", "memory");
+    printf("no fault\n");
+    return 1;
+}
