@@ -17,9 +17,11 @@
 //! delivery yet, so shell cases use builtins only (no pipelines, command
 //! substitution or external commands).
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -146,75 +148,14 @@ fn run_cmd(t: &Tools, mode: Mode, step: &Step, dir: &Path) -> Output {
             false
         }
     };
-    cmd.stderr(Stdio::piped());
-    // SAFETY: setrlimit is async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| {
-            let rl = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &rl);
-            Ok(())
-        });
+    let w = common::spawn_and_wait(cmd, TIMEOUT);
+    if to_file {
+        debug_assert!(w.stdout.is_empty());
     }
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            return Output {
-                stdout: vec![],
-                stderr: format!("harness: spawn failed: {e}").into_bytes(),
-                status: -1,
-            }
-        }
-    };
-    let out = (!to_file).then(|| {
-        let mut o = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = o.read_to_end(&mut v);
-            v
-        })
-    });
-    let mut e = child.stderr.take().unwrap();
-    let err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = e.read_to_end(&mut v);
-        v
-    });
-    let t0 = Instant::now();
-    let mut timed_out = false;
-    let st = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break Some(st),
-            Ok(None) if t0.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                timed_out = true;
-                break child.wait().ok();
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-            Err(_) => break None,
-        }
-    };
-    let stdout = out
-        .map(|h| h.join().unwrap_or_default())
-        .unwrap_or_default();
-    let mut stderr = err.join().unwrap_or_default();
-    if timed_out {
-        stderr.extend_from_slice(format!("\n[harness: killed after {TIMEOUT:?}]").as_bytes());
-    }
-    let status = match st {
-        Some(st) => match (st.code(), st.signal()) {
-            (Some(c), _) => c,
-            (None, Some(s)) => 128 + s,
-            _ => -1,
-        },
-        None => -1,
-    };
     Output {
-        stdout,
-        stderr,
-        status,
+        stdout: w.stdout,
+        stderr: w.stderr,
+        status: w.status,
     }
 }
 

@@ -38,9 +38,30 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// Run a command with no stdin, capturing stdout/stderr, without core dumps,
 /// killing it after a timeout.
 pub fn run(mut cmd: Command) -> Run {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped());
+    let w = spawn_and_wait(cmd, TIMEOUT);
+    Run {
+        stdout: String::from_utf8_lossy(&w.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&w.stderr).into_owned(),
+        status: w.status,
+    }
+}
+
+/// What [`spawn_and_wait`] collected.
+pub struct Waited {
+    /// Empty when stdout was not piped.
+    pub stdout: Vec<u8>,
+    /// With a note appended when the child was killed or did not start.
+    pub stderr: Vec<u8>,
+    /// As a shell shows it (128+N for a death by signal N), -1 if unknown.
+    pub status: i32,
+}
+
+/// Spawn `cmd` (its stdin and stdout already set up by the caller; stderr
+/// is piped here) without core dumps, drain its pipes on threads so a
+/// chatty child cannot block, and kill it after `timeout`.
+pub fn spawn_and_wait(mut cmd: Command, timeout: Duration) -> Waited {
+    cmd.stderr(Stdio::piped());
     // SAFETY: setrlimit is async-signal-safe.
     unsafe {
         cmd.pre_exec(|| {
@@ -55,44 +76,42 @@ pub fn run(mut cmd: Command) -> Run {
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
-            return Run {
-                stdout: String::new(),
-                stderr: format!("spawn failed: {e}"),
+            return Waited {
+                stdout: vec![],
+                stderr: format!("spawn failed: {e}").into_bytes(),
                 status: -1,
             }
         }
     };
-    // Drain the pipes on threads so a chatty child cannot block.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let to = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let te = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
+    fn drain<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut v);
+            }
+            v
+        })
+    }
+    let to = drain(child.stdout.take());
+    let te = drain(child.stderr.take());
     let t0 = Instant::now();
     let mut timed_out = false;
     let st = loop {
         match child.try_wait() {
             Ok(Some(st)) => break Some(st),
-            Ok(None) if t0.elapsed() > TIMEOUT => {
+            Ok(None) if t0.elapsed() > timeout => {
                 let _ = child.kill();
                 timed_out = true;
                 break child.wait().ok();
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
             Err(_) => break None,
         }
     };
-    let stdout = String::from_utf8_lossy(&to.join().unwrap_or_default()).into_owned();
-    let mut stderr = String::from_utf8_lossy(&te.join().unwrap_or_default()).into_owned();
+    let stdout = to.join().unwrap_or_default();
+    let mut stderr = te.join().unwrap_or_default();
     if timed_out {
-        stderr.push_str(&format!("\n[killed after {TIMEOUT:?}]"));
+        stderr.extend_from_slice(format!("\n[killed after {timeout:?}]").as_bytes());
     }
     let status = match st {
         Some(st) => match (st.code(), st.signal()) {
@@ -102,7 +121,7 @@ pub fn run(mut cmd: Command) -> Run {
         },
         None => -1,
     };
-    Run {
+    Waited {
         stdout,
         stderr,
         status,
