@@ -159,7 +159,7 @@ fn modify_ldt_and_ldt_selectors() {
 #[test]
 fn segment_limits() {
     check("seglimit", &[]);
-    for mode in ["over4", "over1", "down", "lods", "null"] {
+    for mode in ["over4", "over1", "down", "lods", "repmovs", "null"] {
         check("seglimit", &[mode]);
     }
 }

@@ -5,7 +5,8 @@
  * through a null %gs.
  *
  *   seglimit            accesses inside the limits (prints what they read)
- *   seglimit MODE       MODE: over4 over1 down lods null; dies of SIGSEGV */
+ *   seglimit MODE       MODE: over4 over1 down lods repmovs null; dies of
+ *                       SIGSEGV */
 #include "common.h"
 #include <asm/ldt.h>
 
@@ -45,9 +46,16 @@ static unsigned rd8(unsigned sel, unsigned off)
 static unsigned lods(unsigned sel, unsigned off)
 {
     unsigned v;
-    __asm__ volatile("mov %1, %%fs\n\tcld\n\tfs lodsb\n\tmovzbl %%al, %0"
-                     : "=&a"(v) : "r"(sel), "S"(off) : "memory");
+    __asm__ volatile("mov %2, %%fs\n\tcld\n\tfs lodsb\n\tmovzbl %%al, %0"
+                     : "=&a"(v), "+S"(off) : "r"(sel) : "memory");
     return v;
+}
+
+/* rep movsb of n bytes from fs:off into dst (es = ds, flat). */
+static void rep_movs_fs(unsigned sel, unsigned off, void *dst, unsigned n)
+{
+    __asm__ volatile("mov %3, %%fs\n\tcld\n\trep movsb %%fs:(%%esi), %%es:(%%edi)"
+                     : "+S"(off), "+D"(dst), "+c"(n) : "r"(sel) : "memory");
 }
 
 int main(int argc, char **argv)
@@ -69,6 +77,12 @@ int main(int argc, char **argv)
         printf("lods up 0xfff: %#x\n", lods(up, 0xfff));
         printf("down 0x1000: %#x\n", rd32(down, 0x1000));
         printf("down 0x1ffc: %#x\n", rd32(down, 0x1ffc));
+        unsigned char out[16];
+        rep_movs_fs(up, 0xff0, out, 16);
+        unsigned sum = 0;
+        for (int i = 0; i < 16; i++)
+            sum = sum * 31 + out[i];
+        printf("rep movsb fs:0xff0..0xfff: %#x\n", sum);
         return 0;
     }
     printf("about to fault: %s\n", m);
@@ -80,7 +94,10 @@ int main(int argc, char **argv)
         rd32(down, 0xfff); /* at or below an expand-down limit */
     else if (!strcmp(m, "lods"))
         lods(up, 0x1000);
-    else if (!strcmp(m, "null"))
+    else if (!strcmp(m, "repmovs")) {
+        static unsigned char out[64];
+        rep_movs_fs(up, 0xff0, out, 32); /* crosses the limit at 0x1000 */
+    } else if (!strcmp(m, "null"))
         __asm__ volatile("mov %0, %%gs\n\tmovl %%gs:0, %%eax" : : "r"(0) : "eax", "memory");
     printf("no fault\n");
     return 1;

@@ -65,14 +65,22 @@ fn adv<const SZ: u8, const A16: bool>(c: &mut Cpu, r: usize, n: u32) {
 
 /// Linear address of the source element (seg:esi).
 #[inline(always)]
-fn src<const A16: bool>(c: &Cpu, i: &Inst) -> u32 {
-    c.lin(i.seg as usize, get::<A16>(c, ESI), 1)
+fn src<const A16: bool, const SZ: u8>(c: &Cpu, i: &Inst) -> u32 {
+    c.lin(i.seg as usize, get::<A16>(c, ESI), 1 << SZ)
 }
 
 /// Linear address of the destination element (es:edi).
 #[inline(always)]
-fn dst<const A16: bool>(c: &Cpu) -> u32 {
-    c.lin(ES, get::<A16>(c, EDI), 1)
+fn dst<const A16: bool, const SZ: u8>(c: &Cpu) -> u32 {
+    c.lin(ES, get::<A16>(c, EDI), 1 << SZ)
+}
+
+/// The bulk (whole-page) paths check no segment limits: they are taken only
+/// when the segments involved are flat. Otherwise every element goes
+/// through `src`/`dst`, which check it.
+#[inline(always)]
+fn flat(c: &Cpu, segs: u8) -> bool {
+    c.lim_mask & segs == 0
 }
 
 /// Whole `SZ` elements from `a` to the end of its page (at most `n`).
@@ -126,9 +134,9 @@ const fn stops<const REP: u8>(eq: bool) -> bool {
 /// One movs element; None after a fault (nothing changed).
 #[inline(always)]
 fn movs1<const SZ: u8, const A16: bool>(c: &mut Cpu, i: &Inst) -> Option<()> {
-    let s = src::<A16>(c, i);
+    let s = src::<A16, SZ>(c, i);
     let v = c.rd_sz(SZ, s)?;
-    let d = dst::<A16>(c);
+    let d = dst::<A16, SZ>(c);
     c.wr_sz(SZ, d, v)?;
     adv::<SZ, A16>(c, ESI, 1);
     adv::<SZ, A16>(c, EDI, 1);
@@ -140,8 +148,11 @@ fn movs1<const SZ: u8, const A16: bool>(c: &mut Cpu, i: &Inst) -> Option<()> {
 /// copied: 0 if the fast conditions do not hold.
 #[inline(always)]
 fn movs_chunk<const SZ: u8>(c: &mut Cpu, i: &Inst, n: u32) -> u32 {
-    let s = src::<false>(c, i);
-    let d = dst::<false>(c);
+    if !flat(c, 1 << (i.seg & 7) | 1 << ES) {
+        return 0;
+    }
+    let s = src::<false, SZ>(c, i);
+    let d = dst::<false, SZ>(c);
     let k = in_page::<SZ>(s, n).min(in_page::<SZ>(d, n));
     if k == 0 || !readable(c, s) || !writable(c, d) {
         return 0;
@@ -196,7 +207,7 @@ fn movs<const REP: bool, const A16: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 
 #[inline(always)]
 fn stos1<const SZ: u8, const A16: bool>(c: &mut Cpu, v: u32) -> Option<()> {
-    let d = dst::<A16>(c);
+    let d = dst::<A16, SZ>(c);
     c.wr_sz(SZ, d, v)?;
     adv::<SZ, A16>(c, EDI, 1);
     Some(())
@@ -206,7 +217,10 @@ fn stos1<const SZ: u8, const A16: bool>(c: &mut Cpu, v: u32) -> Option<()> {
 /// addressing). Returns how many were stored: 0 if the fast conditions fail.
 #[inline(always)]
 fn stos_chunk<const SZ: u8>(c: &mut Cpu, v: u32, n: u32) -> u32 {
-    let d = dst::<false>(c);
+    if !flat(c, 1 << ES) {
+        return 0;
+    }
+    let d = dst::<false, SZ>(c);
     let k = in_page::<SZ>(d, n);
     if k == 0 || !writable(c, d) {
         return 0;
@@ -261,7 +275,7 @@ fn stos<const REP: bool, const A16: bool, const SZ: u8>(c: &mut Cpu, _: &Inst) {
 
 #[inline(always)]
 fn lods1<const SZ: u8, const A16: bool>(c: &mut Cpu, i: &Inst) -> Option<()> {
-    let s = src::<A16>(c, i);
+    let s = src::<A16, SZ>(c, i);
     let v = c.rd_sz(SZ, s)?;
     c.set_reg(SZ, 0, v);
     adv::<SZ, A16>(c, ESI, 1);
@@ -291,7 +305,7 @@ fn lods<const REP: bool, const A16: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 /// they were equal, None after a fault (nothing changed).
 #[inline(always)]
 fn scas1<const SZ: u8, const A16: bool>(c: &mut Cpu, a: u32) -> Option<bool> {
-    let d = dst::<A16>(c);
+    let d = dst::<A16, SZ>(c);
     let v = c.rd_sz(SZ, d)?;
     alu::<CMP, SZ>(&mut c.flags, a, v);
     adv::<SZ, A16>(c, EDI, 1);
@@ -303,7 +317,10 @@ fn scas1<const SZ: u8, const A16: bool>(c: &mut Cpu, a: u32) -> Option<bool> {
 /// (0, _) if the fast conditions fail. Flags are those of the last element.
 #[inline(always)]
 fn scas_chunk<const REP: u8, const SZ: u8>(c: &mut Cpu, a: u32, n: u32) -> (u32, bool) {
-    let d = dst::<false>(c);
+    if !flat(c, 1 << ES) {
+        return (0, false);
+    }
+    let d = dst::<false, SZ>(c);
     let k = in_page::<SZ>(d, n);
     if k == 0 || !readable(c, d) {
         return (0, false);
@@ -363,9 +380,9 @@ fn scas<const REP: u8, const A16: bool, const SZ: u8>(c: &mut Cpu, _: &Inst) {
 /// One cmps element: compare seg:[esi] with es:[edi] (flags of src - dst).
 #[inline(always)]
 fn cmps1<const SZ: u8, const A16: bool>(c: &mut Cpu, i: &Inst) -> Option<bool> {
-    let s = src::<A16>(c, i);
+    let s = src::<A16, SZ>(c, i);
     let x = c.rd_sz(SZ, s)?;
-    let d = dst::<A16>(c);
+    let d = dst::<A16, SZ>(c);
     let y = c.rd_sz(SZ, d)?;
     alu::<CMP, SZ>(&mut c.flags, x, y);
     adv::<SZ, A16>(c, ESI, 1);
@@ -376,8 +393,11 @@ fn cmps1<const SZ: u8, const A16: bool>(c: &mut Cpu, i: &Inst) -> Option<bool> {
 /// Like [`scas_chunk`], for cmps with both operands in host memory.
 #[inline(always)]
 fn cmps_chunk<const REP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst, n: u32) -> (u32, bool) {
-    let s = src::<false>(c, i);
-    let d = dst::<false>(c);
+    if !flat(c, 1 << (i.seg & 7) | 1 << ES) {
+        return (0, false);
+    }
+    let s = src::<false, SZ>(c, i);
+    let d = dst::<false, SZ>(c);
     let k = in_page::<SZ>(s, n).min(in_page::<SZ>(d, n));
     if k == 0 || !readable(c, s) || !readable(c, d) {
         return (0, false);
