@@ -311,6 +311,20 @@ impl Flags {
     }
 }
 
+/// Every lazy-flags kind (tests iterate over them).
+#[cfg(test)]
+pub const ALL_KINDS: [u8; 9] = [
+    kind::ADD,
+    kind::ADC,
+    kind::SUB,
+    kind::SBB,
+    kind::LOGIC,
+    kind::INC,
+    kind::DEC,
+    kind::NEG,
+    kind::RES,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,17 +375,7 @@ mod tests {
             0x8000_0000,
             0xffff_ffff,
         ];
-        for k in [
-            kind::ADD,
-            kind::ADC,
-            kind::SUB,
-            kind::SBB,
-            kind::LOGIC,
-            kind::INC,
-            kind::DEC,
-            kind::NEG,
-            kind::RES,
-        ] {
+        for k in ALL_KINDS {
             for sz in 0..3u8 {
                 for &a in &vals {
                     for &b in &vals {

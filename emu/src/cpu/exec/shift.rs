@@ -627,17 +627,7 @@ mod tests {
             0x10,
             0x811,
         ];
-        for k in [
-            kind::ADD,
-            kind::ADC,
-            kind::SUB,
-            kind::SBB,
-            kind::LOGIC,
-            kind::INC,
-            kind::DEC,
-            kind::NEG,
-            kind::RES,
-        ] {
+        for k in crate::cpu::flags::ALL_KINDS {
             for sz in 0..3u8 {
                 for &a in &vals {
                     for &b in &vals {
