@@ -155,11 +155,12 @@ fn modify_ldt_and_ldt_selectors() {
 
 /// Descriptor limits apply to memory operands: inside the limit reads
 /// work; past it (expand-up, expand-down, a string instruction, a null
-/// selector) the process dies of SIGSEGV, as natively.
+/// selector) the process dies of SIGSEGV, and a push past a stack-segment
+/// limit of SIGBUS (#SS), as natively.
 #[test]
 fn segment_limits() {
     check("seglimit", &[]);
-    for mode in ["over4", "over1", "down", "lods", "repmovs", "null"] {
+    for mode in ["over4", "over1", "down", "lods", "repmovs", "null", "stack"] {
         check("seglimit", &[mode]);
     }
 }

@@ -6,7 +6,8 @@
  *
  *   seglimit            accesses inside the limits (prints what they read)
  *   seglimit MODE       MODE: over4 over1 down lods repmovs null; dies of
- *                       SIGSEGV */
+ *                       SIGSEGV; stack (a push past an ss limit) dies of
+ *                       SIGBUS, as Linux maps #SS */
 #include "common.h"
 #include <asm/ldt.h>
 
@@ -25,6 +26,29 @@ static void set_entry(int n, unsigned base, unsigned limit, int contents)
     d.contents = contents;
     d.useable = 1;
     R("modify_ldt", syscall(SYS_modify_ldt, 0x11, &d, sizeof d));
+}
+
+/* LDT entry n with a limit counted in 4 KiB pages. */
+static void set_entry_pages(int n, unsigned base, unsigned limit, int contents)
+{
+    struct user_desc d = {0};
+    d.entry_number = n;
+    d.base_addr = base;
+    d.limit = limit;
+    d.seg_32bit = 1;
+    d.contents = contents;
+    d.limit_in_pages = 1;
+    d.useable = 1;
+    R("modify_ldt", syscall(SYS_modify_ldt, 0x11, &d, sizeof d));
+}
+
+/* push and pop one dword with %ss = sel, then restore %ss. */
+static unsigned push_pop_ss(unsigned sel)
+{
+    unsigned v, old;
+    __asm__ volatile("mov %%ss, %1\n\tmov %2, %%ss\n\tpushl $0x5a5a\n\tpopl %0\n\tmov %1, %%ss"
+                     : "=&r"(v), "=&r"(old) : "r"(sel) : "memory");
+    return v;
 }
 
 static unsigned rd32(unsigned sel, unsigned off)
@@ -69,6 +93,13 @@ int main(int argc, char **argv)
     /* Entry 1: expand-down, limit 0xfff, 32-bit: offsets 0x1000.. valid. */
     set_entry(1, base - 0x1000, 0xfff, MODIFY_LDT_CONTENTS_STACK);
     unsigned up = LDT_SEL(0), down = LDT_SEL(1);
+    /* Stack segments around the current stack: entry 2 expand-down with
+     * its limit 1 MiB below esp (pushes fit), entry 3 expand-up ending
+     * 64 KiB below esp (a push breaks the limit: #SS). */
+    unsigned esp;
+    __asm__ volatile("mov %%esp, %0" : "=r"(esp));
+    set_entry_pages(2, 0, (esp - 0x100000) >> 12, MODIFY_LDT_CONTENTS_STACK);
+    set_entry_pages(3, 0, (esp - 0x10000) >> 12, MODIFY_LDT_CONTENTS_DATA);
     const char *m = argc > 1 ? argv[1] : "";
     if (!*m) {
         printf("up 0: %#x\n", rd32(up, 0));
@@ -83,6 +114,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < 16; i++)
             sum = sum * 31 + out[i];
         printf("rep movsb fs:0xff0..0xfff: %#x\n", sum);
+        printf("push/pop in an expand-down ss: %#x\n", push_pop_ss(LDT_SEL(2)));
         return 0;
     }
     printf("about to fault: %s\n", m);
@@ -97,7 +129,9 @@ int main(int argc, char **argv)
     else if (!strcmp(m, "repmovs")) {
         static unsigned char out[64];
         rep_movs_fs(up, 0xff0, out, 32); /* crosses the limit at 0x1000 */
-    } else if (!strcmp(m, "null"))
+    } else if (!strcmp(m, "stack"))
+        push_pop_ss(LDT_SEL(3)); /* #SS: SIGBUS on Linux */
+    else if (!strcmp(m, "null"))
         __asm__ volatile("mov %0, %%gs\n\tmovl %%gs:0, %%eax" : : "r"(0) : "eax", "memory");
     printf("no fault\n");
     return 1;

@@ -631,7 +631,7 @@ impl Cpu {
     #[inline(always)]
     pub fn push32(&mut self, v: u32) -> Option<()> {
         let sp = self.regs[ESP].wrapping_sub(4);
-        self.wr32(sp.wrapping_add(self.seg_base[SS]), v)?;
+        self.wr32(self.lin(SS, sp, 4), v)?;
         self.regs[ESP] = sp;
         Some(())
     }
@@ -639,7 +639,7 @@ impl Cpu {
     #[inline(always)]
     pub fn pop32(&mut self) -> Option<u32> {
         let sp = self.regs[ESP];
-        let v = self.rd32(sp.wrapping_add(self.seg_base[SS]))?;
+        let v = self.rd32(self.lin(SS, sp, 4))?;
         self.regs[ESP] = sp.wrapping_add(4);
         Some(v)
     }
@@ -647,7 +647,7 @@ impl Cpu {
     #[inline(always)]
     pub fn push16(&mut self, v: u32) -> Option<()> {
         let sp = self.regs[ESP].wrapping_sub(2);
-        self.wr16(sp.wrapping_add(self.seg_base[SS]), v)?;
+        self.wr16(self.lin(SS, sp, 2), v)?;
         self.regs[ESP] = sp;
         Some(())
     }
@@ -655,7 +655,7 @@ impl Cpu {
     #[inline(always)]
     pub fn pop16(&mut self) -> Option<u32> {
         let sp = self.regs[ESP];
-        let v = self.rd16(sp.wrapping_add(self.seg_base[SS]))?;
+        let v = self.rd16(self.lin(SS, sp, 2))?;
         self.regs[ESP] = sp.wrapping_add(2);
         Some(v)
     }

@@ -228,11 +228,10 @@ fn bswap16(c: &mut Cpu, i: &Inst) {
 fn pusha<const SZ: u8>(c: &mut Cpu, _: &Inst) {
     let n = 1u32 << SZ;
     let sp = c.regs[ESP];
-    let base = c.seg_base[SS];
     for k in 0..8u32 {
         let v = c.regs[k as usize];
         let a = sp.wrapping_sub(n * (k + 1));
-        if c.wr_sz(SZ, base.wrapping_add(a), v).is_none() {
+        if c.wr_sz(SZ, c.lin(SS, a, n), v).is_none() {
             return;
         }
     }
@@ -244,10 +243,9 @@ fn pusha<const SZ: u8>(c: &mut Cpu, _: &Inst) {
 fn popa<const SZ: u8>(c: &mut Cpu, _: &Inst) {
     let n = 1u32 << SZ;
     let sp = c.regs[ESP];
-    let base = c.seg_base[SS];
     let mut v = [0u32; 8];
     for k in 0..8u32 {
-        let Some(x) = c.rd_sz(SZ, base.wrapping_add(sp.wrapping_add(n * k))) else {
+        let Some(x) = c.rd_sz(SZ, c.lin(SS, sp.wrapping_add(n * k), n)) else {
             return;
         };
         v[7 - k as usize] = x;
@@ -290,10 +288,9 @@ fn popf<const SZ: u8>(c: &mut Cpu, i: &Inst) {
 /// stack writes happen before esp/ebp change.
 fn enter<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let n = 1u32 << SZ;
-    let base = c.seg_base[SS];
     let bp = c.regs[EBP];
     let mut sp = c.regs[ESP].wrapping_sub(n);
-    if c.wr_sz(SZ, base.wrapping_add(sp), bp).is_none() {
+    if c.wr_sz(SZ, c.lin(SS, sp, n), bp).is_none() {
         return;
     }
     let frame = sp;
@@ -301,21 +298,21 @@ fn enter<const SZ: u8>(c: &mut Cpu, i: &Inst) {
         let mut p = bp;
         for _ in 1..i.imm2 {
             p = p.wrapping_sub(n);
-            let Some(v) = c.rd_sz(SZ, base.wrapping_add(p)) else {
+            let Some(v) = c.rd_sz(SZ, c.lin(SS, p, n)) else {
                 return;
             };
             sp = sp.wrapping_sub(n);
-            if c.wr_sz(SZ, base.wrapping_add(sp), v).is_none() {
+            if c.wr_sz(SZ, c.lin(SS, sp, n), v).is_none() {
                 return;
             }
         }
         sp = sp.wrapping_sub(n);
-        if c.wr_sz(SZ, base.wrapping_add(sp), frame).is_none() {
+        if c.wr_sz(SZ, c.lin(SS, sp, n), frame).is_none() {
             return;
         }
     }
     let sp = sp.wrapping_sub(i.imm);
-    if probe_write(c, base.wrapping_add(sp), n).is_none() {
+    if probe_write(c, c.lin(SS, sp, n), n).is_none() {
         return;
     }
     c.regs[ESP] = sp;
@@ -347,7 +344,7 @@ fn probe_write(c: &mut Cpu, a: u32, n: u32) -> Option<()> {
 /// leave: esp = ebp, then pop ebp (bp for the 16-bit form).
 fn leave<const SZ: u8>(c: &mut Cpu, _: &Inst) {
     let bp = c.regs[EBP];
-    let Some(v) = c.rd_sz(SZ, c.seg_base[SS].wrapping_add(bp)) else {
+    let Some(v) = c.rd_sz(SZ, c.lin(SS, bp, 1 << SZ)) else {
         return;
     };
     c.regs[ESP] = bp.wrapping_add(1 << SZ);
@@ -508,7 +505,7 @@ fn push_s<const SZ: u8>(c: &mut Cpu, i: &Inst) {
 /// pop sreg: esp changes only if the selector loads.
 fn pop_s<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let sp = c.regs[ESP];
-    let Some(v) = c.rd_sz(SZ, c.seg_base[SS].wrapping_add(sp)) else {
+    let Some(v) = c.rd_sz(SZ, c.lin(SS, sp, 1 << SZ)) else {
         return;
     };
     if c.load_seg(i.r as usize, v as u16) {
