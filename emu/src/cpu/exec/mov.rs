@@ -461,7 +461,7 @@ fn xlat<const A16: bool>(c: &mut Cpu, i: &Inst) {
     if A16 {
         off &= 0xffff;
     }
-    let a = c.seg_base[i.seg as usize].wrapping_add(off);
+    let a = c.lin((i.seg & 7) as usize, off, 1);
     if let Some(v) = c.rd8(a) {
         c.set_r8(EAX as u8, v);
     }

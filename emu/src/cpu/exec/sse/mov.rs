@@ -207,13 +207,14 @@ pub fn h_maskmovdqu(c: &mut Cpu, i: &Inst) {
     maskmov(c, i, v, m, 16);
 }
 
-/// The implicit seg:[edi] operand of maskmov*.
+/// The implicit seg:[edi] operand of maskmovdqu (16 bytes, for the
+/// segment-limit check).
 pub fn set_edi_operand(d: &mut Inst, a16: bool, seg: u8) {
     d.base = EDI as u8;
     d.index = crate::cpu::NOREG;
     d.scale = 0;
     d.disp = 0;
-    d.a16 = a16 as u8;
+    d.a16 = a16 as u8 | crate::cpu::mem_size_code(16) << 1;
     d.seg = seg;
 }
 
