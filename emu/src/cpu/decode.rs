@@ -292,6 +292,42 @@ pub fn opnd(ins: &Instruction, n: u32, d: &mut Inst) -> Opnd {
     }
 }
 
+/// A 32-bit general register's number.
+pub fn gpr32(r: Register) -> Option<u8> {
+    match gpr(r) {
+        Some((n, 2)) => Some(n),
+        _ => None,
+    }
+}
+
+/// A source operand `n` that is a register of one class (`reg` maps it to
+/// its number, which goes in `d.rm`) or memory (`d`'s memory fields): `d.h`
+/// becomes `hr` or `hm` accordingly. False for anything else.
+pub fn reg_or_mem(
+    ins: &Instruction,
+    n: u32,
+    d: &mut Inst,
+    reg: fn(Register) -> Option<u8>,
+    hr: super::Handler,
+    hm: super::Handler,
+) -> bool {
+    match ins.op_kind(n) {
+        OpKind::Register => match reg(ins.op_register(n)) {
+            Some(s) => {
+                d.rm = s;
+                d.h = hr;
+                true
+            }
+            None => false,
+        },
+        OpKind::Memory if set_mem(ins, d) => {
+            d.h = hm;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Size of operand `n`: a register's size, or the memory operand's size.
 pub fn op_size(ins: &Instruction, n: u32) -> Option<Size> {
     match ins.op_kind(n) {

@@ -11,7 +11,8 @@
 
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 
-use crate::cpu::decode::{gpr, set_mem};
+use super::sse::{mm as mmreg, xmm as xmmreg};
+use crate::cpu::decode::{gpr, gpr32, reg_or_mem, set_mem};
 use crate::cpu::exec::x87::{sf::F80, wait_check};
 use crate::cpu::{Cpu, Handler, Inst, EDI};
 
@@ -525,22 +526,6 @@ fn movdq2q(c: &mut Cpu, i: &Inst) {
 
 // ---- decoding ----
 
-fn mmreg(r: Register) -> Option<u8> {
-    if (Register::MM0..=Register::MM7).contains(&r) {
-        Some((r as u32 - Register::MM0 as u32) as u8)
-    } else {
-        None
-    }
-}
-
-fn xmmreg(r: Register) -> Option<u8> {
-    if (Register::XMM0..=Register::XMM7).contains(&r) {
-        Some((r as u32 - Register::XMM0 as u32) as u8)
-    } else {
-        None
-    }
-}
-
 fn alu_op(m: Mnemonic) -> Option<u8> {
     use Mnemonic::*;
     Some(match m {
@@ -729,45 +714,20 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     let h: Handler = match mn {
         Emms => emms,
         Movd => {
-            if let Some(r) = mmreg(reg(0)) {
+            // The mm register in r; the r32/m32 side (source or destination) in rm.
+            let ok = if let Some(r) = mmreg(reg(0)) {
                 d.r = r;
-                match kind(1) {
-                    OpKind::Register => {
-                        let Some((g, 2)) = gpr(reg(1)) else {
-                            return false;
-                        };
-                        d.rm = g;
-                        movd_r_gpr
-                    }
-                    OpKind::Memory => {
-                        if !set_mem(ins, d) {
-                            return false;
-                        }
-                        movd_r_m
-                    }
-                    _ => return false,
-                }
+                reg_or_mem(ins, 1, d, gpr32, movd_r_gpr, movd_r_m)
             } else if let Some(r) = mmreg(reg(1)) {
                 d.r = r;
-                match kind(0) {
-                    OpKind::Register => {
-                        let Some((g, 2)) = gpr(reg(0)) else {
-                            return false;
-                        };
-                        d.rm = g;
-                        movd_gpr_r
-                    }
-                    OpKind::Memory => {
-                        if !set_mem(ins, d) {
-                            return false;
-                        }
-                        movd_m_r
-                    }
-                    _ => return false,
-                }
+                reg_or_mem(ins, 0, d, gpr32, movd_gpr_r, movd_m_r)
             } else {
+                false
+            };
+            if !ok {
                 return false;
             }
+            d.h
         }
         Movq | Movntq if kind(0) == OpKind::Memory => {
             let Some(r) = mmreg(reg(1)) else {
@@ -801,22 +761,11 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             };
             d.r = r;
             d.imm = imm(2).unwrap_or(0);
-            match kind(1) {
-                OpKind::Register => {
-                    let Some((g, _)) = gpr(reg(1)) else {
-                        return false;
-                    };
-                    d.rm = g;
-                    pinsrw::<false>
-                }
-                OpKind::Memory => {
-                    if !set_mem(ins, d) {
-                        return false;
-                    }
-                    pinsrw::<true>
-                }
-                _ => return false,
+            let any_gpr: fn(Register) -> Option<u8> = |r| gpr(r).map(|g| g.0);
+            if !reg_or_mem(ins, 1, d, any_gpr, pinsrw::<false>, pinsrw::<true>) {
+                return false;
             }
+            d.h
         }
         Pextrw | Pmovmskb => {
             let Some(m) = mmreg(reg(1)) else {
@@ -853,27 +802,15 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 return false;
             };
             d.r = r;
-            match kind(1) {
-                OpKind::Register => {
-                    let Some(s) = mmreg(reg(1)) else {
-                        return false;
-                    };
-                    d.rm = s;
-                    d.imm = imm(2).unwrap_or(0);
-                    pick!(op, op_rr)
+            if kind(1) == OpKind::Immediate8 {
+                d.imm = ins.immediate(1) as u32 & 0xff;
+                pick!(op, op_ri)
+            } else {
+                if !reg_or_mem(ins, 1, d, mmreg, pick!(op, op_rr), pick!(op, op_rm)) {
+                    return false;
                 }
-                OpKind::Memory => {
-                    if !set_mem(ins, d) {
-                        return false;
-                    }
-                    d.imm = imm(2).unwrap_or(0);
-                    pick!(op, op_rm)
-                }
-                OpKind::Immediate8 => {
-                    d.imm = ins.immediate(1) as u32 & 0xff;
-                    pick!(op, op_ri)
-                }
-                _ => return false,
+                d.imm = imm(2).unwrap_or(0);
+                d.h
             }
         }
     };

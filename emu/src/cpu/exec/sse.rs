@@ -36,7 +36,7 @@ mod table;
 
 use iced_x86::{Instruction, OpKind, Register};
 
-use crate::cpu::decode::set_mem;
+use crate::cpu::decode::reg_or_mem;
 use crate::cpu::{vec, Cpu, Handler, Inst};
 use crate::mem::{PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
 
@@ -321,28 +321,13 @@ pub(crate) fn dx2<R: Op2, M: Op2>(ins: &Instruction, d: &mut Inst, m: Msz) -> bo
     };
     d.r = r;
     d.imm = imm_of(ins);
-    d.h = match ins.op1_kind() {
-        OpKind::Register => {
-            let Some(s) = xmm(ins.op1_register()) else {
-                return false;
-            };
-            d.rm = s;
-            h_xx::<R>
-        }
-        OpKind::Memory => {
-            if !set_mem(ins, d) {
-                return false;
-            }
-            match m {
-                Msz::A16 => h_xm::<M, 16, true> as Handler,
-                Msz::U16 => h_xm::<M, 16, false>,
-                Msz::M8 => h_xm::<M, 8, false>,
-                Msz::M4 => h_xm::<M, 4, false>,
-            }
-        }
-        _ => return false,
+    let hm: Handler = match m {
+        Msz::A16 => h_xm::<M, 16, true>,
+        Msz::U16 => h_xm::<M, 16, false>,
+        Msz::M8 => h_xm::<M, 8, false>,
+        Msz::M4 => h_xm::<M, 4, false>,
     };
-    true
+    reg_or_mem(ins, 1, d, xmm, h_xx::<R>, hm)
 }
 
 #[cfg(test)]

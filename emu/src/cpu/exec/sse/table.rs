@@ -7,7 +7,7 @@ use super::fp::{k::*, Cvtpi2ps, ToPi, F};
 use super::int::*;
 use super::mov::*;
 use super::{dx, dx2, h_xx, imm_of, mm, xmm, Msz, Op2};
-use crate::cpu::decode::{gpr, set_mem, sreg};
+use crate::cpu::decode::{gpr32, reg_or_mem, set_mem, sreg};
 use crate::cpu::{Handler, Inst};
 
 /// `op xmm, imm8` (shift by immediate).
@@ -62,13 +62,6 @@ fn dstm(ins: &Instruction, d: &mut Inst, h: Handler) -> bool {
     true
 }
 
-fn gpr32(r: iced_x86::Register) -> Option<u8> {
-    match gpr(r) {
-        Some((n, 2)) => Some(n),
-        _ => None,
-    }
-}
-
 /// `op r32, xmm|mm[, imm8]` (register source only).
 fn dgx(ins: &Instruction, d: &mut Inst, h: Handler, src_mm: bool) -> bool {
     let Some(r) = gpr32(ins.op0_register()) else {
@@ -93,23 +86,7 @@ fn dgxm(ins: &Instruction, d: &mut Inst, hr: Handler, hm: Handler) -> bool {
         return false;
     };
     d.r = r;
-    match ins.op1_kind() {
-        OpKind::Register => {
-            let Some(s) = xmm(ins.op1_register()) else {
-                return false;
-            };
-            d.rm = s;
-            d.h = hr;
-        }
-        OpKind::Memory => {
-            if !set_mem(ins, d) {
-                return false;
-            }
-            d.h = hm;
-        }
-        _ => return false,
-    }
-    true
+    reg_or_mem(ins, 1, d, xmm, hr, hm)
 }
 
 /// `op xmm|mm, r32/m[, imm8]`: the destination register in `r`, a general
@@ -123,23 +100,7 @@ fn dxg(ins: &Instruction, d: &mut Inst, hr: Handler, hm: Handler, dst_mm: bool) 
     let Some(r) = r else { return false };
     d.r = r;
     d.imm = imm_of(ins);
-    match ins.op1_kind() {
-        OpKind::Register => {
-            let Some(s) = gpr32(ins.op1_register()) else {
-                return false;
-            };
-            d.rm = s;
-            d.h = hr;
-        }
-        OpKind::Memory => {
-            if !set_mem(ins, d) {
-                return false;
-            }
-            d.h = hm;
-        }
-        _ => return false,
-    }
-    true
+    reg_or_mem(ins, 1, d, gpr32, hr, hm)
 }
 
 /// `movd r/m32, xmm`
@@ -174,23 +135,7 @@ fn dxmm<O: Op2>(ins: &Instruction, d: &mut Inst) -> bool {
         return false;
     };
     d.r = r;
-    match ins.op1_kind() {
-        OpKind::Register => {
-            let Some(s) = mm(ins.op1_register()) else {
-                return false;
-            };
-            d.rm = s;
-            d.h = h_xmx::<O>;
-        }
-        OpKind::Memory => {
-            if !set_mem(ins, d) {
-                return false;
-            }
-            d.h = super::h_xm::<O, 8, false>;
-        }
-        _ => return false,
-    }
-    true
+    reg_or_mem(ins, 1, d, mm, h_xmx::<O>, super::h_xm::<O, 8, false>)
 }
 
 /// `op mm, xmm/m`
@@ -199,23 +144,7 @@ fn dmx<O: Op2, const N: u32, const AL: bool>(ins: &Instruction, d: &mut Inst) ->
         return false;
     };
     d.r = r;
-    match ins.op1_kind() {
-        OpKind::Register => {
-            let Some(s) = xmm(ins.op1_register()) else {
-                return false;
-            };
-            d.rm = s;
-            d.h = h_mx::<O>;
-        }
-        OpKind::Memory => {
-            if !set_mem(ins, d) {
-                return false;
-            }
-            d.h = h_mxm::<O, N, AL>;
-        }
-        _ => return false,
-    }
-    true
+    reg_or_mem(ins, 1, d, xmm, h_mx::<O>, h_mxm::<O, N, AL>)
 }
 
 /// maskmovdqu: registers in r and rm, implicit seg:[edi].
@@ -506,23 +435,7 @@ fn dcomi<const OP: u16, const N: u32>(ins: &Instruction, d: &mut Inst) -> bool {
         return false;
     };
     d.r = r;
-    match ins.op1_kind() {
-        OpKind::Register => {
-            let Some(s) = xmm(ins.op1_register()) else {
-                return false;
-            };
-            d.rm = s;
-            d.h = h_comi_r::<OP>;
-        }
-        OpKind::Memory => {
-            if !set_mem(ins, d) {
-                return false;
-            }
-            d.h = h_comi_m::<OP, N>;
-        }
-        _ => return false,
-    }
-    true
+    reg_or_mem(ins, 1, d, xmm, h_comi_r::<OP>, h_comi_m::<OP, N>)
 }
 
 /// The conversions between MMX registers and xmm registers (the other
