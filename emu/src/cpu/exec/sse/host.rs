@@ -28,8 +28,13 @@ use super::fp::k::*;
 static HOST_MXCSR: u32 = 0x1f80;
 
 /// `x = op(x, y)`; the result, the flags after, and (FAST) the flags before.
+/// `{t}` is a general-purpose scratch register the instructions may use.
 macro_rules! run {
-    ($fast:expr, $ctl:expr, $a:expr, $b:expr, $($ins:literal),+) => {{
+    ($fast:expr, $ctl:expr, $a:expr, $b:expr, $($ins:literal),+) => {
+        run!(@imm 0, $fast, $ctl, $a, $b, $($ins),+)
+    };
+    // `{p}`: an immediate operand the instructions may use.
+    (@imm $p:expr, $fast:expr, $ctl:expr, $a:expr, $b:expr, $($ins:literal),+) => {{
         let ctl: u32 = $ctl;
         let mut st: u32 = 0;
         let mut pre: u32 = 0;
@@ -45,104 +50,28 @@ macro_rules! run {
                     "stmxcsr dword ptr [{c}]",
                     $($ins,)+
                     "stmxcsr dword ptr [{s}]",
-                    c = in(reg) &mut pre,
-                    s = in(reg) &mut st,
-                    x = inout(xmm_reg) x,
-                    y = in(xmm_reg) y,
-                    options(nostack),
-                );
-            } else {
-                asm!(
-                    "ldmxcsr dword ptr [{c}]",
-                    $($ins,)+
-                    "stmxcsr dword ptr [{s}]",
-                    "ldmxcsr dword ptr [{h}]",
-                    c = in(reg) &ctl,
-                    s = in(reg) &mut st,
-                    h = in(reg) &HOST_MXCSR,
-                    x = inout(xmm_reg) x,
-                    y = in(xmm_reg) y,
-                    options(nostack),
-                );
-            }
-        }
-        (unsafe { transmute::<__m128, u128>(x) }, st & 0x3f, pre & 0x3f)
-    }};
-}
-
-/// Same, with a general-purpose scratch register `{t}`.
-macro_rules! run_t {
-    ($fast:expr, $ctl:expr, $a:expr, $b:expr, $($ins:literal),+) => {{
-        let ctl: u32 = $ctl;
-        let mut st: u32 = 0;
-        let mut pre: u32 = 0;
-        let mut x: __m128 = unsafe { transmute::<u128, __m128>($a) };
-        let y: __m128 = unsafe { transmute::<u128, __m128>($b) };
-        unsafe {
-            if $fast {
-                asm!(
-                    "stmxcsr dword ptr [{c}]",
-                    $($ins,)+
-                    "stmxcsr dword ptr [{s}]",
+                    "/* scratch: {t}, immediate: {p} */",
                     c = in(reg) &mut pre,
                     s = in(reg) &mut st,
                     x = inout(xmm_reg) x,
                     y = in(xmm_reg) y,
                     t = out(reg) _,
-                    options(nostack),
-                );
-            } else {
-                asm!(
-                    "ldmxcsr dword ptr [{c}]",
-                    $($ins,)+
-                    "stmxcsr dword ptr [{s}]",
-                    "ldmxcsr dword ptr [{h}]",
-                    c = in(reg) &ctl,
-                    s = in(reg) &mut st,
-                    h = in(reg) &HOST_MXCSR,
-                    x = inout(xmm_reg) x,
-                    y = in(xmm_reg) y,
-                    t = out(reg) _,
-                    options(nostack),
-                );
-            }
-        }
-        (unsafe { transmute::<__m128, u128>(x) }, st & 0x3f, pre & 0x3f)
-    }};
-}
-
-/// Same, with an immediate operand `{p}`.
-macro_rules! run_p {
-    ($fast:expr, $ctl:expr, $a:expr, $b:expr, $ins:literal, $p:literal) => {{
-        let ctl: u32 = $ctl;
-        let mut st: u32 = 0;
-        let mut pre: u32 = 0;
-        let mut x: __m128 = unsafe { transmute::<u128, __m128>($a) };
-        let y: __m128 = unsafe { transmute::<u128, __m128>($b) };
-        unsafe {
-            if $fast {
-                asm!(
-                    "stmxcsr dword ptr [{c}]",
-                    $ins,
-                    "stmxcsr dword ptr [{s}]",
-                    c = in(reg) &mut pre,
-                    s = in(reg) &mut st,
-                    x = inout(xmm_reg) x,
-                    y = in(xmm_reg) y,
                     p = const $p,
                     options(nostack),
                 );
             } else {
                 asm!(
                     "ldmxcsr dword ptr [{c}]",
-                    $ins,
+                    $($ins,)+
                     "stmxcsr dword ptr [{s}]",
                     "ldmxcsr dword ptr [{h}]",
+                    "/* scratch: {t}, immediate: {p} */",
                     c = in(reg) &ctl,
                     s = in(reg) &mut st,
                     h = in(reg) &HOST_MXCSR,
                     x = inout(xmm_reg) x,
                     y = in(xmm_reg) y,
+                    t = out(reg) _,
                     p = const $p,
                     options(nostack),
                 );
@@ -208,14 +137,14 @@ macro_rules! run_cmpflags {
 macro_rules! cmp8 {
     ($fast:expr, $ctl:expr, $a:expr, $b:expr, $p:expr, $ins:literal) => {
         match $p {
-            0 => run_p!($fast, $ctl, $a, $b, $ins, 0),
-            1 => run_p!($fast, $ctl, $a, $b, $ins, 1),
-            2 => run_p!($fast, $ctl, $a, $b, $ins, 2),
-            3 => run_p!($fast, $ctl, $a, $b, $ins, 3),
-            4 => run_p!($fast, $ctl, $a, $b, $ins, 4),
-            5 => run_p!($fast, $ctl, $a, $b, $ins, 5),
-            6 => run_p!($fast, $ctl, $a, $b, $ins, 6),
-            _ => run_p!($fast, $ctl, $a, $b, $ins, 7),
+            0 => run!(@imm 0, $fast, $ctl, $a, $b, $ins),
+            1 => run!(@imm 1, $fast, $ctl, $a, $b, $ins),
+            2 => run!(@imm 2, $fast, $ctl, $a, $b, $ins),
+            3 => run!(@imm 3, $fast, $ctl, $a, $b, $ins),
+            4 => run!(@imm 4, $fast, $ctl, $a, $b, $ins),
+            5 => run!(@imm 5, $fast, $ctl, $a, $b, $ins),
+            6 => run!(@imm 6, $fast, $ctl, $a, $b, $ins),
+            _ => run!(@imm 7, $fast, $ctl, $a, $b, $ins),
         }
     };
 }
@@ -295,12 +224,12 @@ fn body<const OP: u16, const FAST: bool>(ctl: u32, a: u128, b: u128) -> (u128, u
         CVTDQ2PD => run!(FAST, ctl, a, b, "cvtdq2pd {x}, {y}"),
         CVTPD2DQ => run!(FAST, ctl, a, b, "cvtpd2dq {x}, {y}"),
         CVTTPD2DQ => run!(FAST, ctl, a, b, "cvttpd2dq {x}, {y}"),
-        CVTSI2SS => run_t!(FAST, ctl, a, b, "movd {t:e}, {y}", "cvtsi2ss {x}, {t:e}"),
-        CVTSI2SD => run_t!(FAST, ctl, a, b, "movd {t:e}, {y}", "cvtsi2sd {x}, {t:e}"),
-        CVTSS2SI => run_t!(FAST, ctl, a, b, "cvtss2si {t:e}, {y}", "movd {x}, {t:e}"),
-        CVTTSS2SI => run_t!(FAST, ctl, a, b, "cvttss2si {t:e}, {y}", "movd {x}, {t:e}"),
-        CVTSD2SI => run_t!(FAST, ctl, a, b, "cvtsd2si {t:e}, {y}", "movd {x}, {t:e}"),
-        CVTTSD2SI => run_t!(FAST, ctl, a, b, "cvttsd2si {t:e}, {y}", "movd {x}, {t:e}"),
+        CVTSI2SS => run!(FAST, ctl, a, b, "movd {t:e}, {y}", "cvtsi2ss {x}, {t:e}"),
+        CVTSI2SD => run!(FAST, ctl, a, b, "movd {t:e}, {y}", "cvtsi2sd {x}, {t:e}"),
+        CVTSS2SI => run!(FAST, ctl, a, b, "cvtss2si {t:e}, {y}", "movd {x}, {t:e}"),
+        CVTTSS2SI => run!(FAST, ctl, a, b, "cvttss2si {t:e}, {y}", "movd {x}, {t:e}"),
+        CVTSD2SI => run!(FAST, ctl, a, b, "cvtsd2si {t:e}, {y}", "movd {x}, {t:e}"),
+        CVTTSD2SI => run!(FAST, ctl, a, b, "cvttsd2si {t:e}, {y}", "movd {x}, {t:e}"),
         COMISS => run_cmpflags!(FAST, ctl, a, b, "comiss {x}, {y}"),
         UCOMISS => run_cmpflags!(FAST, ctl, a, b, "ucomiss {x}, {y}"),
         COMISD => run_cmpflags!(FAST, ctl, a, b, "comisd {x}, {y}"),
