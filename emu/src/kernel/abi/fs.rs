@@ -50,6 +50,28 @@ pub mod o {
         | TMPFILE;
 }
 
+/// Guest open/status flag bits and their host values, both ways. (The
+/// guest's O_LARGEFILE is 0o100000; the 64-bit host has no such bit, but
+/// Linux reports it back in F_GETFL, so it is carried at the same value.)
+const OPEN_FLAGS: [(u32, i32); 16] = [
+    (o::CREAT, libc::O_CREAT),
+    (o::EXCL, libc::O_EXCL),
+    (o::NOCTTY, libc::O_NOCTTY),
+    (o::TRUNC, libc::O_TRUNC),
+    (o::APPEND, libc::O_APPEND),
+    (o::NONBLOCK, libc::O_NONBLOCK),
+    (o::DSYNC, libc::O_DSYNC),
+    (o::ASYNC, libc::O_ASYNC),
+    (o::DIRECT, libc::O_DIRECT),
+    (o::LARGEFILE, 0o100000),
+    (o::DIRECTORY, libc::O_DIRECTORY),
+    (o::NOFOLLOW, libc::O_NOFOLLOW),
+    (o::NOATIME, libc::O_NOATIME),
+    (o::CLOEXEC, libc::O_CLOEXEC),
+    (o::SYNC & !o::DSYNC, libc::O_SYNC & !libc::O_DSYNC),
+    (o::PATH, libc::O_PATH),
+];
+
 /// Translate guest open flags to the host's, bit by bit.
 pub fn open_flags_to_host(g: u32) -> i32 {
     let mut h = match g & o::ACCMODE {
@@ -58,29 +80,12 @@ pub fn open_flags_to_host(g: u32) -> i32 {
         o::RDWR => libc::O_RDWR,
         _ => 3, // accepted by the kernel (ioctl-only access)
     };
-    let map: [(u32, i32); 17] = [
-        (o::CREAT, libc::O_CREAT),
-        (o::EXCL, libc::O_EXCL),
-        (o::NOCTTY, libc::O_NOCTTY),
-        (o::TRUNC, libc::O_TRUNC),
-        (o::APPEND, libc::O_APPEND),
-        (o::NONBLOCK, libc::O_NONBLOCK),
-        (o::DSYNC, libc::O_DSYNC),
-        (o::ASYNC, libc::O_ASYNC),
-        (o::DIRECT, libc::O_DIRECT),
-        (o::LARGEFILE, 0o100000),
-        (o::DIRECTORY, libc::O_DIRECTORY),
-        (o::NOFOLLOW, libc::O_NOFOLLOW),
-        (o::NOATIME, libc::O_NOATIME),
-        (o::CLOEXEC, libc::O_CLOEXEC),
-        (o::SYNC & !o::DSYNC, libc::O_SYNC & !libc::O_DSYNC),
-        (o::PATH, libc::O_PATH),
-        (
-            o::TMPFILE & !o::DIRECTORY,
-            libc::O_TMPFILE & !libc::O_DIRECTORY,
-        ),
-    ];
-    for (gb, hb) in map {
+    // O_TMPFILE's own bit (it includes O_DIRECTORY) only goes to the host.
+    let tmpfile = (
+        o::TMPFILE & !o::DIRECTORY,
+        libc::O_TMPFILE & !libc::O_DIRECTORY,
+    );
+    for (gb, hb) in OPEN_FLAGS.into_iter().chain([tmpfile]) {
         if g & gb != 0 {
             h |= hb;
         }
@@ -91,25 +96,7 @@ pub fn open_flags_to_host(g: u32) -> i32 {
 /// Translate host file status flags (F_GETFL) to the guest's.
 pub fn open_flags_from_host(h: i32) -> u32 {
     let mut g = (h & libc::O_ACCMODE) as u32;
-    let map: [(u32, i32); 16] = [
-        (o::CREAT, libc::O_CREAT),
-        (o::EXCL, libc::O_EXCL),
-        (o::NOCTTY, libc::O_NOCTTY),
-        (o::TRUNC, libc::O_TRUNC),
-        (o::APPEND, libc::O_APPEND),
-        (o::NONBLOCK, libc::O_NONBLOCK),
-        (o::DSYNC, libc::O_DSYNC),
-        (o::ASYNC, libc::O_ASYNC),
-        (o::DIRECT, libc::O_DIRECT),
-        (o::LARGEFILE, 0o100000),
-        (o::DIRECTORY, libc::O_DIRECTORY),
-        (o::NOFOLLOW, libc::O_NOFOLLOW),
-        (o::NOATIME, libc::O_NOATIME),
-        (o::CLOEXEC, libc::O_CLOEXEC),
-        (o::SYNC & !o::DSYNC, libc::O_SYNC & !libc::O_DSYNC),
-        (o::PATH, libc::O_PATH),
-    ];
-    for (gb, hb) in map {
+    for (gb, hb) in OPEN_FLAGS {
         if h & hb != 0 {
             g |= gb;
         }
