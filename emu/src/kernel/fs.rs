@@ -1408,6 +1408,37 @@ fn opt_off(p: &mut Process, ptr: u32) -> Result<Option<i64>, Errno> {
     }
 }
 
+/// copy_file_range and splice: host call `sysno` between two guest fds,
+/// each with an optional in/out loff_t pointer (read before, written back
+/// after). `check` runs once the offsets are read, before the call.
+#[allow(clippy::too_many_arguments)]
+fn transfer_with_offsets(
+    p: &mut Process,
+    sysno: libc::c_long,
+    (fin, offin): (u32, u32),
+    (fout, offout): (u32, u32),
+    len: u32,
+    flags: u32,
+    check: impl FnOnce(&Process) -> Result<(), Errno>,
+) -> SysResult {
+    let hin = p.files.host(fin)?;
+    let hout = p.files.host(fout)?;
+    let mut a = opt_off(p, offin)?;
+    let mut b = opt_off(p, offout)?;
+    check(p)?;
+    let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
+    let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
+    let r = unsafe { libc::syscall(sysno, hin, pa, hout, pb, len as usize, flags) };
+    let n = hres(r)?;
+    if let Some(v) = a {
+        p.write_struct(offin, &v)?;
+    }
+    if let Some(v) = b {
+        p.write_struct(offout, &v)?;
+    }
+    Ok(n as u32)
+}
+
 pub fn sys_copy_file_range(
     p: &mut Process,
     fin: u32,
@@ -1417,31 +1448,15 @@ pub fn sys_copy_file_range(
     len: u32,
     flags: u32,
 ) -> SysResult {
-    let hin = p.files.host(fin)?;
-    let hout = p.files.host(fout)?;
-    let mut a = opt_off(p, offin)?;
-    let mut b = opt_off(p, offout)?;
-    let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
-    let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_copy_file_range,
-            hin,
-            pa,
-            hout,
-            pb,
-            len as usize,
-            flags,
-        )
-    };
-    let n = hres(r)?;
-    if let Some(v) = a {
-        p.write_struct(offin, &v)?;
-    }
-    if let Some(v) = b {
-        p.write_struct(offout, &v)?;
-    }
-    Ok(n as u32)
+    transfer_with_offsets(
+        p,
+        libc::SYS_copy_file_range,
+        (fin, offin),
+        (fout, offout),
+        len,
+        flags,
+        |_| Ok(()),
+    )
 }
 
 pub fn sys_splice(
@@ -1453,24 +1468,21 @@ pub fn sys_splice(
     len: u32,
     flags: u32,
 ) -> SysResult {
-    let hin = p.files.host(fin)?;
-    let hout = p.files.host(fout)?;
-    let mut a = opt_off(p, offin)?;
-    let mut b = opt_off(p, offout)?;
-    if no_splice_read(p, fin) && len != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
-    let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
-    let r = unsafe { libc::syscall(libc::SYS_splice, hin, pa, hout, pb, len as usize, flags) };
-    let n = hres(r)?;
-    if let Some(v) = a {
-        p.write_struct(offin, &v)?;
-    }
-    if let Some(v) = b {
-        p.write_struct(offout, &v)?;
-    }
-    Ok(n as u32)
+    transfer_with_offsets(
+        p,
+        libc::SYS_splice,
+        (fin, offin),
+        (fout, offout),
+        len,
+        flags,
+        |p| {
+            if no_splice_read(p, fin) && len != 0 {
+                Err(Errno::EINVAL)
+            } else {
+                Ok(())
+            }
+        },
+    )
 }
 
 pub fn sys_tee(p: &mut Process, fin: u32, fout: u32, len: u32, flags: u32) -> SysResult {
