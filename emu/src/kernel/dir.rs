@@ -469,11 +469,7 @@ pub fn sys_fchmodat2(
         return Err(Errno::EINVAL);
     }
     let gp = path::read_path_at(p, pathname, flags)?;
-    let intent = if flags & at::SYMLINK_NOFOLLOW != 0 {
-        Intent::NoFollow
-    } else {
-        Intent::Follow
-    };
+    let intent = Intent::from_at_flags(flags);
     let (d, hp) = path::resolve_at(p, dirfd, &gp, intent)?;
     hret(unsafe { libc::syscall(452, d, hp.as_ptr(), mode as u16 as u32, flags) })
 }
@@ -489,11 +485,7 @@ fn do_fchownat(
     if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let intent = if flags & at::SYMLINK_NOFOLLOW != 0 {
-        Intent::NoFollow
-    } else {
-        Intent::Follow
-    };
+    let intent = Intent::from_at_flags(flags);
     let (d, hp) = if gp.is_empty() {
         (path::host_dirfd(p, dirfd)?, CString::default())
     } else {
@@ -572,11 +564,7 @@ pub fn sys_faccessat2(
         return Err(Errno::EINVAL);
     }
     let gp = path::read_path_at(p, pathname, flags)?;
-    let intent = if flags & at::SYMLINK_NOFOLLOW != 0 {
-        Intent::NoFollow
-    } else {
-        Intent::Follow
-    };
+    let intent = Intent::from_at_flags(flags);
     let (d, hp) = if gp.is_empty() {
         (path::host_dirfd(p, dirfd)?, CString::default())
     } else {
@@ -596,11 +584,7 @@ fn do_utimens(
     flags: u32,
 ) -> SysResult {
     let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t.as_ptr());
-    let intent = if flags & at::SYMLINK_NOFOLLOW != 0 {
-        Intent::NoFollow
-    } else {
-        Intent::Follow
-    };
+    let intent = Intent::from_at_flags(flags);
     let (d, hp) = match gp {
         None => (path::host_dirfd(p, dirfd)?, None),
         Some([]) => (path::host_dirfd(p, dirfd)?, Some(CString::default())),

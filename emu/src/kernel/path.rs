@@ -26,6 +26,17 @@ pub enum Intent {
     NoFollow,
 }
 
+impl Intent {
+    /// Follow unless the *at call's flags have AT_SYMLINK_NOFOLLOW.
+    pub fn from_at_flags(flags: u32) -> Intent {
+        if flags & at::SYMLINK_NOFOLLOW != 0 {
+            Intent::NoFollow
+        } else {
+            Intent::Follow
+        }
+    }
+}
+
 /// `/proc/self/<what>` for this process: the tail after the pid part, or
 /// None if the path is not this process's /proc directory.
 pub fn proc_self_tail<'a>(p: &Process, path: &'a [u8]) -> Option<&'a [u8]> {

@@ -13,11 +13,7 @@ use super::Process;
 
 /// Host fstatat with guest-resolved arguments.
 fn host_fstatat(p: &Process, dirfd: u32, gpath: &[u8], flags: u32) -> Result<libc::stat, Errno> {
-    let intent = if flags & at::SYMLINK_NOFOLLOW != 0 {
-        Intent::NoFollow
-    } else {
-        Intent::Follow
-    };
+    let intent = Intent::from_at_flags(flags);
     let (dfd, hp) = path::resolve_at(p, dirfd, gpath, intent)?;
     let mut hflags = 0;
     if flags & at::SYMLINK_NOFOLLOW != 0 {
@@ -257,11 +253,7 @@ pub fn sys_statx(
     } else {
         path::read_path_at(p, pathname, flags)?
     };
-    let intent = if flags & at::SYMLINK_NOFOLLOW != 0 {
-        Intent::NoFollow
-    } else {
-        Intent::Follow
-    };
+    let intent = Intent::from_at_flags(flags);
     let mut flags = flags;
     let (dfd, hp) = if gp.is_empty() {
         let h = path::host_dirfd(p, dirfd)?;
