@@ -165,6 +165,14 @@ fn write_timespec(p: &mut Process, addr: u32, t: &libc::timespec, wide: bool) {
     };
 }
 
+/// The timeout a (possibly null) timespec pointer gives: None waits forever.
+fn opt_timeout(p: &mut Process, tsp: u32, wide: bool) -> Result<Option<Timeout>, Errno> {
+    if tsp == 0 {
+        return Ok(None);
+    }
+    Ok(Some(Timeout::new(read_timespec(p, tsp, wide)?)))
+}
+
 fn do_ppoll(
     p: &mut Process,
     ufds: u32,
@@ -174,11 +182,7 @@ fn do_ppoll(
     size: u32,
     wide: bool,
 ) -> SysResult {
-    let to = if tsp == 0 {
-        None
-    } else {
-        Some(Timeout::new(read_timespec(p, tsp, wide)?))
-    };
+    let to = opt_timeout(p, tsp, wide)?;
     check_sigmask(sigmask, size)?;
     let r = do_poll(p, ufds, nfds, to);
     if let (Some(t), true) = (to, tsp != 0) {
@@ -369,11 +373,7 @@ fn do_pselect(
     sig: u32,
     wide: bool,
 ) -> SysResult {
-    let to = if tsp == 0 {
-        None
-    } else {
-        Some(Timeout::new(read_timespec(p, tsp, wide)?))
-    };
+    let to = opt_timeout(p, tsp, wide)?;
     if sig != 0 {
         let s: [u32; 2] = p.read_struct(sig)?;
         check_sigmask(s[0], s[1])?;
@@ -518,11 +518,7 @@ pub fn sys_epoll_pwait2(
     sigmask: u32,
     size: u32,
 ) -> SysResult {
-    let to = if tsp == 0 {
-        None
-    } else {
-        Some(Timeout::new(read_timespec(p, tsp, true)?))
-    };
+    let to = opt_timeout(p, tsp, true)?;
     check_sigmask(sigmask, size)?;
     do_epoll_wait(p, epfd, events, maxevents, to)
 }
