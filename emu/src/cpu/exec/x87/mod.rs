@@ -283,6 +283,19 @@ const I64: u8 = 4;
 const M80: u8 = 5;
 const BCD: u8 = 6;
 
+/// The memory source of an arithmetic, compare or load instruction: the
+/// wait check, the read (a fault leaves the FPU untouched), then the data
+/// pointer. None when the instruction is over (#NM/#MF or a fault).
+fn mem_operand<const T: u8>(c: &mut Cpu, i: &Inst) -> Option<(F80, u16)> {
+    if !enter(c, i) {
+        return None;
+    }
+    let a = c.ea(i);
+    let v = read_src::<T>(c, a)?;
+    note_mem(c, i);
+    Some(v)
+}
+
 /// Read a memory operand as an extended value (exact; SNaNs stay
 /// signaling) plus the load flags (DE for single/double denormals).
 #[inline(always)]
@@ -368,14 +381,9 @@ impl Cpu {
 
 /// st0 = st0 OP m (OP in sf::OP_*, T a memory type).
 fn arith_m<const OP: u8, const T: u8>(c: &mut Cpu, i: &Inst) {
-    if !enter(c, i) {
-        return;
-    }
-    let a = c.ea(i);
-    let Some((b, lf)) = read_src::<T>(c, a) else {
+    let Some((b, lf)) = mem_operand::<T>(c, i) else {
         return;
     };
-    note_mem(c, i);
     let f = &mut c.fpu;
     if f.empty(0) {
         if f.underflow() {
@@ -469,14 +477,9 @@ fn fcom_r<const QUIET: bool, const POPS: u8>(c: &mut Cpu, i: &Inst) {
 
 /// FCOM/FCOMP/FICOM/FICOMP with memory.
 fn fcom_m<const T: u8, const POP: bool>(c: &mut Cpu, i: &Inst) {
-    if !enter(c, i) {
-        return;
-    }
-    let a = c.ea(i);
-    let Some((b, lf)) = read_src::<T>(c, a) else {
+    let Some((b, lf)) = mem_operand::<T>(c, i) else {
         return;
     };
-    note_mem(c, i);
     let f = &mut c.fpu;
     if f.empty(0) {
         let ok = f.underflow();
@@ -551,14 +554,9 @@ fn fxam(c: &mut Cpu, i: &Inst) {
 // ---- loads ----
 
 fn fld_m<const T: u8>(c: &mut Cpu, i: &Inst) {
-    if !enter(c, i) {
-        return;
-    }
-    let a = c.ea(i);
-    let Some((mut v, mut fl)) = read_src::<T>(c, a) else {
+    let Some((mut v, mut fl)) = mem_operand::<T>(c, i) else {
         return;
     };
-    note_mem(c, i);
     if (T == M32 || T == M64) && v.class() == Class::SNaN {
         v = v.quiet();
         fl |= IE;
