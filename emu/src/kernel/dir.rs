@@ -662,6 +662,26 @@ fn utimensat_common(
     do_utimens(p, dirfd, gp.as_deref(), t, flags)
 }
 
+/// The two timespecs of utimensat (32-bit or time64), None for a null
+/// pointer.
+fn read_utimens(
+    p: &mut Process,
+    times: u32,
+    wide: bool,
+) -> Result<Option<[libc::timespec; 2]>, Errno> {
+    if times == 0 {
+        return Ok(None);
+    }
+    let size = if wide {
+        std::mem::size_of::<Timespec64>()
+    } else {
+        std::mem::size_of::<Timespec32>()
+    } as u32;
+    let a = super::time::get_ts(p, times, wide)?;
+    let b = super::time::get_ts(p, times.wrapping_add(size), wide)?;
+    Ok(Some([a, b]))
+}
+
 pub fn sys_utimensat(
     p: &mut Process,
     dirfd: u32,
@@ -669,15 +689,7 @@ pub fn sys_utimensat(
     times: u32,
     flags: u32,
 ) -> SysResult {
-    let t = if times == 0 {
-        None
-    } else {
-        let g: [Timespec32; 2] = p.read_struct(times)?;
-        Some([
-            ts(g[0].tv_sec as i64, g[0].tv_nsec as i64),
-            ts(g[1].tv_sec as i64, g[1].tv_nsec as i64),
-        ])
-    };
+    let t = read_utimens(p, times, false)?;
     utimensat_common(p, dirfd, pathname, t, flags)
 }
 
@@ -688,17 +700,7 @@ pub fn sys_utimensat_time64(
     times: u32,
     flags: u32,
 ) -> SysResult {
-    let t = if times == 0 {
-        None
-    } else {
-        let g: [Timespec64; 2] = p.read_struct(times)?;
-        // A compat task's tv_nsec is the low 32 bits.
-        let n = |v: i64| (v as u64 & 0xffff_ffff) as i64;
-        Some([
-            ts(g[0].tv_sec, n(g[0].tv_nsec)),
-            ts(g[1].tv_sec, n(g[1].tv_nsec)),
-        ])
-    };
+    let t = read_utimens(p, times, true)?;
     utimensat_common(p, dirfd, pathname, t, flags)
 }
 

@@ -1133,23 +1133,11 @@ fn do_fcntl(p: &mut Process, fd: u32, cmd: u32, arg: u32, is64: bool) -> SysResu
             let h = p.files.host(fd)?;
             do_lock(p, h, cmd, arg, true)
         }
-        f::GETOWN_EX | f::SETOWN_EX | f::GETOWNER_UIDS => {
-            // struct f_owner_ex {int type; pid_t pid}; uid_t[2]: identical layouts.
+        f::GETOWN_EX | f::SETOWN_EX | f::GETOWNER_UIDS | f::GET_RW_HINT | f::SET_RW_HINT => {
+            // 8-byte arguments with identical guest and host layouts:
+            // struct f_owner_ex {int type; pid_t pid}, uid_t[2], u64 hint.
             let h = p.files.host(fd)?;
-            let (ptr, n) = if cmd == f::SETOWN_EX {
-                let (ptr, n) = in_buf(p, arg, 8)?;
-                (ptr as *mut u8, n)
-            } else {
-                out_buf(p, arg, 8)?
-            };
-            if n < 8 {
-                return Err(Errno::EFAULT);
-            }
-            hret(unsafe { libc::fcntl(h, cmd as i32, ptr) } as i64)
-        }
-        f::GET_RW_HINT | f::SET_RW_HINT => {
-            let h = p.files.host(fd)?;
-            let (ptr, n) = if cmd == f::SET_RW_HINT {
+            let (ptr, n) = if cmd == f::SETOWN_EX || cmd == f::SET_RW_HINT {
                 let (ptr, n) = in_buf(p, arg, 8)?;
                 (ptr as *mut u8, n)
             } else {

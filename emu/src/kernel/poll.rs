@@ -125,23 +125,13 @@ fn check_sigmask(mask: u32, size: u32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// A guest timespec: 32-bit or time64.
+/// A guest timespec (32-bit or time64) that must be a valid duration.
 fn read_timespec(p: &mut Process, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
-    let (sec, nsec) = if wide {
-        let t: Timespec64 = p.read_struct(addr)?;
-        // A compat task's tv_nsec is the low 32 bits.
-        (t.tv_sec, (t.tv_nsec as u64 & 0xffff_ffff) as i64)
-    } else {
-        let t: Timespec32 = p.read_struct(addr)?;
-        (t.tv_sec as i64, t.tv_nsec as i64)
-    };
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+    let t = super::time::get_ts(p, addr, wide)?;
+    if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
         return Err(Errno::EINVAL);
     }
-    Ok(libc::timespec {
-        tv_sec: sec,
-        tv_nsec: nsec,
-    })
+    Ok(t)
 }
 
 /// Write the time left back (errors ignored, as Linux does).
