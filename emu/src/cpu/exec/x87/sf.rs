@@ -780,47 +780,47 @@ pub fn xam(a: F80) -> u16 {
 
 /// m32 to extended, exactly (an SNaN stays signaling; DE for a denormal).
 pub fn from_f32(v: u32) -> (F80, u16) {
-    let sign = v >> 31 != 0;
-    let e = (v >> 23) & 0xff;
-    let f = (v & 0x7f_ffff) as u64;
-    if e == 0xff {
-        if f == 0 {
-            return (F80::new(sign, 0x7fff, J), 0);
-        }
-        // the NaN as is (an SNaN stays signaling; FLD quiets it)
-        return (F80::new(sign, 0x7fff, J | (f << 40)), 0);
-    }
-    if e == 0 {
-        if f == 0 {
-            return (F80::new(sign, 0, 0), 0);
-        }
-        // denormal: f * 2^-149
-        return (F80::from_parts_exact(sign, f as u128, -149), DE);
-    }
-    (
-        F80::new(sign, (e as i32 - 127 + 16383) as u16, J | (f << 40)),
-        0,
+    from_binary(
+        v >> 31 != 0,
+        ((v >> 23) & 0xff) as i32,
+        (v & 0x7f_ffff) as u64,
+        0xff,
+        127,
+        23,
     )
 }
 
 /// m64 to extended, exactly.
 pub fn from_f64(v: u64) -> (F80, u16) {
-    let sign = v >> 63 != 0;
-    let e = ((v >> 52) & 0x7ff) as i32;
-    let f = v & ((1 << 52) - 1);
-    if e == 0x7ff {
-        if f == 0 {
-            return (F80::new(sign, 0x7fff, J), 0);
-        }
-        return (F80::new(sign, 0x7fff, J | (f << 11)), 0);
+    from_binary(
+        v >> 63 != 0,
+        ((v >> 52) & 0x7ff) as i32,
+        v & ((1 << 52) - 1),
+        0x7ff,
+        1023,
+        52,
+    )
+}
+
+/// An IEEE binary value (biased exponent `e` up to `emax`, `fbits`
+/// fraction bits `f`) to extended, exactly: the NaN as is (an SNaN stays
+/// signaling; FLD quiets it), denormals normalised with DE.
+fn from_binary(sign: bool, e: i32, f: u64, emax: i32, bias: i32, fbits: u32) -> (F80, u16) {
+    let frac = f << (63 - fbits);
+    if e == emax {
+        return (F80::new(sign, 0x7fff, J | frac), 0);
     }
     if e == 0 {
         if f == 0 {
             return (F80::new(sign, 0, 0), 0);
         }
-        return (F80::from_parts_exact(sign, f as u128, -1074), DE);
+        // denormal: f * 2^(1 - bias - fbits)
+        return (
+            F80::from_parts_exact(sign, f as u128, 1 - bias - fbits as i32),
+            DE,
+        );
     }
-    (F80::new(sign, (e - 1023 + 16383) as u16, J | (f << 11)), 0)
+    (F80::new(sign, (e - bias + 16383) as u16, J | frac), 0)
 }
 
 /// FST m32: the bits to store and the flags. With an unmasked overflow or
