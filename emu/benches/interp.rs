@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use emu::cpu::cache::{run, BlockCache, Event};
+use emu::cpu::cache::BlockCache;
+use emu::cpu::run::{run, Event};
 use emu::cpu::{Cpu, ECX, ESP};
 use emu::mem::{Mem, P_EXEC, P_READ, P_WRITE};
 

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod decode;
 pub mod exec;
 pub mod flags;
+pub mod run;
 
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;

@@ -10,8 +10,8 @@ use crate::arch::intr::{self, Source};
 use crate::arch::kmem::KFault;
 use crate::arch::ptregs::{off, PtRegs};
 use crate::arch::{entry_addr, gdt, LAST_EXCEPTION, SYSCALL_VECTOR, SYSENTER_ENTRY};
-use crate::cpu::cache::Event;
 use crate::cpu::flags::{IF, TF};
+use crate::cpu::run::Event;
 use crate::cpu::{vec, Exception, DS, EAX, EBP, EBX, ECX, EDI, EDX, ES, ESI, ESP, FS, GS};
 
 /// thread_info layout at the base of the kernel stack.

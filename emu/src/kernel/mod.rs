@@ -26,7 +26,8 @@ pub mod uaccess;
 use std::sync::Arc;
 
 use crate::arch;
-use crate::cpu::cache::{self, BlockCache};
+use crate::cpu::cache::BlockCache;
+use crate::cpu::run;
 use crate::cpu::{vec, Cpu};
 use crate::loader::{self, LoadError};
 use crate::mem::Mem;
@@ -215,7 +216,7 @@ impl Process {
     /// through the IDT/TSS or sysenter path in [`entry`].
     pub fn run(&mut self) -> ExitStatus {
         loop {
-            let ev = cache::run(&mut self.cpu, &mut self.cache);
+            let ev = run::run(&mut self.cpu, &mut self.cache);
             entry::handle(self, ev);
             if let Some(st) = self.exit {
                 if let Some(f) = self.frames.as_mut() {
