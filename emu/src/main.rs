@@ -2,7 +2,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use emu::kernel::{ExitStatus, Process};
+use emu::kernel::{ExitStatus, Process, SyscallEntry};
 use emu::loader::LoadError;
 
 /// Run a static i386 Linux program.
@@ -17,7 +17,7 @@ struct Cli {
     frames: Option<std::path::PathBuf>,
     /// How the vDSO's __kernel_vsyscall enters the kernel.
     #[arg(long, value_enum, default_value = "sysenter")]
-    syscall_entry: emu::kernel::SyscallEntry,
+    syscall_entry: EntryArg,
     /// Look up absolute guest paths under DIR first, then on the host (as qemu -L).
     #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
     sysroot: Option<std::path::PathBuf>,
@@ -36,6 +36,24 @@ struct Cli {
         trailing_var_arg = true
     )]
     command: Vec<std::ffi::OsString>,
+}
+
+/// `--syscall-entry`: the CLI's spelling of [`SyscallEntry`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum EntryArg {
+    /// `sysenter`, returning with `sysexit` when it can (Linux's default).
+    Sysenter,
+    /// `int $0x80`.
+    Int80,
+}
+
+impl From<EntryArg> for SyscallEntry {
+    fn from(e: EntryArg) -> SyscallEntry {
+        match e {
+            EntryArg::Sysenter => SyscallEntry::Sysenter,
+            EntryArg::Int80 => SyscallEntry::Int80,
+        }
+    }
 }
 
 /// Apply -U VAR (removals) and then -E VAR=VALUE (replace in place or
@@ -98,7 +116,7 @@ fn main() -> ExitCode {
     let envp = edit_env(envp, &cli.unset_env, &cli.set_env);
     let t0 = Instant::now();
     let exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let loaded = Process::from_file(path, &exe, &execfn, &argv, &envp, cli.syscall_entry);
+    let loaded = Process::from_file(path, &exe, &execfn, &argv, &envp, cli.syscall_entry.into());
     let mut p = match loaded {
         Ok(p) => p,
         Err(LoadError::NotFound(m)) => {

@@ -32,15 +32,7 @@ use crate::cpu::{vec, Cpu};
 use crate::loader::{self, LoadError};
 use crate::mem::Mem;
 
-/// How `__kernel_vsyscall` enters the kernel.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum SyscallEntry {
-    /// `sysenter`, returning with `sysexit` when it can (Linux's default).
-    #[default]
-    Sysenter,
-    /// `int $0x80`.
-    Int80,
-}
+pub use crate::loader::vdso::SyscallEntry;
 
 /// How the guest ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

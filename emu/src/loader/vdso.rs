@@ -3,7 +3,6 @@
 //! below it.
 
 use super::{LoadError, Vdso};
-use crate::kernel::SyscallEntry;
 use crate::mem::{Mem, PAGE_SIZE, P_EXEC, P_READ};
 
 /// The image, built by `make -C emu/vdso`.
@@ -20,6 +19,17 @@ pub const SYSENTER_SEQ: u32 = 0x5e3;
 pub const INT80_LANDING_PAD: u32 = 0x5e9;
 pub const KERNEL_SIGRETURN: u32 = 0x600;
 pub const KERNEL_RT_SIGRETURN: u32 = 0x610;
+
+/// How `__kernel_vsyscall` enters the kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SyscallEntry {
+    /// `sysenter`, returning with `sysexit` when it can (Linux's default).
+    #[default]
+    Sysenter,
+    /// `int $0x80` (the sysenter sequence patched to nops, as Linux's
+    /// ALTERNATIVE leaves it on a CPU without a fast entry).
+    Int80,
+}
 
 /// Where things went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
