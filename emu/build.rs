@@ -105,7 +105,7 @@ fn main() {
     writeln!(o, "#[inline]").unwrap();
     writeln!(
         o,
-        "pub fn dispatch(p: &mut Process, nr: u32, a: [u32; 6]) -> SysResult {{"
+        "pub fn dispatch(p: &mut Task, nr: u32, a: [u32; 6]) -> SysResult {{"
     )
     .unwrap();
     writeln!(o, "    #[allow(unused_variables)]").unwrap();

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use emu::kernel::{syscall, ExitStatus, Process, SyscallEntry};
+use emu::kernel::{syscall, ExitStatus, SyscallEntry, Task};
 
 const PROG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -19,14 +19,14 @@ const PROG: &str = concat!(
 );
 const N: u64 = 200_000;
 
-fn process(mode: &str, n: u64, entry: SyscallEntry) -> Process {
+fn process(mode: &str, n: u64, entry: SyscallEntry) -> Task {
     let image = std::fs::read(PROG).expect("guest/syscall/bin/getpid_loop");
     let argv = vec![
         b"getpid_loop".to_vec(),
         mode.as_bytes().to_vec(),
         n.to_string().into_bytes(),
     ];
-    Process::new(&image, b"getpid_loop", &argv, &[], entry).expect("load")
+    Task::new(&image, b"getpid_loop", &argv, &[], entry).expect("load")
 }
 
 fn emulated(c: &mut Criterion) {

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use emu::kernel::{ExitStatus, Process, SyscallEntry};
+use emu::kernel::{Config, ExitStatus, SyscallEntry, Task};
 use emu::loader::LoadError;
 
 /// Run a static i386 Linux program.
@@ -116,7 +116,22 @@ fn main() -> ExitCode {
     let envp = edit_env(envp, &cli.unset_env, &cli.set_env);
     let t0 = Instant::now();
     let exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let loaded = Process::from_file(path, &exe, &execfn, &argv, &envp, cli.syscall_entry.into());
+    let frames = match &cli.frames {
+        Some(f) => match emu::kernel::frames::FrameLog::create(f) {
+            Ok(log) => Some(std::sync::Mutex::new(log)),
+            Err(e) => {
+                eprintln!("emu: {}: {e}", f.display());
+                return ExitCode::from(125);
+            }
+        },
+        None => None,
+    };
+    let cfg = Config {
+        sysroot: cli.sysroot.as_deref().map(emu::kernel::path::sysroot),
+        entry: cli.syscall_entry.into(),
+        frames,
+    };
+    let loaded = Task::from_file(path, &exe, &execfn, &argv, &envp, std::sync::Arc::new(cfg));
     let mut p = match loaded {
         Ok(p) => p,
         Err(LoadError::NotFound(m)) => {
@@ -128,20 +143,6 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
-    p.exe = exe;
-    p.sysroot = cli.sysroot.as_deref().map(emu::kernel::path::sysroot);
-    if let Some(f) = &cli.frames {
-        match emu::kernel::frames::FrameLog::create(f) {
-            Ok(log) => {
-                p.frames = Some(log);
-                p.set_syscall_trace(true);
-            }
-            Err(e) => {
-                eprintln!("emu: {}: {e}", f.display());
-                return ExitCode::from(125);
-            }
-        }
-    }
     let st = p.run();
     if cli.stats {
         let secs = t0.elapsed().as_secs_f64();

@@ -9,7 +9,7 @@ use super::abi::fs::{self as afs, at, Timespec32, Timespec64, Timeval32, Utimbuf
 use super::fs::{dirpos_kind, dirpos_to_guest, hres, hret};
 use super::path::{self, Intent};
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 
 // --- getdents -------------------------------------------------------------------
 
@@ -63,17 +63,17 @@ fn is_proc_fd_dir(h: i32) -> bool {
 
 /// The guest's name for a /proc/self/fd entry: its guest fd number, or
 /// None for a host fd the guest does not have. "." and ".." stay.
-fn proc_fd_entry_name(p: &Process, name: &[u8]) -> Option<Vec<u8>> {
+fn proc_fd_entry_name(p: &Task, name: &[u8]) -> Option<Vec<u8>> {
     let Some(host) = std::str::from_utf8(name)
         .ok()
         .and_then(|n| n.parse::<i32>().ok())
     else {
         return Some(name.to_vec());
     };
-    p.files.guest_of(host).map(|g| g.to_string().into_bytes())
+    p.files().guest_of(host).map(|g| g.to_string().into_bytes())
 }
 
-fn do_getdents(p: &mut Process, fd: u32, dirp: u32, count: u32, wide: bool) -> SysResult {
+fn do_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysResult {
     let (h, kind) = dirpos_kind(p, fd)?;
     let fd_dir = is_proc_fd_dir(h);
     let count = count.min(super::fs::MAX_IO) as usize;
@@ -179,10 +179,10 @@ fn do_getdents(p: &mut Process, fd: u32, dirp: u32, count: u32, wide: bool) -> S
     Ok(out.len() as u32)
 }
 
-fn getdents_entry(p: &mut Process, fd: u32, dirp: u32, count: u32, wide: bool) -> SysResult {
+fn getdents_entry(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysResult {
     // Remember where the directory was, so a buffer too small for the first
     // record leaves the position unchanged (as Linux does).
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let pos = unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) };
     let r = do_getdents(p, fd, dirp, count, wide);
     if matches!(r, Err(Errno::EINVAL) | Err(Errno::EFAULT)) && pos >= 0 {
@@ -191,17 +191,17 @@ fn getdents_entry(p: &mut Process, fd: u32, dirp: u32, count: u32, wide: bool) -
     r
 }
 
-pub fn sys_getdents(p: &mut Process, fd: u32, dirp: u32, count: u32) -> SysResult {
+pub fn sys_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32) -> SysResult {
     getdents_entry(p, fd, dirp, count, false)
 }
 
-pub fn sys_getdents64(p: &mut Process, fd: u32, dirp: u32, count: u32) -> SysResult {
+pub fn sys_getdents64(p: &mut Task, fd: u32, dirp: u32, count: u32) -> SysResult {
     getdents_entry(p, fd, dirp, count, true)
 }
 
 /// old_readdir (89): one `struct old_linux_dirent` per call, 1 at a
 /// record, 0 at the end.
-pub fn sys_readdir(p: &mut Process, fd: u32, dirp: u32, _count: u32) -> SysResult {
+pub fn sys_readdir(p: &mut Task, fd: u32, dirp: u32, _count: u32) -> SysResult {
     let (h, kind) = dirpos_kind(p, fd)?;
     let pos0 = unsafe { libc::lseek64(h, 0, libc::SEEK_CUR) }.max(0);
     let mut hbuf = vec![0u8; 4096];
@@ -232,7 +232,7 @@ pub fn sys_readdir(p: &mut Process, fd: u32, dirp: u32, _count: u32) -> SysResul
 
 // --- working directory ---------------------------------------------------------------
 
-pub fn sys_getcwd(p: &mut Process, buf: u32, size: u32) -> SysResult {
+pub fn sys_getcwd(p: &mut Task, buf: u32, size: u32) -> SysResult {
     let mut hb = vec![0u8; 4096];
     let n = hres(unsafe { libc::syscall(libc::SYS_getcwd, hb.as_mut_ptr(), hb.len()) })? as usize;
     let host = &hb[..n.saturating_sub(1)];
@@ -245,25 +245,25 @@ pub fn sys_getcwd(p: &mut Process, buf: u32, size: u32) -> SysResult {
     Ok(g.len() as u32)
 }
 
-pub fn sys_chdir(p: &mut Process, pathname: u32) -> SysResult {
+pub fn sys_chdir(p: &mut Task, pathname: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let (_, hp) = path::resolve_at(p, at::FDCWD, &gp, Intent::Follow)?;
     hret(unsafe { libc::syscall(libc::SYS_chdir, hp.as_ptr()) })
 }
 
-pub fn sys_fchdir(p: &mut Process, fd: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_fchdir(p: &mut Task, fd: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::syscall(libc::SYS_fchdir, h) })
 }
 
-pub fn sys_umask(_p: &mut Process, mask: u32) -> SysResult {
+pub fn sys_umask(_p: &mut Task, mask: u32) -> SysResult {
     Ok(unsafe { libc::umask((mask & 0o777) as libc::mode_t) } as u32)
 }
 
 // --- namespace ------------------------------------------------------------------------
 
 fn at_path(
-    p: &mut Process,
+    p: &mut Task,
     dirfd: u32,
     pathname: u32,
     intent: Intent,
@@ -272,34 +272,34 @@ fn at_path(
     path::resolve_at(p, dirfd, &gp, intent)
 }
 
-pub fn sys_mkdir(p: &mut Process, pathname: u32, mode: u32) -> SysResult {
+pub fn sys_mkdir(p: &mut Task, pathname: u32, mode: u32) -> SysResult {
     sys_mkdirat(p, at::FDCWD, pathname, mode)
 }
 
-pub fn sys_mkdirat(p: &mut Process, dirfd: u32, pathname: u32, mode: u32) -> SysResult {
+pub fn sys_mkdirat(p: &mut Task, dirfd: u32, pathname: u32, mode: u32) -> SysResult {
     let (d, hp) = at_path(p, dirfd, pathname, Intent::NoFollow)?;
     hret(unsafe { libc::syscall(libc::SYS_mkdirat, d, hp.as_ptr(), mode & 0o7777) })
 }
 
-pub fn sys_mknod(p: &mut Process, pathname: u32, mode: u32, dev: u32) -> SysResult {
+pub fn sys_mknod(p: &mut Task, pathname: u32, mode: u32, dev: u32) -> SysResult {
     sys_mknodat(p, at::FDCWD, pathname, mode, dev)
 }
 
-pub fn sys_mknodat(p: &mut Process, dirfd: u32, pathname: u32, mode: u32, dev: u32) -> SysResult {
+pub fn sys_mknodat(p: &mut Task, dirfd: u32, pathname: u32, mode: u32, dev: u32) -> SysResult {
     let (d, hp) = at_path(p, dirfd, pathname, Intent::NoFollow)?;
     hret(unsafe { libc::syscall(libc::SYS_mknodat, d, hp.as_ptr(), mode, dev) })
 }
 
-pub fn sys_rmdir(p: &mut Process, pathname: u32) -> SysResult {
+pub fn sys_rmdir(p: &mut Task, pathname: u32) -> SysResult {
     let (d, hp) = at_path(p, at::FDCWD, pathname, Intent::NoFollow)?;
     hret(unsafe { libc::syscall(libc::SYS_unlinkat, d, hp.as_ptr(), libc::AT_REMOVEDIR) })
 }
 
-pub fn sys_unlink(p: &mut Process, pathname: u32) -> SysResult {
+pub fn sys_unlink(p: &mut Task, pathname: u32) -> SysResult {
     sys_unlinkat(p, at::FDCWD, pathname, 0)
 }
 
-pub fn sys_unlinkat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32) -> SysResult {
+pub fn sys_unlinkat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32) -> SysResult {
     if flags & !at::REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
@@ -312,16 +312,16 @@ pub fn sys_unlinkat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32) -> S
     hret(unsafe { libc::syscall(libc::SYS_unlinkat, d, hp.as_ptr(), hf) })
 }
 
-pub fn sys_rename(p: &mut Process, old: u32, new: u32) -> SysResult {
+pub fn sys_rename(p: &mut Task, old: u32, new: u32) -> SysResult {
     sys_renameat2(p, at::FDCWD, old, at::FDCWD, new, 0)
 }
 
-pub fn sys_renameat(p: &mut Process, olddfd: u32, old: u32, newdfd: u32, new: u32) -> SysResult {
+pub fn sys_renameat(p: &mut Task, olddfd: u32, old: u32, newdfd: u32, new: u32) -> SysResult {
     sys_renameat2(p, olddfd, old, newdfd, new, 0)
 }
 
 pub fn sys_renameat2(
-    p: &mut Process,
+    p: &mut Task,
     olddfd: u32,
     old: u32,
     newdfd: u32,
@@ -333,12 +333,12 @@ pub fn sys_renameat2(
     hret(unsafe { libc::syscall(libc::SYS_renameat2, a, ap.as_ptr(), b, bp.as_ptr(), flags) })
 }
 
-pub fn sys_link(p: &mut Process, old: u32, new: u32) -> SysResult {
+pub fn sys_link(p: &mut Task, old: u32, new: u32) -> SysResult {
     sys_linkat(p, at::FDCWD, old, at::FDCWD, new, 0)
 }
 
 pub fn sys_linkat(
-    p: &mut Process,
+    p: &mut Task,
     olddfd: u32,
     old: u32,
     newdfd: u32,
@@ -366,11 +366,11 @@ pub fn sys_linkat(
     hret(unsafe { libc::syscall(libc::SYS_linkat, a, ap.as_ptr(), b, bp.as_ptr(), hf) })
 }
 
-pub fn sys_symlink(p: &mut Process, target: u32, linkpath: u32) -> SysResult {
+pub fn sys_symlink(p: &mut Task, target: u32, linkpath: u32) -> SysResult {
     sys_symlinkat(p, target, at::FDCWD, linkpath)
 }
 
-pub fn sys_symlinkat(p: &mut Process, target: u32, newdfd: u32, linkpath: u32) -> SysResult {
+pub fn sys_symlinkat(p: &mut Task, target: u32, newdfd: u32, linkpath: u32) -> SysResult {
     // The target is stored as given, not resolved.
     let t = p.read_path(target)?;
     let t = CString::new(t).map_err(|_| Errno::EINVAL)?;
@@ -378,24 +378,18 @@ pub fn sys_symlinkat(p: &mut Process, target: u32, newdfd: u32, linkpath: u32) -
     hret(unsafe { libc::syscall(libc::SYS_symlinkat, t.as_ptr(), d, hp.as_ptr()) })
 }
 
-pub fn sys_readlink(p: &mut Process, pathname: u32, buf: u32, size: u32) -> SysResult {
+pub fn sys_readlink(p: &mut Task, pathname: u32, buf: u32, size: u32) -> SysResult {
     sys_readlinkat(p, at::FDCWD, pathname, buf, size)
 }
 
-pub fn sys_readlinkat(
-    p: &mut Process,
-    dirfd: u32,
-    pathname: u32,
-    buf: u32,
-    size: u32,
-) -> SysResult {
+pub fn sys_readlinkat(p: &mut Task, dirfd: u32, pathname: u32, buf: u32, size: u32) -> SysResult {
     if (size as i32) <= 0 {
         return Err(Errno::EINVAL);
     }
     let gp = path::read_path_at(p, pathname, at::EMPTY_PATH)?;
     let target: Vec<u8> = if gp.first() == Some(&b'/') && path::is_self_exe(p, &gp) {
         use std::os::unix::ffi::OsStrExt;
-        p.exe.as_os_str().as_bytes().to_vec()
+        p.mm().exe.as_os_str().as_bytes().to_vec()
     } else if let Some(fdn) = gp
         .first()
         .filter(|&&c| c == b'/')
@@ -405,7 +399,7 @@ pub fn sys_readlinkat(
         .and_then(|n| n.parse::<u32>().ok())
     {
         // /proc/self/fd/N names the guest's fd N.
-        let h = p.files.host(fdn).map_err(|_| Errno::ENOENT)?;
+        let h = p.files().host(fdn).map_err(|_| Errno::ENOENT)?;
         let hp = CString::new(format!("/proc/self/fd/{h}")).map_err(|_| Errno::EINVAL)?;
         host_readlink(libc::AT_FDCWD, &hp)?
     } else if gp.first() == Some(&b'/') && path::proc_self_tail(p, &gp) == Some(b"cwd") {
@@ -444,27 +438,21 @@ fn host_readlink(d: i32, hp: &CString) -> Result<Vec<u8>, Errno> {
 
 // --- permissions and ownership -----------------------------------------------------------------
 
-pub fn sys_chmod(p: &mut Process, pathname: u32, mode: u32) -> SysResult {
+pub fn sys_chmod(p: &mut Task, pathname: u32, mode: u32) -> SysResult {
     sys_fchmodat(p, at::FDCWD, pathname, mode)
 }
 
-pub fn sys_fchmod(p: &mut Process, fd: u32, mode: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_fchmod(p: &mut Task, fd: u32, mode: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::syscall(libc::SYS_fchmod, h, mode as u16 as u32) })
 }
 
-pub fn sys_fchmodat(p: &mut Process, dirfd: u32, pathname: u32, mode: u32) -> SysResult {
+pub fn sys_fchmodat(p: &mut Task, dirfd: u32, pathname: u32, mode: u32) -> SysResult {
     let (d, hp) = at_path(p, dirfd, pathname, Intent::Follow)?;
     hret(unsafe { libc::syscall(libc::SYS_fchmodat, d, hp.as_ptr(), mode as u16 as u32) })
 }
 
-pub fn sys_fchmodat2(
-    p: &mut Process,
-    dirfd: u32,
-    pathname: u32,
-    mode: u32,
-    flags: u32,
-) -> SysResult {
+pub fn sys_fchmodat2(p: &mut Task, dirfd: u32, pathname: u32, mode: u32, flags: u32) -> SysResult {
     if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -474,14 +462,7 @@ pub fn sys_fchmodat2(
     hret(unsafe { libc::syscall(452, d, hp.as_ptr(), mode as u16 as u32, flags) })
 }
 
-fn do_fchownat(
-    p: &mut Process,
-    dirfd: u32,
-    gp: &[u8],
-    uid: u32,
-    gid: u32,
-    flags: u32,
-) -> SysResult {
+fn do_fchownat(p: &mut Task, dirfd: u32, gp: &[u8], uid: u32, gid: u32, flags: u32) -> SysResult {
     if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -501,23 +482,23 @@ fn do_fchownat(
     hret(unsafe { libc::syscall(libc::SYS_fchownat, d, hp.as_ptr(), uid, gid, hf) })
 }
 
-pub fn sys_chown32(p: &mut Process, pathname: u32, uid: u32, gid: u32) -> SysResult {
+pub fn sys_chown32(p: &mut Task, pathname: u32, uid: u32, gid: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     do_fchownat(p, at::FDCWD, &gp, uid, gid, 0)
 }
 
-pub fn sys_lchown32(p: &mut Process, pathname: u32, uid: u32, gid: u32) -> SysResult {
+pub fn sys_lchown32(p: &mut Task, pathname: u32, uid: u32, gid: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     do_fchownat(p, at::FDCWD, &gp, uid, gid, at::SYMLINK_NOFOLLOW)
 }
 
-pub fn sys_fchown32(p: &mut Process, fd: u32, uid: u32, gid: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_fchown32(p: &mut Task, fd: u32, uid: u32, gid: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::syscall(libc::SYS_fchown, h, uid, gid) })
 }
 
 pub fn sys_fchownat(
-    p: &mut Process,
+    p: &mut Task,
     dirfd: u32,
     pathname: u32,
     uid: u32,
@@ -528,35 +509,29 @@ pub fn sys_fchownat(
     do_fchownat(p, dirfd, &gp, uid, gid, flags)
 }
 
-pub fn sys_chown16(p: &mut Process, pathname: u32, uid: u32, gid: u32) -> SysResult {
+pub fn sys_chown16(p: &mut Task, pathname: u32, uid: u32, gid: u32) -> SysResult {
     sys_chown32(p, pathname, afs::low2high(uid), afs::low2high(gid))
 }
 
-pub fn sys_lchown16(p: &mut Process, pathname: u32, uid: u32, gid: u32) -> SysResult {
+pub fn sys_lchown16(p: &mut Task, pathname: u32, uid: u32, gid: u32) -> SysResult {
     sys_lchown32(p, pathname, afs::low2high(uid), afs::low2high(gid))
 }
 
-pub fn sys_fchown16(p: &mut Process, fd: u32, uid: u32, gid: u32) -> SysResult {
+pub fn sys_fchown16(p: &mut Task, fd: u32, uid: u32, gid: u32) -> SysResult {
     sys_fchown32(p, fd, afs::low2high(uid), afs::low2high(gid))
 }
 
 // --- access ------------------------------------------------------------------------------------
 
-pub fn sys_access(p: &mut Process, pathname: u32, mode: u32) -> SysResult {
+pub fn sys_access(p: &mut Task, pathname: u32, mode: u32) -> SysResult {
     sys_faccessat2(p, at::FDCWD, pathname, mode, 0)
 }
 
-pub fn sys_faccessat(p: &mut Process, dirfd: u32, pathname: u32, mode: u32) -> SysResult {
+pub fn sys_faccessat(p: &mut Task, dirfd: u32, pathname: u32, mode: u32) -> SysResult {
     sys_faccessat2(p, dirfd, pathname, mode, 0)
 }
 
-pub fn sys_faccessat2(
-    p: &mut Process,
-    dirfd: u32,
-    pathname: u32,
-    mode: u32,
-    flags: u32,
-) -> SysResult {
+pub fn sys_faccessat2(p: &mut Task, dirfd: u32, pathname: u32, mode: u32, flags: u32) -> SysResult {
     if mode & !7 != 0 {
         return Err(Errno::EINVAL);
     }
@@ -577,7 +552,7 @@ pub fn sys_faccessat2(
 
 /// utimensat on the host; `gp` None means the dirfd itself (a NULL path).
 fn do_utimens(
-    p: &mut Process,
+    p: &mut Task,
     dirfd: u32,
     gp: Option<&[u8]>,
     ts: Option<[libc::timespec; 2]>,
@@ -604,7 +579,7 @@ fn ts(sec: i64, nsec: i64) -> libc::timespec {
     }
 }
 
-pub fn sys_utime(p: &mut Process, pathname: u32, times: u32) -> SysResult {
+pub fn sys_utime(p: &mut Task, pathname: u32, times: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let t = if times == 0 {
         None
@@ -615,7 +590,7 @@ pub fn sys_utime(p: &mut Process, pathname: u32, times: u32) -> SysResult {
     do_utimens(p, at::FDCWD, Some(&gp), t, 0)
 }
 
-fn read_timevals(p: &mut Process, times: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
+fn read_timevals(p: &mut Task, times: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
     if times == 0 {
         return Ok(None);
     }
@@ -631,13 +606,13 @@ fn read_timevals(p: &mut Process, times: u32) -> Result<Option<[libc::timespec; 
     ]))
 }
 
-pub fn sys_utimes(p: &mut Process, pathname: u32, times: u32) -> SysResult {
+pub fn sys_utimes(p: &mut Task, pathname: u32, times: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let t = read_timevals(p, times)?;
     do_utimens(p, at::FDCWD, Some(&gp), t, 0)
 }
 
-pub fn sys_futimesat(p: &mut Process, dirfd: u32, pathname: u32, times: u32) -> SysResult {
+pub fn sys_futimesat(p: &mut Task, dirfd: u32, pathname: u32, times: u32) -> SysResult {
     let gp = if pathname == 0 {
         None
     } else {
@@ -648,7 +623,7 @@ pub fn sys_futimesat(p: &mut Process, dirfd: u32, pathname: u32, times: u32) -> 
 }
 
 fn utimensat_common(
-    p: &mut Process,
+    p: &mut Task,
     dirfd: u32,
     pathname: u32,
     t: Option<[libc::timespec; 2]>,
@@ -665,7 +640,7 @@ fn utimensat_common(
 /// The two timespecs of utimensat (32-bit or time64), None for a null
 /// pointer.
 fn read_utimens(
-    p: &mut Process,
+    p: &mut Task,
     times: u32,
     wide: bool,
 ) -> Result<Option<[libc::timespec; 2]>, Errno> {
@@ -682,19 +657,13 @@ fn read_utimens(
     Ok(Some([a, b]))
 }
 
-pub fn sys_utimensat(
-    p: &mut Process,
-    dirfd: u32,
-    pathname: u32,
-    times: u32,
-    flags: u32,
-) -> SysResult {
+pub fn sys_utimensat(p: &mut Task, dirfd: u32, pathname: u32, times: u32, flags: u32) -> SysResult {
     let t = read_utimens(p, times, false)?;
     utimensat_common(p, dirfd, pathname, t, flags)
 }
 
 pub fn sys_utimensat_time64(
-    p: &mut Process,
+    p: &mut Task,
     dirfd: u32,
     pathname: u32,
     times: u32,

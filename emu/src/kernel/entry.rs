@@ -5,7 +5,7 @@
 //! dispatch, do the exit work, restore and return.
 
 use super::signal::{self, SigInfo};
-use super::{syscall, ExitStatus, Process};
+use super::{syscall, ExitStatus, Task};
 use crate::arch::intr::{self, Source};
 use crate::arch::kmem::KFault;
 use crate::arch::ptregs::{off, PtRegs};
@@ -29,7 +29,7 @@ const RF: u32 = 1 << 16;
 const VM: u32 = 1 << 17;
 
 /// Handle an event from the CPU: a software interrupt, an exception, or sysenter.
-pub fn handle(p: &mut Process, ev: Event) {
+pub fn handle(p: &mut Task, ev: Event) {
     match ev {
         Event::SoftInt(v) => interrupt(p, v, Source::Soft, None),
         Event::Exception(e) => {
@@ -47,7 +47,7 @@ pub fn handle(p: &mut Process, ev: Event) {
 
 /// Deliver through the IDT, re-delivering a fault raised by the delivery
 /// itself (e.g. #GP for `int $0x81`); a fault during that is a double fault.
-fn interrupt(p: &mut Process, vector: u8, src: Source, error: Option<u32>) {
+fn interrupt(p: &mut Task, vector: u8, src: Source, error: Option<u32>) {
     let mut cur = (vector, src, error);
     for _ in 0..2 {
         match intr::deliver(&mut p.cpu, cur.0, cur.1, cur.2) {
@@ -59,7 +59,7 @@ fn interrupt(p: &mut Process, vector: u8, src: Source, error: Option<u32>) {
 }
 
 #[cold]
-fn fatal(p: &mut Process, why: &str) {
+fn fatal(p: &mut Task, why: &str) {
     if std::env::var_os("EMU_DEBUG").is_some() {
         eprintln!("emu: {why} at eip {:#x}", p.cpu.eip);
     }
@@ -67,7 +67,7 @@ fn fatal(p: &mut Process, why: &str) {
 }
 
 /// The CPU is now at CPL 0 at a kernel text address: run that entry routine.
-fn kernel_text(p: &mut Process) {
+fn kernel_text(p: &mut Task) {
     let eip = p.cpu.eip;
     let r = if eip == entry_addr(SYSCALL_VECTOR) {
         entry_int80(p)
@@ -86,32 +86,32 @@ fn kernel_text(p: &mut Process) {
 
 // ---- kernel stack helpers ----
 
-fn push(p: &mut Process, v: u32) -> Result<(), KFault> {
+fn push(p: &mut Task, v: u32) -> Result<(), KFault> {
     let sp = p.cpu.regs[ESP].wrapping_sub(4);
     p.cpu.sys.kmem.w32(sp, v)?;
     p.cpu.regs[ESP] = sp;
     Ok(())
 }
 
-fn pop(p: &mut Process) -> Result<u32, KFault> {
+fn pop(p: &mut Task) -> Result<u32, KFault> {
     let sp = p.cpu.regs[ESP];
     let v = p.cpu.sys.kmem.r32(sp)?;
     p.cpu.regs[ESP] = sp.wrapping_add(4);
     Ok(v)
 }
 
-fn frame_r(p: &Process, o: u32) -> Result<u32, KFault> {
+fn frame_r(p: &Task, o: u32) -> Result<u32, KFault> {
     p.cpu.sys.kmem.r32(p.frame + o)
 }
 
-fn frame_w(p: &mut Process, o: u32, v: u32) -> Result<(), KFault> {
+fn frame_w(p: &mut Task, o: u32, v: u32) -> Result<(), KFault> {
     p.cpu.sys.kmem.w32(p.frame + o, v)
 }
 
 /// `pushl orig_eax` + SAVE_ALL (push gs, fs, es, ds, eax, ebp, edi, esi,
 /// edx, ecx, ebx), giving `struct pt_regs` at esp with the hardware frame
 /// above it. The twelve pushes are done as one 48-byte store of the same bytes.
-fn save_all(p: &mut Process, orig_eax: u32) -> Result<(), KFault> {
+fn save_all(p: &mut Task, orig_eax: u32) -> Result<(), KFault> {
     let c = &p.cpu;
     let r = PtRegs {
         bx: c.regs[EBX],
@@ -141,7 +141,7 @@ fn save_all(p: &mut Process, orig_eax: u32) -> Result<(), KFault> {
 /// a reload that would give the same descriptor cache (same selector, no
 /// descriptor-table write since it was loaded) is skipped.
 /// `skip_cx_dx` leaves ecx/edx alone (the sysexit path loads them itself).
-fn restore_regs(p: &mut Process, skip_cx_dx: bool) -> Result<bool, KFault> {
+fn restore_regs(p: &mut Task, skip_cx_dx: bool) -> Result<bool, KFault> {
     let r = PtRegs::read(&p.cpu.sys.kmem, p.cpu.regs[ESP])?;
     let c = &mut p.cpu;
     c.regs[EBX] = r.bx;
@@ -164,7 +164,7 @@ fn restore_regs(p: &mut Process, skip_cx_dx: bool) -> Result<bool, KFault> {
 }
 
 /// The tail of every return to user mode: restore, then iret.
-fn restore_all_iret(p: &mut Process) -> Result<(), KFault> {
+fn restore_all_iret(p: &mut Task) -> Result<(), KFault> {
     if !restore_regs(p, false)? {
         // A bad segment selector in the frame: Linux's fixup sends SIGSEGV.
         p.cpu.exit = crate::cpu::exit::NONE;
@@ -177,7 +177,7 @@ fn restore_all_iret(p: &mut Process) -> Result<(), KFault> {
 }
 
 #[cold]
-fn bad_return(p: &mut Process) -> Result<(), KFault> {
+fn bad_return(p: &mut Task) -> Result<(), KFault> {
     signal::force_sig(p, SigInfo::kernel(super::SIGSEGV));
     signal::deliver_pending(p);
     Ok(())
@@ -186,7 +186,7 @@ fn bad_return(p: &mut Process) -> Result<(), KFault> {
 // ---- the syscall paths ----
 
 /// `int $0x80` (entry_INT80_32).
-fn entry_int80(p: &mut Process) -> Result<(), KFault> {
+fn entry_int80(p: &mut Task) -> Result<(), KFault> {
     let eax = p.cpu.regs[EAX];
     save_all(p, eax)?;
     frame_w(p, off::AX, ENOSYS_RET)?;
@@ -196,7 +196,7 @@ fn entry_int80(p: &mut Process) -> Result<(), KFault> {
 }
 
 /// The sysenter entry (entry_SYSENTER_32 and do_SYSENTER_32).
-fn entry_sysenter(p: &mut Process) -> Result<(), KFault> {
+fn entry_sysenter(p: &mut Task) -> Result<(), KFault> {
     // Switch from the entry stack to the task stack (TSS.sp1).
     let tss = p.cpu.sys.tr_base;
     p.cpu.regs[ESP] = p.cpu.sys.kmem.r32(tss + crate::arch::tss::ESP1)?;
@@ -260,7 +260,7 @@ fn entry_sysenter(p: &mut Process) -> Result<(), KFault> {
 }
 
 /// Syscall entry work, dispatch through the table, syscall exit work.
-fn do_syscall(p: &mut Process) -> Result<(), KFault> {
+fn do_syscall(p: &mut Task) -> Result<(), KFault> {
     p.syscalls += 1;
     let ti = p.cpu.sys.thread_info();
     let work = p.cpu.sys.kmem.r32(ti + thread_info::SYSCALL_WORK)?;
@@ -281,7 +281,7 @@ fn do_syscall(p: &mut Process) -> Result<(), KFault> {
 }
 
 /// exit_to_user_mode: pending signals.
-fn exit_to_user_mode(p: &mut Process) -> Result<(), KFault> {
+fn exit_to_user_mode(p: &mut Task) -> Result<(), KFault> {
     let ti = p.cpu.sys.thread_info();
     if p.cpu.sys.kmem.r32(ti + thread_info::FLAGS)? & thread_info::TIF_SIGPENDING != 0 {
         signal::deliver_pending(p);
@@ -294,7 +294,7 @@ fn exit_to_user_mode(p: &mut Process) -> Result<(), KFault> {
 /// An exception entry (the idtentry stubs + handle_exception): the error
 /// code (or -1) takes the orig_eax slot, SAVE_ALL, then the C handler gets
 /// the error code and orig_eax becomes -1.
-fn entry_exception(p: &mut Process, v: u8) -> Result<(), KFault> {
+fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
     // The error code the CPU pushed (or -1) sits in the orig_eax slot; the
     // handler gets it and orig_eax becomes -1 (no syscall to restart).
     let error = if has_error_code(v) { pop(p)? } else { u32::MAX };

@@ -17,7 +17,7 @@ use super::abi::errno::Errno;
 use super::abi::fs::{self as afs, at, f, o, Flock, Flock64, Iovec};
 use super::path;
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 
 /// Largest single host I/O transfer through a kernel-side buffer; guest
 /// lengths are clipped to it so a guest-supplied length never drives an
@@ -84,6 +84,13 @@ impl Fd {
 #[derive(Debug)]
 pub struct Files {
     fds: Vec<Option<Fd>>,
+    /// The owner's RLIMIT_NOFILE soft limit: guest fd numbers stay below
+    /// it. A copy of the thread group's limit, kept here because every
+    /// allocation needs it (setrlimit updates it). Emulated rather than
+    /// applied to the host: the emulator's own descriptors (the mapped
+    /// executable, `--frames`) must not count against the guest's table,
+    /// whose numbers are its own.
+    pub nofile: u64,
 }
 
 impl Default for Files {
@@ -96,7 +103,7 @@ impl Files {
     /// A table holding the host fds this process inherited (0, 1, 2 and any
     /// others), each under its own number.
     pub fn new() -> Files {
-        let mut t = Files { fds: Vec::new() };
+        let mut t = Files::empty();
         for h in inherited_fds() {
             let fl = unsafe { libc::fcntl(h, libc::F_GETFD) };
             if fl < 0 {
@@ -109,7 +116,10 @@ impl Files {
 
     /// A table with no descriptors (tests).
     pub fn empty() -> Files {
-        Files { fds: Vec::new() }
+        Files {
+            fds: Vec::new(),
+            nofile: host_nofile(),
+        }
     }
 
     #[inline]
@@ -161,7 +171,7 @@ impl Files {
 
     /// Lowest free guest number at or above `min`, below the fd limit.
     fn lowest_free(&self, min: u32) -> Result<u32, Errno> {
-        let lim = nofile_limit();
+        let lim = self.nofile_limit();
         let mut k = min as usize;
         while k < self.fds.len() && self.fds[k].is_some() {
             k += 1;
@@ -264,12 +274,8 @@ fn inherited_fds() -> Vec<i32> {
     v
 }
 
-/// RLIMIT_NOFILE's soft limit: guest fd numbers stay below it.
-pub fn nofile_limit() -> u32 {
-    let v = GUEST_NOFILE.load(std::sync::atomic::Ordering::Relaxed);
-    if v != u64::MAX {
-        return v.min(1 << 20) as u32;
-    }
+/// The host's RLIMIT_NOFILE soft limit (what a new table starts with).
+fn host_nofile() -> u64 {
     let mut rl = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -277,18 +283,14 @@ pub fn nofile_limit() -> u32 {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } != 0 {
         return 1024;
     }
-    rl.rlim_cur.min(1 << 20) as u32
+    rl.rlim_cur
 }
 
-/// The guest's RLIMIT_NOFILE soft limit once it has set one (u64::MAX:
-/// not set, the host's applies). Emulated rather than applied to the host:
-/// the emulator's own descriptors (the mapped executable, `--frames`) must
-/// not count against the guest's table, whose numbers are its own.
-static GUEST_NOFILE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
-
-/// Record the guest's new RLIMIT_NOFILE soft limit.
-pub fn set_nofile_limit(cur: u64) {
-    GUEST_NOFILE.store(cur, std::sync::atomic::Ordering::Relaxed);
+impl Files {
+    /// RLIMIT_NOFILE's soft limit as a bound on fd numbers.
+    pub fn nofile_limit(&self) -> u32 {
+        self.nofile.min(1 << 20) as u32
+    }
 }
 
 /// Make a freshly created host fd ours: close-on-exec and numbered >= 3.
@@ -307,8 +309,8 @@ pub fn own_host_fd(h: i32) -> Result<i32, Errno> {
 }
 
 /// The host fd behind guest fd `fd` (for file-backed mmap and friends).
-pub fn host_fd(p: &Process, fd: u32) -> Result<i32, Errno> {
-    p.files.host(fd)
+pub fn host_fd(p: &Task, fd: u32) -> Result<i32, Errno> {
+    p.files().host(fd)
 }
 
 /// A host syscall's result: -1 means errno.
@@ -341,7 +343,7 @@ pub fn lohi(lo: u32, hi: u32) -> i64 {
 /// shortens the transfer, as Linux's partial copies do.
 /// Pages the access would fault in (a stack growing down) are faulted in
 /// first, as the kernel's fault handler does for its own accesses.
-pub fn user_prefix(p: &mut Process, addr: u32, len: u32, write: bool) -> Result<u32, Errno> {
+pub fn user_prefix(p: &mut Task, addr: u32, len: u32, write: bool) -> Result<u32, Errno> {
     if len == 0 {
         return Ok(0);
     }
@@ -371,14 +373,14 @@ pub fn user_prefix(p: &mut Process, addr: u32, len: u32, write: bool) -> Result<
 }
 
 /// Host pointer/length for a guest buffer the host will fill.
-pub fn out_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*mut u8, usize), Errno> {
+pub fn out_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*mut u8, usize), Errno> {
     let n = user_prefix(p, addr, len, true)?;
     let b = p.user_buf_mut(addr, n)?;
     Ok((b.as_mut_ptr(), b.len()))
 }
 
 /// Host pointer/length for a guest buffer the host will read.
-pub fn in_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
+pub fn in_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
     let n = user_prefix(p, addr, len, false)?;
     let b = p.user_buf(addr, n)?;
     Ok((b.as_ptr(), b.len()))
@@ -389,7 +391,7 @@ pub fn in_buf(p: &mut Process, addr: u32, len: u32) -> Result<(*const u8, usize)
 /// first inaccessible byte are dropped (a partial transfer); none at all
 /// accessible is -EFAULT.
 pub fn host_iovecs(
-    p: &mut Process,
+    p: &mut Task,
     iov: u32,
     cnt: u32,
     write: bool,
@@ -448,7 +450,7 @@ pub fn host_iovecs(
 // ---------------------------------------------------------------------------
 // open / close.
 
-fn fixup_open(p: &mut Process, h: i32, flags: u32) -> SysResult {
+fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
     let h = own_host_fd(h)?;
     let mut e = Fd::new(h, flags & o::CLOEXEC != 0);
     if flags & o::LARGEFILE == 0 && flags & o::PATH == 0 {
@@ -463,15 +465,15 @@ fn fixup_open(p: &mut Process, h: i32, flags: u32) -> SysResult {
         e.no_largefile = true;
         e.lfs_limit = reg;
     }
-    p.files.install(e)
+    p.files().install(e)
 }
 
 /// Install the host fd of an emulated /proc file, remembering whether its
 /// contents are generated at read time.
-fn install_proc(p: &mut Process, h: i32, flags: u32, gpath: &[u8]) -> SysResult {
-    let fd = p.files.install_host(h, flags & o::CLOEXEC != 0)?;
+fn install_proc(p: &mut Task, h: i32, flags: u32, gpath: &[u8]) -> SysResult {
+    let fd = p.files().install_host(h, flags & o::CLOEXEC != 0)?;
     let gen = super::procfs::dynamic(p, gpath);
-    if let Ok(e) = p.files.get_mut(fd) {
+    if let Ok(e) = p.files().get_mut(fd) {
         e.proc_gen = gen;
     }
     Ok(fd)
@@ -480,8 +482,8 @@ fn install_proc(p: &mut Process, h: i32, flags: u32, gpath: &[u8]) -> SysResult 
 /// Before a read of guest `fd` at `pos` (None: the file position): an
 /// emulated /proc file read from its start is generated afresh, so it
 /// shows the process as it is now, not as it was at open.
-fn refresh_proc(p: &mut Process, fd: u32, pos: Option<i64>) {
-    let Ok(e) = p.files.get(fd) else {
+fn refresh_proc(p: &mut Task, fd: u32, pos: Option<i64>) {
+    let Ok(e) = p.files().get(fd).cloned() else {
         return;
     };
     let (Some(gen), h) = (e.proc_gen.filter(|g| g.per_process()), e.host) else {
@@ -511,7 +513,7 @@ fn refresh_proc(p: &mut Process, fd: u32, pos: Option<i64>) {
 }
 
 /// openat with guest flags; `dirfd` is a guest dirfd (or AT_FDCWD).
-pub fn do_openat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
+pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let flags = flags & o::VALID;
     if let Some(r) = super::procfs::open(p, &gpath, flags) {
@@ -529,15 +531,15 @@ pub fn do_openat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32, mode: u
     fixup_open(p, h, flags)
 }
 
-pub fn sys_open(p: &mut Process, pathname: u32, flags: u32, mode: u32) -> SysResult {
+pub fn sys_open(p: &mut Task, pathname: u32, flags: u32, mode: u32) -> SysResult {
     do_openat(p, at::FDCWD, pathname, flags, mode)
 }
 
-pub fn sys_openat(p: &mut Process, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
+pub fn sys_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     do_openat(p, dirfd, pathname, flags, mode)
 }
 
-pub fn sys_creat(p: &mut Process, pathname: u32, mode: u32) -> SysResult {
+pub fn sys_creat(p: &mut Task, pathname: u32, mode: u32) -> SysResult {
     // i386 creat is the native ksys_creat, which forces O_LARGEFILE on a
     // 64-bit kernel (open and openat are compat entries that do not).
     do_openat(
@@ -549,7 +551,7 @@ pub fn sys_creat(p: &mut Process, pathname: u32, mode: u32) -> SysResult {
     )
 }
 
-pub fn sys_openat2(p: &mut Process, dirfd: u32, pathname: u32, how: u32, size: u32) -> SysResult {
+pub fn sys_openat2(p: &mut Task, dirfd: u32, pathname: u32, how: u32, size: u32) -> SysResult {
     // struct open_how: extensible, at least 24 bytes; bytes past the known
     // fields must be zero.
     if size < 24 {
@@ -585,8 +587,8 @@ pub fn sys_openat2(p: &mut Process, dirfd: u32, pathname: u32, how: u32, size: u
     fixup_open(p, hfd, flags)
 }
 
-pub fn sys_close(p: &mut Process, fd: u32) -> SysResult {
-    let e = p.files.take(fd)?;
+pub fn sys_close(p: &mut Task, fd: u32) -> SysResult {
+    let e = p.files().take(fd)?;
     let r = unsafe { libc::close(e.host) };
     if r < 0 {
         let err = Errno::last();
@@ -603,21 +605,21 @@ pub fn sys_close(p: &mut Process, fd: u32) -> SysResult {
 pub const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
 pub const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
 
-pub fn sys_close_range(p: &mut Process, first: u32, last: u32, flags: u32) -> SysResult {
+pub fn sys_close_range(p: &mut Task, first: u32, last: u32, flags: u32) -> SysResult {
     if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
         return Err(Errno::EINVAL);
     }
     let fds: Vec<u32> = p
-        .files
+        .files()
         .open_fds()
         .filter(|&k| k >= first && k <= last)
         .collect();
     for k in fds {
         if flags & CLOSE_RANGE_CLOEXEC != 0 {
-            if let Ok(e) = p.files.get_mut(k) {
+            if let Ok(e) = p.files().get_mut(k) {
                 e.cloexec = true;
             }
-        } else if let Ok(e) = p.files.take(k) {
+        } else if let Ok(e) = p.files().take(k) {
             unsafe { libc::close(e.host) };
         }
     }
@@ -627,9 +629,9 @@ pub fn sys_close_range(p: &mut Process, first: u32, last: u32, flags: u32) -> Sy
 // ---------------------------------------------------------------------------
 // read / write.
 
-pub fn sys_read(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
+pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
     refresh_proc(p, fd, None);
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     if count == 0 {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
     }
@@ -667,12 +669,12 @@ fn lfs_clip(h: i32, pos: Option<i64>, count: usize) -> Result<usize, Errno> {
 
 /// Whether guest fd `fd` has the 2 GiB write limit.
 #[inline]
-fn lfs_limited(p: &Process, fd: u32) -> bool {
-    p.files.get(fd).is_ok_and(|e| e.lfs_limit)
+fn lfs_limited(p: &Task, fd: u32) -> bool {
+    p.files().get(fd).is_ok_and(|e| e.lfs_limit)
 }
 
-pub fn sys_write(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     if count == 0 {
         return hret(unsafe { libc::write(h, std::ptr::null(), 0) } as i64);
     }
@@ -684,10 +686,10 @@ pub fn sys_write(p: &mut Process, fd: u32, buf: u32, count: u32) -> SysResult {
     hret(unsafe { libc::write(h, ptr as *const libc::c_void, n) } as i64)
 }
 
-pub fn sys_pread64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
+pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
     let pos = lohi(lo, hi);
     refresh_proc(p, fd, Some(pos));
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     if pos < 0 {
         return Err(Errno::EINVAL);
     }
@@ -698,8 +700,8 @@ pub fn sys_pread64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi: 
     hret(unsafe { libc::pread64(h, ptr as *mut libc::c_void, n, pos) } as i64)
 }
 
-pub fn sys_pwrite64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     let pos = lohi(lo, hi);
     if pos < 0 {
         return Err(Errno::EINVAL);
@@ -715,7 +717,7 @@ pub fn sys_pwrite64(p: &mut Process, fd: u32, buf: u32, count: u32, lo: u32, hi:
 }
 
 fn vec_io(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     iov: u32,
     cnt: u32,
@@ -726,7 +728,7 @@ fn vec_io(
     if !write {
         refresh_proc(p, fd, pos.filter(|&x| x >= 0));
     }
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let mut v = host_iovecs(p, iov, cnt, !write)?;
     if write && lfs_limited(p, fd) {
         let total: usize = v.iter().map(|x| x.iov_len).sum();
@@ -769,15 +771,15 @@ fn vec_io(
     hret(r)
 }
 
-pub fn sys_readv(p: &mut Process, fd: u32, iov: u32, cnt: u32) -> SysResult {
+pub fn sys_readv(p: &mut Task, fd: u32, iov: u32, cnt: u32) -> SysResult {
     vec_io(p, fd, iov, cnt, None, 0, false)
 }
 
-pub fn sys_writev(p: &mut Process, fd: u32, iov: u32, cnt: u32) -> SysResult {
+pub fn sys_writev(p: &mut Task, fd: u32, iov: u32, cnt: u32) -> SysResult {
     vec_io(p, fd, iov, cnt, None, 0, true)
 }
 
-pub fn sys_preadv(p: &mut Process, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u32) -> SysResult {
+pub fn sys_preadv(p: &mut Task, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u32) -> SysResult {
     let pos = lohi(lo, hi);
     if pos < 0 {
         return Err(Errno::EINVAL);
@@ -785,7 +787,7 @@ pub fn sys_preadv(p: &mut Process, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u32
     vec_io(p, fd, iov, cnt, Some(pos), 0, false)
 }
 
-pub fn sys_pwritev(p: &mut Process, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u32) -> SysResult {
+pub fn sys_pwritev(p: &mut Task, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u32) -> SysResult {
     let pos = lohi(lo, hi);
     if pos < 0 {
         return Err(Errno::EINVAL);
@@ -794,7 +796,7 @@ pub fn sys_pwritev(p: &mut Process, fd: u32, iov: u32, cnt: u32, lo: u32, hi: u3
 }
 
 pub fn sys_preadv2(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     iov: u32,
     cnt: u32,
@@ -807,7 +809,7 @@ pub fn sys_preadv2(
 }
 
 pub fn sys_pwritev2(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     iov: u32,
     cnt: u32,
@@ -823,8 +825,8 @@ pub fn sys_pwritev2(
 // lseek.
 
 /// Decide how directory offsets of guest `fd` are translated.
-pub fn dirpos_kind(p: &mut Process, fd: u32) -> Result<(i32, DirPos), Errno> {
-    let e = p.files.get(fd)?;
+pub fn dirpos_kind(p: &mut Task, fd: u32) -> Result<(i32, DirPos), Errno> {
+    let e = p.files().get(fd)?.clone();
     let h = e.host;
     if e.dirpos != DirPos::Unknown {
         return Ok((h, e.dirpos));
@@ -837,7 +839,7 @@ pub fn dirpos_kind(p: &mut Process, fd: u32) -> Result<(i32, DirPos), Errno> {
             kind = DirPos::Ext4;
         }
     }
-    if let Ok(e) = p.files.get_mut(fd) {
+    if let Ok(e) = p.files().get_mut(fd) {
         e.dirpos = kind;
     }
     Ok((h, kind))
@@ -877,7 +879,7 @@ fn dir_hashed(h: i32) -> bool {
     end == EXT4_EOF_64
 }
 
-fn do_lseek(p: &mut Process, fd: u32, off: i64, whence: u32) -> Result<i64, Errno> {
+fn do_lseek(p: &mut Task, fd: u32, off: i64, whence: u32) -> Result<i64, Errno> {
     let (h, kind) = dirpos_kind(p, fd)?;
     if whence > 4 {
         return Err(Errno::EINVAL);
@@ -891,20 +893,13 @@ fn do_lseek(p: &mut Process, fd: u32, off: i64, whence: u32) -> Result<i64, Errn
     Ok(dirpos_to_guest(kind, r))
 }
 
-pub fn sys_lseek(p: &mut Process, fd: u32, off: u32, whence: u32) -> SysResult {
+pub fn sys_lseek(p: &mut Task, fd: u32, off: u32, whence: u32) -> SysResult {
     // compat lseek: the offset is sign-extended and the 64-bit result is
     // returned in eax, truncated.
     do_lseek(p, fd, off as i32 as i64, whence).map(|r| r as u32)
 }
 
-pub fn sys_llseek(
-    p: &mut Process,
-    fd: u32,
-    hi: u32,
-    lo: u32,
-    result: u32,
-    whence: u32,
-) -> SysResult {
+pub fn sys_llseek(p: &mut Task, fd: u32, hi: u32, lo: u32, result: u32, whence: u32) -> SysResult {
     let r = do_lseek(p, fd, lohi(lo, hi), whence)?;
     p.write_struct(result, &r)?;
     Ok(0)
@@ -913,8 +908,8 @@ pub fn sys_llseek(
 // ---------------------------------------------------------------------------
 // dup, pipe, fcntl.
 
-fn dup_entry(p: &Process, fd: u32) -> Result<Fd, Errno> {
-    let e = p.files.get(fd)?;
+fn dup_entry(p: &Task, fd: u32) -> Result<Fd, Errno> {
+    let e = p.files().get(fd)?.clone();
     let h = unsafe { libc::fcntl(e.host, libc::F_DUPFD_CLOEXEC, 3) };
     if h < 0 {
         return Err(Errno::last());
@@ -929,30 +924,30 @@ fn dup_entry(p: &Process, fd: u32) -> Result<Fd, Errno> {
     })
 }
 
-pub fn sys_dup(p: &mut Process, fd: u32) -> SysResult {
+pub fn sys_dup(p: &mut Task, fd: u32) -> SysResult {
     let e = dup_entry(p, fd)?;
-    p.files.install(e)
+    p.files().install(e)
 }
 
-fn do_dup3(p: &mut Process, old: u32, new: u32, cloexec: bool) -> SysResult {
-    if new as u64 >= nofile_limit() as u64 {
+fn do_dup3(p: &mut Task, old: u32, new: u32, cloexec: bool) -> SysResult {
+    if new as u64 >= p.files().nofile_limit() as u64 {
         return Err(Errno::EBADF);
     }
     let mut e = dup_entry(p, old)?;
     e.cloexec = cloexec;
-    p.files.replace(new, e);
+    p.files().replace(new, e);
     Ok(new)
 }
 
-pub fn sys_dup2(p: &mut Process, old: u32, new: u32) -> SysResult {
+pub fn sys_dup2(p: &mut Task, old: u32, new: u32) -> SysResult {
     if old == new {
-        p.files.get(old)?;
+        p.files().get(old)?;
         return Ok(new);
     }
     do_dup3(p, old, new, false)
 }
 
-pub fn sys_dup3(p: &mut Process, old: u32, new: u32, flags: u32) -> SysResult {
+pub fn sys_dup3(p: &mut Task, old: u32, new: u32, flags: u32) -> SysResult {
     if flags & !o::CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
@@ -962,7 +957,7 @@ pub fn sys_dup3(p: &mut Process, old: u32, new: u32, flags: u32) -> SysResult {
     do_dup3(p, old, new, flags & o::CLOEXEC != 0)
 }
 
-pub fn sys_pipe(p: &mut Process, fds: u32) -> SysResult {
+pub fn sys_pipe(p: &mut Task, fds: u32) -> SysResult {
     sys_pipe2(p, fds, 0)
 }
 
@@ -971,7 +966,7 @@ const O_NOTIFICATION_PIPE: u32 = o::EXCL;
 
 /// Create a host object pair and install it as two guest fds written to
 /// `out`; if the write faults, neither fd is installed.
-pub fn install_pair(p: &mut Process, h: [i32; 2], cloexec: bool, out: u32) -> SysResult {
+pub fn install_pair(p: &mut Task, h: [i32; 2], cloexec: bool, out: u32) -> SysResult {
     let a = own_host_fd(h[0]);
     let b = own_host_fd(h[1]);
     let (a, b) = match (a, b) {
@@ -984,15 +979,15 @@ pub fn install_pair(p: &mut Process, h: [i32; 2], cloexec: bool, out: u32) -> Sy
         }
     };
     let ga = p
-        .files
+        .files()
         .install(Fd::new(a, cloexec))
         .inspect_err(|_| unsafe {
             libc::close(b);
         })?;
-    let gb = match p.files.install(Fd::new(b, cloexec)) {
+    let gb = match p.files().install(Fd::new(b, cloexec)) {
         Ok(g) => g,
         Err(e) => {
-            if let Ok(x) = p.files.take(ga) {
+            if let Ok(x) = p.files().take(ga) {
                 unsafe { libc::close(x.host) };
             }
             return Err(e);
@@ -1001,7 +996,7 @@ pub fn install_pair(p: &mut Process, h: [i32; 2], cloexec: bool, out: u32) -> Sy
     let pair = [ga, gb];
     if let Err(e) = p.write_struct(out, &pair) {
         for g in pair {
-            if let Ok(x) = p.files.take(g) {
+            if let Ok(x) = p.files().take(g) {
                 unsafe { libc::close(x.host) };
             }
         }
@@ -1010,7 +1005,7 @@ pub fn install_pair(p: &mut Process, h: [i32; 2], cloexec: bool, out: u32) -> Sy
     Ok(0)
 }
 
-pub fn sys_pipe2(p: &mut Process, fds: u32, flags: u32) -> SysResult {
+pub fn sys_pipe2(p: &mut Task, fds: u32, flags: u32) -> SysResult {
     if flags & !(o::CLOEXEC | o::NONBLOCK | o::DIRECT | O_NOTIFICATION_PIPE) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -1023,8 +1018,8 @@ pub fn sys_pipe2(p: &mut Process, fds: u32, flags: u32) -> SysResult {
     install_pair(p, h, flags & o::CLOEXEC != 0, fds)
 }
 
-fn getfl(p: &Process, fd: u32) -> SysResult {
-    let e = p.files.get(fd)?;
+fn getfl(p: &Task, fd: u32) -> SysResult {
+    let e = p.files().get(fd)?.clone();
     let r = unsafe { libc::fcntl(e.host, libc::F_GETFL) };
     if r < 0 {
         return Err(Errno::last());
@@ -1047,7 +1042,7 @@ fn lock_cmd_host(cmd: u32) -> i32 {
     }
 }
 
-fn do_lock(p: &mut Process, h: i32, cmd: u32, arg: u32, wide: bool) -> SysResult {
+fn do_lock(p: &mut Task, h: i32, cmd: u32, arg: u32, wide: bool) -> SysResult {
     let mut fl: libc::flock = unsafe { std::mem::zeroed() };
     if wide {
         let g: Flock64 = p.read_struct(arg)?;
@@ -1097,31 +1092,31 @@ fn do_lock(p: &mut Process, h: i32, cmd: u32, arg: u32, wide: bool) -> SysResult
     Ok(r as u32)
 }
 
-fn do_fcntl(p: &mut Process, fd: u32, cmd: u32, arg: u32, is64: bool) -> SysResult {
+fn do_fcntl(p: &mut Task, fd: u32, cmd: u32, arg: u32, is64: bool) -> SysResult {
     match cmd {
         f::DUPFD | f::DUPFD_CLOEXEC => {
-            p.files.get(fd)?;
-            let lim = nofile_limit();
+            p.files().get(fd)?;
+            let lim = p.files().nofile_limit();
             if arg >= lim {
                 return Err(Errno::EINVAL);
             }
             let mut e = dup_entry(p, fd)?;
             e.cloexec = cmd == f::DUPFD_CLOEXEC;
-            p.files.install_min(arg, e)
+            p.files().install_min(arg, e)
         }
-        f::GETFD => Ok(p.files.get(fd)?.cloexec as u32),
+        f::GETFD => Ok(p.files().get(fd)?.cloexec as u32),
         f::SETFD => {
-            p.files.get_mut(fd)?.cloexec = arg & f::FD_CLOEXEC != 0;
+            p.files().get_mut(fd)?.cloexec = arg & f::FD_CLOEXEC != 0;
             Ok(0)
         }
         f::GETFL => getfl(p, fd),
         f::SETFL => {
-            let h = p.files.host(fd)?;
+            let h = p.files().host(fd)?;
             let hf = afs::open_flags_to_host(arg & afs::SETFL_MASK);
             hret(unsafe { libc::fcntl(h, libc::F_SETFL, hf) } as i64)
         }
         f::GETLK | f::SETLK | f::SETLKW => {
-            let h = p.files.host(fd)?;
+            let h = p.files().host(fd)?;
             do_lock(p, h, cmd, arg, false)
         }
         f::GETLK64 | f::SETLK64 | f::SETLKW64 | f::OFD_GETLK | f::OFD_SETLK | f::OFD_SETLKW => {
@@ -1130,13 +1125,13 @@ fn do_fcntl(p: &mut Process, fd: u32, cmd: u32, arg: u32, is64: bool) -> SysResu
             if !is64 && cmd >= f::OFD_GETLK {
                 return Err(Errno::EINVAL);
             }
-            let h = p.files.host(fd)?;
+            let h = p.files().host(fd)?;
             do_lock(p, h, cmd, arg, true)
         }
         f::GETOWN_EX | f::SETOWN_EX | f::GETOWNER_UIDS | f::GET_RW_HINT | f::SET_RW_HINT => {
             // 8-byte arguments with identical guest and host layouts:
             // struct f_owner_ex {int type; pid_t pid}, uid_t[2], u64 hint.
-            let h = p.files.host(fd)?;
+            let h = p.files().host(fd)?;
             let (ptr, n) = if cmd == f::SETOWN_EX || cmd == f::SET_RW_HINT {
                 let (ptr, n) = in_buf(p, arg, 8)?;
                 (ptr as *mut u8, n)
@@ -1160,61 +1155,61 @@ fn do_fcntl(p: &mut Process, fd: u32, cmd: u32, arg: u32, is64: bool) -> SysResu
         | f::ADD_SEALS
         | f::GET_SEALS
         | f::CANCELLK => {
-            let h = p.files.host(fd)?;
+            let h = p.files().host(fd)?;
             hret(unsafe { libc::fcntl(h, cmd as i32, arg as i32 as libc::c_long) } as i64)
         }
         f::DUPFD_QUERY => {
-            let h = p.files.host(fd)?;
-            let other = match p.files.host(arg) {
+            let h = p.files().host(fd)?;
+            let other = match p.files().host(arg) {
                 Ok(o) => o,
                 Err(_) => return Err(Errno::EBADF),
             };
             hret(unsafe { libc::fcntl(h, cmd as i32, other) } as i64)
         }
         _ => {
-            p.files.get(fd)?;
+            p.files().get(fd)?;
             Err(Errno::EINVAL)
         }
     }
 }
 
-pub fn sys_fcntl(p: &mut Process, fd: u32, cmd: u32, arg: u32) -> SysResult {
+pub fn sys_fcntl(p: &mut Task, fd: u32, cmd: u32, arg: u32) -> SysResult {
     do_fcntl(p, fd, cmd, arg, false)
 }
 
-pub fn sys_fcntl64(p: &mut Process, fd: u32, cmd: u32, arg: u32) -> SysResult {
+pub fn sys_fcntl64(p: &mut Task, fd: u32, cmd: u32, arg: u32) -> SysResult {
     do_fcntl(p, fd, cmd, arg, true)
 }
 
-pub fn sys_flock(p: &mut Process, fd: u32, op: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_flock(p: &mut Task, fd: u32, op: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::flock(h, op as i32) } as i64)
 }
 
 // ---------------------------------------------------------------------------
 // sync, truncate, allocation hints.
 
-pub fn sys_fsync(p: &mut Process, fd: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_fsync(p: &mut Task, fd: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::fsync(h) } as i64)
 }
 
-pub fn sys_fdatasync(p: &mut Process, fd: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_fdatasync(p: &mut Task, fd: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::fdatasync(h) } as i64)
 }
 
-pub fn sys_sync(_p: &mut Process) -> SysResult {
+pub fn sys_sync(_p: &mut Task) -> SysResult {
     unsafe { libc::sync() };
     Ok(0)
 }
 
-pub fn sys_syncfs(p: &mut Process, fd: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_syncfs(p: &mut Task, fd: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::syncfs(h) } as i64)
 }
 
-fn do_truncate(p: &mut Process, pathname: u32, len: i64) -> SysResult {
+fn do_truncate(p: &mut Task, pathname: u32, len: i64) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let (_, hp) = path::resolve_at(p, at::FDCWD, &gpath, path::Intent::Follow)?;
     if len < 0 {
@@ -1223,43 +1218,36 @@ fn do_truncate(p: &mut Process, pathname: u32, len: i64) -> SysResult {
     hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })
 }
 
-pub fn sys_truncate(p: &mut Process, pathname: u32, len: u32) -> SysResult {
+pub fn sys_truncate(p: &mut Task, pathname: u32, len: u32) -> SysResult {
     do_truncate(p, pathname, len as i32 as i64)
 }
 
-pub fn sys_truncate64(p: &mut Process, pathname: u32, lo: u32, hi: u32) -> SysResult {
+pub fn sys_truncate64(p: &mut Task, pathname: u32, lo: u32, hi: u32) -> SysResult {
     do_truncate(p, pathname, lohi(lo, hi))
 }
 
-fn do_ftruncate(p: &mut Process, fd: u32, len: i64) -> SysResult {
-    let h = p.files.host(fd)?;
+fn do_ftruncate(p: &mut Task, fd: u32, len: i64) -> SysResult {
+    let h = p.files().host(fd)?;
     if len < 0 {
         return Err(Errno::EINVAL);
     }
     // do_sys_ftruncate(small=1): over 2 GiB needs O_LARGEFILE.
-    if len > afs::MAX_NON_LFS && p.files.get(fd)?.no_largefile {
+    if len > afs::MAX_NON_LFS && p.files().get(fd)?.no_largefile {
         return Err(Errno::EINVAL);
     }
     hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })
 }
 
-pub fn sys_ftruncate(p: &mut Process, fd: u32, len: u32) -> SysResult {
+pub fn sys_ftruncate(p: &mut Task, fd: u32, len: u32) -> SysResult {
     do_ftruncate(p, fd, len as i32 as i64)
 }
 
-pub fn sys_ftruncate64(p: &mut Process, fd: u32, lo: u32, hi: u32) -> SysResult {
+pub fn sys_ftruncate64(p: &mut Task, fd: u32, lo: u32, hi: u32) -> SysResult {
     do_ftruncate(p, fd, lohi(lo, hi))
 }
 
-pub fn sys_fadvise64(
-    p: &mut Process,
-    fd: u32,
-    lo: u32,
-    hi: u32,
-    len: u32,
-    advice: u32,
-) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_fadvise64(p: &mut Task, fd: u32, lo: u32, hi: u32, len: u32, advice: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     let r = unsafe {
         libc::syscall(
             libc::SYS_fadvise64,
@@ -1273,7 +1261,7 @@ pub fn sys_fadvise64(
 }
 
 pub fn sys_fadvise64_64(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     lo: u32,
     hi: u32,
@@ -1281,7 +1269,7 @@ pub fn sys_fadvise64_64(
     lhi: u32,
     advice: u32,
 ) -> SysResult {
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let r = unsafe {
         libc::syscall(
             libc::SYS_fadvise64,
@@ -1295,7 +1283,7 @@ pub fn sys_fadvise64_64(
 }
 
 pub fn sys_fallocate(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     mode: u32,
     lo: u32,
@@ -1303,7 +1291,7 @@ pub fn sys_fallocate(
     llo: u32,
     lhi: u32,
 ) -> SysResult {
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let r = unsafe {
         libc::syscall(
             libc::SYS_fallocate,
@@ -1321,22 +1309,15 @@ pub fn sys_fallocate(
 
 /// Guest `fd` is an emulated /proc/<pid> file, which Linux cannot splice
 /// from (no splice_read).
-fn no_splice_read(p: &Process, fd: u32) -> bool {
-    p.files
+fn no_splice_read(p: &Task, fd: u32) -> bool {
+    p.files()
         .get(fd)
         .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()))
 }
 
-fn do_sendfile(
-    p: &mut Process,
-    out: u32,
-    inp: u32,
-    offp: u32,
-    count: u32,
-    wide: bool,
-) -> SysResult {
-    let hin = p.files.host(inp)?;
-    let hout = p.files.host(out)?;
+fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bool) -> SysResult {
+    let hin = p.files().host(inp)?;
+    let hout = p.files().host(out)?;
     // /proc/<pid> files have no splice_read: sendfile from them is EINVAL.
     let unspliceable = no_splice_read(p, inp) && count != 0;
     let count = count as u64;
@@ -1379,16 +1360,16 @@ fn do_sendfile(
     }
 }
 
-pub fn sys_sendfile(p: &mut Process, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
+pub fn sys_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
     do_sendfile(p, out, inp, offp, count, false)
 }
 
-pub fn sys_sendfile64(p: &mut Process, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
+pub fn sys_sendfile64(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
     do_sendfile(p, out, inp, offp, count, true)
 }
 
 /// Read an optional loff_t pointer argument.
-fn opt_off(p: &mut Process, ptr: u32) -> Result<Option<i64>, Errno> {
+fn opt_off(p: &mut Task, ptr: u32) -> Result<Option<i64>, Errno> {
     if ptr == 0 {
         Ok(None)
     } else {
@@ -1401,16 +1382,16 @@ fn opt_off(p: &mut Process, ptr: u32) -> Result<Option<i64>, Errno> {
 /// after). `check` runs once the offsets are read, before the call.
 #[allow(clippy::too_many_arguments)]
 fn transfer_with_offsets(
-    p: &mut Process,
+    p: &mut Task,
     sysno: libc::c_long,
     (fin, offin): (u32, u32),
     (fout, offout): (u32, u32),
     len: u32,
     flags: u32,
-    check: impl FnOnce(&Process) -> Result<(), Errno>,
+    check: impl FnOnce(&Task) -> Result<(), Errno>,
 ) -> SysResult {
-    let hin = p.files.host(fin)?;
-    let hout = p.files.host(fout)?;
+    let hin = p.files().host(fin)?;
+    let hout = p.files().host(fout)?;
     let mut a = opt_off(p, offin)?;
     let mut b = opt_off(p, offout)?;
     check(p)?;
@@ -1428,7 +1409,7 @@ fn transfer_with_offsets(
 }
 
 pub fn sys_copy_file_range(
-    p: &mut Process,
+    p: &mut Task,
     fin: u32,
     offin: u32,
     fout: u32,
@@ -1448,7 +1429,7 @@ pub fn sys_copy_file_range(
 }
 
 pub fn sys_splice(
-    p: &mut Process,
+    p: &mut Task,
     fin: u32,
     offin: u32,
     fout: u32,
@@ -1473,9 +1454,9 @@ pub fn sys_splice(
     )
 }
 
-pub fn sys_tee(p: &mut Process, fin: u32, fout: u32, len: u32, flags: u32) -> SysResult {
-    let hin = p.files.host(fin)?;
-    let hout = p.files.host(fout)?;
+pub fn sys_tee(p: &mut Task, fin: u32, fout: u32, len: u32, flags: u32) -> SysResult {
+    let hin = p.files().host(fin)?;
+    let hout = p.files().host(fout)?;
     hret(unsafe { libc::syscall(libc::SYS_tee, hin, hout, len as usize, flags) })
 }
 
@@ -1488,7 +1469,7 @@ pub const MFD_HUGETLB: u32 = 4;
 pub const MFD_NOEXEC_SEAL: u32 = 8;
 pub const MFD_EXEC: u32 = 0x10;
 
-pub fn sys_memfd_create(p: &mut Process, name: u32, flags: u32) -> SysResult {
+pub fn sys_memfd_create(p: &mut Task, name: u32, flags: u32) -> SysResult {
     // The name is at most 249 bytes (NAME_MAX - "memfd:").
     let n = p.read_cstr(name, 4096).map_err(|e| {
         if e == Errno::ENAMETOOLONG {
@@ -1503,7 +1484,7 @@ pub fn sys_memfd_create(p: &mut Process, name: u32, flags: u32) -> SysResult {
     let hflags = (flags & !MFD_CLOEXEC) | MFD_CLOEXEC;
     let c = std::ffi::CString::new(n).map_err(|_| Errno::EINVAL)?;
     let h = hres(unsafe { libc::syscall(libc::SYS_memfd_create, c.as_ptr(), hflags) })? as i32;
-    p.files.install_host(h, flags & MFD_CLOEXEC != 0)
+    p.files().install_host(h, flags & MFD_CLOEXEC != 0)
 }
 
 #[cfg(test)]

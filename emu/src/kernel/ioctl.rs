@@ -7,7 +7,7 @@ use super::abi::errno::Errno;
 use super::abi::termios::{self as t, Arg};
 use super::fs::hret;
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 
 /// A host pointer the host kernel refuses (-EFAULT): used where a guest
 /// pointer is bad, so the host decides between its other errors (ENOTTY,
@@ -16,7 +16,7 @@ pub const BAD_PTR: usize = usize::MAX - 4095;
 
 /// Host pointer for guest [addr, addr+len): the real one if the guest may
 /// access all of it (`write`: write it), else [`BAD_PTR`].
-pub fn host_ptr(p: &mut Process, addr: u32, len: usize, write: bool) -> usize {
+pub fn host_ptr(p: &mut Task, addr: u32, len: usize, write: bool) -> usize {
     if len == 0 {
         return p.cpu.mem.base() as usize + addr as usize;
     }
@@ -36,11 +36,11 @@ pub fn host_ptr(p: &mut Process, addr: u32, len: usize, write: bool) -> usize {
     }
 }
 
-pub fn sys_ioctl(p: &mut Process, fd: u32, cmd: u32, arg: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_ioctl(p: &mut Task, fd: u32, cmd: u32, arg: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     match cmd {
         t::FIOCLEX | t::FIONCLEX => {
-            p.files.get_mut(fd)?.cloexec = cmd == t::FIOCLEX;
+            p.files().get_mut(fd)?.cloexec = cmd == t::FIOCLEX;
             return Ok(0);
         }
         t::TIOCGPTPEER => {
@@ -51,7 +51,7 @@ pub fn sys_ioctl(p: &mut Process, fd: u32, cmd: u32, arg: u32) -> SysResult {
                 return Err(Errno::last());
             }
             return p
-                .files
+                .files()
                 .install_host(r, arg & super::abi::fs::o::CLOEXEC != 0);
         }
         _ => {}

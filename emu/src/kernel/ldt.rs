@@ -4,7 +4,7 @@
 
 use super::abi::{errno::Errno, UserDesc};
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 use crate::arch::desc::Desc;
 
 /// LDT_ENTRIES and LDT_ENTRY_SIZE.
@@ -39,7 +39,7 @@ pub fn fill_ldt(d: &UserDesc, oldmode: bool) -> Desc {
     )
 }
 
-pub fn sys_modify_ldt(p: &mut Process, func: u32, ptr: u32, bytecount: u32) -> SysResult {
+pub fn sys_modify_ldt(p: &mut Task, func: u32, ptr: u32, bytecount: u32) -> SysResult {
     match func {
         0 => read_ldt(p, ptr, bytecount),
         1 => write_ldt(p, ptr, bytecount, true),
@@ -49,7 +49,7 @@ pub fn sys_modify_ldt(p: &mut Process, func: u32, ptr: u32, bytecount: u32) -> S
     }
 }
 
-fn read_ldt(p: &mut Process, ptr: u32, bytecount: u32) -> SysResult {
+fn read_ldt(p: &mut Task, ptr: u32, bytecount: u32) -> SysResult {
     if p.cpu.sys.ldt.is_empty() {
         return Ok(0);
     }
@@ -61,13 +61,13 @@ fn read_ldt(p: &mut Process, ptr: u32, bytecount: u32) -> SysResult {
 }
 
 /// The default LDT of a 64-bit kernel reads as 128 zero bytes.
-fn read_default_ldt(p: &mut Process, ptr: u32, bytecount: u32) -> SysResult {
+fn read_default_ldt(p: &mut Task, ptr: u32, bytecount: u32) -> SysResult {
     let n = bytecount.min(128);
     p.write_user(ptr, &vec![0u8; n as usize])?;
     Ok(n)
 }
 
-fn write_ldt(p: &mut Process, ptr: u32, bytecount: u32, oldmode: bool) -> SysResult {
+fn write_ldt(p: &mut Task, ptr: u32, bytecount: u32, oldmode: bool) -> SysResult {
     if bytecount != 16 {
         return Err(Errno::EINVAL);
     }

@@ -39,7 +39,7 @@ use super::abi::errno::Errno;
 use super::abi::mm::{self as am, madv};
 use super::abi::sys::{per, rlimit};
 use super::syscall::SysResult;
-use super::Process;
+use super::task::{lock, Task};
 use crate::loader::{self, Loaded};
 use crate::mem::{Mem, PAGE_SHIFT, PAGE_SIZE, P_EXEC, P_PRESENT, P_READ, P_WRITE};
 
@@ -274,6 +274,8 @@ pub struct Mm {
     pub def_flags: u64,
     /// vm.mmap_min_addr (the DAC limit below which unprivileged mappings fail).
     pub dac_min_addr: u32,
+    /// Host path of the running program (/proc/self/exe).
+    pub exe: std::path::PathBuf,
     /// The argv strings [arg_start, arg_end) and the envp strings
     /// [env_start, env_end) on the initial stack.
     pub arg_start: u32,
@@ -876,13 +878,13 @@ fn fd_noexec(h: i32) -> bool {
 }
 
 /// Path of a host fd as the guest sees it (the sysroot prefix removed).
-fn fd_name(p: &Process, h: i32) -> String {
+fn fd_name(p: &Task, h: i32) -> String {
     let link = std::fs::read_link(format!("/proc/self/fd/{h}")).unwrap_or_default();
     guest_path(p, &link.to_string_lossy())
 }
 
-fn guest_path(p: &Process, host: &str) -> String {
-    if let Some(root) = &p.sysroot {
+fn guest_path(p: &Task, host: &str) -> String {
+    if let Some(root) = p.sysroot() {
         let r = root.to_string_lossy();
         let r = r.trim_end_matches('/');
         if !r.is_empty() {
@@ -899,12 +901,12 @@ fn guest_path(p: &Process, host: &str) -> String {
 /// The MapFile for host fd `h`: an existing one when a VMA already maps the
 /// same open file (so adjacent mappings of one fd merge, as Linux compares
 /// struct file), otherwise a new one holding a duplicate of `h`.
-fn map_file(p: &Process, h: i32) -> Result<Arc<MapFile>, Errno> {
+fn map_file(p: &Task, mm: &Mm, h: i32) -> Result<Arc<MapFile>, Errno> {
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     if unsafe { libc::fstat(h, &mut st) } != 0 {
         return Err(Errno::last());
     }
-    for v in p.mm.vmas() {
+    for v in mm.vmas() {
         if let Backing::File(f) = &v.backing {
             if f.dev == st.st_dev && f.ino == st.st_ino && same_open_file(h, f.fd.as_raw_fd()) {
                 return Ok(f.clone());
@@ -957,13 +959,13 @@ fn apply_perm(mem: &Mem, v: &Vma) {
 }
 
 /// Remove [start, end) from the map with all side effects (the guts of munmap).
-fn unmap_range(p: &mut Process, start: u32, end: u64) {
-    let removed = p.mm.carve(start, end);
+fn unmap_range(p: &mut Task, mm: &mut Mm, start: u32, end: u64) {
+    let removed = mm.carve(start, end);
     release(p, &removed);
 }
 
 /// Drop the memory of VMAs that left the map.
-fn release(p: &mut Process, removed: &[Vma]) {
+fn release(p: &mut Task, removed: &[Vma]) {
     for v in removed {
         if v.host_mapped() {
             host_restore_anon(&p.cpu.mem, v.start, v.len());
@@ -973,7 +975,7 @@ fn release(p: &mut Process, removed: &[Vma]) {
     }
 }
 
-fn invalidate(p: &mut Process, start: u32, len: u32) {
+fn invalidate(p: &mut Task, start: u32, len: u32) {
     p.cache.invalidate_range(&p.cpu, start, len);
 }
 
@@ -986,14 +988,14 @@ fn ipc_lock() -> bool {
 }
 
 /// may_expand_vm: RLIMIT_AS, and RLIMIT_DATA for data mappings.
-fn may_expand_vm(p: &Process, flags: u64, npages: u64) -> bool {
-    let as_lim = p.sys.rlim_cur(rlimit::AS);
-    if as_lim != u64::MAX && p.mm.total_vm() + npages > as_lim >> PAGE_SHIFT {
+fn may_expand_vm(p: &Task, mm: &Mm, flags: u64, npages: u64) -> bool {
+    let as_lim = p.rlim_cur(rlimit::AS);
+    if as_lim != u64::MAX && mm.total_vm() + npages > as_lim >> PAGE_SHIFT {
         return false;
     }
     if is_data_mapping(flags) {
-        let d = p.sys.rlim_cur(rlimit::DATA);
-        if d != u64::MAX && p.mm.data_vm() + npages > d >> PAGE_SHIFT {
+        let d = p.rlim_cur(rlimit::DATA);
+        if d != u64::MAX && mm.data_vm() + npages > d >> PAGE_SHIFT {
             return false;
         }
     }
@@ -1001,16 +1003,16 @@ fn may_expand_vm(p: &Process, flags: u64, npages: u64) -> bool {
 }
 
 /// mlock_future_ok.
-fn mlock_future_ok(p: &Process, flags: u64, bytes: u64) -> bool {
+fn mlock_future_ok(p: &Task, mm: &Mm, flags: u64, bytes: u64) -> bool {
     if flags & vm::LOCKED == 0 || ipc_lock() {
         return true;
     }
-    let lim = p.sys.rlim_cur(rlimit::MEMLOCK);
-    lim == u64::MAX || p.mm.locked_vm() + (bytes >> PAGE_SHIFT) <= lim >> PAGE_SHIFT
+    let lim = p.rlim_cur(rlimit::MEMLOCK);
+    lim == u64::MAX || mm.locked_vm() + (bytes >> PAGE_SHIFT) <= lim >> PAGE_SHIFT
 }
 
-fn can_do_mlock(p: &Process) -> bool {
-    p.sys.rlim_cur(rlimit::MEMLOCK) != 0 || ipc_lock()
+fn can_do_mlock(p: &Task) -> bool {
+    p.rlim_cur(rlimit::MEMLOCK) != 0 || ipc_lock()
 }
 
 /// The overcommit heuristic (vm.overcommit_memory = 0): a single private
@@ -1035,22 +1037,22 @@ fn overcommit_ok(npages: u64) -> bool {
 
 // ---- brk ----
 
-pub fn sys_brk(p: &mut Process, brk: u32) -> SysResult {
-    let orig = p.mm.brk;
-    let r = do_brk(p, brk);
+pub fn sys_brk(p: &mut Task, brk: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    let orig = mm.brk;
+    let r = do_brk(p, mm, brk);
     if !r {
-        p.mm.brk = orig;
+        mm.brk = orig;
     }
-    p.brk = p.mm.brk;
-    Ok(p.mm.brk)
+    Ok(mm.brk)
 }
 
-fn do_brk(p: &mut Process, brk: u32) -> bool {
-    let mm = &p.mm;
+fn do_brk(p: &mut Task, mm: &mut Mm, brk: u32) -> bool {
     if brk < mm.start_brk {
         return false;
     }
-    let dl = p.sys.rlim_cur(rlimit::DATA);
+    let dl = p.rlim_cur(rlimit::DATA);
     if dl != u64::MAX
         && (brk - mm.start_brk) as u64 + mm.end_data.saturating_sub(mm.start_data) as u64 > dl
     {
@@ -1059,7 +1061,7 @@ fn do_brk(p: &mut Process, brk: u32) -> bool {
     let newbrk = page_align(brk as u64);
     let oldbrk = page_align(mm.brk as u64) as u32;
     if newbrk == oldbrk as u64 {
-        p.mm.brk = brk;
+        mm.brk = brk;
         return true;
     }
     if brk <= mm.brk {
@@ -1074,8 +1076,8 @@ fn do_brk(p: &mut Process, brk: u32) -> bool {
         if mm.any_sealed(newbrk, oldbrk as u64) {
             return false;
         }
-        p.mm.brk = brk;
-        unmap_range(p, newbrk, oldbrk as u64);
+        mm.brk = brk;
+        unmap_range(p, mm, newbrk, oldbrk as u64);
         return true;
     }
     if newbrk > TASK_SIZE as u64 || mm.map_count() > MAX_MAP_COUNT {
@@ -1090,30 +1092,30 @@ fn do_brk(p: &mut Process, brk: u32) -> bool {
     }
     let newbrk = newbrk as u32;
     let len = newbrk - oldbrk;
-    let mut flags = vm::READ | vm::WRITE | vm::MAY | vm::ACCOUNT | p.mm.def_flags;
-    if p.sys.personality & per::READ_IMPLIES_EXEC != 0 {
+    let mut flags = vm::READ | vm::WRITE | vm::MAY | vm::ACCOUNT | mm.def_flags;
+    if p.personality & per::READ_IMPLIES_EXEC != 0 {
         flags |= vm::EXEC;
     }
-    if !may_expand_vm(p, flags, (len >> PAGE_SHIFT) as u64)
-        || !mlock_future_ok(p, flags, len as u64)
+    if !may_expand_vm(p, mm, flags, (len >> PAGE_SHIFT) as u64)
+        || !mlock_future_ok(p, mm, flags, len as u64)
         || (flags & vm::NORESERVE == 0 && !overcommit_ok((len >> PAGE_SHIFT) as u64))
     {
         return false;
     }
     // Extend the brk VMA (the one ending at oldbrk, starting at or above
     // start_brk), or start a new one.
-    let brkvma =
-        p.mm.prev_of(oldbrk)
-            .filter(|v| v.end == oldbrk && v.start >= p.mm.start_brk && p.mm.brk > p.mm.start_brk)
-            .cloned();
+    let brkvma = mm
+        .prev_of(oldbrk)
+        .filter(|v| v.end == oldbrk && v.start >= mm.start_brk && mm.brk > mm.start_brk)
+        .cloned();
     match brkvma {
         Some(v) if v.flags == flags && v.is_anonymous() => {
-            if let Some(x) = p.mm.vmas.get_mut(&v.start) {
+            if let Some(x) = mm.vmas.get_mut(&v.start) {
                 x.end = newbrk;
             }
-            p.mm.merge_at(newbrk);
+            mm.merge_at(newbrk);
         }
-        _ => p.mm.insert(Vma {
+        _ => mm.insert(Vma {
             start: oldbrk,
             end: newbrk,
             flags,
@@ -1125,14 +1127,14 @@ fn do_brk(p: &mut Process, brk: u32) -> bool {
         .mem
         .map_zero(oldbrk, len, page_perm(flags) & !P_PRESENT);
     invalidate(p, oldbrk, len);
-    p.mm.brk = brk;
+    mm.brk = brk;
     true
 }
 
 // ---- mmap ----
 
 pub fn sys_mmap2(
-    p: &mut Process,
+    p: &mut Task,
     addr: u32,
     len: u32,
     prot: u32,
@@ -1140,17 +1142,22 @@ pub fn sys_mmap2(
     fd: u32,
     pgoff: u32,
 ) -> SysResult {
-    do_mmap(p, addr, len, prot, flags, fd, pgoff as u64)
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    do_mmap(p, mm, addr, len, prot, flags, fd, pgoff as u64)
 }
 
 /// old_mmap (90): the arguments are in a struct; the offset is in bytes.
-pub fn sys_old_mmap(p: &mut Process, args: u32) -> SysResult {
+pub fn sys_old_mmap(p: &mut Task, args: u32) -> SysResult {
     let a: am::MmapArgs = p.read_struct(args)?;
     if a.offset & !PAGE_MASK != 0 {
         return Err(Errno::EINVAL);
     }
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     do_mmap(
         p,
+        mm,
         a.addr,
         a.len,
         a.prot,
@@ -1162,7 +1169,8 @@ pub fn sys_old_mmap(p: &mut Process, args: u32) -> SysResult {
 
 /// ksys_mmap_pgoff + do_mmap + mmap_region.
 pub fn do_mmap(
-    p: &mut Process,
+    p: &mut Task,
+    mm: &mut Mm,
     addr: u32,
     len: u32,
     prot: u32,
@@ -1190,7 +1198,7 @@ pub fn do_mmap(
     }
     let mut prot = prot;
     if prot & am::PROT_READ != 0
-        && p.sys.personality & per::READ_IMPLIES_EXEC != 0
+        && p.personality & per::READ_IMPLIES_EXEC != 0
         && !host.is_some_and(fd_noexec)
     {
         prot |= am::PROT_EXEC;
@@ -1210,10 +1218,10 @@ pub fn do_mmap(
     if len > u32::MAX as u64 {
         return Err(Errno::ENOMEM);
     }
-    if p.mm.map_count() > MAX_MAP_COUNT {
+    if mm.map_count() > MAX_MAP_COUNT {
         return Err(Errno::ENOMEM);
     }
-    let mut vmf = calc_vm_prot(prot) | p.mm.def_flags | vm::MAY;
+    let mut vmf = calc_vm_prot(prot) | mm.def_flags | vm::MAY;
     if flags & am::MAP_GROWSDOWN != 0 {
         vmf |= vm::GROWSDOWN;
     }
@@ -1223,16 +1231,16 @@ pub fn do_mmap(
     if flags & am::MAP_STACK != 0 {
         vmf |= vm::NOHUGEPAGE;
     }
-    let addr = p.mm.get_unmapped_area(addr, len, fixed, privileged_rawio)?;
+    let addr = mm.get_unmapped_area(addr, len, fixed, privileged_rawio)?;
     let len = len as u32;
     let end = addr as u64 + len as u64;
-    if flags & am::MAP_FIXED_NOREPLACE != 0 && p.mm.intersects(addr, end) {
+    if flags & am::MAP_FIXED_NOREPLACE != 0 && mm.intersects(addr, end) {
         return Err(Errno::EEXIST);
     }
     if flags & am::MAP_LOCKED != 0 && !can_do_mlock(p) {
         return Err(Errno::EPERM);
     }
-    if !mlock_future_ok(p, vmf, len as u64) {
+    if !mlock_future_ok(p, mm, vmf, len as u64) {
         return Err(Errno::EAGAIN);
     }
     let mut file_w = false;
@@ -1296,20 +1304,20 @@ pub fn do_mmap(
         vmf |= vm::NORESERVE;
     }
     // mmap_region.
-    if fixed && p.mm.any_sealed(addr, end) {
+    if fixed && mm.any_sealed(addr, end) {
         return Err(Errno::EPERM);
     }
     let npages = (len >> PAGE_SHIFT) as u64;
     // Pages replaced by a MAP_FIXED mapping do not count twice.
     let replaced: u64 = if fixed {
-        p.mm.range(addr, end)
+        mm.range(addr, end)
             .iter()
             .map(|v| (v.slice(addr, end.min(u32::MAX as u64) as u32).len() >> PAGE_SHIFT) as u64)
             .sum()
     } else {
         0
     };
-    if !may_expand_vm(p, vmf, npages.saturating_sub(replaced)) {
+    if !may_expand_vm(p, mm, vmf, npages.saturating_sub(replaced)) {
         return Err(Errno::ENOMEM);
     }
     if vmf & (vm::SHARED | vm::NORESERVE | vm::WRITE) == vm::WRITE {
@@ -1320,7 +1328,7 @@ pub fn do_mmap(
     }
     let backing = match host {
         Some(h) => {
-            let mf = map_file(p, h)?;
+            let mf = map_file(p, mm, h)?;
             let shared = vmf & vm::SHARED != 0;
             host_map_file(&p.cpu.mem, addr, len, h, pgoff, shared, !shared || file_w)?;
             Backing::File(mf)
@@ -1340,7 +1348,7 @@ pub fn do_mmap(
     };
     // The old mappings under a MAP_FIXED range go away; a new host mapping
     // has already replaced their host pages.
-    let removed = p.mm.carve(addr, end);
+    let removed = mm.carve(addr, end);
     for r in &removed {
         if r.host_mapped() && !v.host_mapped() {
             host_restore_anon(&p.cpu.mem, r.start, r.len());
@@ -1352,13 +1360,15 @@ pub fn do_mmap(
     }
     apply_perm(&p.cpu.mem, &v);
     invalidate(p, addr, len);
-    p.mm.insert(v);
+    mm.insert(v);
     Ok(addr)
 }
 
 // ---- munmap ----
 
-pub fn sys_munmap(p: &mut Process, addr: u32, len: u32) -> SysResult {
+pub fn sys_munmap(p: &mut Task, addr: u32, len: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     if addr & !PAGE_MASK != 0 || addr > TASK_SIZE || len > TASK_SIZE - addr {
         return Err(Errno::EINVAL);
     }
@@ -1367,40 +1377,44 @@ pub fn sys_munmap(p: &mut Process, addr: u32, len: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let end = addr as u64 + len;
-    if p.mm.any_sealed(addr, end) {
+    if mm.any_sealed(addr, end) {
         return Err(Errno::EPERM);
     }
-    unmap_range(p, addr, end);
+    unmap_range(p, mm, addr, end);
     Ok(0)
 }
 
 // ---- mprotect ----
 
-pub fn sys_mprotect(p: &mut Process, start: u32, len: u32, prot: u32) -> SysResult {
-    do_mprotect(p, start, len, prot)
+pub fn sys_mprotect(p: &mut Task, start: u32, len: u32, prot: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    do_mprotect(p, mm, start, len, prot)
 }
 
 /// pkey_mprotect: without protection keys only pkey -1 is valid.
-pub fn sys_pkey_mprotect(p: &mut Process, start: u32, len: u32, prot: u32, pkey: u32) -> SysResult {
+pub fn sys_pkey_mprotect(p: &mut Task, start: u32, len: u32, prot: u32, pkey: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     if pkey != u32::MAX {
         return Err(Errno::EINVAL);
     }
-    do_mprotect(p, start, len, prot)
+    do_mprotect(p, mm, start, len, prot)
 }
 
 /// pkey_alloc: a CPU without PKU has no keys to give.
-pub fn sys_pkey_alloc(_p: &mut Process, flags: u32, init: u32) -> SysResult {
+pub fn sys_pkey_alloc(_p: &mut Task, flags: u32, init: u32) -> SysResult {
     if flags != 0 || init & !3 != 0 {
         return Err(Errno::EINVAL);
     }
     Err(Errno::ENOSPC)
 }
 
-pub fn sys_pkey_free(_p: &mut Process, _pkey: u32) -> SysResult {
+pub fn sys_pkey_free(_p: &mut Task, _pkey: u32) -> SysResult {
     Err(Errno::EINVAL)
 }
 
-fn do_mprotect(p: &mut Process, start: u32, len: u32, prot: u32) -> SysResult {
+fn do_mprotect(p: &mut Task, mm: &mut Mm, start: u32, len: u32, prot: u32) -> SysResult {
     let grows = prot & (am::PROT_GROWSDOWN | am::PROT_GROWSUP);
     let prot = prot & !grows;
     if grows == am::PROT_GROWSDOWN | am::PROT_GROWSUP {
@@ -1418,8 +1432,8 @@ fn do_mprotect(p: &mut Process, start: u32, len: u32, prot: u32) -> SysResult {
     if prot & !(am::PROT_READ | am::PROT_WRITE | am::PROT_EXEC | am::PROT_SEM) != 0 {
         return Err(Errno::EINVAL);
     }
-    let rier = p.sys.personality & per::READ_IMPLIES_EXEC != 0 && prot & am::PROT_READ != 0;
-    let first = match p.mm.find_vma(start) {
+    let rier = p.personality & per::READ_IMPLIES_EXEC != 0 && prot & am::PROT_READ != 0;
+    let first = match mm.find_vma(start) {
         Some(v) if (v.start as u64) < end => v.clone(),
         _ => return Err(Errno::ENOMEM),
     };
@@ -1434,11 +1448,11 @@ fn do_mprotect(p: &mut Process, start: u32, len: u32, prot: u32) -> SysResult {
     } else if first.start > start {
         return Err(Errno::ENOMEM);
     }
-    if p.mm.any_sealed(start, end) {
+    if mm.any_sealed(start, end) {
         return Err(Errno::EPERM);
     }
     let mut tmp = start;
-    for v in p.mm.range(start, end) {
+    for v in mm.range(start, end) {
         if v.start > tmp {
             return Err(Errno::ENOMEM);
         }
@@ -1463,7 +1477,7 @@ fn do_mprotect(p: &mut Process, start: u32, len: u32, prot: u32) -> SysResult {
             newflags &= !vm::ACCOUNT;
         }
         if newflags != v.flags {
-            p.mm.set_flags(s, e, newflags);
+            mm.set_flags(s, e, newflags);
             let piece = v.slice(s, e);
             apply_perm(
                 &p.cpu.mem,
@@ -1488,13 +1502,15 @@ fn do_mprotect(p: &mut Process, start: u32, len: u32, prot: u32) -> SysResult {
 // ---- mremap ----
 
 pub fn sys_mremap(
-    p: &mut Process,
+    p: &mut Task,
     addr: u32,
     old_len: u32,
     new_len: u32,
     flags: u32,
     new_addr: u32,
 ) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     use am::{MREMAP_DONTUNMAP as DONTUNMAP, MREMAP_FIXED as FIXED, MREMAP_MAYMOVE as MAYMOVE};
     if flags & !(MAYMOVE | FIXED | DONTUNMAP) != 0 {
         return Err(Errno::EINVAL);
@@ -1514,10 +1530,10 @@ pub fn sys_mremap(
         return Err(Errno::EINVAL);
     }
     if flags & (FIXED | DONTUNMAP) != 0 {
-        return mremap_to(p, addr, old_len, new_addr, new_len, flags);
+        return mremap_to(p, mm, addr, old_len, new_addr, new_len, flags);
     }
     // The range must lie in one VMA.
-    let v = match p.mm.find(addr) {
+    let v = match mm.find(addr) {
         Some(v) => v.clone(),
         None => return Err(Errno::EFAULT),
     };
@@ -1534,26 +1550,25 @@ pub fn sys_mremap(
     }
     if old_len >= new_len {
         if old_len > new_len {
-            unmap_range(p, addr + new_len, addr as u64 + old_len as u64);
+            unmap_range(p, mm, addr + new_len, addr as u64 + old_len as u64);
         }
         return Ok(addr);
     }
-    vma_to_resize(p, &v, old_len, new_len)?;
+    vma_to_resize(p, mm, &v, old_len, new_len)?;
     let delta = new_len - old_len;
-    if old_len == v.end - addr && expandable(p, &v, delta) {
-        expand_in_place(p, &v, delta);
+    if old_len == v.end - addr && expandable(mm, &v, delta) {
+        expand_in_place(p, mm, &v, delta);
         return Ok(addr);
     }
     if flags & MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
     }
-    let to =
-        p.mm.get_unmapped_area(0, new_len as u64, false, privileged_rawio)?;
-    move_vma(p, &v, addr, old_len, new_len, to, false)
+    let to = mm.get_unmapped_area(0, new_len as u64, false, privileged_rawio)?;
+    move_vma(p, mm, &v, addr, old_len, new_len, to, false)
 }
 
 /// Checks of vma_to_resize for a growing remap.
-fn vma_to_resize(p: &Process, v: &Vma, old_len: u32, new_len: u32) -> Result<(), Errno> {
+fn vma_to_resize(p: &Task, mm: &Mm, v: &Vma, old_len: u32, new_len: u32) -> Result<(), Errno> {
     if old_len == 0 && v.flags & vm::MAYSHARE == 0 {
         return Err(Errno::EINVAL);
     }
@@ -1564,24 +1579,24 @@ fn vma_to_resize(p: &Process, v: &Vma, old_len: u32, new_len: u32) -> Result<(),
         return Err(Errno::EFAULT);
     }
     let delta = new_len.saturating_sub(old_len) as u64;
-    if !mlock_future_ok(p, v.flags, delta) {
+    if !mlock_future_ok(p, mm, v.flags, delta) {
         return Err(Errno::EAGAIN);
     }
-    if !may_expand_vm(p, v.flags, delta >> PAGE_SHIFT) {
+    if !may_expand_vm(p, mm, v.flags, delta >> PAGE_SHIFT) {
         return Err(Errno::ENOMEM);
     }
     Ok(())
 }
 
-fn expandable(p: &Process, v: &Vma, delta: u32) -> bool {
+fn expandable(mm: &Mm, v: &Vma, delta: u32) -> bool {
     let end = v.end as u64 + delta as u64;
     if end > TASK_SIZE as u64 {
         return false;
     }
-    !p.mm.intersects(v.end, end)
+    !mm.intersects(v.end, end)
 }
 
-fn expand_in_place(p: &mut Process, v: &Vma, delta: u32) {
+fn expand_in_place(p: &mut Task, mm: &mut Mm, v: &Vma, delta: u32) {
     let (old_end, new_end) = (v.end, v.end + delta);
     let ext = Vma {
         start: old_end,
@@ -1611,16 +1626,17 @@ fn expand_in_place(p: &mut Process, v: &Vma, delta: u32) {
         Backing::Shm(_) => {}
         _ => p.cpu.mem.discard(old_end, delta),
     }
-    if let Some(x) = p.mm.vmas.get_mut(&v.start) {
+    if let Some(x) = mm.vmas.get_mut(&v.start) {
         x.end = new_end;
     }
-    p.mm.merge_at(new_end);
+    mm.merge_at(new_end);
     apply_perm(&p.cpu.mem, &ext);
     invalidate(p, old_end, delta);
 }
 
 fn mremap_to(
-    p: &mut Process,
+    p: &mut Task,
+    mm: &mut Mm,
     addr: u32,
     old_len: u64,
     new_addr: u32,
@@ -1641,24 +1657,24 @@ fn mremap_to(
         return Err(Errno::EINVAL);
     }
     if flags & FIXED != 0 {
-        if p.mm.any_sealed(new_addr, b1) {
+        if mm.any_sealed(new_addr, b1) {
             return Err(Errno::EPERM);
         }
-        unmap_range(p, new_addr, b1);
+        unmap_range(p, mm, new_addr, b1);
     }
     let old_len = if old_len > new_len as u64 {
         let cut = addr as u64 + new_len as u64;
         if cut <= u32::MAX as u64 {
-            if p.mm.any_sealed(cut as u32, a1) {
+            if mm.any_sealed(cut as u32, a1) {
                 return Err(Errno::EPERM);
             }
-            unmap_range(p, cut as u32, a1);
+            unmap_range(p, mm, cut as u32, a1);
         }
         new_len
     } else {
         old_len as u32
     };
-    let v = match p.mm.find(addr) {
+    let v = match mm.find(addr) {
         Some(v) => v.clone(),
         None => return Err(Errno::EFAULT),
     };
@@ -1668,22 +1684,32 @@ fn mremap_to(
     if v.flags & vm::SEALED != 0 {
         return Err(Errno::EPERM);
     }
-    vma_to_resize(p, &v, old_len, new_len)?;
-    if flags & DONTUNMAP != 0 && !may_expand_vm(p, v.flags, (old_len >> PAGE_SHIFT) as u64) {
+    vma_to_resize(p, mm, &v, old_len, new_len)?;
+    if flags & DONTUNMAP != 0 && !may_expand_vm(p, mm, v.flags, (old_len >> PAGE_SHIFT) as u64) {
         return Err(Errno::ENOMEM);
     }
     let to = if flags & FIXED != 0 {
-        p.mm.get_unmapped_area(new_addr, new_len as u64, true, privileged_rawio)?
+        mm.get_unmapped_area(new_addr, new_len as u64, true, privileged_rawio)?
     } else {
-        p.mm.get_unmapped_area(new_addr, new_len as u64, false, privileged_rawio)?
+        mm.get_unmapped_area(new_addr, new_len as u64, false, privileged_rawio)?
     };
-    move_vma(p, &v, addr, old_len, new_len, to, flags & DONTUNMAP != 0)
+    move_vma(
+        p,
+        mm,
+        &v,
+        addr,
+        old_len,
+        new_len,
+        to,
+        flags & DONTUNMAP != 0,
+    )
 }
 
 /// move_vma: the pages of [addr, addr+old_len) (inside `v`) go to `to`,
 /// growing to `new_len`.
 fn move_vma(
-    p: &mut Process,
+    p: &mut Task,
+    mm: &mut Mm,
     v: &Vma,
     addr: u32,
     old_len: u32,
@@ -1783,22 +1809,22 @@ fn move_vma(
     }
     // The list.
     if !dontunmap && old_len > 0 {
-        let _ = p.mm.carve(addr, addr as u64 + old_len as u64);
+        let _ = mm.carve(addr, addr as u64 + old_len as u64);
         mem.unmap(addr, old_len);
     } else if dontunmap && v.flags & vm::LOCKED_MASK != 0 {
         let cur = v.flags & !vm::LOCKED_MASK;
-        p.mm.set_flags(addr, addr + old_len, cur);
+        mm.set_flags(addr, addr + old_len, cur);
     }
     if old_len > 0 {
         invalidate(p, addr, old_len);
     }
-    let removed = p.mm.carve(to, to as u64 + new_len as u64);
+    let removed = mm.carve(to, to as u64 + new_len as u64);
     for r in &removed {
         mem.unmap(r.start, r.len());
     }
     apply_perm(&mem, &newv);
     invalidate(p, to, new_len);
-    p.mm.insert(newv);
+    mm.insert(newv);
     Ok(to)
 }
 
@@ -1846,7 +1872,9 @@ fn madvise_valid(b: u32) -> bool {
     )
 }
 
-pub fn sys_madvise(p: &mut Process, start: u32, len: u32, behavior: u32) -> SysResult {
+pub fn sys_madvise(p: &mut Task, start: u32, len: u32, behavior: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     if !madvise_valid(behavior) {
         return Err(Errno::EINVAL);
     }
@@ -1858,7 +1886,7 @@ pub fn sys_madvise(p: &mut Process, start: u32, len: u32, behavior: u32) -> SysR
         return Ok(0);
     }
     if matches!(behavior, madv::POPULATE_READ | madv::POPULATE_WRITE) {
-        return madvise_populate(p, start, end, behavior == madv::POPULATE_WRITE);
+        return madvise_populate(mm, start, end, behavior == madv::POPULATE_WRITE);
     }
     let discard = matches!(
         behavior,
@@ -1866,7 +1894,7 @@ pub fn sys_madvise(p: &mut Process, start: u32, len: u32, behavior: u32) -> SysR
     );
     if discard {
         // Sealed read-only anonymous memory cannot be discarded.
-        for v in p.mm.range(start, end) {
+        for v in mm.range(start, end) {
             if v.flags & vm::SEALED != 0 && v.is_anonymous() && v.flags & vm::WRITE == 0 {
                 return Err(Errno::EPERM);
             }
@@ -1874,13 +1902,13 @@ pub fn sys_madvise(p: &mut Process, start: u32, len: u32, behavior: u32) -> SysR
     }
     let mut unmapped = false;
     let mut at = start as u64;
-    for v in p.mm.range(start, end) {
+    for v in mm.range(start, end) {
         if v.start as u64 > at {
             unmapped = true;
         }
         let s = (v.start as u64).max(start as u64) as u32;
         let e = (v.end as u64).min(end) as u32;
-        madvise_vma(p, &v, s, e, behavior)?;
+        madvise_vma(p, mm, &v, s, e, behavior)?;
         at = v.end as u64;
     }
     if at < end || unmapped {
@@ -1889,23 +1917,30 @@ pub fn sys_madvise(p: &mut Process, start: u32, len: u32, behavior: u32) -> SysR
     Ok(0)
 }
 
-fn madvise_vma(p: &mut Process, v: &Vma, s: u32, e: u32, behavior: u32) -> Result<(), Errno> {
-    let set = |p: &mut Process, f: u64| {
+fn madvise_vma(
+    p: &mut Task,
+    mm: &mut Mm,
+    v: &Vma,
+    s: u32,
+    e: u32,
+    behavior: u32,
+) -> Result<(), Errno> {
+    let set = |mm: &mut Mm, f: u64| {
         if f != v.flags {
-            p.mm.set_flags(s, e, f);
+            mm.set_flags(s, e, f);
         }
     };
     let f = v.flags;
     match behavior {
-        madv::NORMAL => set(p, f & !(vm::SEQ_READ | vm::RAND_READ)),
-        madv::RANDOM => set(p, (f & !vm::SEQ_READ) | vm::RAND_READ),
-        madv::SEQUENTIAL => set(p, (f & !vm::RAND_READ) | vm::SEQ_READ),
+        madv::NORMAL => set(mm, f & !(vm::SEQ_READ | vm::RAND_READ)),
+        madv::RANDOM => set(mm, (f & !vm::SEQ_READ) | vm::RAND_READ),
+        madv::SEQUENTIAL => set(mm, (f & !vm::RAND_READ) | vm::SEQ_READ),
         madv::DONTFORK | madv::DOFORK => {
             if f & vm::IO != 0 {
                 return Err(Errno::EINVAL);
             }
             set(
-                p,
+                mm,
                 if behavior == madv::DONTFORK {
                     f | vm::DONTCOPY
                 } else {
@@ -1918,7 +1953,7 @@ fn madvise_vma(p: &mut Process, v: &Vma, s: u32, e: u32, behavior: u32) -> Resul
                 return Err(Errno::EINVAL);
             }
             set(
-                p,
+                mm,
                 if behavior == madv::WIPEONFORK {
                     f | vm::WIPEONFORK
                 } else {
@@ -1926,21 +1961,21 @@ fn madvise_vma(p: &mut Process, v: &Vma, s: u32, e: u32, behavior: u32) -> Resul
                 },
             );
         }
-        madv::DONTDUMP => set(p, f | vm::DONTDUMP),
+        madv::DONTDUMP => set(mm, f | vm::DONTDUMP),
         madv::DODUMP => {
             if f & vm::SPECIAL != 0 {
                 return Err(Errno::EINVAL);
             }
-            set(p, f & !vm::DONTDUMP);
+            set(mm, f & !vm::DONTDUMP);
         }
         madv::MERGEABLE => {
             if f & (vm::SHARED | vm::MAYSHARE | vm::SPECIAL | vm::HUGETLB) == 0 {
-                set(p, f | vm::MERGEABLE);
+                set(mm, f | vm::MERGEABLE);
             }
         }
-        madv::UNMERGEABLE => set(p, f & !vm::MERGEABLE),
-        madv::HUGEPAGE => set(p, (f & !vm::NOHUGEPAGE) | vm::HUGEPAGE),
-        madv::NOHUGEPAGE => set(p, (f & !vm::HUGEPAGE) | vm::NOHUGEPAGE),
+        madv::UNMERGEABLE => set(mm, f & !vm::MERGEABLE),
+        madv::HUGEPAGE => set(mm, (f & !vm::NOHUGEPAGE) | vm::HUGEPAGE),
+        madv::NOHUGEPAGE => set(mm, (f & !vm::HUGEPAGE) | vm::NOHUGEPAGE),
         madv::WILLNEED => {}
         madv::COLD | madv::PAGEOUT => {
             if f & (vm::LOCKED | vm::PFNMAP | vm::HUGETLB) != 0 {
@@ -1996,10 +2031,10 @@ fn madvise_vma(p: &mut Process, v: &Vma, s: u32, e: u32, behavior: u32) -> Resul
     Ok(())
 }
 
-fn madvise_populate(p: &mut Process, start: u32, end: u64, write: bool) -> SysResult {
+fn madvise_populate(mm: &mut Mm, start: u32, end: u64, write: bool) -> SysResult {
     let mut at = start as u64;
     while at < end {
-        let Some(v) = p.mm.find(at as u32).cloned() else {
+        let Some(v) = mm.find(at as u32).cloned() else {
             return Err(Errno::ENOMEM);
         };
         if v.flags & (vm::IO | vm::PFNMAP) != 0 {
@@ -2021,7 +2056,7 @@ fn madvise_populate(p: &mut Process, start: u32, end: u64, write: bool) -> SysRe
 
 // ---- mincore ----
 
-pub fn sys_mincore(p: &mut Process, start: u32, len: u32, vec: u32) -> SysResult {
+pub fn sys_mincore(p: &mut Task, start: u32, len: u32, vec: u32) -> SysResult {
     if start & !PAGE_MASK != 0 {
         return Err(Errno::EINVAL);
     }
@@ -2030,7 +2065,9 @@ pub fn sys_mincore(p: &mut Process, start: u32, len: u32, vec: u32) -> SysResult
     let mut out = vec;
     let mut buf = vec![0u8; PAGE as usize];
     while pages > 0 {
-        let Some(v) = p.mm.find(addr as u32).cloned() else {
+        // mmap_lock is held per chunk and dropped for the copy to the
+        // guest (which may fault the stack in), as Linux does.
+        let Some(v) = p.mm().find(addr as u32).cloned() else {
             return Err(Errno::ENOMEM);
         };
         let n = pages
@@ -2059,7 +2096,9 @@ pub fn sys_mincore(p: &mut Process, start: u32, len: u32, vec: u32) -> SysResult
 
 // ---- msync ----
 
-pub fn sys_msync(p: &mut Process, start: u32, len: u32, flags: u32) -> SysResult {
+pub fn sys_msync(p: &mut Task, start: u32, len: u32, flags: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     if flags & !(am::MS_ASYNC | am::MS_INVALIDATE | am::MS_SYNC) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -2076,7 +2115,7 @@ pub fn sys_msync(p: &mut Process, start: u32, len: u32, flags: u32) -> SysResult
     let mut start = start as u64;
     let mut unmapped = false;
     loop {
-        let Some(v) = p.mm.find_vma(start as u32).cloned() else {
+        let Some(v) = mm.find_vma(start as u32).cloned() else {
             return Err(Errno::ENOMEM);
         };
         if (v.start as u64) >= end {
@@ -2121,11 +2160,15 @@ pub fn sys_msync(p: &mut Process, start: u32, len: u32, flags: u32) -> SysResult
 
 // ---- mlock ----
 
-pub fn sys_mlock(p: &mut Process, start: u32, len: u32) -> SysResult {
-    do_mlock(p, start, len, vm::LOCKED)
+pub fn sys_mlock(p: &mut Task, start: u32, len: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    do_mlock(p, mm, start, len, vm::LOCKED)
 }
 
-pub fn sys_mlock2(p: &mut Process, start: u32, len: u32, flags: u32) -> SysResult {
+pub fn sys_mlock2(p: &mut Task, start: u32, len: u32, flags: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     if flags & !am::MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
@@ -2133,47 +2176,49 @@ pub fn sys_mlock2(p: &mut Process, start: u32, len: u32, flags: u32) -> SysResul
     if flags & am::MLOCK_ONFAULT != 0 {
         f |= vm::LOCKONFAULT;
     }
-    do_mlock(p, start, len, f)
+    do_mlock(p, mm, start, len, f)
 }
 
-pub fn sys_munlock(p: &mut Process, start: u32, len: u32) -> SysResult {
+pub fn sys_munlock(p: &mut Task, start: u32, len: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     let len = page_align(len as u64 + (start & !PAGE_MASK) as u64);
-    apply_lock_flags(p, start & PAGE_MASK, len, 0)?;
+    apply_lock_flags(mm, start & PAGE_MASK, len, 0)?;
     Ok(0)
 }
 
-fn do_mlock(p: &mut Process, start: u32, len: u32, flags: u64) -> SysResult {
+fn do_mlock(p: &mut Task, mm: &mut Mm, start: u32, len: u32, flags: u64) -> SysResult {
     if !can_do_mlock(p) {
         return Err(Errno::EPERM);
     }
     let len = page_align(len as u64 + (start & !PAGE_MASK) as u64);
     let start = start & PAGE_MASK;
-    let lim = p.sys.rlim_cur(rlimit::MEMLOCK);
+    let lim = p.rlim_cur(rlimit::MEMLOCK);
     let cap = ipc_lock();
     if lim != u64::MAX && !cap {
-        let mut locked = (len >> PAGE_SHIFT) + p.mm.locked_vm();
+        let mut locked = (len >> PAGE_SHIFT) + mm.locked_vm();
         if locked > lim >> PAGE_SHIFT {
             // Pages of the range already locked do not count twice.
-            let already: u64 =
-                p.mm.range(start, start as u64 + len)
-                    .iter()
-                    .filter(|v| v.flags & vm::LOCKED != 0)
-                    .map(|v| {
-                        let s = (v.start as u64).max(start as u64);
-                        let e = (v.end as u64).min(start as u64 + len);
-                        (e - s) >> PAGE_SHIFT
-                    })
-                    .sum();
+            let already: u64 = mm
+                .range(start, start as u64 + len)
+                .iter()
+                .filter(|v| v.flags & vm::LOCKED != 0)
+                .map(|v| {
+                    let s = (v.start as u64).max(start as u64);
+                    let e = (v.end as u64).min(start as u64 + len);
+                    (e - s) >> PAGE_SHIFT
+                })
+                .sum();
             locked -= already;
         }
         if locked > lim >> PAGE_SHIFT {
             return Err(Errno::ENOMEM);
         }
     }
-    apply_lock_flags(p, start, len, flags)?;
+    apply_lock_flags(mm, start, len, flags)?;
     // __mm_populate: pages past end-of-file cannot be faulted in.
     if flags & vm::LOCKONFAULT == 0 {
-        for v in p.mm.range(start, start as u64 + len) {
+        for v in mm.range(start, start as u64 + len) {
             if v.flags & (vm::IO | vm::PFNMAP) != 0 || !v.accessible() {
                 continue;
             }
@@ -2187,22 +2232,22 @@ fn do_mlock(p: &mut Process, start: u32, len: u32, flags: u64) -> SysResult {
 }
 
 /// apply_vma_lock_flags.
-fn apply_lock_flags(p: &mut Process, start: u32, len: u64, flags: u64) -> Result<(), Errno> {
+fn apply_lock_flags(mm: &mut Mm, start: u32, len: u64, flags: u64) -> Result<(), Errno> {
     let end = start as u64 + len;
     if end == start as u64 {
         return Ok(());
     }
-    if p.mm.find(start).is_none() {
+    if mm.find(start).is_none() {
         return Err(Errno::ENOMEM);
     }
     let mut tmp = start as u64;
-    for v in p.mm.range(start, end) {
+    for v in mm.range(start, end) {
         if v.start as u64 > tmp {
             return Err(Errno::ENOMEM);
         }
         let s = tmp as u32;
         let e = (v.end as u64).min(end) as u32;
-        mlock_fixup(p, &v, s, e, (v.flags & !vm::LOCKED_MASK) | flags);
+        mlock_fixup(mm, &v, s, e, (v.flags & !vm::LOCKED_MASK) | flags);
         tmp = e as u64;
     }
     if tmp < end {
@@ -2211,7 +2256,7 @@ fn apply_lock_flags(p: &mut Process, start: u32, len: u64, flags: u64) -> Result
     Ok(())
 }
 
-fn mlock_fixup(p: &mut Process, v: &Vma, s: u32, e: u32, newflags: u64) {
+fn mlock_fixup(mm: &mut Mm, v: &Vma, s: u32, e: u32, newflags: u64) {
     if newflags == v.flags
         || v.flags & vm::SPECIAL != 0
         || v.flags & (vm::HUGETLB | vm::DROPPABLE) != 0
@@ -2222,10 +2267,12 @@ fn mlock_fixup(p: &mut Process, v: &Vma, s: u32, e: u32, newflags: u64) {
     {
         return;
     }
-    p.mm.set_flags(s, e, newflags);
+    mm.set_flags(s, e, newflags);
 }
 
-pub fn sys_mlockall(p: &mut Process, flags: u32) -> SysResult {
+pub fn sys_mlockall(p: &mut Task, flags: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     if flags == 0
         || flags & !(am::MCL_CURRENT | am::MCL_FUTURE | am::MCL_ONFAULT) != 0
         || flags == am::MCL_ONFAULT
@@ -2235,29 +2282,31 @@ pub fn sys_mlockall(p: &mut Process, flags: u32) -> SysResult {
     if !can_do_mlock(p) {
         return Err(Errno::EPERM);
     }
-    let lim = p.sys.rlim_cur(rlimit::MEMLOCK);
+    let lim = p.rlim_cur(rlimit::MEMLOCK);
     if flags & am::MCL_CURRENT != 0
         && lim != u64::MAX
-        && p.mm.total_vm() > lim >> PAGE_SHIFT
+        && mm.total_vm() > lim >> PAGE_SHIFT
         && !ipc_lock()
     {
         return Err(Errno::ENOMEM);
     }
-    apply_mlockall(p, flags);
+    apply_mlockall(mm, flags);
     Ok(0)
 }
 
-pub fn sys_munlockall(p: &mut Process) -> SysResult {
-    apply_mlockall(p, 0);
+pub fn sys_munlockall(p: &mut Task) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    apply_mlockall(mm, 0);
     Ok(0)
 }
 
-fn apply_mlockall(p: &mut Process, flags: u32) {
-    p.mm.def_flags &= !vm::LOCKED_MASK;
+fn apply_mlockall(mm: &mut Mm, flags: u32) {
+    mm.def_flags &= !vm::LOCKED_MASK;
     if flags & am::MCL_FUTURE != 0 {
-        p.mm.def_flags |= vm::LOCKED;
+        mm.def_flags |= vm::LOCKED;
         if flags & am::MCL_ONFAULT != 0 {
-            p.mm.def_flags |= vm::LOCKONFAULT;
+            mm.def_flags |= vm::LOCKONFAULT;
         }
         if flags & am::MCL_CURRENT == 0 {
             return;
@@ -2270,20 +2319,22 @@ fn apply_mlockall(p: &mut Process, flags: u32) {
             to_add |= vm::LOCKONFAULT;
         }
     }
-    let all: Vec<Vma> = p.mm.vmas().cloned().collect();
+    let all: Vec<Vma> = mm.vmas().cloned().collect();
     for v in all {
         // The VMA may have merged with an earlier one: look it up again.
-        let Some(cur) = p.mm.find(v.start).cloned() else {
+        let Some(cur) = mm.find(v.start).cloned() else {
             continue;
         };
         let nf = (cur.flags & !vm::LOCKED_MASK) | to_add;
-        mlock_fixup(p, &cur, v.start.max(cur.start), v.end.min(cur.end), nf);
+        mlock_fixup(mm, &cur, v.start.max(cur.start), v.end.min(cur.end), nf);
     }
 }
 
 // ---- mseal ----
 
-pub fn sys_mseal(p: &mut Process, start: u32, len: u32, flags: u32) -> SysResult {
+pub fn sys_mseal(p: &mut Task, start: u32, len: u32, flags: u32) -> SysResult {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
@@ -2297,14 +2348,14 @@ pub fn sys_mseal(p: &mut Process, start: u32, len: u32, flags: u32) -> SysResult
     if end == start as u64 {
         return Ok(0);
     }
-    if !p.mm.covered(start, end) {
+    if !mm.covered(start, end) {
         return Err(Errno::ENOMEM);
     }
-    for v in p.mm.range(start, end) {
+    for v in mm.range(start, end) {
         let s = v.start.max(start);
         let e = (v.end as u64).min(end) as u32;
         if v.flags & vm::SEALED == 0 {
-            p.mm.set_flags(s, e, v.flags | vm::SEALED);
+            mm.set_flags(s, e, v.flags | vm::SEALED);
         }
     }
     Ok(0)
@@ -2329,12 +2380,14 @@ pub enum Fault {
 
 /// Handle a user-mode #PF at `addr` with x86 error code `error` before
 /// Linux's bad_area: grow a stack VMA, or map pages a file has grown into.
-pub fn user_fault(p: &mut Process, addr: u32, error: u32) -> Fault {
-    let Some(v) = p.mm.find_vma(addr).cloned() else {
+pub fn user_fault(p: &mut Task, addr: u32, error: u32) -> Fault {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    let Some(v) = mm.find_vma(addr).cloned() else {
         return Fault::Segv;
     };
     if v.start > addr {
-        if v.flags & vm::GROWSDOWN != 0 && expand_stack(p, &v, addr) {
+        if v.flags & vm::GROWSDOWN != 0 && expand_stack(p, mm, &v, addr) {
             return Fault::Retry;
         }
         return Fault::Segv;
@@ -2357,20 +2410,22 @@ pub fn user_fault(p: &mut Process, addr: u32, error: u32) -> Fault {
 
 /// The #PF hook for the exception path: true when the stack grew under
 /// `addr` and the instruction should be re-executed.
-pub fn fault_in_stack(p: &mut Process, addr: u32) -> bool {
-    match p.mm.find_vma(addr).cloned() {
-        Some(v) if v.start > addr && v.flags & vm::GROWSDOWN != 0 => expand_stack(p, &v, addr),
+pub fn fault_in_stack(p: &mut Task, addr: u32) -> bool {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    match mm.find_vma(addr).cloned() {
+        Some(v) if v.start > addr && v.flags & vm::GROWSDOWN != 0 => expand_stack(p, mm, &v, addr),
         _ => false,
     }
 }
 
 /// expand_downwards + acct_stack_growth.
-fn expand_stack(p: &mut Process, v: &Vma, addr: u32) -> bool {
+fn expand_stack(p: &mut Task, mm: &mut Mm, v: &Vma, addr: u32) -> bool {
     let address = addr & PAGE_MASK;
-    if address < p.mm.dac_min_addr && !privileged_rawio() {
+    if address < mm.dac_min_addr && !privileged_rawio() {
         return false;
     }
-    if let Some(prev) = p.mm.prev_of(v.start) {
+    if let Some(prev) = mm.prev_of(v.start) {
         if prev.flags & vm::GROWSDOWN == 0
             && prev.accessible()
             && address.wrapping_sub(prev.end) < STACK_GUARD_GAP
@@ -2380,20 +2435,20 @@ fn expand_stack(p: &mut Process, v: &Vma, addr: u32) -> bool {
     }
     let size = (v.end - address) as u64;
     let grow = ((v.start - address) >> PAGE_SHIFT) as u64;
-    if !may_expand_vm(p, v.flags, grow) {
+    if !may_expand_vm(p, mm, v.flags, grow) {
         return false;
     }
-    let lim = p.sys.rlim_cur(rlimit::STACK);
+    let lim = p.rlim_cur(rlimit::STACK);
     if lim != u64::MAX && size > lim {
         return false;
     }
     if v.flags & vm::LOCKED != 0 {
-        let ml = p.sys.rlim_cur(rlimit::MEMLOCK);
-        if ml != u64::MAX && !ipc_lock() && p.mm.locked_vm() + grow > ml >> PAGE_SHIFT {
+        let ml = p.rlim_cur(rlimit::MEMLOCK);
+        if ml != u64::MAX && !ipc_lock() && mm.locked_vm() + grow > ml >> PAGE_SHIFT {
             return false;
         }
     }
-    let Some(mut x) = p.mm.vmas.remove(&v.start) else {
+    let Some(mut x) = mm.vmas.remove(&v.start) else {
         return false;
     };
     x.start = address;
@@ -2402,7 +2457,7 @@ fn expand_stack(p: &mut Process, v: &Vma, addr: u32) -> bool {
     p.cpu.mem.discard(address, len);
     p.cpu.mem.set_perm(address, len, page_perm(x.flags));
     invalidate(p, address, len);
-    p.mm.vmas.insert(address, x);
+    mm.vmas.insert(address, x);
     true
 }
 
@@ -2411,7 +2466,7 @@ fn expand_stack(p: &mut Process, v: &Vma, addr: u32) -> bool {
 /// stack VMA down over it, or map file pages that now exist. Returns true
 /// if a page was fixed up, so the caller should retry the access; false
 /// means the access really fails (-EFAULT).
-pub fn fault_in_user(p: &mut Process, addr: u32, len: u32) -> bool {
+pub fn fault_in_user(p: &mut Task, addr: u32, len: u32) -> bool {
     if len == 0 {
         return false;
     }
@@ -2436,12 +2491,12 @@ pub fn fault_in_user(p: &mut Process, addr: u32, len: u32) -> bool {
 // ---- /proc/self/maps ----
 
 /// `/proc/self/maps`, in Linux's exact format.
-pub fn proc_maps(p: &Process) -> String {
+pub fn proc_maps(p: &Task) -> String {
     use std::fmt::Write;
     use std::os::unix::fs::MetadataExt;
-    let mm = &p.mm;
-    let exe = std::fs::metadata(&p.exe).ok();
-    let exe_name = guest_path(p, &p.exe.to_string_lossy());
+    let mm = &*p.mm();
+    let exe = std::fs::metadata(&mm.exe).ok();
+    let exe_name = guest_path(p, &mm.exe.to_string_lossy());
     let mut host_maps: Option<String> = None;
     let mut out = String::new();
     for v in mm.vmas() {
@@ -2688,7 +2743,7 @@ mod tests {
 
     /// A process for a small static image (text, rodata, data+bss) with
     /// the vDSO, as the loader maps it.
-    fn process() -> Process {
+    fn process() -> Task {
         use crate::loader::elf::tests::Builder;
         use crate::loader::elf::{ET_EXEC, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_LOAD};
         let mut b = Builder::new(ET_EXEC)
@@ -2699,7 +2754,7 @@ mod tests {
         b.entry = 0x0804_9000;
         b.body = vec![0x90; 0x40];
         let img = b.build();
-        let mut p = Process::new(
+        let p = Task::new(
             &img,
             b"/x/prog",
             &[b"prog".to_vec()],
@@ -2707,7 +2762,7 @@ mod tests {
             super::super::SyscallEntry::Sysenter,
         )
         .unwrap();
-        p.exe = std::path::PathBuf::from("/x/prog");
+        p.mm().exe = std::path::PathBuf::from("/x/prog");
         p
     }
 
@@ -2739,7 +2794,7 @@ mod tests {
                 "fffdd000-ffffe000 rw-p 00000000 00:00 0                                  [stack]",
             ]
         );
-        assert_eq!(p.mm.brk, 0x0804_f000);
+        assert_eq!(p.mm().brk, 0x0804_f000);
     }
 
     #[test]
@@ -2787,7 +2842,7 @@ mod tests {
         assert_eq!(out[0], 0);
         // Stack growth on a fault below [stack], within RLIMIT_STACK.
         assert_eq!(user_fault(&mut p, 0xfffd_cffc, 6), Fault::Retry);
-        assert_eq!(p.mm.find(0xfffd_c000).unwrap().end, 0xffff_e000);
+        assert_eq!(p.mm().find(0xfffd_c000).unwrap().end, 0xffff_e000);
         assert_eq!(user_fault(&mut p, 0x1000_0000, 6), Fault::Segv);
         assert!(fault_in_user(&mut p, 0xfffd_a000, 0x10));
         assert!(p.write_user(0xfffd_a000, &[1; 16]).is_ok());

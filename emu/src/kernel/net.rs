@@ -10,7 +10,7 @@ use super::abi::fs::{Timespec32, Timeval32};
 use super::abi::net::{self as an, call, CmsgHdr, MMsgHdr, MsgHdr, SockFprog};
 use super::fs::{self, hres, hret, install_pair, own_host_fd, Fd};
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 
 /// Largest control buffer handled (sock_kmalloc limits it similarly).
 const CONTROL_MAX: usize = 64 * 1024;
@@ -23,13 +23,13 @@ fn flags_host(flags: u32) -> i32 {
 
 // --- creation -------------------------------------------------------------------------------
 
-pub fn sys_socket(p: &mut Process, domain: u32, ty: u32, proto: u32) -> SysResult {
+pub fn sys_socket(p: &mut Task, domain: u32, ty: u32, proto: u32) -> SysResult {
     let h = unsafe { libc::socket(domain as i32, (ty | an::SOCK_CLOEXEC) as i32, proto as i32) };
     let h = hres(h as i64)? as i32;
-    p.files.install_host(h, ty & an::SOCK_CLOEXEC != 0)
+    p.files().install_host(h, ty & an::SOCK_CLOEXEC != 0)
 }
 
-pub fn sys_socketpair(p: &mut Process, domain: u32, ty: u32, proto: u32, sv: u32) -> SysResult {
+pub fn sys_socketpair(p: &mut Task, domain: u32, ty: u32, proto: u32, sv: u32) -> SysResult {
     let mut h = [0i32; 2];
     let r = unsafe {
         libc::socketpair(
@@ -46,7 +46,7 @@ pub fn sys_socketpair(p: &mut Process, domain: u32, ty: u32, proto: u32, sv: u32
 // --- addresses --------------------------------------------------------------------------------
 
 /// move_addr_to_kernel: a guest sockaddr of `len` bytes.
-fn addr_in(p: &mut Process, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+fn addr_in(p: &mut Task, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
     if len as i32 > an::SOCKADDR_MAX as i32 || (len as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -58,7 +58,7 @@ fn addr_in(p: &mut Process, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
 }
 
 /// move_addr_to_user: copy min(klen, *ulen) bytes and store klen.
-fn addr_out(p: &mut Process, kaddr: &[u8], klen: u32, uaddr: u32, ulenp: u32) -> Result<(), Errno> {
+fn addr_out(p: &mut Task, kaddr: &[u8], klen: u32, uaddr: u32, ulenp: u32) -> Result<(), Errno> {
     let ulen: i32 = p.read_struct(ulenp)?;
     if ulen < 0 {
         return Err(Errno::EINVAL);
@@ -71,32 +71,32 @@ fn addr_out(p: &mut Process, kaddr: &[u8], klen: u32, uaddr: u32, ulenp: u32) ->
     Ok(())
 }
 
-pub fn sys_bind(p: &mut Process, fd: u32, addr: u32, len: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_bind(p: &mut Task, fd: u32, addr: u32, len: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     let a = addr_in(p, addr, len)?;
     hret(unsafe { libc::bind(h, a.as_ptr() as *const libc::sockaddr, a.len() as u32) } as i64)
 }
 
-pub fn sys_connect(p: &mut Process, fd: u32, addr: u32, len: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_connect(p: &mut Task, fd: u32, addr: u32, len: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     let a = addr_in(p, addr, len)?;
     hret(unsafe { libc::connect(h, a.as_ptr() as *const libc::sockaddr, a.len() as u32) } as i64)
 }
 
-pub fn sys_listen(p: &mut Process, fd: u32, backlog: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_listen(p: &mut Task, fd: u32, backlog: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::listen(h, backlog as i32) } as i64)
 }
 
-pub fn sys_accept(p: &mut Process, fd: u32, addr: u32, lenp: u32) -> SysResult {
+pub fn sys_accept(p: &mut Task, fd: u32, addr: u32, lenp: u32) -> SysResult {
     sys_accept4(p, fd, addr, lenp, 0)
 }
 
-pub fn sys_accept4(p: &mut Process, fd: u32, addr: u32, lenp: u32, flags: u32) -> SysResult {
+pub fn sys_accept4(p: &mut Task, fd: u32, addr: u32, lenp: u32, flags: u32) -> SysResult {
     if flags & !(an::SOCK_CLOEXEC | an::SOCK_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let mut kb = [0u8; an::SOCKADDR_MAX];
     let mut klen = kb.len() as libc::socklen_t;
     let r = unsafe {
@@ -114,11 +114,12 @@ pub fn sys_accept4(p: &mut Process, fd: u32, addr: u32, lenp: u32, flags: u32) -
             return Err(e);
         }
     }
-    p.files.install(Fd::new(nh, flags & an::SOCK_CLOEXEC != 0))
+    p.files()
+        .install(Fd::new(nh, flags & an::SOCK_CLOEXEC != 0))
 }
 
-fn name_common(p: &mut Process, fd: u32, addr: u32, lenp: u32, peer: bool) -> SysResult {
-    let h = p.files.host(fd)?;
+fn name_common(p: &mut Task, fd: u32, addr: u32, lenp: u32, peer: bool) -> SysResult {
+    let h = p.files().host(fd)?;
     let ulen: i32 = p.read_struct(lenp)?;
     if ulen < 0 {
         return Err(Errno::EINVAL);
@@ -137,23 +138,23 @@ fn name_common(p: &mut Process, fd: u32, addr: u32, lenp: u32, peer: bool) -> Sy
     Ok(0)
 }
 
-pub fn sys_getsockname(p: &mut Process, fd: u32, addr: u32, lenp: u32) -> SysResult {
+pub fn sys_getsockname(p: &mut Task, fd: u32, addr: u32, lenp: u32) -> SysResult {
     name_common(p, fd, addr, lenp, false)
 }
 
-pub fn sys_getpeername(p: &mut Process, fd: u32, addr: u32, lenp: u32) -> SysResult {
+pub fn sys_getpeername(p: &mut Task, fd: u32, addr: u32, lenp: u32) -> SysResult {
     name_common(p, fd, addr, lenp, true)
 }
 
-pub fn sys_shutdown(p: &mut Process, fd: u32, how: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+pub fn sys_shutdown(p: &mut Task, fd: u32, how: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     hret(unsafe { libc::shutdown(h, how as i32) } as i64)
 }
 
 // --- data -------------------------------------------------------------------------------------
 
 pub fn sys_sendto(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     buf: u32,
     len: u32,
@@ -161,7 +162,7 @@ pub fn sys_sendto(
     addr: u32,
     alen: u32,
 ) -> SysResult {
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let a = if addr != 0 {
         Some(addr_in(p, addr, alen)?)
     } else {
@@ -188,12 +189,12 @@ pub fn sys_sendto(
     hret(r as i64)
 }
 
-pub fn sys_send(p: &mut Process, fd: u32, buf: u32, len: u32, flags: u32) -> SysResult {
+pub fn sys_send(p: &mut Task, fd: u32, buf: u32, len: u32, flags: u32) -> SysResult {
     sys_sendto(p, fd, buf, len, flags, 0, 0)
 }
 
 pub fn sys_recvfrom(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     buf: u32,
     len: u32,
@@ -201,7 +202,7 @@ pub fn sys_recvfrom(
     addr: u32,
     lenp: u32,
 ) -> SysResult {
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let (ptr, n) = if len == 0 {
         (std::ptr::null_mut(), 0)
     } else {
@@ -234,7 +235,7 @@ pub fn sys_recvfrom(
     Ok(n as u32)
 }
 
-pub fn sys_recv(p: &mut Process, fd: u32, buf: u32, len: u32, flags: u32) -> SysResult {
+pub fn sys_recv(p: &mut Task, fd: u32, buf: u32, len: u32, flags: u32) -> SysResult {
     sys_recvfrom(p, fd, buf, len, flags, 0, 0)
 }
 
@@ -245,14 +246,14 @@ fn is_timeo(level: u32, name: u32) -> bool {
 }
 
 pub fn sys_setsockopt(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     level: u32,
     name: u32,
     val: u32,
     len: u32,
 ) -> SysResult {
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     if (len as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -323,14 +324,14 @@ pub fn sys_setsockopt(
 }
 
 pub fn sys_getsockopt(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     level: u32,
     name: u32,
     val: u32,
     lenp: u32,
 ) -> SysResult {
-    let h = p.files.host(fd)?;
+    let h = p.files().host(fd)?;
     let ulen: i32 = p.read_struct(lenp)?;
     if ulen < 0 {
         return Err(Errno::EINVAL);
@@ -409,7 +410,7 @@ impl HostMsg {
 }
 
 /// get_compat_msghdr plus the iovec import.
-fn import_msg(p: &mut Process, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
+fn import_msg(p: &mut Task, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
     if g.namelen < 0 {
         return Err(Errno::EINVAL);
     }
@@ -442,7 +443,7 @@ fn import_msg(p: &mut Process, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno>
 }
 
 /// Guest control messages -> host (sendmsg).
-fn control_to_host(p: &mut Process, g: &MsgHdr) -> Result<Vec<u8>, Errno> {
+fn control_to_host(p: &mut Task, g: &MsgHdr) -> Result<Vec<u8>, Errno> {
     let total = g.controllen as usize;
     if total == 0 || g.control == 0 {
         return Ok(Vec::new());
@@ -468,7 +469,7 @@ fn control_to_host(p: &mut Process, g: &MsgHdr) -> Result<Vec<u8>, Errno> {
                 let hfd = if gfd < 0 {
                     return Err(Errno::EBADF);
                 } else {
-                    p.files.host(gfd as u32)?
+                    p.files().host(gfd as u32)?
                 };
                 v.extend_from_slice(&hfd.to_ne_bytes());
             }
@@ -491,7 +492,7 @@ fn control_to_host(p: &mut Process, g: &MsgHdr) -> Result<Vec<u8>, Errno> {
 /// Host control messages -> guest (recvmsg): returns (bytes, MSG_CTRUNC?).
 /// Received descriptors are installed as guest fds; ones that do not fit
 /// are closed.
-fn control_to_guest(p: &mut Process, host: &[u8], space: usize, cloexec: bool) -> (Vec<u8>, bool) {
+fn control_to_guest(p: &mut Task, host: &[u8], space: usize, cloexec: bool) -> (Vec<u8>, bool) {
     let mut out: Vec<u8> = Vec::new();
     let mut trunc = false;
     let mut off = 0usize;
@@ -521,7 +522,7 @@ fn control_to_guest(p: &mut Process, host: &[u8], space: usize, cloexec: bool) -
                     unsafe { libc::close(h) };
                     continue;
                 }
-                if let Ok(g) = own_host_fd(h).and_then(|h| p.files.install(Fd::new(h, cloexec))) {
+                if let Ok(g) = own_host_fd(h).and_then(|h| p.files().install(Fd::new(h, cloexec))) {
                     gfds.push(g);
                 }
             }
@@ -595,8 +596,8 @@ fn control_to_guest(p: &mut Process, host: &[u8], space: usize, cloexec: bool) -
     (out, trunc)
 }
 
-fn do_sendmsg(p: &mut Process, fd: u32, msg: u32, flags: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+fn do_sendmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     let g: MsgHdr = p.read_struct(msg)?;
     let mut m = import_msg(p, &g, false)?;
     m.control = control_to_host(p, &g)?;
@@ -604,12 +605,12 @@ fn do_sendmsg(p: &mut Process, fd: u32, msg: u32, flags: u32) -> SysResult {
     hret(unsafe { libc::sendmsg(h, &hdr, flags_host(flags)) } as i64)
 }
 
-pub fn sys_sendmsg(p: &mut Process, fd: u32, msg: u32, flags: u32) -> SysResult {
+pub fn sys_sendmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
     do_sendmsg(p, fd, msg, flags)
 }
 
-fn do_recvmsg(p: &mut Process, fd: u32, msg: u32, flags: u32) -> SysResult {
-    let h = p.files.host(fd)?;
+fn do_recvmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
+    let h = p.files().host(fd)?;
     let g: MsgHdr = p.read_struct(msg)?;
     let mut m = import_msg(p, &g, true)?;
     let space = if g.control == 0 {
@@ -655,12 +656,12 @@ fn do_recvmsg(p: &mut Process, fd: u32, msg: u32, flags: u32) -> SysResult {
     Ok(n as u32)
 }
 
-pub fn sys_recvmsg(p: &mut Process, fd: u32, msg: u32, flags: u32) -> SysResult {
+pub fn sys_recvmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
     do_recvmsg(p, fd, msg, flags)
 }
 
-pub fn sys_sendmmsg(p: &mut Process, fd: u32, vec: u32, vlen: u32, flags: u32) -> SysResult {
-    p.files.host(fd)?;
+pub fn sys_sendmmsg(p: &mut Task, fd: u32, vec: u32, vlen: u32, flags: u32) -> SysResult {
+    p.files().host(fd)?;
     let vlen = vlen.min(fs::UIO_MAXIOV);
     let mut done = 0u32;
     while done < vlen {
@@ -682,14 +683,14 @@ pub fn sys_sendmmsg(p: &mut Process, fd: u32, vec: u32, vlen: u32, flags: u32) -
 }
 
 fn do_recvmmsg(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     vec: u32,
     vlen: u32,
     flags: u32,
     timeout: Option<(u32, bool)>,
 ) -> SysResult {
-    p.files.host(fd)?;
+    p.files().host(fd)?;
     if let Some((t, wide)) = timeout {
         // Validate the timeout; it is honoured between messages only.
         if wide {
@@ -723,7 +724,7 @@ fn do_recvmmsg(
 }
 
 pub fn sys_recvmmsg(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     vec: u32,
     vlen: u32,
@@ -735,7 +736,7 @@ pub fn sys_recvmmsg(
 }
 
 pub fn sys_recvmmsg_time64(
-    p: &mut Process,
+    p: &mut Task,
     fd: u32,
     vec: u32,
     vlen: u32,
@@ -748,7 +749,7 @@ pub fn sys_recvmmsg_time64(
 
 // --- socketcall ------------------------------------------------------------------------------
 
-pub fn sys_socketcall(p: &mut Process, callno: u32, args: u32) -> SysResult {
+pub fn sys_socketcall(p: &mut Task, callno: u32, args: u32) -> SysResult {
     if !(1..=call::SENDMMSG).contains(&callno) {
         return Err(Errno::EINVAL);
     }

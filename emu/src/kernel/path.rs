@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::abi::errno::Errno;
 use super::abi::fs::at;
-use super::Process;
+use super::task::Task;
 
 /// What a path lookup is for: whether a final /proc/self/exe is followed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +39,7 @@ impl Intent {
 
 /// `/proc/self/<what>` for this process: the tail after the pid part, or
 /// None if the path is not this process's /proc directory.
-pub fn proc_self_tail<'a>(p: &Process, path: &'a [u8]) -> Option<&'a [u8]> {
+pub fn proc_self_tail<'a>(p: &Task, path: &'a [u8]) -> Option<&'a [u8]> {
     let rest = path.strip_prefix(b"/proc/")?;
     let (head, tail) = match rest.iter().position(|&c| c == b'/') {
         Some(k) => (&rest[..k], &rest[k + 1..]),
@@ -65,7 +65,7 @@ pub fn proc_self_tail<'a>(p: &Process, path: &'a [u8]) -> Option<&'a [u8]> {
 }
 
 /// Whether `path` names this process's /proc exe link.
-pub fn is_self_exe(p: &Process, path: &[u8]) -> bool {
+pub fn is_self_exe(p: &Task, path: &[u8]) -> bool {
     proc_self_tail(p, path) == Some(b"exe")
 }
 
@@ -76,7 +76,7 @@ fn cstring(b: &[u8]) -> Result<CString, Errno> {
 /// The guest fd an absolute path names through /proc/self/fd/N (always),
 /// or /dev/fd/N and /dev/std{in,out,err} (when the final link is
 /// followed): guest fd numbers are not the host's.
-fn fd_path(p: &Process, path: &[u8], intent: Intent) -> Option<u32> {
+fn fd_path(p: &Task, path: &[u8], intent: Intent) -> Option<u32> {
     let num = |t: &[u8]| std::str::from_utf8(t).ok()?.parse::<u32>().ok();
     if let Some(n) = proc_self_tail(p, path).and_then(|t| t.strip_prefix(b"fd/")) {
         return num(n);
@@ -93,16 +93,16 @@ fn fd_path(p: &Process, path: &[u8], intent: Intent) -> Option<u32> {
 }
 
 /// The host path for an absolute guest path.
-pub fn host_abs(p: &Process, path: &[u8], intent: Intent) -> Result<CString, Errno> {
+pub fn host_abs(p: &Task, path: &[u8], intent: Intent) -> Result<CString, Errno> {
     if intent != Intent::NoFollow && is_self_exe(p, path) {
-        return cstring(p.exe.as_os_str().as_bytes());
+        return cstring(p.mm().exe.as_os_str().as_bytes());
     }
     if let Some(fd) = fd_path(p, path, intent) {
         // A descriptor the guest does not have names nothing.
-        let h = p.files.host(fd).unwrap_or(-1);
+        let h = p.files().host(fd).unwrap_or(-1);
         return cstring(format!("/proc/self/fd/{h}").as_bytes());
     }
-    if let Some(root) = &p.sysroot {
+    if let Some(root) = p.sysroot() {
         if path != b"/" {
             let mut cand = root.as_os_str().as_bytes().to_vec();
             cand.extend_from_slice(path);
@@ -117,11 +117,11 @@ pub fn host_abs(p: &Process, path: &[u8], intent: Intent) -> Result<CString, Err
 }
 
 /// The host dirfd for a guest dirfd argument of an *at call.
-pub fn host_dirfd(p: &Process, dirfd: u32) -> Result<i32, Errno> {
+pub fn host_dirfd(p: &Task, dirfd: u32) -> Result<i32, Errno> {
     if dirfd == at::FDCWD {
         Ok(libc::AT_FDCWD)
     } else {
-        p.files.host(dirfd)
+        p.files().host(dirfd)
     }
 }
 
@@ -129,7 +129,7 @@ pub fn host_dirfd(p: &Process, dirfd: u32) -> Result<i32, Errno> {
 /// paths ignore the dirfd, as Linux does; an empty path (AT_EMPTY_PATH)
 /// stays empty.
 pub fn resolve_at(
-    p: &Process,
+    p: &Task,
     dirfd: u32,
     path: &[u8],
     intent: Intent,
@@ -141,7 +141,7 @@ pub fn resolve_at(
 }
 
 /// Read a path argument that may be empty when `flags` has AT_EMPTY_PATH.
-pub fn read_path_at(p: &mut Process, addr: u32, flags: u32) -> Result<Vec<u8>, Errno> {
+pub fn read_path_at(p: &mut Task, addr: u32, flags: u32) -> Result<Vec<u8>, Errno> {
     if flags & at::EMPTY_PATH != 0 {
         let s = p.read_cstr(addr, super::uaccess::PATH_MAX - 1)?;
         Ok(s)
@@ -151,8 +151,8 @@ pub fn read_path_at(p: &mut Process, addr: u32, flags: u32) -> Result<Vec<u8>, E
 }
 
 /// A host path as the guest sees it: the sysroot prefix removed.
-pub fn guest_view(p: &Process, host: &[u8]) -> Vec<u8> {
-    if let Some(root) = &p.sysroot {
+pub fn guest_view(p: &Task, host: &[u8]) -> Vec<u8> {
+    if let Some(root) = p.sysroot() {
         let r = root.as_os_str().as_bytes();
         let r = r.strip_suffix(b"/").unwrap_or(r);
         if !r.is_empty() {

@@ -7,9 +7,9 @@
 
 use super::abi::errno::Errno;
 use super::abi::fs::{EpollEvent, PollFd, SelArg, Timespec32, Timespec64, Timeval32};
-use super::fs::{hres, hret, nofile_limit};
+use super::fs::{hres, hret};
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 
 /// A host fd that is never open: host poll reports POLLNVAL for it.
 const NOT_OPEN: i32 = i32::MAX;
@@ -77,8 +77,8 @@ fn host_ppoll(fds: &mut [libc::pollfd], to: Option<&Timeout>) -> Result<i64, Err
 
 // --- poll ------------------------------------------------------------------------------
 
-fn do_poll(p: &mut Process, ufds: u32, nfds: u32, to: Option<Timeout>) -> SysResult {
-    if nfds > nofile_limit() {
+fn do_poll(p: &mut Task, ufds: u32, nfds: u32, to: Option<Timeout>) -> SysResult {
+    if nfds > p.files().nofile_limit() {
         return Err(Errno::EINVAL);
     }
     let mut g: Vec<PollFd> = vec![PollFd::default(); nfds as usize];
@@ -89,7 +89,7 @@ fn do_poll(p: &mut Process, ufds: u32, nfds: u32, to: Option<Timeout>) -> SysRes
             fd: if e.fd < 0 {
                 -1
             } else {
-                p.files.host(e.fd as u32).unwrap_or(NOT_OPEN)
+                p.files().host(e.fd as u32).unwrap_or(NOT_OPEN)
             },
             events: e.events,
             revents: 0,
@@ -114,7 +114,7 @@ fn ms_timeout(ms: i32) -> Option<Timeout> {
     }
 }
 
-pub fn sys_poll(p: &mut Process, ufds: u32, nfds: u32, timeout: u32) -> SysResult {
+pub fn sys_poll(p: &mut Task, ufds: u32, nfds: u32, timeout: u32) -> SysResult {
     do_poll(p, ufds, nfds, ms_timeout(timeout as i32))
 }
 
@@ -126,7 +126,7 @@ fn check_sigmask(mask: u32, size: u32) -> Result<(), Errno> {
 }
 
 /// A guest timespec (32-bit or time64) that must be a valid duration.
-fn read_timespec(p: &mut Process, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
+fn read_timespec(p: &mut Task, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
     let t = super::time::get_ts(p, addr, wide)?;
     if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
         return Err(Errno::EINVAL);
@@ -135,7 +135,7 @@ fn read_timespec(p: &mut Process, addr: u32, wide: bool) -> Result<libc::timespe
 }
 
 /// Write the time left back (errors ignored, as Linux does).
-fn write_timespec(p: &mut Process, addr: u32, t: &libc::timespec, wide: bool) {
+fn write_timespec(p: &mut Task, addr: u32, t: &libc::timespec, wide: bool) {
     let _ = if wide {
         p.write_struct(
             addr,
@@ -156,7 +156,7 @@ fn write_timespec(p: &mut Process, addr: u32, t: &libc::timespec, wide: bool) {
 }
 
 /// The timeout a (possibly null) timespec pointer gives: None waits forever.
-fn opt_timeout(p: &mut Process, tsp: u32, wide: bool) -> Result<Option<Timeout>, Errno> {
+fn opt_timeout(p: &mut Task, tsp: u32, wide: bool) -> Result<Option<Timeout>, Errno> {
     if tsp == 0 {
         return Ok(None);
     }
@@ -164,7 +164,7 @@ fn opt_timeout(p: &mut Process, tsp: u32, wide: bool) -> Result<Option<Timeout>,
 }
 
 fn do_ppoll(
-    p: &mut Process,
+    p: &mut Task,
     ufds: u32,
     nfds: u32,
     tsp: u32,
@@ -184,7 +184,7 @@ fn do_ppoll(
 }
 
 pub fn sys_ppoll(
-    p: &mut Process,
+    p: &mut Task,
     ufds: u32,
     nfds: u32,
     tsp: u32,
@@ -195,7 +195,7 @@ pub fn sys_ppoll(
 }
 
 pub fn sys_ppoll_time64(
-    p: &mut Process,
+    p: &mut Task,
     ufds: u32,
     nfds: u32,
     tsp: u32,
@@ -215,8 +215,8 @@ const POLLEX_SET: i16 = libc::POLLPRI;
 /// The kernel trims select's `n` to the size of the fd table; a table
 /// holds at least BITS_PER_LONG (64 on the host) descriptors and grows in
 /// powers of two.
-fn fdtable_size(p: &Process) -> u32 {
-    let maxfd = p.files.open_fds().last().unwrap_or(0);
+fn fdtable_size(p: &Task) -> u32 {
+    let maxfd = p.files().open_fds().last().unwrap_or(0);
     if maxfd < 64 {
         64
     } else {
@@ -224,7 +224,7 @@ fn fdtable_size(p: &Process) -> u32 {
     }
 }
 
-fn read_set(p: &mut Process, addr: u32, words: usize) -> Result<Vec<u32>, Errno> {
+fn read_set(p: &mut Task, addr: u32, words: usize) -> Result<Vec<u32>, Errno> {
     let mut v = vec![0u32; words];
     if addr != 0 {
         p.read_user(addr, bytemuck::cast_slice_mut(&mut v))?;
@@ -233,7 +233,7 @@ fn read_set(p: &mut Process, addr: u32, words: usize) -> Result<Vec<u32>, Errno>
 }
 
 fn do_select(
-    p: &mut Process,
+    p: &mut Task,
     n: u32,
     inp: u32,
     outp: u32,
@@ -257,7 +257,7 @@ fn do_select(
         if !(i || o || e) {
             continue;
         }
-        let h = p.files.host(k)?;
+        let h = p.files().host(k)?;
         let mut ev = 0;
         if i {
             ev |= libc::POLLIN | libc::POLLRDNORM | libc::POLLRDBAND;
@@ -300,7 +300,7 @@ fn do_select(
     Ok(count)
 }
 
-fn select_timeval(p: &mut Process, n: u32, inp: u32, outp: u32, exp: u32, tvp: u32) -> SysResult {
+fn select_timeval(p: &mut Task, n: u32, inp: u32, outp: u32, exp: u32, tvp: u32) -> SysResult {
     let to = if tvp == 0 {
         None
     } else {
@@ -335,26 +335,19 @@ fn select_timeval(p: &mut Process, n: u32, inp: u32, outp: u32, exp: u32, tvp: u
     r
 }
 
-pub fn sys_newselect(
-    p: &mut Process,
-    n: u32,
-    inp: u32,
-    outp: u32,
-    exp: u32,
-    tvp: u32,
-) -> SysResult {
+pub fn sys_newselect(p: &mut Task, n: u32, inp: u32, outp: u32, exp: u32, tvp: u32) -> SysResult {
     select_timeval(p, n, inp, outp, exp, tvp)
 }
 
 /// select (82): old_select, the arguments in a struct.
-pub fn sys_old_select(p: &mut Process, args: u32) -> SysResult {
+pub fn sys_old_select(p: &mut Task, args: u32) -> SysResult {
     let a: SelArg = p.read_struct(args)?;
     select_timeval(p, a.n, a.inp, a.outp, a.exp, a.tvp)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn do_pselect(
-    p: &mut Process,
+    p: &mut Task,
     n: u32,
     inp: u32,
     outp: u32,
@@ -381,7 +374,7 @@ fn do_pselect(
 }
 
 pub fn sys_pselect6(
-    p: &mut Process,
+    p: &mut Task,
     n: u32,
     inp: u32,
     outp: u32,
@@ -393,7 +386,7 @@ pub fn sys_pselect6(
 }
 
 pub fn sys_pselect6_time64(
-    p: &mut Process,
+    p: &mut Task,
     n: u32,
     inp: u32,
     outp: u32,
@@ -410,22 +403,22 @@ const EPOLL_CLOEXEC: u32 = super::abi::fs::o::CLOEXEC;
 /// Most events one epoll_wait returns (INT_MAX / sizeof(struct epoll_event)).
 const EP_MAX_EVENTS: u32 = (i32::MAX as u32) / 12;
 
-pub fn sys_epoll_create(p: &mut Process, size: u32) -> SysResult {
+pub fn sys_epoll_create(p: &mut Task, size: u32) -> SysResult {
     if size as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
     sys_epoll_create1(p, 0)
 }
 
-pub fn sys_epoll_create1(p: &mut Process, flags: u32) -> SysResult {
+pub fn sys_epoll_create1(p: &mut Task, flags: u32) -> SysResult {
     if flags & !EPOLL_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
     let h = hres(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) } as i64)? as i32;
-    p.files.install_host(h, flags & EPOLL_CLOEXEC != 0)
+    p.files().install_host(h, flags & EPOLL_CLOEXEC != 0)
 }
 
-pub fn sys_epoll_ctl(p: &mut Process, epfd: u32, op: u32, fd: u32, event: u32) -> SysResult {
+pub fn sys_epoll_ctl(p: &mut Task, epfd: u32, op: u32, fd: u32, event: u32) -> SysResult {
     let mut ev = libc::epoll_event { events: 0, u64: 0 };
     let has_event = op != libc::EPOLL_CTL_DEL as u32;
     if has_event {
@@ -433,13 +426,13 @@ pub fn sys_epoll_ctl(p: &mut Process, epfd: u32, op: u32, fd: u32, event: u32) -
         ev.events = g.events;
         ev.u64 = g.data;
     }
-    let he = p.files.host(epfd)?;
-    let hf = p.files.host(fd)?;
+    let he = p.files().host(epfd)?;
+    let hf = p.files().host(fd)?;
     hret(unsafe { libc::epoll_ctl(he, op as i32, hf, &mut ev) } as i64)
 }
 
 fn do_epoll_wait(
-    p: &mut Process,
+    p: &mut Task,
     epfd: u32,
     events: u32,
     maxevents: u32,
@@ -448,7 +441,7 @@ fn do_epoll_wait(
     if maxevents as i32 <= 0 || maxevents > EP_MAX_EVENTS {
         return Err(Errno::EINVAL);
     }
-    let he = p.files.host(epfd)?;
+    let he = p.files().host(epfd)?;
     let cap = maxevents.min(1024) as usize;
     let mut hv: Vec<libc::epoll_event> = vec![libc::epoll_event { events: 0, u64: 0 }; cap];
     let tsp = to
@@ -477,7 +470,7 @@ fn do_epoll_wait(
 }
 
 pub fn sys_epoll_wait(
-    p: &mut Process,
+    p: &mut Task,
     epfd: u32,
     events: u32,
     maxevents: u32,
@@ -487,7 +480,7 @@ pub fn sys_epoll_wait(
 }
 
 pub fn sys_epoll_pwait(
-    p: &mut Process,
+    p: &mut Task,
     epfd: u32,
     events: u32,
     maxevents: u32,
@@ -500,7 +493,7 @@ pub fn sys_epoll_pwait(
 }
 
 pub fn sys_epoll_pwait2(
-    p: &mut Process,
+    p: &mut Task,
     epfd: u32,
     events: u32,
     maxevents: u32,
@@ -519,11 +512,11 @@ const EFD_SEMAPHORE: u32 = 1;
 const EFD_CLOEXEC: u32 = super::abi::fs::o::CLOEXEC;
 const EFD_NONBLOCK: u32 = super::abi::fs::o::NONBLOCK;
 
-pub fn sys_eventfd(p: &mut Process, count: u32) -> SysResult {
+pub fn sys_eventfd(p: &mut Task, count: u32) -> SysResult {
     sys_eventfd2(p, count, 0)
 }
 
-pub fn sys_eventfd2(p: &mut Process, count: u32, flags: u32) -> SysResult {
+pub fn sys_eventfd2(p: &mut Task, count: u32, flags: u32) -> SysResult {
     if flags & !(EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -535,5 +528,5 @@ pub fn sys_eventfd2(p: &mut Process, count: u32, flags: u32) -> SysResult {
         hf |= libc::EFD_NONBLOCK;
     }
     let h = hres(unsafe { libc::eventfd(count, hf) } as i64)? as i32;
-    p.files.install_host(h, flags & EFD_CLOEXEC != 0)
+    p.files().install_host(h, flags & EFD_CLOEXEC != 0)
 }

@@ -15,7 +15,7 @@ use std::fmt::Write;
 use super::abi::errno::Errno;
 use super::abi::fs::o;
 use super::path;
-use super::Process;
+use super::task::Task;
 use crate::cpu::exec::misc;
 
 /// Which emulated /proc file an open guest fd is.
@@ -48,7 +48,7 @@ impl Gen {
 }
 
 /// Which emulated /proc file `gpath` names, if any.
-pub fn dynamic(p: &Process, gpath: &[u8]) -> Option<Gen> {
+pub fn dynamic(p: &Task, gpath: &[u8]) -> Option<Gen> {
     if gpath == b"/proc/cpuinfo" {
         return Some(Gen::Cpuinfo);
     }
@@ -61,7 +61,7 @@ pub fn dynamic(p: &Process, gpath: &[u8]) -> Option<Gen> {
 }
 
 /// The current contents of an emulated /proc file.
-pub fn generate(p: &Process, g: Gen) -> Vec<u8> {
+pub fn generate(p: &Task, g: Gen) -> Vec<u8> {
     match g {
         Gen::Maps => maps(p),
         Gen::Cmdline => cmdline(p),
@@ -72,7 +72,7 @@ pub fn generate(p: &Process, g: Gen) -> Vec<u8> {
 
 /// If `gpath` is an emulated /proc file and the open is read-only, the host
 /// fd of a memfd holding its contents.
-pub fn open(p: &Process, gpath: &[u8], flags: u32) -> Option<Result<i32, Errno>> {
+pub fn open(p: &Task, gpath: &[u8], flags: u32) -> Option<Result<i32, Errno>> {
     let contents = if gpath == b"/proc/cpuinfo" {
         cpuinfo()
     } else if path::proc_self_tail(p, gpath) == Some(b"maps") {
@@ -149,13 +149,13 @@ pub fn memfd_with(name: &[u8], data: &[u8], flags: u32) -> Result<i32, Errno> {
 }
 
 /// The guest's /proc/self/maps, from the memory layer.
-pub fn maps(p: &Process) -> Vec<u8> {
+pub fn maps(p: &Task) -> Vec<u8> {
     super::mm::proc_maps(p).into_bytes()
 }
 
 /// Guest memory [a, b) as far as it is readable (Linux's access_remote_vm
 /// stops at the first unreadable page).
-fn guest_range(p: &Process, a: u32, b: u32) -> Vec<u8> {
+fn guest_range(p: &Task, a: u32, b: u32) -> Vec<u8> {
     let mut out = Vec::new();
     let mut at = a;
     while at < b {
@@ -173,16 +173,19 @@ fn guest_range(p: &Process, a: u32, b: u32) -> Vec<u8> {
 /// guest memory now. When the program has overwritten the NUL ending them
 /// (setproctitle), it is the first string from arg_start (up to a page,
 /// with its NUL), which may run on into the environment.
-pub fn cmdline(p: &Process) -> Vec<u8> {
-    let (start, end) = (p.mm.arg_start, p.mm.arg_end);
+pub fn cmdline(p: &Task) -> Vec<u8> {
+    let (start, end, env_start, env_end) = {
+        let mm = p.mm();
+        (mm.arg_start, mm.arg_end, mm.env_start, mm.env_end)
+    };
     if start >= end {
         return Vec::new();
     }
     // The overflow may only run into an environment right above argv.
-    let env_end = if p.mm.env_start != end || p.mm.env_end < p.mm.env_start {
+    let env_end = if env_start != end || env_end < env_start {
         end
     } else {
-        p.mm.env_end
+        env_end
     };
     let len = env_end - start;
     if guest_range(p, end - 1, end)
@@ -201,8 +204,12 @@ pub fn cmdline(p: &Process) -> Vec<u8> {
 }
 
 /// /proc/self/environ: the envp strings area as it is in guest memory.
-pub fn environ(p: &Process) -> Vec<u8> {
-    guest_range(p, p.mm.env_start, p.mm.env_end)
+pub fn environ(p: &Task) -> Vec<u8> {
+    let (start, end) = {
+        let mm = p.mm();
+        (mm.env_start, mm.env_end)
+    };
+    guest_range(p, start, end)
 }
 
 /// Linux's names for CPUID feature bits, as /proc/cpuinfo prints them.

@@ -4,7 +4,7 @@
 //! kept complete so frames can carry it later.
 
 use super::entry::thread_info;
-use super::{ExitStatus, Process};
+use super::{ExitStatus, Task};
 use crate::cpu::vec;
 
 pub const SI_KERNEL: i32 = 0x80;
@@ -75,7 +75,7 @@ pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32, cpu: &crate::cpu::Cpu
 }
 
 /// Queue a signal that cannot be blocked or ignored (force_sig_fault).
-pub fn force_sig(p: &mut Process, info: SigInfo) {
+pub fn force_sig(p: &mut Task, info: SigInfo) {
     if p.pending.is_none() {
         p.pending = Some(info);
     }
@@ -85,7 +85,7 @@ pub fn force_sig(p: &mut Process, info: SigInfo) {
 }
 
 /// Deliver pending signals (on the way back to user mode).
-pub fn deliver_pending(p: &mut Process) {
+pub fn deliver_pending(p: &mut Task) {
     let ti = p.cpu.sys.thread_info() + thread_info::FLAGS;
     let f = p.cpu.sys.kmem.r32(ti).unwrap_or(0);
     let _ = p.cpu.sys.kmem.w32(ti, f & !thread_info::TIF_SIGPENDING);

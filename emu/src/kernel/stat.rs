@@ -9,10 +9,10 @@ use super::abi::fs::{self as afs, at, OldStat, Stat, Stat64, Statfs, Statfs64};
 use super::fs::{hres, hret};
 use super::path::{self, Intent};
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 
 /// Host fstatat with guest-resolved arguments.
-fn host_fstatat(p: &Process, dirfd: u32, gpath: &[u8], flags: u32) -> Result<libc::stat, Errno> {
+fn host_fstatat(p: &Task, dirfd: u32, gpath: &[u8], flags: u32) -> Result<libc::stat, Errno> {
     let intent = Intent::from_at_flags(flags);
     let (dfd, hp) = path::resolve_at(p, dirfd, gpath, intent)?;
     let mut hflags = 0;
@@ -46,8 +46,8 @@ fn host_fstatat(p: &Process, dirfd: u32, gpath: &[u8], flags: u32) -> Result<lib
     Ok(st)
 }
 
-fn host_fstat(p: &Process, fd: u32) -> Result<libc::stat, Errno> {
-    let h = p.files.host(fd)?;
+fn host_fstat(p: &Task, fd: u32) -> Result<libc::stat, Errno> {
+    let h = p.files().host(fd)?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     match proc_stat_path(p, fd) {
         Some(hp) => hres(unsafe { libc::stat(hp.as_ptr(), &mut st) } as i64)?,
@@ -58,13 +58,13 @@ fn host_fstat(p: &Process, fd: u32) -> Result<libc::stat, Errno> {
 
 /// For a guest fd holding an emulated /proc file (a memfd on the host), the
 /// host /proc file whose metadata the guest's fstat should see.
-fn proc_stat_path(p: &Process, fd: u32) -> Option<&'static std::ffi::CStr> {
-    p.files.get(fd).ok()?.proc_gen.map(|g| g.host_path())
+fn proc_stat_path(p: &Task, fd: u32) -> Option<&'static std::ffi::CStr> {
+    p.files().get(fd).ok()?.proc_gen.map(|g| g.host_path())
 }
 
 /// cp_stat64 (arch/x86/kernel/sys_ia32.c): every field is stored, the
 /// padding is left as the guest had it.
-pub fn put_stat64(p: &mut Process, buf: u32, st: &libc::stat) -> SysResult {
+pub fn put_stat64(p: &mut Task, buf: u32, st: &libc::stat) -> SysResult {
     let mut g: Stat64 = p.read_struct(buf)?;
     g.st_dev = st.st_dev;
     g.st_ino_lo = st.st_ino as u32;
@@ -157,30 +157,24 @@ pub fn to_old_stat(st: &libc::stat) -> Result<OldStat, Errno> {
 
 // --- stat64 -----------------------------------------------------------------
 
-pub fn sys_stat64(p: &mut Process, pathname: u32, buf: u32) -> SysResult {
+pub fn sys_stat64(p: &mut Task, pathname: u32, buf: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let st = host_fstatat(p, at::FDCWD, &gp, 0)?;
     put_stat64(p, buf, &st)
 }
 
-pub fn sys_lstat64(p: &mut Process, pathname: u32, buf: u32) -> SysResult {
+pub fn sys_lstat64(p: &mut Task, pathname: u32, buf: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let st = host_fstatat(p, at::FDCWD, &gp, at::SYMLINK_NOFOLLOW)?;
     put_stat64(p, buf, &st)
 }
 
-pub fn sys_fstat64(p: &mut Process, fd: u32, buf: u32) -> SysResult {
+pub fn sys_fstat64(p: &mut Task, fd: u32, buf: u32) -> SysResult {
     let st = host_fstat(p, fd)?;
     put_stat64(p, buf, &st)
 }
 
-pub fn sys_fstatat64(
-    p: &mut Process,
-    dirfd: u32,
-    pathname: u32,
-    buf: u32,
-    flags: u32,
-) -> SysResult {
+pub fn sys_fstatat64(p: &mut Task, dirfd: u32, pathname: u32, buf: u32, flags: u32) -> SysResult {
     if flags & !(at::SYMLINK_NOFOLLOW | at::NO_AUTOMOUNT | at::EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -191,48 +185,48 @@ pub fn sys_fstatat64(
 
 // --- struct stat --------------------------------------------------------------
 
-fn put_stat(p: &mut Process, buf: u32, st: &libc::stat) -> SysResult {
+fn put_stat(p: &mut Task, buf: u32, st: &libc::stat) -> SysResult {
     let g = to_stat(st)?;
     p.write_struct(buf, &g)?;
     Ok(0)
 }
 
-pub fn sys_stat(p: &mut Process, pathname: u32, buf: u32) -> SysResult {
+pub fn sys_stat(p: &mut Task, pathname: u32, buf: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let st = host_fstatat(p, at::FDCWD, &gp, 0)?;
     put_stat(p, buf, &st)
 }
 
-pub fn sys_lstat(p: &mut Process, pathname: u32, buf: u32) -> SysResult {
+pub fn sys_lstat(p: &mut Task, pathname: u32, buf: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let st = host_fstatat(p, at::FDCWD, &gp, at::SYMLINK_NOFOLLOW)?;
     put_stat(p, buf, &st)
 }
 
-pub fn sys_fstat(p: &mut Process, fd: u32, buf: u32) -> SysResult {
+pub fn sys_fstat(p: &mut Task, fd: u32, buf: u32) -> SysResult {
     let st = host_fstat(p, fd)?;
     put_stat(p, buf, &st)
 }
 
-fn put_old_stat(p: &mut Process, buf: u32, st: &libc::stat) -> SysResult {
+fn put_old_stat(p: &mut Task, buf: u32, st: &libc::stat) -> SysResult {
     let g = to_old_stat(st)?;
     p.write_struct(buf, &g)?;
     Ok(0)
 }
 
-pub fn sys_oldstat(p: &mut Process, pathname: u32, buf: u32) -> SysResult {
+pub fn sys_oldstat(p: &mut Task, pathname: u32, buf: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let st = host_fstatat(p, at::FDCWD, &gp, 0)?;
     put_old_stat(p, buf, &st)
 }
 
-pub fn sys_oldlstat(p: &mut Process, pathname: u32, buf: u32) -> SysResult {
+pub fn sys_oldlstat(p: &mut Task, pathname: u32, buf: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let st = host_fstatat(p, at::FDCWD, &gp, at::SYMLINK_NOFOLLOW)?;
     put_old_stat(p, buf, &st)
 }
 
-pub fn sys_oldfstat(p: &mut Process, fd: u32, buf: u32) -> SysResult {
+pub fn sys_oldfstat(p: &mut Task, fd: u32, buf: u32) -> SysResult {
     let st = host_fstat(p, fd)?;
     put_old_stat(p, buf, &st)
 }
@@ -240,7 +234,7 @@ pub fn sys_oldfstat(p: &mut Process, fd: u32, buf: u32) -> SysResult {
 // --- statx --------------------------------------------------------------------
 
 pub fn sys_statx(
-    p: &mut Process,
+    p: &mut Task,
     dirfd: u32,
     pathname: u32,
     flags: u32,
@@ -358,7 +352,7 @@ pub fn to_statfs64(sf: &HostStatfs) -> Result<Statfs64, Errno> {
     })
 }
 
-fn host_statfs(p: &mut Process, pathname: u32) -> Result<HostStatfs, Errno> {
+fn host_statfs(p: &mut Task, pathname: u32) -> Result<HostStatfs, Errno> {
     let gp = p.read_path(pathname)?;
     let (_, hp) = path::resolve_at(p, at::FDCWD, &gp, Intent::Follow)?;
     let mut sf = HostStatfs::default();
@@ -366,28 +360,28 @@ fn host_statfs(p: &mut Process, pathname: u32) -> Result<HostStatfs, Errno> {
     Ok(sf)
 }
 
-fn host_fstatfs(p: &Process, fd: u32) -> Result<HostStatfs, Errno> {
-    let h = p.files.host(fd)?;
+fn host_fstatfs(p: &Task, fd: u32) -> Result<HostStatfs, Errno> {
+    let h = p.files().host(fd)?;
     let mut sf = HostStatfs::default();
     hres(unsafe { libc::syscall(libc::SYS_fstatfs, h, &mut sf as *mut HostStatfs) })?;
     Ok(sf)
 }
 
-pub fn sys_statfs(p: &mut Process, pathname: u32, buf: u32) -> SysResult {
+pub fn sys_statfs(p: &mut Task, pathname: u32, buf: u32) -> SysResult {
     let sf = host_statfs(p, pathname)?;
     let g = to_statfs(&sf)?;
     p.write_struct(buf, &g)?;
     Ok(0)
 }
 
-pub fn sys_fstatfs(p: &mut Process, fd: u32, buf: u32) -> SysResult {
+pub fn sys_fstatfs(p: &mut Task, fd: u32, buf: u32) -> SysResult {
     let sf = host_fstatfs(p, fd)?;
     let g = to_statfs(&sf)?;
     p.write_struct(buf, &g)?;
     Ok(0)
 }
 
-pub fn sys_statfs64(p: &mut Process, pathname: u32, sz: u32, buf: u32) -> SysResult {
+pub fn sys_statfs64(p: &mut Task, pathname: u32, sz: u32, buf: u32) -> SysResult {
     if sz as usize != std::mem::size_of::<Statfs64>() {
         return Err(Errno::EINVAL);
     }
@@ -397,7 +391,7 @@ pub fn sys_statfs64(p: &mut Process, pathname: u32, sz: u32, buf: u32) -> SysRes
     Ok(0)
 }
 
-pub fn sys_fstatfs64(p: &mut Process, fd: u32, sz: u32, buf: u32) -> SysResult {
+pub fn sys_fstatfs64(p: &mut Task, fd: u32, sz: u32, buf: u32) -> SysResult {
     if sz as usize != std::mem::size_of::<Statfs64>() {
         return Err(Errno::EINVAL);
     }
@@ -410,7 +404,7 @@ pub fn sys_fstatfs64(p: &mut Process, fd: u32, sz: u32, buf: u32) -> SysResult {
 /// ustat(2) is gone from the host's x86_64 table? It still exists; pass
 /// the 32-bit dev through. (struct ustat: i32 f_tfree, u32 f_tinode,
 /// char f_fname[6], char f_fpack[6] -> 20 bytes on i386.)
-pub fn sys_ustat(p: &mut Process, dev: u32, ubuf: u32) -> SysResult {
+pub fn sys_ustat(p: &mut Task, dev: u32, ubuf: u32) -> SysResult {
     let mut out = [0u8; 32];
     let r = unsafe { libc::syscall(libc::SYS_ustat, dev, out.as_mut_ptr()) };
     hret(r)?;

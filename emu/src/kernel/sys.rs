@@ -15,8 +15,8 @@
 use super::abi::errno::Errno;
 use super::abi::sys::{self as asys, per, pr, rlimit, Rlimit32, Rlimit64};
 use super::syscall::SysResult;
-use super::Process;
-use crate::loader::Loaded;
+use super::task::lock;
+use super::task::Task;
 
 pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
@@ -37,24 +37,22 @@ pub struct Rlim {
     pub max: u64,
 }
 
-/// Identity and per-thread kernel state of the guest.
+/// The resource limits of a thread group (`signal->rlim`): the emulated
+/// ones (see [`emulated`]) are kept here; the others are the host's.
 #[derive(Clone, Debug)]
-pub struct Sys {
-    /// personality(2): PER_LINUX32 | ADDR_NO_RANDOMIZE, plus
-    /// READ_IMPLIES_EXEC for a program without PT_GNU_STACK (as under
-    /// `setarch i686 -R`).
-    pub personality: u32,
-    /// set_tid_address: cleared and futex-woken when the thread exits.
-    pub clear_child_tid: u32,
-    /// set_robust_list head (the length is always 12).
-    pub robust_list: u32,
+pub struct Rlimits {
     rlim: [Rlim; 16],
 }
 
-impl Default for Sys {
-    fn default() -> Self {
-        Sys::new(false)
+/// The personality a new program starts with: PER_LINUX32 |
+/// ADDR_NO_RANDOMIZE, plus READ_IMPLIES_EXEC for a program without
+/// PT_GNU_STACK (as under `setarch i686 -R`).
+pub fn initial_personality(read_implies_exec: bool) -> u32 {
+    let mut personality = per::PER_LINUX32 | per::ADDR_NO_RANDOMIZE;
+    if read_implies_exec {
+        personality |= per::READ_IMPLIES_EXEC;
     }
+    personality
 }
 
 /// Limits kept only in the emulator (they describe guest memory, or the
@@ -85,40 +83,24 @@ fn host_rlimit(res: u32) -> Rlim {
     }
 }
 
-impl Sys {
-    pub fn new(read_implies_exec: bool) -> Sys {
+impl Rlimits {
+    /// The limits the emulator process was started with.
+    pub fn from_host() -> Rlimits {
         let mut rlim = [Rlim { cur: 0, max: 0 }; 16];
         for (k, r) in rlim.iter_mut().enumerate() {
             *r = host_rlimit(k as u32);
         }
-        let mut personality = per::PER_LINUX32 | per::ADDR_NO_RANDOMIZE;
-        if read_implies_exec {
-            personality |= per::READ_IMPLIES_EXEC;
-        }
-        Sys {
-            personality,
-            clear_child_tid: 0,
-            robust_list: 0,
-            rlim,
-        }
-    }
-
-    pub fn from_loaded(l: &Loaded) -> Sys {
-        Sys::new(l.read_implies_exec)
+        Rlimits { rlim }
     }
 
     /// A resource limit (`res` < 16).
-    pub fn rlim(&self, res: u32) -> Rlim {
+    pub fn get(&self, res: u32) -> Rlim {
         let r = res as usize & 15;
         if emulated(res) {
             self.rlim[r]
         } else {
             host_rlimit(res)
         }
-    }
-
-    pub fn rlim_cur(&self, res: u32) -> u64 {
-        self.rlim(res).cur
     }
 }
 
@@ -166,31 +148,31 @@ macro_rules! sc {
 
 // ---- process ids ----
 
-pub fn sys_getppid(_p: &mut Process) -> SysResult {
+pub fn sys_getppid(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_getppid)
 }
 
-pub fn sys_gettid(_p: &mut Process) -> SysResult {
+pub fn sys_gettid(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_gettid)
 }
 
-pub fn sys_getpgrp(_p: &mut Process) -> SysResult {
+pub fn sys_getpgrp(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_getpgid, 0)
 }
 
-pub fn sys_getpgid(_p: &mut Process, pid: u32) -> SysResult {
+pub fn sys_getpgid(_p: &mut Task, pid: u32) -> SysResult {
     sc!(libc::SYS_getpgid, pid as i32)
 }
 
-pub fn sys_getsid(_p: &mut Process, pid: u32) -> SysResult {
+pub fn sys_getsid(_p: &mut Task, pid: u32) -> SysResult {
     sc!(libc::SYS_getsid, pid as i32)
 }
 
-pub fn sys_setpgid(_p: &mut Process, pid: u32, pgid: u32) -> SysResult {
+pub fn sys_setpgid(_p: &mut Task, pid: u32, pgid: u32) -> SysResult {
     sc!(libc::SYS_setpgid, pid as i32, pgid as i32)
 }
 
-pub fn sys_setsid(_p: &mut Process) -> SysResult {
+pub fn sys_setsid(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_setsid)
 }
 
@@ -215,77 +197,77 @@ fn low2high(id: u32) -> u32 {
     }
 }
 
-pub fn sys_getuid32(_p: &mut Process) -> SysResult {
+pub fn sys_getuid32(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_getuid)
 }
-pub fn sys_geteuid32(_p: &mut Process) -> SysResult {
+pub fn sys_geteuid32(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_geteuid)
 }
-pub fn sys_getgid32(_p: &mut Process) -> SysResult {
+pub fn sys_getgid32(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_getgid)
 }
-pub fn sys_getegid32(_p: &mut Process) -> SysResult {
+pub fn sys_getegid32(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_getegid)
 }
-pub fn sys_getuid(p: &mut Process) -> SysResult {
+pub fn sys_getuid(p: &mut Task) -> SysResult {
     sys_getuid32(p).map(high2low)
 }
-pub fn sys_geteuid(p: &mut Process) -> SysResult {
+pub fn sys_geteuid(p: &mut Task) -> SysResult {
     sys_geteuid32(p).map(high2low)
 }
-pub fn sys_getgid(p: &mut Process) -> SysResult {
+pub fn sys_getgid(p: &mut Task) -> SysResult {
     sys_getgid32(p).map(high2low)
 }
-pub fn sys_getegid(p: &mut Process) -> SysResult {
+pub fn sys_getegid(p: &mut Task) -> SysResult {
     sys_getegid32(p).map(high2low)
 }
 
-pub fn sys_setuid32(_p: &mut Process, uid: u32) -> SysResult {
+pub fn sys_setuid32(_p: &mut Task, uid: u32) -> SysResult {
     sc!(libc::SYS_setuid, uid)
 }
-pub fn sys_setgid32(_p: &mut Process, gid: u32) -> SysResult {
+pub fn sys_setgid32(_p: &mut Task, gid: u32) -> SysResult {
     sc!(libc::SYS_setgid, gid)
 }
-pub fn sys_setuid(p: &mut Process, uid: u32) -> SysResult {
+pub fn sys_setuid(p: &mut Task, uid: u32) -> SysResult {
     sys_setuid32(p, low2high(uid))
 }
-pub fn sys_setgid(p: &mut Process, gid: u32) -> SysResult {
+pub fn sys_setgid(p: &mut Task, gid: u32) -> SysResult {
     sys_setgid32(p, low2high(gid))
 }
-pub fn sys_setreuid32(_p: &mut Process, r: u32, e: u32) -> SysResult {
+pub fn sys_setreuid32(_p: &mut Task, r: u32, e: u32) -> SysResult {
     sc!(libc::SYS_setreuid, r, e)
 }
-pub fn sys_setregid32(_p: &mut Process, r: u32, e: u32) -> SysResult {
+pub fn sys_setregid32(_p: &mut Task, r: u32, e: u32) -> SysResult {
     sc!(libc::SYS_setregid, r, e)
 }
-pub fn sys_setreuid(p: &mut Process, r: u32, e: u32) -> SysResult {
+pub fn sys_setreuid(p: &mut Task, r: u32, e: u32) -> SysResult {
     sys_setreuid32(p, low2high(r), low2high(e))
 }
-pub fn sys_setregid(p: &mut Process, r: u32, e: u32) -> SysResult {
+pub fn sys_setregid(p: &mut Task, r: u32, e: u32) -> SysResult {
     sys_setregid32(p, low2high(r), low2high(e))
 }
-pub fn sys_setresuid32(_p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_setresuid32(_p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     sc!(libc::SYS_setresuid, r, e, s)
 }
-pub fn sys_setresgid32(_p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_setresgid32(_p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     sc!(libc::SYS_setresgid, r, e, s)
 }
-pub fn sys_setresuid(p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_setresuid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     sys_setresuid32(p, low2high(r), low2high(e), low2high(s))
 }
-pub fn sys_setresgid(p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_setresgid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     sys_setresgid32(p, low2high(r), low2high(e), low2high(s))
 }
-pub fn sys_setfsuid32(_p: &mut Process, id: u32) -> SysResult {
+pub fn sys_setfsuid32(_p: &mut Task, id: u32) -> SysResult {
     sc!(libc::SYS_setfsuid, id)
 }
-pub fn sys_setfsgid32(_p: &mut Process, id: u32) -> SysResult {
+pub fn sys_setfsgid32(_p: &mut Task, id: u32) -> SysResult {
     sc!(libc::SYS_setfsgid, id)
 }
-pub fn sys_setfsuid(p: &mut Process, id: u32) -> SysResult {
+pub fn sys_setfsuid(p: &mut Task, id: u32) -> SysResult {
     sys_setfsuid32(p, low2high(id))
 }
-pub fn sys_setfsgid(p: &mut Process, id: u32) -> SysResult {
+pub fn sys_setfsgid(p: &mut Task, id: u32) -> SysResult {
     sys_setfsgid32(p, low2high(id))
 }
 
@@ -303,7 +285,7 @@ fn getres(gid: bool) -> Result<[u32; 3], Errno> {
     Ok(v)
 }
 
-fn put_res(p: &mut Process, ptrs: [u32; 3], v: [u32; 3], wide: bool) -> SysResult {
+fn put_res(p: &mut Task, ptrs: [u32; 3], v: [u32; 3], wide: bool) -> SysResult {
     for (ptr, id) in ptrs.into_iter().zip(v) {
         if wide {
             p.write_u32(ptr, id)?;
@@ -314,19 +296,19 @@ fn put_res(p: &mut Process, ptrs: [u32; 3], v: [u32; 3], wide: bool) -> SysResul
     Ok(0)
 }
 
-pub fn sys_getresuid32(p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_getresuid32(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     let v = getres(false)?;
     put_res(p, [r, e, s], v, true)
 }
-pub fn sys_getresgid32(p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_getresgid32(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     let v = getres(true)?;
     put_res(p, [r, e, s], v, true)
 }
-pub fn sys_getresuid(p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_getresuid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     let v = getres(false)?;
     put_res(p, [r, e, s], v, false)
 }
-pub fn sys_getresgid(p: &mut Process, r: u32, e: u32, s: u32) -> SysResult {
+pub fn sys_getresgid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
     let v = getres(true)?;
     put_res(p, [r, e, s], v, false)
 }
@@ -345,7 +327,7 @@ fn host_groups() -> Result<Vec<u32>, Errno> {
     Ok(v)
 }
 
-fn getgroups(p: &mut Process, size: u32, list: u32, wide: bool) -> SysResult {
+fn getgroups(p: &mut Task, size: u32, list: u32, wide: bool) -> SysResult {
     if (size as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -368,7 +350,7 @@ fn getgroups(p: &mut Process, size: u32, list: u32, wide: bool) -> SysResult {
     Ok(n)
 }
 
-fn setgroups(p: &mut Process, size: u32, list: u32, wide: bool) -> SysResult {
+fn setgroups(p: &mut Task, size: u32, list: u32, wide: bool) -> SysResult {
     if size > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
@@ -387,21 +369,21 @@ fn setgroups(p: &mut Process, size: u32, list: u32, wide: bool) -> SysResult {
     sc!(libc::SYS_setgroups, g.len(), g.as_ptr())
 }
 
-pub fn sys_getgroups32(p: &mut Process, size: u32, list: u32) -> SysResult {
+pub fn sys_getgroups32(p: &mut Task, size: u32, list: u32) -> SysResult {
     getgroups(p, size, list, true)
 }
-pub fn sys_getgroups(p: &mut Process, size: u32, list: u32) -> SysResult {
+pub fn sys_getgroups(p: &mut Task, size: u32, list: u32) -> SysResult {
     getgroups(p, size, list, false)
 }
-pub fn sys_setgroups32(p: &mut Process, size: u32, list: u32) -> SysResult {
+pub fn sys_setgroups32(p: &mut Task, size: u32, list: u32) -> SysResult {
     setgroups(p, size, list, true)
 }
-pub fn sys_setgroups(p: &mut Process, size: u32, list: u32) -> SysResult {
+pub fn sys_setgroups(p: &mut Task, size: u32, list: u32) -> SysResult {
     setgroups(p, size, list, false)
 }
 
 /// capget/capset: the header and data structs are the same on both ABIs.
-pub fn sys_capget(p: &mut Process, hdr: u32, data: u32) -> SysResult {
+pub fn sys_capget(p: &mut Task, hdr: u32, data: u32) -> SysResult {
     let mut h: [u32; 2] = p.read_struct(hdr)?;
     let mut d = [0u32; 6];
     let dp = if data == 0 {
@@ -423,7 +405,7 @@ pub fn sys_capget(p: &mut Process, hdr: u32, data: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_capset(p: &mut Process, hdr: u32, data: u32) -> SysResult {
+pub fn sys_capset(p: &mut Task, hdr: u32, data: u32) -> SysResult {
     let mut h: [u32; 2] = p.read_struct(hdr)?;
     let n = if h[0] == 0x1998_0330 { 3 } else { 6 };
     let mut d = [0u32; 6];
@@ -470,8 +452,8 @@ fn field<const N: usize>(src: &[libc::c_char], max: usize) -> [u8; N] {
 }
 
 /// The machine field: "i686" under PER_LINUX32, the host's otherwise.
-fn machine<const N: usize>(p: &Process, u: &libc::utsname, max: usize) -> [u8; N] {
-    if p.sys.personality & per::PER_MASK == per::PER_LINUX32 {
+fn machine<const N: usize>(p: &Task, u: &libc::utsname, max: usize) -> [u8; N] {
+    if p.personality & per::PER_MASK == per::PER_LINUX32 {
         let mut out = [0u8; N];
         out[..4].copy_from_slice(b"i686");
         out
@@ -480,7 +462,7 @@ fn machine<const N: usize>(p: &Process, u: &libc::utsname, max: usize) -> [u8; N
     }
 }
 
-pub fn sys_uname(p: &mut Process, buf: u32) -> SysResult {
+pub fn sys_uname(p: &mut Task, buf: u32) -> SysResult {
     let u = host_uname();
     let n = asys::NewUtsname {
         sysname: field(&u.sysname, 64),
@@ -494,7 +476,7 @@ pub fn sys_uname(p: &mut Process, buf: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_olduname(p: &mut Process, buf: u32) -> SysResult {
+pub fn sys_olduname(p: &mut Task, buf: u32) -> SysResult {
     let u = host_uname();
     let n = asys::OldUtsname {
         sysname: field(&u.sysname, 64),
@@ -507,7 +489,7 @@ pub fn sys_olduname(p: &mut Process, buf: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_oldolduname(p: &mut Process, buf: u32) -> SysResult {
+pub fn sys_oldolduname(p: &mut Task, buf: u32) -> SysResult {
     if buf == 0 {
         return Err(Errno::EFAULT);
     }
@@ -523,7 +505,7 @@ pub fn sys_oldolduname(p: &mut Process, buf: u32) -> SysResult {
     Ok(0)
 }
 
-fn set_name(p: &mut Process, name: u32, len: u32, nr: libc::c_long) -> SysResult {
+fn set_name(p: &mut Task, name: u32, len: u32, nr: libc::c_long) -> SysResult {
     if len > 64 {
         return Err(Errno::EINVAL);
     }
@@ -532,15 +514,15 @@ fn set_name(p: &mut Process, name: u32, len: u32, nr: libc::c_long) -> SysResult
     host(unsafe { libc::syscall(nr, b.as_ptr(), len as libc::c_long) })
 }
 
-pub fn sys_sethostname(p: &mut Process, name: u32, len: u32) -> SysResult {
+pub fn sys_sethostname(p: &mut Task, name: u32, len: u32) -> SysResult {
     set_name(p, name, len, libc::SYS_sethostname)
 }
 
-pub fn sys_setdomainname(p: &mut Process, name: u32, len: u32) -> SysResult {
+pub fn sys_setdomainname(p: &mut Task, name: u32, len: u32) -> SysResult {
     set_name(p, name, len, libc::SYS_setdomainname)
 }
 
-pub fn sys_sysinfo(p: &mut Process, info: u32) -> SysResult {
+pub fn sys_sysinfo(p: &mut Task, info: u32) -> SysResult {
     let mut s: libc::sysinfo = unsafe { std::mem::zeroed() };
     if unsafe { libc::sysinfo(&mut s) } != 0 {
         return Err(Errno::last());
@@ -588,7 +570,7 @@ pub fn sys_sysinfo(p: &mut Process, info: u32) -> SysResult {
 }
 
 /// The longest prefix of [addr, addr+len) the guest may write.
-fn writable_prefix(p: &Process, addr: u32, len: u32) -> u32 {
+fn writable_prefix(p: &Task, addr: u32, len: u32) -> u32 {
     if len == 0 {
         return 0;
     }
@@ -605,7 +587,7 @@ fn writable_prefix(p: &Process, addr: u32, len: u32) -> u32 {
     n
 }
 
-pub fn sys_getrandom(p: &mut Process, buf: u32, count: u32, flags: u32) -> SysResult {
+pub fn sys_getrandom(p: &mut Task, buf: u32, count: u32, flags: u32) -> SysResult {
     // Flags are checked first (by the host, with an empty buffer).
     sc!(libc::SYS_getrandom, 0usize, 0usize, flags)?;
     let count = count.min(i32::MAX as u32).min(super::fs::MAX_IO);
@@ -622,10 +604,10 @@ pub fn sys_getrandom(p: &mut Process, buf: u32, count: u32, flags: u32) -> SysRe
 
 // ---- personality and prctl ----
 
-pub fn sys_personality(p: &mut Process, persona: u32) -> SysResult {
-    let old = p.sys.personality;
+pub fn sys_personality(p: &mut Task, persona: u32) -> SysResult {
+    let old = p.personality;
     if persona != per::QUERY {
-        p.sys.personality = persona;
+        p.personality = persona;
     }
     Ok(old)
 }
@@ -640,7 +622,7 @@ pub fn set_comm(path: &[u8]) {
     unsafe { libc::prctl(libc::PR_SET_NAME, n.as_ptr()) };
 }
 
-pub fn sys_prctl(p: &mut Process, option: u32, a2: u32, a3: u32, a4: u32, a5: u32) -> SysResult {
+pub fn sys_prctl(p: &mut Task, option: u32, a2: u32, a3: u32, a4: u32, a5: u32) -> SysResult {
     let raw = |o: u32, a: u64, b: u64, c: u64, d: u64| -> SysResult {
         host(unsafe {
             libc::syscall(
@@ -678,7 +660,7 @@ pub fn sys_prctl(p: &mut Process, option: u32, a2: u32, a3: u32, a4: u32, a5: u3
         }
         pr::GET_TID_ADDRESS => {
             // A 64-bit kernel stores a full pointer.
-            p.write_user(a2, &(p.sys.clear_child_tid as u64).to_le_bytes())?;
+            p.write_user(a2, &(p.clear_child_tid as u64).to_le_bytes())?;
             Ok(0)
         }
         pr::SET_PDEATHSIG
@@ -722,26 +704,26 @@ pub fn sys_prctl(p: &mut Process, option: u32, a2: u32, a3: u32, a4: u32, a5: u3
 
 // ---- thread registration ----
 
-pub fn sys_set_tid_address(p: &mut Process, tidptr: u32) -> SysResult {
-    p.sys.clear_child_tid = tidptr;
+pub fn sys_set_tid_address(p: &mut Task, tidptr: u32) -> SysResult {
+    p.clear_child_tid = tidptr;
     sys_gettid(p)
 }
 
 /// sizeof(struct compat_robust_list_head).
 const ROBUST_LIST_HEAD_SIZE: u32 = 12;
 
-pub fn sys_set_robust_list(p: &mut Process, head: u32, len: u32) -> SysResult {
+pub fn sys_set_robust_list(p: &mut Task, head: u32, len: u32) -> SysResult {
     if len != ROBUST_LIST_HEAD_SIZE {
         return Err(Errno::EINVAL);
     }
-    p.sys.robust_list = head;
+    p.robust_list = head;
     Ok(0)
 }
 
-pub fn sys_get_robust_list(p: &mut Process, pid: u32, head_ptr: u32, len_ptr: u32) -> SysResult {
+pub fn sys_get_robust_list(p: &mut Task, pid: u32, head_ptr: u32, len_ptr: u32) -> SysResult {
     let me = sys_gettid(p)?;
     let head = if pid == 0 || pid == me || pid == p.pid {
-        p.sys.robust_list
+        p.robust_list
     } else {
         if unsafe { libc::kill(pid as i32, 0) } != 0 && Errno::last() == Errno::ESRCH {
             return Err(Errno::ESRCH);
@@ -754,7 +736,7 @@ pub fn sys_get_robust_list(p: &mut Process, pid: u32, head_ptr: u32, len_ptr: u3
 }
 
 /// rseq: not provided (glibc then runs without it, as on a kernel before 4.18).
-pub fn sys_rseq(_p: &mut Process, _rseq: u32, _len: u32, _flags: u32, _sig: u32) -> SysResult {
+pub fn sys_rseq(_p: &mut Task, _rseq: u32, _len: u32, _flags: u32, _sig: u32) -> SysResult {
     Err(Errno::ENOSYS)
 }
 
@@ -769,9 +751,9 @@ fn check_res(res: u32) -> Result<(), Errno> {
 }
 
 /// do_prlimit on the guest itself.
-fn do_prlimit(p: &mut Process, res: u32, new: Option<Rlim>) -> Result<Rlim, Errno> {
+fn do_prlimit(p: &mut Task, res: u32, new: Option<Rlim>) -> Result<Rlim, Errno> {
     check_res(res)?;
-    let old = p.sys.rlim(res);
+    let old = p.rlim(res);
     if let Some(n) = new {
         if n.cur > n.max {
             return Err(Errno::EINVAL);
@@ -789,9 +771,9 @@ fn do_prlimit(p: &mut Process, res: u32, new: Option<Rlim>) -> Result<Rlim, Errn
             if n.max > old.max && !capable(CAP_SYS_RESOURCE) {
                 return Err(Errno::EPERM);
             }
-            p.sys.rlim[res as usize] = n;
+            lock(&p.group.rlim).rlim[res as usize] = n;
             if res == rlimit::NOFILE {
-                super::fs::set_nofile_limit(n.cur);
+                p.files().nofile = n.cur;
             }
         } else {
             let f = |v: u64| {
@@ -808,7 +790,7 @@ fn do_prlimit(p: &mut Process, res: u32, new: Option<Rlim>) -> Result<Rlim, Errn
             if unsafe { libc::setrlimit(res as _, &r) } != 0 {
                 return Err(Errno::last());
             }
-            p.sys.rlim[res as usize] = n;
+            lock(&p.group.rlim).rlim[res as usize] = n;
         }
     }
     Ok(old)
@@ -823,9 +805,9 @@ fn fold32(v: u64, inf: u32) -> u32 {
 }
 
 /// The old getrlimit (76): values above 0x7fffffff read as 0x7fffffff.
-pub fn sys_getrlimit(p: &mut Process, res: u32, rlim: u32) -> SysResult {
+pub fn sys_getrlimit(p: &mut Task, res: u32, rlim: u32) -> SysResult {
     check_res(res)?;
-    let r = p.sys.rlim(res);
+    let r = p.rlim(res);
     let out = Rlimit32 {
         rlim_cur: fold32(r.cur, asys::RLIM_OLD_INFINITY32),
         rlim_max: fold32(r.max, asys::RLIM_OLD_INFINITY32),
@@ -834,9 +816,9 @@ pub fn sys_getrlimit(p: &mut Process, res: u32, rlim: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_ugetrlimit(p: &mut Process, res: u32, rlim: u32) -> SysResult {
+pub fn sys_ugetrlimit(p: &mut Task, res: u32, rlim: u32) -> SysResult {
     check_res(res)?;
-    let r = p.sys.rlim(res);
+    let r = p.rlim(res);
     let out = Rlimit32 {
         rlim_cur: fold32(r.cur, asys::RLIM_INFINITY32),
         rlim_max: fold32(r.max, asys::RLIM_INFINITY32),
@@ -845,7 +827,7 @@ pub fn sys_ugetrlimit(p: &mut Process, res: u32, rlim: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_setrlimit(p: &mut Process, res: u32, rlim: u32) -> SysResult {
+pub fn sys_setrlimit(p: &mut Task, res: u32, rlim: u32) -> SysResult {
     let r: Rlimit32 = p.read_struct(rlim)?;
     let f = |v: u32| {
         if v == asys::RLIM_INFINITY32 {
@@ -865,7 +847,7 @@ pub fn sys_setrlimit(p: &mut Process, res: u32, rlim: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_prlimit64(p: &mut Process, pid: u32, res: u32, new: u32, old: u32) -> SysResult {
+pub fn sys_prlimit64(p: &mut Task, pid: u32, res: u32, new: u32, old: u32) -> SysResult {
     let newv = if new != 0 {
         let r: Rlimit64 = p.read_struct(new)?;
         Some(Rlim {
@@ -920,16 +902,16 @@ pub fn sys_prlimit64(p: &mut Process, pid: u32, res: u32, new: u32, old: u32) ->
 
 // ---- priorities and scheduling ----
 
-pub fn sys_getpriority(_p: &mut Process, which: u32, who: u32) -> SysResult {
+pub fn sys_getpriority(_p: &mut Task, which: u32, who: u32) -> SysResult {
     sc!(libc::SYS_getpriority, which as i32, who as i32)
 }
 
-pub fn sys_setpriority(_p: &mut Process, which: u32, who: u32, prio: u32) -> SysResult {
+pub fn sys_setpriority(_p: &mut Task, which: u32, who: u32, prio: u32) -> SysResult {
     sc!(libc::SYS_setpriority, which as i32, who as i32, prio as i32)
 }
 
 /// nice(2) (not in the x86_64 table): setpriority relative to the current value.
-pub fn sys_nice(_p: &mut Process, inc: u32) -> SysResult {
+pub fn sys_nice(_p: &mut Task, inc: u32) -> SysResult {
     let inc = (inc as i32).clamp(-40, 40);
     let cur = 20 - sc!(libc::SYS_getpriority, 0, 0)? as i32;
     let nice = (cur + inc).clamp(-20, 19);
@@ -944,23 +926,23 @@ pub fn sys_nice(_p: &mut Process, inc: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_sched_yield(_p: &mut Process) -> SysResult {
+pub fn sys_sched_yield(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_sched_yield)
 }
 
-pub fn sys_sched_getscheduler(_p: &mut Process, pid: u32) -> SysResult {
+pub fn sys_sched_getscheduler(_p: &mut Task, pid: u32) -> SysResult {
     sc!(libc::SYS_sched_getscheduler, pid as i32)
 }
 
-pub fn sys_sched_get_priority_max(_p: &mut Process, policy: u32) -> SysResult {
+pub fn sys_sched_get_priority_max(_p: &mut Task, policy: u32) -> SysResult {
     sc!(libc::SYS_sched_get_priority_max, policy as i32)
 }
 
-pub fn sys_sched_get_priority_min(_p: &mut Process, policy: u32) -> SysResult {
+pub fn sys_sched_get_priority_min(_p: &mut Task, policy: u32) -> SysResult {
     sc!(libc::SYS_sched_get_priority_min, policy as i32)
 }
 
-pub fn sys_sched_getparam(p: &mut Process, pid: u32, param: u32) -> SysResult {
+pub fn sys_sched_getparam(p: &mut Task, pid: u32, param: u32) -> SysResult {
     if param == 0 || (pid as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -970,7 +952,7 @@ pub fn sys_sched_getparam(p: &mut Process, pid: u32, param: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_sched_setparam(p: &mut Process, pid: u32, param: u32) -> SysResult {
+pub fn sys_sched_setparam(p: &mut Task, pid: u32, param: u32) -> SysResult {
     if param == 0 || (pid as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -978,7 +960,7 @@ pub fn sys_sched_setparam(p: &mut Process, pid: u32, param: u32) -> SysResult {
     sc!(libc::SYS_sched_setparam, pid as i32, &v as *const i32)
 }
 
-pub fn sys_sched_setscheduler(p: &mut Process, pid: u32, policy: u32, param: u32) -> SysResult {
+pub fn sys_sched_setscheduler(p: &mut Task, pid: u32, policy: u32, param: u32) -> SysResult {
     if param == 0 || (pid as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -993,7 +975,7 @@ pub fn sys_sched_setscheduler(p: &mut Process, pid: u32, policy: u32, param: u32
 
 /// sched_setattr / sched_getattr: `struct sched_attr` has the same layout on
 /// both ABIs (fixed-width fields), versioned by its size field.
-pub fn sys_sched_setattr(p: &mut Process, pid: u32, attr: u32, flags: u32) -> SysResult {
+pub fn sys_sched_setattr(p: &mut Task, pid: u32, attr: u32, flags: u32) -> SysResult {
     if attr == 0 || (pid as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -1017,7 +999,7 @@ pub fn sys_sched_setattr(p: &mut Process, pid: u32, attr: u32, flags: u32) -> Sy
     Ok(0)
 }
 
-pub fn sys_sched_getattr(p: &mut Process, pid: u32, attr: u32, size: u32, flags: u32) -> SysResult {
+pub fn sys_sched_getattr(p: &mut Task, pid: u32, attr: u32, size: u32, flags: u32) -> SysResult {
     if attr == 0 || (pid as i32) < 0 || !(48..=4096).contains(&size) || flags != 0 {
         return Err(Errno::EINVAL);
     }
@@ -1034,7 +1016,7 @@ pub fn sys_sched_getattr(p: &mut Process, pid: u32, attr: u32, size: u32, flags:
     Ok(0)
 }
 
-pub fn sys_sched_getaffinity(p: &mut Process, pid: u32, len: u32, mask: u32) -> SysResult {
+pub fn sys_sched_getaffinity(p: &mut Task, pid: u32, len: u32, mask: u32) -> SysResult {
     let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as u64;
     if (len as u64) * 8 < ncpu || len & 3 != 0 {
         return Err(Errno::EINVAL);
@@ -1048,14 +1030,14 @@ pub fn sys_sched_getaffinity(p: &mut Process, pid: u32, len: u32, mask: u32) -> 
     Ok(n)
 }
 
-pub fn sys_sched_setaffinity(p: &mut Process, pid: u32, len: u32, mask: u32) -> SysResult {
+pub fn sys_sched_setaffinity(p: &mut Task, pid: u32, len: u32, mask: u32) -> SysResult {
     let n = len.min(512);
     let mut b = vec![0u8; ((n + 7) & !7) as usize];
     p.read_user(mask, &mut b[..n as usize])?;
     sc!(libc::SYS_sched_setaffinity, pid as i32, b.len(), b.as_ptr())
 }
 
-pub fn sys_getcpu(p: &mut Process, cpu: u32, node: u32, _cache: u32) -> SysResult {
+pub fn sys_getcpu(p: &mut Task, cpu: u32, node: u32, _cache: u32) -> SysResult {
     let (mut c, mut n) = (0u32, 0u32);
     sc!(
         libc::SYS_getcpu,
@@ -1072,11 +1054,11 @@ pub fn sys_getcpu(p: &mut Process, cpu: u32, node: u32, _cache: u32) -> SysResul
     Ok(0)
 }
 
-pub fn sys_ioprio_get(_p: &mut Process, which: u32, who: u32) -> SysResult {
+pub fn sys_ioprio_get(_p: &mut Task, which: u32, who: u32) -> SysResult {
     sc!(libc::SYS_ioprio_get, which as i32, who as i32)
 }
 
-pub fn sys_ioprio_set(_p: &mut Process, which: u32, who: u32, prio: u32) -> SysResult {
+pub fn sys_ioprio_set(_p: &mut Task, which: u32, who: u32, prio: u32) -> SysResult {
     sc!(libc::SYS_ioprio_set, which as i32, who as i32, prio as i32)
 }
 
@@ -1102,8 +1084,7 @@ mod tests {
 
     #[test]
     fn personality_default() {
-        let s = Sys::new(true);
-        assert_eq!(s.personality, 0x0044_0008);
-        assert_eq!(Sys::new(false).personality, 0x0004_0008);
+        assert_eq!(initial_personality(true), 0x0044_0008);
+        assert_eq!(initial_personality(false), 0x0004_0008);
     }
 }

@@ -15,7 +15,7 @@ use super::abi::time::{
     TIMER_ABSTIME,
 };
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 
 fn host(r: libc::c_long) -> SysResult {
     if r < 0 {
@@ -27,7 +27,7 @@ fn host(r: libc::c_long) -> SysResult {
 
 /// The host clock id for guest clock id `clk`: an fd-based dynamic clock
 /// (CLOCKFD: `~fd << 3 | 3`) names a guest fd.
-fn host_clock(p: &Process, clk: u32) -> Result<libc::clockid_t, Errno> {
+fn host_clock(p: &Task, clk: u32) -> Result<libc::clockid_t, Errno> {
     let c = clk as i32;
     if c < 0 && c & 7 == 3 {
         let fd = !(c >> 3) as u32;
@@ -42,7 +42,7 @@ fn host_ts(t: &libc::timespec) -> (i64, i64) {
 }
 
 /// Write a time as `old_timespec32` or `__kernel_timespec`.
-fn put_ts(p: &mut Process, addr: u32, t: (i64, i64), wide: bool) -> Result<(), Errno> {
+fn put_ts(p: &mut Task, addr: u32, t: (i64, i64), wide: bool) -> Result<(), Errno> {
     if wide {
         p.write_struct(
             addr,
@@ -63,7 +63,7 @@ fn put_ts(p: &mut Process, addr: u32, t: (i64, i64), wide: bool) -> Result<(), E
 }
 
 /// Read a timespec (the high half of a 64-bit tv_nsec is padding).
-pub(super) fn get_ts(p: &mut Process, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
+pub(super) fn get_ts(p: &mut Task, addr: u32, wide: bool) -> Result<libc::timespec, Errno> {
     if wide {
         let t: Timespec64 = p.read_struct(addr)?;
         Ok(libc::timespec {
@@ -81,7 +81,7 @@ pub(super) fn get_ts(p: &mut Process, addr: u32, wide: bool) -> Result<libc::tim
 
 // ---- reading and setting clocks ----
 
-pub fn sys_time(p: &mut Process, tloc: u32) -> SysResult {
+pub fn sys_time(p: &mut Task, tloc: u32) -> SysResult {
     let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -94,7 +94,7 @@ pub fn sys_time(p: &mut Process, tloc: u32) -> SysResult {
     Ok(s as u32)
 }
 
-pub fn sys_stime(p: &mut Process, tptr: u32) -> SysResult {
+pub fn sys_stime(p: &mut Task, tptr: u32) -> SysResult {
     let s = p.read_u32(tptr)? as i32;
     let t = libc::timespec {
         tv_sec: s as i64,
@@ -103,7 +103,7 @@ pub fn sys_stime(p: &mut Process, tptr: u32) -> SysResult {
     host(unsafe { libc::syscall(libc::SYS_clock_settime, libc::CLOCK_REALTIME, &t) })
 }
 
-pub fn sys_gettimeofday(p: &mut Process, tv: u32, tz: u32) -> SysResult {
+pub fn sys_gettimeofday(p: &mut Task, tv: u32, tz: u32) -> SysResult {
     let mut t = libc::timeval {
         tv_sec: 0,
         tv_usec: 0,
@@ -131,7 +131,7 @@ pub fn sys_gettimeofday(p: &mut Process, tv: u32, tz: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_settimeofday(p: &mut Process, tv: u32, tz: u32) -> SysResult {
+pub fn sys_settimeofday(p: &mut Task, tv: u32, tz: u32) -> SysResult {
     let t = if tv != 0 {
         let v: Timeval32 = p.read_struct(tv)?;
         if v.tv_usec < 0 || v.tv_usec > 1_000_000 {
@@ -155,7 +155,7 @@ pub fn sys_settimeofday(p: &mut Process, tv: u32, tz: u32) -> SysResult {
     host(unsafe { libc::syscall(libc::SYS_settimeofday, tp, zp) })
 }
 
-fn clock_gettime(p: &mut Process, clk: u32, tp: u32, wide: bool) -> SysResult {
+fn clock_gettime(p: &mut Task, clk: u32, tp: u32, wide: bool) -> SysResult {
     let c = host_clock(p, clk)?;
     let mut t = libc::timespec {
         tv_sec: 0,
@@ -166,29 +166,29 @@ fn clock_gettime(p: &mut Process, clk: u32, tp: u32, wide: bool) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_clock_gettime(p: &mut Process, clk: u32, tp: u32) -> SysResult {
+pub fn sys_clock_gettime(p: &mut Task, clk: u32, tp: u32) -> SysResult {
     clock_gettime(p, clk, tp, false)
 }
 
-pub fn sys_clock_gettime64(p: &mut Process, clk: u32, tp: u32) -> SysResult {
+pub fn sys_clock_gettime64(p: &mut Task, clk: u32, tp: u32) -> SysResult {
     clock_gettime(p, clk, tp, true)
 }
 
-fn clock_settime(p: &mut Process, clk: u32, tp: u32, wide: bool) -> SysResult {
+fn clock_settime(p: &mut Task, clk: u32, tp: u32, wide: bool) -> SysResult {
     let t = get_ts(p, tp, wide)?;
     let c = host_clock(p, clk)?;
     host(unsafe { libc::syscall(libc::SYS_clock_settime, c, &t) })
 }
 
-pub fn sys_clock_settime(p: &mut Process, clk: u32, tp: u32) -> SysResult {
+pub fn sys_clock_settime(p: &mut Task, clk: u32, tp: u32) -> SysResult {
     clock_settime(p, clk, tp, false)
 }
 
-pub fn sys_clock_settime64(p: &mut Process, clk: u32, tp: u32) -> SysResult {
+pub fn sys_clock_settime64(p: &mut Task, clk: u32, tp: u32) -> SysResult {
     clock_settime(p, clk, tp, true)
 }
 
-fn clock_getres(p: &mut Process, clk: u32, tp: u32, wide: bool) -> SysResult {
+fn clock_getres(p: &mut Task, clk: u32, tp: u32, wide: bool) -> SysResult {
     let c = host_clock(p, clk)?;
     let mut t = libc::timespec {
         tv_sec: 0,
@@ -201,24 +201,17 @@ fn clock_getres(p: &mut Process, clk: u32, tp: u32, wide: bool) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_clock_getres(p: &mut Process, clk: u32, tp: u32) -> SysResult {
+pub fn sys_clock_getres(p: &mut Task, clk: u32, tp: u32) -> SysResult {
     clock_getres(p, clk, tp, false)
 }
 
-pub fn sys_clock_getres_time64(p: &mut Process, clk: u32, tp: u32) -> SysResult {
+pub fn sys_clock_getres_time64(p: &mut Task, clk: u32, tp: u32) -> SysResult {
     clock_getres(p, clk, tp, true)
 }
 
 // ---- sleeping ----
 
-fn clock_nanosleep(
-    p: &mut Process,
-    clk: u32,
-    flags: u32,
-    rq: u32,
-    rm: u32,
-    wide: bool,
-) -> SysResult {
+fn clock_nanosleep(p: &mut Task, clk: u32, flags: u32, rq: u32, rm: u32, wide: bool) -> SysResult {
     let t = get_ts(p, rq, wide)?;
     let c = host_clock(p, clk)?;
     let mut left = libc::timespec {
@@ -236,12 +229,12 @@ fn clock_nanosleep(
     Ok(0)
 }
 
-pub fn sys_clock_nanosleep(p: &mut Process, clk: u32, flags: u32, rq: u32, rm: u32) -> SysResult {
+pub fn sys_clock_nanosleep(p: &mut Task, clk: u32, flags: u32, rq: u32, rm: u32) -> SysResult {
     clock_nanosleep(p, clk, flags, rq, rm, false)
 }
 
 pub fn sys_clock_nanosleep_time64(
-    p: &mut Process,
+    p: &mut Task,
     clk: u32,
     flags: u32,
     rq: u32,
@@ -250,7 +243,7 @@ pub fn sys_clock_nanosleep_time64(
     clock_nanosleep(p, clk, flags, rq, rm, true)
 }
 
-pub fn sys_nanosleep(p: &mut Process, rq: u32, rm: u32) -> SysResult {
+pub fn sys_nanosleep(p: &mut Task, rq: u32, rm: u32) -> SysResult {
     let t = get_ts(p, rq, false)?;
     let mut left = libc::timespec {
         tv_sec: 0,
@@ -269,7 +262,7 @@ pub fn sys_nanosleep(p: &mut Process, rq: u32, rm: u32) -> SysResult {
 
 // ---- process times ----
 
-pub fn sys_times(p: &mut Process, buf: u32) -> SysResult {
+pub fn sys_times(p: &mut Task, buf: u32) -> SysResult {
     let mut t = libc::tms {
         tms_utime: 0,
         tms_stime: 0,
@@ -292,7 +285,7 @@ pub fn sys_times(p: &mut Process, buf: u32) -> SysResult {
     Ok(r as u32)
 }
 
-pub fn sys_getrusage(p: &mut Process, who: u32, ru: u32) -> SysResult {
+pub fn sys_getrusage(p: &mut Task, who: u32, ru: u32) -> SysResult {
     let w = who as i32;
     if !matches!(
         w,
@@ -363,7 +356,7 @@ fn timex_from_host(h: &libc::timex) -> Timex32 {
     }
 }
 
-fn adjtime32(p: &mut Process, clk: Option<u32>, buf: u32) -> SysResult {
+fn adjtime32(p: &mut Task, clk: Option<u32>, buf: u32) -> SysResult {
     let t: Timex32 = p.read_struct(buf)?;
     let mut h = timex_to_host(&t);
     let r = match clk {
@@ -378,16 +371,16 @@ fn adjtime32(p: &mut Process, clk: Option<u32>, buf: u32) -> SysResult {
     Ok(state)
 }
 
-pub fn sys_adjtimex(p: &mut Process, buf: u32) -> SysResult {
+pub fn sys_adjtimex(p: &mut Task, buf: u32) -> SysResult {
     adjtime32(p, None, buf)
 }
 
-pub fn sys_clock_adjtime(p: &mut Process, clk: u32, buf: u32) -> SysResult {
+pub fn sys_clock_adjtime(p: &mut Task, clk: u32, buf: u32) -> SysResult {
     adjtime32(p, Some(clk), buf)
 }
 
 /// clock_adjtime64: `struct __kernel_timex` is the host's struct timex.
-pub fn sys_clock_adjtime64(p: &mut Process, clk: u32, buf: u32) -> SysResult {
+pub fn sys_clock_adjtime64(p: &mut Task, clk: u32, buf: u32) -> SysResult {
     let mut b = [0u8; KERNEL_TIMEX_SIZE];
     p.read_user(buf, &mut b)?;
     let c = host_clock(p, clk)?;
@@ -398,7 +391,7 @@ pub fn sys_clock_adjtime64(p: &mut Process, clk: u32, buf: u32) -> SysResult {
 
 // ---- sched_rr_get_interval ----
 
-fn rr_interval(p: &mut Process, pid: u32, tp: u32, wide: bool) -> SysResult {
+fn rr_interval(p: &mut Task, pid: u32, tp: u32, wide: bool) -> SysResult {
     let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -408,11 +401,11 @@ fn rr_interval(p: &mut Process, pid: u32, tp: u32, wide: bool) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_sched_rr_get_interval(p: &mut Process, pid: u32, tp: u32) -> SysResult {
+pub fn sys_sched_rr_get_interval(p: &mut Task, pid: u32, tp: u32) -> SysResult {
     rr_interval(p, pid, tp, false)
 }
 
-pub fn sys_sched_rr_get_interval_time64(p: &mut Process, pid: u32, tp: u32) -> SysResult {
+pub fn sys_sched_rr_get_interval_time64(p: &mut Task, pid: u32, tp: u32) -> SysResult {
     rr_interval(p, pid, tp, true)
 }
 

@@ -3,13 +3,13 @@
 
 use super::abi::{errno::Errno, UserDesc};
 use super::syscall::SysResult;
-use super::Process;
+use super::task::Task;
 use crate::arch::desc::Desc;
 
 pub const GDT_ENTRY_TLS_MIN: u32 = 12;
 pub const GDT_ENTRY_TLS_ENTRIES: u32 = 3;
 
-fn read_desc(p: &Process, addr: u32) -> Result<UserDesc, Errno> {
+fn read_desc(p: &Task, addr: u32) -> Result<UserDesc, Errno> {
     let mut b = [0u8; 16];
     p.cpu
         .mem
@@ -61,7 +61,7 @@ pub fn from_desc(idx: u32, d: Desc) -> UserDesc {
     }
 }
 
-pub fn sys_set_thread_area(p: &mut Process, u_info: u32) -> SysResult {
+pub fn sys_set_thread_area(p: &mut Task, u_info: u32) -> SysResult {
     let mut d = read_desc(p, u_info)?;
     let mut idx = d.entry_number;
     if idx == u32::MAX {
@@ -90,7 +90,7 @@ pub fn sys_set_thread_area(p: &mut Process, u_info: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_get_thread_area(p: &mut Process, u_info: u32) -> SysResult {
+pub fn sys_get_thread_area(p: &mut Task, u_info: u32) -> SysResult {
     let d = read_desc(p, u_info)?;
     let idx = d.entry_number;
     if !(GDT_ENTRY_TLS_MIN..GDT_ENTRY_TLS_MIN + GDT_ENTRY_TLS_ENTRIES).contains(&idx) {

@@ -11,12 +11,12 @@
 //! handler runs before the exception fixup.
 
 use super::abi::errno::Errno;
-use super::Process;
+use super::task::Task;
 
 /// Longest path or string a handler reads from the guest (PATH_MAX).
 pub const PATH_MAX: usize = 4096;
 
-impl Process {
+impl Task {
     /// The page-fault path of a kernel access that faulted on
     /// [addr, addr+len): fault the pages in as a user fault would (grow the
     /// stack), true when something changed and the access should be retried.
