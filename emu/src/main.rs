@@ -24,6 +24,10 @@ struct Cli {
     /// Set VAR=VALUE in the guest's environment (repeatable).
     #[arg(short = 'E', value_name = "VAR=VALUE")]
     set_env: Vec<std::ffi::OsString>,
+    /// execve of a program that is not i386 fails with ENOEXEC instead of
+    /// running it on the host.
+    #[arg(long)]
+    no_host_exec: bool,
     /// Remove VAR from the guest's environment (repeatable; applied before -E).
     #[arg(short = 'U', value_name = "VAR")]
     unset_env: Vec<std::ffi::OsString>,
@@ -93,7 +97,9 @@ fn die_by_signal(sig: i32) -> ! {
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, sig);
         libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        libc::raise(sig);
+        // kill, not raise: raise targets glibc's idea of this thread, which
+        // a raw clone (fork with an exotic exit signal) leaves stale.
+        libc::kill(libc::getpid(), sig);
     }
     std::process::exit(128 + sig);
 }
@@ -130,6 +136,7 @@ fn main() -> ExitCode {
         sysroot: cli.sysroot.as_deref().map(emu::kernel::path::sysroot),
         entry: cli.syscall_entry.into(),
         frames,
+        no_host_exec: cli.no_host_exec,
     };
     let loaded = Task::from_file(path, &exe, &execfn, &argv, &envp, std::sync::Arc::new(cfg));
     let mut p = match loaded {
@@ -138,7 +145,7 @@ fn main() -> ExitCode {
             eprintln!("emu: {m}");
             return ExitCode::from(127);
         }
-        Err(LoadError::Invalid(m)) => {
+        Err(LoadError::Invalid(m) | LoadError::TooBig(m)) => {
             eprintln!("emu: {}: {m}", path.display());
             return ExitCode::from(126);
         }

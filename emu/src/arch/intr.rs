@@ -345,6 +345,14 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
     }
     let f = cpu.eflags();
     cpu.flags.load(f & !(VM | IF | RF), !0);
+    ring0(cpu, cs);
+    cpu.regs[ESP] = cpu.sys.sysenter_esp;
+    cpu.eip = cpu.sys.sysenter_eip;
+    Ok(())
+}
+
+/// CPL 0 with flat code selector `cs` and stack selector `cs + 8`.
+fn ring0(cpu: &mut Cpu, cs: u16) {
     cpu.sys.cpl = 0;
     cpu.segs[CS] = flat(cs, true);
     cpu.segs[SS] = flat(cs + 8, false);
@@ -352,9 +360,14 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
     cpu.seg_base[SS] = 0;
     cpu.refresh_limit(CS);
     cpu.refresh_limit(SS);
-    cpu.regs[ESP] = cpu.sys.sysenter_esp;
-    cpu.eip = cpu.sys.sysenter_eip;
-    Ok(())
+}
+
+/// Kernel mode on the kernel stack at `esp`, as after a transition from
+/// user mode, for a frame the kernel built itself (a new program's
+/// `pt_regs`, returned to with iret).
+pub fn kernel_mode(cpu: &mut Cpu, esp: u32) {
+    ring0(cpu, gdt::KERNEL_CS_SEL);
+    cpu.regs[ESP] = esp;
 }
 
 /// `sysexit`: CPL 3 with CS = SYSENTER_CS+16, SS = SYSENTER_CS+24 (RPL 3),

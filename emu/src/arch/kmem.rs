@@ -34,6 +34,7 @@ pub const KMEM_SIZE: u32 = STACK_OFF + THREAD_SIZE;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KFault(pub u32);
 
+#[derive(Clone)]
 pub struct KMem {
     bytes: Box<[u8]>,
 }

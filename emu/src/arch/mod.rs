@@ -98,6 +98,7 @@ impl Gate {
 
 /// The CPU's system state: privilege level, descriptor-table registers,
 /// task register, sysenter MSRs, and the kernel memory they point into.
+#[derive(Clone)]
 pub struct System {
     pub cpl: u8,
     pub gdtr: (u32, u16),

@@ -28,6 +28,10 @@ pub struct BlockCache {
     pub executed: u64,
 }
 
+// The raw pointers point into blocks this cache owns (boxed in `map`), so
+// moving the cache to another thread moves everything they point at.
+unsafe impl Send for BlockCache {}
+
 impl Default for BlockCache {
     fn default() -> Self {
         BlockCache {
@@ -63,6 +67,10 @@ impl BlockCache {
         let p: *const Block = match self.map.get(&eip) {
             Some(b) => &**b,
             None => {
+                // Mark the page before reading it, so that a store another
+                // thread makes while this one decodes traps as SMC. (A block
+                // running into the next page marks that one after decoding.)
+                cpu.mem.mark_code(eip >> crate::mem::PAGE_SHIFT);
                 let b = Box::new(decode::translate(&cpu.mem, eip));
                 self.translated += 1;
                 for page in b.pages.0..=b.pages.1 {
@@ -78,9 +86,18 @@ impl BlockCache {
         p
     }
 
-    /// Drop every block that touches `page`.
+    /// Drop every block that touches `page`, and the page's P_CODE (this
+    /// thread saw the store that made its code stale).
     pub fn invalidate_page(&mut self, cpu: &Cpu, page: u32) {
         cpu.mem.clear_code(page);
+        self.forget_page(page);
+    }
+
+    /// Drop every block that touches `page`, leaving its P_CODE alone:
+    /// another thread's store made the code stale, and this thread may
+    /// have translated the page again since (a P_CODE left set costs at
+    /// most one needless SMC exit).
+    pub fn forget_page(&mut self, page: u32) {
         let Some(starts) = self.by_page.remove(&page) else {
             return;
         };
@@ -126,10 +143,33 @@ impl BlockCache {
         if len == 0 {
             return;
         }
-        for page in crate::mem::page_range(addr, len) {
-            if self.by_page.contains_key(&page) {
-                self.invalidate_page(cpu, page);
-            }
+        let r = crate::mem::page_range(addr, len);
+        for page in self.cached_pages(*r.start(), *r.end()) {
+            self.invalidate_page(cpu, page);
+        }
+    }
+
+    /// [`Self::forget_page`] for every page in `first..=last`.
+    pub fn forget_range(&mut self, first: u32, last: u32) {
+        for page in self.cached_pages(first, last) {
+            self.forget_page(page);
+        }
+    }
+
+    /// The pages in `first..=last` that hold cached blocks (walking
+    /// whichever is shorter: the range or the cached pages).
+    fn cached_pages(&self, first: u32, last: u32) -> Vec<u32> {
+        let n = (last - first) as usize + 1;
+        if n <= self.by_page.len() {
+            (first..=last)
+                .filter(|p| self.by_page.contains_key(p))
+                .collect()
+        } else {
+            self.by_page
+                .keys()
+                .copied()
+                .filter(|p| (first..=last).contains(p))
+                .collect()
         }
     }
 }

@@ -6,7 +6,7 @@ pub mod exec;
 pub mod flags;
 pub mod run;
 
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;
 
 use crate::mem::{Mem, PageFault, PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
@@ -193,6 +193,9 @@ pub struct Cpu {
     membase: *mut u8,
     perms: *const AtomicU8,
     pub mem: Arc<Mem>,
+    /// Interrupt request: non-zero when another thread wants this one to
+    /// stop at the next block boundary (see `kernel::task::irq`).
+    pub irq: Arc<AtomicU32>,
     /// x87/MMX state.
     pub fpu: exec::x87::Fpu,
     /// SSE state.
@@ -222,6 +225,7 @@ impl Cpu {
             membase: mem.base(),
             perms: mem.perms_ptr(),
             mem,
+            irq: Arc::new(AtomicU32::new(0)),
             fpu: Default::default(),
             sse: Default::default(),
             sys: crate::arch::System::new(),
@@ -247,6 +251,35 @@ impl Cpu {
         ];
         c.refresh_limits();
         c
+    }
+
+    /// A copy of this CPU for a new thread sharing the same memory
+    /// (clone with CLONE_VM): every register, the FPU/SSE state and the
+    /// system state (descriptor tables with the TLS entries, the kernel
+    /// stack holding the current `pt_regs`), with its own interrupt line.
+    pub fn clone_for_thread(&self) -> Cpu {
+        Cpu {
+            regs: self.regs,
+            eip: self.eip,
+            flags: self.flags,
+            seg_base: self.seg_base,
+            lim_mask: self.lim_mask,
+            lim_fault: std::cell::Cell::new(0),
+            segs: self.segs,
+            seg_gen: self.seg_gen,
+            exit: exit::NONE,
+            exc: Exception::default(),
+            smc_page: 0,
+            smc_last: 0,
+            icount: 0,
+            membase: self.membase,
+            perms: self.perms,
+            mem: self.mem.clone(),
+            irq: Arc::new(AtomicU32::new(0)),
+            fpu: self.fpu.clone(),
+            sse: self.sse.clone(),
+            sys: self.sys.clone(),
+        }
     }
 
     // ---- registers ----

@@ -1,6 +1,8 @@
 //! The block run loop: look up (or translate) the block at eip, run it,
 //! and leave for the kernel side when an instruction asks to.
 
+use std::sync::atomic::Ordering::Relaxed;
+
 use super::cache::{Block, BlockCache};
 use super::{exit, Cpu, Exception, Inst};
 
@@ -14,6 +16,13 @@ pub enum Event {
     SoftInt(u8),
     /// `sysenter`; `cpu.eip` is after the instruction.
     Sysenter,
+    /// A store hit pages holding translated code (`cpu.smc_page..=smc_last`);
+    /// `cpu.eip` is the next instruction. The kernel side drops the blocks
+    /// there, in this thread's cache and in the others'.
+    CodeWritten,
+    /// Another thread raised `cpu.irq` (an interrupt request): checked
+    /// between blocks, so `cpu.eip` is at a block boundary.
+    Irq,
 }
 
 /// Execute one block. On an early exit, fixes up `eip` and the instruction count.
@@ -59,6 +68,9 @@ pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
             }
             continue;
         }
+        if cpu.irq.load(Relaxed) != 0 {
+            return Event::Irq;
+        }
         let b = cache.get(cpu);
         cache.executed += 1;
         // SAFETY: blocks are only freed by invalidation, which happens below
@@ -79,7 +91,7 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     match e {
         exit::SMC => {
             cache.invalidate_smc(cpu);
-            None
+            Some(Event::CodeWritten)
         }
         exit::EXC => Some(Event::Exception(cpu.exc)),
         exit::INT => Some(Event::SoftInt(cpu.exc.vector)),
@@ -101,6 +113,8 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
                 cpu.eip = i.next();
             }
             cpu.exit = exit::NONE;
+            // (Other threads' caches are not told about a store made while
+            // single-stepping: #DB comes first.)
             cache.invalidate_smc(cpu);
         } else {
             if cpu.exit == exit::EXC {

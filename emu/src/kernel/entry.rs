@@ -42,6 +42,9 @@ pub fn handle(p: &mut Task, ev: Event) {
             Ok(()) => kernel_text(p),
             Err(e) => interrupt(p, e.vector, Source::Exception, e.error_code),
         },
+        // This thread dropped its blocks; the others must too.
+        Event::CodeWritten => p.tell_others_code(p.cpu.smc_page, p.cpu.smc_last),
+        Event::Irq => super::exit::serve_irq(p),
     }
 }
 
@@ -63,7 +66,7 @@ fn fatal(p: &mut Task, why: &str) {
     if std::env::var_os("EMU_DEBUG").is_some() {
         eprintln!("emu: {why} at eip {:#x}", p.cpu.eip);
     }
-    p.exit = Some(ExitStatus::Signaled(super::SIGSEGV));
+    super::exit::do_group_exit(p, ExitStatus::Signaled(super::SIGSEGV));
 }
 
 /// The CPU is now at CPL 0 at a kernel text address: run that entry routine.
@@ -280,13 +283,50 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
     Ok(())
 }
 
-/// exit_to_user_mode: pending signals.
+/// exit_to_user_mode: pending signals, and requests from other threads.
 fn exit_to_user_mode(p: &mut Task) -> Result<(), KFault> {
     let ti = p.cpu.sys.thread_info();
     if p.cpu.sys.kmem.r32(ti + thread_info::FLAGS)? & thread_info::TIF_SIGPENDING != 0 {
         signal::deliver_pending(p);
     }
+    if p.cpu.irq.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+        super::exit::serve_irq(p);
+    }
     Ok(())
+}
+
+/// ret_from_fork for a new thread: the copy of its parent's kernel stack
+/// holds the clone syscall's `pt_regs` with ax = 0; finish the syscall
+/// (its exit frame for `--frames`, exit work) and return to user mode
+/// with iret.
+pub fn ret_from_fork(p: &mut Task) {
+    ret_to_user(p);
+}
+
+/// The tail of a syscall that did not come back through its own entry
+/// path (a new thread; a program another thread exec'd): the exit trace,
+/// exit work and iret, with `p.frame` at the top of the kernel stack.
+pub fn ret_to_user(p: &mut Task) {
+    let ti = p.cpu.sys.thread_info();
+    let work = p
+        .cpu
+        .sys
+        .kmem
+        .r32(ti + thread_info::SYSCALL_WORK)
+        .unwrap_or(0);
+    if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 {
+        p.trace_frame(false);
+    }
+    let r = exit_to_user_mode(p).and_then(|_| {
+        if p.exit.is_some() {
+            Ok(())
+        } else {
+            restore_all_iret(p)
+        }
+    });
+    if r.is_err() {
+        fatal(p, "kernel stack fault");
+    }
 }
 
 // ---- exceptions ----

@@ -225,6 +225,60 @@ impl Files {
         }
     }
 
+    /// The table as a fork's child has it: the host fork copied every host
+    /// descriptor under its own number.
+    pub fn forked(&self) -> Files {
+        Files {
+            fds: self.fds.clone(),
+            nofile: self.nofile,
+        }
+    }
+
+    /// A copy of the table with its own host descriptors (dups of these),
+    /// for a thread cloned without CLONE_FILES (dup_fd). A fork's child
+    /// needs none: the host fork gave it copies under the same numbers.
+    pub fn dup_all(&self) -> Result<Files, Errno> {
+        let mut t = Files {
+            fds: Vec::with_capacity(self.fds.len()),
+            nofile: self.nofile,
+        };
+        for e in &self.fds {
+            let copy = match e {
+                Some(e) => {
+                    let h = unsafe { libc::fcntl(e.host, libc::F_DUPFD_CLOEXEC, 3) };
+                    if h < 0 {
+                        let err = Errno::last();
+                        t.close_all();
+                        return Err(err);
+                    }
+                    Some(Fd {
+                        host: h,
+                        ..e.clone()
+                    })
+                }
+                None => None,
+            };
+            t.fds.push(copy);
+        }
+        Ok(t)
+    }
+
+    /// Close every host descriptor of the table.
+    fn close_all(&mut self) {
+        for e in self.fds.drain(..).flatten() {
+            unsafe { libc::close(e.host) };
+        }
+    }
+
+    /// Every open guest descriptor: (guest fd, host fd, close-on-exec).
+    pub fn entries(&self) -> Vec<(u32, i32, bool)> {
+        self.fds
+            .iter()
+            .enumerate()
+            .filter_map(|(k, e)| e.as_ref().map(|e| (k as u32, e.host, e.cloexec)))
+            .collect()
+    }
+
     /// For execve: close the guest's close-on-exec descriptors and return
     /// (guest fd, host fd) for the ones that survive. The caller arranges
     /// host fd numbers to equal the guest's in the new process.

@@ -324,9 +324,8 @@ fn check_access(p: &Task, uaddr: u32, access: Access) -> Result<(), Errno> {
 
 /// Drop translated code on the page of `addr` after a host-side store.
 fn invalidate_code(p: &mut Task, addr: u32) {
-    let page = addr >> PAGE_SHIFT;
-    if p.cpu.mem.perm(page) & P_CODE != 0 {
-        p.cache.invalidate_page(&p.cpu, page);
+    if p.cpu.mem.perm(addr >> PAGE_SHIFT) & P_CODE != 0 {
+        p.forget_code(addr, 4);
     }
 }
 

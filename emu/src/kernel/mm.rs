@@ -971,12 +971,30 @@ fn release(p: &mut Task, removed: &[Vma]) {
             host_restore_anon(&p.cpu.mem, v.start, v.len());
         }
         p.cpu.mem.unmap(v.start, v.len());
-        p.cache.invalidate_range(&p.cpu, v.start, v.len());
+        p.forget_code(v.start, v.len());
+    }
+}
+
+/// A fork's child's side of dup_mmap: VMAs marked MADV_DONTFORK are not
+/// in the child, and MADV_WIPEONFORK ones read as zero there. (The host
+/// fork copied everything; `mm` is the child's copy of the map.)
+pub fn fork_fixup(p: &mut Task, mm: &mut Mm) {
+    let marked: Vec<Vma> = mm
+        .vmas()
+        .filter(|v| v.flags & (vm::DONTCOPY | vm::WIPEONFORK) != 0)
+        .cloned()
+        .collect();
+    for v in marked {
+        if v.flags & vm::DONTCOPY != 0 {
+            unmap_range(p, mm, v.start, v.end as u64);
+        } else {
+            p.cpu.mem.discard(v.start, v.len());
+        }
     }
 }
 
 fn invalidate(p: &mut Task, start: u32, len: u32) {
-    p.cache.invalidate_range(&p.cpu, start, len);
+    p.forget_code(start, len);
 }
 
 fn privileged_rawio() -> bool {

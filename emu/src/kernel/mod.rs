@@ -4,6 +4,9 @@
 pub mod abi;
 pub mod dir;
 pub mod entry;
+pub mod exec;
+pub mod exit;
+pub mod fork;
 pub mod frames;
 pub mod fs;
 pub mod futex;
@@ -13,7 +16,6 @@ pub mod mm;
 pub mod net;
 pub mod path;
 pub mod poll;
-pub mod process;
 pub mod procfs;
 pub mod signal;
 pub mod stat;

@@ -101,6 +101,33 @@ pub fn deliver_pending(p: &mut Task) {
             );
         }
         p.last_signal = Some(info);
-        p.exit = Some(ExitStatus::Signaled(info.signo));
+        super::exit::do_group_exit(p, ExitStatus::Signaled(info.signo));
     }
+}
+
+// ---- sending signals ----
+//
+// Guest pids and tids are host pids and tids, and signal numbers are the
+// same, so these are the host's calls. With no guest handlers yet, the
+// host's default action is the guest's: a terminating signal kills the
+// emu process by that signal, which its parent sees as native.
+
+fn host_kill(r: libc::c_long) -> super::syscall::SysResult {
+    if r < 0 {
+        Err(super::abi::errno::Errno::last())
+    } else {
+        Ok(r as u32)
+    }
+}
+
+pub fn sys_kill(_p: &mut Task, pid: u32, sig: u32) -> super::syscall::SysResult {
+    host_kill(unsafe { libc::syscall(libc::SYS_kill, pid as i32, sig as i32) })
+}
+
+pub fn sys_tkill(_p: &mut Task, tid: u32, sig: u32) -> super::syscall::SysResult {
+    host_kill(unsafe { libc::syscall(libc::SYS_tkill, tid as i32, sig as i32) })
+}
+
+pub fn sys_tgkill(_p: &mut Task, tgid: u32, tid: u32, sig: u32) -> super::syscall::SysResult {
+    host_kill(unsafe { libc::syscall(libc::SYS_tgkill, tgid as i32, tid as i32, sig as i32) })
 }

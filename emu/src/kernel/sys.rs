@@ -152,8 +152,12 @@ pub fn sys_getppid(_p: &mut Task) -> SysResult {
     sc!(libc::SYS_getppid)
 }
 
-pub fn sys_gettid(_p: &mut Task) -> SysResult {
-    sc!(libc::SYS_gettid)
+pub fn sys_getpid(p: &mut Task) -> SysResult {
+    Ok(p.pid)
+}
+
+pub fn sys_gettid(p: &mut Task) -> SysResult {
+    Ok(p.tid)
 }
 
 pub fn sys_getpgrp(_p: &mut Task) -> SysResult {

@@ -17,7 +17,8 @@
 //! see [`super::fs`].
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::frames::FrameLog;
 use super::mm::{MapFile, Mm};
@@ -109,12 +110,119 @@ pub struct Config {
     pub entry: SyscallEntry,
     /// `--frames` output.
     pub frames: Option<Mutex<FrameLog>>,
+    /// `--no-host-exec`: execve of anything but an i386 program is ENOEXEC
+    /// instead of the host's execve.
+    pub no_host_exec: bool,
+}
+
+/// Interrupt-request bits of `Cpu::irq`, raised by other threads and
+/// served between blocks (the run loop returns `Event::Irq`) and on the
+/// way out of the kernel.
+///
+/// This stands for the IPIs of a real kernel: Linux sends a reschedule
+/// IPI and the target notices TIF work when it next returns to user mode.
+/// emu's interrupt has no gate or `pt_regs` of its own: nothing of it is
+/// visible to the guest.
+pub mod irq {
+    /// Drop the code ranges queued in `TaskCtl::inval` from the block
+    /// cache (another thread wrote code this one may have translated).
+    pub const INVALIDATE: u32 = 1;
+    /// Stop: the thread group is exiting, or another thread is exec'ing
+    /// (de_thread).
+    pub const KILL: u32 = 2;
+}
+
+/// The host signal that interrupts a thread's blocking host syscall (its
+/// handler does nothing and is installed without SA_RESTART, so the
+/// syscall fails with EINTR and the thread sees its `irq`). emu keeps
+/// SIGRTMAX for this; a guest cannot use host signal 64.
+pub fn kick_signal() -> i32 {
+    libc::SIGRTMAX()
+}
+
+/// Install the kick signal's handler (once per emulator process).
+pub fn install_kick_handler() {
+    extern "C" fn nothing(_: libc::c_int) {}
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = nothing as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(kick_signal(), &sa, std::ptr::null_mut());
+    });
+}
+
+/// The part of a task that other threads reach: its tid, its interrupt
+/// line and its queue of code ranges to forget.
+pub struct TaskCtl {
+    /// The host thread id (0 until the thread has started).
+    pub tid: AtomicU32,
+    /// The task's `Cpu::irq`.
+    pub irq: Arc<AtomicU32>,
+    /// Page ranges (first, last) whose translated code is stale.
+    pub inval: Mutex<Vec<(u32, u32)>>,
+}
+
+impl TaskCtl {
+    pub fn new(tid: u32, irq: Arc<AtomicU32>) -> Arc<TaskCtl> {
+        Arc::new(TaskCtl {
+            tid: AtomicU32::new(tid),
+            irq,
+            inval: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Raise `bits` on the task's interrupt line.
+    pub fn raise(&self, bits: u32) {
+        self.irq.fetch_or(bits, SeqCst);
+    }
+
+    /// Interrupt the task's blocking host syscall, if it is in one.
+    pub fn kick(&self, tgid: u32) {
+        let tid = self.tid.load(SeqCst);
+        if tid != 0 {
+            unsafe { libc::syscall(libc::SYS_tgkill, tgid as i32, tid as i32, kick_signal()) };
+        }
+    }
 }
 
 /// What CLONE_THREAD shares: Linux's `signal_struct`.
 pub struct ThreadGroup {
     /// Resource limits (`signal->rlim`).
     pub rlim: Mutex<Rlimits>,
+    /// The threads and how the group is ending; `changed` is signalled
+    /// whenever it changes.
+    pub state: Mutex<GroupState>,
+    pub changed: Condvar,
+}
+
+/// The life of a thread group (see [`super::exit`]).
+#[derive(Default)]
+pub struct GroupState {
+    /// The threads that have not exited, the leader first while it lives.
+    pub threads: Vec<Arc<TaskCtl>>,
+    /// Set by exit_group or a fatal signal: every thread stops, and this
+    /// is the process's status (`signal->group_exit_code`).
+    pub group_exit: Option<ExitStatus>,
+    /// The leader's own status once it has exited with exit(2) while
+    /// other threads run: the process's status when the last one ends.
+    pub leader_exit: Option<ExitStatus>,
+    /// A thread other than the leader is exec'ing: the leader's host
+    /// thread takes the new program over (see `exec::de_thread`).
+    pub exec: Option<Box<super::exec::Handoff>>,
+}
+
+impl ThreadGroup {
+    pub fn new(rlim: Rlimits, leader: Arc<TaskCtl>) -> Arc<ThreadGroup> {
+        Arc::new(ThreadGroup {
+            rlim: Mutex::new(rlim),
+            state: Mutex::new(GroupState {
+                threads: vec![leader],
+                ..GroupState::default()
+            }),
+            changed: Condvar::new(),
+        })
+    }
 }
 
 /// Counters for `--stats`.
@@ -129,6 +237,10 @@ pub struct Task {
     pub cache: BlockCache,
     /// The thread group id (what getpid returns).
     pub pid: u32,
+    /// The thread id (gettid; equal to `pid` for the group leader).
+    pub tid: u32,
+    /// What other threads reach of this one.
+    pub ctl: Arc<TaskCtl>,
     pub syscalls: u64,
     /// Set when the task has exited.
     pub exit: Option<ExitStatus>,
@@ -153,6 +265,9 @@ pub struct Task {
     pub clear_child_tid: u32,
     /// set_robust_list head (the length is always 12).
     pub robust_list: u32,
+    /// A vfork child's end of the pipe its parent waits on (dropped when
+    /// the child execs or exits: `vfork_done`).
+    pub vfork_done: Option<std::os::fd::OwnedFd>,
     /// The memory map (CLONE_VM).
     pub mm: Arc<Mutex<Mm>>,
     /// The descriptor table (CLONE_FILES).
@@ -258,10 +373,15 @@ impl Task {
         let rlim = Rlimits::from_host();
         let mut files = files;
         files.nofile = rlim.get(super::abi::sys::rlimit::NOFILE).cur;
+        install_kick_handler();
+        let pid = std::process::id();
+        let ctl = TaskCtl::new(pid, cpu.irq.clone());
         let mut p = Task {
             cpu,
             cache: BlockCache::default(),
-            pid: std::process::id(),
+            pid,
+            tid: pid,
+            ctl: ctl.clone(),
             syscalls: 0,
             exit: None,
             frame: 0,
@@ -273,6 +393,7 @@ impl Task {
             personality: sys::initial_personality(l.read_implies_exec),
             clear_child_tid: 0,
             robust_list: 0,
+            vfork_done: None,
             mm: Arc::new(Mutex::new(Mm::new(
                 &l,
                 image,
@@ -280,9 +401,7 @@ impl Task {
                 exe_file.filter(|_| l.file_mapped),
             ))),
             files: Arc::new(Mutex::new(files)),
-            group: Arc::new(ThreadGroup {
-                rlim: Mutex::new(rlim),
-            }),
+            group: ThreadGroup::new(rlim, ctl),
             cfg,
         };
         if p.cfg.frames.is_some() {
@@ -318,15 +437,26 @@ impl Task {
 
     /// Run until the guest exits or dies. Every trip into the kernel goes
     /// through the IDT/TSS or sysenter path in [`entry`].
+    ///
+    /// For the group leader this returns the process's status, after every
+    /// thread has ended (or at once on exit_group); for another thread,
+    /// when it ends.
     pub fn run(&mut self) -> ExitStatus {
         loop {
             let ev = run::run(&mut self.cpu, &mut self.cache);
             entry::handle(self, ev);
-            if let Some(st) = self.exit {
-                self.flush_frames();
-                return st;
+            if self.exit.is_some() {
+                if let Some(st) = super::exit::finish(self) {
+                    self.flush_frames();
+                    return st;
+                }
             }
         }
+    }
+
+    /// Is this the thread group's leader?
+    pub fn is_leader(&self) -> bool {
+        self.tid == self.pid
     }
 
     /// Flush the `--frames` log.
@@ -340,8 +470,36 @@ impl Task {
     pub fn trace_frame(&mut self, entry: bool) {
         if let Some(log) = &self.cfg.frames {
             if let Ok(r) = arch::ptregs::PtRegs::read(&self.cpu.sys.kmem, self.frame) {
-                lock(log).write(entry, &r);
+                lock(log).write(entry, &r, self.tid);
             }
+        }
+    }
+
+    /// Drop translated code on [addr, addr+len): from this thread's
+    /// cache (clearing the pages' P_CODE) and, through their interrupt
+    /// lines, from every other thread's.
+    pub fn forget_code(&mut self, addr: u32, len: u32) {
+        if len == 0 {
+            return;
+        }
+        self.cache.invalidate_range(&self.cpu, addr, len);
+        let r = crate::mem::page_range(addr, len);
+        self.tell_others_code(*r.start(), *r.end());
+    }
+
+    /// Tell the other threads that pages `first..=last` no longer hold the
+    /// code they may have translated (this thread has dropped its own).
+    /// They drop it at their next block boundary; a thread that is running
+    /// a block from those pages finishes that block, as a CPU without a
+    /// serializing instruction may.
+    pub fn tell_others_code(&self, first: u32, last: u32) {
+        let g = lock(&self.group.state);
+        if g.threads.len() <= 1 {
+            return;
+        }
+        for t in g.threads.iter().filter(|t| !Arc::ptr_eq(t, &self.ctl)) {
+            lock(&t.inval).push((first, last));
+            t.raise(irq::INVALIDATE);
         }
     }
 

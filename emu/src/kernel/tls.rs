@@ -62,9 +62,30 @@ pub fn from_desc(idx: u32, d: Desc) -> UserDesc {
 }
 
 pub fn sys_set_thread_area(p: &mut Task, u_info: u32) -> SysResult {
+    do_set_thread_area(p, u_info, true)
+}
+
+/// do_set_thread_area: set TLS entry `u_info->entry_number`, or with
+/// `can_allocate` (set_thread_area, not CLONE_SETTLS) the first free one
+/// for -1, written back to the guest.
+pub fn do_set_thread_area(p: &mut Task, u_info: u32, can_allocate: bool) -> SysResult {
+    let t = read_tls(p, u_info, can_allocate)?;
+    install_tls(p, t);
+    Ok(0)
+}
+
+/// A checked TLS request: the GDT entry and its descriptor.
+#[derive(Clone, Copy, Debug)]
+pub struct Tls {
+    pub idx: u32,
+    pub desc: Desc,
+}
+
+/// The checking half of do_set_thread_area (everything that can fail).
+pub fn read_tls(p: &mut Task, u_info: u32, can_allocate: bool) -> Result<Tls, Errno> {
     let mut d = read_desc(p, u_info)?;
     let mut idx = d.entry_number;
-    if idx == u32::MAX {
+    if idx == u32::MAX && can_allocate {
         idx = (0..GDT_ENTRY_TLS_ENTRIES)
             .find(|&k| p.cpu.sys.gdt_entry(GDT_ENTRY_TLS_MIN + k) == Some(Desc(0)))
             .map(|k| k + GDT_ENTRY_TLS_MIN)
@@ -82,12 +103,17 @@ pub fn sys_set_thread_area(p: &mut Task, u_info: u32) -> SysResult {
     if d.contents() == 3 && !d.seg_not_present() {
         return Err(Errno::EINVAL);
     }
-    p.cpu
-        .sys
-        .set_gdt_entry(idx, if is_empty(&d) { Desc(0) } else { to_desc(&d) });
-    // Segment registers holding this selector pick up the new descriptor
-    // when the return to user mode reloads them from pt_regs (as on i386).
-    Ok(0)
+    Ok(Tls {
+        idx,
+        desc: if is_empty(&d) { Desc(0) } else { to_desc(&d) },
+    })
+}
+
+/// The installing half: write the GDT entry. Segment registers holding
+/// this selector pick up the new descriptor when the return to user mode
+/// reloads them from pt_regs (as on i386).
+pub fn install_tls(p: &mut Task, t: Tls) {
+    p.cpu.sys.set_gdt_entry(t.idx, t.desc);
 }
 
 pub fn sys_get_thread_area(p: &mut Task, u_info: u32) -> SysResult {

@@ -52,7 +52,7 @@ impl Task {
             Err(_) => return Err(Errno::EFAULT),
         };
         for page in smc {
-            self.cache.invalidate_page(&self.cpu, page);
+            self.forget_code(page << crate::mem::PAGE_SHIFT, crate::mem::PAGE_SIZE);
         }
         Ok(())
     }
@@ -121,7 +121,7 @@ impl Task {
         if len > 0 {
             for page in crate::mem::page_range(addr, len) {
                 if mem.perm(page) & crate::mem::P_CODE != 0 {
-                    self.cache.invalidate_page(&self.cpu, page);
+                    self.forget_code(page << crate::mem::PAGE_SHIFT, crate::mem::PAGE_SIZE);
                 }
             }
         }

@@ -76,12 +76,14 @@ pub enum LoadError {
     NotFound(String),
     /// The program is not a loadable i386 executable (exit 126).
     Invalid(String),
+    /// The arguments and environment exceed Linux's limits (E2BIG; 126).
+    TooBig(String),
 }
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            LoadError::NotFound(s) | LoadError::Invalid(s) => f.write_str(s),
+            LoadError::NotFound(s) | LoadError::Invalid(s) | LoadError::TooBig(s) => f.write_str(s),
         }
     }
 }
@@ -156,6 +158,21 @@ pub(crate) fn map_anon(mem: &Mem, addr: u32, len: u32, prot: u8) {
         }
     }
     mem.set_perm(addr, len, prot | crate::mem::P_PRESENT);
+}
+
+/// The checks [`load`] makes before it maps anything: the headers, the
+/// argument limits and the placement (execve fails with the caller intact
+/// when these do).
+pub fn check(
+    image: &[u8],
+    execfn: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<(), LoadError> {
+    let elf = elf::Elf::parse(image)?;
+    let strings = stack::Strings::new(execfn, argv, envp)?;
+    elf.plan(strings.stack_low_bound(true))?;
+    Ok(())
 }
 
 /// Load a static i386 ELF image into a fresh `mem` (never used before: its
@@ -349,7 +366,7 @@ mod tests {
         let huge = vec![vec![b'a'; 200 * 1024]];
         let img = image(ET_EXEC, Some(PF_R | PF_W));
         match load(&mem, &img, b"p", &huge, &envp) {
-            Err(LoadError::Invalid(m)) => assert!(m.contains("argument list too long")),
+            Err(LoadError::TooBig(m)) => assert!(m.contains("argument list too long")),
             other => panic!("{other:?}"),
         }
         for n in 0..img.len().min(200) {

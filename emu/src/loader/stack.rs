@@ -19,8 +19,8 @@
 //! plus 8 bytes per pointer at most a quarter of RLIMIT_STACK (E2BIG).
 
 use super::{
-    invalid, map_anon, LoadError, Vdso, HWCAP, HWCAP2, MINSIGSTKSZ, PLATFORM, RSEQ_ALIGN,
-    RSEQ_FEATURE_SIZE, STACK_EXPAND, STACK_RLIMIT, STACK_TOP,
+    map_anon, LoadError, Vdso, HWCAP, HWCAP2, MINSIGSTKSZ, PLATFORM, RSEQ_ALIGN, RSEQ_FEATURE_SIZE,
+    STACK_EXPAND, STACK_RLIMIT, STACK_TOP,
 };
 use crate::mem::{Mem, P_EXEC, P_READ, P_WRITE};
 
@@ -249,7 +249,7 @@ impl<'a> Strings<'a> {
 }
 
 fn e2big() -> LoadError {
-    invalid("argument list too long")
+    LoadError::TooBig("argument list too long".into())
 }
 
 /// The auxv in the order Linux writes it for a compat task (AT_NULL last).

@@ -51,7 +51,9 @@ pub enum WriteOutcome {
 pub struct Mem {
     _map: memmap2::MmapMut,
     base: *mut u8,
-    perms: Box<[AtomicU8]>,
+    /// One permission byte per guest page, in an anonymous mapping of its
+    /// own (zero pages until written, and cheap to zero again).
+    perm_map: memmap2::MmapMut,
 }
 
 // The raw base pointer refers into `_map`, which lives as long as `Mem`.
@@ -60,18 +62,57 @@ unsafe impl Sync for Mem {}
 
 impl Mem {
     pub fn new() -> std::io::Result<Mem> {
-        let mut map = memmap2::MmapOptions::new().len(RESERVE).map_anon()?;
+        // MAP_NORESERVE: the reservation is address space, not a commitment
+        // (which a fork would otherwise double).
+        let mut map = memmap2::MmapOptions::new()
+            .len(RESERVE)
+            .no_reserve_swap()
+            .map_anon()?;
         let base = map.as_mut_ptr();
-        // A zeroed allocation (lazily committed by the host) reinterpreted as
-        // atomics: AtomicU8 has the same size, alignment and bit validity as u8.
-        let zeroed: Box<[u8]> = vec![0u8; NPAGES].into_boxed_slice();
-        let perms: Box<[AtomicU8]> =
-            unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU8]) };
+        let perm_map = memmap2::MmapOptions::new().len(NPAGES).map_anon()?;
         Ok(Mem {
             _map: map,
             base,
-            perms,
+            perm_map,
         })
+    }
+
+    /// The permission table. AtomicU8 has the size, alignment and bit
+    /// validity of u8, and the mapping lives as long as `self`.
+    #[inline(always)]
+    fn perms(&self) -> &[AtomicU8] {
+        unsafe { std::slice::from_raw_parts(self.perm_map.as_ptr() as *const AtomicU8, NPAGES) }
+    }
+
+    /// Forget every mapping (execve's new address space): every page is
+    /// unmapped and reads as zero again, and the host memory behind the
+    /// window (anonymous, file or shared mappings placed in it) is given
+    /// back. Only when no other thread runs in this memory.
+    pub fn reset(&self) -> std::io::Result<()> {
+        let r = unsafe {
+            libc::mmap(
+                self.base as *mut libc::c_void,
+                RESERVE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let r = unsafe {
+            libc::madvise(
+                self.perm_map.as_ptr() as *mut libc::c_void,
+                NPAGES,
+                libc::MADV_DONTNEED,
+            )
+        };
+        if r != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
     }
 
     #[inline(always)]
@@ -81,19 +122,19 @@ impl Mem {
 
     #[inline(always)]
     pub fn perms_ptr(&self) -> *const AtomicU8 {
-        self.perms.as_ptr()
+        self.perms().as_ptr()
     }
 
     #[inline(always)]
     pub fn perm(&self, page: u32) -> u8 {
-        self.perms[page as usize].load(Relaxed)
+        self.perms()[page as usize].load(Relaxed)
     }
 
     /// Set the permission bits (P_PRESENT|P_READ|P_WRITE|P_EXEC) of the pages
     /// covering [addr, addr+len). The P_CODE bit is preserved.
     pub fn set_perm(&self, addr: u32, len: u32, prot: u8) {
         for p in page_range(addr, len) {
-            let e = &self.perms[p as usize];
+            let e = &self.perms()[p as usize];
             let code = e.load(Relaxed) & P_CODE;
             e.store(prot | code, Relaxed);
         }
@@ -134,17 +175,17 @@ impl Mem {
 
     pub fn unmap(&self, addr: u32, len: u32) {
         for p in page_range(addr, len) {
-            let e = &self.perms[p as usize];
+            let e = &self.perms()[p as usize];
             e.store(e.load(Relaxed) & P_CODE, Relaxed);
         }
     }
 
     pub fn mark_code(&self, page: u32) {
-        self.perms[page as usize].fetch_or(P_CODE, Relaxed);
+        self.perms()[page as usize].fetch_or(P_CODE, Relaxed);
     }
 
     pub fn clear_code(&self, page: u32) {
-        self.perms[page as usize].fetch_and(!P_CODE, Relaxed);
+        self.perms()[page as usize].fetch_and(!P_CODE, Relaxed);
     }
 
     /// Check that [addr, addr+len) is accessible with `need` bits.
@@ -198,17 +239,23 @@ impl Mem {
         Ok(())
     }
 
-    /// Kernel-side write (copy_to_user). Reports pages holding cached code.
+    /// Kernel-side write (copy_to_user). Reports pages holding cached code,
+    /// looked at after the store: a thread that starts translating one of
+    /// them marks it first, so a translation that may have read the old
+    /// bytes is never missed.
     pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<Vec<u32>, PageFault> {
         self.check(addr, data.len() as u32, P_WRITE, true, false)?;
-        let mut smc = Vec::new();
-        for p in page_range(addr, data.len() as u32) {
-            if self.perm(p) & P_CODE != 0 {
-                smc.push(p);
-            }
-        }
         unsafe {
             std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(addr as usize), data.len());
+        }
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+        let mut smc = Vec::new();
+        if !data.is_empty() {
+            for p in page_range(addr, data.len() as u32) {
+                if self.perm(p) & P_CODE != 0 {
+                    smc.push(p);
+                }
+            }
         }
         Ok(smc)
     }

@@ -6,6 +6,7 @@ pub mod fs;
 pub mod futex;
 pub mod mm;
 pub mod net;
+pub mod sched;
 pub mod sys;
 pub mod termios;
 pub mod time;
