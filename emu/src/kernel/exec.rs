@@ -98,6 +98,8 @@ pub struct Handoff {
     files: Arc<Mutex<fs::Files>>,
     /// The exec'ing call's number (execve or execveat), for the new frame.
     nr: u32,
+    /// The exec'ing thread.
+    from: Arc<super::task::TaskCtl>,
 }
 
 fn do_execveat(
@@ -360,7 +362,7 @@ pub fn parse_shebang(buf: &[u8; BINPRM_BUF_SIZE]) -> Result<(Vec<u8>, Option<Vec
 fn exec_i386(p: &mut Task, b: Bprm) -> SysResult {
     // The point of no return: de_thread.
     if !exit::others(p).is_empty() {
-        exit::kill_others(p);
+        exit::de_thread(p);
         if !p.is_leader() {
             // The leader's host thread runs the new program (its tid is
             // the pid); this thread ends.
@@ -369,7 +371,10 @@ fn exec_i386(p: &mut Task, b: Bprm) -> SysResult {
                 personality: p.personality,
                 files: p.files.clone(),
                 nr: p.cpu.sys.kmem.r32(p.frame + off::ORIG_AX).unwrap_or(11),
+                from: p.ctl.clone(),
             };
+            // The leader starts the program once this thread is gone.
+            p.ctl.gone.store(p.tid, std::sync::atomic::Ordering::SeqCst);
             lock(&p.group.state).exec = Some(Box::new(h));
             p.group.changed.notify_all();
             p.exit = Some(super::ExitStatus::Exited(0));
@@ -383,6 +388,7 @@ fn exec_i386(p: &mut Task, b: Bprm) -> SysResult {
 /// The leader takes over a program another thread exec'd (see
 /// [`super::exit::finish`]), and returns to user mode in it.
 pub fn take_over(p: &mut Task, h: Handoff) {
+    h.from.wait_gone();
     {
         let mut g = lock(&p.group.state);
         g.threads.push(p.ctl.clone());

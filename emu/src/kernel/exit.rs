@@ -33,9 +33,42 @@ use std::time::Duration;
 // ---- exit and exit_group ----
 
 pub fn sys_exit(p: &mut Task, status: u32) -> SysResult {
-    mm_release(p);
+    exit_robust_list(p);
+    p.vfork_done = None;
+    // clear_child_tid is released when the host thread has all but gone
+    // (see [`thread_gone`]): a joiner woken by it finds the thread gone
+    // from /proc/self/task, as it practically always does natively.
+    if p.is_leader() {
+        release_child_tid(p);
+    }
     p.exit = Some(ExitStatus::Exited((status & 0xff) as i32));
     Ok(0)
+}
+
+/// The last thing a guest thread's host thread does, after its task is
+/// dropped: clear and wake its clear_child_tid word (pthread_join's).
+pub fn thread_gone(mem: &crate::mem::Mem, ctid: u32) {
+    if ctid == 0 || !ctid.is_multiple_of(4) {
+        return;
+    }
+    let perm = mem.perm(ctid >> PAGE_SHIFT);
+    if perm & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE {
+        return;
+    }
+    let host = mem.base() as usize + ctid as usize;
+    // SAFETY: 4-aligned, inside a present writable guest page.
+    unsafe { (*(host as *const AtomicU32)).store(0, SeqCst) };
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            host,
+            libc::FUTEX_WAKE,
+            1,
+            0usize,
+            0usize,
+            0,
+        )
+    };
 }
 
 pub fn sys_exit_group(p: &mut Task, status: u32) -> SysResult {
@@ -75,9 +108,8 @@ pub fn others(p: &Task) -> Vec<Arc<super::task::TaskCtl>> {
 }
 
 /// Stop every other thread of the group and wait until each has left the
-/// thread list (zap_other_threads plus the wait in de_thread). A kick can
-/// land just before a thread enters a blocking host call, so it is
-/// repeated until the thread is gone.
+/// thread list (zap_other_threads). A kick can land just before a thread
+/// enters a blocking host call, so it is repeated until the thread is gone.
 pub fn kill_others(p: &Task) {
     let g = &p.group;
     loop {
@@ -92,6 +124,25 @@ pub fn kill_others(p: &Task) {
         g.changed.notify_all();
         let st = g.state.lock().unwrap_or_else(|e| e.into_inner());
         let _ = g.changed.wait_timeout(st, Duration::from_millis(2));
+    }
+}
+
+/// de_thread: stop every other thread and wait until their host threads
+/// (all but the leader's, which stays) have exited, so the new program
+/// starts alone, as after a native exec.
+pub fn de_thread(p: &Task) {
+    let waiting: Vec<Arc<super::task::TaskCtl>> = {
+        let g = lock(&p.group.state);
+        g.threads
+            .iter()
+            .filter(|t| !Arc::ptr_eq(t, &p.ctl) && t.tid.load(SeqCst) != p.pid)
+            .inspect(|t| t.gone.store(t.tid.load(SeqCst).max(1), SeqCst))
+            .cloned()
+            .collect()
+    };
+    kill_others(p);
+    for t in waiting {
+        t.wait_gone();
     }
 }
 
@@ -161,6 +212,12 @@ pub fn mm_release(p: &mut Task) {
     exit_robust_list(p);
     // wait_for_vfork_done's parent goes on.
     p.vfork_done = None;
+    release_child_tid(p);
+}
+
+/// Clear and wake clear_child_tid now (Linux does only when another user
+/// of the mm remains).
+fn release_child_tid(p: &mut Task) {
     let ctid = std::mem::take(&mut p.clear_child_tid);
     if ctid != 0 && others_share_mm(p) && p.write_u32(ctid, 0).is_ok() {
         host_futex_wake(p, ctid, 1);

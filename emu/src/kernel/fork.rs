@@ -51,7 +51,7 @@ use crate::arch::ptregs::off;
 use crate::cpu::cache::BlockCache;
 
 const SIGCHLD: u64 = 17;
-/// _NSIG: the highest valid exit signal.
+/// _NSIG: the highest exit signal clone3 accepts.
 const NSIG: u64 = 64;
 /// Host stack of a guest thread's interpreter loop.
 const THREAD_STACK: usize = 8 << 20;
@@ -162,6 +162,7 @@ pub fn sys_clone3(p: &mut Task, uargs: u32, size: u32) -> SysResult {
         || (a.flags & (cf::SIGHAND | cf::CLEAR_SIGHAND)) == (cf::SIGHAND | cf::CLEAR_SIGHAND)
         || (a.flags & (cf::THREAD | cf::PARENT) != 0 && a.exit_signal != 0)
         || a.exit_signal & !cf::CSIGNAL != 0
+        || a.exit_signal > NSIG
         || (a.stack == 0) != (a.stack_size == 0)
     {
         return Err(Errno::EINVAL);
@@ -211,9 +212,6 @@ pub fn kernel_clone(p: &mut Task, a: Args) -> SysResult {
     if f & cf::PIDFD != 0 && f & cf::PARENT_SETTID != 0 && a.pidfd == a.parent_tid {
         return Err(Errno::EINVAL);
     }
-    if a.exit_signal > NSIG {
-        return Err(Errno::EINVAL);
-    }
     if f & cf::THREAD != 0 {
         clone_thread(p, a)
     } else {
@@ -232,6 +230,17 @@ fn host_fork(p: &Task, a: &Args) -> Result<i32, Errno> {
     if a.exit_signal == SIGCHLD && host_flags == 0 && a.set_tid.is_empty() {
         let pid = unsafe { libc::fork() };
         return if pid < 0 { Err(Errno::last()) } else { Ok(pid) };
+    }
+    if a.set_tid.is_empty() && a.flags & cf::INTO_CGROUP == 0 {
+        // The legacy call: it takes any exit signal in the low byte (only
+        // clone3 checks that it is a valid signal).
+        let flags = host_flags | a.exit_signal;
+        let pid = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) };
+        return if pid < 0 {
+            Err(Errno::last())
+        } else {
+            Ok(pid as i32)
+        };
     }
     let cgroup = if a.flags & cf::INTO_CGROUP != 0 {
         p.files().host(a.cgroup)? as u64
@@ -488,7 +497,13 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
             }
             let _ = tx.send(Some(tid));
             entry::ret_from_fork(&mut c);
-            c.run();
+            if c.exit.is_none() {
+                c.run();
+            }
+            let (mem, ctid, ctl) = (c.cpu.mem.clone(), c.clear_child_tid, c.ctl.clone());
+            drop(c);
+            exit::thread_gone(&mem, ctid);
+            ctl.host_thread_ends();
         });
     if spawned.is_err() {
         return Err(Errno::EAGAIN);

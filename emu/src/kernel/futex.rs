@@ -268,8 +268,9 @@ fn futex(
         }
         let e = Errno::last();
         // A host signal that is not the guest's (none are yet) must not end
-        // a wait: resume it, with the same absolute deadline.
-        if e != Errno::EINTR {
+        // a wait: resume it, with the same absolute deadline. A kick that
+        // tells this thread to stop does.
+        if e != Errno::EINTR || super::exit::killed(p) {
             return Err(e);
         }
     }

@@ -161,6 +161,11 @@ pub struct TaskCtl {
     pub irq: Arc<AtomicU32>,
     /// Page ranges (first, last) whose translated code is stale.
     pub inval: Mutex<Vec<(u32, u32)>>,
+    /// The tid while someone waits for this host thread to be gone
+    /// (exec's de_thread), else 0: the thread's last act is to hand this
+    /// word to the host's set_tid_address, and the host kernel clears it
+    /// and wakes the waiter when the thread has really exited.
+    pub gone: AtomicU32,
 }
 
 impl TaskCtl {
@@ -169,12 +174,44 @@ impl TaskCtl {
             tid: AtomicU32::new(tid),
             irq,
             inval: Mutex::new(Vec::new()),
+            gone: AtomicU32::new(0),
         })
     }
 
     /// Raise `bits` on the task's interrupt line.
     pub fn raise(&self, bits: u32) {
         self.irq.fetch_or(bits, SeqCst);
+    }
+
+    /// The end of a guest thread's host thread: if someone waits for it to
+    /// be gone, let the host kernel tell them when it is. (The host's
+    /// clear-tid then no longer points at the C library's own word, which
+    /// keeps this thread's host stack out of its cache: a few per exec.)
+    pub fn host_thread_ends(self: Arc<TaskCtl>) {
+        if self.gone.load(SeqCst) != 0 {
+            let word = &self.gone as *const AtomicU32;
+            std::mem::forget(self);
+            unsafe { libc::syscall(libc::SYS_set_tid_address, word) };
+        }
+    }
+
+    /// Wait until the host thread is gone (see [`TaskCtl::gone`]).
+    pub fn wait_gone(&self) {
+        loop {
+            let v = self.gone.load(SeqCst);
+            if v == 0 {
+                return;
+            }
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    &self.gone as *const AtomicU32,
+                    libc::FUTEX_WAIT,
+                    v,
+                    0usize,
+                )
+            };
+        }
     }
 
     /// Interrupt the task's blocking host syscall, if it is in one.

@@ -492,3 +492,53 @@ fn build_static_c_now(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) 
         }
     }
 }
+
+// ---- tiers that need the host to run i386 programs ----
+
+/// A tier cannot run here. Says so on stderr (the test harness shows it
+/// for failing tests; `cargo test -- --nocapture` always); with
+/// `EMU_REQUIRE_NATIVE=1` (CI sets it) that is a failure instead.
+pub fn skip(tier: &str, why: &str) {
+    let msg = format!("{tier} SKIPPED: {why}");
+    if std::env::var_os("EMU_REQUIRE_NATIVE").is_some_and(|v| v == "1") {
+        panic!("{msg} (EMU_REQUIRE_NATIVE=1)");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+/// `setarch i686 -R` runs an i386 program here (checked once, on the
+/// freestanding `hello`).
+pub fn setarch_ok() -> Result<(), String> {
+    static OK: OnceLock<Result<(), String>> = OnceLock::new();
+    OK.get_or_init(|| {
+        let mut c = Command::new("setarch");
+        c.args(["i686", "-R"]).arg(guest_bin("hello"));
+        let r = run(c);
+        if r.status == 0 && r.stdout.starts_with("hello") {
+            Ok(())
+        } else {
+            Err(format!(
+                "setarch i686 -R cannot run i386 programs here (status {}): {}",
+                r.status,
+                r.stderr.trim()
+            ))
+        }
+    })
+    .clone()
+}
+
+/// Run `prog args` in `dir`: natively under `setarch i686 -R`, or under emu.
+pub fn run_in(native: bool, prog: &Path, args: &[&str], dir: &Path) -> Run {
+    let mut c = if native {
+        let mut c = Command::new("setarch");
+        c.args(["i686", "-R"]).arg(prog);
+        c
+    } else {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
+        c.arg(prog);
+        c
+    };
+    c.args(args).current_dir(dir);
+    run(c)
+}
