@@ -26,6 +26,12 @@ fn main() {
             "syscalls.tbl:{}: numbers must be dense and ascending",
             ln + 1
         );
+        // An optional last token `@class` says what an interrupted call
+        // returns (see syscall.rs, `Restart`).
+        let (f, restart) = match f.last() {
+            Some(t) if t.starts_with('@') => (&f[..f.len() - 1], t[1..].to_string()),
+            _ => (&f[..], "sys".to_string()),
+        };
         let args: Vec<(String, String)> = if f[4] == "-" {
             vec![]
         } else {
@@ -44,6 +50,7 @@ fn main() {
             f[2].to_string(),
             f[3].to_string(),
             args,
+            restart,
         ));
     }
     let fmt_variant = |s: &str| match s {
@@ -89,6 +96,18 @@ fn main() {
                 .map(|(f, n)| format!("(Fmt::{}, {:?})", fmt_variant(f), n))
                 .collect();
         writeln!(o, "    &[{}],", a.join(", ")).unwrap();
+    }
+    writeln!(o, "];").unwrap();
+    writeln!(o, "/// What each call returns when a signal interrupts it.").unwrap();
+    writeln!(o, "pub static RESTART: [Restart; {}] = [", rows.len()).unwrap();
+    for r in &rows {
+        let v = match r.5.as_str() {
+            "sys" => "Sys",
+            "nohand" => "NoHand",
+            "eintr" => "Eintr",
+            other => panic!("unknown restart class @{other}"),
+        };
+        writeln!(o, "    Restart::{v},").unwrap();
     }
     writeln!(o, "];").unwrap();
     writeln!(o, "/// Whether a handler exists for each number.").unwrap();

@@ -21,6 +21,8 @@ pub enum Source {
     Soft,
     /// A CPU exception (or `int1`/icebp, which is not DPL-checked).
     Exception,
+    /// An external interrupt (an IPI): no DPL check, EXT set.
+    External,
 }
 
 #[cold]
@@ -89,7 +91,7 @@ pub type IretCache = Option<(u64, u8, u16, u16, Seg, Seg)>;
 /// The SDM's checks for delivering `vector` through the IDT (protected
 /// mode, interrupt/trap gates, to an inner privilege level).
 fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, Exception> {
-    let ext = (src == Source::Exception) as u32;
+    let ext = (src != Source::Soft) as u32;
     let idt_err = ((vector as u32) << 3) | 2 | ext;
     let (idt_base, idt_limit) = cpu.sys.idtr;
     if vector as u32 * 8 + 7 > idt_limit as u32 {

@@ -53,6 +53,10 @@ pub const GATE_TRAP: u8 = 0xf;
 
 /// Vector of the Linux system call gate.
 pub const SYSCALL_VECTOR: u8 = 0x80;
+/// The IPI another CPU sends to make this one look at its work (Linux's
+/// RESCHEDULE_VECTOR): emu raises it when another thread, or the host,
+/// gave this thread something to do (a signal, code to forget, a stop).
+pub const RESCHEDULE_VECTOR: u8 = 0xfd;
 /// Highest CPU exception vector with a gate (19 = #XM).
 pub const LAST_EXCEPTION: u8 = 19;
 

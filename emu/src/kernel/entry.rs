@@ -4,12 +4,14 @@
 //! last instructions do: build `struct pt_regs` on the task's kernel stack,
 //! dispatch, do the exit work, restore and return.
 
-use super::signal::{self, SigInfo};
+use super::signal;
 use super::{syscall, ExitStatus, Task};
 use crate::arch::intr::{self, Source};
 use crate::arch::kmem::KFault;
 use crate::arch::ptregs::{off, PtRegs};
-use crate::arch::{entry_addr, gdt, LAST_EXCEPTION, SYSCALL_VECTOR, SYSENTER_ENTRY};
+use crate::arch::{
+    entry_addr, gdt, LAST_EXCEPTION, RESCHEDULE_VECTOR, SYSCALL_VECTOR, SYSENTER_ENTRY,
+};
 use crate::cpu::flags::{IF, TF};
 use crate::cpu::run::Event;
 use crate::cpu::{vec, Exception, DS, EAX, EBP, EBX, ECX, EDI, EDX, ES, ESI, ESP, FS, GS};
@@ -44,7 +46,9 @@ pub fn handle(p: &mut Task, ev: Event) {
         },
         // This thread dropped its blocks; the others must too.
         Event::CodeWritten => p.tell_others_code(p.cpu.smc_page, p.cpu.smc_last),
-        Event::Irq => super::exit::serve_irq(p),
+        // Work from another thread or the host, at a block boundary: an
+        // external interrupt, whose exit path does it.
+        Event::Irq => interrupt(p, RESCHEDULE_VECTOR, Source::External, None),
     }
 }
 
@@ -74,6 +78,8 @@ fn kernel_text(p: &mut Task) {
     let eip = p.cpu.eip;
     let r = if eip == entry_addr(SYSCALL_VECTOR) {
         entry_int80(p)
+    } else if eip == entry_addr(RESCHEDULE_VECTOR) {
+        entry_irq(p)
     } else if eip == SYSENTER_ENTRY {
         entry_sysenter(p)
     } else {
@@ -181,9 +187,14 @@ fn restore_all_iret(p: &mut Task) -> Result<(), KFault> {
 
 #[cold]
 fn bad_return(p: &mut Task) -> Result<(), KFault> {
-    signal::force_sig(p, SigInfo::kernel(super::SIGSEGV));
-    signal::deliver_pending(p);
-    Ok(())
+    use super::abi::signal::{si, Siginfo32, SIGSEGV};
+    signal::force(p, Siginfo32::new(SIGSEGV, si::KERNEL));
+    signal::do_signal(p);
+    if p.exit.is_some() {
+        return Ok(());
+    }
+    // The frame is now the handler's: return to it.
+    restore_all_iret(p)
 }
 
 // ---- the syscall paths ----
@@ -283,16 +294,39 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
     Ok(())
 }
 
-/// exit_to_user_mode: pending signals, and requests from other threads.
+/// exit_to_user_mode: requests from other threads, then signals (and the
+/// syscall restart rules, which a restart code in ax always needs).
 fn exit_to_user_mode(p: &mut Task) -> Result<(), KFault> {
-    let ti = p.cpu.sys.thread_info();
-    if p.cpu.sys.kmem.r32(ti + thread_info::FLAGS)? & thread_info::TIF_SIGPENDING != 0 {
-        signal::deliver_pending(p);
-    }
     if p.cpu.irq.load(std::sync::atomic::Ordering::Relaxed) != 0 {
         super::exit::serve_irq(p);
+        if p.exit.is_some() {
+            return Ok(());
+        }
+    }
+    let ti = p.cpu.sys.thread_info();
+    let work = p.cpu.sys.kmem.r32(ti + thread_info::FLAGS)? & thread_info::TIF_SIGPENDING != 0;
+    if work || restart_code(p) {
+        signal::do_signal(p);
     }
     Ok(())
+}
+
+/// Does the frame hold a syscall's restart code (-ERESTARTSYS and the
+/// like, which must never reach user mode)?
+fn restart_code(p: &Task) -> bool {
+    let ax = p.cpu.sys.kmem.r32(p.frame + off::AX).unwrap_or(0);
+    (512..=516).contains(&ax.wrapping_neg())
+}
+
+/// The external interrupt's entry (common_interrupt): the vector's slot
+/// becomes orig_eax -1, SAVE_ALL, the work, and iret.
+fn entry_irq(p: &mut Task) -> Result<(), KFault> {
+    save_all(p, u32::MAX)?;
+    exit_to_user_mode(p)?;
+    if p.exit.is_some() {
+        return Ok(());
+    }
+    restore_all_iret(p)
 }
 
 /// ret_from_fork for a new thread: the copy of its parent's kernel stack
@@ -340,7 +374,7 @@ fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
     let error = if has_error_code(v) { pop(p)? } else { u32::MAX };
     save_all(p, u32::MAX)?;
     let ip = frame_r(p, off::IP)?;
-    let mut info = signal::for_exception(v, error, ip, p.cr2, &p.cpu);
+    let mut f = signal::for_exception(v, error, ip, p.cr2, &p.cpu);
     if v == vec::PF {
         // The memory layer's part of the fault: grow a stack, or map file
         // pages that now exist (then re-execute); SIGBUS past the end of a
@@ -348,18 +382,16 @@ fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
         match super::mm::user_fault(p, p.cr2, error) {
             super::mm::Fault::Retry => return restore_all_iret(p),
             super::mm::Fault::Bus => {
-                info = SigInfo {
-                    signo: super::SIGBUS,
-                    code: super::mm::BUS_ADRERR,
-                    addr: p.cr2,
-                    trapno: v as i32,
-                    error_code: error,
-                }
+                f.info = super::abi::signal::Siginfo32::fault(
+                    super::abi::signal::SIGBUS,
+                    signal::BUS_ADRERR,
+                    p.cr2,
+                );
             }
             super::mm::Fault::Segv => {}
         }
     }
-    signal::force_sig(p, info);
+    signal::force_fault(p, f);
     exit_to_user_mode(p)?;
     if p.exit.is_some() {
         return Ok(());

@@ -98,6 +98,8 @@ pub struct Handoff {
     files: Arc<Mutex<fs::Files>>,
     /// The exec'ing call's number (execve or execveat), for the new frame.
     nr: u32,
+    /// The exec'ing thread's signal mask, which the program inherits.
+    blocked: u64,
     /// The exec'ing thread.
     from: Arc<super::task::TaskCtl>,
 }
@@ -369,6 +371,7 @@ fn exec_i386(p: &mut Task, b: Bprm) -> SysResult {
             let h = Handoff {
                 bprm: b,
                 personality: p.personality,
+                blocked: p.sig.blocked,
                 files: p.files.clone(),
                 nr: p.cpu.sys.kmem.r32(p.frame + off::ORIG_AX).unwrap_or(11),
                 from: p.ctl.clone(),
@@ -398,6 +401,7 @@ pub fn take_over(p: &mut Task, h: Handoff) {
     p.exit = None;
     p.personality = h.personality;
     p.files = h.files;
+    super::signal::set_blocked(p, h.blocked);
     exec_binprm_nr(p, h.bprm, h.nr);
     if p.exit.is_none() {
         super::entry::ret_to_user(p);
@@ -428,6 +432,12 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     // exec_mm_release: the robust list, clear_child_tid, vfork_done.
     exit::mm_release(p);
     p.files().exec_prepare();
+    // flush_signal_handlers: caught signals to the default, ignored ones
+    // stay ignored; the mask and pending signals stay; no alternate stack.
+    lock(&p.sighand).exec_reset();
+    p.sig.alt_sp = 0;
+    p.sig.alt_size = 0;
+    p.sig.alt_flags = 0;
     // A new address space in the same window.
     let mem = p.cpu.mem.clone();
     mem.reset()

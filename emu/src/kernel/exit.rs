@@ -180,7 +180,7 @@ pub fn finish(p: &mut Task) -> Option<ExitStatus> {
 }
 
 /// Serve the task's interrupt line (see [`irq`]): drop code other threads
-/// wrote, and stop when told to.
+/// wrote, note signals the host handed over, and stop when told to.
 pub fn serve_irq(p: &mut Task) {
     let bits = p.cpu.irq.swap(0, SeqCst);
     if bits & irq::INVALIDATE != 0 {
@@ -188,6 +188,9 @@ pub fn serve_irq(p: &mut Task) {
         for (first, last) in ranges {
             p.cache.forget_range(first, last);
         }
+    }
+    if bits & irq::SIGNAL != 0 {
+        super::signal::note_host_signals(p);
     }
     if bits & irq::KILL != 0 {
         // Keep KILL raised: whatever the thread does next (a syscall

@@ -299,9 +299,15 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
     let files = lock(&files_arc);
     let rlim = lock(&group.rlim);
     let state = lock(&group.state);
+    // No signal handler may run between the fork and the child's idea of
+    // its own task (signals stay pending on the host meanwhile).
+    let block = super::hostsig::BlockAll::new();
     let pid = host_fork(p, &a);
     match pid {
-        Err(e) => Err(e),
+        Err(e) => {
+            drop(block);
+            Err(e)
+        }
         Ok(0) => {
             // The child: its own copies of everything, one thread.
             let me = unsafe { libc::getpid() } as u32;
@@ -314,6 +320,15 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
             p.cpu.irq = Arc::new(std::sync::atomic::AtomicU32::new(0));
             p.ctl = TaskCtl::new(me, p.cpu.irq.clone());
             p.group = ThreadGroup::new(new_rlim, p.ctl.clone());
+            super::hostsig::set_current(&p.ctl);
+            drop(block);
+            // The child's own dispositions (CLONE_SIGHAND cannot be
+            // shared across processes here), nothing pending.
+            p.sighand = super::signal::share_or_copy(p, false);
+            if a.flags & cf::CLEAR_SIGHAND != 0 {
+                super::signal::clear_handlers(p);
+            }
+            p.sig.pending.clear();
             super::mm::fork_fixup(p, &mut new_mm);
             p.mm = Arc::new(Mutex::new(new_mm));
             p.files = Arc::new(Mutex::new(new_files));
@@ -339,6 +354,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
             Ok(0)
         }
         Ok(child) => {
+            drop(block);
             drop((state, rlim, files, mm));
             let child = child as u32;
             if a.flags & cf::PARENT_SETTID != 0 {
@@ -423,8 +439,13 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
         frame: p.frame,
         cr2: 0,
         vdso_landing_pad: p.vdso_landing_pad,
-        pending: None,
-        last_signal: None,
+        // copy_process: nothing pending; no alternate stack for a thread
+        // that shares the VM (unless it is a vfork child).
+        sig: super::signal::SigState {
+            blocked: p.sig.blocked,
+            ..Default::default()
+        },
+        sighand: p.sighand.clone(),
         stats: Default::default(),
         personality: p.personality,
         clear_child_tid: if a.flags & cf::CHILD_CLEARTID != 0 {
@@ -462,6 +483,9 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
     }
     let (tx, rx) = std::sync::mpsc::sync_channel::<Option<u32>>(1);
     let unshare_fs = a.flags & cf::FS == 0;
+    // The new host thread starts with every signal blocked until it knows
+    // its task; then it takes the guest mask it inherited.
+    let block = super::hostsig::BlockAll::new();
     let spawned = std::thread::Builder::new()
         .name("guest-thread".into())
         .stack_size(THREAD_STACK)
@@ -473,6 +497,8 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
             let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
             c.tid = tid;
             c.ctl.tid.store(tid, std::sync::atomic::Ordering::SeqCst);
+            super::hostsig::set_current(&c.ctl);
+            super::hostsig::apply_mask(c.sig.blocked);
             // Join the group unless it is already ending.
             let joined = {
                 let mut g = lock(&c.group.state);
@@ -505,6 +531,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
             exit::thread_gone(&mem, ctid);
             ctl.host_thread_ends();
         });
+    drop(block);
     if spawned.is_err() {
         return Err(Errno::EAGAIN);
     }

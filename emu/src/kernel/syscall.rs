@@ -21,6 +21,19 @@ pub enum Fmt {
     Void,
 }
 
+/// What a call that a signal interrupted (its host call failed with EINTR
+/// and a signal is pending) returns, for the restart rules of
+/// `signal::do_signal`: the table's `@class` per row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restart {
+    /// -ERESTARTSYS: restarted with SA_RESTART, else EINTR (the default).
+    Sys,
+    /// -ERESTARTNOHAND: EINTR when a handler runs, else restarted.
+    NoHand,
+    /// -EINTR always.
+    Eintr,
+}
+
 include!(concat!(env!("OUT_DIR"), "/syscalls.rs"));
 
 /// Name of syscall `nr`, if the number is assigned.
@@ -36,6 +49,13 @@ pub fn invoke(p: &mut Task, nr: u32, args: [u32; 6]) -> u32 {
     }
     match dispatch(p, nr, args) {
         Ok(v) => v,
+        Err(Errno::EINTR) if super::signal::signal_pending(p) => match RESTART[nr as usize] {
+            Restart::Sys => Errno::ERESTARTSYS,
+            Restart::NoHand => Errno::ERESTARTNOHAND,
+            Restart::Eintr => Errno::EINTR,
+        }
+        .0
+        .wrapping_neg(),
         Err(e) => e.0.wrapping_neg(),
     }
 }

@@ -22,7 +22,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::frames::FrameLog;
 use super::mm::{MapFile, Mm};
-use super::signal::SigInfo;
+use super::signal::{SigHand, SigState};
 use super::sys::{Rlim, Rlimits};
 use super::{entry, fs, sys, ExitStatus, SyscallEntry};
 use crate::arch;
@@ -130,6 +130,8 @@ pub mod irq {
     /// Stop: the thread group is exiting, or another thread is exec'ing
     /// (de_thread).
     pub const KILL: u32 = 2;
+    /// The host handed this thread a signal for its guest (`TaskCtl::ring`).
+    pub const SIGNAL: u32 = 4;
 }
 
 /// The host signal that interrupts a thread's blocking host syscall (its
@@ -142,14 +144,8 @@ pub fn kick_signal() -> i32 {
 
 /// Install the kick signal's handler (once per emulator process).
 pub fn install_kick_handler() {
-    extern "C" fn nothing(_: libc::c_int) {}
     static DONE: std::sync::Once = std::sync::Once::new();
-    DONE.call_once(|| unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = nothing as *const () as usize;
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(kick_signal(), &sa, std::ptr::null_mut());
-    });
+    DONE.call_once(|| super::hostsig::install_kick(kick_signal()));
 }
 
 /// The part of a task that other threads reach: its tid, its interrupt
@@ -161,6 +157,8 @@ pub struct TaskCtl {
     pub irq: Arc<AtomicU32>,
     /// Page ranges (first, last) whose translated code is stale.
     pub inval: Mutex<Vec<(u32, u32)>>,
+    /// Signals the host handed to this thread's guest handlers.
+    pub ring: super::hostsig::SigRing,
     /// The tid while someone waits for this host thread to be gone
     /// (exec's de_thread), else 0: the thread's last act is to hand this
     /// word to the host's set_tid_address, and the host kernel clears it
@@ -174,6 +172,7 @@ impl TaskCtl {
             tid: AtomicU32::new(tid),
             irq,
             inval: Mutex::new(Vec::new()),
+            ring: Default::default(),
             gone: AtomicU32::new(0),
         })
     }
@@ -288,10 +287,8 @@ pub struct Task {
     /// Guest address of the vDSO's int80 landing pad (0 without a vDSO):
     /// `mm->context.vdso`, kept per task so the sysenter path needs no lock.
     pub vdso_landing_pad: u32,
-    /// A pending signal (handlers come later: its default action applies).
-    pub pending: Option<SigInfo>,
-    /// The signal that terminated the task, with its siginfo.
-    pub last_signal: Option<SigInfo>,
+    /// Signal mask, emu's own pending signals, alternate stack, trap info.
+    pub sig: SigState,
     pub stats: Stats,
     /// personality(2): PER_LINUX32 | ADDR_NO_RANDOMIZE, plus
     /// READ_IMPLIES_EXEC for a program without PT_GNU_STACK (as under
@@ -309,6 +306,8 @@ pub struct Task {
     pub mm: Arc<Mutex<Mm>>,
     /// The descriptor table (CLONE_FILES).
     pub files: Arc<Mutex<fs::Files>>,
+    /// The signal dispositions (CLONE_SIGHAND).
+    pub sighand: Arc<Mutex<SigHand>>,
     /// The thread group (CLONE_THREAD).
     pub group: Arc<ThreadGroup>,
     pub cfg: Arc<Config>,
@@ -424,8 +423,10 @@ impl Task {
             frame: 0,
             cr2: 0,
             vdso_landing_pad: vdso.map_or(0, |m| m.landing_pad),
-            pending: None,
-            last_signal: None,
+            sig: SigState {
+                blocked: super::hostsig::current_mask(),
+                ..SigState::default()
+            },
             stats: Stats::default(),
             personality: sys::initial_personality(l.read_implies_exec),
             clear_child_tid: 0,
@@ -438,12 +439,14 @@ impl Task {
                 exe_file.filter(|_| l.file_mapped),
             ))),
             files: Arc::new(Mutex::new(files)),
-            group: ThreadGroup::new(rlim, ctl),
+            sighand: Arc::new(Mutex::new(SigHand::inherited())),
+            group: ThreadGroup::new(rlim, ctl.clone()),
             cfg,
         };
         if p.cfg.frames.is_some() {
             p.set_syscall_trace(true);
         }
+        super::hostsig::set_current(&ctl);
         Ok(p)
     }
 
@@ -488,6 +491,18 @@ impl Task {
                     return st;
                 }
             }
+        }
+    }
+
+    /// A host syscall that may block, which a guest signal (or a request
+    /// to stop) arriving before or during it ends with EINTR (see
+    /// [`super::hostsig::syscall_cp`]).
+    pub fn blocking(&self, nr: libc::c_long, a: [i64; 6]) -> Result<i64, super::abi::errno::Errno> {
+        let r = super::hostsig::syscall_cp(&self.cpu.irq, nr, a);
+        if r < 0 {
+            Err(super::abi::errno::Errno::from_host(-r as i32))
+        } else {
+            Ok(r)
         }
     }
 

@@ -11,8 +11,8 @@
 
 use super::abi::errno::Errno;
 use super::abi::time::{
-    Rusage32, Timespec32, Timespec64, Timeval32, Timex32, Timezone, Tms, KERNEL_TIMEX_SIZE,
-    TIMER_ABSTIME,
+    Rusage32, Timespec32, Timespec64, Timeval32, Timex32, Timezone, Tms, CLOCK_MONOTONIC,
+    KERNEL_TIMEX_SIZE, NSEC_PER_SEC, TIMER_ABSTIME,
 };
 use super::syscall::SysResult;
 use super::task::Task;
@@ -27,7 +27,7 @@ fn host(r: libc::c_long) -> SysResult {
 
 /// The host clock id for guest clock id `clk`: an fd-based dynamic clock
 /// (CLOCKFD: `~fd << 3 | 3`) names a guest fd.
-fn host_clock(p: &Task, clk: u32) -> Result<libc::clockid_t, Errno> {
+pub(super) fn host_clock(p: &Task, clk: u32) -> Result<libc::clockid_t, Errno> {
     let c = clk as i32;
     if c < 0 && c & 7 == 3 {
         let fd = !(c >> 3) as u32;
@@ -210,23 +210,122 @@ pub fn sys_clock_getres_time64(p: &mut Task, clk: u32, tp: u32) -> SysResult {
 }
 
 // ---- sleeping ----
+//
+// A relative sleep becomes a sleep until an absolute deadline, so that an
+// interrupted one can go on through restart_syscall (ERESTART_RESTARTBLOCK,
+// hrtimer_nanosleep_restart) and tell the time left.
 
-fn clock_nanosleep(p: &mut Task, clk: u32, flags: u32, rq: u32, rm: u32, wide: bool) -> SysResult {
-    let t = get_ts(p, rq, wide)?;
-    let c = host_clock(p, clk)?;
-    let mut left = libc::timespec {
+fn now(clock: i32) -> (i64, i64) {
+    let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    let r = unsafe { libc::syscall(libc::SYS_clock_nanosleep, c, flags as i32, &t, &mut left) };
-    if r < 0 {
-        let e = Errno::last();
-        if e == Errno::EINTR && flags & TIMER_ABSTIME == 0 && rm != 0 {
-            put_ts(p, rm, host_ts(&left), wide)?;
-        }
-        return Err(e);
+    unsafe { libc::clock_gettime(clock, &mut t) };
+    (t.tv_sec, t.tv_nsec)
+}
+
+fn add(a: (i64, i64), b: (i64, i64)) -> (i64, i64) {
+    let mut s = a.0.saturating_add(b.0);
+    let mut n = a.1 + b.1;
+    if n >= NSEC_PER_SEC {
+        n -= NSEC_PER_SEC;
+        s = s.saturating_add(1);
     }
-    Ok(0)
+    (s, n)
+}
+
+fn sub(a: (i64, i64), b: (i64, i64)) -> (i64, i64) {
+    let mut s = a.0 - b.0;
+    let mut n = a.1 - b.1;
+    if n < 0 {
+        n += NSEC_PER_SEC;
+        s -= 1;
+    }
+    if s < 0 {
+        (0, 0)
+    } else {
+        (s, n)
+    }
+}
+
+/// Sleep on `clock` until `deadline`; interrupted by a guest signal, the
+/// time left goes to `rmtp` and the sleep is set up to be restarted.
+pub(super) fn sleep_until(
+    p: &mut Task,
+    clock: i32,
+    deadline: (i64, i64),
+    rmtp: u32,
+    wide: bool,
+) -> SysResult {
+    let t = libc::timespec {
+        tv_sec: deadline.0,
+        tv_nsec: deadline.1,
+    };
+    loop {
+        let r = p.blocking(
+            libc::SYS_clock_nanosleep,
+            [
+                clock as i64,
+                libc::TIMER_ABSTIME as i64,
+                &t as *const libc::timespec as i64,
+                0,
+                0,
+                0,
+            ],
+        );
+        match r {
+            Ok(_) => return Ok(0),
+            Err(Errno::EINTR) if super::signal::signal_pending(p) => {
+                if rmtp != 0 {
+                    put_ts(p, rmtp, sub(deadline, now(clock)), wide)?;
+                }
+                p.sig.restart = super::signal::Restart::Sleep {
+                    clock,
+                    deadline,
+                    rmtp,
+                    wide,
+                };
+                return Err(Errno::ERESTART_RESTARTBLOCK);
+            }
+            Err(Errno::EINTR) if !super::exit::killed(p) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn clock_nanosleep(p: &mut Task, clk: u32, flags: u32, rq: u32, rm: u32, wide: bool) -> SysResult {
+    let t = get_ts(p, rq, wide)?;
+    if t.tv_sec < 0 || !(0..NSEC_PER_SEC).contains(&t.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    let c = host_clock(p, clk)?;
+    if flags & TIMER_ABSTIME != 0 {
+        // An absolute sleep needs no time left: it is simply restarted.
+        let r = p.blocking(
+            libc::SYS_clock_nanosleep,
+            [
+                c as i64,
+                libc::TIMER_ABSTIME as i64,
+                &t as *const libc::timespec as i64,
+                0,
+                0,
+                0,
+            ],
+        );
+        return match r {
+            Err(Errno::EINTR) if super::signal::signal_pending(p) => Err(Errno::ERESTARTNOHAND),
+            r => r.map(|v| v as u32),
+        };
+    }
+    // Check the clock as the kernel would before sleeping on it.
+    let mut probe = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    if unsafe { libc::clock_gettime(c, &mut probe) } != 0 {
+        return Err(Errno::last());
+    }
+    sleep_until(p, c, add(now(c), (t.tv_sec, t.tv_nsec)), rm, wide)
 }
 
 pub fn sys_clock_nanosleep(p: &mut Task, clk: u32, flags: u32, rq: u32, rm: u32) -> SysResult {
@@ -244,20 +343,7 @@ pub fn sys_clock_nanosleep_time64(
 }
 
 pub fn sys_nanosleep(p: &mut Task, rq: u32, rm: u32) -> SysResult {
-    let t = get_ts(p, rq, false)?;
-    let mut left = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let r = unsafe { libc::syscall(libc::SYS_nanosleep, &t, &mut left) };
-    if r < 0 {
-        let e = Errno::last();
-        if e == Errno::EINTR && rm != 0 {
-            put_ts(p, rm, host_ts(&left), false)?;
-        }
-        return Err(e);
-    }
-    Ok(0)
+    clock_nanosleep(p, CLOCK_MONOTONIC, 0, rq, rm, false)
 }
 
 // ---- process times ----

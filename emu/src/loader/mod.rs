@@ -61,9 +61,9 @@ pub const CPUID_1_EDX: u32 = crate::cpu::exec::misc::feat::LEAF1_EDX;
 pub const HWCAP: u32 = CPUID_1_EDX;
 /// AT_HWCAP2 as native on the project host: HWCAP2_FSGSBASE (bit 1).
 pub const HWCAP2: u32 = 2;
-/// AT_MINSIGSTKSZ as native on the project host (a compat signal frame with
-/// this CPU's xsave area).
-pub const MINSIGSTKSZ: u32 = 0xd30;
+/// AT_MINSIGSTKSZ: the largest signal frame emu builds, for the CPU it
+/// emulates (no XSAVE), as Linux computes it for such a CPU.
+pub const MINSIGSTKSZ: u32 = crate::kernel::abi::signal::min_sigstksz();
 /// AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN as native.
 pub const RSEQ_FEATURE_SIZE: u32 = 28;
 pub const RSEQ_ALIGN: u32 = 32;

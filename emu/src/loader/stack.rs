@@ -400,7 +400,7 @@ mod tests {
         );
         let info = AuxInfo::default();
         assert_eq!(auxv(&info, 0, 0, 0).len(), AUXV_PAIRS as usize);
-        assert_eq!(auxv(&info, 0, 0, 0)[0], (AT_MINSIGSTKSZ, 0xd30));
+        assert_eq!(auxv(&info, 0, 0, 0)[0], (AT_MINSIGSTKSZ, 0x5a0));
     }
 
     #[test]

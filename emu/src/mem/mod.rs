@@ -69,6 +69,9 @@ impl Mem {
             .no_reserve_swap()
             .map_anon()?;
         let base = map.as_mut_ptr();
+        // Not in emu's core dumps (a guest's crash dumps emu's core only
+        // so that the parent sees the core bit).
+        unsafe { libc::madvise(base as *mut libc::c_void, RESERVE, libc::MADV_DONTDUMP) };
         let perm_map = memmap2::MmapOptions::new().len(NPAGES).map_anon()?;
         Ok(Mem {
             _map: map,
@@ -102,6 +105,7 @@ impl Mem {
         if r == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
+        unsafe { libc::madvise(self.base as *mut libc::c_void, RESERVE, libc::MADV_DONTDUMP) };
         let r = unsafe {
             libc::madvise(
                 self.perm_map.as_ptr() as *mut libc::c_void,

@@ -7,6 +7,7 @@ pub mod futex;
 pub mod mm;
 pub mod net;
 pub mod sched;
+pub mod signal;
 pub mod sys;
 pub mod termios;
 pub mod time;

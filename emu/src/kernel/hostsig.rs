@@ -1,0 +1,398 @@
+//! The host side of guest signals, and blocking host calls that a signal
+//! must interrupt.
+//!
+//! Guest signal numbers are the host's, guest pids and tids are the
+//! host's, so the host kernel keeps the guest's signals: a guest kill,
+//! tgkill or sigqueue is the host's, an alarm or a POSIX timer is the
+//! host's, a child's exit sends the host's SIGCHLD. emu mirrors on the
+//! host what the guest set:
+//! - **dispositions**: SIG_IGN and SIG_DFL are the host's own (so default
+//!   actions are exactly native: a terminating signal kills the emu
+//!   process by that signal, a stop signal stops it, SIGCHLD's SIG_IGN
+//!   and SA_NOCLDWAIT reap children, an ignored SIGPIPE makes writes fail
+//!   with EPIPE); a guest handler is [`on_signal`], which queues the
+//!   signal for the thread it interrupted and raises its `irq`;
+//! - **the blocked mask** of each thread, so blocked signals stay pending
+//!   in the host kernel, where sigpending, sigtimedwait and signalfd find
+//!   them, and process-directed signals go to a thread that takes them.
+//!
+//! A blocking host call made for the guest must end when a guest signal
+//! arrives. [`syscall_cp`] makes it through a small trampoline (as musl's
+//! cancellation points): a signal that lands after the last check of
+//! `irq` but before the `syscall` instruction moves the interrupted
+//! thread to a path that returns EINTR, so no wakeup is lost; one that
+//! lands during the call interrupts it (the handler has no SA_RESTART).
+//!
+//! emu keeps host signal 64 (SIGRTMAX) for itself ([`super::task::kick_signal`]):
+//! the guest cannot block, catch or wait for signal 64.
+
+use std::cell::{Cell, UnsafeCell};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
+
+use super::abi::signal::{self as asig, Siginfo32};
+use super::task::{irq, TaskCtl};
+
+/// Signals caught for a thread and not yet taken by it.
+pub struct SigRing {
+    slots: [UnsafeCell<[u8; 128]>; RING],
+    head: AtomicU32,
+    tail: AtomicU32,
+}
+
+const RING: usize = 64;
+
+// Written only by the owning thread's signal handler and read by the
+// owning thread: the slots between head and tail belong to the reader.
+unsafe impl Sync for SigRing {}
+
+impl Default for SigRing {
+    fn default() -> Self {
+        SigRing {
+            slots: std::array::from_fn(|_| UnsafeCell::new([0u8; 128])),
+            head: AtomicU32::new(0),
+            tail: AtomicU32::new(0),
+        }
+    }
+}
+
+impl SigRing {
+    /// From the signal handler: queue a host siginfo (dropped if the ring
+    /// is full, which takes 64 signals before the thread's next block).
+    fn push(&self, info: &[u8; 128]) {
+        let t = self.tail.load(SeqCst);
+        if t.wrapping_sub(self.head.load(SeqCst)) as usize >= RING {
+            return;
+        }
+        unsafe { *self.slots[t as usize % RING].get() = *info };
+        self.tail.store(t.wrapping_add(1), SeqCst);
+    }
+
+    /// Take every queued signal, in arrival order.
+    pub fn drain(&self) -> Vec<Siginfo32> {
+        let mut out = Vec::new();
+        loop {
+            let h = self.head.load(SeqCst);
+            if h == self.tail.load(SeqCst) {
+                return out;
+            }
+            let raw = unsafe { *self.slots[h as usize % RING].get() };
+            out.push(Siginfo32::from_host(&raw));
+            self.head.store(h.wrapping_add(1), SeqCst);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.head.load(SeqCst) == self.tail.load(SeqCst)
+    }
+}
+
+thread_local! {
+    /// The task this host thread runs (its TaskCtl), for the handler.
+    static CURRENT: Cell<*const TaskCtl> = const { Cell::new(std::ptr::null()) };
+    /// The reference that keeps CURRENT's target alive.
+    static HELD: std::cell::RefCell<Option<std::sync::Arc<TaskCtl>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// This host thread now runs the task of `ctl`: the handler queues the
+/// signals it catches there.
+pub fn set_current(ctl: &std::sync::Arc<TaskCtl>) {
+    let _block = BlockAll::new();
+    HELD.with(|h| *h.borrow_mut() = Some(ctl.clone()));
+    CURRENT.with(|c| c.set(std::sync::Arc::as_ptr(ctl)));
+}
+
+/// The handler of every host signal that has a guest handler.
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    let raw = unsafe { &*(info as *const [u8; 128]) };
+    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
+    let fault = matches!(
+        sig,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP
+    );
+    if fault && code > 0 && code < asig::si::KERNEL {
+        // emu's own fault, not the guest's signal: die of it as emu.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+        return;
+    }
+    let ctl = CURRENT.with(|c| c.get());
+    if !ctl.is_null() {
+        let ctl = unsafe { &*ctl };
+        ctl.ring.push(raw);
+        ctl.raise(irq::SIGNAL);
+    }
+    cp_fixup(uc);
+}
+
+/// The kick's handler (see `task::kick_signal`): only the trampoline fix.
+pub extern "C" fn on_kick(_: libc::c_int, _: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    cp_fixup(uc);
+}
+
+/// Install `h` for host signal `sig` with every signal blocked while it
+/// runs, no SA_RESTART, and `flags` added.
+fn install(
+    sig: i32,
+    h: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void),
+    flags: i32,
+) {
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = h as usize;
+        sa.sa_flags = libc::SA_SIGINFO | flags;
+        libc::sigfillset(&mut sa.sa_mask);
+        libc::sigaction(sig, &sa, std::ptr::null_mut());
+    }
+}
+
+pub fn install_kick(sig: i32) {
+    install(sig, on_kick, 0);
+}
+
+/// Make the host's disposition of `sig` follow the guest's: SIG_DFL and
+/// SIG_IGN as they are, a handler as [`on_signal`]; SIGCHLD's
+/// SA_NOCLDSTOP and SA_NOCLDWAIT as given.
+pub fn mirror_action(sig: u32, handler: u32, flags: u32) {
+    let s = sig as i32;
+    if sig == asig::SIGKILL || sig == asig::SIGSTOP || s == super::task::kick_signal() {
+        return;
+    }
+    let extra = if sig == asig::SIGCHLD {
+        (if flags & asig::sa::NOCLDSTOP != 0 {
+            libc::SA_NOCLDSTOP
+        } else {
+            0
+        }) | (if flags & asig::sa::NOCLDWAIT != 0 {
+            libc::SA_NOCLDWAIT
+        } else {
+            0
+        })
+    } else {
+        0
+    };
+    match handler {
+        asig::SIG_DFL | asig::SIG_IGN => unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = if handler == asig::SIG_IGN {
+                libc::SIG_IGN
+            } else {
+                libc::SIG_DFL
+            };
+            sa.sa_flags = extra;
+            libc::sigaction(s, &sa, std::ptr::null_mut());
+        },
+        _ => install(s, on_signal, extra),
+    }
+}
+
+/// The host's mask for a guest mask: everything the guest blocks except
+/// SIGKILL, SIGSTOP and emu's kick.
+fn host_set(mask: u64) -> libc::sigset_t {
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in 1..=asig::NSIG {
+            if mask & asig::bit(sig) != 0 && sig as i32 != super::task::kick_signal() {
+                libc::sigaddset(&mut set, sig as i32);
+            }
+        }
+        set
+    }
+}
+
+/// Set this host thread's mask to the guest's `mask`.
+pub fn apply_mask(mask: u64) {
+    let set = host_set(mask & !asig::UNBLOCKABLE);
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
+}
+
+/// The signals pending on the host for this thread or its process.
+pub fn host_pending() -> u64 {
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::sigpending(&mut set) };
+    (1..=asig::NSIG)
+        .filter(|&s| unsafe { libc::sigismember(&set, s as i32) } == 1)
+        .fold(0, |m, s| m | asig::bit(s))
+}
+
+/// A guest sigset as the host's (for sigsuspend, sigtimedwait, signalfd).
+pub fn to_host_set(mask: u64) -> libc::sigset_t {
+    host_set(mask)
+}
+
+/// Every signal blocked on this host thread while it lives (around a
+/// fork or a thread's start, when the handler's idea of the current task
+/// is being changed); the previous mask comes back on drop.
+pub struct BlockAll(libc::sigset_t);
+
+impl BlockAll {
+    pub fn new() -> BlockAll {
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+            BlockAll(old)
+        }
+    }
+}
+
+impl Default for BlockAll {
+    fn default() -> Self {
+        BlockAll::new()
+    }
+}
+
+impl Drop for BlockAll {
+    fn drop(&mut self) {
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+    }
+}
+
+// ---- what the guest inherited ----
+
+/// Whether SIGPIPE was ignored when emu started: Rust's runtime ignores
+/// it before `main`, so it is read by a constructor that runs first.
+static PIPE_IGNORED_AT_START: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn capture_sigpipe() {
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old);
+        PIPE_IGNORED_AT_START.store(old.sa_sigaction == libc::SIG_IGN, SeqCst);
+    }
+}
+
+#[used]
+#[link_section = ".init_array"]
+static CAPTURE_SIGPIPE: extern "C" fn() = capture_sigpipe;
+
+/// The signals the emu process inherited as ignored (the guest's initial
+/// SIG_IGN set); SIGPIPE as it was before Rust's runtime changed it.
+pub fn inherited_ignored() -> u64 {
+    let mut m = 0;
+    for sig in 1..=asig::NSIG {
+        if sig == asig::SIGKILL || sig == asig::SIGSTOP || sig as i32 == super::task::kick_signal()
+        {
+            continue;
+        }
+        let ign = if sig == asig::SIGPIPE {
+            PIPE_IGNORED_AT_START.load(SeqCst)
+        } else {
+            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            unsafe { libc::sigaction(sig as i32, std::ptr::null(), &mut old) };
+            old.sa_sigaction == libc::SIG_IGN
+        };
+        if ign {
+            m |= asig::bit(sig);
+        }
+    }
+    m
+}
+
+/// This thread's host mask, as a guest mask (the guest's initial mask).
+pub fn current_mask() -> u64 {
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, std::ptr::null(), &mut old) };
+    (1..=asig::NSIG)
+        .filter(|&s| unsafe { libc::sigismember(&old, s as i32) } == 1)
+        .fold(0, |m, s| m | asig::bit(s))
+}
+
+// ---- blocking calls a signal interrupts ----
+
+/// The `irq` bits that make a blocking call give up.
+pub const CP_MASK: u32 = irq::SIGNAL | irq::KILL;
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+std::arch::global_asm!(
+    ".text",
+    ".globl emu_syscall_cp",
+    ".type emu_syscall_cp,@function",
+    "emu_syscall_cp:",
+    // rdi = &irq, rsi = nr, rdx, rcx, r8, r9, [rsp+8], [rsp+16] = a1..a6
+    "mov r11, rdi",
+    "mov rax, rsi",
+    "mov rdi, rdx",
+    "mov rsi, rcx",
+    "mov rdx, r8",
+    "mov r10, r9",
+    "mov r8, [rsp+8]",
+    "mov r9, [rsp+16]",
+    ".globl emu_cp_begin",
+    "emu_cp_begin:",
+    "test dword ptr [r11], {mask}",
+    "jnz emu_cp_cancel",
+    "syscall",
+    ".globl emu_cp_end",
+    "emu_cp_end:",
+    "ret",
+    ".globl emu_cp_cancel",
+    "emu_cp_cancel:",
+    "mov rax, -4",
+    "ret",
+    ".size emu_syscall_cp, .-emu_syscall_cp",
+    mask = const CP_MASK,
+);
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+extern "C" {
+    fn emu_syscall_cp(
+        irq: *const AtomicU32,
+        nr: i64,
+        a1: i64,
+        a2: i64,
+        a3: i64,
+        a4: i64,
+        a5: i64,
+        a6: i64,
+    ) -> i64;
+    static emu_cp_begin: u8;
+    static emu_cp_end: u8;
+    static emu_cp_cancel: u8;
+}
+
+/// A handler that interrupted the trampoline before its `syscall`
+/// instruction sends it to the EINTR exit instead.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn cp_fixup(uc: *mut libc::c_void) {
+    unsafe {
+        let uc = &mut *(uc as *mut libc::ucontext_t);
+        let rip = &mut uc.uc_mcontext.gregs[libc::REG_RIP as usize];
+        let (b, e) = (
+            &emu_cp_begin as *const u8 as i64,
+            &emu_cp_end as *const u8 as i64,
+        );
+        if *rip >= b && *rip < e {
+            *rip = &emu_cp_cancel as *const u8 as i64;
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn cp_fixup(_: *mut libc::c_void) {}
+
+/// A host syscall that may block, made so that a guest signal (or a
+/// request to stop) arriving before or during it ends it with EINTR.
+/// Returns the raw result: the value, or -errno. (Elsewhere than on
+/// x86_64 the check before the call is not atomic with it.)
+pub fn syscall_cp(irq: &AtomicU32, nr: libc::c_long, a: [i64; 6]) -> i64 {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    unsafe {
+        emu_syscall_cp(irq, nr, a[0], a[1], a[2], a[3], a[4], a[5])
+    }
+    #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+    {
+        if irq.load(SeqCst) & CP_MASK != 0 {
+            return -(libc::EINTR as i64);
+        }
+        let r = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
+        if r < 0 {
+            -(std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO) as i64)
+        } else {
+            r
+        }
+    }
+}
