@@ -19,7 +19,6 @@
 //!   blocking host call; each stops at its next block boundary or syscall
 //!   return. The process's status is the group's.
 
-use super::abi::errno::Errno;
 use super::abi::sched::{wait as w, *};
 use super::abi::time::Rusage32;
 use super::syscall::SysResult;
@@ -317,22 +316,6 @@ fn handle_futex_death(p: &mut Task, uaddr: u32, pi: bool, pending_op: bool) {
 
 // ---- wait4, waitpid, waitid ----
 
-/// A host wait that a kick interrupted because this thread must stop
-/// returns EINTR; one interrupted by a host signal the guest does not see
-/// (none are delivered yet) is resumed.
-fn host_wait(p: &Task, mut f: impl FnMut() -> libc::c_long) -> Result<libc::c_long, Errno> {
-    loop {
-        let r = f();
-        if r >= 0 {
-            return Ok(r);
-        }
-        let e = Errno::last();
-        if e != Errno::EINTR || killed(p) {
-            return Err(e);
-        }
-    }
-}
-
 pub fn sys_wait4(p: &mut Task, pid: u32, status: u32, options: u32, ru: u32) -> SysResult {
     let mut st: libc::c_int = 0;
     let mut r: libc::rusage = unsafe { std::mem::zeroed() };
@@ -341,9 +324,17 @@ pub fn sys_wait4(p: &mut Task, pid: u32, status: u32, options: u32, ru: u32) -> 
     } else {
         std::ptr::null_mut()
     };
-    let got = host_wait(p, || unsafe {
-        libc::syscall(libc::SYS_wait4, pid as i32, &mut st, options as i32, rp)
-    })?;
+    let got = p.blocking(
+        libc::SYS_wait4,
+        [
+            pid as i32 as i64,
+            &mut st as *mut libc::c_int as i64,
+            options as i64,
+            rp as i64,
+            0,
+            0,
+        ],
+    )?;
     if got > 0 {
         if status != 0 {
             p.write_u32(status, st as u32)?;
@@ -380,16 +371,17 @@ pub fn sys_waitid(
     } else {
         std::ptr::null_mut()
     };
-    host_wait(p, || unsafe {
-        libc::syscall(
-            libc::SYS_waitid,
-            which as libc::c_long,
-            id as libc::c_long,
-            &mut si as *mut libc::siginfo_t,
-            options as libc::c_long,
-            rp,
-        )
-    })?;
+    p.blocking(
+        libc::SYS_waitid,
+        [
+            which as i64,
+            id as i64,
+            &mut si as *mut libc::siginfo_t as i64,
+            options as i64,
+            rp as i64,
+            0,
+        ],
+    )?;
     if ru != 0 {
         p.write_struct(ru, &Rusage32::from_host(&r))?;
     }

@@ -409,9 +409,13 @@ fn vfork_pipe() -> Result<(OwnedFd, OwnedFd), Errno> {
 /// is told to stop).
 fn wait_for_vfork_done(p: &Task, r: OwnedFd) {
     let mut b = [0u8; 1];
-    loop {
-        let n = unsafe { libc::read(r.as_raw_fd(), b.as_mut_ptr() as *mut libc::c_void, 1) };
-        if n >= 0 || Errno::last() != Errno::EINTR || exit::killed(p) {
+    // Linux waits killably: only a stop ends the wait early (guest signals
+    // are taken when the parent returns).
+    while let Err(Errno::EINTR) = p.blocking(
+        libc::SYS_read,
+        [r.as_raw_fd() as i64, b.as_mut_ptr() as i64, 1, 0, 0, 0],
+    ) {
+        if exit::killed(p) {
             return;
         }
     }

@@ -377,6 +377,14 @@ pub fn hres(r: i64) -> Result<i64, Errno> {
     }
 }
 
+/// A host syscall that may block (see [`Task::blocking`]), as the guest's
+/// result.
+pub fn cp(p: &Task, nr: libc::c_long, a: &[i64]) -> SysResult {
+    let mut args = [0i64; 6];
+    args[..a.len()].copy_from_slice(a);
+    p.blocking(nr, args).map(|v| v as u32)
+}
+
 /// A host syscall's result as the guest's u32.
 #[inline]
 pub fn hret(r: i64) -> SysResult {
@@ -580,8 +588,18 @@ pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32)
     } else {
         0
     };
-    let h = unsafe { libc::syscall(libc::SYS_openat, dfd, hp.as_ptr(), hflags, mode) } as i64;
-    let h = hres(h)? as i32;
+    // Blocking: opening a FIFO waits for the other end.
+    let h = p.blocking(
+        libc::SYS_openat,
+        [
+            dfd as i64,
+            hp.as_ptr() as i64,
+            hflags as i64,
+            mode as i64,
+            0,
+            0,
+        ],
+    )? as i32;
     fixup_open(p, h, flags)
 }
 
@@ -691,7 +709,7 @@ pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
     }
     let (ptr, n) = out_buf(p, buf, count)?;
     let n = n.min(MAX_RW_COUNT as usize);
-    hret(unsafe { libc::read(h, ptr as *mut libc::c_void, n) } as i64)
+    cp(p, libc::SYS_read, &[h as i64, ptr as i64, n as i64])
 }
 
 /// generic_write_check_limits for a file without O_LARGEFILE: a write at
@@ -737,7 +755,7 @@ pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
     if lfs_limited(p, fd) {
         n = lfs_clip(h, None, n)?;
     }
-    hret(unsafe { libc::write(h, ptr as *const libc::c_void, n) } as i64)
+    cp(p, libc::SYS_write, &[h as i64, ptr as i64, n as i64])
 }
 
 pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
@@ -798,9 +816,10 @@ fn vec_io(
     } else {
         (v.as_ptr(), v.len())
     };
-    let r = match (pos, write) {
-        (None, false) if flags == 0 => unsafe { libc::readv(h, ptr, n as i32) as i64 },
-        (None, true) if flags == 0 => unsafe { libc::writev(h, ptr, n as i32) as i64 },
+    let (h, ptr, n) = (h as i64, ptr as i64, n as i64);
+    match (pos, write) {
+        (None, false) if flags == 0 => cp(p, libc::SYS_readv, &[h, ptr, n]),
+        (None, true) if flags == 0 => cp(p, libc::SYS_writev, &[h, ptr, n]),
         _ => {
             let pos = pos.unwrap_or(-1);
             let nr = if write {
@@ -808,21 +827,11 @@ fn vec_io(
             } else {
                 libc::SYS_preadv2
             };
-            unsafe {
-                libc::syscall(
-                    nr,
-                    h,
-                    ptr,
-                    n,
-                    // On x86_64 the whole offset is pos_l (pos_h is ignored).
-                    pos as libc::c_ulong,
-                    0 as libc::c_ulong,
-                    flags,
-                )
-            }
+            // On x86_64 the whole offset is pos_l (pos_h is ignored).
+            p.blocking(nr, [h, ptr, n, pos, 0, flags as i64])
+                .map(|v| v as u32)
         }
-    };
-    hret(r)
+    }
 }
 
 pub fn sys_readv(p: &mut Task, fd: u32, iov: u32, cnt: u32) -> SysResult {
@@ -1114,10 +1123,18 @@ fn do_lock(p: &mut Task, h: i32, cmd: u32, arg: u32, wide: bool) -> SysResult {
         fl.l_pid = g.l_pid;
     }
     let hcmd = lock_cmd_host(cmd);
-    let r = unsafe { libc::fcntl(h, hcmd, &mut fl as *mut libc::flock) };
-    if r < 0 {
-        return Err(Errno::last());
-    }
+    // F_SETLKW waits for the lock.
+    let r = p.blocking(
+        libc::SYS_fcntl,
+        [
+            h as i64,
+            hcmd as i64,
+            &mut fl as *mut libc::flock as i64,
+            0,
+            0,
+            0,
+        ],
+    )?;
     if hcmd == libc::F_GETLK || hcmd == libc::F_OFD_GETLK {
         if wide {
             let g = Flock64 {
@@ -1237,7 +1254,7 @@ pub fn sys_fcntl64(p: &mut Task, fd: u32, cmd: u32, arg: u32) -> SysResult {
 
 pub fn sys_flock(p: &mut Task, fd: u32, op: u32) -> SysResult {
     let h = p.files().host(fd)?;
-    hret(unsafe { libc::flock(h, op as i32) } as i64)
+    cp(p, libc::SYS_flock, &[h as i64, op as i64])
 }
 
 // ---------------------------------------------------------------------------
@@ -1381,8 +1398,10 @@ fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bo
         }
         // Without an offset pointer the limit is the file systems' own
         // (compat sendfile passes max = 0 then).
-        return hret(
-            unsafe { libc::sendfile(hout, hin, std::ptr::null_mut(), count as usize) } as i64,
+        return cp(
+            p,
+            libc::SYS_sendfile,
+            &[hout as i64, hin as i64, 0, count as i64],
         );
     }
     let mut pos: i64 = if wide {
@@ -1400,18 +1419,23 @@ fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bo
     if unspliceable && pos >= 0 {
         return Err(Errno::EINVAL);
     }
-    let r = unsafe { libc::sendfile(hout, hin, &mut pos, count as usize) } as i64;
-    let err = Errno::last();
-    if r >= 0 {
-        if wide {
-            p.write_struct(offp, &pos)?;
-        } else {
-            p.write_struct(offp, &(pos as i32))?;
-        }
-        Ok(r as u32)
+    let r = p.blocking(
+        libc::SYS_sendfile,
+        [
+            hout as i64,
+            hin as i64,
+            &mut pos as *mut i64 as i64,
+            count as i64,
+            0,
+            0,
+        ],
+    )?;
+    if wide {
+        p.write_struct(offp, &pos)?;
     } else {
-        Err(err)
+        p.write_struct(offp, &(pos as i32))?;
     }
+    Ok(r as u32)
 }
 
 pub fn sys_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
@@ -1451,8 +1475,17 @@ fn transfer_with_offsets(
     check(p)?;
     let pa = a.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
     let pb = b.as_mut().map_or(std::ptr::null_mut(), |x| x as *mut i64);
-    let r = unsafe { libc::syscall(sysno, hin, pa, hout, pb, len as usize, flags) };
-    let n = hres(r)?;
+    let n = p.blocking(
+        sysno,
+        [
+            hin as i64,
+            pa as i64,
+            hout as i64,
+            pb as i64,
+            len as i64,
+            flags as i64,
+        ],
+    )?;
     if let Some(v) = a {
         p.write_struct(offin, &v)?;
     }
@@ -1511,7 +1544,11 @@ pub fn sys_splice(
 pub fn sys_tee(p: &mut Task, fin: u32, fout: u32, len: u32, flags: u32) -> SysResult {
     let hin = p.files().host(fin)?;
     let hout = p.files().host(fout)?;
-    hret(unsafe { libc::syscall(libc::SYS_tee, hin, hout, len as usize, flags) })
+    cp(
+        p,
+        libc::SYS_tee,
+        &[hin as i64, hout as i64, len as i64, flags as i64],
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -247,33 +247,22 @@ fn futex(
     } else {
         utime as usize
     };
-    loop {
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_futex,
-                host1,
-                hop as libc::c_int,
-                val,
-                arg4,
-                host2,
-                hval3,
-            )
-        };
-        if r >= 0 {
-            if cmd == FUTEX_WAKE_OP {
-                // The host's store to *uaddr2 may hit translated code.
-                invalidate_code(p, uaddr2);
-            }
-            return Ok(r as u32);
-        }
-        let e = Errno::last();
-        // A host signal that is not the guest's (none are yet) must not end
-        // a wait: resume it, with the same absolute deadline. A kick that
-        // tells this thread to stop does.
-        if e != Errno::EINTR || super::exit::killed(p) {
-            return Err(e);
-        }
+    let r = p.blocking(
+        libc::SYS_futex,
+        [
+            host1 as i64,
+            hop as i64,
+            val as i64,
+            arg4 as i64,
+            host2 as i64,
+            hval3 as i64,
+        ],
+    )?;
+    if cmd == FUTEX_WAKE_OP {
+        // The host's store to *uaddr2 may hit translated code.
+        invalidate_code(p, uaddr2);
     }
+    Ok(r as u32)
 }
 
 /// The guest-memory side of get_futex_key: the word must be 4-aligned

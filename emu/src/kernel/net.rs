@@ -80,7 +80,11 @@ pub fn sys_bind(p: &mut Task, fd: u32, addr: u32, len: u32) -> SysResult {
 pub fn sys_connect(p: &mut Task, fd: u32, addr: u32, len: u32) -> SysResult {
     let h = p.files().host(fd)?;
     let a = addr_in(p, addr, len)?;
-    hret(unsafe { libc::connect(h, a.as_ptr() as *const libc::sockaddr, a.len() as u32) } as i64)
+    fs::cp(
+        p,
+        libc::SYS_connect,
+        &[h as i64, a.as_ptr() as i64, a.len() as i64],
+    )
 }
 
 pub fn sys_listen(p: &mut Task, fd: u32, backlog: u32) -> SysResult {
@@ -99,15 +103,18 @@ pub fn sys_accept4(p: &mut Task, fd: u32, addr: u32, lenp: u32, flags: u32) -> S
     let h = p.files().host(fd)?;
     let mut kb = [0u8; an::SOCKADDR_MAX];
     let mut klen = kb.len() as libc::socklen_t;
-    let r = unsafe {
-        libc::accept4(
-            h,
-            kb.as_mut_ptr() as *mut libc::sockaddr,
-            &mut klen,
-            (flags | an::SOCK_CLOEXEC) as i32,
-        )
-    };
-    let nh = own_host_fd(hres(r as i64)? as i32)?;
+    let r = p.blocking(
+        libc::SYS_accept4,
+        [
+            h as i64,
+            kb.as_mut_ptr() as i64,
+            &mut klen as *mut libc::socklen_t as i64,
+            (flags | an::SOCK_CLOEXEC) as i64,
+            0,
+            0,
+        ],
+    )?;
+    let nh = own_host_fd(r as i32)?;
     if addr != 0 {
         if let Err(e) = addr_out(p, &kb, klen, addr, lenp) {
             unsafe { libc::close(nh) };
@@ -176,17 +183,18 @@ pub fn sys_sendto(
     let (ap, al) = a
         .as_ref()
         .map_or((std::ptr::null(), 0), |a| (a.as_ptr(), a.len() as u32));
-    let r = unsafe {
-        libc::sendto(
-            h,
-            ptr as *const libc::c_void,
-            n,
-            flags_host(flags),
-            ap as *const libc::sockaddr,
-            al,
-        )
-    };
-    hret(r as i64)
+    fs::cp(
+        p,
+        libc::SYS_sendto,
+        &[
+            h as i64,
+            ptr as i64,
+            n as i64,
+            flags_host(flags) as i64,
+            ap as i64,
+            al as i64,
+        ],
+    )
 }
 
 pub fn sys_send(p: &mut Task, fd: u32, buf: u32, len: u32, flags: u32) -> SysResult {
@@ -210,25 +218,25 @@ pub fn sys_recvfrom(
     };
     let mut kb = [0u8; an::SOCKADDR_MAX];
     let mut klen = kb.len() as libc::socklen_t;
-    let r = unsafe {
-        libc::recvfrom(
-            h,
-            ptr as *mut libc::c_void,
-            n,
-            flags_host(flags),
-            if addr != 0 {
-                kb.as_mut_ptr() as *mut libc::sockaddr
-            } else {
-                std::ptr::null_mut()
-            },
-            if addr != 0 {
-                &mut klen
-            } else {
-                std::ptr::null_mut()
-            },
+    let (ka, kl) = if addr != 0 {
+        (
+            kb.as_mut_ptr() as i64,
+            &mut klen as *mut libc::socklen_t as i64,
         )
+    } else {
+        (0, 0)
     };
-    let n = hres(r as i64)?;
+    let n = p.blocking(
+        libc::SYS_recvfrom,
+        [
+            h as i64,
+            ptr as i64,
+            n as i64,
+            flags_host(flags) as i64,
+            ka,
+            kl,
+        ],
+    )?;
     if addr != 0 {
         addr_out(p, &kb, klen, addr, lenp)?;
     }
@@ -602,7 +610,15 @@ fn do_sendmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
     let mut m = import_msg(p, &g, false)?;
     m.control = control_to_host(p, &g)?;
     let hdr = m.hdr(g.name != 0);
-    hret(unsafe { libc::sendmsg(h, &hdr, flags_host(flags)) } as i64)
+    fs::cp(
+        p,
+        libc::SYS_sendmsg,
+        &[
+            h as i64,
+            &hdr as *const libc::msghdr as i64,
+            flags_host(flags) as i64,
+        ],
+    )
 }
 
 pub fn sys_sendmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
@@ -623,7 +639,17 @@ fn do_recvmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
     }
     let mut hdr = m.hdr(g.name != 0);
     let hflags = flags_host(flags) | libc::MSG_CMSG_CLOEXEC;
-    let n = hres(unsafe { libc::recvmsg(h, &mut hdr, hflags) } as i64)?;
+    let n = p.blocking(
+        libc::SYS_recvmsg,
+        [
+            h as i64,
+            &mut hdr as *mut libc::msghdr as i64,
+            hflags as i64,
+            0,
+            0,
+            0,
+        ],
+    )?;
     let ctl_len = hdr.msg_controllen.min(m.control.len());
     let (ctl, trunc) = control_to_guest(
         p,

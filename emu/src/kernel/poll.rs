@@ -2,8 +2,9 @@
 //! `fd_set` of 32-bit words, all built on the host's ppoll), epoll and
 //! eventfd.
 //!
-//! The guest's signal mask arguments (ppoll, pselect6, epoll_pwait) are
-//! validated but not applied: signal masks belong to the signal layer.
+//! The guest's signal mask arguments (ppoll, pselect6, epoll_pwait) are in
+//! force for the wait ([`super::signal::with_temp_mask`]). The waits are
+//! host calls a guest signal interrupts ([`Task::blocking`]).
 
 use super::abi::errno::Errno;
 use super::abi::fs::{EpollEvent, PollFd, SelArg, Timespec32, Timespec64, Timeval32};
@@ -59,20 +60,13 @@ impl Timeout {
 }
 
 /// Host ppoll over already-translated pollfds.
-fn host_ppoll(fds: &mut [libc::pollfd], to: Option<&Timeout>) -> Result<i64, Errno> {
+fn host_ppoll(p: &Task, fds: &mut [libc::pollfd], to: Option<&Timeout>) -> Result<i64, Errno> {
     let ts = to.map(|t| t.rel);
-    let tsp = ts
-        .as_ref()
-        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    let r = unsafe {
-        libc::ppoll(
-            fds.as_mut_ptr(),
-            fds.len() as libc::nfds_t,
-            tsp,
-            std::ptr::null(),
-        )
-    };
-    hres(r as i64)
+    let tsp = ts.as_ref().map_or(0, |t| t as *const libc::timespec as i64);
+    p.blocking(
+        libc::SYS_ppoll,
+        [fds.as_mut_ptr() as i64, fds.len() as i64, tsp, 0, 8, 0],
+    )
 }
 
 // --- poll ------------------------------------------------------------------------------
@@ -95,7 +89,7 @@ fn do_poll(p: &mut Task, ufds: u32, nfds: u32, to: Option<Timeout>) -> SysResult
             revents: 0,
         })
         .collect();
-    let n = host_ppoll(&mut h, to.as_ref())?;
+    let n = host_ppoll(p, &mut h, to.as_ref())?;
     for (ge, he) in g.iter_mut().zip(&h) {
         ge.revents = he.revents;
     }
@@ -118,11 +112,17 @@ pub fn sys_poll(p: &mut Task, ufds: u32, nfds: u32, timeout: u32) -> SysResult {
     do_poll(p, ufds, nfds, ms_timeout(timeout as i32))
 }
 
-fn check_sigmask(mask: u32, size: u32) -> Result<(), Errno> {
-    if mask != 0 && size != SIGSET_SIZE {
+/// A sigmask argument: none, or the mask at `mask` (EINVAL unless `size`
+/// is the kernel's sigset size).
+fn read_sigmask(p: &mut Task, mask: u32, size: u32) -> Result<Option<u64>, Errno> {
+    if mask == 0 {
+        return Ok(None);
+    }
+    if size != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    Ok(())
+    let m: [u32; 2] = p.read_struct(mask)?;
+    Ok(Some(m[0] as u64 | (m[1] as u64) << 32))
 }
 
 /// A guest timespec (32-bit or time64) that must be a valid duration.
@@ -173,8 +173,8 @@ fn do_ppoll(
     wide: bool,
 ) -> SysResult {
     let to = opt_timeout(p, tsp, wide)?;
-    check_sigmask(sigmask, size)?;
-    let r = do_poll(p, ufds, nfds, to);
+    let mask = read_sigmask(p, sigmask, size)?;
+    let r = super::signal::with_temp_mask(p, mask, |p| do_poll(p, ufds, nfds, to));
     if let (Some(t), true) = (to, tsp != 0) {
         if !matches!(r, Err(Errno::EFAULT)) {
             write_timespec(p, tsp, &t.left(), wide);
@@ -278,7 +278,7 @@ fn do_select(
         ));
     }
     let mut hp: Vec<libc::pollfd> = fds.iter().map(|f| f.1).collect();
-    host_ppoll(&mut hp, to.as_ref())?;
+    host_ppoll(p, &mut hp, to.as_ref())?;
     let mut res = [vec![0u32; words], vec![0u32; words], vec![0u32; words]];
     let mut count = 0u32;
     for ((k, _), h) in fds.iter().zip(&hp) {
@@ -357,11 +357,13 @@ fn do_pselect(
     wide: bool,
 ) -> SysResult {
     let to = opt_timeout(p, tsp, wide)?;
-    if sig != 0 {
+    let mask = if sig != 0 {
         let s: [u32; 2] = p.read_struct(sig)?;
-        check_sigmask(s[0], s[1])?;
-    }
-    let r = do_select(p, n, inp, outp, exp, to);
+        read_sigmask(p, s[0], s[1])?
+    } else {
+        None
+    };
+    let r = super::signal::with_temp_mask(p, mask, |p| do_select(p, n, inp, outp, exp, to));
     if let Some(t) = to {
         if !matches!(
             r,
@@ -446,18 +448,11 @@ fn do_epoll_wait(
     let mut hv: Vec<libc::epoll_event> = vec![libc::epoll_event { events: 0, u64: 0 }; cap];
     let tsp = to
         .as_ref()
-        .map_or(std::ptr::null(), |t| &t.rel as *const libc::timespec);
-    let n = hres(unsafe {
-        libc::syscall(
-            libc::SYS_epoll_pwait2,
-            he,
-            hv.as_mut_ptr(),
-            cap as i32,
-            tsp,
-            std::ptr::null::<u8>(),
-            0usize,
-        )
-    })? as usize;
+        .map_or(0, |t| &t.rel as *const libc::timespec as i64);
+    let n = p.blocking(
+        libc::SYS_epoll_pwait2,
+        [he as i64, hv.as_mut_ptr() as i64, cap as i64, tsp, 0, 0],
+    )? as usize;
     let g: Vec<EpollEvent> = hv[..n]
         .iter()
         .map(|e| EpollEvent {
@@ -488,8 +483,9 @@ pub fn sys_epoll_pwait(
     sigmask: u32,
     size: u32,
 ) -> SysResult {
-    check_sigmask(sigmask, size)?;
-    do_epoll_wait(p, epfd, events, maxevents, ms_timeout(timeout as i32))
+    let mask = read_sigmask(p, sigmask, size)?;
+    let to = ms_timeout(timeout as i32);
+    super::signal::with_temp_mask(p, mask, |p| do_epoll_wait(p, epfd, events, maxevents, to))
 }
 
 pub fn sys_epoll_pwait2(
@@ -502,8 +498,8 @@ pub fn sys_epoll_pwait2(
     size: u32,
 ) -> SysResult {
     let to = opt_timeout(p, tsp, true)?;
-    check_sigmask(sigmask, size)?;
-    do_epoll_wait(p, epfd, events, maxevents, to)
+    let mask = read_sigmask(p, sigmask, size)?;
+    super::signal::with_temp_mask(p, mask, |p| do_epoll_wait(p, epfd, events, maxevents, to))
 }
 
 // --- eventfd ------------------------------------------------------------------------------

@@ -631,6 +631,30 @@ pub fn sys_sigsuspend(p: &mut Task, _h0: u32, _h1: u32, mask: u32) -> SysResult 
     suspend(p, m)
 }
 
+/// A wait with a temporary signal mask (ppoll, pselect6, epoll_pwait):
+/// `mask` is in force during `f`; if a signal interrupted the wait, the
+/// old mask comes back only after its handler (as sigsuspend's), else at
+/// once (restore_saved_sigmask_unless).
+pub fn with_temp_mask(
+    p: &mut Task,
+    mask: Option<u64>,
+    f: impl FnOnce(&mut Task) -> SysResult,
+) -> SysResult {
+    let Some(m) = mask else {
+        return f(p);
+    };
+    let old = p.sig.blocked;
+    set_blocked(p, m);
+    let r = f(p);
+    if r == Err(Errno::EINTR) && signal_pending(p) {
+        p.sig.saved_mask = Some(old);
+        set_sigpending(p);
+    } else {
+        set_blocked(p, old);
+    }
+    r
+}
+
 /// pause: sleep until a signal is handled (or kills the process).
 pub fn sys_pause(p: &mut Task) -> SysResult {
     let m = p.sig.blocked;

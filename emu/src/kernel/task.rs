@@ -497,12 +497,21 @@ impl Task {
     /// A host syscall that may block, which a guest signal (or a request
     /// to stop) arriving before or during it ends with EINTR (see
     /// [`super::hostsig::syscall_cp`]).
+    /// An EINTR with no guest signal and no stop request behind it (a host
+    /// signal the guest does not see) makes the call again.
     pub fn blocking(&self, nr: libc::c_long, a: [i64; 6]) -> Result<i64, super::abi::errno::Errno> {
-        let r = super::hostsig::syscall_cp(&self.cpu.irq, nr, a);
-        if r < 0 {
-            Err(super::abi::errno::Errno::from_host(-r as i32))
-        } else {
-            Ok(r)
+        use super::abi::errno::Errno;
+        loop {
+            let r = super::hostsig::syscall_cp(&self.cpu.irq, nr, a);
+            if r >= 0 {
+                return Ok(r);
+            }
+            let e = Errno::from_host(-r as i32);
+            let woken = self.cpu.irq.load(SeqCst) & super::hostsig::CP_MASK != 0
+                || !self.ctl.ring.is_empty();
+            if e != Errno::EINTR || woken {
+                return Err(e);
+            }
         }
     }
 
