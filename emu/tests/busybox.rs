@@ -13,9 +13,9 @@
 //! emu in the same directory, so absolute paths in the output agree too.
 //! A case is one or more commands; a command may read stdin from a
 //! fixture (`<file` first) and send stdout to a file (`>file` last).
-//! Nothing here forks: the emulator has no fork/exec/wait and no signal
-//! delivery yet, so shell cases use builtins only (no pipelines, command
-//! substitution or external commands).
+//! Shell cases use pipelines, command substitution, subshells, background
+//! jobs, traps and external commands (busybox applets, and the host's own
+//! programs found through PATH, which both runs start alike).
 
 mod common;
 
@@ -698,6 +698,37 @@ fn cases() -> Vec<Case> {
         bash_file("bash-script-error", "broken.sh"),
         bash_file("bash-missing-script", "nosuch.sh"),
         bash("bash-pwd-cd", "cd sub/deep; echo ${PWD##*/}; cd ..; pwd -P >/dev/null; cd nosuch; echo $?"),
+        // ---- processes: pipelines, substitution, subshells, jobs, exec ----
+        ash("ash-pipeline", "cat words.txt | sort | uniq -c | sort -rn | head -5"),
+        ash("ash-pipeline-status", "false | true; echo $?; true | false; echo $?; ! true | false; echo $?"),
+        ash("ash-cmdsubst", "n=$(wc -l < a.txt); echo lines=$n; echo \"$(echo inner $(echo nested))\"; x=`echo back`; echo $x"),
+        ash("ash-subshell", "(cd sub && ls; exit 3); echo status=$? pwd=${PWD##*/}; (umask 077; echo x > sub-umask); stat -c %a sub-umask"),
+        ash("ash-heredoc-pipe", "cat <<EOF\nline one $((1+1))\nline two\nEOF\ncat <<'EOF' | tr a-z A-Z\nquoted $HOME\nEOF"),
+        ash("ash-background-wait", "sleep 0.2 & a=$!; (exit 5) & b=$!; wait $b; echo b=$?; wait $a; echo a=$?; wait; echo all"),
+        ash("ash-xargs", "ls sub | xargs echo; seq 7 | xargs -n 3 echo; find . -name '*.txt' -type f | sort | xargs wc -l | tail -1"),
+        ash("ash-find-exec", "find sub -type f -exec wc -c {} \\; | sort; find . -maxdepth 1 -name 'n*.txt' -exec sh -c 'echo found $1' sh {} \\;"),
+        ash("ash-env-cmd", "env -i A=1 B=2 sh -c 'echo $A$B'; env X=7 sh -c 'echo $X'"),
+        ash("ash-timeout", "timeout 1 sleep 5; echo status=$?; timeout 5 true; echo status=$?"),
+        ash("ash-zcat-tgz", "gzip -c a.txt | zcat | head -2; tar czf t.tgz sub a.txt; tar tzf t.tgz; gzip -c nums.txt > n.gz; zcat n.gz | wc -l"),
+        ash("ash-trap", "trap 'echo got INT' INT; trap 'echo got USR1' USR1; kill -INT $$; kill -USR1 $$; trap - INT; echo end"),
+        ash("ash-trap-exit-status", "trap 'echo bye $?' EXIT; (exit 3); false"),
+        ash("ash-kill-child", "sleep 5 & p=$!; kill $p; wait $p; echo status=$?; sleep 5 & p=$!; kill -9 $p; wait $p; echo status=$?"),
+        ash("ash-yes-head", "yes | head -3; yes abc | head -c 10; echo"),
+        ash("ash-exec", "exec sh -c 'echo replaced; exit 6'"),
+        ash("ash-status-propagation", "sh -c 'exit 3'; echo $?; sh -c 'kill -TERM $$'; echo $?; sh -c 'sh -c \"exit 9\"'; echo $?"),
+        ash("ash-read-pipe", "printf '3\\n1\\n2\\n' | sort | while read n; do echo n=$n; done"),
+        bash("bash-pipeline", "sort words.txt | uniq -c | sort -k1,1nr -k2 | head -4; set -o pipefail; false | true; echo pipefail=$?"),
+        bash("bash-cmdsubst", "files=$(ls *.txt | wc -l); echo $files; arr=($(seq 3)); echo ${#arr[@]}; echo \"$(date -u -d @0 +%Y)\""),
+        bash("bash-process-subst", "diff <(sort dup.txt) <(sort -u dup.txt) | head -3; wc -l < <(seq 5)"),
+        bash("bash-external", "for f in a.txt nums.txt; do wc -c \"$f\"; done; /bin/echo external; command -v sort >/dev/null && echo has-sort"),
+        bash("bash-jobs-wait", "sleep 0.1 & sleep 0.05 & wait; echo done; (sleep 0.05; exit 4) & wait $!; echo $?; wait -n 2>/dev/null; echo n=$?"),
+        bash("bash-coproc-like", "mkfifo f; (echo through fifo > f) & read l < f; echo \"$l\"; wait"),
+        bash("bash-trap-signals", "trap 'echo TERM caught' TERM; trap 'echo CHLD' CHLD; kill -TERM $$; (true); sleep 0.05; trap - CHLD; echo end"),
+        // (bash names the dead child's pid: masked.)
+        bash("bash-kill-status", "sleep 5 & kill -TERM $!; wait $!; echo $?; { bash -c 'kill -SEGV $$'; echo $?; } 2>&1 | sed -E 's/[0-9]+ (Segm)/PID \\1/'; bash -c 'exit 200'; echo $?"),
+        bash("bash-subshell-exit", "(exit 7); echo $?; x=$(exit 8); echo $?; { false; } || echo braces"),
+        bash("bash-heredoc-pipe", "cat <<EOF | sort -r\nb\na\nc\nEOF"),
+        bash("bash-exec-replace", "exec 4>out.txt; echo to-fd4 >&4; exec 4>&-; cat out.txt; exec /bin/echo exec-replaced"),
     ]
 }
 
