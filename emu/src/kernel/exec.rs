@@ -38,7 +38,6 @@ use super::task::{lock, Task};
 use super::{exit, fs, sys};
 use crate::arch::ptregs::{off, PtRegs};
 use crate::arch::{gdt, kmem};
-use crate::cpu::cache::BlockCache;
 use crate::cpu::Cpu;
 use crate::loader::{self, LoadError};
 
@@ -442,7 +441,14 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     let mem = p.cpu.mem.clone();
     mem.reset()
         .map_err(|e| LoadError::Invalid(format!("cannot reset guest memory: {e}")))?;
-    p.cache = BlockCache::default();
+    let old = std::mem::take(&mut p.cache);
+    if p.forked {
+        // A fork's child about to exec: the old translations are its
+        // parent's pages, shared copy-on-write; freeing them would copy
+        // every page only to throw it away.
+        std::mem::forget(old);
+    }
+    p.forked = false;
     let exe =
         std::fs::read_link(format!("/proc/self/fd/{}", b.file.as_raw_fd())).unwrap_or_else(|_| {
             std::path::PathBuf::from(std::ffi::OsStr::from_bytes(b.path.as_bytes()))

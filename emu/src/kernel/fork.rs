@@ -317,6 +317,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
             drop((state, rlim, files, mm));
             p.pid = me;
             p.tid = me;
+            p.forked = true;
             p.cpu.irq = Arc::new(std::sync::atomic::AtomicU32::new(0));
             p.ctl = TaskCtl::new(me, p.cpu.irq.clone());
             p.group = ThreadGroup::new(new_rlim, p.ctl.clone());
@@ -458,6 +459,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
             0
         },
         robust_list: 0,
+        forked: false,
         vfork_done: None,
         mm: p.mm.clone(),
         files,

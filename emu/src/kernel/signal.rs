@@ -65,8 +65,10 @@ impl SigHand {
     pub fn exec_reset(&mut self) {
         for (k, a) in self.action.iter_mut().enumerate() {
             if a.handler != asig::SIG_IGN {
-                *a = SigAction::default();
-                hostsig::mirror_action(k as u32 + 1, asig::SIG_DFL, 0);
+                if *a != SigAction::default() {
+                    *a = SigAction::default();
+                    hostsig::mirror_action(k as u32 + 1, asig::SIG_DFL, 0);
+                }
             } else {
                 a.flags = 0;
                 a.mask = 0;

@@ -299,6 +299,9 @@ pub struct Task {
     pub clear_child_tid: u32,
     /// set_robust_list head (the length is always 12).
     pub robust_list: u32,
+    /// This process is a fork's child that has not exec'd: its heap is
+    /// still its parent's, copy-on-write.
+    pub forked: bool,
     /// A vfork child's end of the pipe its parent waits on (dropped when
     /// the child execs or exits: `vfork_done`).
     pub vfork_done: Option<std::os::fd::OwnedFd>,
@@ -431,6 +434,7 @@ impl Task {
             personality: sys::initial_personality(l.read_implies_exec),
             clear_child_tid: 0,
             robust_list: 0,
+            forked: false,
             vfork_done: None,
             mm: Arc::new(Mutex::new(Mm::new(
                 &l,
