@@ -40,6 +40,7 @@ guests!(
     misc,
     smc,
     segment,
+    far,
     fault_read,
     fault_write,
     fault_exec,
@@ -58,6 +59,11 @@ guests!(
     fault_toolong,
     fault_icebp,
     fault_tf,
+    fault_far_lret,
+    fault_far_rpl,
+    fault_far_null,
+    fault_far_nt,
+    fault_far_np,
 );
 
 /// Every binary in guest/bin has a test above and a snapshot.

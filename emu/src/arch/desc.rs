@@ -68,6 +68,10 @@ impl Desc {
     pub fn avl(&self) -> bool {
         self.0 >> 52 & 1 != 0
     }
+    /// L bit: a 64-bit code segment.
+    pub fn long(&self) -> bool {
+        self.0 >> 53 & 1 != 0
+    }
     pub fn db(&self) -> bool {
         self.0 >> 54 & 1 != 0
     }

@@ -2,15 +2,11 @@
 //! the IRET, SYSENTER and SYSEXIT pages of vol. 2): what the CPU does before
 //! the first kernel instruction and after the last one.
 
-use super::desc::Desc;
 use super::gdt;
 use super::{Gate, GATE_INTERRUPT, GATE_TRAP};
-use crate::cpu::flags::{IF, TF};
+use crate::cpu::flags::{IF, NT, RF, TF, VM};
 use crate::cpu::{vec, Cpu, Exception, Seg, CS, DS, ES, ESP, FS, GS, SS};
 
-const NT: u32 = 1 << 14;
-const RF: u32 = 1 << 16;
-const VM: u32 = 1 << 17;
 /// EFLAGS bits that iret may load at CPL 0 (everything but VM, VIF, VIP).
 const IRET_MASK_CPL0: u32 = 0x0024_7fd5 | (3 << 12);
 
@@ -45,14 +41,6 @@ fn flat(sel: u16, code: bool) -> Seg {
         attr: 0x93 | (dpl << 5) | if code { 8 } else { 0 },
         big: true,
     }
-}
-
-/// Descriptor for a selector (TI = 1: the LDT).
-fn lookup(cpu: &Cpu, sel: u16) -> Option<Desc> {
-    if sel & 4 != 0 {
-        return cpu.sys.ldt_entry((sel >> 3) as u32);
-    }
-    cpu.sys.gdt_entry((sel >> 3) as u32)
 }
 
 /// The outcome of validating a gate for a given vector, source and CPL:
@@ -118,7 +106,7 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
         return Err(fault(vec::GP, ext));
     }
     let sel_err = (g.sel as u32 & !3) | ext;
-    let csd = lookup(cpu, g.sel).ok_or(fault(vec::GP, sel_err))?;
+    let csd = cpu.desc(g.sel).ok_or(fault(vec::GP, sel_err))?;
     if !csd.is_code() || csd.dpl() > cpl {
         return Err(fault(vec::GP, sel_err));
     }
@@ -138,7 +126,7 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
         .kmem
         .r16(cpu.sys.tr_base + 8 + 8 * new_cpl as u32)
         .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
-    let ssd = match lookup(cpu, ss0) {
+    let ssd = match cpu.desc(ss0) {
         Some(d)
             if ss0 & !3 != 0
                 && (ss0 & 3) as u8 == new_cpl
@@ -288,7 +276,7 @@ fn validate_iret(cpu: &Cpu, cs: u16, ss: u16) -> Result<(Seg, Seg), Exception> {
     if cs & !3 == 0 {
         return Err(fault(vec::GP, 0));
     }
-    let csd = lookup(cpu, cs).ok_or(fault(vec::GP, cs as u32 & !3))?;
+    let csd = cpu.desc(cs).ok_or(fault(vec::GP, cs as u32 & !3))?;
     let conforming = csd.typ() & 4 != 0;
     if !csd.is_code() || (conforming && csd.dpl() > rpl) || (!conforming && csd.dpl() != rpl) {
         return Err(fault(vec::GP, cs as u32 & !3));
@@ -299,7 +287,7 @@ fn validate_iret(cpu: &Cpu, cs: u16, ss: u16) -> Result<(Seg, Seg), Exception> {
     if ss & !3 == 0 {
         return Err(fault(vec::GP, 0));
     }
-    let ssd = lookup(cpu, ss).ok_or(fault(vec::GP, ss as u32 & !3))?;
+    let ssd = cpu.desc(ss).ok_or(fault(vec::GP, ss as u32 & !3))?;
     if (ss & 3) as u8 != rpl || !ssd.is_writable_data() || ssd.dpl() != rpl {
         return Err(fault(vec::GP, ss as u32 & !3));
     }

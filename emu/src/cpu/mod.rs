@@ -694,6 +694,16 @@ impl Cpu {
         Some(v)
     }
 
+    /// The descriptor a selector names (TI = 1: the LDT, as modify_ldt
+    /// builds it); None past the table's limit.
+    pub fn desc(&self, sel: u16) -> Option<crate::arch::desc::Desc> {
+        if sel & 4 != 0 {
+            self.sys.ldt_entry((sel >> 3) as u32)
+        } else {
+            self.sys.gdt_entry((sel >> 3) as u32)
+        }
+    }
+
     /// Load a segment register (mov/pop to ds, es, fs, gs, ss) from a
     /// selector through the GDT, with the SDM's protection checks for the
     /// current CPL. Returns false after raising #GP/#NP/#SS.
@@ -717,13 +727,7 @@ impl Cpu {
             self.refresh_limit(seg);
             return true;
         }
-        // TI = 1 selects the LDT (modify_ldt).
-        let d = if sel & 4 != 0 {
-            self.sys.ldt_entry((sel >> 3) as u32)
-        } else {
-            self.sys.gdt_entry((sel >> 3) as u32)
-        };
-        let Some(d) = d else {
+        let Some(d) = self.desc(sel) else {
             self.raise(vec::GP, Some(err));
             return false;
         };

@@ -12,7 +12,7 @@ use crate::arch::ptregs::{off, PtRegs};
 use crate::arch::{
     entry_addr, gdt, LAST_EXCEPTION, RESCHEDULE_VECTOR, SYSCALL_VECTOR, SYSENTER_ENTRY,
 };
-use crate::cpu::flags::{IF, TF};
+use crate::cpu::flags::{IF, RF, TF, VM};
 use crate::cpu::run::Event;
 use crate::cpu::{vec, Exception, DS, EAX, EBP, EBX, ECX, EDI, EDX, ES, ESI, ESP, FS, GS};
 
@@ -27,8 +27,6 @@ pub mod thread_info {
 }
 
 const ENOSYS_RET: u32 = (-38i32) as u32;
-const RF: u32 = 1 << 16;
-const VM: u32 = 1 << 17;
 
 /// Handle an event from the CPU: a software interrupt, an exception, or sysenter.
 pub fn handle(p: &mut Task, ev: Event) {

@@ -22,9 +22,8 @@ use super::task::Task;
 use crate::arch::gdt::{USER_CS_SEL, USER_DS_SEL};
 use crate::arch::ptregs::{off, PtRegs};
 use crate::cpu::exec::x87;
-use crate::cpu::flags::{DF, TF};
+use crate::cpu::flags::{DF, RF, TF};
 
-const RF: u32 = 1 << 16;
 /// FIX_EFLAGS: the flags sigreturn takes from the frame.
 const FIX_EFLAGS: u32 = 0x0004_0000 /* AC */ | RF | 0x800 /* OF */ | DF | TF | 0x80 /* SF */
     | 0x40 /* ZF */ | 0x10 /* AF */ | 0x4 /* PF */ | 0x1 /* CF */;

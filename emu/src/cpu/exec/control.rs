@@ -1,10 +1,14 @@
 //! jmp, jcc, call, ret, loop*, jcxz/jecxz, int n, int3, into, int1, ud2,
-//! sysenter. Every handler here ends a block and sets `eip` itself.
+//! sysenter, and the far forms of jmp, call and ret plus iret in user mode.
+//! Every handler here ends a block and sets `eip` itself.
 
-use iced_x86::{ConditionCode, Instruction, Mnemonic, OpKind};
+use iced_x86::{ConditionCode, Instruction, MemorySize, Mnemonic, OpKind};
 
+use crate::arch::desc::Desc;
 use crate::cpu::decode::{opnd, Opnd};
-use crate::cpu::{exit, vec, Cpu, Handler, Inst, ECX};
+use crate::cpu::exec::mov::POPF_MASK;
+use crate::cpu::flags::{NT, RF};
+use crate::cpu::{exit, vec, Cpu, Handler, Inst, Seg, CS, ECX, ESP, SS};
 
 /// Condition code nibble (0 = o .. 15 = g) of a jcc/setcc/cmovcc/fcmov.
 pub fn cc_of(ins: &Instruction) -> Option<u8> {
@@ -140,6 +144,156 @@ fn ud(c: &mut Cpu, _: &Inst) {
     c.raise(vec::UD, None);
 }
 
+// ---- far transfers (SDM vol. 2: JMP, CALL, RET, IRET in protected mode) ----
+//
+// User code only ever transfers to a code segment at its own privilege
+// level: Linux's GDT and modify_ldt's LDT hold no call gates, task gates or
+// TSS descriptors a CPL-3 program may name. Segments this interpreter cannot
+// run (64-bit, 16-bit, or with a nonzero base) are refused with #GP(sel),
+// which the kernel reports as SIGSEGV; on hardware the first two would
+// switch the code size (documented as unsupported).
+
+/// The protection checks of a far jmp/call (`ret` = false) or far ret/iret
+/// (`ret` = true) to code selector `sel` at `cpl`: Ok, or (vector, error
+/// code) of the fault. Pure, for tests.
+pub fn far_cs_check(d: Option<Desc>, sel: u16, cpl: u8, ret: bool) -> Result<(), (u8, u32)> {
+    let err = (sel & !3) as u32;
+    if sel & !3 == 0 {
+        return Err((vec::GP, 0));
+    }
+    let d = d.ok_or((vec::GP, err))?;
+    if !d.is_code() {
+        // Data, or a system descriptor (gate or TSS) never valid here.
+        return Err((vec::GP, err));
+    }
+    let rpl = (sel & 3) as u8;
+    let conforming = d.typ() & 4 != 0;
+    let ok = if ret {
+        // A return may not go inward; to the same level here.
+        rpl == cpl && if conforming { d.dpl() <= rpl } else { d.dpl() == rpl }
+    } else if conforming {
+        d.dpl() <= cpl
+    } else {
+        rpl <= cpl && d.dpl() == cpl
+    };
+    if !ok {
+        return Err((vec::GP, err));
+    }
+    if !d.present() {
+        return Err((vec::NP, err));
+    }
+    // What this interpreter can execute: flat-based 32-bit code.
+    if d.long() || !d.db() || d.base() != 0 {
+        return Err((vec::GP, err));
+    }
+    Ok(())
+}
+
+/// Validate a far transfer to `sel:eip` and return the new CS cache
+/// (RPL forced to the CPL), or raise the fault.
+#[cold]
+fn far_target(c: &mut Cpu, sel: u16, eip: u32, ret: bool) -> Option<Seg> {
+    let cpl = c.sys.cpl;
+    let d = c.desc(sel);
+    if let Err((v, e)) = far_cs_check(d, sel, cpl, ret) {
+        c.raise(v, Some(e));
+        return None;
+    }
+    let d = d?;
+    if eip > d.limit() {
+        c.raise(vec::GP, Some(0));
+        return None;
+    }
+    Some(Seg {
+        sel: (sel & !3) | cpl as u16,
+        base: 0,
+        limit: d.limit(),
+        attr: d.access(),
+        big: true,
+    })
+}
+
+/// Commit a validated CS and eip.
+fn set_cs(c: &mut Cpu, cs: Seg, eip: u32) {
+    c.segs[CS] = cs;
+    c.seg_base[CS] = 0;
+    c.seg_gen[CS] = c.sys.desc_gen;
+    c.refresh_limit(CS);
+    c.eip = eip;
+}
+
+/// Read the `n` `OPSZ`-sized stack slots at esp + 0.. without popping.
+fn peek<const OPSZ: u8, const N: usize>(c: &mut Cpu) -> Option<[u32; N]> {
+    let w = 1u32 << OPSZ;
+    let mut v = [0; N];
+    for (k, x) in v.iter_mut().enumerate() {
+        let sp = c.regs[ESP].wrapping_add(k as u32 * w);
+        *x = c.rd_sz(OPSZ, c.lin(SS, sp, w))?;
+    }
+    Some(v)
+}
+
+/// The far pointer (offset, selector) of a ptr16:16/32 operand:
+/// immediate (`i.imm2`:`i.imm`) or `m16:16`/`m16:32` in memory.
+fn far_ptr<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) -> Option<(u32, u16)> {
+    if !MEM {
+        return Some((i.imm2, i.imm as u16));
+    }
+    let a = c.ea(i);
+    let off = c.rd_sz(OPSZ, a)?;
+    let sel = c.rd16(a.wrapping_add(1 << OPSZ))?;
+    Some((off, sel as u16))
+}
+
+fn jmp_far<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) {
+    let Some((eip, sel)) = far_ptr::<OPSZ, MEM>(c, i) else { return };
+    if let Some(cs) = far_target(c, sel, eip, false) {
+        set_cs(c, cs, eip);
+    }
+}
+
+/// Far call: push CS (zero-extended to the operand size) and the return
+/// offset, both or neither.
+fn call_far<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) {
+    let Some((eip, sel)) = far_ptr::<OPSZ, MEM>(c, i) else { return };
+    let Some(cs) = far_target(c, sel, eip, false) else { return };
+    let w = 1u32 << OPSZ;
+    let sp = c.regs[ESP];
+    let old_cs = c.segs[CS].sel as u32;
+    let a1 = c.lin(SS, sp.wrapping_sub(w), w);
+    let a2 = c.lin(SS, sp.wrapping_sub(2 * w), w);
+    if c.wr_sz(OPSZ, a1, old_cs).is_none() || c.wr_sz(OPSZ, a2, i.next()).is_none() {
+        return;
+    }
+    c.regs[ESP] = sp.wrapping_sub(2 * w);
+    set_cs(c, cs, eip);
+}
+
+/// Far ret [imm16]: pop eip and CS, then release `i.imm` bytes.
+fn ret_far<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
+    let Some([eip, sel]) = peek::<OPSZ, 2>(c) else { return };
+    let Some(cs) = far_target(c, sel as u16, eip, true) else { return };
+    c.regs[ESP] = c.regs[ESP].wrapping_add((2 << OPSZ) + i.imm);
+    set_cs(c, cs, eip);
+}
+
+/// EFLAGS bits iret loads at CPL 3 with IOPL 0: popf's, plus RF.
+pub const IRET_MASK_USER: u32 = POPF_MASK | RF;
+
+/// iret/iretd at CPL 3 to the same level. With NT set it would be a task
+/// return, which has no TSS back link to go to: #GP(0).
+fn iret_user<const OPSZ: u8>(c: &mut Cpu, _: &Inst) {
+    if c.flags.get() & NT != 0 {
+        return c.raise(vec::GP, Some(0));
+    }
+    let Some([eip, sel, fl]) = peek::<OPSZ, 3>(c) else { return };
+    let Some(cs) = far_target(c, sel as u16, eip, true) else { return };
+    let mask = if OPSZ == 2 { IRET_MASK_USER } else { IRET_MASK_USER & 0xffff };
+    c.flags.load(fl, mask);
+    c.regs[ESP] = c.regs[ESP].wrapping_add(3 << OPSZ);
+    set_cs(c, cs, eip);
+}
+
 fn jcc_handler(cc: u8) -> Handler {
     macro_rules! t {
         ($($n:literal)*) => { match cc { $($n => jcc::<$n>,)* _ => unreachable!() } };
@@ -170,6 +324,21 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 call::<1>
             }
         }
+        Jmp | Call if matches!(ins.op_kind(0), OpKind::FarBranch16 | OpKind::FarBranch32) => {
+            let o16 = ins.op_kind(0) == OpKind::FarBranch16;
+            d.imm = ins.far_branch_selector() as u32;
+            d.imm2 = if o16 {
+                ins.far_branch16() as u32
+            } else {
+                ins.far_branch32()
+            };
+            match (ins.mnemonic() == Call, o16) {
+                (false, false) => jmp_far::<2, false>,
+                (false, true) => jmp_far::<1, false>,
+                (true, false) => call_far::<2, false>,
+                (true, true) => call_far::<1, false>,
+            }
+        }
         Jmp | Call => {
             let call = ins.mnemonic() == Call;
             match opnd(ins, 0, d) {
@@ -182,12 +351,16 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                         (true, _) => call_r::<1>,
                     }
                 }
-                Opnd::Mem => match (call, ins.memory_size().size()) {
-                    (false, 4) => jmp_m::<2>,
-                    (false, 2) => jmp_m::<1>,
-                    (true, 4) => call_m::<2>,
-                    (true, 2) => call_m::<1>,
-                    _ => return false, // far forms
+                Opnd::Mem => match (call, ins.memory_size()) {
+                    (false, MemorySize::DwordOffset) => jmp_m::<2>,
+                    (false, MemorySize::WordOffset) => jmp_m::<1>,
+                    (true, MemorySize::DwordOffset) => call_m::<2>,
+                    (true, MemorySize::WordOffset) => call_m::<1>,
+                    (false, MemorySize::SegPtr32) => jmp_far::<2, true>,
+                    (false, MemorySize::SegPtr16) => jmp_far::<1, true>,
+                    (true, MemorySize::SegPtr32) => call_far::<2, true>,
+                    (true, MemorySize::SegPtr16) => call_far::<1, true>,
+                    _ => return false,
                 },
                 _ => return false,
             }
@@ -205,6 +378,20 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 ret::<2>
             }
         }
+        Retf => {
+            d.imm = if ins.op_count() > 0 {
+                ins.immediate(0) as u32
+            } else {
+                0
+            };
+            if format!("{:?}", ins.code()).starts_with("Retfw") {
+                ret_far::<1>
+            } else {
+                ret_far::<2>
+            }
+        }
+        Iret => iret_user::<1>,
+        Iretd => iret_user::<2>,
         _ if ins.is_jcc_short_or_near() => {
             d.imm2 = ins.near_branch_target() as u32;
             jcc_handler(cc_of(ins).unwrap())
@@ -246,4 +433,50 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         _ => return false,
     };
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flat 32-bit code descriptor: type 0xb (0xf conforming), at `dpl`.
+    fn code(dpl: u8, conforming: bool) -> Option<Desc> {
+        let typ = if conforming { 0xf } else { 0xb };
+        Some(Desc::segment(0, 0xfffff, typ, dpl, true, false, true, true))
+    }
+
+    #[test]
+    fn far_jmp_checks() {
+        // Same-level nonconforming code, RPL 3 or a lower RPL (made 3).
+        assert_eq!(far_cs_check(code(3, false), 0x23, 3, false), Ok(()));
+        assert_eq!(far_cs_check(code(3, false), 0x20, 3, false), Ok(()));
+        // Null selector: #GP(0); kernel code: #GP(sel).
+        assert_eq!(far_cs_check(None, 0x3, 3, false), Err((vec::GP, 0)));
+        assert_eq!(far_cs_check(code(0, false), 0x10, 3, false), Err((vec::GP, 0x10)));
+        // Conforming code of a more privileged level may be entered.
+        assert_eq!(far_cs_check(code(0, true), 0x13, 3, false), Ok(()));
+        // Past the table, data, not present.
+        assert_eq!(far_cs_check(None, 0x7f, 3, false), Err((vec::GP, 0x7c)));
+        let data = Desc::segment(0, 0xfffff, 0x3, 3, true, false, true, true);
+        assert_eq!(far_cs_check(Some(data), 0x2b, 3, false), Err((vec::GP, 0x28)));
+        let np = Desc::segment(0, 0xfffff, 0xb, 3, false, false, true, true);
+        assert_eq!(far_cs_check(Some(np), 0x7, 3, false), Err((vec::NP, 0x4)));
+        // What the interpreter cannot run: 64-bit, 16-bit, based code.
+        let long = Desc(code(3, false).unwrap().0 | 1 << 53);
+        assert_eq!(far_cs_check(Some(long), 0x33, 3, false), Err((vec::GP, 0x30)));
+        let c16 = Desc::segment(0, 0xffff, 0xb, 3, true, false, false, false);
+        assert_eq!(far_cs_check(Some(c16), 0xf, 3, false), Err((vec::GP, 0xc)));
+        let based = Desc::segment(0x1000, 0xfffff, 0xb, 3, true, false, true, true);
+        assert_eq!(far_cs_check(Some(based), 0xf, 3, false), Err((vec::GP, 0xc)));
+    }
+
+    #[test]
+    fn far_ret_checks() {
+        assert_eq!(far_cs_check(code(3, false), 0x23, 3, true), Ok(()));
+        // RPL below the CPL would return inward.
+        assert_eq!(far_cs_check(code(3, false), 0x20, 3, true), Err((vec::GP, 0x20)));
+        // Conforming: DPL <= RPL.
+        assert_eq!(far_cs_check(code(0, true), 0x13, 3, true), Ok(()));
+        assert_eq!(far_cs_check(code(0, false), 0x13, 3, true), Err((vec::GP, 0x10)));
+    }
 }

@@ -9,7 +9,7 @@ use crate::by_size;
 use crate::cpu::decode::{op_size, opnd, sreg, Opnd};
 use crate::cpu::exec::alu::{alu, ADD, CMP};
 use crate::cpu::exec::control::cc_of;
-use crate::cpu::flags::{self, AF, CF, DF, ID, OF, PF, SF, TF, ZF};
+use crate::cpu::flags::{self, AF, CF, DF, ID, NT, OF, PF, RF, SF, TF, VM, ZF};
 use crate::cpu::{vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS};
 use crate::mem::{PageFault, PAGE_SHIFT, P_PRESENT, P_WRITE};
 
@@ -258,9 +258,6 @@ fn popa<const SZ: u8>(c: &mut Cpu, _: &Inst) {
     c.regs[ESP] = sp.wrapping_add(8 * n);
 }
 
-const NT: u32 = 1 << 14;
-const RF: u32 = 1 << 16;
-const VM: u32 = 1 << 17;
 
 /// EFLAGS bits popf may change in user mode. IF and IOPL are silently kept.
 pub const POPF_MASK: u32 = CF | PF | AF | ZF | SF | TF | DF | OF | NT | flags::AC | ID;
