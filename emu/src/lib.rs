@@ -3,10 +3,12 @@
 //! - [`mem`]: the guest address space (one 4 GiB reservation) and page permissions.
 //! - [`cpu`]: registers, lazy flags, predecoded blocks, the block cache and run loop.
 //! - [`loader`]: ELF loading and the initial process stack.
-//! - [`kernel`]: the Linux side: syscalls, signals-as-exit-status, the process.
+//! - [`kernel`]: the Linux side: syscalls, processes and threads, signals.
+//! - [`debug`]: EMU_DEBUG diagnostics.
 
 pub mod arch;
 pub mod cpu;
+pub mod debug;
 pub mod kernel;
 pub mod loader;
 pub mod mem;

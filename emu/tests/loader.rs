@@ -468,3 +468,52 @@ fn missing_program_is_127() {
         "{err}"
     );
 }
+
+/// A one-segment static i386 executable whose code is `code`, loaded at
+/// 0x08048000 with the entry right after the headers (0x08048054).
+fn tiny_elf(code: &[u8]) -> Vec<u8> {
+    let mut b = vec![0u8; 84];
+    b[..8].copy_from_slice(&[0x7f, b'E', b'L', b'F', 1, 1, 1, 0]);
+    let half = |b: &mut Vec<u8>, o: usize, v: u16| b[o..o + 2].copy_from_slice(&v.to_le_bytes());
+    half(&mut b, 16, 2); // ET_EXEC
+    half(&mut b, 18, 3); // EM_386
+    put32(&mut b, 20, 1);
+    put32(&mut b, 24, 0x0804_8054);
+    put32(&mut b, 28, 52);
+    half(&mut b, 40, 52);
+    half(&mut b, 42, 32);
+    half(&mut b, 44, 1);
+    half(&mut b, 46, 40);
+    let len = (84 + code.len()) as u32;
+    for (k, v) in [1, 0, 0x0804_8000, 0x0804_8000, len, len, 5, 0x1000].into_iter().enumerate() {
+        put32(&mut b, 52 + 4 * k, v);
+    }
+    b.extend_from_slice(code);
+    b
+}
+
+/// EMU_DEBUG=1 names what emu lacks: a system call answered ENOSYS and an
+/// instruction without a handler (rdtscp, which the emulated CPUID does not
+/// advertise, so #UD and SIGILL are still right). Silent without it.
+#[test]
+fn emu_debug_names_missing_syscalls_and_instructions() {
+    let code = [
+        0xb8, 0x26, 0x02, 0, 0, // mov $550, %eax
+        0xcd, 0x80, // int $0x80
+        0x0f, 0x01, 0xf9, // rdtscp at 0x0804805b
+    ];
+    // Not under scratch(): malformed_images_are_refused removes that.
+    let path = std::env::temp_dir().join(format!("emu-debug-log-{}", std::process::id()));
+    std::fs::write(&path, tiny_elf(&code)).unwrap();
+    let quiet = Command::new(EMU).arg(&path).env_remove("EMU_DEBUG").output().unwrap();
+    let out = Command::new(EMU).arg(&path).env("EMU_DEBUG", "1").output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(quiet.status.signal(), Some(4), "{:?}", quiet);
+    assert!(quiet.stderr.is_empty(), "{:?}", quiet);
+    assert_eq!(out.status.signal(), Some(4), "{:?}", out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("syscall 550 (?) -> ENOSYS"), "{err}");
+    assert!(err.contains("no handler for Rdtscp ([0f, 01, f9]) at 0x804805b"), "{err}");
+    assert!(err.contains("fatal signal 4"), "{err}");
+}

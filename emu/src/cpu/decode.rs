@@ -134,6 +134,11 @@ pub fn translate(mem: &Mem, eip: u32) -> Block {
         }
         let mut d = blank(h_ud, at, len);
         if !decode_inst(&ins, &mut d) {
+            crate::debug!(
+                "no handler for {:?} ({:02x?}) at {at:#x}: it raises #UD",
+                ins.code(),
+                &bytes[(at - eip) as usize..][..len as usize]
+            );
             d.h = h_ud;
             out.push(d);
             break;

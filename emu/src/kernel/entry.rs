@@ -65,9 +65,7 @@ fn interrupt(p: &mut Task, vector: u8, src: Source, error: Option<u32>) {
 
 #[cold]
 fn fatal(p: &mut Task, why: &str) {
-    if std::env::var_os("EMU_DEBUG").is_some() {
-        eprintln!("emu: {why} at eip {:#x}", p.cpu.eip);
-    }
+    crate::debug!("{why} at eip {:#x}", p.cpu.eip);
     super::exit::do_group_exit(p, ExitStatus::Signaled(super::SIGSEGV));
 }
 
@@ -285,6 +283,9 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
         let args: [u32; 6] = p.cpu.sys.kmem.read_pod(p.frame + off::BX)?;
         let ret = syscall::invoke(p, nr, args);
         frame_w(p, off::AX, ret)?;
+    } else {
+        // ax already holds -ENOSYS (as Linux leaves it).
+        syscall::enosys(nr);
     }
     if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 && p.exit.is_none() {
         p.trace_frame(false);

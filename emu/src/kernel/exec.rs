@@ -417,9 +417,7 @@ fn exec_binprm_nr(p: &mut Task, b: Bprm, nr: u32) {
     if let Err(e) = begin_new_exec(p, b, nr) {
         // Past the point of no return: the process dies (SIGSEGV, as
         // Linux's force_fatal_sig after a failed load).
-        if std::env::var_os("EMU_DEBUG").is_some() {
-            eprintln!("emu: execve failed after the point of no return: {e}");
-        }
+        crate::debug!("execve failed after the point of no return: {e}");
         exit::do_group_exit(p, super::ExitStatus::Signaled(super::SIGSEGV));
     }
 }

@@ -781,9 +781,9 @@ fn host_restore_anon(mem: &Mem, addr: u32, len: u32) {
             0,
         )
     };
-    if r == libc::MAP_FAILED && std::env::var_os("EMU_DEBUG").is_some() {
-        eprintln!(
-            "emu: cannot restore anonymous memory at {addr:#x}+{len:#x}: {}",
+    if r == libc::MAP_FAILED {
+        crate::debug!(
+            "cannot restore anonymous memory at {addr:#x}+{len:#x}: {}",
             std::io::Error::last_os_error()
         );
     }

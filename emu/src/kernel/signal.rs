@@ -283,12 +283,12 @@ pub fn do_signal(p: &mut Task) {
                     continue;
                 }
                 asig::Default::Term | asig::Default::Core => {
-                    if std::env::var_os("EMU_DEBUG").is_some() {
+                    if crate::debug::on() {
                         let ip = p.cpu.sys.kmem.r32(p.frame + off::IP).unwrap_or(0);
-                        eprintln!(
-                            "emu: fatal signal {sig} (code {:#x}, {:x?}, trap {}, error {:#x}) at ip {ip:#x}",
+                        crate::debug::log(format_args!(
+                            "fatal signal {sig} (code {:#x}, {:x?}, trap {}, error {:#x}) at ip {ip:#x}",
                             info.code, &info.u[..2], p.sig.trapno, p.sig.err
-                        );
+                        ));
                     }
                     super::exit::do_group_exit(p, ExitStatus::Signaled(sig as i32));
                     return;

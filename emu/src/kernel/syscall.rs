@@ -41,13 +41,22 @@ pub fn name(nr: u32) -> Option<&'static str> {
     NAMES.get(nr as usize).copied().filter(|n| !n.is_empty())
 }
 
+/// An ENOSYS answer, reported under EMU_DEBUG (the call is missing, or
+/// deliberately absent like rseq, or a subcommand is unknown).
+#[cold]
+pub fn enosys(nr: u32) -> u32 {
+    crate::debug!("syscall {nr} ({}) -> ENOSYS", name(nr).unwrap_or("?"));
+    Errno::ENOSYS.0.wrapping_neg()
+}
+
 /// Run syscall `nr`; returns the value for eax (`-errno` on failure).
 #[inline]
 pub fn invoke(p: &mut Task, nr: u32, args: [u32; 6]) -> u32 {
     if nr >= NR_SYSCALLS {
-        return Errno::ENOSYS.0.wrapping_neg();
+        return enosys(nr);
     }
     match dispatch(p, nr, args) {
+        Err(Errno::ENOSYS) => enosys(nr),
         Ok(v) => v,
         Err(Errno::EINTR) if super::signal::signal_pending(p) => match RESTART[nr as usize] {
             Restart::Sys => Errno::ERESTARTSYS,
