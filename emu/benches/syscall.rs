@@ -18,15 +18,31 @@ const PROG: &str = concat!(
     "/../guest/syscall/bin/getpid_loop"
 );
 const N: u64 = 200_000;
+const SIG_PROG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../guest/syscall/bin/sig_loop");
+const SIG_N: u64 = 50_000;
 
 fn process(mode: &str, n: u64, entry: SyscallEntry) -> Task {
-    let image = std::fs::read(PROG).expect("guest/syscall/bin/getpid_loop");
-    let argv = vec![
-        b"getpid_loop".to_vec(),
-        mode.as_bytes().to_vec(),
-        n.to_string().into_bytes(),
-    ];
-    Task::new(&image, b"getpid_loop", &argv, &[], entry).expect("load")
+    load(PROG, &[mode, &n.to_string()], entry)
+}
+
+fn load(prog: &str, args: &[&str], entry: SyscallEntry) -> Task {
+    let image = std::fs::read(prog).expect(prog);
+    let name = prog.rsplit('/').next().unwrap().as_bytes();
+    let mut argv = vec![name.to_vec()];
+    argv.extend(args.iter().map(|a| a.as_bytes().to_vec()));
+    Task::new(&image, name, &argv, &[], entry).expect("load")
+}
+
+/// Total time of `iters` emulated runs of `mk()`'s task (load excluded).
+fn timed_runs(iters: u64, mk: impl Fn() -> Task) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let mut p = mk();
+        let t = Instant::now();
+        assert_eq!(p.run(), ExitStatus::Exited(0));
+        total += t.elapsed();
+    }
+    total
 }
 
 fn emulated(c: &mut Criterion) {
@@ -38,16 +54,7 @@ fn emulated(c: &mut Criterion) {
         ("getpid_vdso_int80", "v", SyscallEntry::Int80),
     ] {
         g.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let mut p = process(mode, N, entry);
-                    let t = Instant::now();
-                    assert_eq!(p.run(), ExitStatus::Exited(0));
-                    total += t.elapsed();
-                }
-                total
-            })
+            b.iter_custom(|iters| timed_runs(iters, || process(mode, N, entry)))
         });
     }
     // The floor: table dispatch plus the handler, no CPU transition.
@@ -55,6 +62,16 @@ fn emulated(c: &mut Criterion) {
     g.bench_function("getpid_direct_call", |b| {
         let mut p = process("i", 1, SyscallEntry::Sysenter);
         b.iter(|| syscall::invoke(std::hint::black_box(&mut p), 20, [0; 6]))
+    });
+    g.finish();
+    let mut g = c.benchmark_group("signal");
+    g.throughput(Throughput::Elements(SIG_N));
+    g.bench_function("kill_self_roundtrip", |b| {
+        b.iter_custom(|iters| {
+            timed_runs(iters, || {
+                load(SIG_PROG, &[&SIG_N.to_string()], SyscallEntry::Sysenter)
+            })
+        })
     });
     g.finish();
 }
@@ -68,15 +85,26 @@ fn native_available() -> bool {
             .unwrap_or(false)
 }
 
-/// Wall time of one native run of the loop (setarch -R is not needed here).
-fn native_once(mode: &str, n: u64) -> Duration {
+/// Wall time of one native run (setarch -R is not needed here).
+fn native_once(prog: &str, args: &[&str]) -> Duration {
     let t = Instant::now();
-    let st = Command::new(PROG)
-        .args([mode, &n.to_string()])
-        .status()
-        .expect("spawn");
+    let st = Command::new(prog).args(args).status().expect("spawn");
     assert!(st.success());
     t.elapsed()
+}
+
+/// `iters` native runs of `prog` with `n` as its last argument, each less a
+/// run with 1 (process start-up).
+fn native_loops(iters: u64, prog: &str, mode: &[&str], n: u64) -> Duration {
+    let one = [mode, &["1"]].concat();
+    let many_n = n.to_string();
+    let many = [mode, &[many_n.as_str()]].concat();
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let base = native_once(prog, &one);
+        total += native_once(prog, &many).saturating_sub(base);
+    }
+    total
 }
 
 fn native(c: &mut Criterion) {
@@ -89,17 +117,16 @@ fn native(c: &mut Criterion) {
     g.sample_size(10);
     for (name, mode) in [("getpid_int80", "i"), ("getpid_vdso", "v")] {
         g.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    // Subtract process start-up: a run of one iteration.
-                    let base = native_once(mode, 1);
-                    total += native_once(mode, N).saturating_sub(base);
-                }
-                total
-            })
+            b.iter_custom(|iters| native_loops(iters, PROG, &[mode], N))
         });
     }
+    g.finish();
+    let mut g = c.benchmark_group("signal_native");
+    g.throughput(Throughput::Elements(SIG_N));
+    g.sample_size(10);
+    g.bench_function("kill_self_roundtrip", |b| {
+        b.iter_custom(|iters| native_loops(iters, SIG_PROG, &[], SIG_N))
+    });
     g.finish();
 }
 
