@@ -24,13 +24,13 @@ struct Cli {
     /// Set VAR=VALUE in the guest's environment (repeatable).
     #[arg(short = 'E', value_name = "VAR=VALUE")]
     set_env: Vec<std::ffi::OsString>,
+    /// Remove VAR from the guest's environment (repeatable; applied before -E).
+    #[arg(short = 'U', value_name = "VAR")]
+    unset_env: Vec<std::ffi::OsString>,
     /// execve of a program that is not i386 fails with ENOEXEC instead of
     /// running it on the host.
     #[arg(long)]
     no_host_exec: bool,
-    /// Remove VAR from the guest's environment (repeatable; applied before -E).
-    #[arg(short = 'U', value_name = "VAR")]
-    unset_env: Vec<std::ffi::OsString>,
     /// The i386 program to run, then its arguments. Everything after the
     /// program is the program's, options included (`emu bash --version`).
     #[arg(

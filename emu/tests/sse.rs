@@ -281,7 +281,6 @@ fn glibc_ssse3() {
 /// Unmasked exceptions: SIGFPE's si_code and si_addr, the MXCSR in the
 /// signal frame, the destination left unchanged.
 #[test]
-#[ignore = "needs signal delivery (rt_sigaction, rt_sigreturn, the fpstate in the frame)"]
 fn glibc_sigfpe() {
     check_glibc("sigfpe", &["-O1", "-msse2"]);
 }

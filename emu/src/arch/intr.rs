@@ -169,6 +169,25 @@ fn validate_gate(cpu: &Cpu, vector: u8, src: Source) -> Result<GateTransition, E
 /// gate lookup, DPL check, stack switch from the TSS, push of ss, esp,
 /// eflags, cs, eip (and the error code), flag clearing, CPL 0.
 /// On failure returns the exception the delivery itself raised.
+/// Fault-class exceptions (as opposed to traps: #DB, #BP, #OF): the
+/// EFLAGS image they push has RF set (SDM vol. 3, 17.3.1.1), so that the
+/// restarted instruction does not hit an instruction breakpoint again.
+fn is_fault(vector: u8) -> bool {
+    [
+        vec::DE,
+        vec::BR,
+        vec::UD,
+        vec::NM,
+        vec::TS,
+        vec::NP,
+        vec::SS,
+        vec::GP,
+    ]
+    .into_iter()
+    .chain([vec::PF, vec::MF, vec::AC, vec::XM])
+    .any(|v| v == vector)
+}
+
 pub fn deliver(
     cpu: &mut Cpu,
     vector: u8,
@@ -191,7 +210,12 @@ pub fn deliver(
         .map_err(|_| fault(vec::TS, cpu.sys.tr as u32))?;
     // Push ss, esp, eflags, cs, eip (and the error code) on the new stack:
     // one store of the frame as it lies in memory, lowest address first.
-    let eflags = cpu.eflags();
+    let eflags = cpu.eflags()
+        | if src == Source::Exception && is_fault(vector) {
+            RF
+        } else {
+            0
+        };
     let frame = [
         error.unwrap_or(0),
         cpu.eip,
@@ -251,7 +275,10 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
             (a, b)
         }
     };
-    cpu.flags.load(eflags, IRET_MASK_CPL0);
+    // RF only suppresses instruction breakpoints (not emulated) for the
+    // first instruction, and the CPU clears it once that completes: take
+    // it as already done, so later frames and pushf never see it.
+    cpu.flags.load(eflags & !RF, IRET_MASK_CPL0);
     cpu.sys.cpl = (cs & 3) as u8;
     cpu.segs[CS] = csc;
     cpu.segs[SS] = ssc;

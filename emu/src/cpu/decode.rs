@@ -66,7 +66,7 @@ fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
     let p = mem.perm(at >> PAGE_SHIFT);
     let f = crate::mem::PageFault {
         addr: at,
-        present: p & P_PRESENT != 0,
+        present: crate::mem::pte_present(p, mem.base().wrapping_add(at as usize)),
         write: false,
         fetch: true,
     };

@@ -71,7 +71,9 @@ pub mod vec {
 pub struct Exception {
     pub vector: u8,
     pub error_code: Option<u32>,
-    /// Faulting linear address for #PF (cr2).
+    /// Faulting linear address for #PF (cr2). For a software interrupt
+    /// (`exit::INT`): the length of the instruction, which a fault while
+    /// delivering it reports as the faulting one.
     pub cr2: u32,
 }
 
@@ -437,6 +439,10 @@ impl Cpu {
             // The access `ea` found outside its segment.
             return self.raise(lim, Some(0));
         }
+        let mut f = f;
+        if f.present {
+            f.present = crate::mem::pte_present(self.perm(f.addr >> PAGE_SHIFT), self.host(f.addr));
+        }
         self.exit = exit::EXC;
         self.exc = Exception {
             vector: vec::PF,
@@ -446,6 +452,11 @@ impl Cpu {
     }
 
     // ---- guest memory, as the CPU sees it ----
+
+    /// Whether guest address `a` lies in a mapping (whatever its protection).
+    pub fn mapped(&self, a: u32) -> bool {
+        self.perm(a >> PAGE_SHIFT) & crate::mem::P_PRESENT != 0
+    }
 
     #[inline(always)]
     fn perm(&self, page: u32) -> u8 {

@@ -13,7 +13,8 @@ pub enum Event {
     /// #DB single-step, the next one).
     Exception(Exception),
     /// `int n` (including int3 and into); `cpu.eip` is after the instruction.
-    SoftInt(u8),
+    /// Vector and instruction length.
+    SoftInt(u8, u8),
     /// `sysenter`; `cpu.eip` is after the instruction.
     Sysenter,
     /// A store hit pages holding translated code (`cpu.smc_page..=smc_last`);
@@ -94,7 +95,7 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             Some(Event::CodeWritten)
         }
         exit::EXC => Some(Event::Exception(cpu.exc)),
-        exit::INT => Some(Event::SoftInt(cpu.exc.vector)),
+        exit::INT => Some(Event::SoftInt(cpu.exc.vector, cpu.exc.cr2 as u8)),
         exit::TRAP => Some(Event::Exception(cpu.exc)),
         _ => Some(Event::Sysenter),
     }

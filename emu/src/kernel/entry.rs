@@ -31,7 +31,15 @@ const ENOSYS_RET: u32 = (-38i32) as u32;
 /// Handle an event from the CPU: a software interrupt, an exception, or sysenter.
 pub fn handle(p: &mut Task, ev: Event) {
     match ev {
-        Event::SoftInt(v) => interrupt(p, v, Source::Soft, None),
+        Event::SoftInt(v, len) => {
+            if let Err(e) = intr::deliver(&mut p.cpu, v, Source::Soft, None) {
+                // A fault of the delivery (the gate's DPL for `int $0x81`)
+                // is the instruction's: its eip is the int's own.
+                p.cpu.eip = p.cpu.eip.wrapping_sub(len as u32);
+                return interrupt(p, e.vector, Source::Exception, e.error_code);
+            }
+            kernel_text(p)
+        }
         Event::Exception(e) => {
             if e.vector == vec::PF {
                 p.cr2 = e.cr2;

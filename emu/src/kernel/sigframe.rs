@@ -121,8 +121,9 @@ fn save_fpstate(p: &mut Task, r: &PtRegs, fpstate: u32) -> bool {
 }
 
 /// fpu__restore_sig for an ia32 frame: the FXSAVE image, with the fsave
-/// header's environment and registers over it (convert_to_fxsr); MXCSR's
-/// reserved bits are dropped. A null `fpstate` resets the FPU.
+/// header's environment and registers over it (convert_to_fxsr). False
+/// for an unreadable frame or reserved MXCSR bits. A null `fpstate` resets
+/// the FPU.
 fn restore_fpstate(p: &mut Task, fpstate: u32) -> bool {
     if fpstate == 0 {
         p.cpu.fpu.init();
@@ -154,8 +155,8 @@ fn restore_fpstate(p: &mut Task, fpstate: u32) -> bool {
     for k in 0..8 {
         fx[32 + 16 * k..42 + 16 * k].copy_from_slice(&h[28 + 10 * k..38 + 10 * k]);
     }
-    let mxcsr = r32(&fx, 24) & crate::cpu::exec::sse::MXCSR_MASK;
-    fx[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+    // MXCSR with reserved bits set is rejected (a bad frame), as
+    // fpu__restore_sig does before FXRSTOR could fault on it.
     x87::fxrstor_image(&mut p.cpu, &fx)
 }
 
@@ -331,11 +332,19 @@ fn restore_sigcontext(p: &mut Task, sc_addr: u32) -> bool {
     r.ss = sc.ss as u16 | 3;
     r.flags = (r.flags & !FIX_EFLAGS) | (sc.flags & FIX_EFLAGS);
     r.orig_ax = u32::MAX;
-    // reload_segments: with RPL 3, loaded on the way out.
-    r.gs = sc.gs as u16 | 3;
-    r.fs = sc.fs as u16 | 3;
-    r.ds = sc.ds as u16 | 3;
-    r.es = sc.es as u16 | 3;
+    // reload_segments: RPL 3, except that null selectors (0..=3) stay as
+    // they are (fixup_rpl, Linux 6.9+); loaded on the way out.
+    let fixup_rpl = |sel: u32| {
+        if sel & 0xffff <= 3 {
+            sel as u16
+        } else {
+            sel as u16 | 3
+        }
+    };
+    r.gs = fixup_rpl(sc.gs);
+    r.fs = fixup_rpl(sc.fs);
+    r.ds = fixup_rpl(sc.ds);
+    r.es = fixup_rpl(sc.es);
     write_regs(p, &r) && restore_fpstate(p, sc.fpstate)
 }
 

@@ -163,7 +163,9 @@ pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32, cpu: &crate::cpu::Cpu
         vec::UD => Siginfo32::fault(SIGILL, ILL_ILLOPN, ip),
         vec::PF => Siginfo32::fault(
             SIGSEGV,
-            if error & 1 != 0 {
+            // By the mapping (a VMA), not the P bit: a never-touched
+            // read-only page is an access error with P clear.
+            if cpu.mapped(cr2) {
                 SEGV_ACCERR
             } else {
                 SEGV_MAPERR

@@ -22,6 +22,42 @@ pub const P_EXEC: u8 = 8;
 /// page takes the slow path, which reports self-modifying code.
 pub const P_CODE: u8 = 16;
 
+/// The P bit of the #PF error code native Linux would report for a fault
+/// on a mapped guest page with permissions `perm` at host address `host`:
+/// whether the hardware page tables hold the page. Linux never maps in a
+/// PROT_NONE page and maps the others on first touch (plus fault-around for
+/// files), so the answer is the host's own page table entry for the same
+/// page of emu's window (/proc/self/pagemap, bit 63), which the guest's own
+/// accesses populated. Without pagemap, a mapped page counts as present.
+#[cold]
+pub fn pte_present(perm: u8, host: *const u8) -> bool {
+    use std::os::unix::fs::FileExt;
+    use std::sync::Mutex;
+    if perm & P_PRESENT == 0 {
+        return false;
+    }
+    if perm & (P_READ | P_WRITE | P_EXEC) == 0 {
+        return false;
+    }
+    // One descriptor per process: after a fork, /proc/self of the parent's
+    // descriptor would still be the parent.
+    static PAGEMAP: Mutex<Option<(u32, Option<std::fs::File>)>> = Mutex::new(None);
+    let mut g = PAGEMAP.lock().unwrap_or_else(|e| e.into_inner());
+    let pid = std::process::id();
+    if g.as_ref().is_none_or(|(p, _)| *p != pid) {
+        *g = Some((pid, std::fs::File::open("/proc/self/pagemap").ok()));
+    }
+    let Some((_, Some(f))) = g.as_ref() else {
+        return true;
+    };
+    let mut e = [0u8; 8];
+    let off = (host as u64 / PAGE_SIZE as u64) * 8;
+    match f.read_exact_at(&mut e, off) {
+        Ok(()) => u64::from_le_bytes(e) >> 63 != 0,
+        Err(_) => true,
+    }
+}
+
 /// Why a guest access failed: what the CPU reports as a #PF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageFault {

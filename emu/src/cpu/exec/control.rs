@@ -112,7 +112,7 @@ fn int_n(c: &mut Cpu, i: &Inst) {
     c.exc = crate::cpu::Exception {
         vector: i.imm as u8,
         error_code: None,
-        cr2: 0,
+        cr2: i.len as u32,
     };
 }
 
@@ -170,7 +170,12 @@ pub fn far_cs_check(d: Option<Desc>, sel: u16, cpl: u8, ret: bool) -> Result<(),
     let conforming = d.typ() & 4 != 0;
     let ok = if ret {
         // A return may not go inward; to the same level here.
-        rpl == cpl && if conforming { d.dpl() <= rpl } else { d.dpl() == rpl }
+        rpl == cpl
+            && if conforming {
+                d.dpl() <= rpl
+            } else {
+                d.dpl() == rpl
+            }
     } else if conforming {
         d.dpl() <= cpl
     } else {
@@ -246,7 +251,9 @@ fn far_ptr<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) -> Option<(u3
 }
 
 fn jmp_far<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) {
-    let Some((eip, sel)) = far_ptr::<OPSZ, MEM>(c, i) else { return };
+    let Some((eip, sel)) = far_ptr::<OPSZ, MEM>(c, i) else {
+        return;
+    };
     if let Some(cs) = far_target(c, sel, eip, false) {
         set_cs(c, cs, eip);
     }
@@ -255,8 +262,12 @@ fn jmp_far<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) {
 /// Far call: push CS (zero-extended to the operand size) and the return
 /// offset, both or neither.
 fn call_far<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) {
-    let Some((eip, sel)) = far_ptr::<OPSZ, MEM>(c, i) else { return };
-    let Some(cs) = far_target(c, sel, eip, false) else { return };
+    let Some((eip, sel)) = far_ptr::<OPSZ, MEM>(c, i) else {
+        return;
+    };
+    let Some(cs) = far_target(c, sel, eip, false) else {
+        return;
+    };
     let w = 1u32 << OPSZ;
     let sp = c.regs[ESP];
     let old_cs = c.segs[CS].sel as u32;
@@ -271,8 +282,12 @@ fn call_far<const OPSZ: u8, const MEM: bool>(c: &mut Cpu, i: &Inst) {
 
 /// Far ret [imm16]: pop eip and CS, then release `i.imm` bytes.
 fn ret_far<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
-    let Some([eip, sel]) = peek::<OPSZ, 2>(c) else { return };
-    let Some(cs) = far_target(c, sel as u16, eip, true) else { return };
+    let Some([eip, sel]) = peek::<OPSZ, 2>(c) else {
+        return;
+    };
+    let Some(cs) = far_target(c, sel as u16, eip, true) else {
+        return;
+    };
     c.regs[ESP] = c.regs[ESP].wrapping_add((2 << OPSZ) + i.imm);
     set_cs(c, cs, eip);
 }
@@ -286,9 +301,17 @@ fn iret_user<const OPSZ: u8>(c: &mut Cpu, _: &Inst) {
     if c.flags.get() & NT != 0 {
         return c.raise(vec::GP, Some(0));
     }
-    let Some([eip, sel, fl]) = peek::<OPSZ, 3>(c) else { return };
-    let Some(cs) = far_target(c, sel as u16, eip, true) else { return };
-    let mask = if OPSZ == 2 { IRET_MASK_USER } else { IRET_MASK_USER & 0xffff };
+    let Some([eip, sel, fl]) = peek::<OPSZ, 3>(c) else {
+        return;
+    };
+    let Some(cs) = far_target(c, sel as u16, eip, true) else {
+        return;
+    };
+    let mask = if OPSZ == 2 {
+        IRET_MASK_USER
+    } else {
+        IRET_MASK_USER & 0xffff
+    };
     c.flags.load(fl, mask);
     c.regs[ESP] = c.regs[ESP].wrapping_add(3 << OPSZ);
     set_cs(c, cs, eip);
@@ -452,31 +475,49 @@ mod tests {
         assert_eq!(far_cs_check(code(3, false), 0x20, 3, false), Ok(()));
         // Null selector: #GP(0); kernel code: #GP(sel).
         assert_eq!(far_cs_check(None, 0x3, 3, false), Err((vec::GP, 0)));
-        assert_eq!(far_cs_check(code(0, false), 0x10, 3, false), Err((vec::GP, 0x10)));
+        assert_eq!(
+            far_cs_check(code(0, false), 0x10, 3, false),
+            Err((vec::GP, 0x10))
+        );
         // Conforming code of a more privileged level may be entered.
         assert_eq!(far_cs_check(code(0, true), 0x13, 3, false), Ok(()));
         // Past the table, data, not present.
         assert_eq!(far_cs_check(None, 0x7f, 3, false), Err((vec::GP, 0x7c)));
         let data = Desc::segment(0, 0xfffff, 0x3, 3, true, false, true, true);
-        assert_eq!(far_cs_check(Some(data), 0x2b, 3, false), Err((vec::GP, 0x28)));
+        assert_eq!(
+            far_cs_check(Some(data), 0x2b, 3, false),
+            Err((vec::GP, 0x28))
+        );
         let np = Desc::segment(0, 0xfffff, 0xb, 3, false, false, true, true);
         assert_eq!(far_cs_check(Some(np), 0x7, 3, false), Err((vec::NP, 0x4)));
         // What the interpreter cannot run: 64-bit, 16-bit, based code.
         let long = Desc(code(3, false).unwrap().0 | 1 << 53);
-        assert_eq!(far_cs_check(Some(long), 0x33, 3, false), Err((vec::GP, 0x30)));
+        assert_eq!(
+            far_cs_check(Some(long), 0x33, 3, false),
+            Err((vec::GP, 0x30))
+        );
         let c16 = Desc::segment(0, 0xffff, 0xb, 3, true, false, false, false);
         assert_eq!(far_cs_check(Some(c16), 0xf, 3, false), Err((vec::GP, 0xc)));
         let based = Desc::segment(0x1000, 0xfffff, 0xb, 3, true, false, true, true);
-        assert_eq!(far_cs_check(Some(based), 0xf, 3, false), Err((vec::GP, 0xc)));
+        assert_eq!(
+            far_cs_check(Some(based), 0xf, 3, false),
+            Err((vec::GP, 0xc))
+        );
     }
 
     #[test]
     fn far_ret_checks() {
         assert_eq!(far_cs_check(code(3, false), 0x23, 3, true), Ok(()));
         // RPL below the CPL would return inward.
-        assert_eq!(far_cs_check(code(3, false), 0x20, 3, true), Err((vec::GP, 0x20)));
+        assert_eq!(
+            far_cs_check(code(3, false), 0x20, 3, true),
+            Err((vec::GP, 0x20))
+        );
         // Conforming: DPL <= RPL.
         assert_eq!(far_cs_check(code(0, true), 0x13, 3, true), Ok(()));
-        assert_eq!(far_cs_check(code(0, false), 0x13, 3, true), Err((vec::GP, 0x10)));
+        assert_eq!(
+            far_cs_check(code(0, false), 0x13, 3, true),
+            Err((vec::GP, 0x10))
+        );
     }
 }

@@ -258,7 +258,6 @@ fn popa<const SZ: u8>(c: &mut Cpu, _: &Inst) {
     c.regs[ESP] = sp.wrapping_add(8 * n);
 }
 
-
 /// EFLAGS bits popf may change in user mode. IF and IOPL are silently kept.
 pub const POPF_MASK: u32 = CF | PF | AF | ZF | SF | TF | DF | OF | NT | flags::AC | ID;
 
