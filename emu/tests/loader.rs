@@ -485,7 +485,10 @@ fn tiny_elf(code: &[u8]) -> Vec<u8> {
     half(&mut b, 44, 1);
     half(&mut b, 46, 40);
     let len = (84 + code.len()) as u32;
-    for (k, v) in [1, 0, 0x0804_8000, 0x0804_8000, len, len, 5, 0x1000].into_iter().enumerate() {
+    for (k, v) in [1, 0, 0x0804_8000, 0x0804_8000, len, len, 5, 0x1000]
+        .into_iter()
+        .enumerate()
+    {
         put32(&mut b, 52 + 4 * k, v);
     }
     b.extend_from_slice(code);
@@ -505,8 +508,16 @@ fn emu_debug_names_missing_syscalls_and_instructions() {
     // Not under scratch(): malformed_images_are_refused removes that.
     let path = std::env::temp_dir().join(format!("emu-debug-log-{}", std::process::id()));
     std::fs::write(&path, tiny_elf(&code)).unwrap();
-    let quiet = Command::new(EMU).arg(&path).env_remove("EMU_DEBUG").output().unwrap();
-    let out = Command::new(EMU).arg(&path).env("EMU_DEBUG", "1").output().unwrap();
+    let quiet = Command::new(EMU)
+        .arg(&path)
+        .env_remove("EMU_DEBUG")
+        .output()
+        .unwrap();
+    let out = Command::new(EMU)
+        .arg(&path)
+        .env("EMU_DEBUG", "1")
+        .output()
+        .unwrap();
     let _ = std::fs::remove_file(&path);
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(quiet.status.signal(), Some(4), "{:?}", quiet);
@@ -514,6 +525,9 @@ fn emu_debug_names_missing_syscalls_and_instructions() {
     assert_eq!(out.status.signal(), Some(4), "{:?}", out);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("syscall 550 (?) -> ENOSYS"), "{err}");
-    assert!(err.contains("no handler for Rdtscp ([0f, 01, f9]) at 0x804805b"), "{err}");
+    assert!(
+        err.contains("no handler for Rdtscp ([0f, 01, f9]) at 0x804805b"),
+        "{err}"
+    );
     assert!(err.contains("fatal signal 4"), "{err}");
 }

@@ -1,9 +1,12 @@
 /* execve and execveat: i386 programs, #! scripts (nested, with an
  * argument, too deep), a host program, the errors a failed execve
  * returns with the caller intact, close-on-exec, the environment,
- * /proc/self/exe of the new program, and vfork + exec. Runs in an empty
+ * /proc/self/exe of the new program, vfork + exec (and the child's stores,
+ * which the parent sees), and posix_spawn's errors. Runs in an empty
  * scratch directory, with the helper `child` beside this program. */
 #include "common.h"
+#include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 static void run(const char *label, const char *path, char *const argv[], char *const envp[])
@@ -188,5 +191,38 @@ int main(int argc, char **argv)
     }
     waitpid(c, &st, 0);
     printf("vfork + failed exec: %s\n", wstr(st));
+
+    /* The vfork child shares the parent's memory: its stores are the
+     * parent's (globals, the heap, the stack, a fresh mapping's page). */
+    static int global;
+    int *heap = malloc(64 * 1024);
+    char *anon = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    volatile int local = 1;
+    heap[100] = 1;
+    c = vfork();
+    if (c == 0) {
+        global = 42;
+        heap[100] = 43;
+        heap[16000] = 44;
+        anon[5000] = 45;
+        local = 46;
+        order = 47;
+        execve("./nosuch", (char *[]){"x", 0}, env);
+        global += errno;
+        _exit(0);
+    }
+    waitpid(c, &st, 0);
+    printf("vfork child's stores: %s global %d heap %d %d anon %d local %d order %d\n", wstr(st),
+           global, heap[100], heap[16000], anon[5000], local, order);
+
+    /* posix_spawn reports a failed exec through the shared memory. */
+    pid_t sp;
+    int r = posix_spawn(&sp, "./nosuch", 0, 0, (char *[]){"x", 0}, env);
+    printf("posix_spawn ./nosuch: %s\n", r ? ename(r) : "0");
+    r = posix_spawn(&sp, child, 0, 0, (char *[]){"child", "exit", "9", 0}, env);
+    waitpid(sp, &st, 0);
+    printf("posix_spawn child: %d %s\n", r, wstr(st));
+    r = posix_spawnp(&sp, "nosuch-in-path", 0, 0, (char *[]){"x", 0}, env);
+    printf("posix_spawnp nosuch-in-path: %s\n", r ? ename(r) : "0");
     return 0;
 }

@@ -42,6 +42,13 @@ pub fn handle(p: &mut Task, ev: Event) {
         }
         Event::Exception(e) => {
             if e.vector == vec::PF {
+                // do_user_addr_fault: a write to a page tracked for a vfork
+                // parent is recorded and retried (nothing is delivered).
+                if e.error_code.unwrap_or(0) & 2 != 0
+                    && p.cpu.mem.untrack(e.cr2 >> crate::mem::PAGE_SHIFT)
+                {
+                    return;
+                }
                 p.cr2 = e.cr2;
             }
             interrupt(p, e.vector, Source::Exception, e.error_code)

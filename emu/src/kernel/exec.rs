@@ -536,6 +536,9 @@ fn exec_host(p: &mut Task, b: Bprm) -> SysResult {
     let mut ev: Vec<*const libc::c_char> = envp.iter().map(|s| s.as_ptr()).collect();
     ev.push(std::ptr::null());
     p.flush_frames();
+    // A vfork parent's memory gets the child's stores before a successful
+    // exec closes its pipe.
+    super::vfork::flush(p);
     let undo = FdArrangement::apply(&p.files().entries())?;
     // What the guest has not asked to ignore is not ignored (emu ignores
     // SIGPIPE for itself; exec keeps ignored signals ignored).

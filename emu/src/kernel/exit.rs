@@ -33,7 +33,7 @@ use std::time::Duration;
 
 pub fn sys_exit(p: &mut Task, status: u32) -> SysResult {
     exit_robust_list(p);
-    p.vfork_done = None;
+    super::vfork::release(p);
     // clear_child_tid is released when the host thread has all but gone
     // (see [`thread_gone`]): a joiner woken by it finds the thread gone
     // from /proc/self/task, as it practically always does natively.
@@ -151,6 +151,8 @@ pub fn de_thread(p: &Task) {
 /// its status, or returns None after taking over a program another thread
 /// exec'd (its run loop then goes on with the new program).
 pub fn finish(p: &mut Task) -> Option<ExitStatus> {
+    // exit_mm's mm_release, for exit_group and deaths too.
+    super::vfork::release(p);
     let own = p.exit.unwrap_or(ExitStatus::Exited(0));
     let group = p.group.clone();
     let mut g = group.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -213,7 +215,7 @@ pub fn killed(p: &Task) -> bool {
 pub fn mm_release(p: &mut Task) {
     exit_robust_list(p);
     // wait_for_vfork_done's parent goes on.
-    p.vfork_done = None;
+    super::vfork::release(p);
     release_child_tid(p);
 }
 

@@ -24,11 +24,11 @@
 //! Where emu differs from the kernel, deliberately:
 //! - A child that shares memory but is not a thread (CLONE_VM without
 //!   CLONE_THREAD, as vfork and posix_spawn ask for) is a forked host
-//!   process with a copy of the memory: the parent does not see the
-//!   child's stores. vfork's contract (the parent waits until exec or
-//!   exit) holds; a program that passes results back through the shared
-//!   memory sees none (glibc's posix_spawn then reports an exec failure
-//!   only through the child's exit status 127).
+//!   process with a copy of the memory. With CLONE_VFORK the parent waits
+//!   until the child execs or exits, and the pages the child wrote are
+//!   written back into the parent first ([`super::vfork`]), so stores
+//!   through the shared memory reach it (posix_spawn's exec error, say).
+//!   Without CLONE_VFORK the parent does not see the child's stores.
 //! - CLONE_FILES, CLONE_FS and CLONE_SIGHAND without CLONE_THREAD likewise
 //!   give copies. Threads always share the host's cwd and umask unless
 //!   cloned without CLONE_FS, when the new host thread unshares them.
@@ -39,7 +39,7 @@
 //!   namespaces or refuses as it would natively; with CLONE_THREAD they
 //!   are EINVAL.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
 use super::abi::errno::Errno;
@@ -336,7 +336,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
             // A vfork parent up the tree waits for our parent, not for us.
             p.vfork_done = vfork.map(|(r, w)| {
                 drop(r);
-                w
+                super::vfork::child_start(p, w, a.flags & cf::VM != 0)
             });
             p.clear_child_tid = if a.flags & cf::CHILD_CLEARTID != 0 {
                 a.child_tid
@@ -367,7 +367,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
             }
             if let Some((r, w)) = vfork {
                 drop(w);
-                wait_for_vfork_done(p, r);
+                super::vfork::wait_for_vfork_done(p, r);
             }
             Ok(child)
         }
@@ -404,22 +404,6 @@ fn vfork_pipe() -> Result<(OwnedFd, OwnedFd), Errno> {
     };
     let (r, w) = (high(fds[0]), high(fds[1]));
     Ok(unsafe { (OwnedFd::from_raw_fd(r), OwnedFd::from_raw_fd(w)) })
-}
-
-/// wait_for_vfork_done: until the child has exec'd or exited (or this task
-/// is told to stop).
-fn wait_for_vfork_done(p: &Task, r: OwnedFd) {
-    let mut b = [0u8; 1];
-    // Linux waits killably: only a stop ends the wait early (guest signals
-    // are taken when the parent returns).
-    while let Err(Errno::EINTR) = p.blocking(
-        libc::SYS_read,
-        [r.as_raw_fd() as i64, b.as_mut_ptr() as i64, 1, 0, 0, 0],
-    ) {
-        if exit::killed(p) {
-            return;
-        }
-    }
 }
 
 // ---- a new thread ----
@@ -479,7 +463,8 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
     }
     let vfork = if a.flags & cf::VFORK != 0 {
         let (r, w) = vfork_pipe()?;
-        child.vfork_done = Some(w);
+        // A thread shares the memory itself: nothing to write back.
+        child.vfork_done = Some(super::vfork::child_start(p, w, false));
         Some(r)
     } else {
         None
@@ -546,7 +531,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
         _ => return Err(Errno::EINTR),
     };
     if let Some(r) = vfork {
-        wait_for_vfork_done(p, r);
+        super::vfork::wait_for_vfork_done(p, r);
     }
     Ok(tid)
 }

@@ -304,7 +304,7 @@ pub struct Task {
     pub forked: bool,
     /// A vfork child's end of the pipe its parent waits on (dropped when
     /// the child execs or exits: `vfork_done`).
-    pub vfork_done: Option<std::os::fd::OwnedFd>,
+    pub vfork_done: Option<super::vfork::VforkDone>,
     /// The memory map (CLONE_VM).
     pub mm: Arc<Mutex<Mm>>,
     /// The descriptor table (CLONE_FILES).

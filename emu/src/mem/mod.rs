@@ -21,6 +21,10 @@ pub const P_EXEC: u8 = 8;
 /// Page holds code that is cached in translated blocks. A write to such a
 /// page takes the slow path, which reports self-modifying code.
 pub const P_CODE: u8 = 16;
+/// Page is writable, but its first write is to be recorded first (a vfork
+/// child's stores, which its parent gets back): P_WRITE stays clear until
+/// then, so the write faults and [`Mem::untrack`] records it.
+pub const P_TRACK: u8 = 32;
 
 /// The P bit of the #PF error code native Linux would report for a fault
 /// on a mapped guest page with permissions `perm` at host address `host`:
@@ -90,6 +94,8 @@ pub struct Mem {
     /// One permission byte per guest page, in an anonymous mapping of its
     /// own (zero pages until written, and cheap to zero again).
     perm_map: memmap2::MmapMut,
+    /// Pages whose P_TRACK was taken by a write, in order.
+    written: std::sync::Mutex<Vec<u32>>,
 }
 
 // The raw base pointer refers into `_map`, which lives as long as `Mem`.
@@ -113,6 +119,7 @@ impl Mem {
             _map: map,
             base,
             perm_map,
+            written: Default::default(),
         })
     }
 
@@ -152,6 +159,7 @@ impl Mem {
         if r != 0 {
             return Err(std::io::Error::last_os_error());
         }
+        self.take_written();
         Ok(())
     }
 
@@ -228,6 +236,40 @@ impl Mem {
         self.perms()[page as usize].fetch_and(!P_CODE, Relaxed);
     }
 
+    /// Track the writes to the writable pages of [addr, addr+len): their
+    /// P_WRITE becomes P_TRACK until the first write.
+    pub fn track_writes(&self, addr: u32, len: u32) {
+        for p in page_range(addr, len) {
+            let e = &self.perms()[p as usize];
+            let v = e.load(Relaxed);
+            if v & (P_PRESENT | P_WRITE) == P_PRESENT | P_WRITE {
+                e.store((v & !P_WRITE) | P_TRACK, Relaxed);
+            }
+        }
+    }
+
+    /// A write hit `page`: if it is tracked, make it writable and record
+    /// it (true); the write is then retried.
+    #[cold]
+    pub fn untrack(&self, page: u32) -> bool {
+        let e = &self.perms()[page as usize];
+        let v = e.load(Relaxed);
+        if v & P_TRACK == 0 {
+            return false;
+        }
+        e.store((v & !P_TRACK) | P_WRITE, Relaxed);
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(page);
+        true
+    }
+
+    /// The pages [`Mem::untrack`] recorded since the last call.
+    pub fn take_written(&self) -> Vec<u32> {
+        std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// Check that [addr, addr+len) is accessible with `need` bits.
     pub fn check(
         &self,
@@ -241,7 +283,10 @@ impl Mem {
             return Ok(());
         }
         for p in page_range(addr, len) {
-            let f = self.perm(p);
+            let mut f = self.perm(p);
+            if f & P_TRACK != 0 && need & P_WRITE != 0 && self.untrack(p) {
+                f = self.perm(p);
+            }
             if f & (P_PRESENT | need) != (P_PRESENT | need) {
                 let fa = if p == addr >> PAGE_SHIFT {
                     addr
