@@ -44,7 +44,7 @@ fn integer_loop(c: &mut Criterion) {
         b.iter(|| {
             cpu.eip = CODE;
             cpu.regs[ECX] = ITERS;
-            assert_eq!(run(&mut cpu, &mut cache), Event::SoftInt(0x80));
+            assert_eq!(run(&mut cpu, &mut cache), Event::SoftInt(0x80, 2));
         })
     });
     g.finish();

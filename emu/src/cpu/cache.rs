@@ -6,6 +6,7 @@
 //! block loop with `exit::SMC`, and the page's blocks are dropped here.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{decode, Cpu, Inst};
 
@@ -16,14 +17,41 @@ pub struct Block {
     pub insts: Box<[Inst]>,
 }
 
+/// log2 of the direct-mapped table's size: it starts small (a short-lived
+/// program, or a fork's child about to exec, touches few of its pages) and
+/// grows to `FAST_BITS` as blocks accumulate.
 const FAST_BITS: u32 = 14;
+const FAST_BITS_START: u32 = 10;
+
+/// Hash of a guest address: one multiplication (the hash map takes its
+/// top bits), instead of SipHash, which translation paid per block.
+#[derive(Default, Clone, Copy)]
+pub struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(b as u32 ^ (self.0 as u32));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
 
 pub struct BlockCache {
     fast: Box<[(u32, *const Block)]>,
-    map: HashMap<u32, Box<Block>>,
-    by_page: HashMap<u32, Vec<u32>>,
+    map: AddrMap<Box<Block>>,
+    by_page: AddrMap<Vec<u32>>,
     /// Blocks translated so far.
     pub translated: u64,
+    /// Instructions of the block being translated.
+    scratch: Vec<Inst>,
     /// Blocks executed.
     pub executed: u64,
 }
@@ -35,25 +63,27 @@ unsafe impl Send for BlockCache {}
 impl Default for BlockCache {
     fn default() -> Self {
         BlockCache {
-            fast: vec![(0, std::ptr::null()); 1 << FAST_BITS].into_boxed_slice(),
-            map: HashMap::new(),
-            by_page: HashMap::new(),
+            fast: vec![(0, std::ptr::null()); 1 << FAST_BITS_START].into_boxed_slice(),
+            map: AddrMap::with_capacity_and_hasher(1 << FAST_BITS_START, Default::default()),
+            by_page: AddrMap::with_capacity_and_hasher(64, Default::default()),
             translated: 0,
+            scratch: Vec::with_capacity(64),
             executed: 0,
         }
     }
 }
 
+/// Slot of `eip` in a direct-mapped table of `len` (a power of two) entries.
 #[inline(always)]
-fn slot(eip: u32) -> usize {
-    ((eip ^ (eip >> FAST_BITS)) & ((1 << FAST_BITS) - 1)) as usize
+fn slot(eip: u32, len: usize) -> usize {
+    (eip ^ (eip >> FAST_BITS)) as usize & (len - 1)
 }
 
 impl BlockCache {
     #[inline(always)]
     pub fn get(&mut self, cpu: &Cpu) -> *const Block {
         let eip = cpu.eip;
-        let e = self.fast[slot(eip)];
+        let e = self.fast[slot(eip, self.fast.len())];
         if e.0 == eip && !e.1.is_null() {
             return e.1;
         }
@@ -71,7 +101,7 @@ impl BlockCache {
                 // thread makes while this one decodes traps as SMC. (A block
                 // running into the next page marks that one after decoding.)
                 cpu.mem.mark_code(eip >> crate::mem::PAGE_SHIFT);
-                let b = Box::new(decode::translate(&cpu.mem, eip));
+                let b = Box::new(decode::translate(&cpu.mem, eip, &mut self.scratch));
                 self.translated += 1;
                 for page in b.pages.0..=b.pages.1 {
                     cpu.mem.mark_code(page);
@@ -79,10 +109,15 @@ impl BlockCache {
                 }
                 let p: *const Block = &*b;
                 self.map.insert(eip, b);
+                if self.map.len() > self.fast.len() / 2 && self.fast.len() < 1 << FAST_BITS {
+                    // Grow (x4); the new table fills again from the map.
+                    self.fast = vec![(0, std::ptr::null()); self.fast.len() * 4].into_boxed_slice();
+                }
                 p
             }
         };
-        self.fast[slot(eip)] = (eip, p);
+        let n = self.fast.len();
+        self.fast[slot(eip, n)] = (eip, p);
         p
     }
 
@@ -103,7 +138,8 @@ impl BlockCache {
         };
         for s in starts {
             if let Some(b) = self.map.remove(&s) {
-                let sl = &mut self.fast[slot(s)];
+                let n = self.fast.len();
+                let sl = &mut self.fast[slot(s, n)];
                 if sl.0 == s {
                     *sl = (0, std::ptr::null());
                 }

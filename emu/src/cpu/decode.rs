@@ -92,7 +92,9 @@ fn is_terminator(ins: &Instruction) -> bool {
 }
 
 /// Decode the block starting at `eip`.
-pub fn translate(mem: &Mem, eip: u32) -> Block {
+/// `out` is scratch space (kept by the caller so that each block costs
+/// one exact allocation).
+pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> Block {
     let page = eip >> PAGE_SHIFT;
     if !fetchable(mem, page) {
         return Block {
@@ -110,7 +112,7 @@ pub fn translate(mem: &Mem, eip: u32) -> Block {
     let bytes = unsafe { std::slice::from_raw_parts(mem.base().add(eip as usize), avail as usize) };
     let mut dec = Decoder::with_ip(32, bytes, eip as u64, DecoderOptions::NONE);
     let mut ins = Instruction::default();
-    let mut out = Vec::with_capacity(16);
+    out.clear();
     let mut last_page = page;
     loop {
         let at = dec.ip() as u32;
@@ -157,7 +159,7 @@ pub fn translate(mem: &Mem, eip: u32) -> Block {
     Block {
         start: eip,
         pages: (page, last_page),
-        insts: out.into(),
+        insts: out.as_slice().into(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! sysenter, and the far forms of jmp, call and ret plus iret in user mode.
 //! Every handler here ends a block and sets `eip` itself.
 
-use iced_x86::{ConditionCode, Instruction, MemorySize, Mnemonic, OpKind};
+use iced_x86::{Code, ConditionCode, Instruction, MemorySize, Mnemonic, OpKind};
 
 use crate::arch::desc::Desc;
 use crate::cpu::decode::{opnd, Opnd};
@@ -332,8 +332,6 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         2
     };
     let near = matches!(ins.op_kind(0), OpKind::NearBranch16 | OpKind::NearBranch32);
-    // Counter register of loop/jcxz: CX when the address size is 16.
-    let a16 = format!("{:?}", ins.code()).ends_with("_CX");
     d.h = match ins.mnemonic() {
         Jmp if near => {
             d.imm2 = ins.near_branch_target() as u32;
@@ -395,7 +393,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 0
             };
             // `retw` pops 16 bits: iced marks it with a 16-bit stack slot.
-            if format!("{:?}", ins.code()).starts_with("Retnw") {
+            if matches!(ins.code(), Code::Retnw | Code::Retnw_imm16) {
                 ret::<1>
             } else {
                 ret::<2>
@@ -407,7 +405,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             } else {
                 0
             };
-            if format!("{:?}", ins.code()).starts_with("Retfw") {
+            if matches!(ins.code(), Code::Retfw | Code::Retfw_imm16) {
                 ret_far::<1>
             } else {
                 ret_far::<2>
@@ -421,6 +419,16 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         }
         Loop | Loope | Loopne => {
             d.imm2 = ins.near_branch_target() as u32;
+            // The counter is CX when the address size is 16.
+            let a16 = matches!(
+                ins.code(),
+                Code::Loop_rel8_16_CX
+                    | Code::Loop_rel8_32_CX
+                    | Code::Loope_rel8_16_CX
+                    | Code::Loope_rel8_32_CX
+                    | Code::Loopne_rel8_16_CX
+                    | Code::Loopne_rel8_32_CX
+            );
             match (ins.mnemonic(), a16) {
                 (Loop, false) => loop_::<0, false>,
                 (Loope, false) => loop_::<1, false>,
