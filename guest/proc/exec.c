@@ -39,6 +39,13 @@ static void write_file(const char *name, const char *text, int mode)
     chmod(name, mode);
 }
 
+static volatile int chld;
+static void on_chld(int sig)
+{
+    (void)sig;
+    chld++;
+}
+
 int main(int argc, char **argv)
 {
     unbuffered();
@@ -193,9 +200,16 @@ int main(int argc, char **argv)
     printf("vfork + failed exec: %s\n", wstr(st));
 
     /* The vfork child shares the parent's memory: its stores are the
-     * parent's (globals, the heap, the stack, a fresh mapping's page). */
+     * parent's (globals, the heap, the stack, a fresh mapping's page).
+     * With a SIGCHLD handler, as shells have: the child's exit makes a
+     * signal pending while the parent still waits for its stores. */
+    signal(SIGCHLD, on_chld);
     static int global;
     int *heap = malloc(64 * 1024);
+    /* 2 MiB the child fills: the parent is still taking pages in when
+     * the child's exit signal arrives. */
+    char *blob = malloc(2 << 20);
+    memset(blob, 1, 2 << 20);
     char *anon = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     volatile int local = 1;
     heap[100] = 1;
@@ -207,13 +221,16 @@ int main(int argc, char **argv)
         anon[5000] = 45;
         local = 46;
         order = 47;
+        memset(blob, 2, 2 << 20);
         execve("./nosuch", (char *[]){"x", 0}, env);
         global += errno;
         _exit(0);
     }
     waitpid(c, &st, 0);
-    printf("vfork child's stores: %s global %d heap %d %d anon %d local %d order %d\n", wstr(st),
-           global, heap[100], heap[16000], anon[5000], local, order);
+    printf("vfork child's stores: %s global %d heap %d %d anon %d local %d order %d blob %d %d, SIGCHLD %d\n",
+           wstr(st), global, heap[100], heap[16000], anon[5000], local, order, blob[0], blob[(2 << 20) - 1],
+           chld);
+    signal(SIGCHLD, SIG_DFL);
 
     /* posix_spawn reports a failed exec through the shared memory. */
     pid_t sp;

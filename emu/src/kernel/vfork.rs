@@ -125,26 +125,19 @@ pub fn release(p: &mut Task) {
 }
 
 /// Read exactly `b.len()` bytes; false at end of file (or when this task
-/// is told to stop).
+/// is told to stop). A plain host read, not a cancellation point: Linux's
+/// vfork wait is killable only, so a pending guest signal (the child's own
+/// SIGCHLD, say) must not end it, nor make it spin.
 fn read_full(p: &Task, fd: i32, b: &mut [u8]) -> bool {
     let mut got = 0;
     while got < b.len() {
         let rest = &mut b[got..];
-        match p.blocking(
-            libc::SYS_read,
-            [
-                fd as i64,
-                rest.as_mut_ptr() as i64,
-                rest.len() as i64,
-                0,
-                0,
-                0,
-            ],
-        ) {
-            Ok(0) => return false,
-            Ok(n) => got += n as usize,
-            Err(Errno::EINTR) if !super::exit::killed(p) => {}
-            Err(_) => return false,
+        let n = unsafe { libc::read(fd, rest.as_mut_ptr().cast(), rest.len()) };
+        match n {
+            0 => return false,
+            n if n > 0 => got += n as usize,
+            _ if Errno::last() == Errno::EINTR && !super::exit::killed(p) => {}
+            _ => return false,
         }
     }
     true
