@@ -13,70 +13,27 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::sync::Mutex;
-
-fn src_dir() -> PathBuf {
-    common::guest_dir().join("proc")
-}
-
-fn out_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-proc")
-}
-
-fn build(name: &str) -> Option<PathBuf> {
-    common::build_static_c(
-        &src_dir().join(format!("{name}.c")),
-        &[src_dir().join("common.h")],
-        &out_dir().join(name),
-        &[
-            "-O1",
-            "-Wall",
-            "-Wno-unused-function",
-            "-Wno-unused-result",
-            "-Wno-stringop-overread",
-            "-fno-stack-protector",
-            "-pthread",
-        ],
-    )
-}
-
-/// A fresh empty directory.
-fn scratch(tag: &str) -> PathBuf {
-    static N: Mutex<u32> = Mutex::new(0);
-    let mut n = N.lock().unwrap_or_else(|e| e.into_inner());
-    *n += 1;
-    let d = out_dir().join(format!("run-{}-{}-{tag}", std::process::id(), *n));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
-}
-
-fn show(r: &common::Run) -> String {
-    format!(
-        "exit {}\n--- stdout\n{}--- stderr\n{}",
-        r.status, r.stdout, r.stderr
-    )
-}
+const TIER: common::GlibcTier = common::GlibcTier {
+    name: "proc tier",
+    sub: "proc",
+    headers: &["proc/common.h"],
+    flags: &[
+        "-O1",
+        "-Wall",
+        "-Wno-unused-function",
+        "-Wno-unused-result",
+        "-Wno-stringop-overread",
+        "-fno-stack-protector",
+        "-pthread",
+    ],
+};
 
 /// Build `name` (and the helper), run it both ways, compare.
 fn check(name: &str) {
-    let (Some(_child), Some(prog)) = (build("child"), build(name)) else {
-        return common::skip(
-            "proc tier",
-            "gcc -m32 -static cannot build the guest programs",
-        );
+    let prog = TIER.build("child").and(TIER.build(name));
+    let Some((n, e)) = TIER.run_both(name, prog) else {
+        return;
     };
-    if let Err(e) = common::setarch_ok() {
-        return common::skip("proc tier", &e);
-    }
-    let run = |native: bool| {
-        let dir = scratch(&format!("{name}-{}", if native { "native" } else { "emu" }));
-        let r = common::run_in(native, &prog, &[], &dir);
-        let _ = std::fs::remove_dir_all(&dir);
-        r
-    };
-    let (n, e) = (show(&run(true)), show(&run(false)));
     if n != e {
         let diff = common::first_diff(&n, &e).unwrap_or_default();
         panic!("{name}: emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
@@ -119,19 +76,19 @@ fn stress_threads_and_fork_exec() {
 /// and once there are two tasks every line carries its tid.
 #[test]
 fn frames_of_a_fork_child() {
-    let (Some(child), Some(prog)) = (build("child"), build("forkframes")) else {
+    let (Some(child), Some(prog)) = (TIER.build("child"), TIER.build("forkframes")) else {
         return common::skip(
             "proc tier",
             "gcc -m32 -static cannot build the guest programs",
         );
     };
     let _ = child;
-    let dir = scratch("forkframes");
+    let dir = TIER.scratch("forkframes");
     let log = dir.join("frames.json");
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_emu"));
     c.arg("--frames").arg(&log).arg(&prog).current_dir(&dir);
     let r = common::run(c);
-    assert_eq!(r.status, 0, "{}", show(&r));
+    assert_eq!(r.status, 0, "{}", common::show(&r));
     let text = std::fs::read_to_string(&log).expect("frames log");
     let lines: Vec<serde_json::Value> = text
         .lines()

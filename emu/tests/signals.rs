@@ -16,50 +16,19 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::sync::Mutex;
-
-fn src_dir() -> PathBuf {
-    common::guest_dir().join("sig")
-}
-
-fn out_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-sig")
-}
-
-fn build(name: &str) -> Option<PathBuf> {
-    common::build_static_c(
-        &src_dir().join(format!("{name}.c")),
-        &[src_dir().join("common.h")],
-        &out_dir().join(name),
-        &[
-            "-O1",
-            "-Wall",
-            "-Wno-unused-function",
-            "-Wno-unused-result",
-            "-fno-stack-protector",
-            "-pthread",
-        ],
-    )
-}
-
-/// A fresh empty directory.
-fn scratch(tag: &str) -> PathBuf {
-    static N: Mutex<u32> = Mutex::new(0);
-    let mut n = N.lock().unwrap_or_else(|e| e.into_inner());
-    *n += 1;
-    let d = out_dir().join(format!("run-{}-{}-{tag}", std::process::id(), *n));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
-}
-
-fn show(r: &common::Run) -> String {
-    format!(
-        "exit {}\n--- stdout\n{}--- stderr\n{}",
-        r.status, r.stdout, r.stderr
-    )
-}
+const TIER: common::GlibcTier = common::GlibcTier {
+    name: "signal tier",
+    sub: "sig",
+    headers: &["sig/common.h", "proc/common.h"],
+    flags: &[
+        "-O1",
+        "-Wall",
+        "-Wno-unused-function",
+        "-Wno-unused-result",
+        "-fno-stack-protector",
+        "-pthread",
+    ],
+};
 
 /// Lines of `frame.c`'s output that differ because emu's CPU has no XSAVE
 /// (its CPUID says so) while the host's has: Linux then writes an FXSAVE
@@ -111,22 +80,9 @@ fn mask(text: &str, prefixes: &[&str]) -> (String, usize) {
 /// Build `name`, run it both ways, compare (after masking the lines that
 /// start with one of `masked`).
 fn check_masked(name: &str, masked: &[&str]) {
-    let Some(prog) = build(name) else {
-        return common::skip(
-            "signal tier",
-            "gcc -m32 -static cannot build the guest programs",
-        );
+    let Some((n, e)) = TIER.run_both(name, TIER.build(name)) else {
+        return;
     };
-    if let Err(e) = common::setarch_ok() {
-        return common::skip("signal tier", &e);
-    }
-    let run = |native: bool| {
-        let dir = scratch(&format!("{name}-{}", if native { "native" } else { "emu" }));
-        let r = common::run_in(native, &prog, &[], &dir);
-        let _ = std::fs::remove_dir_all(&dir);
-        r
-    };
-    let (n, e) = (show(&run(true)), show(&run(false)));
     assert!(n.starts_with("exit 0\n"), "{name} failed natively:\n{n}");
     let ((mn, cn), (me, _)) = (mask(&n, masked), mask(&e, masked));
     if mn != me {

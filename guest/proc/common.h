@@ -1,6 +1,6 @@
-/* Helpers for the guest/proc differential tests (processes and threads):
- * print results as native Linux gives them, never pids, times or paths
- * that differ between runs. */
+/* Helpers for the guest/proc and guest/sig differential tests: print
+ * results as native Linux gives them, never pids, times or paths that
+ * differ between runs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -26,6 +27,7 @@ static const char *ename(int e)
     case ELOOP: return "ELOOP"; case ENAMETOOLONG: return "ENAMETOOLONG";
     case ETXTBSY: return "ETXTBSY"; case EDEADLK: return "EDEADLK";
     case EOWNERDEAD: return "EOWNERDEAD"; case ETIMEDOUT: return "ETIMEDOUT";
+    case EPIPE: return "EPIPE"; case EFBIG: return "EFBIG"; case ENOSPC: return "ENOSPC";
     default: { static char b[32]; snprintf(b, sizeof b, "E%d", e); return b; }
     }
 }

@@ -528,6 +528,82 @@ pub fn setarch_ok() -> Result<(), String> {
     .clone()
 }
 
+/// A tier of static glibc programs, `guest/<sub>/NAME.c`, built with
+/// `gcc -m32 -static` into the cargo temp dir and run natively and under
+/// emu, each run in a fresh empty directory.
+pub struct GlibcTier {
+    /// How skip notes name the tier ("proc tier").
+    pub name: &'static str,
+    /// The directory under guest/.
+    pub sub: &'static str,
+    /// Headers the programs include, relative to guest/ (a change to one
+    /// rebuilds them).
+    pub headers: &'static [&'static str],
+    pub flags: &'static [&'static str],
+}
+
+impl GlibcTier {
+    pub fn out_dir(&self) -> PathBuf {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("guest-{}", self.sub))
+    }
+
+    /// Build `name`; None when gcc -m32 -static cannot.
+    pub fn build(&self, name: &str) -> Option<PathBuf> {
+        let deps: Vec<PathBuf> = self.headers.iter().map(|h| guest_dir().join(h)).collect();
+        build_static_c(
+            &guest_dir().join(self.sub).join(format!("{name}.c")),
+            &deps,
+            &self.out_dir().join(name),
+            self.flags,
+        )
+    }
+
+    /// A fresh empty directory.
+    pub fn scratch(&self, tag: &str) -> PathBuf {
+        static N: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+        let mut n = N.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        let d = self
+            .out_dir()
+            .join(format!("run-{}-{}-{tag}", std::process::id(), *n));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("scratch dir");
+        d
+    }
+
+    /// Run the built program `prog` (named `name`) natively and under emu:
+    /// both results as [`show`] gives them, or None after saying why the
+    /// tier cannot run here ([`skip`]).
+    pub fn run_both(&self, name: &str, prog: Option<PathBuf>) -> Option<(String, String)> {
+        let Some(prog) = prog else {
+            skip(
+                self.name,
+                "gcc -m32 -static cannot build the guest programs",
+            );
+            return None;
+        };
+        if let Err(e) = setarch_ok() {
+            skip(self.name, &e);
+            return None;
+        }
+        let run = |native: bool| {
+            let dir = self.scratch(&format!("{name}-{}", if native { "native" } else { "emu" }));
+            let r = run_in(native, &prog, &[], &dir);
+            let _ = std::fs::remove_dir_all(&dir);
+            show(&r)
+        };
+        Some((run(true), run(false)))
+    }
+}
+
+/// A run's exit status, stdout and stderr as one text.
+pub fn show(r: &Run) -> String {
+    format!(
+        "exit {}\n--- stdout\n{}--- stderr\n{}",
+        r.status, r.stdout, r.stderr
+    )
+}
+
 /// Run `prog args` in `dir`: natively under `setarch i686 -R`, or under emu.
 pub fn run_in(native: bool, prog: &Path, args: &[&str], dir: &Path) -> Run {
     let mut c = if native {
