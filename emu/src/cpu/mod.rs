@@ -440,8 +440,12 @@ impl Cpu {
             return self.raise(lim, Some(0));
         }
         let mut f = f;
-        if f.present {
-            f.present = crate::mem::pte_present(self.perm(f.addr >> PAGE_SHIFT), self.host(f.addr));
+        let perm = self.perm(f.addr >> PAGE_SHIFT);
+        // A write to a page tracked for a vfork parent is retried by the
+        // kernel entry, never delivered: its P bit does not matter.
+        let tracked = f.write && perm & crate::mem::P_TRACK != 0;
+        if f.present && !tracked {
+            f.present = crate::mem::pte_present(perm, self.host(f.addr));
         }
         self.exit = exit::EXC;
         self.exc = Exception {

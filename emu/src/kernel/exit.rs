@@ -57,17 +57,7 @@ pub fn thread_gone(mem: &crate::mem::Mem, ctid: u32) {
     let host = mem.base() as usize + ctid as usize;
     // SAFETY: 4-aligned, inside a present writable guest page.
     unsafe { (*(host as *const AtomicU32)).store(0, SeqCst) };
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            host,
-            libc::FUTEX_WAKE,
-            1,
-            0usize,
-            0usize,
-            0,
-        )
-    };
+    host_futex_wake(mem, ctid, 1);
 }
 
 pub fn sys_exit_group(p: &mut Task, status: u32) -> SysResult {
@@ -224,7 +214,7 @@ pub fn mm_release(p: &mut Task) {
 fn release_child_tid(p: &mut Task) {
     let ctid = std::mem::take(&mut p.clear_child_tid);
     if ctid != 0 && others_share_mm(p) && p.write_u32(ctid, 0).is_ok() {
-        host_futex_wake(p, ctid, 1);
+        host_futex_wake(&p.cpu.mem, ctid, 1);
     }
 }
 
@@ -235,8 +225,8 @@ fn others_share_mm(p: &Task) -> bool {
 
 /// FUTEX_WAKE (shared, as Linux wakes clear_child_tid and robust futexes)
 /// on a guest word.
-fn host_futex_wake(p: &Task, uaddr: u32, n: i32) {
-    let host = p.cpu.mem.base() as usize + uaddr as usize;
+fn host_futex_wake(mem: &crate::mem::Mem, uaddr: u32, n: i32) {
+    let host = mem.base() as usize + uaddr as usize;
     unsafe {
         libc::syscall(
             libc::SYS_futex,
@@ -300,7 +290,7 @@ fn handle_futex_death(p: &mut Task, uaddr: u32, pi: bool, pending_op: bool) {
     loop {
         let uval = word.load(SeqCst);
         if pending_op && !pi && uval == 0 {
-            host_futex_wake(p, uaddr, 1);
+            host_futex_wake(&p.cpu.mem, uaddr, 1);
             return;
         }
         if uval & FUTEX_TID_MASK != tid {
@@ -309,7 +299,7 @@ fn handle_futex_death(p: &mut Task, uaddr: u32, pi: bool, pending_op: bool) {
         let new = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
         if word.compare_exchange(uval, new, SeqCst, SeqCst).is_ok() {
             if !pi && uval & FUTEX_WAITERS != 0 {
-                host_futex_wake(p, uaddr, 1);
+                host_futex_wake(&p.cpu.mem, uaddr, 1);
             }
             return;
         }
