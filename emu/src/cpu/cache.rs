@@ -5,17 +5,116 @@
 //! hold cached code carry `P_CODE`; a guest write to such a page leaves the
 //! block loop with `exit::SMC`, and the page's blocks are dropped here.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{decode, Cpu, Inst};
 
-pub struct Block {
+/// What a block knows about itself, ahead of its instructions.
+#[repr(C)]
+pub struct BlockHeader {
     pub start: u32,
     /// First and last page the block's bytes touch.
     pub pages: (u32, u32),
-    pub insts: Box<[Inst]>,
+    /// Guest instructions in the block (`insts` has one more entry: the
+    /// end marker).
+    pub count: u32,
+    /// The block ends by falling through to the next address (a length or
+    /// page limit) rather than with an instruction that sets eip.
+    pub falls: bool,
+    /// Successors seen so far (both arms of a jcc, a call's target, the
+    /// last return addresses of a ret), filled on first use; see
+    /// [`BlockCache::next`].
+    pub links: [Cell<Link>; 2],
 }
+
+/// A block's link to a successor: valid while its `epoch` is the cache's.
+#[derive(Clone, Copy)]
+pub struct Link {
+    pub eip: u32,
+    pub epoch: u32,
+    pub to: BlockPtr,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Link::NONE
+    }
+}
+
+impl Link {
+    /// A link that never matches (epoch 0 is never current).
+    pub const NONE: Link = Link {
+        eip: 0,
+        epoch: 0,
+        to: std::ptr::null(),
+    };
+}
+
+/// A translated block: the header and the instructions inline after it, in
+/// one allocation, so the run loop reaches the first handler with one load.
+#[repr(C)]
+pub struct Block {
+    pub hdr: BlockHeader,
+    /// `count` instructions and the end marker.
+    pub insts: [Inst],
+}
+
+impl Block {
+    /// A block of `insts` (ending with the end marker), in one allocation.
+    pub fn boxed(hdr: BlockHeader, insts: &[Inst]) -> Box<Block> {
+        use std::alloc::{alloc, handle_alloc_error, Layout};
+        let n = insts.len();
+        assert!(n as u32 == hdr.count + 1);
+        let layout = Layout::new::<BlockHeader>()
+            .extend(Layout::array::<Inst>(n).expect("block size"))
+            .expect("block size")
+            .0
+            .pad_to_align();
+        // SAFETY: the layout is the one Rust gives the `#[repr(C)]` DST
+        // (header, then the slice at Inst's alignment), non-zero in size;
+        // every field is written before the Box is made.
+        unsafe {
+            let p = alloc(layout);
+            if p.is_null() {
+                handle_alloc_error(layout);
+            }
+            let b = std::ptr::slice_from_raw_parts_mut(p as *mut Inst, n) as *mut Block;
+            std::ptr::addr_of_mut!((*b).hdr).write(hdr);
+            let dst = std::ptr::addr_of_mut!((*b).insts) as *mut Inst;
+            std::ptr::copy_nonoverlapping(insts.as_ptr(), dst, n);
+            debug_assert_eq!(std::alloc::Layout::for_value(&*b), layout);
+            Box::from_raw(b)
+        }
+    }
+
+    #[inline(always)]
+    pub fn start(&self) -> u32 {
+        self.hdr.start
+    }
+
+    /// The thin pointer the lookup tables keep.
+    #[inline(always)]
+    pub fn thin(&self) -> BlockPtr {
+        self as *const Block as *const BlockHeader
+    }
+
+    /// The block a thin pointer names.
+    ///
+    /// # Safety
+    /// `p` came from [`Block::thin`] of a block that is still alive.
+    #[inline(always)]
+    pub unsafe fn from_thin<'a>(p: BlockPtr) -> &'a Block {
+        unsafe {
+            let n = (*p).count as usize + 1;
+            &*(std::ptr::slice_from_raw_parts(p as *const Inst, n) as *const Block)
+        }
+    }
+}
+
+/// A block as the lookup tables hold it: the address of its header.
+pub type BlockPtr = *const BlockHeader;
 
 /// log2 of the direct-mapped table's size: it starts small (a short-lived
 /// program, or a fork's child about to exec, touches few of its pages) and
@@ -45,7 +144,7 @@ impl Hasher for AddrHasher {
 type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
 
 pub struct BlockCache {
-    fast: Box<[(u32, *const Block)]>,
+    fast: Box<[(u32, BlockPtr)]>,
     map: AddrMap<Box<Block>>,
     by_page: AddrMap<Vec<u32>>,
     /// Blocks translated so far.
@@ -54,6 +153,9 @@ pub struct BlockCache {
     scratch: Vec<Inst>,
     /// Blocks executed.
     pub executed: u64,
+    /// Links made before the last invalidation are stale: dropping a block
+    /// moves the epoch on instead of finding every link that points at it.
+    epoch: u32,
 }
 
 // The raw pointers point into blocks this cache owns (boxed in `map`), so
@@ -69,6 +171,7 @@ impl Default for BlockCache {
             translated: 0,
             scratch: Vec::with_capacity(64),
             executed: 0,
+            epoch: 1,
         }
     }
 }
@@ -81,7 +184,7 @@ fn slot(eip: u32, len: usize) -> usize {
 
 impl BlockCache {
     #[inline(always)]
-    pub fn get(&mut self, cpu: &Cpu) -> *const Block {
+    pub fn get(&mut self, cpu: &Cpu) -> BlockPtr {
         let eip = cpu.eip;
         let e = self.fast[slot(eip, self.fast.len())];
         if e.0 == eip && !e.1.is_null() {
@@ -90,24 +193,71 @@ impl BlockCache {
         self.get_slow(cpu)
     }
 
+    /// The block at `cpu.eip`, which `from` (still alive) just ran into:
+    /// through `from`'s links, or looked up and linked.
+    #[inline(always)]
+    pub fn next(&mut self, cpu: &Cpu, from: BlockPtr) -> BlockPtr {
+        let eip = cpu.eip;
+        // SAFETY: `from` is alive: nothing was invalidated since it ran.
+        let links = unsafe { &(*from).links };
+        for l in links {
+            let l = l.get();
+            if l.eip == eip && l.epoch == self.epoch {
+                return l.to;
+            }
+        }
+        self.link(cpu, from)
+    }
+
     #[cold]
     #[inline(never)]
-    fn get_slow(&mut self, cpu: &Cpu) -> *const Block {
+    fn link(&mut self, cpu: &Cpu, from: BlockPtr) -> BlockPtr {
+        let to = self.get(cpu);
+        // Lookup and translation drop nothing, so `from` is still alive.
+        let links = unsafe { &(*from).links };
+        // Slot 0 keeps the first successor found; slot 1 the latest other.
+        let k = (links[0].get().epoch == self.epoch) as usize;
+        links[k].set(Link {
+            eip: cpu.eip,
+            epoch: self.epoch,
+            to,
+        });
+        to
+    }
+
+    /// Make every link stale (a block is about to be dropped).
+    fn unlink_all(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            // Wrapped: links from 2^32 invalidations ago would look current.
+            for b in self.map.values() {
+                for l in &b.hdr.links {
+                    l.set(Link::NONE);
+                }
+            }
+            self.epoch = 1;
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_slow(&mut self, cpu: &Cpu) -> BlockPtr {
         let eip = cpu.eip;
-        let p: *const Block = match self.map.get(&eip) {
-            Some(b) => &**b,
+        let p: BlockPtr = match self.map.get(&eip) {
+            Some(b) => b.thin(),
             None => {
                 // Mark the page before reading it, so that a store another
                 // thread makes while this one decodes traps as SMC. (A block
                 // running into the next page marks that one after decoding.)
                 cpu.mem.mark_code(eip >> crate::mem::PAGE_SHIFT);
-                let b = Box::new(decode::translate(&cpu.mem, eip, &mut self.scratch));
+                let hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
+                let b = Block::boxed(hdr, &self.scratch);
                 self.translated += 1;
-                for page in b.pages.0..=b.pages.1 {
+                for page in b.hdr.pages.0..=b.hdr.pages.1 {
                     cpu.mem.mark_code(page);
                     self.by_page.entry(page).or_default().push(eip);
                 }
-                let p: *const Block = &*b;
+                let p = b.thin();
                 self.map.insert(eip, b);
                 if self.map.len() > self.fast.len() / 2 && self.fast.len() < 1 << FAST_BITS {
                     // Grow (x4); the new table fills again from the map.
@@ -136,6 +286,7 @@ impl BlockCache {
         let Some(starts) = self.by_page.remove(&page) else {
             return;
         };
+        self.unlink_all();
         for s in starts {
             if let Some(b) = self.map.remove(&s) {
                 let n = self.fast.len();
@@ -144,7 +295,7 @@ impl BlockCache {
                     *sl = (0, std::ptr::null());
                 }
                 // Unlink from the other page it may span.
-                for p in b.pages.0..=b.pages.1 {
+                for p in b.hdr.pages.0..=b.hdr.pages.1 {
                     if p != page {
                         if let Some(v) = self.by_page.get_mut(&p) {
                             v.retain(|&x| x != s);
@@ -167,6 +318,7 @@ impl BlockCache {
         for &page in self.by_page.keys() {
             cpu.mem.clear_code(page);
         }
+        self.unlink_all();
         self.map.clear();
         self.by_page.clear();
         self.fast

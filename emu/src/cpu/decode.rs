@@ -8,14 +8,15 @@ use iced_x86::{
     Decoder, DecoderError, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register,
 };
 
-use super::cache::Block;
-use super::{exec, vec, Cpu, Inst, NOREG};
+use super::cache::BlockHeader;
+use super::{exec, th, vec, Cpu, Handler, Inst, NOREG};
 use crate::mem::{Mem, PAGE_SHIFT, P_EXEC, P_PRESENT, P_READ};
 
 /// Longest block, in guest instructions.
 pub const MAX_BLOCK: usize = 64;
 
-fn blank(h: super::Handler, eip: u32, len: u8) -> Inst {
+/// An instruction with handler `h` and no operands.
+pub fn blank(h: Handler, eip: u32, len: u8) -> Inst {
     Inst {
         h,
         eip,
@@ -53,9 +54,39 @@ fn h_fetch_fault(c: &mut Cpu, i: &Inst) {
     };
 }
 
-/// Synthetic end of a block that did not end in a branch.
-fn h_next(c: &mut Cpu, i: &Inst) {
-    c.eip = i.imm2;
+/// Decode the one instruction at the start of `bytes`, at `eip`, as a
+/// block would hold it (None: no handler, or not an instruction). For
+/// tests and tools; blocks come from [`translate`].
+pub fn decode_one(bytes: &[u8], eip: u32) -> Option<Inst> {
+    let mut dec = Decoder::with_ip(32, bytes, eip as u64, DecoderOptions::NONE);
+    let ins = dec.decode();
+    if ins.is_invalid() {
+        return None;
+    }
+    let mut d = blank(th(h_ud), eip, ins.len() as u8);
+    decode_inst(&ins, &mut d).then_some(d)
+}
+
+/// The end marker of a block whose terminator sets eip.
+pub fn end_marker() -> Inst {
+    blank(Handler::raw(h_end), 0, 0)
+}
+
+/// End marker of a block whose last instruction sets eip: the chain of
+/// threaded handlers returns here to the run loop.
+unsafe fn h_end(_: &mut Cpu, _: *const Inst) {}
+
+/// End marker of a block that falls through to `imm2` (a length or page
+/// limit, not a branch).
+unsafe fn h_fall(c: &mut Cpu, i: *const Inst) {
+    c.eip = unsafe { (*i).imm2 };
+}
+
+/// The end marker of a block that does not end in a branch.
+pub fn fall_marker(next: u32) -> Inst {
+    let mut m = blank(Handler::raw(h_fall), next, 0);
+    m.imm2 = next;
+    m
 }
 
 fn fetchable(mem: &Mem, page: u32) -> bool {
@@ -70,7 +101,7 @@ fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
         write: false,
         fetch: true,
     };
-    let mut i = blank(h_fetch_fault, eip, 0);
+    let mut i = blank(th(h_fetch_fault), eip, 0);
     i.imm = at;
     i.imm2 = f.error_code();
     i
@@ -91,17 +122,22 @@ fn is_terminator(ins: &Instruction) -> bool {
         )
 }
 
-/// Decode the block starting at `eip`.
-/// `out` is scratch space (kept by the caller so that each block costs
-/// one exact allocation).
-pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> Block {
+/// Decode the block starting at `eip` into `out`: its instructions, then
+/// the end marker. `out` is scratch space (kept by the caller so that
+/// each block costs one exact allocation).
+pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
     let page = eip >> PAGE_SHIFT;
+    out.clear();
+    let mut hdr = BlockHeader {
+        start: eip,
+        pages: (page, page),
+        count: 0,
+        falls: false,
+        links: Default::default(),
+    };
     if !fetchable(mem, page) {
-        return Block {
-            start: eip,
-            pages: (page, page),
-            insts: vec![fetch_fault(mem, eip, eip)].into(),
-        };
+        out.push(fetch_fault(mem, eip, eip));
+        return end(hdr, out, None);
     }
     let page_end = (page as u64 + 1) << PAGE_SHIFT;
     let mut avail = (page_end - eip as u64) as u32;
@@ -112,8 +148,6 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> Block {
     let bytes = unsafe { std::slice::from_raw_parts(mem.base().add(eip as usize), avail as usize) };
     let mut dec = Decoder::with_ip(32, bytes, eip as u64, DecoderOptions::NONE);
     let mut ins = Instruction::default();
-    out.clear();
-    let mut last_page = page;
     loop {
         let at = dec.ip() as u32;
         dec.decode_out(&mut ins);
@@ -123,44 +157,48 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> Block {
                 out.push(fetch_fault(mem, page_end as u32, at));
             } else if ins.len() >= 15 {
                 // Longer than the 15-byte limit: #GP(0), not #UD.
-                out.push(blank(h_too_long, at, 15));
+                out.push(blank(th(h_too_long), at, 15));
             } else {
-                out.push(blank(h_ud, at, ins.len() as u8));
+                out.push(blank(th(h_ud), at, ins.len() as u8));
             }
-            break;
+            return end(hdr, out, None);
         }
         let len = ins.len() as u8;
-        let end = at as u64 + len as u64;
-        if end > page_end {
-            last_page = page + 1;
+        let end_at = at as u64 + len as u64;
+        if end_at > page_end {
+            hdr.pages.1 = page + 1;
         }
-        let mut d = blank(h_ud, at, len);
+        let mut d = blank(th(h_ud), at, len);
         if !decode_inst(&ins, &mut d) {
             crate::debug!(
                 "no handler for {:?} ({:02x?}) at {at:#x}: it raises #UD",
                 ins.code(),
                 &bytes[(at - eip) as usize..][..len as usize]
             );
-            d.h = h_ud;
+            d.h = th(h_ud);
             out.push(d);
-            break;
+            return end(hdr, out, None);
         }
         out.push(d);
         if is_terminator(&ins) {
-            break;
+            return end(hdr, out, None);
         }
-        if end >= page_end || out.len() >= MAX_BLOCK {
-            let mut n = blank(h_next, end as u32, 0);
-            n.imm2 = end as u32;
-            out.push(n);
-            break;
+        if end_at >= page_end || out.len() >= MAX_BLOCK {
+            return end(hdr, out, Some(end_at as u32));
         }
     }
-    Block {
-        start: eip,
-        pages: (page, last_page),
-        insts: out.as_slice().into(),
-    }
+}
+
+/// Close a block: count its instructions and append the end marker
+/// (falling through to `fall`, if given).
+fn end(mut hdr: BlockHeader, out: &mut Vec<Inst>, fall: Option<u32>) -> BlockHeader {
+    hdr.count = out.len() as u32;
+    hdr.falls = fall.is_some();
+    out.push(match fall {
+        Some(next) => fall_marker(next),
+        None => end_marker(),
+    });
+    hdr
 }
 
 /// Try each instruction family in turn.
@@ -354,16 +392,16 @@ pub fn op_size(ins: &Instruction, n: u32) -> Option<Size> {
 macro_rules! by_size {
     ($sz:expr, $f:ident :: <$($p:tt),*>) => {
         match $sz {
-            0 => $f::<$($p,)* 0> as $crate::cpu::Handler,
-            1 => $f::<$($p,)* 1> as $crate::cpu::Handler,
-            _ => $f::<$($p,)* 2> as $crate::cpu::Handler,
+            0 => $crate::cpu::th($f::<$($p,)* 0>),
+            1 => $crate::cpu::th($f::<$($p,)* 1>),
+            _ => $crate::cpu::th($f::<$($p,)* 2>),
         }
     };
     ($sz:expr, $f:ident) => {
         match $sz {
-            0 => $f::<0> as $crate::cpu::Handler,
-            1 => $f::<1> as $crate::cpu::Handler,
-            _ => $f::<2> as $crate::cpu::Handler,
+            0 => $crate::cpu::th($f::<0>),
+            1 => $crate::cpu::th($f::<1>),
+            _ => $crate::cpu::th($f::<2>),
         }
     };
 }

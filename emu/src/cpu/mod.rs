@@ -77,8 +77,72 @@ pub struct Exception {
     pub cr2: u32,
 }
 
-/// Handler of one predecoded instruction.
-pub type Handler = fn(&mut Cpu, &Inst);
+/// The semantics of one predecoded instruction (a family handler such as
+/// `alu::rr::<ADD, 2>`): pure plumbing around the family's pure functions.
+pub type Sem = fn(&mut Cpu, &Inst);
+
+/// A threaded handler: runs one instruction's semantics, then jumps
+/// straight to the next instruction's handler (a tail call, so no guest
+/// instruction returns to a central loop and every handler has its own
+/// indirect jump, which the host's branch predictor learns separately).
+/// The chain ends at the block's end marker, which returns; a fault or any
+/// other exit returns at once, leaving the raising instruction in
+/// `Cpu::exit_at`. Built only by [`th`], so no handler can forget to chain.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct Handler(unsafe fn(&mut Cpu, *const Inst));
+
+impl Handler {
+    /// Run the chain starting at `i`, which must point into a block
+    /// (instructions followed by an end marker).
+    ///
+    /// # Safety
+    /// `i` points to a live instruction of a block that ends with a marker.
+    #[inline(always)]
+    pub unsafe fn run(cpu: &mut Cpu, i: *const Inst) {
+        unsafe { ((*i).h.0)(cpu, i) }
+    }
+
+    /// A handler that runs `f` and does not chain (block end markers).
+    pub const fn raw(f: unsafe fn(&mut Cpu, *const Inst)) -> Handler {
+        Handler(f)
+    }
+
+    /// The function address (tests and debugging).
+    pub fn addr(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The threaded handler of the semantics `f`: `f` inlined, then the jump to
+/// the next instruction. `F` must be a function item (or a closure that
+/// captures nothing), a zero-sized type: each gets its own copy of the
+/// dispatch code.
+#[inline(always)]
+pub fn th<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
+    const { assert!(std::mem::size_of::<F>() == 0) };
+    let _ = f;
+    Handler(threaded::<F>)
+}
+
+/// See [`th`]. `i` keeps the provenance of the whole block, so stepping to
+/// the next instruction stays inside the allocation.
+unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy>(c: &mut Cpu, i: *const Inst) {
+    // SAFETY: F is zero-sized (asserted in `th`, the only way to name this
+    // function), so a value of it is conjured from nothing.
+    let f: F = unsafe { std::mem::zeroed() };
+    f(c, unsafe { &*i });
+    if c.exit != exit::NONE {
+        c.exit_at = i;
+        return;
+    }
+    // SAFETY: every block ends with a marker that does not chain, so the
+    // next instruction exists.
+    unsafe {
+        let n = i.add(1);
+        ((*n).h.0)(c, n)
+    }
+}
 
 /// One predecoded instruction: a handler plus pre-resolved operands.
 /// Register fields use hardware numbering; 8-bit registers are encoded as
@@ -190,6 +254,8 @@ pub struct Cpu {
     /// Last page of the range written while holding cached code (a write
     /// may span two code pages; everything in smc_page..=smc_last is dropped).
     pub smc_last: u32,
+    /// The instruction that set `exit` (see [`Handler`]).
+    pub exit_at: *const Inst,
     /// Retired instruction count.
     pub icount: u64,
     membase: *mut u8,
@@ -223,6 +289,7 @@ impl Cpu {
             exc: Exception::default(),
             smc_page: 0,
             smc_last: 0,
+            exit_at: std::ptr::null(),
             icount: 0,
             membase: mem.base(),
             perms: mem.perms_ptr(),
@@ -273,6 +340,7 @@ impl Cpu {
             exc: Exception::default(),
             smc_page: 0,
             smc_last: 0,
+            exit_at: std::ptr::null(),
             icount: 0,
             membase: self.membase,
             perms: self.perms,
@@ -282,6 +350,15 @@ impl Cpu {
             sse: self.sse.clone(),
             sys: self.sys.clone(),
         }
+    }
+
+    /// Execute the one instruction `i` on its own (its semantics, without
+    /// chaining to anything after it). Exits are left in `exit` as the
+    /// run loop would see them; eip is not advanced.
+    pub fn exec_one(&mut self, i: &Inst) {
+        let one = [*i, decode::end_marker()];
+        // SAFETY: `one` ends with an end marker.
+        unsafe { Handler::run(self, one.as_ptr()) };
     }
 
     // ---- registers ----

@@ -3,8 +3,8 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::cache::{Block, BlockCache};
-use super::{exit, Cpu, Exception, Inst};
+use super::cache::{Block, BlockCache, BlockPtr};
+use super::{exit, Cpu, Exception, Handler};
 
 /// Why [`run`] returned to the kernel side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,41 +29,43 @@ pub enum Event {
 /// Execute one block. On an early exit, fixes up `eip` and the instruction count.
 #[inline(always)]
 fn exec_block(cpu: &mut Cpu, b: &Block) {
-    let insts = &b.insts;
-    cpu.icount += insts.len() as u64;
-    for (k, i) in insts.iter().enumerate() {
-        (i.h)(cpu, i);
-        if cpu.exit != exit::NONE {
-            early_exit(cpu, insts, k);
-            return;
-        }
+    cpu.icount += b.hdr.count as u64;
+    // SAFETY: the block's instructions end with its end marker.
+    unsafe { Handler::run(cpu, b.insts.as_ptr()) };
+    if cpu.exit != exit::NONE {
+        early_exit(cpu, b);
     }
 }
 
 #[cold]
 #[inline(never)]
-fn early_exit(cpu: &mut Cpu, insts: &[Inst], k: usize) {
-    let last = k + 1 == insts.len();
-    let i = &insts[k];
+fn early_exit(cpu: &mut Cpu, b: &Block) {
+    // SAFETY: `exit_at` was set by a handler of this block's instructions.
+    let k = unsafe { cpu.exit_at.offset_from(b.insts.as_ptr()) } as usize;
+    let n = b.hdr.count as usize;
+    let i = &b.insts[k];
     match cpu.exit {
         exit::EXC => {
             cpu.eip = i.eip;
-            cpu.icount -= (insts.len() - k) as u64;
+            cpu.icount -= (n - k) as u64;
         }
         _ => {
             // The instruction completed. Terminators set eip themselves.
-            if !last {
+            if k + 1 < n || b.hdr.falls {
                 cpu.eip = i.next();
             }
-            cpu.icount -= (insts.len() - k - 1) as u64;
+            cpu.icount -= (n - k - 1) as u64;
         }
     }
 }
 
 /// Run guest code until something needs the kernel side.
 pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
+    // The block that just ran, whose links find the next one.
+    let mut prev: BlockPtr = std::ptr::null();
     loop {
         if cpu.flags.bits & super::flags::TF != 0 {
+            prev = std::ptr::null();
             if let Some(ev) = step(cpu, cache) {
                 return ev;
             }
@@ -72,16 +74,22 @@ pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
         if cpu.irq.load(Relaxed) != 0 {
             return Event::Irq;
         }
-        let b = cache.get(cpu);
+        let b = if prev.is_null() {
+            cache.get(cpu)
+        } else {
+            cache.next(cpu, prev)
+        };
         cache.executed += 1;
-        // SAFETY: blocks are only freed by invalidation, which happens below
-        // (outside exec_block), so `b` is alive while it runs.
-        exec_block(cpu, unsafe { &*b });
+        // SAFETY: blocks are only freed by invalidation, which happens
+        // outside the loop or in `take_exit` (after which it returns), so
+        // `b` and `prev` are alive.
+        exec_block(cpu, unsafe { Block::from_thin(b) });
         if cpu.exit != exit::NONE {
             if let Some(ev) = take_exit(cpu, cache) {
                 return ev;
             }
         }
+        prev = b;
     }
 }
 
@@ -104,14 +112,23 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
 /// Single-step one instruction with TF set, then deliver #DB.
 #[cold]
 fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
-    let b = unsafe { &*cache.get(cpu) };
-    let i = &b.insts[0];
+    let b = unsafe { Block::from_thin(cache.get(cpu)) };
+    // The block's first instruction alone, followed by an end marker that
+    // sets eip past it unless it is the block's terminator.
+    let first = b.insts[0];
+    let marker = if b.hdr.count == 1 {
+        b.insts[1]
+    } else {
+        super::decode::fall_marker(first.next())
+    };
+    let one = [first, marker];
     cpu.icount += 1;
-    (i.h)(cpu, i);
+    // SAFETY: `one` ends with a marker.
+    unsafe { Handler::run(cpu, one.as_ptr()) };
     if cpu.exit != exit::NONE {
         if cpu.exit == exit::SMC {
-            if b.insts.len() > 1 {
-                cpu.eip = i.next();
+            if b.hdr.count > 1 || b.hdr.falls {
+                cpu.eip = first.next();
             }
             cpu.exit = exit::NONE;
             // (Other threads' caches are not told about a store made while
@@ -119,13 +136,11 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             cache.invalidate_smc(cpu);
         } else {
             if cpu.exit == exit::EXC {
-                cpu.eip = i.eip;
+                cpu.eip = first.eip;
                 cpu.icount -= 1;
             }
             return take_exit(cpu, cache);
         }
-    } else if b.insts.len() > 1 {
-        cpu.eip = i.next();
     }
     Some(Event::Exception(Exception {
         vector: super::vec::DB,

@@ -8,7 +8,7 @@
 use iced_x86::{Instruction, Mnemonic, OpKind};
 
 use crate::cpu::flags::{kind, AF, CF};
-use crate::cpu::{vec, Cpu, Inst, EAX};
+use crate::cpu::{th, vec, Cpu, Inst, EAX};
 
 /// Pure daa/das (`SUB`): returns (new AL, aux flags).
 #[inline]
@@ -127,12 +127,12 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         d.imm = ins.immediate8() as u32;
     }
     d.h = match mn {
-        Daa => h_daa,
-        Das => h_das,
-        Aaa => h_aaa,
-        Aas => h_aas,
-        Aam => h_aam,
-        _ => h_aad,
+        Daa => th(h_daa),
+        Das => th(h_das),
+        Aaa => th(h_aaa),
+        Aas => th(h_aas),
+        Aam => th(h_aam),
+        _ => th(h_aad),
     };
     true
 }

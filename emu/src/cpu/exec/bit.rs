@@ -9,7 +9,7 @@ use iced_x86::{Instruction, Mnemonic};
 use super::shift::set_cf_of;
 use crate::cpu::decode::{op_size, opnd, Opnd};
 use crate::cpu::flags::{kind, size_bits, Flags, ARITH, CF, ZF};
-use crate::cpu::{Cpu, Handler, Inst};
+use crate::cpu::{th, Cpu, Handler, Inst};
 
 pub const BT: u8 = 0;
 pub const BTS: u8 = 1;
@@ -150,9 +150,9 @@ fn scan_h<const OP: u8, const MEM: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 macro_rules! sz16 {
     ($sz:expr, $f:ident :: <$($p:tt),*>) => {
         if $sz == 1 {
-            $f::<$($p,)* 1> as Handler
+            th($f::<$($p,)* 1>)
         } else {
-            $f::<$($p,)* 2> as Handler
+            th($f::<$($p,)* 2>)
         }
     };
 }

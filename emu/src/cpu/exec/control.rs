@@ -8,7 +8,7 @@ use crate::arch::desc::Desc;
 use crate::cpu::decode::{opnd, Opnd};
 use crate::cpu::exec::mov::POPF_MASK;
 use crate::cpu::flags::{NT, RF};
-use crate::cpu::{exit, vec, Cpu, Handler, Inst, Seg, CS, ECX, ESP, SS};
+use crate::cpu::{exit, th, vec, Cpu, Handler, Inst, Seg, CS, ECX, ESP, SS};
 
 /// Condition code nibble (0 = o .. 15 = g) of a jcc/setcc/cmovcc/fcmov.
 pub fn cc_of(ins: &Instruction) -> Option<u8> {
@@ -319,7 +319,7 @@ fn iret_user<const OPSZ: u8>(c: &mut Cpu, _: &Inst) {
 
 fn jcc_handler(cc: u8) -> Handler {
     macro_rules! t {
-        ($($n:literal)*) => { match cc { $($n => jcc::<$n>,)* _ => unreachable!() } };
+        ($($n:literal)*) => { match cc { $($n => th(jcc::<$n>),)* _ => unreachable!() } };
     }
     t!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
 }
@@ -335,14 +335,14 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     d.h = match ins.mnemonic() {
         Jmp if near => {
             d.imm2 = ins.near_branch_target() as u32;
-            jmp
+            th(jmp)
         }
         Call if near => {
             d.imm2 = ins.near_branch_target() as u32;
             if opsz == 2 {
-                call::<2>
+                th(call::<2>)
             } else {
-                call::<1>
+                th(call::<1>)
             }
         }
         Jmp | Call if matches!(ins.op_kind(0), OpKind::FarBranch16 | OpKind::FarBranch32) => {
@@ -354,10 +354,10 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 ins.far_branch32()
             };
             match (ins.mnemonic() == Call, o16) {
-                (false, false) => jmp_far::<2, false>,
-                (false, true) => jmp_far::<1, false>,
-                (true, false) => call_far::<2, false>,
-                (true, true) => call_far::<1, false>,
+                (false, false) => th(jmp_far::<2, false>),
+                (false, true) => th(jmp_far::<1, false>),
+                (true, false) => th(call_far::<2, false>),
+                (true, true) => th(call_far::<1, false>),
             }
         }
         Jmp | Call => {
@@ -366,21 +366,21 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 Opnd::Reg(r, sz @ 1..=2) => {
                     d.r = r;
                     match (call, sz) {
-                        (false, 2) => jmp_r::<2>,
-                        (false, _) => jmp_r::<1>,
-                        (true, 2) => call_r::<2>,
-                        (true, _) => call_r::<1>,
+                        (false, 2) => th(jmp_r::<2>),
+                        (false, _) => th(jmp_r::<1>),
+                        (true, 2) => th(call_r::<2>),
+                        (true, _) => th(call_r::<1>),
                     }
                 }
                 Opnd::Mem => match (call, ins.memory_size()) {
-                    (false, MemorySize::DwordOffset) => jmp_m::<2>,
-                    (false, MemorySize::WordOffset) => jmp_m::<1>,
-                    (true, MemorySize::DwordOffset) => call_m::<2>,
-                    (true, MemorySize::WordOffset) => call_m::<1>,
-                    (false, MemorySize::SegPtr32) => jmp_far::<2, true>,
-                    (false, MemorySize::SegPtr16) => jmp_far::<1, true>,
-                    (true, MemorySize::SegPtr32) => call_far::<2, true>,
-                    (true, MemorySize::SegPtr16) => call_far::<1, true>,
+                    (false, MemorySize::DwordOffset) => th(jmp_m::<2>),
+                    (false, MemorySize::WordOffset) => th(jmp_m::<1>),
+                    (true, MemorySize::DwordOffset) => th(call_m::<2>),
+                    (true, MemorySize::WordOffset) => th(call_m::<1>),
+                    (false, MemorySize::SegPtr32) => th(jmp_far::<2, true>),
+                    (false, MemorySize::SegPtr16) => th(jmp_far::<1, true>),
+                    (true, MemorySize::SegPtr32) => th(call_far::<2, true>),
+                    (true, MemorySize::SegPtr16) => th(call_far::<1, true>),
                     _ => return false,
                 },
                 _ => return false,
@@ -394,9 +394,9 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             };
             // `retw` pops 16 bits: iced marks it with a 16-bit stack slot.
             if matches!(ins.code(), Code::Retnw | Code::Retnw_imm16) {
-                ret::<1>
+                th(ret::<1>)
             } else {
-                ret::<2>
+                th(ret::<2>)
             }
         }
         Retf => {
@@ -406,13 +406,13 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 0
             };
             if matches!(ins.code(), Code::Retfw | Code::Retfw_imm16) {
-                ret_far::<1>
+                th(ret_far::<1>)
             } else {
-                ret_far::<2>
+                th(ret_far::<2>)
             }
         }
-        Iret => iret_user::<1>,
-        Iretd => iret_user::<2>,
+        Iret => th(iret_user::<1>),
+        Iretd => th(iret_user::<2>),
         _ if ins.is_jcc_short_or_near() => {
             d.imm2 = ins.near_branch_target() as u32;
             jcc_handler(cc_of(ins).unwrap())
@@ -430,37 +430,37 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                     | Code::Loopne_rel8_32_CX
             );
             match (ins.mnemonic(), a16) {
-                (Loop, false) => loop_::<0, false>,
-                (Loope, false) => loop_::<1, false>,
-                (Loopne, false) => loop_::<2, false>,
-                (Loop, true) => loop_::<0, true>,
-                (Loope, true) => loop_::<1, true>,
-                _ => loop_::<2, true>,
+                (Loop, false) => th(loop_::<0, false>),
+                (Loope, false) => th(loop_::<1, false>),
+                (Loopne, false) => th(loop_::<2, false>),
+                (Loop, true) => th(loop_::<0, true>),
+                (Loope, true) => th(loop_::<1, true>),
+                _ => th(loop_::<2, true>),
             }
         }
         Jecxz => {
             d.imm2 = ins.near_branch_target() as u32;
-            jcxz::<false>
+            th(jcxz::<false>)
         }
         Jcxz => {
             d.imm2 = ins.near_branch_target() as u32;
-            jcxz::<true>
+            th(jcxz::<true>)
         }
         Int => {
             d.imm = ins.immediate(0) as u32;
-            int_n
+            th(int_n)
         }
         Int3 => {
             d.imm = vec::BP as u32;
-            int_n
+            th(int_n)
         }
-        Int1 => icebp,
+        Int1 => th(icebp),
         Into => {
             d.imm = vec::OF as u32;
-            into
+            th(into)
         }
-        Sysenter => sysenter,
-        Ud0 | Ud1 | Ud2 => ud,
+        Sysenter => th(sysenter),
+        Ud0 | Ud1 | Ud2 => th(ud),
         _ => return false,
     };
     true

@@ -7,7 +7,7 @@ use iced_x86::{Instruction, Mnemonic};
 
 use crate::cpu::decode::{opnd, Opnd};
 use crate::cpu::flags::{CF, DF, ZF};
-use crate::cpu::{vec, Cpu, Inst, EAX, EBX, ECX, EDX};
+use crate::cpu::{th, vec, Cpu, Inst, EAX, EBX, ECX, EDX};
 
 /// CPUID feature bits. Advertise exactly what the interpreter implements;
 /// extend these as more instruction families land.
@@ -201,16 +201,16 @@ fn gp0(c: &mut Cpu, _: &Inst) {
 pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     use Mnemonic::*;
     d.h = match ins.mnemonic() {
-        Cpuid => h_cpuid,
-        Rdtsc => rdtsc,
+        Cpuid => th(h_cpuid),
+        Rdtsc => th(rdtsc),
         Pause | Nop | Reservednop | Prefetchnta | Prefetcht0 | Prefetcht1 | Prefetcht2
-        | Endbr32 | Endbr64 => nop,
-        Clc => clc,
-        Stc => stc,
-        Cmc => cmc,
-        Cld => cld,
-        Std => std_,
-        Salc => salc,
+        | Endbr32 | Endbr64 => th(nop),
+        Clc => th(clc),
+        Stc => th(stc),
+        Cmc => th(cmc),
+        Cld => th(cld),
+        Std => th(std_),
+        Salc => th(salc),
         Bound => {
             let Opnd::Reg(r, sz) = opnd(ins, 0, d) else {
                 return false;
@@ -220,9 +220,9 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             }
             d.r = r;
             if sz == 2 {
-                bound::<2>
+                th(bound::<2>)
             } else {
-                bound::<1>
+                th(bound::<1>)
             }
         }
         Arpl => {
@@ -233,15 +233,15 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             match opnd(ins, 0, d) {
                 Opnd::Reg(r, _) => {
                     d.rm = r;
-                    arpl_r
+                    th(arpl_r)
                 }
-                Opnd::Mem => arpl_m,
+                Opnd::Mem => th(arpl_m),
                 _ => return false,
             }
         }
         Hlt | Cli | Sti | In | Out | Insb | Insw | Insd | Outsb | Outsw | Outsd | Lgdt | Lidt
         | Lldt | Ltr | Lmsw | Clts | Invd | Wbinvd | Invlpg | Rdmsr | Wrmsr | Rdpmc | Sysexit => {
-            gp0
+            th(gp0)
         }
         _ => return false,
     };

@@ -14,7 +14,7 @@ use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 use super::sse::{mm as mmreg, xmm as xmmreg};
 use crate::cpu::decode::{gpr, gpr32, reg_or_mem, set_mem};
 use crate::cpu::exec::x87::{sf::F80, wait_check};
-use crate::cpu::{Cpu, Handler, Inst, EDI};
+use crate::cpu::{th, Cpu, Handler, Inst, EDI};
 
 /// Read MMn.
 #[inline(always)]
@@ -609,79 +609,79 @@ fn alu_op(m: Mnemonic) -> Option<u8> {
 macro_rules! pick {
     ($op:expr, $f:ident) => {
         match $op {
-            PADDB => $f::<PADDB> as Handler,
-            PADDW => $f::<PADDW>,
-            PADDD => $f::<PADDD>,
-            PADDQ => $f::<PADDQ>,
-            PSUBB => $f::<PSUBB>,
-            PSUBW => $f::<PSUBW>,
-            PSUBD => $f::<PSUBD>,
-            PSUBQ => $f::<PSUBQ>,
-            PADDSB => $f::<PADDSB>,
-            PADDSW => $f::<PADDSW>,
-            PADDUSB => $f::<PADDUSB>,
-            PADDUSW => $f::<PADDUSW>,
-            PSUBSB => $f::<PSUBSB>,
-            PSUBSW => $f::<PSUBSW>,
-            PSUBUSB => $f::<PSUBUSB>,
-            PSUBUSW => $f::<PSUBUSW>,
-            PMULLW => $f::<PMULLW>,
-            PMULHW => $f::<PMULHW>,
-            PMULHUW => $f::<PMULHUW>,
-            PMULUDQ => $f::<PMULUDQ>,
-            PMADDWD => $f::<PMADDWD>,
-            PAND => $f::<PAND>,
-            PANDN => $f::<PANDN>,
-            POR => $f::<POR>,
-            PXOR => $f::<PXOR>,
-            PCMPEQB => $f::<PCMPEQB>,
-            PCMPEQW => $f::<PCMPEQW>,
-            PCMPEQD => $f::<PCMPEQD>,
-            PCMPGTB => $f::<PCMPGTB>,
-            PCMPGTW => $f::<PCMPGTW>,
-            PCMPGTD => $f::<PCMPGTD>,
-            PACKSSWB => $f::<PACKSSWB>,
-            PACKSSDW => $f::<PACKSSDW>,
-            PACKUSWB => $f::<PACKUSWB>,
-            PUNPCKHBW => $f::<PUNPCKHBW>,
-            PUNPCKHWD => $f::<PUNPCKHWD>,
-            PUNPCKHDQ => $f::<PUNPCKHDQ>,
-            PUNPCKLBW => $f::<PUNPCKLBW>,
-            PUNPCKLWD => $f::<PUNPCKLWD>,
-            PUNPCKLDQ => $f::<PUNPCKLDQ>,
-            PSLLW => $f::<PSLLW>,
-            PSLLD => $f::<PSLLD>,
-            PSLLQ => $f::<PSLLQ>,
-            PSRLW => $f::<PSRLW>,
-            PSRLD => $f::<PSRLD>,
-            PSRLQ => $f::<PSRLQ>,
-            PSRAW => $f::<PSRAW>,
-            PSRAD => $f::<PSRAD>,
-            PAVGB => $f::<PAVGB>,
-            PAVGW => $f::<PAVGW>,
-            PMAXSW => $f::<PMAXSW>,
-            PMAXUB => $f::<PMAXUB>,
-            PMINSW => $f::<PMINSW>,
-            PMINUB => $f::<PMINUB>,
-            PSADBW => $f::<PSADBW>,
-            PSHUFW => $f::<PSHUFW>,
-            PSHUFB => $f::<PSHUFB>,
-            PHADDW => $f::<PHADDW>,
-            PHADDD => $f::<PHADDD>,
-            PHADDSW => $f::<PHADDSW>,
-            PHSUBW => $f::<PHSUBW>,
-            PHSUBD => $f::<PHSUBD>,
-            PHSUBSW => $f::<PHSUBSW>,
-            PMADDUBSW => $f::<PMADDUBSW>,
-            PMULHRSW => $f::<PMULHRSW>,
-            PSIGNB => $f::<PSIGNB>,
-            PSIGNW => $f::<PSIGNW>,
-            PSIGND => $f::<PSIGND>,
-            PABSB => $f::<PABSB>,
-            PABSW => $f::<PABSW>,
-            PABSD => $f::<PABSD>,
-            PALIGNR => $f::<PALIGNR>,
-            _ => $f::<MOVQ>,
+            PADDB => th($f::<PADDB>),
+            PADDW => th($f::<PADDW>),
+            PADDD => th($f::<PADDD>),
+            PADDQ => th($f::<PADDQ>),
+            PSUBB => th($f::<PSUBB>),
+            PSUBW => th($f::<PSUBW>),
+            PSUBD => th($f::<PSUBD>),
+            PSUBQ => th($f::<PSUBQ>),
+            PADDSB => th($f::<PADDSB>),
+            PADDSW => th($f::<PADDSW>),
+            PADDUSB => th($f::<PADDUSB>),
+            PADDUSW => th($f::<PADDUSW>),
+            PSUBSB => th($f::<PSUBSB>),
+            PSUBSW => th($f::<PSUBSW>),
+            PSUBUSB => th($f::<PSUBUSB>),
+            PSUBUSW => th($f::<PSUBUSW>),
+            PMULLW => th($f::<PMULLW>),
+            PMULHW => th($f::<PMULHW>),
+            PMULHUW => th($f::<PMULHUW>),
+            PMULUDQ => th($f::<PMULUDQ>),
+            PMADDWD => th($f::<PMADDWD>),
+            PAND => th($f::<PAND>),
+            PANDN => th($f::<PANDN>),
+            POR => th($f::<POR>),
+            PXOR => th($f::<PXOR>),
+            PCMPEQB => th($f::<PCMPEQB>),
+            PCMPEQW => th($f::<PCMPEQW>),
+            PCMPEQD => th($f::<PCMPEQD>),
+            PCMPGTB => th($f::<PCMPGTB>),
+            PCMPGTW => th($f::<PCMPGTW>),
+            PCMPGTD => th($f::<PCMPGTD>),
+            PACKSSWB => th($f::<PACKSSWB>),
+            PACKSSDW => th($f::<PACKSSDW>),
+            PACKUSWB => th($f::<PACKUSWB>),
+            PUNPCKHBW => th($f::<PUNPCKHBW>),
+            PUNPCKHWD => th($f::<PUNPCKHWD>),
+            PUNPCKHDQ => th($f::<PUNPCKHDQ>),
+            PUNPCKLBW => th($f::<PUNPCKLBW>),
+            PUNPCKLWD => th($f::<PUNPCKLWD>),
+            PUNPCKLDQ => th($f::<PUNPCKLDQ>),
+            PSLLW => th($f::<PSLLW>),
+            PSLLD => th($f::<PSLLD>),
+            PSLLQ => th($f::<PSLLQ>),
+            PSRLW => th($f::<PSRLW>),
+            PSRLD => th($f::<PSRLD>),
+            PSRLQ => th($f::<PSRLQ>),
+            PSRAW => th($f::<PSRAW>),
+            PSRAD => th($f::<PSRAD>),
+            PAVGB => th($f::<PAVGB>),
+            PAVGW => th($f::<PAVGW>),
+            PMAXSW => th($f::<PMAXSW>),
+            PMAXUB => th($f::<PMAXUB>),
+            PMINSW => th($f::<PMINSW>),
+            PMINUB => th($f::<PMINUB>),
+            PSADBW => th($f::<PSADBW>),
+            PSHUFW => th($f::<PSHUFW>),
+            PSHUFB => th($f::<PSHUFB>),
+            PHADDW => th($f::<PHADDW>),
+            PHADDD => th($f::<PHADDD>),
+            PHADDSW => th($f::<PHADDSW>),
+            PHSUBW => th($f::<PHSUBW>),
+            PHSUBD => th($f::<PHSUBD>),
+            PHSUBSW => th($f::<PHSUBSW>),
+            PMADDUBSW => th($f::<PMADDUBSW>),
+            PMULHRSW => th($f::<PMULHRSW>),
+            PSIGNB => th($f::<PSIGNB>),
+            PSIGNW => th($f::<PSIGNW>),
+            PSIGND => th($f::<PSIGND>),
+            PABSB => th($f::<PABSB>),
+            PABSW => th($f::<PABSW>),
+            PABSD => th($f::<PABSD>),
+            PALIGNR => th($f::<PALIGNR>),
+            _ => th($f::<MOVQ>),
         }
     };
 }
@@ -712,15 +712,15 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     };
     let mn = ins.mnemonic();
     let h: Handler = match mn {
-        Emms => emms,
+        Emms => th(emms),
         Movd => {
             // The mm register in r; the r32/m32 side (source or destination) in rm.
             let ok = if let Some(r) = mmreg(reg(0)) {
                 d.r = r;
-                reg_or_mem(ins, 1, d, gpr32, movd_r_gpr, movd_r_m)
+                reg_or_mem(ins, 1, d, gpr32, th(movd_r_gpr), th(movd_r_m))
             } else if let Some(r) = mmreg(reg(1)) {
                 d.r = r;
-                reg_or_mem(ins, 0, d, gpr32, movd_gpr_r, movd_m_r)
+                reg_or_mem(ins, 0, d, gpr32, th(movd_gpr_r), th(movd_m_r))
             } else {
                 false
             };
@@ -737,7 +737,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             if !set_mem(ins, d) {
                 return false;
             }
-            movq_mr
+            th(movq_mr)
         }
         Movq2dq => {
             let (Some(x), Some(m)) = (xmmreg(reg(0)), mmreg(reg(1))) else {
@@ -745,7 +745,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             };
             d.r = x;
             d.rm = m;
-            movq2dq
+            th(movq2dq)
         }
         Movdq2q => {
             let (Some(m), Some(x)) = (mmreg(reg(0)), xmmreg(reg(1))) else {
@@ -753,7 +753,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             };
             d.r = m;
             d.rm = x;
-            movdq2q
+            th(movdq2q)
         }
         Pinsrw => {
             let Some(r) = mmreg(reg(0)) else {
@@ -762,7 +762,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             d.r = r;
             d.imm = imm(2).unwrap_or(0);
             let any_gpr: fn(Register) -> Option<u8> = |r| gpr(r).map(|g| g.0);
-            if !reg_or_mem(ins, 1, d, any_gpr, pinsrw::<false>, pinsrw::<true>) {
+            if !reg_or_mem(ins, 1, d, any_gpr, th(pinsrw::<false>), th(pinsrw::<true>)) {
                 return false;
             }
             d.h
@@ -778,9 +778,9 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             d.rm = m;
             d.imm = imm(2).unwrap_or(0);
             if mn == Pextrw {
-                pextrw
+                th(pextrw)
             } else {
-                pmovmskb
+                th(pmovmskb)
             }
         }
         Maskmovq => {
@@ -792,7 +792,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             d.r = a;
             d.rm = b;
             d.seg = crate::cpu::decode::sreg(ins.memory_segment()).unwrap_or(3);
-            maskmovq
+            th(maskmovq)
         }
         _ => {
             let Some(op) = alu_op(mn) else {

@@ -10,7 +10,7 @@ use crate::cpu::decode::{op_size, opnd, sreg, Opnd};
 use crate::cpu::exec::alu::{alu, ADD, CMP};
 use crate::cpu::exec::control::cc_of;
 use crate::cpu::flags::{self, AF, CF, DF, ID, NT, OF, PF, RF, SF, TF, VM, ZF};
-use crate::cpu::{vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS};
+use crate::cpu::{th, vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS};
 use crate::mem::{PageFault, PAGE_SHIFT, P_PRESENT, P_WRITE};
 
 fn mov_rr<const SZ: u8>(c: &mut Cpu, i: &Inst) {
@@ -396,9 +396,9 @@ fn setcc_m<const CC: u8>(c: &mut Cpu, i: &Inst) {
 
 fn setcc_pick<const CC: u8>(mem: bool) -> Handler {
     if mem {
-        setcc_m::<CC>
+        th(setcc_m::<CC>)
     } else {
-        setcc_r::<CC>
+        th(setcc_r::<CC>)
     }
 }
 
@@ -420,10 +420,10 @@ fn cmov_rm<const CC: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 
 fn cmov_pick<const CC: u8>(mem: bool, sz: u8) -> Handler {
     match (mem, sz) {
-        (false, 1) => cmov_rr::<CC, 1>,
-        (false, _) => cmov_rr::<CC, 2>,
-        (true, 1) => cmov_rm::<CC, 1>,
-        (true, _) => cmov_rm::<CC, 2>,
+        (false, 1) => th(cmov_rr::<CC, 1>),
+        (false, _) => th(cmov_rr::<CC, 2>),
+        (true, 1) => th(cmov_rm::<CC, 1>),
+        (true, _) => th(cmov_rm::<CC, 2>),
     }
 }
 
@@ -548,14 +548,14 @@ fn decode_sreg(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
                         d.r = r;
                         d.rm = s;
                         if sz == 2 {
-                            mov_r_s::<2>
+                            th(mov_r_s::<2>)
                         } else {
-                            mov_r_s::<1>
+                            th(mov_r_s::<1>)
                         }
                     }
                     Opnd::Mem => {
                         d.r = s;
-                        mov_m_s
+                        th(mov_m_s)
                     }
                     _ => return None,
                 }
@@ -568,9 +568,9 @@ fn decode_sreg(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
                 match opnd(ins, 1, d) {
                     Opnd::Reg(r, _) => {
                         d.rm = r;
-                        mov_s_r
+                        th(mov_s_r)
                     }
-                    Opnd::Mem => mov_s_m,
+                    Opnd::Mem => th(mov_s_m),
                     _ => return None,
                 }
             }
@@ -578,9 +578,9 @@ fn decode_sreg(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
         Mnemonic::Push => {
             d.r = sr(0)?;
             if ins.stack_pointer_increment() == -2 {
-                push_s::<1>
+                th(push_s::<1>)
             } else {
-                push_s::<2>
+                th(push_s::<2>)
             }
         }
         Mnemonic::Pop => {
@@ -589,9 +589,9 @@ fn decode_sreg(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
                 return None;
             }
             if ins.stack_pointer_increment() == 2 {
-                pop_s::<1>
+                th(pop_s::<1>)
             } else {
-                pop_s::<2>
+                th(pop_s::<2>)
             }
         }
         _ => return None,
@@ -676,7 +676,7 @@ fn decode_more(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
             if opnd(ins, 0, d) != Opnd::Mem {
                 return None;
             }
-            cmpxchg8b
+            th(cmpxchg8b)
         }
         Bswap => {
             let Opnd::Reg(r, sz) = opnd(ins, 0, d) else {
@@ -684,48 +684,48 @@ fn decode_more(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
             };
             d.r = r;
             if sz == 2 {
-                bswap32
+                th(bswap32)
             } else {
-                bswap16
+                th(bswap16)
             }
         }
-        Pusha => pusha::<1>,
-        Pushad => pusha::<2>,
-        Popa => popa::<1>,
-        Popad => popa::<2>,
-        Pushf => pushf::<1>,
-        Pushfd => pushf::<2>,
-        Popf => popf::<1>,
-        Popfd => popf::<2>,
+        Pusha => th(pusha::<1>),
+        Pushad => th(pusha::<2>),
+        Popa => th(popa::<1>),
+        Popad => th(popa::<2>),
+        Pushf => th(pushf::<1>),
+        Pushfd => th(pushf::<2>),
+        Popf => th(popf::<1>),
+        Popfd => th(popf::<2>),
         Enter => {
             d.imm = ins.immediate(0) as u32 & 0xffff;
             d.imm2 = ins.immediate(1) as u32 & 31;
             if ins.code() == Code::Enterw_imm16_imm8 {
-                enter::<1>
+                th(enter::<1>)
             } else {
-                enter::<2>
+                th(enter::<2>)
             }
         }
         Leave => {
             if ins.code() == Code::Leavew {
-                leave::<1>
+                th(leave::<1>)
             } else {
-                leave::<2>
+                th(leave::<2>)
             }
         }
-        Cbw => cbw,
-        Cwde => cwde,
-        Cwd => cwd,
-        Cdq => cdq,
-        Lahf => lahf,
-        Sahf => sahf,
+        Cbw => th(cbw),
+        Cwde => th(cwde),
+        Cwd => th(cwd),
+        Cdq => th(cdq),
+        Lahf => th(lahf),
+        Sahf => th(sahf),
         Xlatb => {
             d.seg = sreg(ins.memory_segment())?;
             if ins.memory_base() == Register::BX {
                 d.a16 = 1;
-                xlat::<true>
+                th(xlat::<true>)
             } else {
-                xlat::<false>
+                th(xlat::<false>)
             }
         }
         Lds | Les | Lfs | Lgs | Lss => {
@@ -744,9 +744,9 @@ fn decode_more(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
                 _ => SS,
             } as u32;
             if sz == 2 {
-                load_far::<2>
+                th(load_far::<2>)
             } else {
-                load_far::<1>
+                th(load_far::<1>)
             }
         }
         _ if is_setcc(mn) => {
@@ -789,7 +789,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         Mov if (0..2)
             .any(|n| ins.op_kind(n) == OpKind::Register && is_ctl_reg(ins.op_register(n))) =>
         {
-            gp0
+            th(gp0)
         }
         Mov => {
             let Some(sz) = op_size(ins, 0) else {
@@ -841,14 +841,14 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             macro_rules! pick {
                 ($f:ident) => {
                     match (signed, src, dst) {
-                        (false, 0, 1) => $f::<false, 0, 1>,
-                        (false, 0, _) => $f::<false, 0, 2>,
-                        (false, _, 1) => $f::<false, 1, 1>,
-                        (false, _, _) => $f::<false, 1, 2>,
-                        (true, 0, 1) => $f::<true, 0, 1>,
-                        (true, 0, _) => $f::<true, 0, 2>,
-                        (true, _, 1) => $f::<true, 1, 1>,
-                        (true, _, _) => $f::<true, 1, 2>,
+                        (false, 0, 1) => th($f::<false, 0, 1>),
+                        (false, 0, _) => th($f::<false, 0, 2>),
+                        (false, _, 1) => th($f::<false, 1, 1>),
+                        (false, _, _) => th($f::<false, 1, 2>),
+                        (true, 0, 1) => th($f::<true, 0, 1>),
+                        (true, 0, _) => th($f::<true, 0, 2>),
+                        (true, _, 1) => th($f::<true, 1, 1>),
+                        (true, _, _) => th($f::<true, 1, 2>),
                     }
                 };
             }
@@ -878,24 +878,24 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 Opnd::Reg(r, _) => {
                     d.r = r;
                     if sz == 2 {
-                        push_r::<2>
+                        th(push_r::<2>)
                     } else {
-                        push_r::<1>
+                        th(push_r::<1>)
                     }
                 }
                 Opnd::Imm(v) => {
                     d.imm = v;
                     if sz == 2 {
-                        push_i::<2>
+                        th(push_i::<2>)
                     } else {
-                        push_i::<1>
+                        th(push_i::<1>)
                     }
                 }
                 Opnd::Mem => {
                     if sz == 2 {
-                        push_m::<2>
+                        th(push_m::<2>)
                     } else {
-                        push_m::<1>
+                        th(push_m::<1>)
                     }
                 }
                 Opnd::Other => return false, // segment registers: misc
@@ -911,16 +911,16 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 Opnd::Reg(r, _) => {
                     d.r = r;
                     if sz == 2 {
-                        pop_r::<2>
+                        th(pop_r::<2>)
                     } else {
-                        pop_r::<1>
+                        th(pop_r::<1>)
                     }
                 }
                 Opnd::Mem => {
                     if sz == 2 {
-                        pop_m::<2>
+                        th(pop_m::<2>)
                     } else {
-                        pop_m::<1>
+                        th(pop_m::<1>)
                     }
                 }
                 _ => return false,
@@ -943,7 +943,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 _ => return false,
             }
         }
-        Nop => nop,
+        Nop => th(nop),
         _ => return false,
     };
     d.h = h;
@@ -956,7 +956,7 @@ mod tests {
     use crate::cpu::flags::ARITH;
     use crate::cpu::{exit, EDI, ESI};
     use crate::mem::{Mem, P_READ};
-    use iced_x86::{Decoder, DecoderOptions};
+
     use std::sync::Arc;
 
     fn cpu() -> Cpu {
@@ -969,25 +969,8 @@ mod tests {
 
     /// Decode and execute one instruction located at 0x1000.
     fn run(c: &mut Cpu, bytes: &[u8]) -> Inst {
-        let mut dec = Decoder::with_ip(32, bytes, 0x1000, DecoderOptions::NONE);
-        let ins = dec.decode();
-        let mut d = Inst {
-            h: |_, _| {},
-            eip: 0x1000,
-            len: ins.len() as u8,
-            r: 0,
-            rm: 0,
-            base: crate::cpu::NOREG,
-            index: crate::cpu::NOREG,
-            scale: 0,
-            seg: 3,
-            a16: 0,
-            disp: 0,
-            imm: 0,
-            imm2: 0,
-        };
-        assert!(decode(&ins, &mut d), "{bytes:x?}");
-        (d.h)(c, &d);
+        let d = crate::cpu::decode::decode_one(bytes, 0x1000).expect("decodes");
+        c.exec_one(&d);
         d
     }
 

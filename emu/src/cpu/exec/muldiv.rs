@@ -10,7 +10,7 @@ use iced_x86::{Instruction, Mnemonic};
 use crate::by_size;
 use crate::cpu::decode::{op_size, opnd, Opnd};
 use crate::cpu::flags::{kind, size_bits, size_mask, Flags, CF, OF};
-use crate::cpu::{vec, Cpu, Handler, Inst, EAX, EDX};
+use crate::cpu::{th, vec, Cpu, Handler, Inst, EAX, EDX};
 
 pub const MUL: u8 = 0;
 pub const IMUL: u8 = 1;
@@ -192,14 +192,14 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 d.imm = v & size_mask(sz);
             }
             let h: Handler = match (src, imm, sz) {
-                (Opnd::Reg(..), false, 1) => imul_n::<false, false, 1>,
-                (Opnd::Reg(..), false, _) => imul_n::<false, false, 2>,
-                (Opnd::Reg(..), true, 1) => imul_n::<false, true, 1>,
-                (Opnd::Reg(..), true, _) => imul_n::<false, true, 2>,
-                (Opnd::Mem, false, 1) => imul_n::<true, false, 1>,
-                (Opnd::Mem, false, _) => imul_n::<true, false, 2>,
-                (Opnd::Mem, true, 1) => imul_n::<true, true, 1>,
-                (Opnd::Mem, true, _) => imul_n::<true, true, 2>,
+                (Opnd::Reg(..), false, 1) => th(imul_n::<false, false, 1>),
+                (Opnd::Reg(..), false, _) => th(imul_n::<false, false, 2>),
+                (Opnd::Reg(..), true, 1) => th(imul_n::<false, true, 1>),
+                (Opnd::Reg(..), true, _) => th(imul_n::<false, true, 2>),
+                (Opnd::Mem, false, 1) => th(imul_n::<true, false, 1>),
+                (Opnd::Mem, false, _) => th(imul_n::<true, false, 2>),
+                (Opnd::Mem, true, 1) => th(imul_n::<true, true, 1>),
+                (Opnd::Mem, true, _) => th(imul_n::<true, true, 2>),
                 _ => return false,
             };
             h

@@ -10,7 +10,7 @@ use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 use crate::by_size;
 use crate::cpu::decode::{op_size, opnd, Opnd};
 use crate::cpu::flags::{kind, size_bits, size_mask, Flags, AF, CF, OF};
-use crate::cpu::{Cpu, Handler, Inst, ECX};
+use crate::cpu::{th, Cpu, Inst, ECX};
 
 /// Operation codes, in modrm.reg order of the group-2 opcodes.
 pub const ROL: u8 = 0;
@@ -317,14 +317,14 @@ fn decode_shd(ins: &Instruction, d: &mut Inst, left: bool) -> bool {
     macro_rules! pick {
         ($f:ident, $cl:expr) => {
             match (left, $cl, sz) {
-                (true, true, 1) => $f::<true, true, 1> as Handler,
-                (true, true, _) => $f::<true, true, 2>,
-                (true, false, 1) => $f::<true, false, 1>,
-                (true, false, _) => $f::<true, false, 2>,
-                (false, true, 1) => $f::<false, true, 1>,
-                (false, true, _) => $f::<false, true, 2>,
-                (false, false, 1) => $f::<false, false, 1>,
-                (false, false, _) => $f::<false, false, 2>,
+                (true, true, 1) => th($f::<true, true, 1>),
+                (true, true, _) => th($f::<true, true, 2>),
+                (true, false, 1) => th($f::<true, false, 1>),
+                (true, false, _) => th($f::<true, false, 2>),
+                (false, true, 1) => th($f::<false, true, 1>),
+                (false, true, _) => th($f::<false, true, 2>),
+                (false, false, 1) => th($f::<false, false, 1>),
+                (false, false, _) => th($f::<false, false, 2>),
             }
         };
     }
@@ -652,24 +652,8 @@ mod tests {
         }
     }
 
-    fn nop(_: &mut Cpu, _: &Inst) {}
-
-    pub(crate) fn blank() -> Inst {
-        Inst {
-            h: nop,
-            eip: 0,
-            len: 0,
-            r: 0,
-            rm: 0,
-            base: crate::cpu::NOREG,
-            index: crate::cpu::NOREG,
-            scale: 0,
-            seg: 3,
-            a16: 0,
-            disp: 0,
-            imm: 0,
-            imm2: 0,
-        }
+    fn blank() -> Inst {
+        crate::cpu::decode::end_marker()
     }
 
     #[test]

@@ -37,7 +37,7 @@ mod table;
 use iced_x86::{Instruction, OpKind, Register};
 
 use crate::cpu::decode::reg_or_mem;
-use crate::cpu::{vec, Cpu, Handler, Inst};
+use crate::cpu::{th, vec, Cpu, Handler, Inst};
 use crate::mem::{PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
 
 /// XMM registers and MXCSR.
@@ -322,12 +322,12 @@ pub(crate) fn dx2<R: Op2, M: Op2>(ins: &Instruction, d: &mut Inst, m: Msz) -> bo
     d.r = r;
     d.imm = imm_of(ins);
     let hm: Handler = match m {
-        Msz::A16 => h_xm::<M, 16, true>,
-        Msz::U16 => h_xm::<M, 16, false>,
-        Msz::M8 => h_xm::<M, 8, false>,
-        Msz::M4 => h_xm::<M, 4, false>,
+        Msz::A16 => th(h_xm::<M, 16, true>),
+        Msz::U16 => th(h_xm::<M, 16, false>),
+        Msz::M8 => th(h_xm::<M, 8, false>),
+        Msz::M4 => th(h_xm::<M, 4, false>),
     };
-    reg_or_mem(ins, 1, d, xmm, h_xx::<R>, hm)
+    reg_or_mem(ins, 1, d, xmm, th(h_xx::<R>), hm)
 }
 
 #[cfg(test)]

@@ -576,30 +576,12 @@ mod tests {
 
     /// Decode `bytes` as one instruction at 0x1000.
     fn inst(bytes: &[u8]) -> Inst {
-        let mut dec = Decoder::with_ip(32, bytes, 0x1000, DecoderOptions::NONE);
-        let ins = dec.decode();
-        let mut d = Inst {
-            h: |_, _| {},
-            eip: 0x1000,
-            len: ins.len() as u8,
-            r: 0,
-            rm: 0,
-            base: crate::cpu::NOREG,
-            index: crate::cpu::NOREG,
-            scale: 0,
-            seg: 3,
-            a16: 0,
-            disp: 0,
-            imm: 0,
-            imm2: 0,
-        };
-        assert!(decode(&ins, &mut d), "{bytes:x?}");
-        d
+        crate::cpu::decode::decode_one(bytes, 0x1000).expect("decodes")
     }
 
     fn run(c: &mut Cpu, bytes: &[u8]) {
         let i = inst(bytes);
-        (i.h)(c, &i);
+        c.exec_one(&i);
     }
 
     fn fill(c: &Cpu, a: u32, data: &[u8]) {

@@ -8,7 +8,7 @@ use super::int::*;
 use super::mov::*;
 use super::{dx, dx2, h_xx, imm_of, mm, xmm, Msz, Op2};
 use crate::cpu::decode::{gpr32, reg_or_mem, set_mem, sreg};
-use crate::cpu::{Handler, Inst};
+use crate::cpu::{th, Handler, Inst};
 
 /// `op xmm, imm8` (shift by immediate).
 fn dxi<O: Op2>(ins: &Instruction, d: &mut Inst) -> bool {
@@ -18,7 +18,7 @@ fn dxi<O: Op2>(ins: &Instruction, d: &mut Inst) -> bool {
     d.r = r;
     d.rm = r;
     d.imm = imm_of(ins);
-    d.h = h_xx::<O>;
+    d.h = th(h_xx::<O>);
     true
 }
 
@@ -35,14 +35,14 @@ fn dst<R: Op2, const N: u32, const AL: bool>(ins: &Instruction, d: &mut Inst) ->
             };
             d.r = r;
             d.rm = s;
-            d.h = h_xx::<R>;
+            d.h = th(h_xx::<R>);
         }
         OpKind::Memory => {
             if !set_mem(ins, d) {
                 return false;
             }
             d.r = s;
-            d.h = h_st::<N, AL>;
+            d.h = th(h_st::<N, AL>);
         }
         _ => return false,
     }
@@ -115,14 +115,14 @@ fn d_movd_st(ins: &Instruction, d: &mut Inst) -> bool {
             };
             d.r = r;
             d.rm = s;
-            d.h = h_movd_rx;
+            d.h = th(h_movd_rx);
         }
         OpKind::Memory => {
             if !set_mem(ins, d) {
                 return false;
             }
             d.r = s;
-            d.h = h_st::<4, false>;
+            d.h = th(h_st::<4, false>);
         }
         _ => return false,
     }
@@ -135,7 +135,14 @@ fn dxmm<O: Op2>(ins: &Instruction, d: &mut Inst) -> bool {
         return false;
     };
     d.r = r;
-    reg_or_mem(ins, 1, d, mm, h_xmx::<O>, super::h_xm::<O, 8, false>)
+    reg_or_mem(
+        ins,
+        1,
+        d,
+        mm,
+        th(h_xmx::<O>),
+        th(super::h_xm::<O, 8, false>),
+    )
 }
 
 /// `op mm, xmm/m`
@@ -144,7 +151,7 @@ fn dmx<O: Op2, const N: u32, const AL: bool>(ins: &Instruction, d: &mut Inst) ->
         return false;
     };
     d.r = r;
-    reg_or_mem(ins, 1, d, xmm, h_mx::<O>, h_mxm::<O, N, AL>)
+    reg_or_mem(ins, 1, d, xmm, th(h_mx::<O>), th(h_mxm::<O, N, AL>))
 }
 
 /// maskmovdqu: registers in r and rm, implicit seg:[edi].
@@ -196,10 +203,10 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     use Msz::*;
     match ins.mnemonic() {
         Mnemonic::Sfence | Mnemonic::Lfence | Mnemonic::Mfence => {
-            d.h = h_fence;
+            d.h = th(h_fence);
             return true;
         }
-        Mnemonic::Clflush => return dmem(ins, d, h_clflush),
+        Mnemonic::Clflush => return dmem(ins, d, th(h_clflush)),
         _ => {}
     }
     match ins.code() {
@@ -212,7 +219,9 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         Movups_xmmm128_xmm | Movupd_xmmm128_xmm | Movdqu_xmmm128_xmm => {
             dst::<Ld, 16, false>(ins, d)
         }
-        Movntps_m128_xmm | Movntpd_m128_xmm | Movntdq_m128_xmm => dstm(ins, d, h_st::<16, true>),
+        Movntps_m128_xmm | Movntpd_m128_xmm | Movntdq_m128_xmm => {
+            dstm(ins, d, th(h_st::<16, true>))
+        }
         Movss_xmm_xmmm32 => dx2::<MovssRR, Ld>(ins, d, M4),
         Movsd_xmm_xmmm64 => dx2::<MovLo, Ld>(ins, d, M8),
         Movss_xmmm32_xmm => dst::<MovssRR, 4, false>(ins, d),
@@ -222,28 +231,34 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         Movlps_xmm_m64 | Movlpd_xmm_m64 => dx::<MovLo>(ins, d, M8),
         Movhps_xmm_m64 | Movhpd_xmm_m64 | Movlhps_xmm_xmm => dx::<MovHi>(ins, d, M8),
         Movhlps_xmm_xmm => dx::<Movhlps>(ins, d, M8),
-        Movlps_m64_xmm | Movlpd_m64_xmm => dstm(ins, d, h_st::<8, false>),
-        Movhps_m64_xmm | Movhpd_m64_xmm => dstm(ins, d, h_st_hi),
-        Movd_xmm_rm32 => dxg(ins, d, h_movd_xr, super::h_xm::<Ld, 4, false>, false),
+        Movlps_m64_xmm | Movlpd_m64_xmm => dstm(ins, d, th(h_st::<8, false>)),
+        Movhps_m64_xmm | Movhpd_m64_xmm => dstm(ins, d, th(h_st_hi)),
+        Movd_xmm_rm32 => dxg(
+            ins,
+            d,
+            th(h_movd_xr),
+            th(super::h_xm::<Ld, 4, false>),
+            false,
+        ),
         Movd_rm32_xmm => d_movd_st(ins, d),
         Movnti_m32_r32 => {
             let Some(s) = gpr32(ins.op1_register()) else {
                 return false;
             };
             d.r = s;
-            dmem(ins, d, h_movnti)
+            dmem(ins, d, th(h_movnti))
         }
         Movddup_xmm_xmmm64 => dx::<Movddup>(ins, d, M8),
         Movshdup_xmm_xmmm128 => dx::<Movshdup>(ins, d, A16),
         Movsldup_xmm_xmmm128 => dx::<Movsldup>(ins, d, A16),
-        Movmskps_r32_xmm => dgx(ins, d, h_movmskps, false),
-        Movmskpd_r32_xmm => dgx(ins, d, h_movmskpd, false),
-        Pmovmskb_r32_xmm => dgx(ins, d, h_pmovmskb_x, false),
-        Pextrw_r32_xmm_imm8 => dgx(ins, d, h_pextrw_x, false),
-        Pinsrw_xmm_r32m16_imm8 => dxg(ins, d, h_pinsrw_xr, h_pinsrw_xm, false),
-        Maskmovdqu_rDI_xmm_xmm => dmaskmov(ins, d, h_maskmovdqu),
-        Ldmxcsr_m32 => dmem(ins, d, h_ldmxcsr),
-        Stmxcsr_m32 => dmem(ins, d, h_stmxcsr),
+        Movmskps_r32_xmm => dgx(ins, d, th(h_movmskps), false),
+        Movmskpd_r32_xmm => dgx(ins, d, th(h_movmskpd), false),
+        Pmovmskb_r32_xmm => dgx(ins, d, th(h_pmovmskb_x), false),
+        Pextrw_r32_xmm_imm8 => dgx(ins, d, th(h_pextrw_x), false),
+        Pinsrw_xmm_r32m16_imm8 => dxg(ins, d, th(h_pinsrw_xr), th(h_pinsrw_xm), false),
+        Maskmovdqu_rDI_xmm_xmm => dmaskmov(ins, d, th(h_maskmovdqu)),
+        Ldmxcsr_m32 => dmem(ins, d, th(h_ldmxcsr)),
+        Stmxcsr_m32 => dmem(ins, d, th(h_stmxcsr)),
 
         // ---- floating-point arithmetic ----
         Addps_xmm_xmmm128 => dx::<F<ADDPS>>(ins, d, A16),
@@ -319,21 +334,41 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         Cvtsi2ss_xmm_rm32 => dxg(
             ins,
             d,
-            h_cvtsi_r::<CVTSI2SS>,
-            super::h_xm::<F<CVTSI2SS>, 4, false>,
+            th(h_cvtsi_r::<CVTSI2SS>),
+            th(super::h_xm::<F<CVTSI2SS>, 4, false>),
             false,
         ),
         Cvtsi2sd_xmm_rm32 => dxg(
             ins,
             d,
-            h_cvtsi_r::<CVTSI2SD>,
-            super::h_xm::<F<CVTSI2SD>, 4, false>,
+            th(h_cvtsi_r::<CVTSI2SD>),
+            th(super::h_xm::<F<CVTSI2SD>, 4, false>),
             false,
         ),
-        Cvtss2si_r32_xmmm32 => dgxm(ins, d, h_cvt2si_r::<CVTSS2SI>, h_cvt2si_m::<CVTSS2SI, 4>),
-        Cvttss2si_r32_xmmm32 => dgxm(ins, d, h_cvt2si_r::<CVTTSS2SI>, h_cvt2si_m::<CVTTSS2SI, 4>),
-        Cvtsd2si_r32_xmmm64 => dgxm(ins, d, h_cvt2si_r::<CVTSD2SI>, h_cvt2si_m::<CVTSD2SI, 8>),
-        Cvttsd2si_r32_xmmm64 => dgxm(ins, d, h_cvt2si_r::<CVTTSD2SI>, h_cvt2si_m::<CVTTSD2SI, 8>),
+        Cvtss2si_r32_xmmm32 => dgxm(
+            ins,
+            d,
+            th(h_cvt2si_r::<CVTSS2SI>),
+            th(h_cvt2si_m::<CVTSS2SI, 4>),
+        ),
+        Cvttss2si_r32_xmmm32 => dgxm(
+            ins,
+            d,
+            th(h_cvt2si_r::<CVTTSS2SI>),
+            th(h_cvt2si_m::<CVTTSS2SI, 4>),
+        ),
+        Cvtsd2si_r32_xmmm64 => dgxm(
+            ins,
+            d,
+            th(h_cvt2si_r::<CVTSD2SI>),
+            th(h_cvt2si_m::<CVTSD2SI, 8>),
+        ),
+        Cvttsd2si_r32_xmmm64 => dgxm(
+            ins,
+            d,
+            th(h_cvt2si_r::<CVTTSD2SI>),
+            th(h_cvt2si_m::<CVTTSD2SI, 8>),
+        ),
 
         // ---- 128-bit integer ----
         Paddb_xmm_xmmm128 => dx::<Paddb>(ins, d, A16),
@@ -435,7 +470,7 @@ fn dcomi<const OP: u16, const N: u32>(ins: &Instruction, d: &mut Inst) -> bool {
         return false;
     };
     d.r = r;
-    reg_or_mem(ins, 1, d, xmm, h_comi_r::<OP>, h_comi_m::<OP, N>)
+    reg_or_mem(ins, 1, d, xmm, th(h_comi_r::<OP>), th(h_comi_m::<OP, N>))
 }
 
 /// The conversions between MMX registers and xmm registers (the other

@@ -22,7 +22,7 @@ use iced_x86::{Code, Instruction, Register};
 
 use crate::cpu::decode::set_mem;
 use crate::cpu::flags::{ARITH, CF, PF, ZF};
-use crate::cpu::{vec, Cpu, Handler, Inst, EAX};
+use crate::cpu::{th, vec, Cpu, Handler, Inst, EAX};
 use sf::*;
 
 /// FOP value meaning "not recorded yet: decode it from the bytes at
@@ -1349,7 +1349,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     // st(0), st(0) forms (e.g. fadd st0, st0) keep rm = 0
     macro_rules! h {
         ($f:expr) => {
-            $f as Handler
+            th($f)
         };
     }
     let h: Handler = match code {
