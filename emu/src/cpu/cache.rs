@@ -251,6 +251,7 @@ impl BlockCache {
                 // running into the next page marks that one after decoding.)
                 cpu.mem.mark_code(eip >> crate::mem::PAGE_SHIFT);
                 let hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
+                super::fuse::fuse(&mut self.scratch, hdr.count as usize);
                 let b = Block::boxed(hdr, &self.scratch);
                 self.translated += 1;
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {

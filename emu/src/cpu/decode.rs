@@ -387,6 +387,19 @@ pub fn op_size(ins: &Instruction, n: u32) -> Option<Size> {
     }
 }
 
+/// Pick the monomorphised handler for a size code and the addressing form
+/// of `d`'s memory operand (`f`'s parameters end with `AM, SZ`).
+#[macro_export]
+macro_rules! by_form {
+    ($d:expr, $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {
+        if $crate::cpu::am::of($d) == $crate::cpu::am::BD {
+            $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::BD }>)
+        } else {
+            $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::ANY }>)
+        }
+    };
+}
+
 /// Pick the monomorphised handler for a size code.
 #[macro_export]
 macro_rules! by_size {

@@ -60,27 +60,31 @@ const fn sign(sz: u8) -> u32 {
 }
 
 /// EFLAGS with lazily evaluated arithmetic bits.
+///
+/// The lazy record is two 64-bit words, so recording an operation costs at
+/// most two stores (a logic op one): the kind with the result, and the two
+/// operands. Stores are what an interpreter runs out of first (one per
+/// cycle on Zen 1).
 #[derive(Clone, Copy, Debug)]
 pub struct Flags {
-    /// Non-arithmetic bits always; arithmetic bits only when `kind == NONE`.
+    /// Non-arithmetic bits always; arithmetic bits only when the kind is NONE.
     pub bits: u32,
-    pub kind: u8,
-    pub res: u32,
-    pub a: u32,
-    pub b: u32,
     /// Carry-in (adc/sbb), preserved CF (inc/dec) or explicit flags (RES).
     pub aux: u32,
+    /// The kind (low byte) and the unmasked result (high half).
+    kr: u64,
+    /// Operand `a` (low half) and `b` (high half). Stale after a logic op,
+    /// whose flags never read them.
+    ab: u64,
 }
 
 impl Default for Flags {
     fn default() -> Self {
         Flags {
             bits: 0x202,
-            kind: kind::NONE,
-            res: 0,
-            a: 0,
-            b: 0,
             aux: 0,
+            kr: kind::NONE as u64,
+            ab: 0,
         }
     }
 }
@@ -91,95 +95,138 @@ pub fn parity(v: u32) -> bool {
 }
 
 impl Flags {
+    /// A lazy record (tests).
+    pub fn lazy(k: u8, res: u32, a: u32, b: u32, aux: u32) -> Flags {
+        let mut f = Flags {
+            bits: 0x202,
+            aux,
+            ..Default::default()
+        };
+        f.set(k, res, a, b);
+        f
+    }
+
     #[inline(always)]
     pub fn set(&mut self, k: u8, res: u32, a: u32, b: u32) {
-        self.kind = k;
-        self.res = res;
-        self.a = a;
-        self.b = b;
+        self.kr = k as u64 | (res as u64) << 32;
+        self.ab = a as u64 | (b as u64) << 32;
+    }
+
+    /// Record a logic op (and, or, xor, test): only the result counts.
+    #[inline(always)]
+    pub fn set_logic(&mut self, k: u8, res: u32) {
+        self.kr = k as u64 | (res as u64) << 32;
+    }
+
+    /// The kind of the last flag-setting operation (`kind::NONE`: the
+    /// flags are in `bits`).
+    #[inline(always)]
+    pub fn kind(&self) -> u8 {
+        self.kr as u8
+    }
+
+    /// Change the kind, keeping the result and operands.
+    #[inline(always)]
+    pub fn set_kind(&mut self, k: u8) {
+        self.kr = (self.kr & !0xff) | k as u64;
+    }
+
+    #[inline(always)]
+    pub fn res(&self) -> u32 {
+        (self.kr >> 32) as u32
+    }
+
+    #[inline(always)]
+    pub fn a(&self) -> u32 {
+        self.ab as u32
+    }
+
+    #[inline(always)]
+    pub fn b(&self) -> u32 {
+        (self.ab >> 32) as u32
     }
 
     #[inline(always)]
     fn sz(&self) -> u8 {
-        self.kind & 3
+        self.kind() & 3
     }
 
     #[inline(always)]
     pub fn cf(&self) -> bool {
         let sz = self.sz();
         let m = size_mask(sz);
-        match self.kind & !3 {
-            _ if self.kind == kind::NONE => self.bits & CF != 0,
-            kind::ADD => (self.res & m) < (self.a & m),
+        match self.kind() & !3 {
+            _ if self.kind() == kind::NONE => self.bits & CF != 0,
+            kind::ADD => (self.res() & m) < (self.a() & m),
             kind::ADC => {
-                let (r, a) = (self.res & m, self.a & m);
+                let (r, a) = (self.res() & m, self.a() & m);
                 r < a || (self.aux != 0 && r == a)
             }
-            kind::SUB => (self.a & m) < (self.b & m),
+            kind::SUB => (self.a() & m) < (self.b() & m),
             kind::SBB => {
-                let (a, b) = (self.a & m, self.b & m);
+                let (a, b) = (self.a() & m, self.b() & m);
                 a < b || (self.aux != 0 && a == b)
             }
             kind::LOGIC => false,
             kind::INC | kind::DEC => self.aux != 0,
-            kind::NEG => self.a & m != 0,
+            kind::NEG => self.a() & m != 0,
             _ => self.aux & CF != 0,
         }
     }
 
     #[inline(always)]
     pub fn zf(&self) -> bool {
-        if self.kind == kind::NONE {
+        if self.kind() == kind::NONE {
             self.bits & ZF != 0
         } else {
-            self.res & size_mask(self.sz()) == 0
+            self.res() & size_mask(self.sz()) == 0
         }
     }
 
     #[inline(always)]
     pub fn sf(&self) -> bool {
-        if self.kind == kind::NONE {
+        if self.kind() == kind::NONE {
             self.bits & SF != 0
         } else {
-            self.res & sign(self.sz()) != 0
+            self.res() & sign(self.sz()) != 0
         }
     }
 
     #[inline(always)]
     pub fn pf(&self) -> bool {
-        if self.kind == kind::NONE {
+        if self.kind() == kind::NONE {
             self.bits & PF != 0
         } else {
-            parity(self.res)
+            parity(self.res())
         }
     }
 
     #[inline(always)]
     pub fn af(&self) -> bool {
-        match self.kind & !3 {
-            _ if self.kind == kind::NONE => self.bits & AF != 0,
+        match self.kind() & !3 {
+            _ if self.kind() == kind::NONE => self.bits & AF != 0,
             kind::LOGIC => false,
             kind::RES => self.aux & AF != 0,
-            kind::NEG => (self.res ^ self.a) & 0x10 != 0,
-            kind::INC => (self.res ^ self.a) & 0x10 != 0,
-            kind::DEC => (self.res ^ self.a) & 0x10 != 0,
-            _ => (self.a ^ self.b ^ self.res) & 0x10 != 0,
+            kind::NEG => (self.res() ^ self.a()) & 0x10 != 0,
+            kind::INC => (self.res() ^ self.a()) & 0x10 != 0,
+            kind::DEC => (self.res() ^ self.a()) & 0x10 != 0,
+            _ => (self.a() ^ self.b() ^ self.res()) & 0x10 != 0,
         }
     }
 
     #[inline(always)]
     pub fn of(&self) -> bool {
-        if self.kind == kind::NONE {
+        if self.kind() == kind::NONE {
             return self.bits & OF != 0;
         }
         let s = sign(self.sz());
-        match self.kind & !3 {
-            kind::ADD | kind::ADC => (!(self.a ^ self.b) & (self.a ^ self.res)) & s != 0,
-            kind::SUB | kind::SBB => ((self.a ^ self.b) & (self.a ^ self.res)) & s != 0,
+        match self.kind() & !3 {
+            kind::ADD | kind::ADC => (!(self.a() ^ self.b()) & (self.a() ^ self.res())) & s != 0,
+            kind::SUB | kind::SBB => ((self.a() ^ self.b()) & (self.a() ^ self.res())) & s != 0,
             kind::LOGIC => false,
-            kind::INC => self.res & size_mask(self.sz()) == s,
-            kind::DEC => self.res & size_mask(self.sz()) == s - 1,
-            kind::NEG => self.res & size_mask(self.sz()) == s,
+            kind::INC => self.res() & size_mask(self.sz()) == s,
+            kind::DEC => self.res() & size_mask(self.sz()) == s - 1,
+            kind::NEG => self.res() & size_mask(self.sz()) == s,
             _ => self.aux & OF != 0,
         }
     }
@@ -188,15 +235,15 @@ impl Flags {
     /// OF together (the per-flag accessors each dispatch separately).
     #[inline]
     pub fn get(&self) -> u32 {
-        if self.kind == kind::NONE {
+        if self.kind() == kind::NONE {
             return self.bits;
         }
         let sz = self.sz();
         let m = size_mask(sz);
         let s = sign(sz);
-        let (a, b, res) = (self.a, self.b, self.res);
+        let (a, b, res) = (self.a(), self.b(), self.res());
         let r = res & m;
-        let (cf, af, of) = match self.kind & !3 {
+        let (cf, af, of) = match self.kind() & !3 {
             kind::ADD => (
                 r < (a & m),
                 (a ^ b ^ res) & AF != 0,
@@ -238,7 +285,7 @@ impl Flags {
     pub fn set_arith(&mut self, v: u32, mask: u32) {
         let cur = self.get();
         self.bits = (cur & !mask) | (v & mask) | 2;
-        self.kind = kind::NONE;
+        self.set_kind(kind::NONE);
     }
 
     /// Load a full EFLAGS value (popf, iret, sahf...), keeping only bits in `writable`.
@@ -252,14 +299,14 @@ impl Flags {
             self.get()
         };
         self.bits = (cur & !writable) | (v & writable) | 2;
-        self.kind = kind::NONE;
+        self.set_kind(kind::NONE);
     }
 
     /// Materialise the arithmetic flags into `bits`.
     #[inline]
     pub fn materialize(&mut self) {
         self.bits = self.get();
-        self.kind = kind::NONE;
+        self.set_kind(kind::NONE);
     }
 
     #[inline(always)]
@@ -271,8 +318,8 @@ impl Flags {
     #[inline(always)]
     pub fn cond(&self, cc: u8) -> bool {
         // Fast paths for the most common producers.
-        if self.kind == kind::SUB | 2 {
-            let (a, b) = (self.a, self.b);
+        if self.kind() == kind::SUB | 2 {
+            let (a, b) = (self.a(), self.b());
             match cc {
                 0x2 => return a < b,
                 0x3 => return a >= b,
@@ -286,8 +333,8 @@ impl Flags {
                 0xf => return (a as i32) > (b as i32),
                 _ => {}
             }
-        } else if self.kind == kind::LOGIC | 2 {
-            let r = self.res as i32;
+        } else if self.kind() == kind::LOGIC | 2 {
+            let r = self.res() as i32;
             match cc {
                 0x4 => return r == 0,
                 0x5 => return r != 0,
@@ -384,14 +431,7 @@ mod tests {
                     for &b in &vals {
                         for aux in [0u32, 1, AF | OF, CF | AF | OF] {
                             let res = a.wrapping_add(b).wrapping_add(aux & 1);
-                            let f = Flags {
-                                bits: 0x202,
-                                kind: k | sz,
-                                res,
-                                a,
-                                b,
-                                aux,
-                            };
+                            let f = Flags::lazy(k | sz, res, a, b, aux);
                             let each = (f.cf() as u32)
                                 | (f.pf() as u32) << 2
                                 | (f.af() as u32) << 4

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod decode;
 pub mod exec;
 pub mod flags;
+pub mod fuse;
 pub mod run;
 
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
@@ -45,6 +46,25 @@ pub mod exit {
     /// A trap-type exception (`int1`/icebp): delivered like an exception,
     /// without the gate DPL check; `eip` is after the instruction.
     pub const TRAP: u8 = 5;
+}
+
+/// Addressing forms a memory handler is specialised for at translation
+/// time (its `AM` parameter).
+pub mod am {
+    /// Any form: base + index * scale + displacement, 32- or 16-bit.
+    pub const ANY: u8 = 0;
+    /// Base (or none) + displacement with 32-bit addressing: no index.
+    pub const BD: u8 = 1;
+
+    /// The form of `i`'s memory operand (its memory fields set).
+    #[inline]
+    pub fn of(i: &super::Inst) -> u8 {
+        if i.index == super::NOREG && i.a16 & 1 == 0 {
+            BD
+        } else {
+            ANY
+        }
+    }
 }
 
 /// CPU exception vectors.
@@ -430,6 +450,31 @@ impl Cpu {
         off.wrapping_add(self.seg_base[s])
     }
 
+    /// Linear address of the memory operand of an instruction decoded in
+    /// addressing form `AM` (see [`am`]): `AM_BD` skips the index, the
+    /// scale and 16-bit wrapping, which that form does not have.
+    #[inline(always)]
+    pub fn ea_am<const AM: u8>(&self, i: &Inst) -> u32 {
+        if AM != am::BD {
+            return self.ea(i);
+        }
+        let off = self.regs[(i.base & 15) as usize].wrapping_add(i.disp);
+        let s = (i.seg & 7) as usize;
+        if self.lim_mask & (1 << s) != 0 {
+            return self.limited(s, off, mem_size(i));
+        }
+        off.wrapping_add(self.seg_base[s])
+    }
+
+    /// Offset of the memory operand in addressing form `AM` (lea).
+    #[inline(always)]
+    pub fn offset_am<const AM: u8>(&self, i: &Inst) -> u32 {
+        if AM != am::BD {
+            return self.offset(i);
+        }
+        self.regs[(i.base & 15) as usize].wrapping_add(i.disp)
+    }
+
     /// Linear address of `size` bytes at `off` in segment `s`, for the
     /// implicit operands (string instructions) that do not go through `ea`.
     #[inline(always)]
@@ -600,11 +645,30 @@ impl Cpu {
         }
     }
 
+    /// Read 8 bytes (x87 and MMX operands).
+    #[inline(always)]
     pub fn rd64(&mut self, a: u32) -> Option<u64> {
+        if (a & 0xfff) <= 0x1000 - 8 {
+            let p = self.perm(a >> PAGE_SHIFT);
+            if p & (P_PRESENT | P_READ) == P_PRESENT | P_READ {
+                // SAFETY: the access lies in one readable page of the window.
+                return Some(unsafe { (self.host(a) as *const u64).read_unaligned() });
+            }
+        }
         self.rd_slow(a, 8)
     }
 
+    /// Write 8 bytes (x87 and MMX operands).
+    #[inline(always)]
     pub fn wr64(&mut self, a: u32, v: u64) -> Option<()> {
+        if (a & 0xfff) <= 0x1000 - 8 {
+            let p = self.perm(a >> PAGE_SHIFT);
+            if p & (P_PRESENT | P_WRITE | P_CODE) == P_PRESENT | P_WRITE {
+                // SAFETY: one writable, non-code page of the window.
+                unsafe { (self.host(a) as *mut u64).write_unaligned(v) };
+                return Some(());
+            }
+        }
         self.wr_slow(a, 8, v)
     }
 

@@ -115,7 +115,8 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     let b = unsafe { Block::from_thin(cache.get(cpu)) };
     // The block's first instruction alone, followed by an end marker that
     // sets eip past it unless it is the block's terminator.
-    let first = b.insts[0];
+    let mut first = b.insts[0];
+    first.h = super::fuse::unfused(&first);
     let marker = if b.hdr.count == 1 {
         b.insts[1]
     } else {

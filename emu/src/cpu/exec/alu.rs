@@ -48,17 +48,17 @@ pub fn alu<const OP: u8, const SZ: u8>(f: &mut Flags, a: u32, b: u32) -> u32 {
         }
         AND | TEST => {
             let r = a & b;
-            f.set(kind::LOGIC | SZ, r, a, b);
+            f.set_logic(kind::LOGIC | SZ, r);
             r
         }
         OR => {
             let r = a | b;
-            f.set(kind::LOGIC | SZ, r, a, b);
+            f.set_logic(kind::LOGIC | SZ, r);
             r
         }
         _ => {
             let r = a ^ b;
-            f.set(kind::LOGIC | SZ, r, a, b);
+            f.set_logic(kind::LOGIC | SZ, r);
             r
         }
     }
@@ -68,7 +68,7 @@ const fn writes(op: u8) -> bool {
     op != CMP && op != TEST
 }
 
-fn rr<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn rr<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let (a, b) = (c.reg(SZ, i.r), c.reg(SZ, i.rm));
     let r = alu::<OP, SZ>(&mut c.flags, a, b);
     if writes(OP) {
@@ -76,7 +76,7 @@ fn rr<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     }
 }
 
-fn ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let r = alu::<OP, SZ>(&mut c.flags, a, i.imm);
     if writes(OP) {
@@ -84,8 +84,8 @@ fn ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     }
 }
 
-fn rm<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
-    let a = c.ea(i);
+pub(crate) fn rm<const OP: u8, const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea_am::<AM>(i);
     let Some(b) = c.rd_sz(SZ, a) else { return };
     let a = c.reg(SZ, i.r);
     let r = alu::<OP, SZ>(&mut c.flags, a, b);
@@ -95,8 +95,11 @@ fn rm<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 /// Memory destination, source register (`SRC_IMM` false) or immediate.
-fn m<const OP: u8, const SRC_IMM: bool, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
-    let a = c.ea(i);
+pub(crate) fn m<const OP: u8, const SRC_IMM: bool, const LOCK: bool, const AM: u8, const SZ: u8>(
+    c: &mut Cpu,
+    i: &Inst,
+) {
+    let a = c.ea_am::<AM>(i);
     let b = if SRC_IMM { i.imm } else { c.reg(SZ, i.r) };
     if !writes(OP) {
         let Some(v) = c.rd_sz(SZ, a) else { return };
@@ -154,7 +157,7 @@ pub const U_DEC: u8 = 1;
 pub const U_NEG: u8 = 2;
 pub const U_NOT: u8 = 3;
 
-fn ur<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn ur<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let r = unary::<OP, SZ>(&mut c.flags, a);
     c.set_reg(SZ, i.r, r);
@@ -181,15 +184,20 @@ fn um<const OP: u8, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     unary::<OP, SZ>(&mut c.flags, old);
 }
 
-fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool) -> Option<Handler> {
+fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool, form: u8) -> Option<Handler> {
+    use crate::cpu::am::{ANY, BD};
+    let bd = form == BD;
     Some(match (dst, src, lock) {
         (Opnd::Reg(..), Opnd::Reg(..), false) => by_size!(sz, rr::<OP>),
         (Opnd::Reg(..), Opnd::Imm(_), false) => by_size!(sz, ri::<OP>),
-        (Opnd::Reg(..), Opnd::Mem, false) => by_size!(sz, rm::<OP>),
-        (Opnd::Mem, Opnd::Reg(..), false) => by_size!(sz, m::<OP, false, false>),
-        (Opnd::Mem, Opnd::Imm(_), false) => by_size!(sz, m::<OP, true, false>),
-        (Opnd::Mem, Opnd::Reg(..), true) => by_size!(sz, m::<OP, false, true>),
-        (Opnd::Mem, Opnd::Imm(_), true) => by_size!(sz, m::<OP, true, true>),
+        (Opnd::Reg(..), Opnd::Mem, false) if bd => by_size!(sz, rm::<OP, BD>),
+        (Opnd::Reg(..), Opnd::Mem, false) => by_size!(sz, rm::<OP, ANY>),
+        (Opnd::Mem, Opnd::Reg(..), false) if bd => by_size!(sz, m::<OP, false, false, BD>),
+        (Opnd::Mem, Opnd::Reg(..), false) => by_size!(sz, m::<OP, false, false, ANY>),
+        (Opnd::Mem, Opnd::Imm(_), false) if bd => by_size!(sz, m::<OP, true, false, BD>),
+        (Opnd::Mem, Opnd::Imm(_), false) => by_size!(sz, m::<OP, true, false, ANY>),
+        (Opnd::Mem, Opnd::Reg(..), true) => by_size!(sz, m::<OP, false, true, ANY>),
+        (Opnd::Mem, Opnd::Imm(_), true) => by_size!(sz, m::<OP, true, true, ANY>),
         _ => return None,
     })
 }
@@ -230,16 +238,16 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 return false;
             }
             match mn {
-                Add => pick2::<ADD>(dst, src, sz, lock),
-                Or => pick2::<OR>(dst, src, sz, lock),
-                Adc => pick2::<ADC>(dst, src, sz, lock),
-                Sbb => pick2::<SBB>(dst, src, sz, lock),
-                And => pick2::<AND>(dst, src, sz, lock),
-                Sub => pick2::<SUB>(dst, src, sz, lock),
-                Xor => pick2::<XOR>(dst, src, sz, lock),
-                Cmp => pick2::<CMP>(dst, src, sz, lock),
+                Add => pick2::<ADD>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                Or => pick2::<OR>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                Adc => pick2::<ADC>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                Sbb => pick2::<SBB>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                And => pick2::<AND>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                Sub => pick2::<SUB>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                Xor => pick2::<XOR>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                Cmp => pick2::<CMP>(dst, src, sz, lock, crate::cpu::am::of(d)),
                 // test r/m, r is symmetric; test m, r reads like cmp m, r.
-                _ => pick2::<TEST>(dst, src, sz, lock),
+                _ => pick2::<TEST>(dst, src, sz, lock, crate::cpu::am::of(d)),
             }
         }
         Inc | Dec | Neg | Not => {

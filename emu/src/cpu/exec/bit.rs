@@ -33,9 +33,9 @@ pub fn bitop<const OP: u8>(a: u32, bit: u32) -> (u32, bool) {
 /// Set CF, keeping all the other flags.
 #[inline(always)]
 pub fn set_cf(f: &mut Flags, cf: bool) {
-    if f.kind & !3 == kind::RES {
+    if f.kind() & !3 == kind::RES {
         f.aux = (f.aux & !CF) | cf as u32;
-    } else if f.kind == kind::NONE {
+    } else if f.kind() == kind::NONE {
         f.bits = (f.bits & !CF) | cf as u32;
     } else {
         let of = f.of();
@@ -128,7 +128,7 @@ pub fn scan<const OP: u8, const SZ: u8>(f: &mut Flags, s: u32) -> Option<u32> {
         _ => {
             // popcnt: all arithmetic flags cleared but ZF = (s == 0).
             f.bits = (f.bits & !ARITH) | if s == 0 { ZF } else { 0 } | 2;
-            f.kind = kind::NONE;
+            f.set_kind(kind::NONE);
             Some(s.count_ones())
         }
     }

@@ -18,11 +18,11 @@ pub fn cc_of(ins: &Instruction) -> Option<u8> {
     }
 }
 
-fn jmp(c: &mut Cpu, i: &Inst) {
+pub(crate) fn jmp(c: &mut Cpu, i: &Inst) {
     c.eip = i.imm2;
 }
 
-fn jcc<const CC: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn jcc<const CC: u8>(c: &mut Cpu, i: &Inst) {
     c.eip = if c.flags.cond(CC) { i.imm2 } else { i.next() };
 }
 
@@ -47,7 +47,7 @@ fn push_ret<const OPSZ: u8>(c: &mut Cpu, ret: u32) -> Option<()> {
     }
 }
 
-fn call<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn call<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
     if push_ret::<OPSZ>(c, i.next()).is_some() {
         c.eip = i.imm2;
     }
@@ -69,7 +69,7 @@ fn call_m<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 /// ret / ret imm16 (`i.imm` bytes released after the pop).
-fn ret<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn ret<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
     let t = if OPSZ == 2 { c.pop32() } else { c.pop16() };
     if let Some(t) = t {
         c.regs[crate::cpu::ESP] = c.regs[crate::cpu::ESP].wrapping_add(i.imm);

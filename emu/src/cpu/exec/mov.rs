@@ -5,38 +5,38 @@
 
 use iced_x86::{Code, Instruction, Mnemonic, OpKind, Register};
 
-use crate::by_size;
 use crate::cpu::decode::{op_size, opnd, sreg, Opnd};
 use crate::cpu::exec::alu::{alu, ADD, CMP};
 use crate::cpu::exec::control::cc_of;
 use crate::cpu::flags::{self, AF, CF, DF, ID, NT, OF, PF, RF, SF, TF, VM, ZF};
-use crate::cpu::{th, vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS};
+use crate::cpu::{am, th, vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS};
 use crate::mem::{PageFault, PAGE_SHIFT, P_PRESENT, P_WRITE};
+use crate::{by_form, by_size};
 
-fn mov_rr<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn mov_rr<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let v = c.reg(SZ, i.rm);
     c.set_reg(SZ, i.r, v);
 }
 
-fn mov_ri<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn mov_ri<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     c.set_reg(SZ, i.r, i.imm);
 }
 
-fn mov_rm<const SZ: u8>(c: &mut Cpu, i: &Inst) {
-    let a = c.ea(i);
+pub(crate) fn mov_rm<const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea_am::<AM>(i);
     if let Some(v) = c.rd_sz(SZ, a) {
         c.set_reg(SZ, i.r, v);
     }
 }
 
-fn mov_mr<const SZ: u8>(c: &mut Cpu, i: &Inst) {
-    let a = c.ea(i);
+pub(crate) fn mov_mr<const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea_am::<AM>(i);
     let v = c.reg(SZ, i.r);
     c.wr_sz(SZ, a, v);
 }
 
-fn mov_mi<const SZ: u8>(c: &mut Cpu, i: &Inst) {
-    let a = c.ea(i);
+pub(crate) fn mov_mi<const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let a = c.ea_am::<AM>(i);
     c.wr_sz(SZ, a, i.imm);
 }
 
@@ -52,21 +52,24 @@ pub fn extend<const SIGNED: bool, const SRC: u8>(v: u32) -> u32 {
 }
 
 /// movzx/movsx: `SRC` size of the source, `DST` size of the destination.
-fn movx_r<const SIGNED: bool, const SRC: u8, const DST: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn movx_r<const SIGNED: bool, const SRC: u8, const DST: u8>(c: &mut Cpu, i: &Inst) {
     let v = extend::<SIGNED, SRC>(c.reg(SRC, i.rm));
     c.set_reg(DST, i.r, v);
 }
 
-fn movx_m<const SIGNED: bool, const SRC: u8, const DST: u8>(c: &mut Cpu, i: &Inst) {
-    let a = c.ea(i);
+pub(crate) fn movx_m<const AM: u8, const SIGNED: bool, const SRC: u8, const DST: u8>(
+    c: &mut Cpu,
+    i: &Inst,
+) {
+    let a = c.ea_am::<AM>(i);
     if let Some(v) = c.rd_sz(SRC, a) {
         c.set_reg(DST, i.r, extend::<SIGNED, SRC>(v));
     }
 }
 
-fn lea<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn lea<const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     // lea ignores the segment base.
-    let off = c.offset(i);
+    let off = c.offset_am::<AM>(i);
     c.set_reg(SZ, i.r, off);
 }
 
@@ -79,12 +82,12 @@ fn push_sz<const SZ: u8>(c: &mut Cpu, v: u32) -> Option<()> {
     }
 }
 
-fn push_r<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn push_r<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let v = c.reg(SZ, i.r);
     push_sz::<SZ>(c, v);
 }
 
-fn push_i<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn push_i<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     push_sz::<SZ>(c, i.imm);
 }
 
@@ -95,7 +98,7 @@ fn push_m<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     }
 }
 
-fn pop_r<const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn pop_r<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let v = if SZ == 2 { c.pop32() } else { c.pop16() };
     if let Some(v) = v {
         c.set_reg(SZ, i.r, v);
@@ -808,15 +811,15 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 }
                 (Opnd::Reg(r, _), Opnd::Mem) => {
                     d.r = r;
-                    by_size!(sz, mov_rm)
+                    by_form!(d, sz, mov_rm)
                 }
                 (Opnd::Mem, Opnd::Reg(s, _)) => {
                     d.r = s;
-                    by_size!(sz, mov_mr)
+                    by_form!(d, sz, mov_mr)
                 }
                 (Opnd::Mem, Opnd::Imm(v)) => {
                     d.imm = v;
-                    by_size!(sz, mov_mi)
+                    by_form!(d, sz, mov_mi)
                 }
                 _ => return false, // segment and control registers: misc
             }
@@ -839,23 +842,25 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 _ => return false,
             };
             macro_rules! pick {
-                ($f:ident) => {
+                ($f:ident $(, $am:path)?) => {
                     match (signed, src, dst) {
-                        (false, 0, 1) => th($f::<false, 0, 1>),
-                        (false, 0, _) => th($f::<false, 0, 2>),
-                        (false, _, 1) => th($f::<false, 1, 1>),
-                        (false, _, _) => th($f::<false, 1, 2>),
-                        (true, 0, 1) => th($f::<true, 0, 1>),
-                        (true, 0, _) => th($f::<true, 0, 2>),
-                        (true, _, 1) => th($f::<true, 1, 1>),
-                        (true, _, _) => th($f::<true, 1, 2>),
+                        (false, 0, 1) => th($f::<$({ $am },)? false, 0, 1>),
+                        (false, 0, _) => th($f::<$({ $am },)? false, 0, 2>),
+                        (false, _, 1) => th($f::<$({ $am },)? false, 1, 1>),
+                        (false, _, _) => th($f::<$({ $am },)? false, 1, 2>),
+                        (true, 0, 1) => th($f::<$({ $am },)? true, 0, 1>),
+                        (true, 0, _) => th($f::<$({ $am },)? true, 0, 2>),
+                        (true, _, 1) => th($f::<$({ $am },)? true, 1, 1>),
+                        (true, _, _) => th($f::<$({ $am },)? true, 1, 2>),
                     }
                 };
             }
             if reg {
                 pick!(movx_r)
+            } else if am::of(d) == am::BD {
+                pick!(movx_m, am::BD)
             } else {
-                pick!(movx_m)
+                pick!(movx_m, am::ANY)
             }
         }
         Lea => {
@@ -866,7 +871,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 return false;
             }
             d.r = r;
-            by_size!(sz, lea)
+            by_form!(d, sz, lea)
         }
         Push => {
             let sz = if ins.stack_pointer_increment() == -2 {

@@ -28,12 +28,12 @@ pub const SAR: u8 = 7;
 #[inline(always)]
 pub fn set_cf_of(f: &mut Flags, cf: bool, of: bool) {
     let new = cf as u32 | ((of as u32) << 11);
-    let k = f.kind & !3;
+    let k = f.kind() & !3;
     if k == kind::RES {
         f.aux = (f.aux & AF) | new;
         return;
     }
-    if f.kind == kind::NONE {
+    if f.kind() == kind::NONE {
         f.bits = (f.bits & !(CF | OF)) | new;
         return;
     }
@@ -41,14 +41,14 @@ pub fn set_cf_of(f: &mut Flags, cf: bool, of: bool) {
     let af = if k == kind::LOGIC {
         0
     } else if k <= kind::SBB {
-        (f.a ^ f.b ^ f.res) & AF
+        (f.a() ^ f.b() ^ f.res()) & AF
     } else if k == kind::INC || k == kind::DEC || k == kind::NEG {
-        (f.a ^ f.res) & AF
+        (f.a() ^ f.res()) & AF
     } else {
         (f.af() as u32) << 4
     };
     f.aux = af | new;
-    f.kind = kind::RES | (f.kind & 3);
+    f.set_kind(kind::RES | (f.kind() & 3));
 }
 
 /// Record shift flags: SF/ZF/PF from `res`, explicit CF and OF, AF = 0.
@@ -182,7 +182,7 @@ pub fn shd<const LEFT: bool, const SZ: u8>(f: &mut Flags, a: u32, b: u32, n: u32
 
 // ---- handlers ----
 
-fn sh_ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn sh_ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let r = shift::<OP, SZ>(&mut c.flags, a, i.imm);
     c.set_reg(SZ, i.r, r);

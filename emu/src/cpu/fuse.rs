@@ -1,0 +1,316 @@
+//! Superinstructions: a pair of adjacent guest instructions run by one
+//! threaded handler.
+//!
+//! [`th2`] composes two family handlers the way [`th`] wraps one: both
+//! semantics inlined into one host function, then one jump to the
+//! instruction after the pair. That saves a dispatch (the load of the next
+//! handler, the exit test, the indirect jump and its prediction slot), and
+//! lets the compiler carry values from the first instruction to the second
+//! in host registers: for `cmp eax, 5; je` it sees the lazy flags the cmp
+//! stores and the condition the jcc reads in one function, and folds them
+//! into a compare and branch.
+//!
+//! The pairs are the ones the busybox workloads (sha256, md5, gzip, sort,
+//! awk) execute most, counted per executed block, with memory operands
+//! in the base + displacement form (`am::BD`); see `TABLE`. A block is
+//! fused after translation (greedily, left to right): the first
+//! instruction of a pair gets the fused handler and the second keeps its
+//! operands (and its own handler, which the chain then skips). A fault in
+//! either instruction leaves through `exit_at` at the instruction that
+//! raised it, so exceptions, `--stats` counts and self-modifying code see
+//! two ordinary instructions.
+//!
+//! Pairs are recognised by handler address. A build with several codegen
+//! units may hold two copies of one handler, which then does not fuse:
+//! fewer superinstructions, never a wrong one (release and bench builds
+//! use one unit; a test checks that fusion happens).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::{exit, th, Cpu, Handler, Inst};
+
+/// The threaded handler running `f` then `g` on two adjacent instructions.
+#[inline(always)]
+pub fn th2<F, G>(f: F, g: G) -> Handler
+where
+    F: Fn(&mut Cpu, &Inst) + Copy,
+    G: Fn(&mut Cpu, &Inst) + Copy,
+{
+    const { assert!(std::mem::size_of::<F>() == 0 && std::mem::size_of::<G>() == 0) };
+    let _ = (f, g);
+    Handler::raw(threaded2::<F, G>)
+}
+
+/// See [`th2`]; the pair's counterpart of `cpu::threaded`.
+unsafe fn threaded2<F, G>(c: &mut Cpu, i: *const Inst)
+where
+    F: Fn(&mut Cpu, &Inst) + Copy,
+    G: Fn(&mut Cpu, &Inst) + Copy,
+{
+    // SAFETY: F and G are zero-sized (asserted in `th2`); `i` is the first
+    // of two instructions of a block, which ends with a marker.
+    unsafe {
+        let f: F = std::mem::zeroed();
+        let g: G = std::mem::zeroed();
+        f(c, &*i);
+        if c.exit != exit::NONE {
+            c.exit_at = i;
+            return;
+        }
+        let j = i.add(1);
+        g(c, &*j);
+        if c.exit != exit::NONE {
+            c.exit_at = j;
+            return;
+        }
+        let n = i.add(2);
+        Handler::run(c, n)
+    }
+}
+
+struct Table {
+    /// (first handler, second handler) -> fused handler.
+    pairs: HashMap<(usize, usize), Handler>,
+    /// Fused handler -> the first instruction's own handler (single-step).
+    first: HashMap<usize, Handler>,
+}
+
+macro_rules! pairs {
+    ($($a:expr , $b:expr);* $(;)?) => {
+        vec![$((th($a), th($b), th2($a, $b))),*]
+    };
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    use super::am::BD;
+    use super::exec::alu::{m, ri, rm, rr, ur, ADD, AND, CMP, SUB, TEST, U_INC, U_NOT, XOR};
+    use super::exec::control::{call, jcc, jmp, ret};
+    use super::exec::mov::{lea, mov_mr, mov_rm, mov_rr, movx_m, pop_r, push_r};
+    use super::exec::shift::{sh_ri, ROL, ROR};
+    // Condition codes (the low nibble of jcc's opcode).
+    const B: u8 = 2;
+    const AE: u8 = 3;
+    const E: u8 = 4;
+    const NE: u8 = 5;
+    const BE: u8 = 6;
+    const A: u8 = 7;
+    const L: u8 = 12;
+    const GE: u8 = 13;
+    const LE: u8 = 14;
+    const G: u8 = 15;
+    let list: Vec<(Handler, Handler, Handler)> = pairs![
+        // Loads, stores and register moves.
+        mov_rm::<BD, 2>, rm::<ADD, BD, 2>;
+        mov_mr::<BD, 2>, mov_rm::<BD, 2>;
+        mov_rm::<BD, 2>, mov_rm::<BD, 2>;
+        mov_rm::<BD, 2>, mov_mr::<BD, 2>;
+        mov_rm::<BD, 2>, movx_m::<BD, false, 0, 2>;
+        movx_m::<BD, false, 0, 2>, mov_rm::<BD, 2>;
+        mov_rr::<2>, mov_rm::<BD, 2>;
+        mov_mr::<BD, 2>, mov_mr::<BD, 2>;
+        mov_mr::<BD, 2>, mov_rr::<2>;
+        mov_rr::<2>, mov_rr::<2>;
+        lea::<BD, 2>, mov_mr::<BD, 2>;
+        lea::<BD, 2>, mov_rm::<BD, 2>;
+        lea::<BD, 2>, mov_rr::<2>;
+        mov_rm::<BD, 2>, lea::<BD, 2>;
+        mov_rm::<BD, 2>, ret::<2>;
+        mov_rr::<2>, jmp;
+        // Stack and calls.
+        push_r::<2>, push_r::<2>;
+        pop_r::<2>, pop_r::<2>;
+        pop_r::<2>, ret::<2>;
+        push_r::<2>, call::<2>;
+        push_r::<2>, ri::<SUB, 2>;
+        ri::<ADD, 2>, pop_r::<2>;
+        // Arithmetic chains (hashes, checksums).
+        mov_rm::<BD, 2>, rr::<ADD, 2>;
+        mov_rm::<BD, 2>, rr::<XOR, 2>;
+        mov_rm::<BD, 2>, rr::<AND, 2>;
+        rm::<ADD, BD, 2>, mov_rr::<2>;
+        rm::<ADD, BD, 2>, rr::<ADD, 2>;
+        rm::<ADD, BD, 2>, mov_rm::<BD, 2>;
+        rm::<ADD, BD, 2>, rm::<ADD, BD, 2>;
+        rr::<XOR, 2>, rr::<ADD, 2>;
+        rr::<XOR, 2>, mov_rm::<BD, 2>;
+        rr::<XOR, 2>, rr::<AND, 2>;
+        rr::<AND, 2>, rr::<XOR, 2>;
+        rr::<XOR, 2>, mov_rr::<2>;
+        rr::<XOR, 2>, mov_mr::<BD, 2>;
+        rr::<XOR, 2>, ri::<AND, 2>;
+        rr::<ADD, 2>, mov_rm::<BD, 2>;
+        rr::<ADD, 2>, mov_rr::<2>;
+        rr::<ADD, 2>, sh_ri::<ROL, 2>;
+        rr::<ADD, 2>, sh_ri::<ROR, 2>;
+        mov_rr::<2>, sh_ri::<ROL, 2>;
+        mov_rr::<2>, sh_ri::<ROR, 2>;
+        mov_rr::<2>, rr::<XOR, 2>;
+        mov_rr::<2>, ri::<AND, 2>;
+        mov_rr::<2>, ur::<U_NOT, 2>;
+        sh_ri::<ROL, 2>, rr::<XOR, 2>;
+        sh_ri::<ROR, 2>, rr::<XOR, 2>;
+        sh_ri::<ROL, 2>, lea::<BD, 2>;
+        sh_ri::<ROR, 2>, mov_rr::<2>;
+        ur::<U_INC, 2>, ri::<CMP, 2>;
+        mov_mr::<BD, 1>, ur::<U_INC, 2>;
+        ri::<ADD, 1>, mov_mr::<BD, 1>;
+        mov_rm::<BD, 1>, ri::<CMP, 1>;
+        lea::<BD, 2>, m::<ADD, true, false, BD, 2>;
+        m::<ADD, true, false, BD, 2>, mov_rm::<BD, 2>;
+        // Compare (or test) and branch.
+        ri::<CMP, 2>, jcc::<E>;
+        ri::<CMP, 2>, jcc::<NE>;
+        ri::<CMP, 2>, jcc::<B>;
+        ri::<CMP, 2>, jcc::<AE>;
+        ri::<CMP, 2>, jcc::<BE>;
+        ri::<CMP, 2>, jcc::<A>;
+        ri::<CMP, 2>, jcc::<L>;
+        ri::<CMP, 2>, jcc::<GE>;
+        ri::<CMP, 2>, jcc::<LE>;
+        ri::<CMP, 2>, jcc::<G>;
+        rr::<CMP, 2>, jcc::<E>;
+        rr::<CMP, 2>, jcc::<NE>;
+        rr::<CMP, 2>, jcc::<B>;
+        rr::<CMP, 2>, jcc::<AE>;
+        rr::<CMP, 2>, jcc::<BE>;
+        rr::<CMP, 2>, jcc::<A>;
+        rr::<CMP, 2>, jcc::<L>;
+        rr::<CMP, 2>, jcc::<GE>;
+        rr::<CMP, 2>, jcc::<LE>;
+        rr::<CMP, 2>, jcc::<G>;
+        rr::<TEST, 2>, jcc::<E>;
+        rr::<TEST, 2>, jcc::<NE>;
+        rr::<TEST, 0>, jcc::<E>;
+        rr::<TEST, 0>, jcc::<NE>;
+        ri::<CMP, 1>, jcc::<E>;
+        ri::<CMP, 1>, jcc::<NE>;
+        ri::<CMP, 1>, jcc::<AE>;
+        ri::<TEST, 0>, jcc::<E>;
+        ri::<TEST, 0>, jcc::<NE>;
+        ri::<CMP, 0>, jcc::<E>;
+        ri::<CMP, 0>, jcc::<NE>;
+        rm::<CMP, BD, 2>, jcc::<E>;
+        rm::<CMP, BD, 2>, jcc::<NE>;
+        m::<CMP, false, false, BD, 0>, jcc::<E>;
+        m::<CMP, false, false, BD, 0>, jcc::<NE>;
+        m::<CMP, true, false, BD, 0>, jcc::<E>;
+        m::<CMP, true, false, BD, 0>, jcc::<NE>;
+        m::<CMP, true, false, BD, 2>, jcc::<E>;
+        m::<CMP, true, false, BD, 2>, jcc::<NE>;
+        m::<CMP, false, false, BD, 2>, jcc::<E>;
+        m::<CMP, false, false, BD, 2>, jcc::<NE>;
+    ];
+    let mut t = Table {
+        pairs: HashMap::with_capacity(list.len()),
+        first: HashMap::with_capacity(list.len()),
+    };
+    for (a, b, f) in list {
+        t.pairs.insert((a.addr(), b.addr()), f);
+        t.first.insert(f.addr(), a);
+    }
+    t
+});
+
+/// Fuse the adjacent pairs of a block's first `count` instructions.
+pub fn fuse(insts: &mut [Inst], count: usize) {
+    let t = &*TABLE;
+    let mut k = 0;
+    while k + 1 < count {
+        match t.pairs.get(&(insts[k].h.addr(), insts[k + 1].h.addr())) {
+            Some(&f) => {
+                insts[k].h = f;
+                k += 2;
+            }
+            None => k += 1,
+        }
+    }
+}
+
+/// The handler of `i` alone: a fused pair's first instruction without the
+/// second (single-stepping runs one instruction at a time).
+pub fn unfused(i: &Inst) -> Handler {
+    TABLE.first.get(&i.h.addr()).copied().unwrap_or(i.h)
+}
+
+/// Number of pairs fused in `insts` (tests).
+pub fn fused_count(insts: &[Inst]) -> usize {
+    insts
+        .iter()
+        .filter(|i| TABLE.first.contains_key(&i.h.addr()))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::decode::{decode_one, end_marker};
+    use crate::cpu::{EAX, EBX, ESP};
+    use crate::mem::{Mem, P_READ, P_WRITE};
+    use std::sync::Arc;
+
+    fn cpu() -> Cpu {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x10000, 0x10000, P_READ | P_WRITE);
+        let mut c = Cpu::new(Arc::new(m));
+        c.regs[ESP] = 0x18000;
+        c.regs[EBX] = 0x10000;
+        c.mem
+            .raw_mut(0x10000, 8)
+            .copy_from_slice(&[7, 0, 0, 0, 5, 0, 0, 0]);
+        c
+    }
+
+    /// Instructions at 0x1000, one after the other, then an end marker.
+    fn block(code: &[&[u8]]) -> Vec<Inst> {
+        let mut eip = 0x1000;
+        let mut v: Vec<Inst> = code
+            .iter()
+            .map(|b| {
+                let i = decode_one(b, eip).expect("decodes");
+                eip += i.len as u32;
+                i
+            })
+            .collect();
+        v.push(end_marker());
+        v
+    }
+
+    /// A fused pair computes what its two instructions compute one by one,
+    /// and a fault in the second leaves through the second.
+    #[test]
+    fn pairs_fuse_and_run_like_two_instructions() {
+        // mov eax,[ebx]; add eax,[ebx+4]; cmp eax,12; je +0x10
+        let code: &[&[u8]] = &[
+            &[0x8b, 0x03],
+            &[0x03, 0x43, 0x04],
+            &[0x83, 0xf8, 0x0c],
+            &[0x74, 0x10],
+        ];
+        let plain = block(code);
+        let mut fused = plain.clone();
+        fuse(&mut fused, code.len());
+        assert_eq!(fused_count(&fused), 2, "both pairs fuse");
+        let (mut a, mut b) = (cpu(), cpu());
+        for i in &plain[..code.len()] {
+            a.exec_one(i);
+        }
+        // SAFETY: `fused` ends with a marker.
+        unsafe { Handler::run(&mut b, fused.as_ptr()) };
+        assert_eq!(a.regs[EAX], 12);
+        assert_eq!((a.regs, a.eip, a.eflags()), (b.regs, b.eip, b.eflags()));
+        assert_eq!(b.eip, 0x1000 + 2 + 3 + 3 + 2 + 0x10);
+        assert_eq!(unfused(&fused[0]).addr(), plain[0].h.addr());
+
+        // mov eax,[ebx]; mov eax,[0x5000] (unmapped): the second faults.
+        let code: &[&[u8]] = &[&[0x8b, 0x03], &[0xa1, 0x00, 0x50, 0x00, 0x00]];
+        let mut fused = block(code);
+        fuse(&mut fused, code.len());
+        assert_eq!(fused_count(&fused), 1);
+        let mut c = cpu();
+        unsafe { Handler::run(&mut c, fused.as_ptr()) };
+        assert_eq!(c.exit, exit::EXC);
+        assert_eq!(c.exit_at, &fused[1] as *const Inst);
+        assert_eq!(c.regs[EAX], 7, "the first instruction completed");
+    }
+}
