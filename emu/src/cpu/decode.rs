@@ -400,9 +400,17 @@ macro_rules! by_form {
     };
 }
 
-/// Pick the monomorphised handler for a size code.
+/// Pick the monomorphised handler for a size code (`safe`: one that never
+/// leaves the block early, see `cpu::th_safe`).
 #[macro_export]
 macro_rules! by_size {
+    (safe $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {
+        match $sz {
+            0 => $crate::cpu::th_safe($f::<$($($p,)*)? 0>),
+            1 => $crate::cpu::th_safe($f::<$($($p,)*)? 1>),
+            _ => $crate::cpu::th_safe($f::<$($($p,)*)? 2>),
+        }
+    };
     ($sz:expr, $f:ident :: <$($p:tt),*>) => {
         match $sz {
             0 => $crate::cpu::th($f::<$($p,)* 0>),

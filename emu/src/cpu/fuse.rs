@@ -26,9 +26,11 @@
 //! use one unit; a test checks that fusion happens).
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
-use super::{exit, th, Cpu, Handler, Inst};
+use super::cache::AddrHasher;
+use super::{exit, th, th_safe, Cpu, Handler, Inst};
 
 /// The threaded handler running `f` then `g` on two adjacent instructions.
 #[inline(always)]
@@ -69,16 +71,20 @@ where
     }
 }
 
+/// Handler addresses hash with one multiplication (translation looks up
+/// every adjacent pair).
+type Map<K, V> = HashMap<K, V, BuildHasherDefault<AddrHasher>>;
+
 struct Table {
     /// (first handler, second handler) -> fused handler.
-    pairs: HashMap<(usize, usize), Handler>,
+    pairs: Map<(usize, usize), Handler>,
     /// Fused handler -> the first instruction's own handler (single-step).
-    first: HashMap<usize, Handler>,
+    first: Map<usize, Handler>,
 }
 
 macro_rules! pairs {
     ($($a:expr , $b:expr);* $(;)?) => {
-        vec![$((th($a), th($b), th2($a, $b))),*]
+        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b))),*]
     };
 }
 
@@ -99,7 +105,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     const GE: u8 = 13;
     const LE: u8 = 14;
     const G: u8 = 15;
-    let list: Vec<(Handler, Handler, Handler)> = pairs![
+    let list: Vec<((Handler, Handler), (Handler, Handler), Handler)> = pairs![
         // Loads, stores and register moves.
         mov_rm::<BD, 2>, rm::<ADD, BD, 2>;
         mov_mr::<BD, 2>, mov_rm::<BD, 2>;
@@ -202,11 +208,17 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         m::<CMP, false, false, BD, 2>, jcc::<NE>;
     ];
     let mut t = Table {
-        pairs: HashMap::with_capacity(list.len()),
-        first: HashMap::with_capacity(list.len()),
+        pairs: Map::with_capacity_and_hasher(list.len(), Default::default()),
+        first: Map::with_capacity_and_hasher(list.len(), Default::default()),
     };
-    for (a, b, f) in list {
-        t.pairs.insert((a.addr(), b.addr()), f);
+    for ((a, a_safe), (b, b_safe), f) in list {
+        // The decoders give some handlers the unchecked wrapper (`th_safe`):
+        // a pair fuses whichever wrappers its two instructions got.
+        for x in [a, a_safe] {
+            for y in [b, b_safe] {
+                t.pairs.insert((x.addr(), y.addr()), f);
+            }
+        }
         t.first.insert(f.addr(), a);
     }
     t

@@ -142,22 +142,30 @@ impl Handler {
 pub fn th<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
     const { assert!(std::mem::size_of::<F>() == 0) };
     let _ = f;
-    Handler(threaded::<F>)
+    Handler(threaded::<F, true>)
+}
+
+/// [`th`] for semantics that never leave the block early (register-only
+/// ALU ops, moves, jumps): the test of `exit` after it is left out.
+#[inline(always)]
+pub fn th_safe<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
+    const { assert!(std::mem::size_of::<F>() == 0) };
+    let _ = f;
+    Handler(threaded::<F, false>)
 }
 
 /// See [`th`]. `i` keeps the provenance of the whole block, so stepping to
 /// the next instruction stays inside the allocation.
-unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy>(c: &mut Cpu, i: *const Inst) {
+unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy, const CHECK: bool>(c: &mut Cpu, i: *const Inst) {
     // SAFETY: F is zero-sized (asserted in `th`, the only way to name this
     // function), so a value of it is conjured from nothing.
     let f: F = unsafe { std::mem::zeroed() };
     f(c, unsafe { &*i });
-    if c.exit != exit::NONE {
+    if CHECK && c.exit != exit::NONE {
         c.exit_at = i;
         return;
     }
-    // SAFETY: every block ends with a marker that does not chain, so the
-    // next instruction exists.
+    // SAFETY: every block ends with a marker, so the next instruction exists.
     unsafe {
         let n = i.add(1);
         ((*n).h.0)(c, n)

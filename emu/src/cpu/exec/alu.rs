@@ -95,6 +95,7 @@ pub(crate) fn rm<const OP: u8, const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst
 }
 
 /// Memory destination, source register (`SRC_IMM` false) or immediate.
+#[inline(always)]
 pub(crate) fn m<const OP: u8, const SRC_IMM: bool, const LOCK: bool, const AM: u8, const SZ: u8>(
     c: &mut Cpu,
     i: &Inst,
@@ -188,8 +189,8 @@ fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool, form: u8) -> Op
     use crate::cpu::am::{ANY, BD};
     let bd = form == BD;
     Some(match (dst, src, lock) {
-        (Opnd::Reg(..), Opnd::Reg(..), false) => by_size!(sz, rr::<OP>),
-        (Opnd::Reg(..), Opnd::Imm(_), false) => by_size!(sz, ri::<OP>),
+        (Opnd::Reg(..), Opnd::Reg(..), false) => by_size!(safe sz, rr::<OP>),
+        (Opnd::Reg(..), Opnd::Imm(_), false) => by_size!(safe sz, ri::<OP>),
         (Opnd::Reg(..), Opnd::Mem, false) if bd => by_size!(sz, rm::<OP, BD>),
         (Opnd::Reg(..), Opnd::Mem, false) => by_size!(sz, rm::<OP, ANY>),
         (Opnd::Mem, Opnd::Reg(..), false) if bd => by_size!(sz, m::<OP, false, false, BD>),
@@ -204,7 +205,7 @@ fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool, form: u8) -> Op
 
 fn pick1<const OP: u8>(dst: Opnd, sz: u8, lock: bool) -> Option<Handler> {
     Some(match (dst, lock) {
-        (Opnd::Reg(..), false) => by_size!(sz, ur::<OP>),
+        (Opnd::Reg(..), false) => by_size!(safe sz, ur::<OP>),
         (Opnd::Mem, false) => by_size!(sz, um::<OP, false>),
         (Opnd::Mem, true) => by_size!(sz, um::<OP, true>),
         _ => return None,

@@ -8,7 +8,7 @@ use crate::arch::desc::Desc;
 use crate::cpu::decode::{opnd, Opnd};
 use crate::cpu::exec::mov::POPF_MASK;
 use crate::cpu::flags::{NT, RF};
-use crate::cpu::{exit, th, vec, Cpu, Handler, Inst, Seg, CS, ECX, ESP, SS};
+use crate::cpu::{exit, th, th_safe, vec, Cpu, Handler, Inst, Seg, CS, ECX, ESP, SS};
 
 /// Condition code nibble (0 = o .. 15 = g) of a jcc/setcc/cmovcc/fcmov.
 pub fn cc_of(ins: &Instruction) -> Option<u8> {
@@ -22,6 +22,7 @@ pub(crate) fn jmp(c: &mut Cpu, i: &Inst) {
     c.eip = i.imm2;
 }
 
+#[inline(always)]
 pub(crate) fn jcc<const CC: u8>(c: &mut Cpu, i: &Inst) {
     c.eip = if c.flags.cond(CC) { i.imm2 } else { i.next() };
 }
@@ -319,7 +320,7 @@ fn iret_user<const OPSZ: u8>(c: &mut Cpu, _: &Inst) {
 
 fn jcc_handler(cc: u8) -> Handler {
     macro_rules! t {
-        ($($n:literal)*) => { match cc { $($n => th(jcc::<$n>),)* _ => unreachable!() } };
+        ($($n:literal)*) => { match cc { $($n => th_safe(jcc::<$n>),)* _ => unreachable!() } };
     }
     t!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
 }
@@ -335,7 +336,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     d.h = match ins.mnemonic() {
         Jmp if near => {
             d.imm2 = ins.near_branch_target() as u32;
-            th(jmp)
+            th_safe(jmp)
         }
         Call if near => {
             d.imm2 = ins.near_branch_target() as u32;

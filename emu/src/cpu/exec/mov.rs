@@ -802,12 +802,12 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 (Opnd::Reg(r, _), Opnd::Reg(s, _)) => {
                     d.r = r;
                     d.rm = s;
-                    by_size!(sz, mov_rr)
+                    by_size!(safe sz, mov_rr)
                 }
                 (Opnd::Reg(r, _), Opnd::Imm(v)) => {
                     d.r = r;
                     d.imm = v;
-                    by_size!(sz, mov_ri)
+                    by_size!(safe sz, mov_ri)
                 }
                 (Opnd::Reg(r, _), Opnd::Mem) => {
                     d.r = r;

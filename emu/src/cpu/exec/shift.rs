@@ -182,6 +182,7 @@ pub fn shd<const LEFT: bool, const SZ: u8>(f: &mut Flags, a: u32, b: u32, n: u32
 
 // ---- handlers ----
 
+#[inline(always)]
 pub(crate) fn sh_ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let r = shift::<OP, SZ>(&mut c.flags, a, i.imm);
