@@ -61,6 +61,21 @@ pub fn h_movmskpd(c: &mut Cpu, i: &Inst) {
 }
 
 fn movmskb(v: u128) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{__m128i, _mm_movemask_epi8};
+        // SAFETY: SSE2 is part of x86_64; u128 and __m128i are 16 plain bytes.
+        unsafe { _mm_movemask_epi8(std::mem::transmute::<u128, __m128i>(v)) as u32 }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        movmskb_portable(v)
+    }
+}
+
+/// pmovmskb's portable form (other hosts; tests).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn movmskb_portable(v: u128) -> u32 {
     (0..16).fold(0, |m, k| m | (((v >> (8 * k + 7)) & 1) as u32) << k)
 }
 
@@ -246,4 +261,19 @@ pub fn h_fence(_: &mut Cpu, _: &Inst) {
 pub fn h_clflush(c: &mut Cpu, i: &Inst) {
     let ea = c.ea(i);
     let _ = c.rd8(ea);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn movmskb_matches_portable() {
+        for v in [
+            0u128,
+            !0,
+            0x80ff_7f01_00fe_8081_ff00_7f80_0102_fffe,
+            0x8000_0000_0000_0000_0000_0000_0000_0080,
+        ] {
+            assert_eq!(super::movmskb(v), super::movmskb_portable(v), "{v:#x}");
+        }
+    }
 }
