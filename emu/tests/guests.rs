@@ -96,7 +96,7 @@ fn native_tier() {
     if common::native_available() {
         eprintln!("native tier: host runs i386 binaries; every guest is also checked natively");
     } else {
-        eprintln!("native tier skipped: this host cannot run i386 binaries");
+        common::skip("guests native tier", "this host cannot run i386 binaries");
     }
 }
 

@@ -10,6 +10,8 @@
 //!     with exit status 126 and an `emu: ` message, never a panic; a missing
 //!     program gives 127.
 
+mod common;
+
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
@@ -73,7 +75,7 @@ fn which(prog: &str) -> Option<PathBuf> {
 /// None if this host cannot run i386 programs.
 fn run_native() -> Option<Output> {
     let Some(setarch) = which("setarch") else {
-        eprintln!("skipping native comparison: no setarch");
+        common::skip("loader native comparison", "no setarch");
         return None;
     };
     let out = Command::new(setarch)
@@ -86,10 +88,13 @@ fn run_native() -> Option<Output> {
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() || !text.contains("--- end ---") {
-        eprintln!(
-            "skipping native comparison: this host does not run i386 code ({}; {})",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+        common::skip(
+            "loader native comparison",
+            &format!(
+                "this host does not run i386 code ({}; {})",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
         );
         return None;
     }
@@ -293,9 +298,11 @@ fn stack_matches_native() {
         types.splice(0..0, [AT_SYSINFO, AT_SYSINFO_EHDR]);
     }
     if types != NATIVE_AUXV {
-        eprintln!(
-            "skipping native comparison: this kernel writes auxv types {types:?}, \
-             not the Linux 6.x order emu reproduces"
+        common::skip(
+            "loader native comparison",
+            &format!(
+                "this kernel writes auxv types {types:?}, not the Linux 6.x order emu reproduces"
+            ),
         );
         return;
     }

@@ -131,7 +131,7 @@ fn check(name: &str, soft_too: bool) {
         }
         Some(nat)
     } else {
-        eprintln!("{name}: this host cannot run i386 binaries; native tier skipped");
+        common::skip("sse native tier", "this host cannot run i386 binaries");
         None
     };
     let backends: &[bool] = if soft_too { &[false, true] } else { &[false] };
@@ -219,13 +219,20 @@ fn every_simd_binary_is_tested() {
 /// i386 toolchain or a host that runs i386 binaries.
 fn build_glibc(name: &str, flags: &[&str]) -> Option<PathBuf> {
     if !native_available() {
-        eprintln!("{name}: skipped: this host cannot run i386 binaries");
+        common::skip("sse glibc tier", "this host cannot run i386 binaries");
         return None;
     }
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("simd-glibc-{name}"));
     let src = simd_dir().join("glibc").join(format!("{name}.c"));
     let flags: Vec<&str> = ["-Wall"].iter().chain(flags).copied().collect();
-    common::build_static_c(&src, &[], &out, &flags)
+    let r = common::build_static_c(&src, &[], &out, &flags);
+    if r.is_none() {
+        common::skip(
+            "sse glibc tier",
+            "gcc -m32 -static cannot build the guest programs",
+        );
+    }
+    r
 }
 
 /// Native and emulated runs (both floating-point backends) must agree.

@@ -2,8 +2,8 @@
 //! `guest/fs/` are built with `gcc -m32 -static` into the cargo target
 //! directory and run twice, each time in a fresh empty directory: natively
 //! (`setarch i686 -R`) and under emu. stdout, stderr and the exit status
-//! must be equal. Without gcc -m32 or native i386 support the tests print
-//! why and pass.
+//! must be equal. Without gcc -m32 or native i386 support the tests say so
+//! on stderr, and fail under `EMU_REQUIRE_NATIVE=1` (see `common::skip`).
 //!
 //! The programs print only what is stable between two runs on the same
 //! file system (modes, sizes, link counts, errno names, sorted listings,
@@ -12,94 +12,28 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
 
-use common::Run;
+use common::GlibcTier;
 
-fn src_dir() -> PathBuf {
-    common::guest_dir().join("fs")
-}
+const TIER: GlibcTier = GlibcTier {
+    name: "syscalls_fs tier",
+    sub: "fs",
+    headers: &["fs/t.h"],
+    flags: &["-O1", "-Wall", "-Wno-unused-result"],
+};
 
-fn out_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-fs")
-}
-
-/// Build guest/fs/`name`.c (when the binary is missing or older than its
-/// sources); None, with a message, when gcc -m32 -static cannot.
-fn build(name: &str) -> Option<PathBuf> {
-    common::build_static_c(
-        &src_dir().join(format!("{name}.c")),
-        &[src_dir().join("t.h")],
-        &out_dir().join(name),
-        &["-O1", "-Wall", "-Wno-unused-result"],
-    )
-}
-
-/// Can this host run i386 programs natively (checked once)?
-fn native_ok(bin: &Path) -> bool {
-    static OK: OnceLock<bool> = OnceLock::new();
-    *OK.get_or_init(|| {
-        let mut c = Command::new("setarch");
-        c.args(["i686", "-R", "true"]);
-        let r = common::run(c);
-        if r.status != 0 {
-            eprintln!("skipping: setarch i686 -R does not work here: {}", r.stderr);
-            return false;
-        }
-        let _ = bin;
-        true
-    })
-}
-
-/// A fresh empty directory for one run.
-fn scratch(tag: &str) -> PathBuf {
-    static N: Mutex<u32> = Mutex::new(0);
-    let mut n = N.lock().unwrap_or_else(|e| e.into_inner());
-    *n += 1;
-    let d = out_dir().join(format!("run-{}-{}-{tag}", std::process::id(), *n));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
-}
-
-fn run_native(bin: &Path, dir: &Path) -> Run {
-    let mut c = Command::new("setarch");
-    c.args(["i686", "-R"]).arg(bin).current_dir(dir);
-    common::run(c)
-}
-
-fn run_emu(bin: &Path, dir: &Path) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
-    c.arg(bin).current_dir(dir);
-    common::run(c)
-}
-
-fn show(r: &Run) -> String {
-    format!(
-        "exit {}\n--- stdout\n{}--- stderr\n{}",
-        r.status, r.stdout, r.stderr
-    )
-}
-
+/// Build `name`, run it both ways, compare (skipping visibly, and failing
+/// under EMU_REQUIRE_NATIVE=1, when the tier cannot run).
 fn check(name: &str) {
-    let Some(bin) = build(name) else { return };
-    if !native_ok(&bin) {
+    let Some((n, e)) = TIER.run_both(name, TIER.build(name)) else {
         return;
-    }
-    let nd = scratch(&format!("{name}-native"));
-    let ed = scratch(&format!("{name}-emu"));
-    let native = run_native(&bin, &nd);
-    let emu = run_emu(&bin, &ed);
-    let (n, e) = (show(&native), show(&emu));
+    };
     if n != e {
         let diff = common::first_diff(&n, &e).unwrap_or_default();
         panic!("{name}: emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
     }
-    assert_eq!(native.status, 0, "{name} failed natively:\n{n}");
-    let _ = std::fs::remove_dir_all(&nd);
-    let _ = std::fs::remove_dir_all(&ed);
+    assert!(n.starts_with("exit 0\n"), "{name} failed natively:\n{n}");
 }
 
 #[test]
@@ -141,12 +75,18 @@ fn stat() {
 /// getcwd hides the prefix, and paths missing there fall back to the host.
 #[test]
 fn sysroot() {
-    let Some(bin) = build("sysroot") else { return };
-    let root = scratch("sysroot-root");
+    let Some(bin) = TIER.build("sysroot") else {
+        common::skip(
+            TIER.name,
+            "gcc -m32 -static cannot build the guest programs",
+        );
+        return;
+    };
+    let root = TIER.scratch("sysroot-root");
     std::fs::create_dir_all(root.join("etc")).unwrap();
     std::fs::create_dir_all(root.join("data/sub")).unwrap();
     std::fs::write(root.join("etc/emu-sysroot-test"), "from the sysroot\n").unwrap();
-    let dir = scratch("sysroot-cwd");
+    let dir = TIER.scratch("sysroot-cwd");
     let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
     c.arg("-L").arg(&root).arg(&bin).current_dir(&dir);
     let r = common::run(c);

@@ -2,8 +2,8 @@
 //! static glibc programs from `guest/sys/` are built with `gcc -m32
 //! -static` into the cargo target directory, run natively (`setarch i686
 //! -R`, ASLR off) and under emu, and must print the same thing and exit
-//! the same way. Without gcc or native i386 support the tests print why
-//! and pass.
+//! the same way. Without gcc or native i386 support the tests say so on
+//! stderr, and fail under `EMU_REQUIRE_NATIVE=1` (see `common::skip`).
 //!
 //! Outputs may differ only where the host makes them differ run to run:
 //! the inode of a shared anonymous mapping ("/dev/zero (deleted)") is
@@ -13,7 +13,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use common::Run;
 
@@ -41,23 +40,21 @@ fn build(name: &str) -> Option<PathBuf> {
     )
 }
 
-/// Native i386 execution with ASLR off is available (checked once).
-fn native_ok() -> bool {
-    static OK: OnceLock<bool> = OnceLock::new();
-    *OK.get_or_init(|| {
-        let Some(hello) = build("hello") else {
-            return false;
-        };
-        let r = native(&hello, &[]);
-        let ok = r.status == 0 && r.stdout == "hello world\n";
-        if !ok {
-            eprintln!(
-                "skipping: cannot run i386 programs natively with setarch i686 -R: {}",
-                r.stderr
-            );
-        }
-        ok
-    })
+/// How skip notes name this tier.
+const TIER: &str = "syscalls_mm tier";
+
+/// The program `name`, built, on a host that runs i386 programs natively;
+/// None after saying why not (failing under EMU_REQUIRE_NATIVE=1).
+fn ready(name: &str) -> Option<PathBuf> {
+    let Some(prog) = build(name) else {
+        common::skip(TIER, "gcc -m32 -static cannot build the guest programs");
+        return None;
+    };
+    if let Err(e) = common::setarch_ok() {
+        common::skip(TIER, &e);
+        return None;
+    }
+    Some(prog)
 }
 
 fn native(prog: &Path, args: &[&str]) -> Run {
@@ -92,12 +89,9 @@ fn mask(s: &str) -> String {
 
 /// Build `name`, run it both ways with `args`, and compare.
 fn check(name: &str, args: &[&str]) {
-    let Some(prog) = build(name) else {
+    let Some(prog) = ready(name) else {
         return;
     };
-    if !native_ok() {
-        return;
-    }
     let n = native(&prog, args);
     let e = emu(&prog, args);
     let (ns, es) = (mask(&n.stdout), mask(&e.stdout));
