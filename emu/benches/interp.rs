@@ -31,7 +31,7 @@ const LOOP_INSNS_PER_ITER: u64 = 7;
 fn machine(code: &[u8]) -> (Cpu, BlockCache) {
     let mem = Arc::new(Mem::new().unwrap());
     mem.map_zero(CODE, 0x1000, P_READ | P_EXEC);
-    mem.raw_mut(CODE, code.len() as u32).copy_from_slice(code);
+    mem.write_raw(CODE, code);
     mem.map_zero(BUF, 0x1000, P_READ | P_WRITE);
     mem.map_zero(0x2000_0000, 0x1000, P_READ | P_WRITE);
     let mut cpu = Cpu::new(mem);

@@ -267,9 +267,7 @@ mod tests {
         let mut c = Cpu::new(Arc::new(m));
         c.regs[ESP] = 0x18000;
         c.regs[EBX] = 0x10000;
-        c.mem
-            .raw_mut(0x10000, 8)
-            .copy_from_slice(&[7, 0, 0, 0, 5, 0, 0, 0]);
+        c.mem.write_raw(0x10000, &[7, 0, 0, 0, 5, 0, 0, 0]);
         c
     }
 

@@ -54,7 +54,9 @@ pub fn thread_gone(mem: &crate::mem::Mem, ctid: u32) {
     if perm & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE {
         return;
     }
-    let host = mem.base() as usize + ctid as usize;
+    let Some(host) = mem.host_range(ctid, 4) else {
+        return;
+    };
     // SAFETY: 4-aligned, inside a present writable guest page.
     unsafe { (*(host as *const AtomicU32)).store(0, SeqCst) };
     host_futex_wake(mem, ctid, 1);
@@ -226,7 +228,9 @@ fn others_share_mm(p: &Task) -> bool {
 /// FUTEX_WAKE (shared, as Linux wakes clear_child_tid and robust futexes)
 /// on a guest word.
 fn host_futex_wake(mem: &crate::mem::Mem, uaddr: u32, n: i32) {
-    let host = mem.base() as usize + uaddr as usize;
+    let Some(host) = mem.host_range(uaddr, 4) else {
+        return;
+    };
     unsafe {
         libc::syscall(
             libc::SYS_futex,
@@ -284,8 +288,11 @@ fn handle_futex_death(p: &mut Task, uaddr: u32, pi: bool, pending_op: bool) {
     if perm & (P_PRESENT | P_READ | P_WRITE) != P_PRESENT | P_READ | P_WRITE {
         return;
     }
+    let Some(host) = p.cpu.mem.host_range(uaddr, 4) else {
+        return;
+    };
     // SAFETY: 4-aligned, inside a present writable guest page.
-    let word = unsafe { &*(p.cpu.mem.base().add(uaddr as usize) as *const AtomicU32) };
+    let word = unsafe { &*(host as *const AtomicU32) };
     let tid = p.tid;
     loop {
         let uval = word.load(SeqCst);

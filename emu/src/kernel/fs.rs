@@ -438,7 +438,7 @@ pub fn user_prefix(p: &mut Task, addr: u32, len: u32, write: bool) -> Result<u32
 pub fn out_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*mut u8, usize), Errno> {
     let n = user_prefix(p, addr, len, true)?;
     let b = p.user_buf_mut(addr, n)?;
-    Ok((b.as_mut_ptr(), b.len()))
+    Ok((b, n as usize))
 }
 
 /// Host pointer/length for a guest buffer the host will read.

@@ -223,9 +223,15 @@ fn futex(
     if two {
         check_access(p, uaddr2, a2)?;
     }
-    let base = p.cpu.mem.base() as usize;
-    let host1 = base + uaddr as usize;
-    let host2 = if two { base + uaddr2 as usize } else { 0 };
+    let host = |a: u32| {
+        p.cpu
+            .mem
+            .host_range(a, 4)
+            .map(|h| h as usize)
+            .ok_or(Errno::EFAULT)
+    };
+    let host1 = host(uaddr)?;
+    let host2 = if two { host(uaddr2)? } else { 0 };
     // FUTEX_WAIT waits as WAIT_BITSET with any bit, on an absolute deadline.
     let (hop, hval3) = if cmd == FUTEX_WAIT {
         (

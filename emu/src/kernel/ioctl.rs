@@ -18,14 +18,18 @@ pub const BAD_PTR: usize = usize::MAX - 4095;
 /// access all of it (`write`: write it), else [`BAD_PTR`].
 pub fn host_ptr(p: &mut Task, addr: u32, len: usize, write: bool) -> usize {
     if len == 0 {
-        return p.cpu.mem.base() as usize + addr as usize;
+        return p
+            .cpu
+            .mem
+            .host_range(addr, 0)
+            .map_or(BAD_PTR, |h| h as usize);
     }
     if addr as u64 + len as u64 > 1 << 32 {
         return BAD_PTR;
     }
     if write {
         match p.user_buf_mut(addr, len as u32) {
-            Ok(b) => b.as_mut_ptr() as usize,
+            Ok(b) => b as usize,
             Err(_) => BAD_PTR,
         }
     } else {

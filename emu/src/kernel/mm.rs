@@ -762,8 +762,13 @@ fn dac_mmap_min_addr() -> u32 {
 
 // ---- host side ----
 
-fn host_ptr(mem: &Mem, addr: u32) -> *mut libc::c_void {
-    unsafe { mem.base().add(addr as usize) as *mut libc::c_void }
+/// The host address of guest [addr, addr+len) for a host mmap, mremap,
+/// madvise or mincore; ENOMEM if the range is not inside the window
+/// (`Mem::host_range` decides), so no host call can reach past it.
+fn host_ptr(mem: &Mem, addr: u32, len: u32) -> Result<*mut libc::c_void, Errno> {
+    mem.host_range(addr, len as usize)
+        .map(|h| h as *mut libc::c_void)
+        .ok_or(Errno::ENOMEM)
 }
 
 /// Put plain private anonymous memory back under [addr, addr+len).
@@ -771,9 +776,12 @@ fn host_restore_anon(mem: &Mem, addr: u32, len: u32) {
     if len == 0 {
         return;
     }
+    let Ok(at) = host_ptr(mem, addr, len) else {
+        return;
+    };
     let r = unsafe {
         libc::mmap(
-            host_ptr(mem, addr),
+            at,
             len as usize,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
@@ -811,9 +819,10 @@ fn host_map_file(
     } else {
         libc::MAP_PRIVATE
     };
+    let at = host_ptr(mem, addr, len)?;
     let r = unsafe {
         libc::mmap(
-            host_ptr(mem, addr),
+            at,
             len as usize,
             prot,
             kind | libc::MAP_FIXED,
@@ -828,9 +837,10 @@ fn host_map_file(
 }
 
 fn host_map_shm(mem: &Mem, addr: u32, len: u32) -> Result<(), Errno> {
+    let at = host_ptr(mem, addr, len)?;
     let r = unsafe {
         libc::mmap(
-            host_ptr(mem, addr),
+            at,
             len as usize,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
@@ -852,7 +862,10 @@ fn host_touched(mem: &Mem, addr: u32, len: u32) -> bool {
         return false;
     }
     let mut v = vec![0u8; n];
-    let r = unsafe { libc::mincore(host_ptr(mem, addr), len as usize, v.as_mut_ptr()) };
+    let Ok(at) = host_ptr(mem, addr, len) else {
+        return true;
+    };
+    let r = unsafe { libc::mincore(at, len as usize, v.as_mut_ptr()) };
     r != 0 || v.iter().any(|b| b & 1 != 0)
 }
 
@@ -1750,11 +1763,11 @@ fn move_vma(
         // Duplicate a shared mapping (old_len 0).
         let r = unsafe {
             libc::mremap(
-                host_ptr(&mem, addr),
+                host_ptr(&mem, addr, old_len.max(1))?,
                 0,
                 new_len as usize,
                 libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
-                host_ptr(&mem, to),
+                host_ptr(&mem, to, new_len)?,
             )
         };
         r != libc::MAP_FAILED
@@ -1765,11 +1778,11 @@ fn move_vma(
         }
         let r = unsafe {
             libc::mremap(
-                host_ptr(&mem, addr),
+                host_ptr(&mem, addr, old_len)?,
                 old_len as usize,
                 old_len as usize,
                 fl,
-                host_ptr(&mem, to),
+                host_ptr(&mem, to, old_len)?,
             )
         };
         r != libc::MAP_FAILED
@@ -1850,13 +1863,14 @@ fn copy_host(mem: &Mem, from: u32, to: u32, len: u32) {
     if len == 0 {
         return;
     }
-    unsafe {
-        std::ptr::copy(
-            mem.base().add(from as usize),
-            mem.base().add(to as usize),
-            len as usize,
-        )
+    let (Some(src), Some(dst)) = (
+        mem.host_range(from, len as usize),
+        mem.host_range(to, len as usize),
+    ) else {
+        return;
     };
+    // SAFETY: both ranges lie inside the window.
+    unsafe { std::ptr::copy(src, dst, len as usize) };
 }
 
 // ---- madvise ----
@@ -2023,7 +2037,7 @@ fn madvise_vma(
                         libc::MADV_DONTNEED
                     };
                     unsafe {
-                        libc::madvise(host_ptr(&p.cpu.mem, s), (e - s) as usize, advice);
+                        libc::madvise(host_ptr(&p.cpu.mem, s, e - s)?, (e - s) as usize, advice);
                     }
                     invalidate(p, s, e - s);
                 }
@@ -2037,7 +2051,11 @@ fn madvise_vma(
                 return Err(Errno::EACCES);
             }
             let r = unsafe {
-                libc::madvise(host_ptr(&p.cpu.mem, s), (e - s) as usize, libc::MADV_REMOVE)
+                libc::madvise(
+                    host_ptr(&p.cpu.mem, s, e - s)?,
+                    (e - s) as usize,
+                    libc::MADV_REMOVE,
+                )
             };
             if r != 0 {
                 return Err(Errno::last());
@@ -2091,13 +2109,8 @@ pub fn sys_mincore(p: &mut Task, start: u32, len: u32, vec: u32) -> SysResult {
         let n = pages
             .min(PAGE as u64)
             .min((v.end as u64 - addr) >> PAGE_SHIFT) as usize;
-        let r = unsafe {
-            libc::mincore(
-                host_ptr(&p.cpu.mem, addr as u32),
-                n << PAGE_SHIFT,
-                buf.as_mut_ptr(),
-            )
-        };
+        let at = host_ptr(&p.cpu.mem, addr as u32, (n << PAGE_SHIFT) as u32)?;
+        let r = unsafe { libc::mincore(at, n << PAGE_SHIFT, buf.as_mut_ptr()) };
         if r != 0 {
             buf[..n].fill(0);
         }
@@ -2152,13 +2165,8 @@ pub fn sys_msync(p: &mut Task, start: u32, len: u32, flags: u32) -> SysResult {
         let fend = (v.end as u64).min(end);
         if flags & am::MS_SYNC != 0 && v.flags & vm::SHARED != 0 {
             if let Backing::File(_) = v.backing {
-                let r = unsafe {
-                    libc::msync(
-                        host_ptr(&p.cpu.mem, start as u32),
-                        (fend - start) as usize,
-                        libc::MS_SYNC,
-                    )
-                };
+                let at = host_ptr(&p.cpu.mem, start as u32, (fend - start) as u32)?;
+                let r = unsafe { libc::msync(at, (fend - start) as usize, libc::MS_SYNC) };
                 if r != 0 {
                     return Err(Errno::last());
                 }

@@ -603,7 +603,7 @@ pub fn sys_getrandom(p: &mut Task, buf: u32, count: u32, flags: u32) -> SysResul
         return Err(Errno::EFAULT);
     }
     let out = p.user_buf_mut(buf, n)?;
-    host(unsafe { libc::syscall(libc::SYS_getrandom, out.as_mut_ptr(), n as usize, flags) })
+    host(unsafe { libc::syscall(libc::SYS_getrandom, out, n as usize, flags) })
 }
 
 // ---- personality and prctl ----

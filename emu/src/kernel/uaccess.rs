@@ -107,8 +107,9 @@ impl Task {
 
     /// Host pointer to guest memory [addr, addr+len) if the guest may write
     /// all of it, for zero-copy host I/O into guest buffers (read, recv).
-    /// Code pages in the range are invalidated first.
-    pub fn user_buf_mut(&mut self, addr: u32, len: u32) -> Result<&mut [u8], Errno> {
+    /// Code pages in the range are invalidated first. A raw pointer: other
+    /// guest threads may touch the bytes meanwhile, as natively.
+    pub fn user_buf_mut(&mut self, addr: u32, len: u32) -> Result<*mut u8, Errno> {
         let mem = self.cpu.mem.clone();
         if mem
             .check(addr, len, crate::mem::P_WRITE, true, false)
@@ -125,7 +126,10 @@ impl Task {
                 }
             }
         }
-        Ok(self.cpu.mem.raw_mut(addr, len))
+        self.cpu
+            .mem
+            .host_ptr(addr, len, crate::mem::P_WRITE)
+            .map_err(|_| Errno::EFAULT)
     }
 
     /// Host view of guest memory [addr, addr+len) that the guest may read,

@@ -89,10 +89,11 @@ pub fn flush(p: &mut Task) {
         let mut rec = Vec::with_capacity(8 + len as usize);
         rec.extend_from_slice(&addr.to_le_bytes());
         rec.extend_from_slice(&len.to_le_bytes());
-        // SAFETY: [addr, addr+len) is inside the guest window (a VMA).
-        let src = unsafe {
-            std::slice::from_raw_parts(p.cpu.mem.base().add(addr as usize), len as usize)
+        let Some(h) = p.cpu.mem.host_range(addr, len as usize) else {
+            continue;
         };
+        // SAFETY: [addr, addr+len) is inside the guest window (a VMA).
+        let src = unsafe { std::slice::from_raw_parts(h, len as usize) };
         rec.extend_from_slice(src);
         if !write_all(fd, &rec) {
             break;
@@ -180,14 +181,11 @@ fn store(p: &mut Task, addr: u32, data: &[u8]) {
             continue;
         }
         code |= perm & P_CODE != 0;
+        let Some(dst) = p.cpu.mem.host_range(a, chunk.len()) else {
+            continue;
+        };
         // SAFETY: a mapped guest page, inside the window.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                chunk.as_ptr(),
-                p.cpu.mem.base().add(a as usize),
-                chunk.len(),
-            );
-        }
+        unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), dst, chunk.len()) };
     }
     if code {
         p.forget_code(addr, data.len() as u32);

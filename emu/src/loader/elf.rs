@@ -443,17 +443,16 @@ pub fn map(mem: &Mem, image: &[u8], plan: &Plan, file: Option<BorrowedFd<'_>>) -
             };
             if !mapped {
                 all_mapped = false;
-                let dst = mem.raw_mut(page_lo as u32, n as u32);
                 // Bytes past the end of the file read as zero.
                 let src = image.get(foff..).unwrap_or(&[]);
                 let avail = src.len().min(n);
-                dst[..avail].copy_from_slice(&src[..avail]);
-                dst[avail..].fill(0);
+                mem.write_raw(page_lo as u32, &src[..avail]);
+                mem.fill_raw(page_lo as u32 + avail as u32, (n - avail) as u32, 0);
             }
             mem.set_perm(page_lo as u32, n as u32, s.prot | P_PRESENT);
             if s.memsz > s.filesz && s.prot & P_WRITE != 0 {
                 let z = addr + s.filesz as u64;
-                mem.raw_mut(z as u32, (file_end - z) as u32).fill(0);
+                mem.fill_raw(z as u32, (file_end - z) as u32, 0);
             }
             file_end
         } else {
@@ -474,9 +473,12 @@ pub fn map(mem: &Mem, image: &[u8], plan: &Plan, file: Option<BorrowedFd<'_>>) -
 /// [addr, addr+len) of the window. Host-writable: guest permissions are
 /// the page table's business, and a write copies the page, as on Linux.
 fn map_file_pages(mem: &Mem, addr: u32, len: usize, fd: BorrowedFd<'_>, off: usize) -> bool {
+    let Some(at) = mem.host_range(addr, len) else {
+        return false;
+    };
     let r = unsafe {
         libc::mmap(
-            mem.base().add(addr as usize) as *mut libc::c_void,
+            at as *mut libc::c_void,
             len,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_FIXED,
@@ -644,13 +646,13 @@ pub(crate) mod tests {
         let mem = mapped(&img, &plan, via_file);
         // Text page: the segment plus the rest of the file page.
         assert_eq!(mem.perm(0x08049), P_PRESENT | P_READ | P_EXEC);
-        assert_eq!(mem.raw_mut(0x0804_9000, 4), &[0, 1, 2, 3]);
-        assert_eq!(mem.raw_mut(0x0804_9010, 2), &[0x10, 0x11]);
+        assert_eq!(mem.read_raw(0x0804_9000, 4), &[0, 1, 2, 3]);
+        assert_eq!(mem.read_raw(0x0804_9010, 2), &[0x10, 0x11]);
         // Data: bytes before vaddr in its page come from the file, the bss
         // tail of the page is zeroed (writable segment).
-        assert_eq!(mem.raw_mut(0x0804_a000, 2), &[0, 1]);
-        assert_eq!(mem.raw_mut(0x0804_a010, 2), &[0x10, 0x11]);
-        assert_eq!(mem.raw_mut(0x0804_a030, 0x10), &[0u8; 0x10]);
+        assert_eq!(mem.read_raw(0x0804_a000, 2), &[0, 1]);
+        assert_eq!(mem.read_raw(0x0804_a010, 2), &[0x10, 0x11]);
+        assert_eq!(mem.read_raw(0x0804_a030, 0x10), &[0u8; 0x10]);
         for pg in 0x0804a..0x0804e {
             assert_eq!(mem.perm(pg), P_PRESENT | P_READ | P_WRITE, "page {pg:#x}");
         }
@@ -674,9 +676,9 @@ pub(crate) mod tests {
         let plan = elf.plan(0xfffd_d000).unwrap();
         let mem = mapped(&img, &plan, via_file);
         // Not zeroed: padzero fails on a read-only page.
-        assert_eq!(mem.raw_mut(0x0804_9008, 4), &[0xaa; 4]);
+        assert_eq!(mem.read_raw(0x0804_9008, 4), &[0xaa; 4]);
         // Past EOF within the last file page: zero.
-        assert_eq!(mem.raw_mut(0x0804_9020, 4), &[0; 4]);
+        assert_eq!(mem.read_raw(0x0804_9020, 4), &[0; 4]);
         assert_eq!(mem.perm(0x08049), P_PRESENT | P_READ);
         assert_eq!(mem.perm(0x0804a), P_PRESENT | P_READ | P_WRITE);
         assert_eq!(mem.perm(0x0804b), 0);
@@ -809,7 +811,7 @@ pub(crate) mod tests {
         let elf = Elf::parse(&img).unwrap();
         let plan = elf.plan(0xfffd_d000).unwrap();
         let mem = mapped(&img, &plan, false);
-        assert_eq!(mem.raw_mut(0x0804_a010, 1), &[0x55]);
+        assert_eq!(mem.read_raw(0x0804_a010, 1), &[0x55]);
         assert_eq!(mem.perm(0x0804a), P_PRESENT | P_READ);
     }
 }

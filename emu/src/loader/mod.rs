@@ -154,7 +154,7 @@ pub(crate) fn map_anon(mem: &Mem, addr: u32, len: u32, prot: u8) {
     for p in crate::mem::page_range(addr, len) {
         if mem.perm(p) & crate::mem::P_PRESENT != 0 {
             let a = p << crate::mem::PAGE_SHIFT;
-            mem.raw_mut(a, crate::mem::PAGE_SIZE).fill(0);
+            mem.fill_raw(a, crate::mem::PAGE_SIZE, 0);
         }
     }
     mem.set_perm(addr, len, prot | crate::mem::P_PRESENT);
@@ -302,7 +302,7 @@ mod tests {
         assert_eq!(mem.read_cstr(a0, 64).unwrap(), b"./p");
         assert_eq!(mem.read_cstr(l.execfn_addr, 64).unwrap(), b"./p");
         assert_eq!(l.execfn_addr, 0xffff_dff8 - 4);
-        assert_eq!(mem.raw_mut(l.random_addr, 16), &l.random[..]);
+        assert_eq!(mem.read_raw(l.random_addr, 16), &l.random[..]);
         // auxv: AT_MINSIGSTKSZ first without a vDSO.
         assert_eq!(mem.read_u32(l.sp + 4 * 6).unwrap(), stack::AT_MINSIGSTKSZ);
     }
@@ -350,7 +350,7 @@ mod tests {
         assert_eq!(l.mmap_low, 0xf7ff_8000);
         assert_eq!(l.entry, 0xf7ff_9000);
         assert_eq!(l.brk, STATIC_PIE_BRK);
-        assert_eq!(mem.raw_mut(0xf7ff_9000, 1), &[0x90]);
+        assert_eq!(mem.read_raw(0xf7ff_9000, 1), &[0x90]);
         // AT_SYSINFO leads the auxv.
         let auxv = l.sp + 4 * 6; // argc, argv[2], NULL, envp[1], NULL
         assert_eq!(mem.read_u32(auxv).unwrap(), stack::AT_SYSINFO);

@@ -290,8 +290,7 @@ pub fn auxv(info: &AuxInfo, random: u32, execfn: u32, platform: u32) -> Vec<(u32
 pub fn map(mem: &Mem, img: &StackImage, stack_start: u32, exec: bool) {
     let prot = P_READ | P_WRITE | if exec { P_EXEC } else { 0 };
     map_anon(mem, stack_start, STACK_TOP - stack_start, prot);
-    mem.raw_mut(img.sp, img.bytes.len() as u32)
-        .copy_from_slice(&img.bytes);
+    mem.write_raw(img.sp, &img.bytes);
 }
 
 /// Fill `buf` with random bytes (getrandom; a seeded hash if that fails).

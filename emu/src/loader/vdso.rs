@@ -48,13 +48,13 @@ pub fn map(mem: &Mem, mmap_low: u32, entry: SyscallEntry) -> Result<(Vdso, Mappe
     let vvar = base - VVAR_PAGES * PAGE_SIZE;
     mem.map_zero(vvar, VVAR_PAGES * PAGE_SIZE, P_READ);
     mem.map_zero(base, size, P_READ);
-    let img = mem.raw_mut(base, IMAGE.len() as u32);
-    img.copy_from_slice(IMAGE);
+    let mut img = IMAGE.to_vec();
     if entry == SyscallEntry::Int80 {
         // Linux's ALTERNATIVE leaves nops when there is no fast entry.
         let s = SYSENTER_SEQ as usize;
         img[s..s + 4].copy_from_slice(&[0x8d, 0x74, 0x26, 0x00]); // lea 0(%esi,%eiz,1),%esi
     }
+    mem.write_raw(base, &img);
     mem.set_perm(base, size, crate::mem::P_PRESENT | P_READ | P_EXEC);
     Ok((
         Vdso {

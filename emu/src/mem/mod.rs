@@ -12,6 +12,8 @@ pub const PAGE_SIZE: u32 = 4096;
 pub const PAGE_SHIFT: u32 = 12;
 const NPAGES: usize = 1 << 20;
 const RESERVE: usize = (1usize << 32) + 2 * PAGE_SIZE as usize;
+/// The guest address space's size: every guest range ends at or below it.
+const WINDOW: u64 = 1 << 32;
 
 /// Page is mapped (present).
 pub const P_PRESENT: u8 = 1;
@@ -282,6 +284,16 @@ impl Mem {
         if len == 0 {
             return Ok(());
         }
+        if addr as u64 + len as u64 > WINDOW {
+            // Past the top of the address space: no guest range wraps (a
+            // kernel access_ok refuses it), and none reaches past the window.
+            return Err(PageFault {
+                addr: 0,
+                present: false,
+                write,
+                fetch,
+            });
+        }
         for p in page_range(addr, len) {
             let mut f = self.perm(p);
             if f & P_TRACK != 0 && need & P_WRITE != 0 && self.untrack(p) {
@@ -304,17 +316,66 @@ impl Mem {
         Ok(())
     }
 
-    /// Host slice of guest memory, after a permission check. Used by the
-    /// loader and the kernel (which bounds `len` by the guest window).
-    pub fn slice(&self, addr: u32, len: u32) -> Result<&[u8], PageFault> {
-        self.check(addr, len, P_READ, false, false)?;
-        Ok(unsafe { std::slice::from_raw_parts(self.base.add(addr as usize), len as usize) })
+    /// The host address of the guest range [addr, addr+len), or None when
+    /// the range does not lie inside the window (it runs past 4 GiB). Every
+    /// guest range becomes a host pointer here, so nothing outside `mem/`
+    /// decides whether a host address is the guest's.
+    #[inline]
+    pub fn host_range(&self, addr: u32, len: usize) -> Option<*mut u8> {
+        if addr as u64 + len as u64 > WINDOW {
+            return None;
+        }
+        // SAFETY: addr + len <= 4 GiB <= the reservation's size.
+        Some(unsafe { self.base.add(addr as usize) })
     }
 
-    /// Raw view without permission checks, for kernel-side setup (loader).
-    pub fn raw_mut(&self, addr: u32, len: u32) -> &mut [u8] {
-        assert!(addr as u64 + len as u64 <= 1u64 << 32);
-        unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len as usize) }
+    /// [`Mem::host_range`] for ranges the caller has already bounded.
+    fn host(&self, addr: u32, len: usize) -> *mut u8 {
+        self.host_range(addr, len)
+            .expect("guest range checked to lie inside the window")
+    }
+
+    /// Host slice of guest memory, after a permission check (which refuses
+    /// ranges past 4 GiB). Used by the loader and the kernel.
+    pub fn slice(&self, addr: u32, len: u32) -> Result<&[u8], PageFault> {
+        self.check(addr, len, P_READ, false, false)?;
+        // SAFETY: inside the window (checked); guest memory stays mapped
+        // while `self` lives.
+        Ok(unsafe { std::slice::from_raw_parts(self.host(addr, len as usize), len as usize) })
+    }
+
+    /// Host pointer to [addr, addr+len) for host I/O (read(2) into a guest
+    /// buffer) after a permission check for `need`. A raw pointer, not a
+    /// slice: other guest threads may write the same bytes meanwhile, as
+    /// they may natively.
+    pub fn host_ptr(&self, addr: u32, len: u32, need: u8) -> Result<*mut u8, PageFault> {
+        self.check(addr, len, need, need & P_WRITE != 0, false)?;
+        Ok(self.host(addr, len as usize))
+    }
+
+    /// Copy `data` to guest memory at `addr` without a permission check
+    /// (kernel-side setup: the loader, the vDSO, tests).
+    pub fn write_raw(&self, addr: u32, data: &[u8]) {
+        let dst = self.host(addr, data.len());
+        // SAFETY: inside the window; a copy through raw pointers, no
+        // reference to guest memory is made.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+    }
+
+    /// Set [addr, addr+len) to `byte` without a permission check.
+    pub fn fill_raw(&self, addr: u32, len: u32, byte: u8) {
+        let dst = self.host(addr, len as usize);
+        // SAFETY: inside the window.
+        unsafe { std::ptr::write_bytes(dst, byte, len as usize) };
+    }
+
+    /// Copy [addr, addr+len) out of guest memory without a permission check.
+    pub fn read_raw(&self, addr: u32, len: u32) -> Vec<u8> {
+        let src = self.host(addr, len as usize);
+        let mut v = vec![0u8; len as usize];
+        // SAFETY: inside the window.
+        unsafe { std::ptr::copy_nonoverlapping(src, v.as_mut_ptr(), len as usize) };
+        v
     }
 
     /// Kernel-side read (copy_from_user).
@@ -330,9 +391,9 @@ impl Mem {
     /// bytes is never missed.
     pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<Vec<u32>, PageFault> {
         self.check(addr, data.len() as u32, P_WRITE, true, false)?;
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(addr as usize), data.len());
-        }
+        let dst = self.host(addr, data.len());
+        // SAFETY: inside the window and writable (checked).
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
         let mut smc = Vec::new();
         if !data.is_empty() {
@@ -360,7 +421,8 @@ impl Mem {
             self.check(a, 1, P_READ, false, false)?;
             let page_end = ((p as u64 + 1) << PAGE_SHIFT) as u64;
             let n = (page_end - a as u64).min((max - out.len()) as u64) as u32;
-            let s = unsafe { std::slice::from_raw_parts(self.base.add(a as usize), n as usize) };
+            // SAFETY: [a, a+n) ends at a page boundary at most, inside the window.
+            let s = unsafe { std::slice::from_raw_parts(self.host(a, n as usize), n as usize) };
             if let Some(z) = s.iter().position(|&c| c == 0) {
                 out.extend_from_slice(&s[..z]);
                 return Ok(out);
@@ -410,16 +472,24 @@ mod tests {
     fn top_of_window_is_inside_reservation() {
         let m = Mem::new().unwrap();
         m.map_zero(0xffff_f000, 0x1000, P_READ | P_WRITE);
-        m.raw_mut(0xffff_fffc, 4).copy_from_slice(&[1, 2, 3, 4]);
+        m.write_raw(0xffff_fffc, &[1, 2, 3, 4]);
         assert_eq!(m.read_u32(0xffff_fffc).unwrap(), 0x0403_0201);
-        assert!(m.check(0xffff_fffe, 4, P_READ, false, false).is_ok());
+        // A range running past 4 GiB is refused, whatever its length,
+        // though its first page is mapped.
+        assert!(m.check(0xffff_fffe, 4, P_READ, false, false).is_err());
+        assert!(m
+            .check(0xffff_f000, 0x8000_0000, P_READ, false, false)
+            .is_err());
+        assert!(m.slice(0xffff_f000, 0x2000).is_err());
+        assert!(m.host_range(0xffff_f000, 0x1001).is_none());
+        assert!(m.host_range(0xffff_f000, 0x1000).is_some());
     }
 
     #[test]
     fn cstr_across_pages() {
         let m = Mem::new().unwrap();
         m.map_zero(0x1000, 0x2000, P_READ | P_WRITE);
-        m.raw_mut(0x1ffe, 4).copy_from_slice(b"abc\0");
+        m.write_raw(0x1ffe, b"abc\0");
         assert_eq!(m.read_cstr(0x1ffe, 100).unwrap(), b"abc");
         assert_eq!(m.read_cstr(0x1ffe, 2).unwrap(), b"ab");
     }

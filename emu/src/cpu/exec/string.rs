@@ -585,11 +585,11 @@ mod tests {
     }
 
     fn fill(c: &Cpu, a: u32, data: &[u8]) {
-        c.mem.raw_mut(a, data.len() as u32).copy_from_slice(data);
+        c.mem.write_raw(a, data);
     }
 
     fn bytes(c: &Cpu, a: u32, n: u32) -> Vec<u8> {
-        c.mem.raw_mut(a, n).to_vec()
+        c.mem.read_raw(a, n)
     }
 
     #[test]
