@@ -149,6 +149,13 @@ fn main() -> ExitCode {
         }
     };
     let st = p.run();
+    if let (Some(log), Some(f)) = (&p.cfg.frames, &cli.frames) {
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = log.finish() {
+            eprintln!("emu: {}: frames not written: {e}", f.display());
+            return ExitCode::from(125);
+        }
+    }
     if cli.stats {
         let secs = t0.elapsed().as_secs_f64();
         eprintln!("instructions: {}", p.cpu.icount);

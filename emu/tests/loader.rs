@@ -367,11 +367,70 @@ fn scratch() -> PathBuf {
     d
 }
 
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Program files execve would refuse are refused (status 126, EACCES) as
+/// natively: one without an execute bit, a FIFO (without blocking for a
+/// writer); a directory is EISDIR. An execute-only one runs. `--frames`
+/// to a FIFO with no reader, or to a file that cannot be written
+/// (/dev/full), fails with status 125 and a message.
+#[test]
+fn bad_program_files_and_frame_files() {
+    let d = scratch();
+    let hello = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest/bin/hello");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(EMU).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let copy = |name: &str, mode: u32| {
+        let p = d.join(name);
+        std::fs::copy(&hello, &p).unwrap();
+        chmod(&p, mode);
+        p
+    };
+    let p644 = copy("hello-0644", 0o644);
+    let (code, err) = run(&[p644.as_os_str()]);
+    assert_eq!(code, Some(126), "0644: {err}");
+    assert!(err.contains("Permission denied"), "0644: {err}");
+    let p711 = copy("hello-0711", 0o711);
+    assert_eq!(run(&[p711.as_os_str()]).0, Some(0), "0711 runs");
+    let fifo = d.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o755) }, 0);
+    let (code, err) = run(&[fifo.as_os_str()]);
+    assert_eq!(code, Some(126), "FIFO: {err}");
+    assert!(err.contains("Permission denied"), "FIFO: {err}");
+    let (code, err) = run(&[d.as_os_str()]);
+    assert_eq!(code, Some(126), "directory: {err}");
+    let frames = std::ffi::OsStr::new("--frames");
+    let (code, err) = run(&[frames, fifo.as_os_str(), hello.as_os_str()]);
+    assert_eq!(code, Some(125), "--frames FIFO: {err}");
+    assert!(
+        err.contains("No such device or address"),
+        "--frames FIFO: {err}"
+    );
+    let (code, err) = run(&[frames, std::ffi::OsStr::new("/dev/full"), hello.as_os_str()]);
+    assert_eq!(code, Some(125), "--frames /dev/full: {err}");
+    assert!(
+        err.contains("No space left on device"),
+        "--frames /dev/full: {err}"
+    );
+    let _ = std::fs::remove_file(&fifo);
+}
+
 /// Run emu on `image`; expect status 126 and an `emu: ` message containing
 /// `reason`.
 fn refused(name: &str, image: &[u8], reason: &str) {
     let path = scratch().join(name);
     std::fs::write(&path, image).unwrap();
+    chmod(&path, 0o755);
     let out = Command::new(EMU).arg(&path).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -515,6 +574,7 @@ fn emu_debug_names_missing_syscalls_and_instructions() {
     // Not under scratch(): malformed_images_are_refused removes that.
     let path = std::env::temp_dir().join(format!("emu-debug-log-{}", std::process::id()));
     std::fs::write(&path, tiny_elf(&code)).unwrap();
+    chmod(&path, 0o755);
     let quiet = Command::new(EMU)
         .arg(&path)
         .env_remove("EMU_DEBUG")

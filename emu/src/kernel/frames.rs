@@ -16,27 +16,59 @@ pub struct FrameLog {
     out: std::io::BufWriter<std::fs::File>,
     /// More than one task writes (see the module docs).
     shared: bool,
+    /// The first write error (a full disk, /dev/full, a closed pipe):
+    /// reported when the program ends, which then fails.
+    err: Option<std::io::Error>,
 }
 
 impl FrameLog {
+    /// Create (or truncate) `path`. A FIFO without a reader is an error
+    /// (ENXIO) rather than a wait for one.
     pub fn create(path: &std::path::Path) -> std::io::Result<FrameLog> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)?;
+        // Writes block as usual from now on.
+        unsafe {
+            let fl = libc::fcntl(f.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(f.as_raw_fd(), libc::F_SETFL, fl & !libc::O_NONBLOCK);
+        }
         Ok(FrameLog {
-            out: std::io::BufWriter::new(std::fs::File::create(path)?),
+            out: std::io::BufWriter::new(f),
             shared: false,
+            err: None,
         })
     }
 
     pub fn write(&mut self, entry: bool, r: &PtRegs, tid: u32) {
-        if self.shared {
+        let r = if self.shared {
             let line = format!("{}\n", format_frame_tid(entry, r, Some(tid)));
-            let _ = self.out.get_mut().write_all(line.as_bytes());
+            self.out.get_mut().write_all(line.as_bytes())
         } else {
-            let _ = writeln!(self.out, "{}", format_frame(entry, r));
-        }
+            writeln!(self.out, "{}", format_frame(entry, r))
+        };
+        self.note(r);
     }
 
     pub fn flush(&mut self) {
-        let _ = self.out.flush();
+        let r = self.out.flush();
+        self.note(r);
+    }
+
+    fn note(&mut self, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            self.err.get_or_insert(e);
+        }
+    }
+
+    /// Flush, and the first error any write met.
+    pub fn finish(&mut self) -> Option<&std::io::Error> {
+        self.flush();
+        self.err.as_ref()
     }
 
     /// A second task is about to write: from now on lines carry the tid

@@ -356,10 +356,27 @@ impl Task {
                 LoadError::Invalid(e.to_string())
             }
         };
-        let file = std::fs::File::open(path).map_err(fail)?;
+        // As execve: open without blocking (a FIFO would wait for a
+        // writer), then only a regular file with an execute bit the caller
+        // may use runs; anything else is EACCES (a directory EISDIR).
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+            .map_err(fail)?;
         let md = file.metadata().map_err(fail)?;
         if md.is_dir() {
             return Err(fail(std::io::Error::from_raw_os_error(libc::EISDIR)));
+        }
+        let exec_ok = {
+            use std::os::fd::AsRawFd;
+            // faccessat on the open file: the permission the caller has.
+            let p = format!("/proc/self/fd/{}\0", file.as_raw_fd());
+            unsafe { libc::access(p.as_ptr() as *const libc::c_char, libc::X_OK) == 0 }
+        };
+        if !md.is_file() || !exec_ok {
+            return Err(fail(std::io::Error::from_raw_os_error(libc::EACCES)));
         }
         let p = if md.len() == 0 {
             // Nothing to map: the loader's checks give the reason.
