@@ -423,6 +423,28 @@ fn bad_program_files_and_frame_files() {
         "--frames /dev/full: {err}"
     );
     let _ = std::fs::remove_file(&fifo);
+    // Under `ulimit -v 2000000` the 4 GiB window cannot be reserved: 126,
+    // naming the limit.
+    use std::os::unix::process::CommandExt;
+    let mut c = Command::new(EMU);
+    c.arg(&hello);
+    unsafe {
+        c.pre_exec(|| {
+            let rl = libc::rlimit {
+                rlim_cur: 2_000_000 * 1024,
+                rlim_max: 2_000_000 * 1024,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &rl);
+            Ok(())
+        });
+    }
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(126), "ulimit -v: {err}");
+    assert!(
+        err.contains("RLIMIT_AS (ulimit -v) is 2000000 KiB"),
+        "ulimit -v: {err}"
+    );
 }
 
 /// Run emu on `image`; expect status 126 and an `emu: ` message containing

@@ -411,10 +411,7 @@ impl Task {
             Some((fd, f)) => (Some(fd), Some(f)),
             None => (None, None),
         };
-        let mem = Arc::new(
-            Mem::new()
-                .map_err(|e| LoadError::Invalid(format!("cannot reserve guest memory: {e}")))?,
-        );
+        let mem = Arc::new(Mem::new().map_err(|e| LoadError::Invalid(reserve_error(e)))?);
         let mut vdso = None;
         let entry = cfg.entry;
         let l = loader::load_with(&mem, image, fd, execfn, argv, envp, |mem, low| {
@@ -595,5 +592,25 @@ impl Task {
             .sys
             .kmem
             .w32(a, if on { w | bit } else { w & !bit });
+    }
+}
+
+/// Why the 4 GiB guest window could not be reserved, naming the limit that
+/// stopped it when it is the address-space rlimit (`ulimit -v`).
+fn reserve_error(e: std::io::Error) -> String {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let limited = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut rl) } == 0
+        && rl.rlim_cur != libc::RLIM_INFINITY;
+    if limited {
+        format!(
+            "cannot reserve the 4 GiB guest address space: {e}; RLIMIT_AS (ulimit -v) is {} KiB, \
+             and emu needs about 4.1 GiB of address space (not memory) more than the guest uses",
+            rl.rlim_cur / 1024
+        )
+    } else {
+        format!("cannot reserve the 4 GiB guest address space: {e}")
     }
 }
