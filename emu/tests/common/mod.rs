@@ -1,6 +1,6 @@
 //! Shared helpers for the guest-program tests: running a guest under emu or
 //! natively, masking flags Intel leaves undefined, and reading/writing the
-//! insta snapshots (which are always recorded from native runs).
+//! insta snapshots (where each kind comes from: snapshots/README.md).
 #![allow(dead_code)]
 
 use std::io::Read;
