@@ -71,6 +71,12 @@ fn stat() {
     check("stat");
 }
 
+/// The running program is ETXTBSY for writing and truncation.
+#[test]
+fn exe_busy() {
+    check("exebusy");
+}
+
 /// `-L/--sysroot`: absolute paths are looked up under the sysroot first,
 /// getcwd hides the prefix, and paths missing there fall back to the host.
 #[test]

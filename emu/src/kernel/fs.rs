@@ -582,6 +582,9 @@ pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32)
         return install_proc(p, r?, flags, &gpath);
     }
     let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    if exe_busy(p, dfd, &hp, flags) {
+        return Err(Errno::ETXTBSY);
+    }
     let hflags = afs::open_flags_to_host(flags) | libc::O_CLOEXEC;
     let mode = if flags & o::CREAT != 0 || flags & o::TMPFILE == o::TMPFILE {
         mode & 0o7777
@@ -601,6 +604,25 @@ pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32)
         ],
     )? as i32;
     fixup_open(p, h, flags)
+}
+
+/// execve's deny_write_access: the running program cannot be opened for
+/// writing (or truncated) while it runs: ETXTBSY, through any path to it
+/// (/proc/self/exe, its own name, a hard link). Without this emu's host
+/// mappings of the program would change under it.
+fn exe_busy(p: &Task, dfd: i32, hp: &std::ffi::CStr, flags: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if flags & o::ACCMODE == o::RDONLY && flags & o::TRUNC == 0 {
+        return false;
+    }
+    let mut st: libc::stat64 = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatat64(dfd, hp.as_ptr(), &mut st, 0) } != 0 {
+        return false;
+    }
+    let Ok(md) = std::fs::metadata(&p.mm().exe) else {
+        return false;
+    };
+    st.st_dev == md.dev() && st.st_ino == md.ino()
 }
 
 pub fn sys_open(p: &mut Task, pathname: u32, flags: u32, mode: u32) -> SysResult {
@@ -1282,9 +1304,12 @@ pub fn sys_syncfs(p: &mut Task, fd: u32) -> SysResult {
 
 fn do_truncate(p: &mut Task, pathname: u32, len: i64) -> SysResult {
     let gpath = p.read_path(pathname)?;
-    let (_, hp) = path::resolve_at(p, at::FDCWD, &gpath, path::Intent::Follow)?;
+    let (dfd, hp) = path::resolve_at(p, at::FDCWD, &gpath, path::Intent::Follow)?;
     if len < 0 {
         return Err(Errno::EINVAL);
+    }
+    if exe_busy(p, dfd, &hp, o::WRONLY) {
+        return Err(Errno::ETXTBSY);
     }
     hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })
 }
