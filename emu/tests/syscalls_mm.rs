@@ -202,3 +202,21 @@ fn kernel_access_grows_the_stack() {
 fn futex_single_thread() {
     check("futex", &[]);
 }
+
+/// lar, lsl, verr, verw at CPL 3 (valid, null, kernel and out-of-table
+/// selectors, TLS descriptors); sgdt, sidt, sldt, str and smsw as Linux
+/// emulates them under UMIP, when this host's CPU has UMIP (without it the
+/// native values are the real tables', which emu does not show).
+#[test]
+fn descriptor_instructions() {
+    let umip = std::fs::read_to_string("/proc/cpuinfo")
+        .is_ok_and(|s| s.split_whitespace().any(|w| w == "umip"));
+    if umip {
+        check("sysinsn", &["umip"]);
+    } else {
+        eprintln!(
+            "descriptor_instructions: no UMIP on this host: sgdt/sidt/sldt/str/smsw not compared"
+        );
+        check("sysinsn", &[]);
+    }
+}

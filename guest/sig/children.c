@@ -112,9 +112,14 @@ static void test_exchange(void)
         _exit(0);
     }
     current_child = c;
-    R("  kill child USR1", kill(c, SIGUSR1));
+    /* The result is printed once the child has answered, after the
+     * child's own line: two processes printing at once would race. */
+    int k = kill(c, SIGUSR1);
+    int e = errno;
     while (req != SIGUSR2)
         sigsuspend(&old);
+    errno = e;
+    R("  kill child USR1", k);
     printf("  parent: got USR2, code SI_QUEUE %d, value %d, from the child %d\n",
            reply_code == SI_QUEUE, reply_value, reply_from_parent);
     printf("  child: %s\n", reap(c));
@@ -247,10 +252,16 @@ static void test_ignored(void)
     printf("SA_NOCLDWAIT with a handler:\n");
     on(SIGCHLD, chld_info, 1, SA_NOCLDWAIT, 0);
     chld = 0;
+    /* SIGCHLD waits until current_child is set: the child may exit first. */
+    sigset_t cs, co;
+    sigemptyset(&cs);
+    sigaddset(&cs, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &cs, &co);
     pid_t c = fork();
     if (c == 0)
         _exit(3);
     current_child = c;
+    sigprocmask(SIG_SETMASK, &co, 0);
     R("  wait", wait(&st));
     show_chld();
     signal(SIGCHLD, SIG_DFL);
@@ -279,6 +290,13 @@ static void test_group(void)
     int p[2];
     pipe(p);
     pid_t c[2];
+    /* USR1 stays blocked until sigsuspend waits for it: with a plain
+     * `while (!usr1) pause();` a signal arriving between the test and
+     * pause() would be lost, and the child would wait forever. */
+    sigset_t s, old;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &s, &old);
     for (int i = 0; i < 2; i++) {
         c[i] = fork();
         if (c[i] == 0) {
@@ -288,11 +306,12 @@ static void test_group(void)
             /* Tell the parent we are ready, then wait for the signal. */
             write(p[1], "r", 1);
             while (!usr1)
-                pause();
+                sigsuspend(&old);
             _exit(10 + i);
         }
         setpgid(c[i], c[0]);
     }
+    sigprocmask(SIG_SETMASK, &old, 0);
     char b[2];
     read(p[0], b, 1);
     read(p[0], b + 1, 1);

@@ -212,6 +212,7 @@ fn decode_inst(ins: &Instruction, d: &mut Inst) -> bool {
         || exec::string::decode(ins, d)
         || exec::bcd::decode(ins, d)
         || exec::misc::decode(ins, d)
+        || exec::sysdesc::decode(ins, d)
         || exec::x87::decode(ins, d)
         || exec::mmx::decode(ins, d)
         || exec::sse::decode(ins, d)

@@ -30,19 +30,11 @@ fn is_empty(d: &UserDesc) -> bool {
         && !d.useable()
 }
 
-/// Encode a user_desc as a GDT entry, as Linux's fill_ldt does (DPL 3, S = 1).
+/// Encode a user_desc as a GDT entry: Linux's fill_ldt, shared with
+/// modify_ldt (DPL 3, S = 1, and the accessed bit set, as natively: `lar`
+/// of a TLS selector shows it).
 pub fn to_desc(d: &UserDesc) -> Desc {
-    let typ = (((!d.read_exec_only()) as u8) << 1) | ((d.contents() as u8) << 2);
-    Desc::segment(
-        d.base_addr,
-        d.limit,
-        typ,
-        3,
-        !d.seg_not_present(),
-        d.useable(),
-        d.seg_32bit(),
-        d.limit_in_pages(),
-    )
+    super::ldt::fill_ldt(d, false)
 }
 
 /// Decode a GDT entry back into a user_desc, as Linux's fill_user_desc does.

@@ -73,6 +73,8 @@ pub fn spawn_and_wait(mut cmd: Command, timeout: Duration) -> Waited {
             Ok(())
         });
     }
+    // Its own process group, so a timeout can kill its descendants.
+    cmd.process_group(0);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -94,12 +96,15 @@ pub fn spawn_and_wait(mut cmd: Command, timeout: Duration) -> Waited {
     }
     let to = drain(child.stdout.take());
     let te = drain(child.stderr.take());
+    let pgid = child.id() as i32;
     let t0 = Instant::now();
     let mut timed_out = false;
     let st = loop {
         match child.try_wait() {
             Ok(Some(st)) => break Some(st),
             Ok(None) if t0.elapsed() > timeout => {
+                // The whole process group: a guest's children too.
+                unsafe { libc::kill(-pgid, libc::SIGKILL) };
                 let _ = child.kill();
                 timed_out = true;
                 break child.wait().ok();
@@ -108,10 +113,29 @@ pub fn spawn_and_wait(mut cmd: Command, timeout: Duration) -> Waited {
             Err(_) => break None,
         }
     };
-    let stdout = to.join().unwrap_or_default();
-    let mut stderr = te.join().unwrap_or_default();
+    // A descendant that outlived the child (one left waiting, or moved to
+    // another process group) may hold the pipes open: wait for the output
+    // a bounded time, then kill the group and give up on the rest, so a
+    // test fails instead of hanging.
+    let join = |h: std::thread::JoinHandle<Vec<u8>>| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !h.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if h.is_finished() {
+            (h.join().unwrap_or_default(), false)
+        } else {
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            (Vec::new(), true)
+        }
+    };
+    let (stdout, held1) = join(to);
+    let (mut stderr, held2) = join(te);
     if timed_out {
         stderr.extend_from_slice(format!("\n[killed after {timeout:?}]").as_bytes());
+    }
+    if held1 || held2 {
+        stderr.extend_from_slice(b"\n[output still held open by a descendant after exit]");
     }
     let status = match st {
         Some(st) => match (st.code(), st.signal()) {

@@ -14,4 +14,5 @@ pub mod muldiv;
 pub mod shift;
 pub mod sse;
 pub mod string;
+pub mod sysdesc;
 pub mod x87;
