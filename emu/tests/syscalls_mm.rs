@@ -220,3 +220,10 @@ fn descriptor_instructions() {
         check("sysinsn", &[]);
     }
 }
+
+/// The 0f 0d prefetch group and hint NOPs: which forms execute and which
+/// raise SIGILL.
+#[test]
+fn prefetch_forms() {
+    check("prefetch", &[]);
+}

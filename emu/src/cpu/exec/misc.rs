@@ -203,8 +203,19 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     d.h = match ins.mnemonic() {
         Cpuid => th(h_cpuid),
         Rdtsc => th(rdtsc),
+        // 0f 0d with a register operand is #UD (prefetches need memory);
+        // with memory it is a prefetch on these CPUs, like prefetchw.
+        Reservednop
+            if matches!(
+                ins.code(),
+                iced_x86::Code::Reservednop_rm16_r16_0F0D
+                    | iced_x86::Code::Reservednop_rm32_r32_0F0D
+            ) && ins.op0_kind() == iced_x86::OpKind::Register =>
+        {
+            return false
+        }
         Pause | Nop | Reservednop | Prefetchnta | Prefetcht0 | Prefetcht1 | Prefetcht2
-        | Endbr32 | Endbr64 => th(nop),
+        | Prefetch | Prefetchw | Endbr32 | Endbr64 => th(nop),
         Clc => th(clc),
         Stc => th(stc),
         Cmc => th(cmc),
