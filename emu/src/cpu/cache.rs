@@ -14,7 +14,6 @@ use super::{decode, Cpu, Inst};
 /// What a block knows about itself, ahead of its instructions.
 #[repr(C)]
 pub struct BlockHeader {
-    pub start: u32,
     /// First and last page the block's bytes touch.
     pub pages: (u32, u32),
     /// Guest instructions in the block (`insts` has one more entry: the
@@ -87,11 +86,6 @@ impl Block {
             debug_assert_eq!(std::alloc::Layout::for_value(&*b), layout);
             Box::from_raw(b)
         }
-    }
-
-    #[inline(always)]
-    pub fn start(&self) -> u32 {
-        self.hdr.start
     }
 
     /// The thin pointer the lookup tables keep.

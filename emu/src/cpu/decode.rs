@@ -129,7 +129,6 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
     let page = eip >> PAGE_SHIFT;
     out.clear();
     let mut hdr = BlockHeader {
-        start: eip,
         pages: (page, page),
         count: 0,
         falls: false,

@@ -246,6 +246,7 @@ pub fn unfused(i: &Inst) -> Handler {
 }
 
 /// Number of pairs fused in `insts` (tests).
+#[cfg(test)]
 pub fn fused_count(insts: &[Inst]) -> usize {
     insts
         .iter()
@@ -257,15 +258,10 @@ pub fn fused_count(insts: &[Inst]) -> usize {
 mod tests {
     use super::*;
     use crate::cpu::decode::{decode_one, end_marker};
-    use crate::cpu::{EAX, EBX, ESP};
-    use crate::mem::{Mem, P_READ, P_WRITE};
-    use std::sync::Arc;
+    use crate::cpu::{EAX, EBX};
 
     fn cpu() -> Cpu {
-        let m = Mem::new().unwrap();
-        m.map_zero(0x10000, 0x10000, P_READ | P_WRITE);
-        let mut c = Cpu::new(Arc::new(m));
-        c.regs[ESP] = 0x18000;
+        let mut c = Cpu::for_tests();
         c.regs[EBX] = 0x10000;
         c.mem.write_raw(0x10000, &[7, 0, 0, 0, 5, 0, 0, 0]);
         c

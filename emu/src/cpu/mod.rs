@@ -389,6 +389,17 @@ impl Cpu {
         unsafe { Handler::run(self, one.as_ptr()) };
     }
 
+    /// A CPU over fresh memory with [0x10000, 0x20000) mapped read-write
+    /// and esp at 0x18000 (unit tests).
+    #[cfg(test)]
+    pub fn for_tests() -> Cpu {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x10000, 0x10000, P_READ | P_WRITE);
+        let mut c = Cpu::new(Arc::new(m));
+        c.regs[ESP] = 0x18000;
+        c
+    }
+
     // ---- registers ----
 
     #[inline(always)]
@@ -450,31 +461,19 @@ impl Cpu {
     /// Linear address of the instruction's memory operand.
     #[inline(always)]
     pub fn ea(&self, i: &Inst) -> u32 {
-        let off = self.offset(i);
-        let s = (i.seg & 7) as usize;
-        if self.lim_mask & (1 << s) != 0 {
-            return self.limited(s, off, mem_size(i));
-        }
-        off.wrapping_add(self.seg_base[s])
+        self.ea_am::<{ am::ANY }>(i)
     }
 
     /// Linear address of the memory operand of an instruction decoded in
-    /// addressing form `AM` (see [`am`]): `AM_BD` skips the index, the
-    /// scale and 16-bit wrapping, which that form does not have.
+    /// addressing form `AM` (see [`am`]).
     #[inline(always)]
     pub fn ea_am<const AM: u8>(&self, i: &Inst) -> u32 {
-        if AM != am::BD {
-            return self.ea(i);
-        }
-        let off = self.regs[(i.base & 15) as usize].wrapping_add(i.disp);
-        let s = (i.seg & 7) as usize;
-        if self.lim_mask & (1 << s) != 0 {
-            return self.limited(s, off, mem_size(i));
-        }
-        off.wrapping_add(self.seg_base[s])
+        self.lin((i.seg & 7) as usize, self.offset_am::<AM>(i), mem_size(i))
     }
 
-    /// Offset of the memory operand in addressing form `AM` (lea).
+    /// Offset of the memory operand in addressing form `AM`: `am::BD`
+    /// skips the index, the scale and 16-bit wrapping, which that form
+    /// does not have.
     #[inline(always)]
     pub fn offset_am<const AM: u8>(&self, i: &Inst) -> u32 {
         if AM != am::BD {

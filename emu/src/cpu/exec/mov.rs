@@ -960,16 +960,9 @@ mod tests {
     use super::*;
     use crate::cpu::flags::ARITH;
     use crate::cpu::{exit, EDI, ESI};
-    use crate::mem::{Mem, P_READ};
-
-    use std::sync::Arc;
 
     fn cpu() -> Cpu {
-        let m = Mem::new().unwrap();
-        m.map_zero(0x10000, 0x10000, P_READ | P_WRITE);
-        let mut c = Cpu::new(Arc::new(m));
-        c.regs[ESP] = 0x18000;
-        c
+        Cpu::for_tests()
     }
 
     /// Decode and execute one instruction located at 0x1000.

@@ -562,16 +562,10 @@ mod tests {
     use super::*;
     use crate::cpu::flags::{ARITH, CF, DF, OF, PF, SF, ZF};
     use crate::cpu::{exit, vec, EAX};
-    use crate::mem::Mem;
     use iced_x86::{Decoder, DecoderOptions};
-    use std::sync::Arc;
-
-    const RW: u8 = P_READ | P_WRITE;
 
     fn cpu() -> Cpu {
-        let m = Mem::new().unwrap();
-        m.map_zero(0x10000, 0x10000, RW);
-        Cpu::new(Arc::new(m))
+        Cpu::for_tests()
     }
 
     /// Decode `bytes` as one instruction at 0x1000.
