@@ -337,6 +337,11 @@ pub fn opnd(ins: &Instruction, n: u32, d: &mut Inst) -> Opnd {
     }
 }
 
+/// A general register's number, whatever its size.
+pub fn any_gpr(r: Register) -> Option<u8> {
+    gpr(r).map(|(n, _)| n)
+}
+
 /// A 32-bit general register's number.
 pub fn gpr32(r: Register) -> Option<u8> {
     match gpr(r) {

@@ -12,7 +12,7 @@
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 
 use super::sse::{mm as mmreg, xmm as xmmreg};
-use crate::cpu::decode::{gpr, gpr32, reg_or_mem, set_mem};
+use crate::cpu::decode::{any_gpr, gpr, gpr32, reg_or_mem, set_mem};
 use crate::cpu::exec::x87::{sf::F80, wait_check};
 use crate::cpu::{th, Cpu, Handler, Inst, EDI};
 
@@ -761,7 +761,6 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             };
             d.r = r;
             d.imm = imm(2).unwrap_or(0);
-            let any_gpr: fn(Register) -> Option<u8> = |r| gpr(r).map(|g| g.0);
             if !reg_or_mem(ins, 1, d, any_gpr, th(pinsrw::<false>), th(pinsrw::<true>)) {
                 return false;
             }

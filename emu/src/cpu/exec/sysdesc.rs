@@ -12,7 +12,7 @@
 use iced_x86::{Instruction, Mnemonic};
 
 use crate::arch::desc::Desc;
-use crate::cpu::decode::{opnd, Opnd};
+use crate::cpu::decode::{any_gpr, opnd, reg_or_mem, Opnd};
 use crate::cpu::flags::ZF;
 use crate::cpu::{th, Cpu, Inst};
 
@@ -137,40 +137,44 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 return false;
             };
             d.r = r;
-            let mem = match opnd(ins, 1, d) {
-                Opnd::Reg(s, _) => {
-                    d.rm = s;
-                    false
-                }
-                Opnd::Mem => true,
-                _ => return false,
-            };
-            match (m == Lar, mem, sz == 2) {
-                (true, false, false) => th(lar_lsl::<LAR, false, 1>),
-                (true, false, true) => th(lar_lsl::<LAR, false, 2>),
-                (true, true, false) => th(lar_lsl::<LAR, true, 1>),
-                (true, true, true) => th(lar_lsl::<LAR, true, 2>),
-                (false, false, false) => th(lar_lsl::<LSL, false, 1>),
-                (false, false, true) => th(lar_lsl::<LSL, false, 2>),
-                (false, true, false) => th(lar_lsl::<LSL, true, 1>),
-                (false, true, true) => th(lar_lsl::<LSL, true, 2>),
+            macro_rules! pick {
+                ($op:expr, $sz:literal) => {
+                    reg_or_mem(
+                        ins,
+                        1,
+                        d,
+                        any_gpr,
+                        th(lar_lsl::<{ $op }, false, $sz>),
+                        th(lar_lsl::<{ $op }, true, $sz>),
+                    )
+                };
             }
+            return match (m == Lar, sz == 2) {
+                (true, false) => pick!(LAR, 1),
+                (true, true) => pick!(LAR, 2),
+                (false, false) => pick!(LSL, 1),
+                (false, true) => pick!(LSL, 2),
+            };
         }
-        Verr | Verw => {
-            let mem = match opnd(ins, 0, d) {
-                Opnd::Reg(s, _) => {
-                    d.rm = s;
-                    false
-                }
-                Opnd::Mem => true,
-                _ => return false,
-            };
-            match (m == Verr, mem) {
-                (true, false) => th(ver::<VERR, false>),
-                (true, true) => th(ver::<VERR, true>),
-                (false, false) => th(ver::<VERW, false>),
-                (false, true) => th(ver::<VERW, true>),
-            }
+        Verr => {
+            return reg_or_mem(
+                ins,
+                0,
+                d,
+                any_gpr,
+                th(ver::<VERR, false>),
+                th(ver::<VERR, true>),
+            )
+        }
+        Verw => {
+            return reg_or_mem(
+                ins,
+                0,
+                d,
+                any_gpr,
+                th(ver::<VERW, false>),
+                th(ver::<VERW, true>),
+            )
         }
         Sgdt | Sidt => {
             if opnd(ins, 0, d) != Opnd::Mem {
