@@ -123,7 +123,8 @@ impl Handler {
         unsafe { ((*i).h.0)(cpu, i) }
     }
 
-    /// A handler that runs `f` and does not chain (block end markers).
+    /// `f` as a handler, as it is: `f` itself returns (block end markers)
+    /// or chains (`fuse::th2`'s pairs).
     pub const fn raw(f: unsafe fn(&mut Cpu, *const Inst)) -> Handler {
         Handler(f)
     }
