@@ -159,6 +159,15 @@ fn segment_limits() {
     }
 }
 
+/// Descriptor types and EFLAGS.AC: writes through %cs and through
+/// read-only LDT data segments, reads through execute-only code raise #GP
+/// (SIGSEGV, SI_KERNEL) before any page fault; misaligned accesses with AC
+/// set raise #AC (SIGBUS, BUS_ADRALN), as natively.
+#[test]
+fn segment_types_and_alignment_checks() {
+    check("segtype", &[]);
+}
+
 #[test]
 fn stack_grows_on_faults() {
     check("fault", &["stack"]);

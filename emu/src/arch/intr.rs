@@ -241,7 +241,7 @@ pub fn deliver(
         sp
     };
     // Commit: CPL, CS:EIP, SS:ESP, flags.
-    cpu.flags.load(eflags & !t.clear, !0);
+    cpu.load_flags(eflags & !t.clear, !0);
     cpu.sys.cpl = t.new_cpl;
     cpu.segs[CS] = t.cs;
     cpu.segs[SS] = t.ss;
@@ -278,7 +278,7 @@ pub fn iret(cpu: &mut Cpu) -> Result<(), Exception> {
     // RF only suppresses instruction breakpoints (not emulated) for the
     // first instruction, and the CPU clears it once that completes: take
     // it as already done, so later frames and pushf never see it.
-    cpu.flags.load(eflags & !RF, IRET_MASK_CPL0);
+    cpu.load_flags(eflags & !RF, IRET_MASK_CPL0);
     cpu.sys.cpl = (cs & 3) as u8;
     cpu.segs[CS] = csc;
     cpu.segs[SS] = ssc;
@@ -361,7 +361,7 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
         return Err(fault(vec::GP, 0));
     }
     let f = cpu.eflags();
-    cpu.flags.load(f & !(VM | IF | RF), !0);
+    cpu.load_flags(f & !(VM | IF | RF), !0);
     ring0(cpu, cs);
     cpu.regs[ESP] = cpu.sys.sysenter_esp;
     cpu.eip = cpu.sys.sysenter_eip;

@@ -5,7 +5,8 @@
 //! pre-resolved operands. Nothing is decoded again when the block runs.
 
 use iced_x86::{
-    Decoder, DecoderError, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register,
+    Decoder, DecoderError, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory,
+    InstructionInfoOptions, Mnemonic, OpAccess, OpKind, Register,
 };
 
 use super::cache::BlockHeader;
@@ -310,8 +311,54 @@ pub fn set_mem(ins: &Instruction, d: &mut Inst) -> bool {
     let Some(s) = sreg(ins.memory_segment()) else {
         return false;
     };
-    d.seg = s;
+    d.seg = s | if writes_mem(ins) {
+        super::SEG_W as u8
+    } else {
+        0
+    };
     true
+}
+
+/// Whether `ins` writes its explicit memory operand, so a read-only or
+/// code segment must refuse it (see `Cpu::lin`). x86 only ever writes a
+/// memory operand that comes first, so others are not looked up.
+fn writes_mem(ins: &Instruction) -> bool {
+    thread_local! {
+        static INFO: std::cell::RefCell<InstructionInfoFactory> =
+            std::cell::RefCell::new(InstructionInfoFactory::new());
+    }
+    if ins.op0_kind() != OpKind::Memory {
+        return false;
+    }
+    // The common cases without iced's general (and slower) lookup.
+    match ins.mnemonic() {
+        Mnemonic::Mov
+        | Mnemonic::Add
+        | Mnemonic::Sub
+        | Mnemonic::And
+        | Mnemonic::Or
+        | Mnemonic::Xor
+        | Mnemonic::Inc
+        | Mnemonic::Dec
+        | Mnemonic::Pop => return true,
+        Mnemonic::Cmp
+        | Mnemonic::Test
+        | Mnemonic::Push
+        | Mnemonic::Call
+        | Mnemonic::Jmp
+        | Mnemonic::Bt
+        | Mnemonic::Fld
+        | Mnemonic::Fild => return false,
+        _ => {}
+    }
+    INFO.with_borrow_mut(|f| {
+        let opts =
+            InstructionInfoOptions::NO_MEMORY_USAGE | InstructionInfoOptions::NO_REGISTER_USAGE;
+        matches!(
+            f.info_options(ins, opts).op0_access(),
+            OpAccess::Write | OpAccess::ReadWrite | OpAccess::CondWrite | OpAccess::ReadCondWrite
+        )
+    })
 }
 
 /// Decode operand `n`, filling memory fields of `d` when it is memory.

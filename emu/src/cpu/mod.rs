@@ -191,7 +191,8 @@ pub struct Inst {
     pub base: u8,
     pub index: u8,
     pub scale: u8,
-    /// Segment register of the memory operand.
+    /// Segment register of the memory operand (bits 0-2), and
+    /// [`SEG_W`] when the instruction writes that operand.
     pub seg: u8,
     /// Address-size mask selector: 0 = 32-bit, 1 = 16-bit addressing.
     pub a16: u8,
@@ -229,6 +230,10 @@ pub fn mem_size_code(size: usize) -> u8 {
     }
 }
 
+/// In a segment number given to [`Cpu::lin`] (and in `Inst::seg`): the
+/// access writes, so a read-only or code segment refuses it.
+pub const SEG_W: usize = 8;
+
 /// Where an access that broke a segment limit goes: a page no guest
 /// mapping can reach (above TASK_SIZE), with room for any access size.
 pub const LIMIT_POISON: u32 = 0xffff_f000;
@@ -265,10 +270,15 @@ pub struct Cpu {
     pub flags: Flags,
     /// Segment bases, indexed ES..GS; kept beside `regs` for address generation.
     pub seg_base: [u32; 8],
-    /// Segments whose accesses need a limit check (bit n for segment n):
-    /// a null selector, a limit below 4 GiB or an expand-down segment. Zero
-    /// for the flat segments Linux gives, so `ea` pays one test.
+    /// Segments whose accesses take the checked path (bit n for segment
+    /// n): `seg_slow`, or every segment while alignment checking is on
+    /// (EFLAGS.AC at CPL 3). Zero for the flat segments Linux gives and
+    /// AC clear, so `ea` pays one test.
     pub lim_mask: u8,
+    /// Segments that need a check of their own: a null selector, a limit
+    /// below 4 GiB, an expand-down segment, or one that refuses reads or
+    /// writes (code segments, so always CS; read-only data).
+    pub seg_slow: u8,
     /// A limit violation found by `ea`/`lin` (its vector: #GP or #SS),
     /// raised when the access to the poison address faults.
     pub lim_fault: std::cell::Cell<u8>,
@@ -311,6 +321,7 @@ impl Cpu {
             flags: Flags::default(),
             seg_base: [0; 8],
             lim_mask: 0,
+            seg_slow: 0,
             lim_fault: std::cell::Cell::new(0),
             segs: [Seg::default(); 6],
             seg_gen: [0; 6],
@@ -362,6 +373,7 @@ impl Cpu {
             flags: self.flags,
             seg_base: self.seg_base,
             lim_mask: self.lim_mask,
+            seg_slow: self.seg_slow,
             lim_fault: std::cell::Cell::new(0),
             segs: self.segs,
             seg_gen: self.seg_gen,
@@ -469,7 +481,7 @@ impl Cpu {
     /// addressing form `AM` (see [`am`]).
     #[inline(always)]
     pub fn ea_am<const AM: u8>(&self, i: &Inst) -> u32 {
-        self.lin((i.seg & 7) as usize, self.offset_am::<AM>(i), mem_size(i))
+        self.lin(i.seg as usize, self.offset_am::<AM>(i), mem_size(i))
     }
 
     /// Offset of the memory operand in addressing form `AM`: `am::BD`
@@ -483,27 +495,33 @@ impl Cpu {
         self.regs[(i.base & 15) as usize].wrapping_add(i.disp)
     }
 
-    /// Linear address of `size` bytes at `off` in segment `s`, for the
-    /// implicit operands (string instructions) that do not go through `ea`.
+    /// Linear address of `size` bytes at `off` in segment `s & 7`, for the
+    /// implicit operands (string instructions) that do not go through `ea`;
+    /// `s` carries [`SEG_W`] for a write.
     #[inline(always)]
     pub fn lin(&self, s: usize, off: u32, size: u32) -> u32 {
-        if self.lim_mask & (1 << s) != 0 {
-            return self.limited(s, off, size);
+        if self.lim_mask & (1 << (s & 7)) != 0 {
+            return self.checked(s, off, size);
         }
-        off.wrapping_add(self.seg_base[s])
+        off.wrapping_add(self.seg_base[s & 7])
     }
 
-    /// The limit check of an access to segment `s` (SDM vol. 3 5.3): the
-    /// linear address when [off, off+size) is inside the segment; otherwise
-    /// the violation (#SS for the stack segment, #GP(0) else, and always
-    /// #GP(0) through a null selector) is noted and an address that always
-    /// page-faults is returned, so the access itself raises it.
+    /// The segment checks of an access to segment `s & 7` (SDM vol. 3 5.3,
+    /// 5.4 and 6.15 #AC): the linear address when [off, off+size) is inside
+    /// the segment, the segment's type allows the access (no writes to code
+    /// or read-only data, no reads of execute-only code) and, with EFLAGS.AC
+    /// set, the address is aligned. Otherwise the fault (#SS for a stack
+    /// segment's limit, #GP(0) else, and always #GP(0) through a null
+    /// selector; #AC(0) for misalignment) is noted and an address that
+    /// always page-faults is returned, so the access itself raises it.
     #[cold]
     #[inline(never)]
-    fn limited(&self, s: usize, off: u32, size: u32) -> u32 {
+    fn checked(&self, s: usize, off: u32, size: u32) -> u32 {
+        let write = s & SEG_W != 0;
+        let s = s & 7;
         let g = &self.segs[s.min(5)];
         let last = off as u64 + size.max(1) as u64 - 1;
-        let ok = if g.sel & !3 == 0 && s != CS {
+        let in_limit = if g.sel & !3 == 0 && s != CS {
             false
         } else if g.attr & 0x1c == 0x14 {
             // Expand-down data: valid offsets are (limit, upper].
@@ -512,15 +530,49 @@ impl Cpu {
         } else {
             last <= g.limit as u64
         };
-        if ok {
-            return off.wrapping_add(self.seg_base[s]);
-        }
-        self.lim_fault.set(if s == SS && g.sel & !3 != 0 {
-            vec::SS
+        // Type bits of the access byte: 8 = code, 2 = readable (code) or
+        // writable (data).
+        let typ_ok = if g.attr & 8 != 0 {
+            !write && g.attr & 2 != 0
         } else {
+            !write || g.attr & 2 != 0
+        };
+        let fault = if !in_limit {
+            if s == SS && g.sel & !3 != 0 {
+                vec::SS
+            } else {
+                vec::GP
+            }
+        } else if !typ_ok {
             vec::GP
-        });
+        } else {
+            let lin = off.wrapping_add(self.seg_base[s]);
+            if self.misaligned(lin, size) {
+                vec::AC
+            } else {
+                return lin;
+            }
+        };
+        self.lim_fault.set(fault);
         LIMIT_POISON
+    }
+
+    /// An access the alignment check refuses (SDM vol. 3 table 6-7): with
+    /// EFLAGS.AC set at CPL 3, words must be 2-aligned, doublewords and
+    /// 48-bit far pointers 4-aligned, quadwords and 80-bit reals 8-aligned.
+    /// 16-byte operands are left alone (movups and friends are exempt;
+    /// movaps and friends raise #GP on their own).
+    fn misaligned(&self, lin: u32, size: u32) -> bool {
+        if self.flags.bits & flags::AC == 0 || self.sys.cpl != 3 {
+            return false;
+        }
+        let align = match size {
+            2 => 2,
+            4 | 6 => 4,
+            8 | 10 => 8,
+            _ => return false,
+        };
+        lin & (align - 1) != 0
     }
 
     /// Recompute `lim_mask` after segment registers change.
@@ -530,18 +582,36 @@ impl Cpu {
         }
     }
 
-    /// Recompute segment `s`'s bit of `lim_mask`.
+    /// Recompute segment `s`'s bit of `seg_slow` (and `lim_mask`).
     #[inline]
     pub fn refresh_limit(&mut self, s: usize) {
         let g = &self.segs[s];
         let null = g.sel & !3 == 0 && s != CS;
         let expand_down = g.attr & 0x1c == 0x14;
-        let check = null || expand_down || g.limit != 0xffff_ffff;
-        self.lim_mask = (self.lim_mask & !(1 << s)) | ((check as u8) << s);
+        let code = g.attr & 8 != 0;
+        let read_only = !code && g.attr & 2 == 0;
+        let check = null || expand_down || code || read_only || g.limit != 0xffff_ffff;
+        self.seg_slow = (self.seg_slow & !(1 << s)) | ((check as u8) << s);
+        self.refresh_ac();
+    }
+
+    /// Recompute `lim_mask` from `seg_slow` and EFLAGS.AC: while alignment
+    /// checking is on, every access takes the checked path.
+    #[inline]
+    pub fn refresh_ac(&mut self) {
+        let ac = self.flags.bits & flags::AC != 0;
+        self.lim_mask = self.seg_slow | if ac { 0x3f } else { 0 };
+    }
+
+    /// Load EFLAGS bits under `writable` (popf, iret, sigreturn), keeping
+    /// the alignment-check state current.
+    pub fn load_flags(&mut self, v: u32, writable: u32) {
+        self.flags.load(v, writable);
+        self.refresh_ac();
     }
 
     pub fn set_eflags(&mut self, v: u32) {
-        self.flags.load(v, 0xffff_ffff);
+        self.load_flags(v, 0xffff_ffff);
     }
 
     pub fn eflags(&self) -> u32 {

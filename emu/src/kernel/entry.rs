@@ -277,7 +277,7 @@ fn entry_sysenter(p: &mut Task) -> Result<(), KFault> {
     }
     p.cpu.regs[EDX] = ip;
     p.cpu.regs[ECX] = sp;
-    p.cpu.flags.load(flags, !0);
+    p.cpu.load_flags(flags, !0);
     if intr::sysexit(&mut p.cpu).is_err() {
         return bad_return(p);
     }

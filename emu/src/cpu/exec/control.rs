@@ -313,7 +313,7 @@ fn iret_user<const OPSZ: u8>(c: &mut Cpu, _: &Inst) {
     } else {
         IRET_MASK_USER & 0xffff
     };
-    c.flags.load(fl, mask);
+    c.load_flags(fl, mask);
     c.regs[ESP] = c.regs[ESP].wrapping_add(3 << OPSZ);
     set_cs(c, cs, eip);
 }

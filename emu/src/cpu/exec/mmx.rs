@@ -494,7 +494,7 @@ fn maskmovq(c: &mut Cpu, i: &Inst) {
         return;
     }
     let (v, m) = (mm(c, i.r), mm(c, i.rm));
-    let base = c.lin((i.seg & 7) as usize, c.regs[EDI], 8);
+    let base = c.lin((i.seg & 7) as usize | crate::cpu::SEG_W, c.regs[EDI], 8);
     for k in 0..8 {
         if (m >> (8 * k + 7)) & 1 != 0
             && c.wr8(base.wrapping_add(k), (v >> (8 * k)) as u32).is_none()

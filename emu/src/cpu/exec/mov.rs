@@ -279,7 +279,7 @@ fn popf<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     } else {
         POPF_MASK & 0xffff
     };
-    c.flags.load(v, mask);
+    c.load_flags(v, mask);
     c.eip = i.next();
 }
 

@@ -22,7 +22,7 @@ use iced_x86::{Code, Instruction, OpKind};
 use crate::by_size;
 
 use crate::cpu::exec::alu::{alu, CMP};
-use crate::cpu::{Cpu, Handler, Inst, ECX, EDI, ES, ESI};
+use crate::cpu::{Cpu, Handler, Inst, ECX, EDI, ES, ESI, SEG_W};
 use crate::mem::{PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
 
 /// `REP` parameter of scas/cmps: no prefix, repe (F3), repne (F2).
@@ -69,9 +69,15 @@ fn src<const A16: bool, const SZ: u8>(c: &Cpu, i: &Inst) -> u32 {
     c.lin(i.seg as usize, get::<A16>(c, ESI), 1 << SZ)
 }
 
-/// Linear address of the destination element (es:edi).
+/// Linear address of the destination element (es:edi), written.
 #[inline(always)]
 fn dst<const A16: bool, const SZ: u8>(c: &Cpu) -> u32 {
+    c.lin(ES | SEG_W, get::<A16>(c, EDI), 1 << SZ)
+}
+
+/// Linear address of an element compared at es:edi (cmps, scas), read.
+#[inline(always)]
+fn dst_rd<const A16: bool, const SZ: u8>(c: &Cpu) -> u32 {
     c.lin(ES, get::<A16>(c, EDI), 1 << SZ)
 }
 
@@ -305,7 +311,7 @@ fn lods<const REP: bool, const A16: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 /// they were equal, None after a fault (nothing changed).
 #[inline(always)]
 fn scas1<const SZ: u8, const A16: bool>(c: &mut Cpu, a: u32) -> Option<bool> {
-    let d = dst::<A16, SZ>(c);
+    let d = dst_rd::<A16, SZ>(c);
     let v = c.rd_sz(SZ, d)?;
     alu::<CMP, SZ>(&mut c.flags, a, v);
     adv::<SZ, A16>(c, EDI, 1);
@@ -320,7 +326,7 @@ fn scas_chunk<const REP: u8, const SZ: u8>(c: &mut Cpu, a: u32, n: u32) -> (u32,
     if !flat(c, 1 << ES) {
         return (0, false);
     }
-    let d = dst::<false, SZ>(c);
+    let d = dst_rd::<false, SZ>(c);
     let k = in_page::<SZ>(d, n);
     if k == 0 || !readable(c, d) {
         return (0, false);
@@ -382,7 +388,7 @@ fn scas<const REP: u8, const A16: bool, const SZ: u8>(c: &mut Cpu, _: &Inst) {
 fn cmps1<const SZ: u8, const A16: bool>(c: &mut Cpu, i: &Inst) -> Option<bool> {
     let s = src::<A16, SZ>(c, i);
     let x = c.rd_sz(SZ, s)?;
-    let d = dst::<A16, SZ>(c);
+    let d = dst_rd::<A16, SZ>(c);
     let y = c.rd_sz(SZ, d)?;
     alu::<CMP, SZ>(&mut c.flags, x, y);
     adv::<SZ, A16>(c, ESI, 1);
@@ -397,7 +403,7 @@ fn cmps_chunk<const REP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst, n: u32) -> (u3
         return (0, false);
     }
     let s = src::<false, SZ>(c, i);
-    let d = dst::<false, SZ>(c);
+    let d = dst_rd::<false, SZ>(c);
     let k = in_page::<SZ>(s, n).min(in_page::<SZ>(d, n));
     if k == 0 || !readable(c, s) || !readable(c, d) {
         return (0, false);

@@ -230,7 +230,7 @@ pub fn set_edi_operand(d: &mut Inst, a16: bool, seg: u8) {
     d.scale = 0;
     d.disp = 0;
     d.a16 = a16 as u8 | crate::cpu::mem_size_code(16) << 1;
-    d.seg = seg;
+    d.seg = seg | crate::cpu::SEG_W as u8;
 }
 
 // ---- MXCSR, fences, cache control ----
