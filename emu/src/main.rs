@@ -166,6 +166,9 @@ fn main() -> ExitCode {
         eprintln!("seconds: {secs:.6}");
         eprintln!("mips: {:.1}", p.cpu.icount as f64 / secs / 1e6);
     }
+    // The address space, the block cache and the rest go with the process:
+    // tearing them down here only costs time at exit.
+    std::mem::forget(p);
     match st {
         ExitStatus::Exited(c) => ExitCode::from(c as u8),
         ExitStatus::Signaled(s) => die_by_signal(s),
