@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 fn main() {
+    link_for_startup();
     let tbl = "src/kernel/syscalls.tbl";
     println!("cargo:rerun-if-changed={tbl}");
     let text = std::fs::read_to_string(tbl).expect("read syscalls.tbl");
@@ -150,4 +151,19 @@ fn main() {
     writeln!(o, "}}").unwrap();
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("syscalls.rs");
     std::fs::write(out, o).unwrap();
+}
+
+/// Link the `emu` binary so that starting it costs little (issue 11, step
+/// 8): on Linux with GNU tools, as a position-dependent executable (no
+/// relative relocations to apply, and no copy-on-write faults on the
+/// pages holding the handler tables) with lazy binding of the few libc
+/// functions it imports. Only the binary: tests, benches and proc macros
+/// are linked as the toolchain prefers.
+fn link_for_startup() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if os == "linux" && env == "gnu" {
+        println!("cargo:rustc-link-arg-bin=emu=-no-pie");
+        println!("cargo:rustc-link-arg-bin=emu=-Wl,-z,lazy");
+    }
 }
