@@ -168,6 +168,13 @@ fn segment_types_and_alignment_checks() {
     check("segtype", &[]);
 }
 
+/// Accesses that straddle 4 GiB through flat segments break the limit:
+/// #GP (SIGSEGV) or, through SS, #SS (SIGBUS) instead of a page fault.
+#[test]
+fn accesses_straddling_4_gib() {
+    check("wrap4g", &[]);
+}
+
 #[test]
 fn stack_grows_on_faults() {
     check("fault", &["stack"]);

@@ -102,10 +102,78 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             cache.invalidate_smc(cpu);
             Some(Event::CodeWritten)
         }
-        exit::EXC => Some(Event::Exception(cpu.exc)),
+        exit::EXC => {
+            if cpu.exc.vector == super::vec::PF && cpu.exc.cr2 >= TOP {
+                straddle_4g(cpu);
+            }
+            Some(Event::Exception(cpu.exc))
+        }
         exit::INT => Some(Event::SoftInt(cpu.exc.vector, cpu.exc.cr2 as u8)),
         exit::TRAP => Some(Event::Exception(cpu.exc)),
         _ => Some(Event::Sysenter),
+    }
+}
+
+/// Page faults at or above this address may come from an access that
+/// straddles 4 GiB (nothing is ever mapped there).
+const TOP: u32 = 0xffff_0000;
+
+/// A page fault at the top of the address space that an access straddling
+/// 4 GiB raised: with a flat segment (base 0, the 4 GiB limit) the access
+/// broke the segment limit, which hardware checks before paging, so it is
+/// #GP(0), or #SS(0) through SS (SDM vol. 3 5.3). The fast memory paths do
+/// not look for this; here the faulting instruction is decoded again (a
+/// cold path) and each memory operand's offset is checked. An operand in a
+/// segment with a base is left alone: its linear address wraps legally.
+#[cold]
+#[inline(never)]
+fn straddle_4g(cpu: &mut Cpu) {
+    use iced_x86::{Decoder, DecoderOptions, InstructionInfoFactory, OpAccess, Register};
+    let at = cpu.seg_base[super::CS].wrapping_add(cpu.eip);
+    let mut bytes = [0u8; 15];
+    let mut n = 0;
+    while n < bytes.len() && cpu.mapped(at.wrapping_add(n as u32)) {
+        bytes[n] = cpu.mem.read_raw(at.wrapping_add(n as u32), 1)[0];
+        n += 1;
+    }
+    let ins = Decoder::with_ip(32, &bytes[..n], cpu.eip as u64, DecoderOptions::NONE).decode();
+    if ins.is_invalid() {
+        return;
+    }
+    let reg = |r: Register| -> u64 {
+        match super::decode::gpr(r) {
+            Some((n, sz)) => cpu.reg(sz, n) as u64,
+            None => 0,
+        }
+    };
+    let mut info = InstructionInfoFactory::new();
+    for m in info.info(&ins).used_memory() {
+        if m.access() == OpAccess::NoMemAccess {
+            continue;
+        }
+        let Some(s) = super::decode::sreg(m.segment()) else {
+            continue;
+        };
+        if cpu.seg_base[s as usize] != 0 || m.address_size() != iced_x86::CodeSize::Code32 {
+            continue;
+        }
+        let off = reg(m.base())
+            .wrapping_add(reg(m.index()).wrapping_mul(m.scale() as u64))
+            .wrapping_add(m.displacement())
+            & 0xffff_ffff;
+        if off + m.memory_size().size().max(1) as u64 > 1 << 32 {
+            let v = if s as usize == super::SS {
+                super::vec::SS
+            } else {
+                super::vec::GP
+            };
+            cpu.exc = Exception {
+                vector: v,
+                error_code: Some(0),
+                cr2: 0,
+            };
+            return;
+        }
     }
 }
 
