@@ -27,16 +27,25 @@ fn out_dir() -> PathBuf {
 /// Build guest/sys/`name`.c (when the binary is missing or older than its
 /// sources); None, with a message, when gcc -m32 -static cannot.
 fn build(name: &str) -> Option<PathBuf> {
+    let mut flags = vec![
+        "-O1",
+        "-Wall",
+        "-Wno-unused-function",
+        "-fno-stack-protector",
+    ];
+    // As LDFLAGS_hiseg in guest/sys/Makefile.
+    if name == "hiseg" {
+        flags.extend([
+            "-Wl,--section-start=.hitext=0xf7ffc000",
+            "-Wl,--section-start=.hitext2=0xf7ff6000",
+            "-Wl,--section-start=.hidata=0xf7ff9000",
+        ]);
+    }
     common::build_static_c(
         &src_dir().join(format!("{name}.c")),
         &[src_dir().join("common.h")],
         &out_dir().join(name),
-        &[
-            "-O1",
-            "-Wall",
-            "-Wno-unused-function",
-            "-fno-stack-protector",
-        ],
+        &flags,
     )
 }
 
@@ -226,4 +235,107 @@ fn descriptor_instructions() {
 #[test]
 fn prefetch_forms() {
     check("prefetch", &[]);
+}
+
+// ---- the layout around the program (issue 12 items 8 and 9) ----
+
+/// `ulimit -s stack` (KiB or "unlimited") can be set here, or None after
+/// saying why not (a hard limit below it).
+fn stack_limit_ok(stack: &str) -> bool {
+    let ok = Command::new("bash")
+        .args(["-c", "ulimit -s \"$1\"", "bash", stack])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        common::skip(
+            TIER,
+            &format!("`ulimit -s {stack}` is refused here (hard limit)"),
+        );
+    }
+    ok
+}
+
+/// Run `cmd...` under `ulimit -s stack`.
+fn under_ulimit(stack: &str, cmd: &[&std::ffi::OsStr]) -> Run {
+    let mut c = Command::new("bash");
+    c.args([
+        "-c",
+        "ulimit -s \"$1\" && shift && exec \"$@\"",
+        "bash",
+        stack,
+    ]);
+    c.args(cmd);
+    common::run(c)
+}
+
+/// `prog args` natively and under emu with `ulimit -s stack` (and the
+/// legacy layout of `setarch -L` with `legacy`): same output, same status.
+fn check_under(name: &str, args: &[&str], stack: &str, legacy: bool) {
+    let Some(prog) = ready(name) else {
+        return;
+    };
+    if !stack_limit_ok(stack) {
+        return;
+    }
+    use std::ffi::OsStr;
+    let emu_bin = env!("CARGO_BIN_EXE_emu");
+    let mut n: Vec<&OsStr> = vec!["setarch".as_ref(), "i686".as_ref(), "-R".as_ref()];
+    let mut e: Vec<&OsStr> = Vec::new();
+    if legacy {
+        n.push("-L".as_ref());
+        e.extend::<[&OsStr; 2]>(["setarch".as_ref(), "-L".as_ref()]);
+    }
+    e.push(emu_bin.as_ref());
+    for v in [&mut n, &mut e] {
+        v.push(prog.as_os_str());
+        v.extend(args.iter().map(|a| OsStr::new(a)));
+    }
+    let nr = under_ulimit(stack, &n);
+    let er = under_ulimit(stack, &e);
+    if nr.stdout != er.stdout || nr.status != er.status {
+        let diff = common::first_diff(&nr.stdout, &er.stdout).unwrap_or_default();
+        panic!(
+            "{name} {args:?} under ulimit -s {stack} (legacy {legacy}): native status {} vs emu {}\n{diff}\n--- native stdout\n{}\n--- emu stdout\n{}\n--- emu stderr\n{}",
+            nr.status, er.status, nr.stdout, er.stdout, er.stderr
+        );
+    }
+}
+
+/// mmap_base follows RLIMIT_STACK as Linux computes it (gap = rlimit + the
+/// guard gap, clamped to 128 MiB .. 5/6 of TASK_SIZE; top-down even for
+/// an unlimited stack on this kernel), a tiny rlimit shrinks the initial
+/// [stack], and `setarch -L` gives the legacy bottom-up layout: the vDSO
+/// and mmap addresses and /proc/self/maps agree line by line.
+#[test]
+fn layout_follows_the_stack_rlimit() {
+    for stack in ["8192", "100", "1048576", "unlimited"] {
+        check_under("layout", &["maps"], stack, false);
+    }
+    check_under("layout", &["maps"], "8192", true);
+}
+
+/// Deep recursion (1 MiB frames, two pages touched each) reaches as far as
+/// natively: 7 frames under 8 MiB, 1024 under 1 GiB, 3413 unlimited (the
+/// mmap base no longer stops the stack at 128 MiB).
+#[test]
+fn deep_recursion_follows_the_stack_rlimit() {
+    for stack in ["8192", "1048576", "unlimited"] {
+        check_under("layout", &["stack"], stack, false);
+    }
+}
+
+/// An ET_EXEC with segments on the pages a usual program's [vvar] and
+/// [vdso] take: the vDSO goes below them and the program runs, as natively.
+#[test]
+fn segments_where_the_vdso_usually_goes() {
+    check("hiseg", &[]);
+}
+
+/// Pages of [vvar]/[vvar_vclock] the kernel does not populate raise
+/// SIGBUS (BUS_ADRERR) on a read, EFAULT on a kernel access; stores are
+/// SIGSEGV (SEGV_ACCERR).
+#[test]
+fn vvar_holes_raise_sigbus() {
+    check("layout", &["vvar"]);
 }

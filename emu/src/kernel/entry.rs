@@ -402,6 +402,7 @@ fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
                     p.cr2,
                 );
             }
+            super::mm::Fault::Access => f.info.code = signal::SEGV_ACCERR,
             super::mm::Fault::Segv => {}
         }
     }

@@ -222,7 +222,7 @@ fn prepare(
         }
         let kind = if head.starts_with(b"\x7fELF") && is_i386(head) {
             let image = unsafe { memmap2::Mmap::map(&file) }.map_err(|_| Errno::ENOEXEC)?;
-            match loader::check(&image, &filename, &argv, &envp) {
+            match loader::check(&image, &filename, &argv, &envp, &exec_layout(p)) {
                 Ok(()) => Kind::I386(image),
                 Err(LoadError::TooBig(_)) => return Err(Errno::E2BIG),
                 Err(_) => return Err(Errno::ENOEXEC),
@@ -422,6 +422,16 @@ fn exec_binprm_nr(p: &mut Task, b: Bprm, nr: u32) {
     }
 }
 
+/// The layout the new program gets: from the caller's RLIMIT_STACK (the
+/// bprm's rlim_stack) and its ADDR_COMPAT_LAYOUT personality bit.
+fn exec_layout(p: &Task) -> loader::Layout {
+    use super::abi::sys::{per, rlimit};
+    loader::Layout::new(
+        p.rlim_cur(rlimit::STACK),
+        p.personality & per::ADDR_COMPAT_LAYOUT != 0,
+    )
+}
+
 fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     let Kind::I386(image) = &b.kind else {
         return Err(LoadError::Invalid("not an i386 program".into()));
@@ -454,6 +464,7 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     let mf = MapFile::for_exe(&b.file, &exe).map_err(|e| LoadError::Invalid(e.to_string()))?;
     let mut vdso = None;
     let entry = p.cfg.entry;
+    let layout = exec_layout(p);
     let l = loader::load_with(
         &mem,
         image,
@@ -461,8 +472,9 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
         &b.filename,
         &b.argv,
         &b.envp,
-        |mem, low| {
-            let (v, m) = loader::vdso::map(mem, low, entry)?;
+        &layout,
+        |mem, area| {
+            let (v, m) = loader::vdso::map(mem, area, entry)?;
             vdso = Some(m);
             Ok(Some(v))
         },

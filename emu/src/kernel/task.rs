@@ -414,8 +414,12 @@ impl Task {
         let mem = Arc::new(Mem::new().map_err(|e| LoadError::Invalid(reserve_error(e)))?);
         let mut vdso = None;
         let entry = cfg.entry;
-        let l = loader::load_with(&mem, image, fd, execfn, argv, envp, |mem, low| {
-            let (v, m) = loader::vdso::map(mem, low, entry)?;
+        let rlim = Rlimits::from_host();
+        let compat_layout = sys::host_compat_layout();
+        let layout =
+            loader::Layout::new(rlim.get(super::abi::sys::rlimit::STACK).cur, compat_layout);
+        let l = loader::load_with(&mem, image, fd, execfn, argv, envp, &layout, |mem, area| {
+            let (v, m) = loader::vdso::map(mem, area, entry)?;
             vdso = Some(m);
             Ok(Some(v))
         })?;
@@ -423,7 +427,6 @@ impl Task {
         let mut cpu = Cpu::new(mem);
         cpu.eip = l.entry;
         cpu.regs[crate::cpu::ESP] = l.sp;
-        let rlim = Rlimits::from_host();
         let mut files = files;
         files.nofile = rlim.get(super::abi::sys::rlimit::NOFILE).cur;
         install_kick_handler();
@@ -445,7 +448,7 @@ impl Task {
                 ..SigState::default()
             },
             stats: Stats::default(),
-            personality: sys::initial_personality(l.read_implies_exec),
+            personality: sys::initial_personality(l.read_implies_exec, compat_layout),
             clear_child_tid: 0,
             robust_list: 0,
             forked: false,
