@@ -339,3 +339,31 @@ fn segments_where_the_vdso_usually_goes() {
 fn vvar_holes_raise_sigbus() {
     check("layout", &["vvar"]);
 }
+
+/// [vdso] moved by mremap keeps working as natively: the mremap (made
+/// through __kernel_vsyscall) returns to the moved landing pad, sysenter
+/// through __kernel_vsyscall at the new place returns there, and handlers
+/// without SA_RESTORER (rt_sigaction and the old sigaction) return through
+/// the moved vDSO's sigreturn. A partial or growing move fails (EINVAL,
+/// EFAULT). Also with the int $0x80 entry.
+#[test]
+fn vdso_moved_by_mremap_keeps_working() {
+    check("layout", &["vdso-mremap"]);
+    let Some(prog) = ready("layout") else {
+        return;
+    };
+    let n = native(&prog, &["vdso-mremap"]);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
+    c.args(["--syscall-entry", "int80"])
+        .arg(&prog)
+        .arg("vdso-mremap");
+    let e = common::run(c);
+    assert_eq!((n.status, &n.stdout), (e.status, &e.stdout), "{}", e.stderr);
+}
+
+/// Special mappings cannot be split: a partial munmap, mprotect (that
+/// changes the flags) or mremap of [vdso]/[vvar] is EINVAL; whole ones move.
+#[test]
+fn special_mappings_cannot_be_split() {
+    check("layout", &["special"]);
+}

@@ -11,6 +11,8 @@
  *                   make a sysenter syscall through __kernel_vsyscall at
  *                   its new place and return from a signal handler through
  *                   the vDSO's sigreturn (no SA_RESTORER)
+ *   layout special  [vvar], [vvar_vclock] and [vdso] cannot be split
+ *                   (partial munmap, mprotect, mremap: EINVAL) but move whole
  */
 #include "common.h"
 #include <setjmp.h>
@@ -127,6 +129,8 @@ static int do_vvar(void)
     return 0;
 }
 
+static void v_lines(void);
+
 /* ---- vdso-mremap ---- */
 
 static volatile int handled;
@@ -179,6 +183,7 @@ static int do_vdso_mremap(void)
     R("rt_sigaction(no restorer)", syscall(SYS_rt_sigaction, SIGUSR1, &ksa, NULL, 8));
     kill(getpid(), SIGUSR1);
     printf("handler ran and returned: %d\n", handled);
+    handled = 0;
     struct {
         void (*handler)(int);
         unsigned long mask;
@@ -189,11 +194,39 @@ static int do_vdso_mremap(void)
     R("sigaction(old, no restorer)", syscall(SYS_sigaction, SIGUSR2, &osa, NULL));
     kill(getpid(), SIGUSR2);
     printf("old-style handler ran and returned: %d\n", handled);
+    v_lines();
+    return 0;
+}
+
+/* ---- special ---- */
+
+static void v_lines(void)
+{
     FILE *f = fopen("/proc/self/maps", "r");
     char b[512];
     while (f && fgets(b, sizeof b, f))
         if (strstr(b, "[v"))
             fputs(b, stdout);
+    if (f)
+        fclose(f);
+}
+
+static int do_special(void)
+{
+    unsigned long v = getauxval(AT_SYSINFO_EHDR);
+    char *to = mmap(NULL, 0x10000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int fixed = MREMAP_MAYMOVE | MREMAP_FIXED;
+    R("munmap(vdso page 1)", munmap((void *)(v + 4096), 4096));
+    R("mprotect(vdso page 0)", mprotect((void *)v, 4096, PROT_READ));
+    R("mprotect(vvar page 0)", mprotect((void *)(v - 0x6000), 4096, PROT_READ));
+    R("mremap(vvar page 0)", syscall(SYS_mremap, v - 0x6000, 4096, 4096, fixed, to + 0x8000));
+    R("mremap(vvar, shrink)", syscall(SYS_mremap, v - 0x6000, 0x4000, 0x2000, 0, 0));
+    R("mremap(vvar, grow)", syscall(SYS_mremap, v - 0x6000, 0x4000, 0x5000, fixed, to + 0x8000));
+    R("mremap(vvar) - to", syscall(SYS_mremap, v - 0x6000, 0x4000, 0x4000, fixed, to + 0x8000) -
+                               (long)to);
+    R("mremap(vvar_vclock) - to", syscall(SYS_mremap, v - 0x2000, 0x2000, 0x2000, fixed,
+                                          to + 0x1000) - (long)to);
+    v_lines();
     return 0;
 }
 
@@ -209,6 +242,8 @@ int main(int argc, char **argv)
         return do_vvar();
     if (!strcmp(m, "vdso-mremap"))
         return do_vdso_mremap();
+    if (!strcmp(m, "special"))
+        return do_special();
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }

@@ -487,7 +487,9 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     );
     mm.exe = exe;
     p.mm = Arc::new(Mutex::new(mm));
-    p.vdso_landing_pad = vdso.map_or(0, |m| m.landing_pad);
+    p.vdso_landing_pad = Arc::new(std::sync::atomic::AtomicU32::new(
+        vdso.map_or(0, |m| m.landing_pad),
+    ));
     if l.read_implies_exec {
         p.personality |= super::abi::sys::per::READ_IMPLIES_EXEC;
     }

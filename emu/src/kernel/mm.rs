@@ -728,6 +728,17 @@ impl Mm {
         at >= end
     }
 
+    /// Whether changing [start, end) would split [vvar], [vvar_vclock] or
+    /// [vdso], which Linux refuses (special_mapping_split: EINVAL).
+    fn splits_special(&self, start: u32, end: u64) -> bool {
+        self.range(start, end).iter().any(|v| {
+            matches!(
+                v.backing,
+                Backing::Vdso | Backing::Vvar | Backing::VvarVclock
+            ) && (v.start < start || v.end as u64 > end)
+        })
+    }
+
     fn any_sealed(&self, start: u32, end: u64) -> bool {
         self.range(start, end)
             .iter()
@@ -1434,6 +1445,9 @@ pub fn sys_munmap(p: &mut Task, addr: u32, len: u32) -> SysResult {
     if mm.any_sealed(addr, end) {
         return Err(Errno::EPERM);
     }
+    if mm.splits_special(addr, end) {
+        return Err(Errno::EINVAL);
+    }
     unmap_range(p, mm, addr, end);
     Ok(0)
 }
@@ -1531,6 +1545,9 @@ fn do_mprotect(p: &mut Task, mm: &mut Mm, start: u32, len: u32, prot: u32) -> Sy
             newflags &= !vm::ACCOUNT;
         }
         if newflags != v.flags {
+            if mm.splits_special(s, e as u64) {
+                return Err(Errno::EINVAL);
+            }
             mm.set_flags(s, e, newflags);
             let piece = v.slice(s, e);
             apply_perm(
@@ -1581,6 +1598,16 @@ pub fn sys_mremap(
     let old_len = page_align(old_len as u64);
     let new_len = page_align(new_len as u64);
     if new_len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Moving or cutting part of [vdso]/[vvar] splits it.
+    let old_end = addr as u64 + old_len;
+    if mm.splits_special(addr, old_end)
+        || (new_len < old_len && mm.splits_special(addr + new_len as u32, old_end))
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & FIXED != 0 && mm.splits_special(new_addr, new_addr as u64 + new_len) {
         return Err(Errno::EINVAL);
     }
     if flags & (FIXED | DONTUNMAP) != 0 {
@@ -1878,7 +1905,11 @@ fn move_vma(
     }
     apply_perm(&mem, &newv);
     invalidate(p, to, new_len);
+    let vdso = matches!(newv.backing, Backing::Vdso);
     mm.insert(newv);
+    if vdso {
+        super::vdso::moved(p, to);
+    }
     Ok(to)
 }
 

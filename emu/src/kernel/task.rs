@@ -285,8 +285,10 @@ pub struct Task {
     /// The faulting address of the last #PF (the CPU's cr2).
     pub cr2: u32,
     /// Guest address of the vDSO's int80 landing pad (0 without a vDSO):
-    /// `mm->context.vdso`, kept per task so the sysenter path needs no lock.
-    pub vdso_landing_pad: u32,
+    /// `mm->context.vdso`, shared by the threads of the mm (an mremap of
+    /// [vdso] moves it for all of them) and read without a lock by the
+    /// sysenter path. See [`Task::landing_pad`].
+    pub vdso_landing_pad: Arc<AtomicU32>,
     /// Signal mask, emu's own pending signals, alternate stack, trap info.
     pub sig: SigState,
     pub stats: Stats,
@@ -442,7 +444,7 @@ impl Task {
             exit: None,
             frame: 0,
             cr2: 0,
-            vdso_landing_pad: vdso.map_or(0, |m| m.landing_pad),
+            vdso_landing_pad: Arc::new(AtomicU32::new(vdso.map_or(0, |m| m.landing_pad))),
             sig: SigState {
                 blocked: super::hostsig::current_mask(),
                 ..SigState::default()
@@ -469,6 +471,12 @@ impl Task {
         }
         super::hostsig::set_current(&ctl);
         Ok(p)
+    }
+
+    /// The vDSO's int80 landing pad, where sysenter returns (0: no vDSO).
+    pub fn landing_pad(&self) -> u32 {
+        self.vdso_landing_pad
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The memory map, locked (`mmap_lock`).
