@@ -367,3 +367,112 @@ fn vdso_moved_by_mremap_keeps_working() {
 fn special_mappings_cannot_be_split() {
     check("layout", &["special"]);
 }
+
+// ---- program files (issue 12 item 10) ----
+
+/// An execute-only program (executable, not readable by the user):
+/// natively it runs, since execve reads it in the kernel. emu runs as the
+/// user and cannot read it (O_PATH descriptors can be neither read nor
+/// mapped), so `emu PROG` refuses it with status 126 and a message saying
+/// exactly that; a guest's execve of it runs it on the host, as for any
+/// program emu cannot load (EACCES with --no-host-exec). As root, which
+/// reads anything, the runs drop to `nobody` with setpriv; as another user
+/// the file is mode 0111.
+#[test]
+fn execute_only_program() {
+    use std::os::unix::fs::PermissionsExt;
+    let (Some(hello), Some(layout)) = (ready("hello"), ready("layout")) else {
+        return;
+    };
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let drop: Vec<&str> = if root {
+        vec![
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+        ]
+    } else {
+        vec![]
+    };
+    if root
+        && !Command::new("setpriv")
+            .args(&drop[1..])
+            .arg("true")
+            .status()
+            .is_ok_and(|s| s.success())
+    {
+        common::skip(TIER, "setpriv cannot drop root privileges to nobody here");
+        return;
+    }
+    let dir = out_dir().join(format!("xonly-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let prog = dir.join("hello");
+    std::fs::copy(&hello, &prog).unwrap();
+    std::fs::set_permissions(
+        &prog,
+        std::fs::Permissions::from_mode(if root { 0o711 } else { 0o111 }),
+    )
+    .unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let mut c = match drop.split_first() {
+            Some((cmd, opts)) => {
+                let mut c = Command::new(cmd);
+                c.args(opts).args(args);
+                c
+            }
+            None => {
+                let mut c = Command::new(args[0]);
+                c.args(&args[1..]);
+                c
+            }
+        };
+        c.current_dir("/");
+        common::run(c)
+    };
+    let emu = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_emu"));
+    let p = prog.as_os_str();
+    let n = run(&["setarch".as_ref(), "i686".as_ref(), "-R".as_ref(), p]);
+    assert_eq!(
+        (n.status, n.stdout.as_str()),
+        (0, "hello world\n"),
+        "native: {}",
+        n.stderr
+    );
+    // Not readable here: emu cannot load it and says so.
+    let e = run(&[emu, p]);
+    assert_eq!(e.status, 126, "{}", e.stderr);
+    assert!(
+        e.stderr.contains("execute-only program")
+            && e.stderr.contains("emu must read a program to emulate it"),
+        "{}",
+        e.stderr
+    );
+    // A guest's execve of it: run by the host, as natively.
+    let exec = [layout.as_os_str(), "exec".as_ref(), p];
+    let n = run(&[
+        &["setarch".as_ref(), "i686".as_ref(), "-R".as_ref()][..],
+        &exec,
+    ]
+    .concat());
+    let e = run(&[&[emu][..], &exec].concat());
+    assert_eq!(
+        (n.status, n.stdout.as_str()),
+        (0, "hello world\n"),
+        "{}",
+        n.stderr
+    );
+    assert_eq!((e.status, &e.stdout), (n.status, &n.stdout), "{}", e.stderr);
+    let e = run(&[&[emu, "--no-host-exec".as_ref()][..], &exec].concat());
+    assert_eq!(
+        (e.status, e.stdout.as_str()),
+        (1, "execv: -EACCES\n"),
+        "{}",
+        e.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

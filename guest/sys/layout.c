@@ -13,6 +13,7 @@
  *                   the vDSO's sigreturn (no SA_RESTORER)
  *   layout special  [vvar], [vvar_vclock] and [vdso] cannot be split
  *                   (partial munmap, mprotect, mremap: EINVAL) but move whole
+ *   layout exec P   execv(P) (an execute-only program, issue 12 item 10)
  */
 #include "common.h"
 #include <setjmp.h>
@@ -244,6 +245,12 @@ int main(int argc, char **argv)
         return do_vdso_mremap();
     if (!strcmp(m, "special"))
         return do_special();
+    if (!strcmp(m, "exec") && argc > 2) {
+        char *av[] = { argv[2], NULL };
+        execv(argv[2], av);
+        printf("execv: -%s\n", ename(errno));
+        return 1;
+    }
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }

@@ -190,7 +190,23 @@ fn prepare(
         if depth > MAX_DEPTH {
             return Err(Errno::ELOOP);
         }
-        let file = open_exec(dirfd, &path, flags)?;
+        let (file, readable) = open_exec(dirfd, &path, flags)?;
+        if !readable {
+            // An execute-only program: only the kernel can read it, so
+            // only the host can run it (emu cannot load it).
+            if p.cfg.no_host_exec {
+                return Err(Errno::EACCES);
+            }
+            return Ok(Bprm {
+                kind: Kind::Host,
+                file,
+                dirfd,
+                path,
+                filename,
+                argv,
+                envp,
+            });
+        }
         let mut buf = [0u8; BINPRM_BUF_SIZE];
         let n = read_head(&file, &mut buf)?;
         let head = &buf[..n];
@@ -254,19 +270,33 @@ fn is_i386(head: &[u8]) -> bool {
 }
 
 /// do_open_execat: open for reading; a file that is not regular, or that
-/// the caller may not execute, or on a noexec mount, is EACCES.
-fn open_exec(dirfd: i32, path: &CStr, flags: u32) -> Result<std::fs::File, Errno> {
-    let h = if path.is_empty() {
-        // AT_EMPTY_PATH: the file the descriptor names.
-        let proc = CString::new(format!("/proc/self/fd/{dirfd}")).map_err(|_| Errno::ENOENT)?;
-        unsafe { libc::open(proc.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) }
-    } else {
-        let mut oflags = libc::O_RDONLY | libc::O_CLOEXEC;
-        if flags & at::SYMLINK_NOFOLLOW != 0 {
-            oflags |= libc::O_NOFOLLOW;
+/// the caller may not execute, or on a noexec mount, is EACCES. The kernel
+/// reads the program whatever the caller may read; emu, which runs as the
+/// caller, cannot read an execute-only one (mode 0711 of another user):
+/// that file is opened with O_PATH instead and the flag is false.
+fn open_exec(dirfd: i32, path: &CStr, flags: u32) -> Result<(std::fs::File, bool), Errno> {
+    let open = |mode: i32| {
+        if path.is_empty() {
+            // AT_EMPTY_PATH: the file the descriptor names.
+            let proc = CString::new(format!("/proc/self/fd/{dirfd}")).map_err(|_| Errno::ENOENT)?;
+            Ok(unsafe { libc::open(proc.as_ptr(), mode | libc::O_CLOEXEC) })
+        } else {
+            let mut oflags = mode | libc::O_CLOEXEC;
+            if flags & at::SYMLINK_NOFOLLOW != 0 {
+                oflags |= libc::O_NOFOLLOW;
+            }
+            Ok(unsafe { libc::openat(dirfd, path.as_ptr(), oflags) })
         }
-        unsafe { libc::openat(dirfd, path.as_ptr(), oflags) }
     };
+    let mut readable = true;
+    let mut h = open(libc::O_RDONLY)?;
+    if h < 0 && Errno::last() == Errno::EACCES {
+        h = open(libc::O_PATH)?;
+        readable = false;
+        if h < 0 {
+            return Err(Errno::EACCES);
+        }
+    }
     if h < 0 {
         return Err(Errno::last());
     }
@@ -293,7 +323,7 @@ fn open_exec(dirfd: i32, path: &CStr, flags: u32) -> Result<std::fs::File, Errno
     if unsafe { libc::fstatvfs(h, &mut vfs) } == 0 && vfs.f_flag & libc::ST_NOEXEC != 0 {
         return Err(Errno::EACCES);
     }
-    Ok(file)
+    Ok((file, readable))
 }
 
 /// The first BINPRM_BUF_SIZE bytes (fewer for a short file; the rest of

@@ -366,7 +366,15 @@ impl Task {
             .read(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(path)
-            .map_err(fail)?;
+            .map_err(|e| match execute_only(path, &e) {
+                true => LoadError::Invalid(
+                    "execute-only program (this user may execute it but not read it): \
+                     emu must read a program to emulate it, and only the kernel's execve \
+                     may read this one"
+                        .into(),
+                ),
+                false => fail(e),
+            })?;
         let md = file.metadata().map_err(fail)?;
         if md.is_dir() {
             return Err(fail(std::io::Error::from_raw_os_error(libc::EISDIR)));
@@ -624,4 +632,37 @@ fn reserve_error(e: std::io::Error) -> String {
     } else {
         format!("cannot reserve the 4 GiB guest address space: {e}")
     }
+}
+
+/// Whether opening `path` for reading failed (`e`) only because this user
+/// may not read it although it is a regular file the user may execute (a
+/// mode 0711 program of another user). Linux runs such a program, since
+/// execve reads it in the kernel; emu, which runs as the user, cannot (an
+/// O_PATH descriptor can be neither read nor mapped, and reopening it
+/// through /proc checks the same permission).
+fn execute_only(path: &Path, e: &std::io::Error) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    if e.raw_os_error() != Some(libc::EACCES) {
+        return false;
+    }
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let h = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+    if h < 0 {
+        return false;
+    }
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let regular =
+        unsafe { libc::fstat(h, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG;
+    let exec = unsafe {
+        libc::faccessat(
+            h,
+            c"".as_ptr(),
+            libc::X_OK,
+            libc::AT_EMPTY_PATH | libc::AT_EACCESS,
+        )
+    } == 0;
+    unsafe { libc::close(h) };
+    regular && exec
 }
