@@ -27,16 +27,25 @@ fn out_dir() -> PathBuf {
 /// Build guest/sys/`name`.c (when the binary is missing or older than its
 /// sources); None, with a message, when gcc -m32 -static cannot.
 fn build(name: &str) -> Option<PathBuf> {
+    let mut flags = vec![
+        "-O1",
+        "-Wall",
+        "-Wno-unused-function",
+        "-fno-stack-protector",
+    ];
+    // As LDFLAGS_hiseg in guest/sys/Makefile.
+    if name == "hiseg" {
+        flags.extend([
+            "-Wl,--section-start=.hitext=0xf7ffc000",
+            "-Wl,--section-start=.hitext2=0xf7ff6000",
+            "-Wl,--section-start=.hidata=0xf7ff9000",
+        ]);
+    }
     common::build_static_c(
         &src_dir().join(format!("{name}.c")),
         &[src_dir().join("common.h")],
         &out_dir().join(name),
-        &[
-            "-O1",
-            "-Wall",
-            "-Wno-unused-function",
-            "-fno-stack-protector",
-        ],
+        &flags,
     )
 }
 
@@ -242,4 +251,244 @@ fn descriptor_instructions() {
 #[test]
 fn prefetch_forms() {
     check("prefetch", &[]);
+}
+
+// ---- the layout around the program (issue 12 items 8 and 9) ----
+
+/// `ulimit -s stack` (KiB or "unlimited") can be set here, or None after
+/// saying why not (a hard limit below it).
+fn stack_limit_ok(stack: &str) -> bool {
+    let ok = Command::new("bash")
+        .args(["-c", "ulimit -s \"$1\"", "bash", stack])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        common::skip(
+            TIER,
+            &format!("`ulimit -s {stack}` is refused here (hard limit)"),
+        );
+    }
+    ok
+}
+
+/// Run `cmd...` under `ulimit -s stack`.
+fn under_ulimit(stack: &str, cmd: &[&std::ffi::OsStr]) -> Run {
+    let mut c = Command::new("bash");
+    c.args([
+        "-c",
+        "ulimit -s \"$1\" && shift && exec \"$@\"",
+        "bash",
+        stack,
+    ]);
+    c.args(cmd);
+    common::run(c)
+}
+
+/// `prog args` natively and under emu with `ulimit -s stack` (and the
+/// legacy layout of `setarch -L` with `legacy`): same output, same status.
+fn check_under(name: &str, args: &[&str], stack: &str, legacy: bool) {
+    let Some(prog) = ready(name) else {
+        return;
+    };
+    if !stack_limit_ok(stack) {
+        return;
+    }
+    use std::ffi::OsStr;
+    let emu_bin = env!("CARGO_BIN_EXE_emu");
+    let mut n: Vec<&OsStr> = vec!["setarch".as_ref(), "i686".as_ref(), "-R".as_ref()];
+    let mut e: Vec<&OsStr> = Vec::new();
+    if legacy {
+        n.push("-L".as_ref());
+        e.extend::<[&OsStr; 2]>(["setarch".as_ref(), "-L".as_ref()]);
+    }
+    e.push(emu_bin.as_ref());
+    for v in [&mut n, &mut e] {
+        v.push(prog.as_os_str());
+        v.extend(args.iter().map(|a| OsStr::new(a)));
+    }
+    let nr = under_ulimit(stack, &n);
+    let er = under_ulimit(stack, &e);
+    if nr.stdout != er.stdout || nr.status != er.status {
+        let diff = common::first_diff(&nr.stdout, &er.stdout).unwrap_or_default();
+        panic!(
+            "{name} {args:?} under ulimit -s {stack} (legacy {legacy}): native status {} vs emu {}\n{diff}\n--- native stdout\n{}\n--- emu stdout\n{}\n--- emu stderr\n{}",
+            nr.status, er.status, nr.stdout, er.stdout, er.stderr
+        );
+    }
+}
+
+/// mmap_base follows RLIMIT_STACK as Linux computes it (gap = rlimit + the
+/// guard gap, clamped to 128 MiB .. 5/6 of TASK_SIZE; top-down even for
+/// an unlimited stack on this kernel), a tiny rlimit shrinks the initial
+/// [stack], and `setarch -L` gives the legacy bottom-up layout: the vDSO
+/// and mmap addresses and /proc/self/maps agree line by line.
+#[test]
+fn layout_follows_the_stack_rlimit() {
+    for stack in ["8192", "100", "1048576", "unlimited"] {
+        check_under("layout", &["maps"], stack, false);
+    }
+    check_under("layout", &["maps"], "8192", true);
+}
+
+/// Deep recursion (1 MiB frames, two pages touched each) reaches as far as
+/// natively: 7 frames under 8 MiB, 1024 under 1 GiB, 3413 unlimited (the
+/// mmap base no longer stops the stack at 128 MiB).
+#[test]
+fn deep_recursion_follows_the_stack_rlimit() {
+    for stack in ["8192", "1048576", "unlimited"] {
+        check_under("layout", &["stack"], stack, false);
+    }
+}
+
+/// An ET_EXEC with segments on the pages a usual program's [vvar] and
+/// [vdso] take: the vDSO goes below them and the program runs, as natively.
+#[test]
+fn segments_where_the_vdso_usually_goes() {
+    check("hiseg", &[]);
+}
+
+/// Pages of [vvar]/[vvar_vclock] the kernel does not populate raise
+/// SIGBUS (BUS_ADRERR) on a read, EFAULT on a kernel access; stores are
+/// SIGSEGV (SEGV_ACCERR).
+#[test]
+fn vvar_holes_raise_sigbus() {
+    check("layout", &["vvar"]);
+}
+
+/// [vdso] moved by mremap keeps working as natively: the mremap (made
+/// through __kernel_vsyscall) returns to the moved landing pad, sysenter
+/// through __kernel_vsyscall at the new place returns there, and handlers
+/// without SA_RESTORER (rt_sigaction and the old sigaction) return through
+/// the moved vDSO's sigreturn. A partial or growing move fails (EINVAL,
+/// EFAULT). Also with the int $0x80 entry.
+#[test]
+fn vdso_moved_by_mremap_keeps_working() {
+    check("layout", &["vdso-mremap"]);
+    let Some(prog) = ready("layout") else {
+        return;
+    };
+    let n = native(&prog, &["vdso-mremap"]);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
+    c.args(["--syscall-entry", "int80"])
+        .arg(&prog)
+        .arg("vdso-mremap");
+    let e = common::run(c);
+    assert_eq!((n.status, &n.stdout), (e.status, &e.stdout), "{}", e.stderr);
+}
+
+/// Special mappings cannot be split: a partial munmap, mprotect (that
+/// changes the flags) or mremap of [vdso]/[vvar] is EINVAL; whole ones move.
+#[test]
+fn special_mappings_cannot_be_split() {
+    check("layout", &["special"]);
+}
+
+// ---- program files (issue 12 item 10) ----
+
+/// An execute-only program (executable, not readable by the user):
+/// natively it runs, since execve reads it in the kernel. emu runs as the
+/// user and cannot read it (O_PATH descriptors can be neither read nor
+/// mapped), so `emu PROG` refuses it with status 126 and a message saying
+/// exactly that; a guest's execve of it runs it on the host, as for any
+/// program emu cannot load (EACCES with --no-host-exec). As root, which
+/// reads anything, the runs drop to `nobody` with setpriv; as another user
+/// the file is mode 0111.
+#[test]
+fn execute_only_program() {
+    use std::os::unix::fs::PermissionsExt;
+    let (Some(hello), Some(layout)) = (ready("hello"), ready("layout")) else {
+        return;
+    };
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let drop: Vec<&str> = if root {
+        vec![
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+        ]
+    } else {
+        vec![]
+    };
+    if root
+        && !Command::new("setpriv")
+            .args(&drop[1..])
+            .arg("true")
+            .status()
+            .is_ok_and(|s| s.success())
+    {
+        common::skip(TIER, "setpriv cannot drop root privileges to nobody here");
+        return;
+    }
+    let dir = out_dir().join(format!("xonly-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let prog = dir.join("hello");
+    std::fs::copy(&hello, &prog).unwrap();
+    std::fs::set_permissions(
+        &prog,
+        std::fs::Permissions::from_mode(if root { 0o711 } else { 0o111 }),
+    )
+    .unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let mut c = match drop.split_first() {
+            Some((cmd, opts)) => {
+                let mut c = Command::new(cmd);
+                c.args(opts).args(args);
+                c
+            }
+            None => {
+                let mut c = Command::new(args[0]);
+                c.args(&args[1..]);
+                c
+            }
+        };
+        c.current_dir("/");
+        common::run(c)
+    };
+    let emu = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_emu"));
+    let p = prog.as_os_str();
+    let n = run(&["setarch".as_ref(), "i686".as_ref(), "-R".as_ref(), p]);
+    assert_eq!(
+        (n.status, n.stdout.as_str()),
+        (0, "hello world\n"),
+        "native: {}",
+        n.stderr
+    );
+    // Not readable here: emu cannot load it and says so.
+    let e = run(&[emu, p]);
+    assert_eq!(e.status, 126, "{}", e.stderr);
+    assert!(
+        e.stderr.contains("execute-only program")
+            && e.stderr.contains("emu must read a program to emulate it"),
+        "{}",
+        e.stderr
+    );
+    // A guest's execve of it: run by the host, as natively.
+    let exec = [layout.as_os_str(), "exec".as_ref(), p];
+    let n = run(&[
+        &["setarch".as_ref(), "i686".as_ref(), "-R".as_ref()][..],
+        &exec,
+    ]
+    .concat());
+    let e = run(&[&[emu][..], &exec].concat());
+    assert_eq!(
+        (n.status, n.stdout.as_str()),
+        (0, "hello world\n"),
+        "{}",
+        n.stderr
+    );
+    assert_eq!((e.status, &e.stdout), (n.status, &n.stdout), "{}", e.stderr);
+    let e = run(&[&[emu, "--no-host-exec".as_ref()][..], &exec].concat());
+    assert_eq!(
+        (e.status, e.stdout.as_str()),
+        (1, "execv: -EACCES\n"),
+        "{}",
+        e.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -235,7 +235,7 @@ fn entry_sysenter(p: &mut Task) -> Result<(), KFault> {
     save_all(p, eax)?;
     frame_w(p, off::AX, ENOSYS_RET)?;
     // do_fast_syscall_32: return to the vDSO's int80 landing pad.
-    let landing_pad = p.vdso_landing_pad;
+    let landing_pad = p.landing_pad();
     frame_w(p, off::IP, landing_pad)?;
     // Fetch the sixth argument (ebp) from where the vDSO pushed it.
     let user_sp = frame_r(p, off::SP)?;
@@ -402,6 +402,7 @@ fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
                     p.cr2,
                 );
             }
+            super::mm::Fault::Access => f.info.code = signal::SEGV_ACCERR,
             super::mm::Fault::Segv => {}
         }
     }

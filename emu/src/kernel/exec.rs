@@ -190,7 +190,23 @@ fn prepare(
         if depth > MAX_DEPTH {
             return Err(Errno::ELOOP);
         }
-        let file = open_exec(dirfd, &path, flags)?;
+        let (file, readable) = open_exec(dirfd, &path, flags)?;
+        if !readable {
+            // An execute-only program: only the kernel can read it, so
+            // only the host can run it (emu cannot load it).
+            if p.cfg.no_host_exec {
+                return Err(Errno::EACCES);
+            }
+            return Ok(Bprm {
+                kind: Kind::Host,
+                file,
+                dirfd,
+                path,
+                filename,
+                argv,
+                envp,
+            });
+        }
         let mut buf = [0u8; BINPRM_BUF_SIZE];
         let n = read_head(&file, &mut buf)?;
         let head = &buf[..n];
@@ -222,7 +238,7 @@ fn prepare(
         }
         let kind = if head.starts_with(b"\x7fELF") && is_i386(head) {
             let image = unsafe { memmap2::Mmap::map(&file) }.map_err(|_| Errno::ENOEXEC)?;
-            match loader::check(&image, &filename, &argv, &envp) {
+            match loader::check(&image, &filename, &argv, &envp, &exec_layout(p)) {
                 Ok(()) => Kind::I386(image),
                 Err(LoadError::TooBig(_)) => return Err(Errno::E2BIG),
                 Err(_) => return Err(Errno::ENOEXEC),
@@ -254,19 +270,33 @@ fn is_i386(head: &[u8]) -> bool {
 }
 
 /// do_open_execat: open for reading; a file that is not regular, or that
-/// the caller may not execute, or on a noexec mount, is EACCES.
-fn open_exec(dirfd: i32, path: &CStr, flags: u32) -> Result<std::fs::File, Errno> {
-    let h = if path.is_empty() {
-        // AT_EMPTY_PATH: the file the descriptor names.
-        let proc = CString::new(format!("/proc/self/fd/{dirfd}")).map_err(|_| Errno::ENOENT)?;
-        unsafe { libc::open(proc.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) }
-    } else {
-        let mut oflags = libc::O_RDONLY | libc::O_CLOEXEC;
-        if flags & at::SYMLINK_NOFOLLOW != 0 {
-            oflags |= libc::O_NOFOLLOW;
+/// the caller may not execute, or on a noexec mount, is EACCES. The kernel
+/// reads the program whatever the caller may read; emu, which runs as the
+/// caller, cannot read an execute-only one (mode 0711 of another user):
+/// that file is opened with O_PATH instead and the flag is false.
+fn open_exec(dirfd: i32, path: &CStr, flags: u32) -> Result<(std::fs::File, bool), Errno> {
+    let open = |mode: i32| {
+        if path.is_empty() {
+            // AT_EMPTY_PATH: the file the descriptor names.
+            let proc = CString::new(format!("/proc/self/fd/{dirfd}")).map_err(|_| Errno::ENOENT)?;
+            Ok(unsafe { libc::open(proc.as_ptr(), mode | libc::O_CLOEXEC) })
+        } else {
+            let mut oflags = mode | libc::O_CLOEXEC;
+            if flags & at::SYMLINK_NOFOLLOW != 0 {
+                oflags |= libc::O_NOFOLLOW;
+            }
+            Ok(unsafe { libc::openat(dirfd, path.as_ptr(), oflags) })
         }
-        unsafe { libc::openat(dirfd, path.as_ptr(), oflags) }
     };
+    let mut readable = true;
+    let mut h = open(libc::O_RDONLY)?;
+    if h < 0 && Errno::last() == Errno::EACCES {
+        h = open(libc::O_PATH)?;
+        readable = false;
+        if h < 0 {
+            return Err(Errno::EACCES);
+        }
+    }
     if h < 0 {
         return Err(Errno::last());
     }
@@ -293,7 +323,7 @@ fn open_exec(dirfd: i32, path: &CStr, flags: u32) -> Result<std::fs::File, Errno
     if unsafe { libc::fstatvfs(h, &mut vfs) } == 0 && vfs.f_flag & libc::ST_NOEXEC != 0 {
         return Err(Errno::EACCES);
     }
-    Ok(file)
+    Ok((file, readable))
 }
 
 /// The first BINPRM_BUF_SIZE bytes (fewer for a short file; the rest of
@@ -422,6 +452,16 @@ fn exec_binprm_nr(p: &mut Task, b: Bprm, nr: u32) {
     }
 }
 
+/// The layout the new program gets: from the caller's RLIMIT_STACK (the
+/// bprm's rlim_stack) and its ADDR_COMPAT_LAYOUT personality bit.
+fn exec_layout(p: &Task) -> loader::Layout {
+    use super::abi::sys::{per, rlimit};
+    loader::Layout::new(
+        p.rlim_cur(rlimit::STACK),
+        p.personality & per::ADDR_COMPAT_LAYOUT != 0,
+    )
+}
+
 fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     let Kind::I386(image) = &b.kind else {
         return Err(LoadError::Invalid("not an i386 program".into()));
@@ -454,6 +494,7 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     let mf = MapFile::for_exe(&b.file, &exe).map_err(|e| LoadError::Invalid(e.to_string()))?;
     let mut vdso = None;
     let entry = p.cfg.entry;
+    let layout = exec_layout(p);
     let l = loader::load_with(
         &mem,
         image,
@@ -461,8 +502,9 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
         &b.filename,
         &b.argv,
         &b.envp,
-        |mem, low| {
-            let (v, m) = loader::vdso::map(mem, low, entry)?;
+        &layout,
+        |mem, area| {
+            let (v, m) = loader::vdso::map(mem, area, entry)?;
             vdso = Some(m);
             Ok(Some(v))
         },
@@ -475,7 +517,9 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     );
     mm.exe = exe;
     p.mm = Arc::new(Mutex::new(mm));
-    p.vdso_landing_pad = vdso.map_or(0, |m| m.landing_pad);
+    p.vdso_landing_pad = Arc::new(std::sync::atomic::AtomicU32::new(
+        vdso.map_or(0, |m| m.landing_pad),
+    ));
     if l.read_implies_exec {
         p.personality |= super::abi::sys::per::READ_IMPLIES_EXEC;
     }

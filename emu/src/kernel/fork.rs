@@ -427,7 +427,8 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
         exit: None,
         frame: p.frame,
         cr2: 0,
-        vdso_landing_pad: p.vdso_landing_pad,
+        // The same mm: a moved vDSO moves for both.
+        vdso_landing_pad: p.vdso_landing_pad.clone(),
         // copy_process: nothing pending; no alternate stack for a thread
         // that shares the VM (unless it is a vfork child).
         sig: super::signal::SigState {

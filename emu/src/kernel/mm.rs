@@ -49,13 +49,13 @@ const PAGE_MASK: u32 = !(PAGE - 1);
 /// Highest user address + 1 of a compat task.
 pub const TASK_SIZE: u32 = loader::TASK_SIZE;
 /// stack_guard_gap: 256 pages kept free below a grows-down mapping.
-pub const STACK_GUARD_GAP: u32 = 256 << PAGE_SHIFT;
+pub const STACK_GUARD_GAP: u32 = loader::layout::STACK_GUARD_GAP;
 /// The effective mmap_min_addr (CONFIG_LSM_MMAP_MIN_ADDR): hints below it
 /// are raised to it, and searches never go below it.
 pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
 /// TASK_UNMAPPED_BASE of a compat task (PAGE_ALIGN(TASK_SIZE / 3)): where
 /// the bottom-up fallback search starts.
-pub const TASK_UNMAPPED_BASE: u32 = 0x5555_5000;
+pub const TASK_UNMAPPED_BASE: u32 = loader::layout::TASK_UNMAPPED_BASE;
 /// vm.max_map_count.
 pub const MAX_MAP_COUNT: usize = 65530;
 
@@ -202,6 +202,17 @@ impl Vma {
         self.flags & vm::ACCESS != 0
     }
 
+    /// For [vvar] and [vvar_vclock]: the index of the first page in the
+    /// vvar block (see `loader::vdso::vvar_page_present`).
+    fn vvar_page(&self) -> Option<u32> {
+        let first = match self.backing {
+            Backing::Vvar => 0,
+            Backing::VvarVclock => loader::vdso::VVAR_DATA_PAGES,
+            _ => return None,
+        };
+        Some(first + self.pgoff as u32)
+    }
+
     /// Pages from `start` that can be touched without SIGBUS.
     fn valid_pages(&self) -> u64 {
         let n = (self.len() >> PAGE_SHIFT) as u64;
@@ -268,8 +279,11 @@ pub struct Mm {
     pub end_data: u32,
     /// The initial stack pointer: the VMA holding it is `[stack]`.
     pub start_stack: u32,
-    /// Top of the top-down mmap area.
+    /// Top of the top-down mmap area (the start of the bottom-up one in
+    /// the legacy layout).
     pub mmap_base: u32,
+    /// The legacy bottom-up layout (`loader::Layout::legacy`).
+    pub legacy: bool,
     /// mm->def_flags (VM_LOCKED after mlockall(MCL_FUTURE)).
     pub def_flags: u64,
     /// vm.mmap_min_addr (the DAC limit below which unprivileged mappings fail).
@@ -295,7 +309,8 @@ impl Mm {
             start_brk: l.brk,
             brk: l.brk,
             start_stack: l.sp,
-            mmap_base: loader::MMAP_BASE,
+            mmap_base: l.layout.mmap_base(),
+            legacy: l.layout.legacy,
             dac_min_addr: dac_mmap_min_addr(),
             arg_start: l.arg_start,
             arg_end: l.arg_end,
@@ -305,7 +320,7 @@ impl Mm {
         };
         let rie = l.read_implies_exec;
         if let Ok(elf) = loader::elf::Elf::parse(image) {
-            if let Ok(plan) = elf.plan(l.stack_start) {
+            if let Ok(plan) = elf.plan(l.stack_start, &l.layout) {
                 let mut start_data = 0u32;
                 let mut end_data = 0u32;
                 for s in &plan.segs {
@@ -351,13 +366,13 @@ impl Mm {
                 vm::READ | vm::MAYREAD | vm::IO | vm::PFNMAP | vm::DONTEXPAND | vm::DONTDUMP;
             mm.replace(Vma {
                 start: vvar,
-                end: vvar + 4 * PAGE,
+                end: vvar + loader::vdso::VVAR_DATA_PAGES * PAGE,
                 flags: special,
                 pgoff: 0,
                 backing: Backing::Vvar,
             });
             mm.replace(Vma {
-                start: vvar + 4 * PAGE,
+                start: vvar + loader::vdso::VVAR_DATA_PAGES * PAGE,
                 end: base,
                 flags: special,
                 pgoff: 0,
@@ -637,6 +652,7 @@ impl Mm {
             }
             match found {
                 Some(h) => h,
+                None if self.legacy => self.legacy_bottomup(0, len32).ok_or(Errno::ENOMEM)?,
                 None => self
                     .topdown(len32, PAGE, self.mmap_base)
                     .or_else(|| {
@@ -710,6 +726,17 @@ impl Mm {
             at = v.end as u64;
         }
         at >= end
+    }
+
+    /// Whether changing [start, end) would split [vvar], [vvar_vclock] or
+    /// [vdso], which Linux refuses (special_mapping_split: EINVAL).
+    fn splits_special(&self, start: u32, end: u64) -> bool {
+        self.range(start, end).iter().any(|v| {
+            matches!(
+                v.backing,
+                Backing::Vdso | Backing::Vvar | Backing::VvarVclock
+            ) && (v.start < start || v.end as u64 > end)
+        })
     }
 
     fn any_sealed(&self, start: u32, end: u64) -> bool {
@@ -968,6 +995,13 @@ fn apply_perm(mem: &Mem, v: &Vma) {
     }
     if v.end > split {
         mem.unmap(split, v.end - split);
+    }
+    if let Some(first) = v.vvar_page() {
+        for (k, a) in (v.start..v.end).step_by(PAGE as usize).enumerate() {
+            if !loader::vdso::vvar_page_present(first + k as u32) {
+                mem.unmap(a, PAGE);
+            }
+        }
     }
 }
 
@@ -1411,6 +1445,9 @@ pub fn sys_munmap(p: &mut Task, addr: u32, len: u32) -> SysResult {
     if mm.any_sealed(addr, end) {
         return Err(Errno::EPERM);
     }
+    if mm.splits_special(addr, end) {
+        return Err(Errno::EINVAL);
+    }
     unmap_range(p, mm, addr, end);
     Ok(0)
 }
@@ -1508,6 +1545,9 @@ fn do_mprotect(p: &mut Task, mm: &mut Mm, start: u32, len: u32, prot: u32) -> Sy
             newflags &= !vm::ACCOUNT;
         }
         if newflags != v.flags {
+            if mm.splits_special(s, e as u64) {
+                return Err(Errno::EINVAL);
+            }
             mm.set_flags(s, e, newflags);
             let piece = v.slice(s, e);
             apply_perm(
@@ -1558,6 +1598,16 @@ pub fn sys_mremap(
     let old_len = page_align(old_len as u64);
     let new_len = page_align(new_len as u64);
     if new_len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Moving or cutting part of [vdso]/[vvar] splits it.
+    let old_end = addr as u64 + old_len;
+    if mm.splits_special(addr, old_end)
+        || (new_len < old_len && mm.splits_special(addr + new_len as u32, old_end))
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & FIXED != 0 && mm.splits_special(new_addr, new_addr as u64 + new_len) {
         return Err(Errno::EINVAL);
     }
     if flags & (FIXED | DONTUNMAP) != 0 {
@@ -1855,7 +1905,11 @@ fn move_vma(
     }
     apply_perm(&mem, &newv);
     invalidate(p, to, new_len);
+    let vdso = matches!(newv.backing, Backing::Vdso);
     mm.insert(newv);
+    if vdso {
+        super::vdso::moved(p, to);
+    }
     Ok(to)
 }
 
@@ -2402,6 +2456,9 @@ pub enum Fault {
     Bus,
     /// SIGSEGV as the CPU reported it.
     Segv,
+    /// SIGSEGV, SEGV_ACCERR: a VMA covers the address but forbids the
+    /// access (whether or not the page is present).
+    Access,
 }
 
 /// Handle a user-mode #PF at `addr` with x86 error code `error` before
@@ -2431,8 +2488,20 @@ pub fn user_fault(p: &mut Task, addr: u32, error: u32) -> Fault {
         }
         return Fault::Bus;
     }
+    // A read of a page the kernel does not populate in [vvar] (vvar_fault:
+    // VM_FAULT_SIGBUS); stores and fetches fail the VMA's access check.
+    if v.vvar_page().is_some() {
+        if error & (PF_WRITE | PF_INSTR) == 0 {
+            return Fault::Bus;
+        }
+        return Fault::Access;
+    }
     Fault::Segv
 }
+
+/// x86 page-fault error code bits: a write, an instruction fetch.
+const PF_WRITE: u32 = 1 << 1;
+const PF_INSTR: u32 = 1 << 4;
 
 /// The #PF hook for the exception path: true when the stack grew under
 /// `addr` and the instruction should be re-executed.

@@ -28,6 +28,7 @@ pub mod time;
 pub mod timer;
 pub mod tls;
 pub mod uaccess;
+pub mod vdso;
 pub mod vfork;
 
 use crate::cpu::vec;

@@ -219,8 +219,8 @@ fn enter_handler(
 fn restorer(p: &Task, act: &SigAction, vdso_off: u32, retcode: u32) -> u32 {
     if act.flags & asig::sa::RESTORER != 0 {
         act.restorer
-    } else if p.vdso_landing_pad != 0 {
-        p.vdso_landing_pad - crate::loader::vdso::INT80_LANDING_PAD + vdso_off
+    } else if p.landing_pad() != 0 {
+        p.landing_pad() - crate::loader::vdso::INT80_LANDING_PAD + vdso_off
     } else {
         retcode
     }

@@ -46,13 +46,24 @@ pub struct Rlimits {
 
 /// The personality a new program starts with: PER_LINUX32 |
 /// ADDR_NO_RANDOMIZE, plus READ_IMPLIES_EXEC for a program without
-/// PT_GNU_STACK (as under `setarch i686 -R`).
-pub fn initial_personality(read_implies_exec: bool) -> u32 {
+/// PT_GNU_STACK (as under `setarch i686 -R`), plus ADDR_COMPAT_LAYOUT when
+/// emu itself runs with it (`setarch -L emu ...`: [`host_compat_layout`]).
+pub fn initial_personality(read_implies_exec: bool, compat_layout: bool) -> u32 {
     let mut personality = per::PER_LINUX32 | per::ADDR_NO_RANDOMIZE;
     if read_implies_exec {
         personality |= per::READ_IMPLIES_EXEC;
     }
+    if compat_layout {
+        personality |= per::ADDR_COMPAT_LAYOUT;
+    }
     personality
+}
+
+/// Whether emu runs with the ADDR_COMPAT_LAYOUT personality (the legacy
+/// bottom-up layout, `setarch -L`), which the first program inherits.
+pub fn host_compat_layout() -> bool {
+    let cur = unsafe { libc::personality(0xffff_ffff) };
+    cur != -1 && cur & libc::ADDR_COMPAT_LAYOUT != 0
 }
 
 /// Limits kept only in the emulator (they describe guest memory, or the
@@ -1088,7 +1099,8 @@ mod tests {
 
     #[test]
     fn personality_default() {
-        assert_eq!(initial_personality(true), 0x0044_0008);
-        assert_eq!(initial_personality(false), 0x0004_0008);
+        assert_eq!(initial_personality(true, false), 0x0044_0008);
+        assert_eq!(initial_personality(false, false), 0x0004_0008);
+        assert_eq!(initial_personality(false, true), 0x0024_0008);
     }
 }

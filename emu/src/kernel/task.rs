@@ -285,8 +285,10 @@ pub struct Task {
     /// The faulting address of the last #PF (the CPU's cr2).
     pub cr2: u32,
     /// Guest address of the vDSO's int80 landing pad (0 without a vDSO):
-    /// `mm->context.vdso`, kept per task so the sysenter path needs no lock.
-    pub vdso_landing_pad: u32,
+    /// `mm->context.vdso`, shared by the threads of the mm (an mremap of
+    /// [vdso] moves it for all of them) and read without a lock by the
+    /// sysenter path. See [`Task::landing_pad`].
+    pub vdso_landing_pad: Arc<AtomicU32>,
     /// Signal mask, emu's own pending signals, alternate stack, trap info.
     pub sig: SigState,
     pub stats: Stats,
@@ -364,7 +366,15 @@ impl Task {
             .read(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(path)
-            .map_err(fail)?;
+            .map_err(|e| match execute_only(path, &e) {
+                true => LoadError::Invalid(
+                    "execute-only program (this user may execute it but not read it): \
+                     emu must read a program to emulate it, and only the kernel's execve \
+                     may read this one"
+                        .into(),
+                ),
+                false => fail(e),
+            })?;
         let md = file.metadata().map_err(fail)?;
         if md.is_dir() {
             return Err(fail(std::io::Error::from_raw_os_error(libc::EISDIR)));
@@ -414,8 +424,12 @@ impl Task {
         let mem = Arc::new(Mem::new().map_err(|e| LoadError::Invalid(reserve_error(e)))?);
         let mut vdso = None;
         let entry = cfg.entry;
-        let l = loader::load_with(&mem, image, fd, execfn, argv, envp, |mem, low| {
-            let (v, m) = loader::vdso::map(mem, low, entry)?;
+        let rlim = Rlimits::from_host();
+        let compat_layout = sys::host_compat_layout();
+        let layout =
+            loader::Layout::new(rlim.get(super::abi::sys::rlimit::STACK).cur, compat_layout);
+        let l = loader::load_with(&mem, image, fd, execfn, argv, envp, &layout, |mem, area| {
+            let (v, m) = loader::vdso::map(mem, area, entry)?;
             vdso = Some(m);
             Ok(Some(v))
         })?;
@@ -423,7 +437,6 @@ impl Task {
         let mut cpu = Cpu::new(mem);
         cpu.eip = l.entry;
         cpu.regs[crate::cpu::ESP] = l.sp;
-        let rlim = Rlimits::from_host();
         let mut files = files;
         files.nofile = rlim.get(super::abi::sys::rlimit::NOFILE).cur;
         install_kick_handler();
@@ -439,13 +452,13 @@ impl Task {
             exit: None,
             frame: 0,
             cr2: 0,
-            vdso_landing_pad: vdso.map_or(0, |m| m.landing_pad),
+            vdso_landing_pad: Arc::new(AtomicU32::new(vdso.map_or(0, |m| m.landing_pad))),
             sig: SigState {
                 blocked: super::hostsig::current_mask(),
                 ..SigState::default()
             },
             stats: Stats::default(),
-            personality: sys::initial_personality(l.read_implies_exec),
+            personality: sys::initial_personality(l.read_implies_exec, compat_layout),
             clear_child_tid: 0,
             robust_list: 0,
             forked: false,
@@ -466,6 +479,12 @@ impl Task {
         }
         super::hostsig::set_current(&ctl);
         Ok(p)
+    }
+
+    /// The vDSO's int80 landing pad, where sysenter returns (0: no vDSO).
+    pub fn landing_pad(&self) -> u32 {
+        self.vdso_landing_pad
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The memory map, locked (`mmap_lock`).
@@ -613,4 +632,37 @@ fn reserve_error(e: std::io::Error) -> String {
     } else {
         format!("cannot reserve the 4 GiB guest address space: {e}")
     }
+}
+
+/// Whether opening `path` for reading failed (`e`) only because this user
+/// may not read it although it is a regular file the user may execute (a
+/// mode 0711 program of another user). Linux runs such a program, since
+/// execve reads it in the kernel; emu, which runs as the user, cannot (an
+/// O_PATH descriptor can be neither read nor mapped, and reopening it
+/// through /proc checks the same permission).
+fn execute_only(path: &Path, e: &std::io::Error) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    if e.raw_os_error() != Some(libc::EACCES) {
+        return false;
+    }
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let h = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+    if h < 0 {
+        return false;
+    }
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let regular =
+        unsafe { libc::fstat(h, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG;
+    let exec = unsafe {
+        libc::faccessat(
+            h,
+            c"".as_ptr(),
+            libc::X_OK,
+            libc::AT_EMPTY_PATH | libc::AT_EACCESS,
+        )
+    } == 0;
+    unsafe { libc::close(h) };
+    regular && exec
 }

@@ -18,7 +18,7 @@
 //!   are anonymous, zero and always read/write (+exec if PF_X), whatever
 //!   the segment's flags (`vm_brk_flags`). Both verified natively.
 
-use super::{invalid, map_anon, LoadError, MMAP_BASE, MMAP_MIN_ADDR, STATIC_PIE_BRK, TASK_SIZE};
+use super::{invalid, map_anon, Layout, LoadError, MMAP_MIN_ADDR, STATIC_PIE_BRK, TASK_SIZE};
 use crate::mem::{Mem, PAGE_SIZE, P_EXEC, P_PRESENT, P_READ, P_WRITE};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -81,7 +81,6 @@ pub struct Plan {
     pub brk: u32,
     pub exec_stack: bool,
     pub read_implies_exec: bool,
-    pub mmap_low: u32,
     pub segs: Vec<Seg>,
 }
 
@@ -95,6 +94,14 @@ pub struct Seg {
     pub memsz: u32,
     pub prot: u8,
     pub anon_prot: u8,
+}
+
+impl Seg {
+    /// The pages it occupies, [start, end).
+    pub fn pages(&self) -> (u32, u32) {
+        let end = page_align(self.addr as u64 + self.memsz as u64);
+        (page_start(self.addr as u64) as u32, end as u32)
+    }
 }
 
 fn machine_name(m: u16) -> &'static str {
@@ -290,9 +297,10 @@ impl Elf {
         page_align(a)
     }
 
-    /// The load bias: 0 for ET_EXEC; for a static-PIE, what Linux's
-    /// top-down mmap of the whole image span below [`MMAP_BASE`] gives.
-    fn bias(&self) -> Result<u32, LoadError> {
+    /// The load bias: 0 for ET_EXEC; for a static-PIE, what Linux's mmap
+    /// of the whole image span gives: top-down below the mmap base, or
+    /// bottom-up from it in the legacy layout.
+    fn bias(&self, layout: &Layout) -> Result<u32, LoadError> {
         if self.e_type != ET_DYN {
             return Ok(0);
         }
@@ -307,14 +315,26 @@ impl Elf {
             .max()
             .unwrap_or(0);
         let total = page_align(hi - lo);
-        if total > (MMAP_BASE - MMAP_MIN_ADDR) as u64 {
-            return Err(invalid(format!(
+        let base = layout.mmap_base() as u64;
+        let too_large = || {
+            invalid(format!(
                 "position-independent image spans {total:#x} bytes, too large to place"
-            )));
-        }
-        let first = self.loads().next().map(|(_, p)| p.p_vaddr).unwrap_or(0);
-        let mut at = MMAP_BASE as u64 - total;
+            ))
+        };
         let align = self.max_align();
+        let mut at = if layout.legacy {
+            let at = (base + align - 1) & !(align - 1);
+            if at + total > TASK_SIZE as u64 {
+                return Err(too_large());
+            }
+            at
+        } else {
+            if total > base - MMAP_MIN_ADDR as u64 {
+                return Err(too_large());
+            }
+            base - total
+        };
+        let first = self.loads().next().map(|(_, p)| p.p_vaddr).unwrap_or(0);
         Ok(if align > PAGE {
             at &= !(align - 1);
             page_start((at as u32).wrapping_sub(first) as u64) as u32
@@ -325,14 +345,13 @@ impl Elf {
 
     /// Place the image. `stack_low` is the lowest address the initial stack
     /// will occupy; no segment may reach it.
-    pub fn plan(&self, stack_low: u32) -> Result<Plan, LoadError> {
-        let bias = self.bias()?;
+    pub fn plan(&self, stack_low: u32, layout: &Layout) -> Result<Plan, LoadError> {
+        let bias = self.bias(layout)?;
         let read_implies_exec = self.gnu_stack.is_none();
         let exec_stack = self.gnu_stack.is_none_or(|f| f & PF_X != 0);
         let mut segs = Vec::new();
         let mut phdr = 0;
         let mut brk = 0u64;
-        let mut low = u64::MAX;
         for (k, p) in self.loads() {
             let addr = p.p_vaddr.wrapping_add(bias);
             let end = addr as u64 + p.p_memsz as u64;
@@ -358,9 +377,6 @@ impl Elf {
                 phdr = (self.phoff - p.p_offset).wrapping_add(addr);
             }
             brk = brk.max(end);
-            if maps {
-                low = low.min(page_start(addr as u64));
-            }
             let (r, w, x) = (
                 p.p_flags & PF_R != 0,
                 p.p_flags & PF_W != 0,
@@ -397,10 +413,10 @@ impl Elf {
                 "entry point {entry:#x} lies outside the user address space"
             )));
         }
-        let (brk, mmap_low) = if self.e_type == ET_DYN {
-            (STATIC_PIE_BRK, low.min(MMAP_BASE as u64) as u32)
+        let brk = if self.e_type == ET_DYN {
+            STATIC_PIE_BRK
         } else {
-            (page_align(brk) as u32, MMAP_BASE)
+            page_align(brk) as u32
         };
         Ok(Plan {
             bias,
@@ -409,7 +425,6 @@ impl Elf {
             brk,
             exec_stack,
             read_implies_exec,
-            mmap_low,
             segs,
         })
     }
@@ -571,7 +586,7 @@ pub(crate) mod tests {
     }
 
     fn err(image: &[u8]) -> String {
-        match Elf::parse(image).and_then(|e| e.plan(0xfffd_d000)) {
+        match Elf::parse(image).and_then(|e| e.plan(0xfffd_d000, &Layout::default())) {
             Err(LoadError::Invalid(s)) => s,
             other => panic!("expected an error, got {other:?}"),
         }
@@ -582,7 +597,7 @@ pub(crate) mod tests {
         let img = exec_image().build();
         let elf = Elf::parse(&img).unwrap();
         assert_eq!(elf.phnum, 4);
-        let p = elf.plan(0xfffd_d000).unwrap();
+        let p = elf.plan(0xfffd_d000, &Layout::default()).unwrap();
         assert_eq!(p.bias, 0);
         assert_eq!(p.entry, 0x0804_9000);
         assert_eq!(p.phdr, 0x0804_8034);
@@ -591,7 +606,6 @@ pub(crate) mod tests {
         assert_eq!(p.segs[0].prot, P_READ);
         assert_eq!(p.segs[1].prot, P_READ | P_EXEC);
         assert_eq!(p.segs[2].prot, P_READ | P_WRITE);
-        assert_eq!(p.mmap_low, MMAP_BASE);
     }
 
     /// `img` mapped by [`map`], copied (`via_file` false) or as host
@@ -642,7 +656,7 @@ pub(crate) mod tests {
     fn maps_pages_like_the_kernel_via(via_file: bool) {
         let img = exec_image().build();
         let elf = Elf::parse(&img).unwrap();
-        let plan = elf.plan(0xfffd_d000).unwrap();
+        let plan = elf.plan(0xfffd_d000, &Layout::default()).unwrap();
         let mem = mapped(&img, &plan, via_file);
         // Text page: the segment plus the rest of the file page.
         assert_eq!(mem.perm(0x08049), P_PRESENT | P_READ | P_EXEC);
@@ -673,7 +687,7 @@ pub(crate) mod tests {
         b.body = vec![0xaa; 0x20];
         let img = b.build();
         let elf = Elf::parse(&img).unwrap();
-        let plan = elf.plan(0xfffd_d000).unwrap();
+        let plan = elf.plan(0xfffd_d000, &Layout::default()).unwrap();
         let mem = mapped(&img, &plan, via_file);
         // Not zeroed: padzero fails on a read-only page.
         assert_eq!(mem.read_raw(0x0804_9008, 4), &[0xaa; 4]);
@@ -688,14 +702,20 @@ pub(crate) mod tests {
     fn no_gnu_stack_means_read_implies_exec() {
         let mut b = exec_image();
         b.phdrs.pop();
-        let p = Elf::parse(&b.build()).unwrap().plan(0xfffd_d000).unwrap();
+        let p = Elf::parse(&b.build())
+            .unwrap()
+            .plan(0xfffd_d000, &Layout::default())
+            .unwrap();
         assert!(p.exec_stack && p.read_implies_exec);
         assert_eq!(p.segs[0].prot, P_READ | P_EXEC);
         assert_eq!(p.segs[2].prot, P_READ | P_WRITE | P_EXEC);
         assert_eq!(p.segs[2].anon_prot, P_READ | P_WRITE | P_EXEC);
         let mut b = exec_image();
         b.phdrs[3].p_flags = PF_R | PF_W | PF_X;
-        let p = Elf::parse(&b.build()).unwrap().plan(0xfffd_d000).unwrap();
+        let p = Elf::parse(&b.build())
+            .unwrap()
+            .plan(0xfffd_d000, &Layout::default())
+            .unwrap();
         assert!(p.exec_stack && !p.read_implies_exec);
         assert_eq!(p.segs[0].prot, P_READ);
     }
@@ -710,19 +730,38 @@ pub(crate) mod tests {
             .ph(PT_GNU_STACK, 0, 0, 0, 0, PF_R | PF_W);
         b.body = vec![0; 0x1000];
         b.entry = 0x3650;
-        let p = Elf::parse(&b.build()).unwrap().plan(0xfffd_d000).unwrap();
+        let p = Elf::parse(&b.build())
+            .unwrap()
+            .plan(0xfffd_d000, &Layout::default())
+            .unwrap();
         assert_eq!(p.bias, 0xf7f5_0000);
         assert_eq!(p.entry, 0xf7f5_3650);
         assert_eq!(p.phdr, 0xf7f5_0034);
         assert_eq!(p.brk, STATIC_PIE_BRK);
-        assert_eq!(p.mmap_low, 0xf7f5_0000);
+        assert_eq!(p.segs[0].pages(), (0xf7f5_0000, 0xf7f5_1000));
+        // Below the mmap base of a 1 GiB stack rlimit, and bottom-up from
+        // TASK_UNMAPPED_BASE in the legacy layout.
+        let big = Layout {
+            stack_rlimit: 1 << 30,
+            legacy: false,
+        };
+        let elf = Elf::parse(&b.build()).unwrap();
+        assert_eq!(elf.plan(0xfffd_d000, &big).unwrap().bias, 0xbfe5_0000);
+        let legacy = Layout {
+            legacy: true,
+            ..big
+        };
+        assert_eq!(elf.plan(0xfffd_d000, &legacy).unwrap().bias, 0x5555_5000);
         // With 2 MiB alignment (native: span 0x8040b0 -> 0xf7600000).
         for ph in b.phdrs.iter_mut() {
             ph.p_align = 0x20_0000;
         }
         b.phdrs[1].p_vaddr = 0x7fdaec;
         b.phdrs[1].p_offset = 0x1aec;
-        let p = Elf::parse(&b.build()).unwrap().plan(0xfffd_d000).unwrap();
+        let p = Elf::parse(&b.build())
+            .unwrap()
+            .plan(0xfffd_d000, &Layout::default())
+            .unwrap();
         assert_eq!(p.bias, 0xf760_0000);
     }
 
@@ -809,7 +848,7 @@ pub(crate) mod tests {
         b.body = vec![0x55; 0x60];
         let img = b.build();
         let elf = Elf::parse(&img).unwrap();
-        let plan = elf.plan(0xfffd_d000).unwrap();
+        let plan = elf.plan(0xfffd_d000, &Layout::default()).unwrap();
         let mem = mapped(&img, &plan, false);
         assert_eq!(mem.read_raw(0x0804_a010, 1), &[0x55]);
         assert_eq!(mem.perm(0x0804a), P_PRESENT | P_READ);

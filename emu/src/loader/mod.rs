@@ -17,18 +17,27 @@
 //!   bytes, then (rounded down to 16 again) argc, argv, NULL, envp, NULL and
 //!   the auxv in the order of [`stack::auxv`].
 //! - `[stack]` spans from 128 KiB below the page holding the lowest string
-//!   up to 0xffffe000 (0xfffdd000 for small argument lists).
-//! - A static-PIE is mapped top-down below 0xf7ffe000 (the mmap base: 128 MiB
-//!   gap under the stack), aligned down to its largest power-of-two
-//!   `p_align` when that exceeds a page; its brk starts at 0x56555000.
+//!   up to 0xffffe000 (0xfffdd000 for small argument lists), less when
+//!   RLIMIT_STACK is smaller ([`layout`]).
+//! - The mmap base follows RLIMIT_STACK ([`layout`]: 0xf7ffe000 for the
+//!   usual 8 MiB). A static-PIE is mapped top-down below it, aligned down to
+//!   its largest power-of-two `p_align` when that exceeds a page; its brk
+//!   starts at 0x56555000.
+//! - The [vvar] and [vDSO] pages (8 in all) go where `get_unmapped_area`
+//!   finds room once the segments are mapped: the highest free range below
+//!   the mmap base (0xf7ff6000 for a usual static program, lower when a
+//!   segment is in the way), bottom-up in the legacy layout.
 //! - brk of an `ET_EXEC` is the page-aligned end of its highest segment.
 //! - No `PT_GNU_STACK` means READ_IMPLIES_EXEC: every readable mapping (and
 //!   the stack and bss) is executable; `PT_GNU_STACK` with PF_X makes only
 //!   the stack executable.
 
 pub mod elf;
+pub mod layout;
 pub mod stack;
 pub mod vdso;
+
+pub use layout::Layout;
 
 use crate::mem::Mem;
 
@@ -37,15 +46,8 @@ use crate::mem::Mem;
 pub const STACK_TOP: u32 = 0xffff_e000;
 /// Highest user address + 1 (TASK_SIZE of an i386 task on x86_64).
 pub const TASK_SIZE: u32 = STACK_TOP;
-/// How far Linux expands the stack below the argument pages at exec
-/// (`stack_expand` in setup_arg_pages).
-pub const STACK_EXPAND: u32 = 0x20000;
-/// Size of the initial stack mapping when the strings fit in one page.
-pub const STACK_SIZE: u32 = STACK_EXPAND + 0x1000;
-/// RLIMIT_STACK assumed for the exec-time argument limits (the usual 8 MiB).
-pub const STACK_RLIMIT: u32 = 8 << 20;
-/// Top of the top-down mmap area: TASK_SIZE minus the minimum 128 MiB gap
-/// (the gap for an 8 MiB stack rlimit). The vDSO and static-PIEs go below.
+/// Top of the top-down mmap area for the usual 8 MiB stack rlimit:
+/// TASK_SIZE minus the minimum 128 MiB gap (see [`Layout::mmap_base`]).
 pub const MMAP_BASE: u32 = STACK_TOP - (128 << 20);
 /// Lowest address an ELF segment may occupy (vm.mmap_min_addr on the project
 /// host; the kernel refuses lower mappings to unprivileged processes).
@@ -122,12 +124,9 @@ pub struct Loaded {
     /// No PT_GNU_STACK: the READ_IMPLIES_EXEC personality, under which every
     /// later PROT_READ mapping (mmap, mprotect, brk) is executable too.
     pub read_implies_exec: bool,
-    /// Lowest page of a static-PIE (mapped top-down below [`MMAP_BASE`]),
-    /// or `MMAP_BASE` for an `ET_EXEC`. Native Linux puts later top-down
-    /// mmaps (the vDSO first) in the highest free gap below `MMAP_BASE`:
-    /// right below this address, except for a static-PIE aligned to more
-    /// than a page, whose alignment leaves a gap above it that comes first.
-    pub mmap_low: u32,
+    /// The layout the program was loaded with (its mmap base and
+    /// direction follow from it).
+    pub layout: Layout,
     /// The 16 AT_RANDOM bytes and where they are.
     pub random: [u8; 16],
     pub random_addr: u32,
@@ -168,15 +167,17 @@ pub fn check(
     execfn: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
+    layout: &Layout,
 ) -> Result<(), LoadError> {
     let elf = elf::Elf::parse(image)?;
-    let strings = stack::Strings::new(execfn, argv, envp)?;
-    elf.plan(strings.stack_low_bound(true))?;
+    let strings = stack::Strings::new(execfn, argv, envp, layout)?;
+    elf.plan(strings.stack_low_bound(true), layout)?;
     Ok(())
 }
 
 /// Load a static i386 ELF image into a fresh `mem` (never used before: its
-/// pages are all zero) and build the initial stack, without a vDSO.
+/// pages are all zero) and build the initial stack, without a vDSO, with
+/// the default [`Layout`].
 pub fn load(
     mem: &Mem,
     image: &[u8],
@@ -184,17 +185,23 @@ pub fn load(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Result<Loaded, LoadError> {
-    load_with(mem, image, None, execfn, argv, envp, |_, _| Ok(None))
+    let layout = Layout::default();
+    load_with(mem, image, None, execfn, argv, envp, &layout, |_, _| {
+        Ok(None)
+    })
 }
 
 /// Like [`load`], with a hook that maps the vDSO once the image is in
 /// place and before the stack tables are written, as Linux does
 /// (`arch_setup_additional_pages` between the segments and
-/// `create_elf_tables`). The hook gets the memory and [`Loaded::mmap_low`]
-/// and returns the AT_SYSINFO / AT_SYSINFO_EHDR values, or None to leave
-/// both out of the auxv. With `file` (the open executable `image` was read
-/// or mapped from) the segments are host mappings of the file instead of
-/// copies ([`elf::map`]).
+/// `create_elf_tables`). The hook gets the memory and where the vvar and
+/// vDSO pages go (the start of a free range of [`vdso::AREA`] bytes, as
+/// `get_unmapped_area` finds it: [`Layout::place`]) and returns the
+/// AT_SYSINFO / AT_SYSINFO_EHDR values, or None to leave both out of the
+/// auxv. With `file` (the open executable `image` was read or mapped from)
+/// the segments are host mappings of the file instead of copies
+/// ([`elf::map`]). `layout` gives the stack rlimit and the mmap direction.
+#[allow(clippy::too_many_arguments)]
 pub fn load_with<F>(
     mem: &Mem,
     image: &[u8],
@@ -202,6 +209,7 @@ pub fn load_with<F>(
     execfn: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
+    layout: &Layout,
     vdso: F,
 ) -> Result<Loaded, LoadError>
 where
@@ -210,13 +218,16 @@ where
     let elf = elf::Elf::parse(image)?;
     // The strings go first (Linux copies them before it maps anything); they
     // fix how far down the stack reaches, which segments must not touch.
-    let strings = stack::Strings::new(execfn, argv, envp)?;
+    let strings = stack::Strings::new(execfn, argv, envp, layout)?;
     let stack_low = strings.stack_low_bound(true);
-    let plan = elf.plan(stack_low)?;
+    let plan = elf.plan(stack_low, layout)?;
     let file_mapped = elf::map(mem, image, &plan, file);
 
-    let mmap_low = plan.mmap_low;
-    let vdso = vdso(mem, mmap_low)?;
+    let busy: Vec<(u32, u32)> = plan.segs.iter().map(|s| s.pages()).collect();
+    let area = layout
+        .place(&busy, stack_low, vdso::AREA)
+        .ok_or_else(|| invalid("no room for the vDSO"))?;
+    let vdso = vdso(mem, area)?;
     let mut random = [0u8; 16];
     stack::fill_random(&mut random);
     let info = stack::AuxInfo {
@@ -231,7 +242,7 @@ where
         random,
     };
     let img = strings.build(&info);
-    let stack_start = img.stack_start();
+    let stack_start = img.stack_start;
     stack::map(mem, &img, stack_start, plan.exec_stack);
     Ok(Loaded {
         entry: plan.entry,
@@ -243,7 +254,7 @@ where
         phnum: elf.phnum as u32,
         exec_stack: plan.exec_stack,
         read_implies_exec: plan.read_implies_exec,
-        mmap_low,
+        layout: *layout,
         random,
         random_addr: img.random_addr,
         execfn_addr: img.execfn_addr,
@@ -335,9 +346,10 @@ mod tests {
         let mem = Mem::new().unwrap();
         let img = image(ET_DYN, Some(PF_R | PF_W));
         let mut seen = 0;
-        let l = load_with(&mem, &img, None, b"p", &argv, &envp, |m, low| {
-            seen = low;
-            assert_eq!(m.perm(low >> 12), P_PRESENT | P_READ);
+        let layout = Layout::default();
+        let l = load_with(&mem, &img, None, b"p", &argv, &envp, &layout, |m, area| {
+            seen = area;
+            assert_eq!(m.perm((area + vdso::AREA) >> 12), P_PRESENT | P_READ);
             Ok(Some(Vdso {
                 sysinfo: 0x1234,
                 ehdr: 0x5000,
@@ -346,8 +358,8 @@ mod tests {
         .unwrap();
         // Span 0..0x5010 -> 6 pages below 0xf7ffe000.
         assert_eq!(l.bias, 0xf7ff_8000);
-        assert_eq!(seen, 0xf7ff_8000);
-        assert_eq!(l.mmap_low, 0xf7ff_8000);
+        // The vDSO area right below it.
+        assert_eq!(seen, 0xf7ff_8000 - vdso::AREA);
         assert_eq!(l.entry, 0xf7ff_9000);
         assert_eq!(l.brk, STATIC_PIE_BRK);
         assert_eq!(mem.read_raw(0xf7ff_9000, 1), &[0x90]);

@@ -14,13 +14,17 @@
 //!   padding between the end of the auxv and the random bytes.
 //!
 //! `[stack]` spans from 128 KiB ([`STACK_EXPAND`]) below the page of the
-//! lowest string up to [`STACK_TOP`] (or lower, if the tables need it).
+//! lowest string, or less if RLIMIT_STACK is smaller, up to [`STACK_TOP`]
+//! (or lower, if the tables need it: see [`Layout::stack_start`]).
 //! Argument limits are Linux's: each string at most 128 KiB, all strings
-//! plus 8 bytes per pointer at most a quarter of RLIMIT_STACK (E2BIG).
+//! plus 8 bytes per pointer at most a quarter of RLIMIT_STACK, between 128
+//! KiB and 6 MiB ([`Layout::arg_limit`]; E2BIG).
 
+#[cfg(doc)]
+use super::layout::STACK_EXPAND;
 use super::{
-    map_anon, LoadError, Vdso, HWCAP, HWCAP2, MINSIGSTKSZ, PLATFORM, RSEQ_ALIGN, RSEQ_FEATURE_SIZE,
-    STACK_EXPAND, STACK_RLIMIT, STACK_TOP,
+    layout::Layout, map_anon, LoadError, Vdso, HWCAP, HWCAP2, MINSIGSTKSZ, PLATFORM, RSEQ_ALIGN,
+    RSEQ_FEATURE_SIZE, STACK_TOP,
 };
 use crate::mem::{Mem, P_EXEC, P_READ, P_WRITE};
 
@@ -54,10 +58,6 @@ pub const AUXV_PAIRS: u32 = 22;
 
 /// MAX_ARG_STRLEN: the longest argument or environment string, NUL included.
 const MAX_ARG_STRLEN: u64 = 32 * 4096;
-/// ARG_MAX: the floor of the argument space.
-const ARG_MAX: u64 = 32 * 4096;
-/// _STK_LIM: 3/4 of it caps the argument space.
-const STK_LIM: u64 = 8 << 20;
 /// sizeof(void *) of the (64-bit) kernel: the gap at the top of the stack
 /// and the per-pointer charge of the argument limit.
 const KPTR: u64 = 8;
@@ -81,6 +81,7 @@ pub struct Strings<'a> {
     envp_addr: Vec<u32>,
     /// Address of the lowest string (argv[0]).
     low: u32,
+    layout: Layout,
 }
 
 /// The auxv values that do not come from the stack layout itself.
@@ -111,16 +112,11 @@ pub struct StackImage {
     pub arg_start: u32,
     pub arg_end: u32,
     pub env_end: u32,
+    /// Start of the `[stack]` mapping.
+    pub stack_start: u32,
 }
 
 impl StackImage {
-    /// Start of the `[stack]` mapping.
-    pub fn stack_start(&self) -> u32 {
-        (self.low & !0xfff)
-            .saturating_sub(STACK_EXPAND)
-            .min(self.sp & !0xfff)
-    }
-
     /// The 32-bit word at `addr` (test helper).
     pub fn word(&self, addr: u32) -> u32 {
         let o = (addr - self.sp) as usize;
@@ -134,17 +130,19 @@ impl StackImage {
 }
 
 impl<'a> Strings<'a> {
-    /// Place the strings as execve does, or fail with E2BIG.
+    /// Place the strings as execve does under `layout`'s stack rlimit, or
+    /// fail with E2BIG.
     pub fn new(
         execfn: &'a [u8],
         argv: &'a [Vec<u8>],
         envp: &'a [Vec<u8>],
+        layout: &Layout,
     ) -> Result<Strings<'a>, LoadError> {
         let execfn = cstr(execfn);
         let mut argv: Vec<&[u8]> = argv.iter().map(|a| cstr(a)).collect();
         let envp: Vec<&[u8]> = envp.iter().map(|a| cstr(a)).collect();
         // bprm_stack_limits.
-        let mut limit = (STK_LIM / 4 * 3).min(STACK_RLIMIT as u64 / 4).max(ARG_MAX);
+        let mut limit = layout.arg_limit();
         let ptr_size = (argv.len().max(1) as u64 + envp.len() as u64) * KPTR;
         if limit <= ptr_size {
             return Err(e2big());
@@ -181,6 +179,7 @@ impl<'a> Strings<'a> {
             argv_addr,
             envp_addr,
             low: p as u32,
+            layout: *layout,
         })
     }
 
@@ -199,9 +198,7 @@ impl<'a> Strings<'a> {
     /// vDSO auxv pair).
     pub fn stack_low_bound(&self, vdso: bool) -> u32 {
         let (_, _, sp) = self.layout(vdso);
-        (self.low & !0xfff)
-            .saturating_sub(STACK_EXPAND)
-            .min(sp & !0xfff)
+        self.layout.stack_start(self.low & !0xfff, sp & !0xfff)
     }
 
     /// Build the stack contents.
@@ -244,6 +241,7 @@ impl<'a> Strings<'a> {
             arg_start: self.argv_addr[0],
             arg_end: self.envp_addr.first().copied().unwrap_or(self.execfn_addr),
             env_end: self.execfn_addr,
+            stack_start: self.layout.stack_start(self.low & !0xfff, sp & !0xfff),
         }
     }
 }
@@ -335,7 +333,7 @@ mod tests {
     fn matches_native_layout() {
         let argv = v(&["./stackdump", "x", ""]);
         let envp = v(&["A=1", "B=two"]);
-        let s = Strings::new(b"./stackdump", &argv, &envp).unwrap();
+        let s = Strings::new(b"./stackdump", &argv, &envp, &Layout::default()).unwrap();
         let info = AuxInfo {
             vdso: Some(Vdso {
                 sysinfo: 0xf7ffc5e0,
@@ -353,7 +351,7 @@ mod tests {
         assert_eq!(img.platform_addr, 0xffff_dfcb);
         assert_eq!(img.random_addr, 0xffff_dfbb);
         assert_eq!(img.low, 0xffff_dfd3);
-        assert_eq!(img.stack_start(), 0xfffd_d000);
+        assert_eq!(img.stack_start, 0xfffd_d000);
         let words: Vec<u32> = (0..8).map(|k| img.word(img.sp + 4 * k)).collect();
         assert_eq!(
             words,
@@ -405,7 +403,7 @@ mod tests {
     #[test]
     fn empty_argv_gets_an_empty_string() {
         let envp = v(&["A=1"]);
-        let s = Strings::new(b"/p", &[], &envp).unwrap();
+        let s = Strings::new(b"/p", &[], &envp, &Layout::default()).unwrap();
         let img = s.build(&AuxInfo::default());
         assert_eq!(img.word(img.sp), 1);
         let a0 = img.word(img.sp + 4);
@@ -417,17 +415,18 @@ mod tests {
     #[test]
     fn strings_stop_at_nul() {
         let argv = v(&["ab\0cd"]);
-        let s = Strings::new(b"x\0y", &argv, &[]).unwrap();
+        let s = Strings::new(b"x\0y", &argv, &[], &Layout::default()).unwrap();
         assert_eq!(s.execfn_addr, 0xffff_dff8 - 2);
         assert_eq!(s.low, 0xffff_dff8 - 2 - 3);
     }
 
     #[test]
     fn argument_limits() {
+        let d = Layout::default();
         let big = vec![vec![b'a'; 128 * 1024]];
-        assert!(Strings::new(b"p", &big, &[]).is_err());
+        assert!(Strings::new(b"p", &big, &[], &d).is_err());
         let ok = vec![vec![b'a'; 128 * 1024 - 1]];
-        let s = Strings::new(b"p", &ok, &[]).unwrap();
+        let s = Strings::new(b"p", &ok, &[], &d).unwrap();
         // 128 KiB below the page of the lowest string.
         assert_eq!(
             s.stack_low_bound(false),
@@ -435,14 +434,14 @@ mod tests {
         );
         // A quarter of the 8 MiB rlimit in total.
         let many = vec![vec![b'a'; 100 * 1024]; 21];
-        assert!(Strings::new(b"p", &many, &[]).is_err());
+        assert!(Strings::new(b"p", &many, &[], &d).is_err());
         let fits = vec![vec![b'a'; 100 * 1024]; 20];
-        assert!(Strings::new(b"p", &fits, &[]).is_ok());
+        assert!(Strings::new(b"p", &fits, &[], &d).is_ok());
         // Many empty strings: the tables, not the strings, reach lowest.
         let empty = vec![Vec::new(); 100_000];
-        let s = Strings::new(b"p", &empty, &[]).unwrap();
+        let s = Strings::new(b"p", &empty, &[], &d).unwrap();
         let img = s.build(&AuxInfo::default());
-        assert!(img.stack_start() <= img.sp);
-        assert_eq!(img.stack_start(), img.sp & !0xfff);
+        assert!(img.stack_start <= img.sp);
+        assert_eq!(img.stack_start, img.sp & !0xfff);
     }
 }

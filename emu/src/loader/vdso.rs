@@ -1,6 +1,8 @@
 //! The vDSO: emu's own image (`emu/vdso/`, built from vdso.S and committed
 //! as vdso.so), mapped where native Linux maps it, with the [vvar] pages
-//! below it.
+//! below it: one free range of [`AREA`] bytes that `get_unmapped_area`
+//! finds after the program's segments are mapped (`map_vdso` in
+//! arch/x86/entry/vdso/vma.c; [`super::Layout::place`]).
 
 use super::{LoadError, Vdso};
 use crate::mem::{Mem, PAGE_SIZE, P_EXEC, P_READ};
@@ -11,6 +13,8 @@ pub static IMAGE: &[u8] = include_bytes!("../../vdso/vdso.so");
 /// [vvar_vclock] pages below it (native: four + two).
 pub const VDSO_PAGES: u32 = 2;
 pub const VVAR_PAGES: u32 = 6;
+/// The bytes of the whole block: [vvar], [vvar_vclock], [vdso].
+pub const AREA: u32 = (VVAR_PAGES + VDSO_PAGES) * PAGE_SIZE;
 /// Offsets inside the image (as in the native vDSO of the project's hosts).
 pub const KERNEL_VSYSCALL: u32 = 0x5e0;
 /// `movl %esp,%ebp; sysenter` (4 bytes) inside __kernel_vsyscall.
@@ -19,6 +23,71 @@ pub const SYSENTER_SEQ: u32 = 0x5e3;
 pub const INT80_LANDING_PAD: u32 = 0x5e9;
 pub const KERNEL_SIGRETURN: u32 = 0x600;
 pub const KERNEL_RT_SIGRETURN: u32 = 0x610;
+
+/// Pages of [vvar] (the rest of the [`VVAR_PAGES`] are [vvar_vclock]).
+pub const VVAR_DATA_PAGES: u32 = 4;
+
+/// Whether page `page` of the vvar block (0..[`VVAR_PAGES`]: [vvar] then
+/// [vvar_vclock]) is populated. The kernel maps a page only where it has
+/// something to show (`vvar_fault`): the time data, the time namespace
+/// page inside a time namespace, the getrandom state, the arch data, the
+/// pvclock page when the clocksource is kvm-clock, the Hyper-V page; a
+/// read of any other page raises SIGBUS (BUS_ADRERR). Which ones exist is
+/// the host's business, and a compat process sees the same set as a
+/// 64-bit one, so emu asks its own [vvar] pages once (a pipe write from
+/// each: EFAULT for a hole). Hosts without them get the usual bare-metal
+/// set: the time data and getrandom pages.
+pub fn vvar_page_present(page: u32) -> bool {
+    static PRESENT: std::sync::OnceLock<[bool; VVAR_PAGES as usize]> = std::sync::OnceLock::new();
+    let p = PRESENT
+        .get_or_init(|| host_vvar_pages().unwrap_or([true, false, true, false, false, false]));
+    p.get(page as usize).copied().unwrap_or(false)
+}
+
+/// Probe this process's own [vvar] and [vvar_vclock] pages.
+fn host_vvar_pages() -> Option<[bool; VVAR_PAGES as usize]> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    let start_of = |name: &str, pages: u64| {
+        maps.lines().find_map(|l| {
+            if !l.ends_with(name) {
+                return None;
+            }
+            let (a, b) = l.split_whitespace().next()?.split_once('-')?;
+            let (a, b) = (
+                u64::from_str_radix(a, 16).ok()?,
+                u64::from_str_radix(b, 16).ok()?,
+            );
+            (b - a == pages * PAGE_SIZE as u64).then_some(a)
+        })
+    };
+    let vvar = start_of(" [vvar]", VVAR_DATA_PAGES as u64)?;
+    let vclock = start_of(" [vvar_vclock]", (VVAR_PAGES - VVAR_DATA_PAGES) as u64)?;
+    let mut fds = [0i32; 2];
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+        return None;
+    }
+    let mut out = [false; VVAR_PAGES as usize];
+    for (k, o) in out.iter_mut().enumerate() {
+        let k = k as u64;
+        let a = if k < VVAR_DATA_PAGES as u64 {
+            vvar + k * PAGE_SIZE as u64
+        } else {
+            vclock + (k - VVAR_DATA_PAGES as u64) * PAGE_SIZE as u64
+        };
+        // The kernel's copy from a hole fails with EFAULT instead of a
+        // signal; a byte that made it is read back out.
+        *o = unsafe { libc::write(fds[1], a as *const libc::c_void, 1) } == 1;
+        if *o {
+            let mut b = 0u8;
+            unsafe { libc::read(fds[0], &mut b as *mut u8 as *mut libc::c_void, 1) };
+        }
+    }
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+    }
+    Some(out)
+}
 
 /// How `__kernel_vsyscall` enters the kernel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,15 +107,21 @@ pub struct Mapped {
     pub landing_pad: u32,
 }
 
-/// Map [vvar] and the vDSO top-down below `mmap_low` (the first mmap of a
-/// new process, as in Linux's arch_setup_additional_pages).
-pub fn map(mem: &Mem, mmap_low: u32, entry: SyscallEntry) -> Result<(Vdso, Mapped), LoadError> {
+/// Map [vvar] at `area` and the vDSO above it (`area`: a free range of
+/// [`AREA`] bytes, as Linux's arch_setup_additional_pages gets it).
+pub fn map(mem: &Mem, area: u32, entry: SyscallEntry) -> Result<(Vdso, Mapped), LoadError> {
     let size = VDSO_PAGES * PAGE_SIZE;
-    let base = mmap_low
-        .checked_sub(size)
-        .ok_or_else(|| super::invalid("no room for the vDSO"))?;
-    let vvar = base - VVAR_PAGES * PAGE_SIZE;
+    if area as u64 + AREA as u64 > super::TASK_SIZE as u64 {
+        return Err(super::invalid("no room for the vDSO"));
+    }
+    let vvar = area;
+    let base = area + VVAR_PAGES * PAGE_SIZE;
     mem.map_zero(vvar, VVAR_PAGES * PAGE_SIZE, P_READ);
+    for k in 0..VVAR_PAGES {
+        if !vvar_page_present(k) {
+            mem.unmap(vvar + k * PAGE_SIZE, PAGE_SIZE);
+        }
+    }
     mem.map_zero(base, size, P_READ);
     let mut img = IMAGE.to_vec();
     if entry == SyscallEntry::Int80 {
@@ -97,11 +172,17 @@ mod tests {
     #[test]
     fn maps_where_native_does() {
         let mem = Mem::new().unwrap();
-        let (v, m) = map(&mem, super::super::MMAP_BASE, SyscallEntry::Sysenter).unwrap();
+        let area = super::super::MMAP_BASE - AREA;
+        let (v, m) = map(&mem, area, SyscallEntry::Sysenter).unwrap();
         assert_eq!(v.ehdr, 0xf7ff_c000);
         assert_eq!(v.sysinfo, 0xf7ff_c5e0);
         assert_eq!(m.landing_pad, 0xf7ff_c5e9);
         assert_eq!(mem.perm(0xf7ff6), crate::mem::P_PRESENT | P_READ);
+        // The time data page exists everywhere; the arch data page (3) and
+        // the Hyper-V page (5) nowhere emu runs.
+        assert!(vvar_page_present(0));
+        assert_eq!(mem.perm(0xf7ff9), 0);
+        assert_eq!(mem.perm(0xf7ffb), 0);
         assert_eq!(mem.perm(0xf7ffd), crate::mem::P_PRESENT | P_READ | P_EXEC);
     }
 }

@@ -158,6 +158,7 @@ pub mod per {
     pub const PER_MASK: u32 = 0xff;
     pub const UNAME26: u32 = 0x002_0000;
     pub const ADDR_NO_RANDOMIZE: u32 = 0x004_0000;
+    pub const ADDR_COMPAT_LAYOUT: u32 = 0x020_0000;
     pub const READ_IMPLIES_EXEC: u32 = 0x040_0000;
     /// personality(0xffffffff) only queries.
     pub const QUERY: u32 = 0xffff_ffff;
