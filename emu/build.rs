@@ -64,6 +64,12 @@ fn main() {
         "buf" => "Buf",
         "oct" => "Oct",
         "void" => "Void",
+        "atfd" => "Atfd",
+        "obuf" => "Obuf",
+        "oflags" => "Oflags",
+        "prot" => "Prot",
+        "mflags" => "Mflags",
+        "pgoff" => "Pgoff",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();

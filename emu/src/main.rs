@@ -15,6 +15,12 @@ struct Cli {
     /// Write every syscall's entry and exit pt_regs frame to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     frames: Option<std::path::PathBuf>,
+    /// Print each syscall to stderr in strace's format (as `strace -f`).
+    #[arg(long)]
+    strace: bool,
+    /// Print each syscall in strace's format to FILE instead of stderr.
+    #[arg(long, value_name = "FILE")]
+    strace_file: Option<std::path::PathBuf>,
     /// How the vDSO's __kernel_vsyscall enters the kernel.
     #[arg(long, value_enum, default_value = "sysenter")]
     syscall_entry: EntryArg,
@@ -130,10 +136,24 @@ fn main() -> ExitCode {
         },
         None => None,
     };
+    let strace = match (&cli.strace_file, cli.strace) {
+        (Some(f), _) => match std::fs::File::create(f) {
+            Ok(file) => Some(emu::kernel::strace::Strace::new(Box::new(file))),
+            Err(e) => {
+                eprintln!("emu: {}: {e}", f.display());
+                return ExitCode::from(125);
+            }
+        },
+        (None, true) => Some(emu::kernel::strace::Strace::new(
+            Box::new(std::io::stderr()),
+        )),
+        (None, false) => None,
+    };
     let cfg = Config {
         sysroot: cli.sysroot.as_deref().map(emu::kernel::path::sysroot),
         entry: cli.syscall_entry.into(),
         frames,
+        strace,
         no_host_exec: cli.no_host_exec,
     };
     let loaded = Task::from_file(path, &exe, &execfn, &argv, &envp, std::sync::Arc::new(cfg));

@@ -296,8 +296,22 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
     if nr < syscall::NR_SYSCALLS {
         // bx, cx, dx, si, di, bp: the first six words of pt_regs.
         let args: [u32; 6] = p.cpu.sys.kmem.read_pod(p.frame + off::BX)?;
+        let traced = (work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0
+            && p.cfg.strace.is_some())
+        .then(|| super::strace::enter(p, nr, args));
+        if let Some(t) = &traced {
+            if syscall::RET[nr as usize] == syscall::Fmt::Void {
+                // exit and exit_group: strace prints them before they happen.
+                super::strace::exit(p, p.cfg.strace.as_ref().unwrap(), t, None);
+            }
+        }
         let ret = syscall::invoke(p, nr, args);
         frame_w(p, off::AX, ret)?;
+        if let Some(t) = &traced {
+            if syscall::RET[nr as usize] != syscall::Fmt::Void {
+                super::strace::exit(p, p.cfg.strace.as_ref().unwrap(), t, Some(ret));
+            }
+        }
     } else {
         // ax already holds -ENOSYS (as Linux leaves it).
         syscall::enosys(nr);

@@ -21,6 +21,7 @@ pub mod procfs;
 pub mod sigframe;
 pub mod signal;
 pub mod stat;
+pub mod strace;
 pub mod sys;
 pub mod syscall;
 pub mod task;

@@ -19,6 +19,18 @@ pub enum Fmt {
     Buf,
     Oct,
     Void,
+    /// A directory fd of the *at calls (AT_FDCWD by name).
+    Atfd,
+    /// An output buffer: printed on exit, as long as the call's result.
+    Obuf,
+    /// open flags.
+    Oflags,
+    /// mmap/mprotect protection.
+    Prot,
+    /// mmap flags.
+    Mflags,
+    /// An mmap2 offset in pages (shown in bytes).
+    Pgoff,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR

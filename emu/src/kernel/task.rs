@@ -110,6 +110,8 @@ pub struct Config {
     pub entry: SyscallEntry,
     /// `--frames` output.
     pub frames: Option<Mutex<FrameLog>>,
+    /// `--strace` output.
+    pub strace: Option<super::strace::Strace>,
     /// `--no-host-exec`: execve of anything but an i386 program is ENOEXEC
     /// instead of the host's execve.
     pub no_host_exec: bool,
@@ -474,7 +476,7 @@ impl Task {
             group: ThreadGroup::new(rlim, ctl.clone()),
             cfg,
         };
-        if p.cfg.frames.is_some() {
+        if p.cfg.frames.is_some() || p.cfg.strace.is_some() {
             p.set_syscall_trace(true);
         }
         super::hostsig::set_current(&ctl);
@@ -525,6 +527,9 @@ impl Task {
             if self.exit.is_some() {
                 if let Some(st) = super::exit::finish(self) {
                     self.flush_frames();
+                    if let Some(s) = &self.cfg.strace {
+                        super::strace::exited(self, s, st);
+                    }
                     return st;
                 }
             }
