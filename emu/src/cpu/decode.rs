@@ -139,14 +139,21 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         out.push(fetch_fault(mem, eip, eip));
         return end(hdr, out, None);
     }
+    let page_start = page << PAGE_SHIFT;
     let page_end = (page as u64 + 1) << PAGE_SHIFT;
-    let mut avail = (page_end - eip as u64) as u32;
+    let mut avail = (page_end - page_start as u64) as u32;
     let next_ok = page_end < (1 << 32) && fetchable(mem, page + 1);
     if next_ok {
         avail += 15;
     }
-    let bytes = unsafe { std::slice::from_raw_parts(mem.base().add(eip as usize), avail as usize) };
-    let mut dec = Decoder::with_ip(32, bytes, eip as u64, DecoderOptions::NONE);
+    // The whole page (and what an instruction at its end may need of the
+    // next), so that the block can go on at a branch target in the page.
+    let bytes =
+        unsafe { std::slice::from_raw_parts(mem.base().add(page_start as usize), avail as usize) };
+    let mut dec = Decoder::with_ip(32, bytes, page_start as u64, DecoderOptions::NONE);
+    dec.set_position((eip - page_start) as usize)
+        .expect("inside the page");
+    dec.set_ip(eip as u64);
     let mut ins = Instruction::default();
     loop {
         let at = dec.ip() as u32;
@@ -173,13 +180,26 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
             crate::debug!(
                 "no handler for {:?} ({:02x?}) at {at:#x}: it raises #UD",
                 ins.code(),
-                &bytes[(at - eip) as usize..][..len as usize]
+                &bytes[(at - page_start) as usize..][..len as usize]
             );
             d.h = th(h_ud);
             out.push(d);
             return end(hdr, out, None);
         }
+        // A direct jmp or call to this page: the block goes on at the
+        // target (while there is room for the rest).
+        let inline = if out.len() + 1 < MAX_BLOCK && end_at < page_end {
+            exec::control::inline_branch(&mut d, page)
+        } else {
+            None
+        };
         out.push(d);
+        if let Some(t) = inline {
+            dec.set_position((t - page_start) as usize)
+                .expect("inside the page");
+            dec.set_ip(t as u64);
+            continue;
+        }
         if is_terminator(&ins) {
             return end(hdr, out, None);
         }

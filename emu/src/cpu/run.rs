@@ -50,8 +50,11 @@ fn early_exit(cpu: &mut Cpu, b: &Block) {
             cpu.icount -= (n - k) as u64;
         }
         _ => {
-            // The instruction completed. Terminators set eip themselves.
-            if k + 1 < n || b.hdr.falls {
+            // The instruction completed. Terminators set eip themselves; a
+            // branch the block went on through continues at its target.
+            if super::exec::control::is_inline(i.h) {
+                cpu.eip = i.imm2;
+            } else if k + 1 < n || b.hdr.falls {
                 cpu.eip = i.next();
             }
             cpu.icount -= (n - k - 1) as u64;
@@ -184,8 +187,12 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     // The block's first instruction alone, followed by an end marker that
     // sets eip past it unless it is the block's terminator.
     let mut first = b.insts[0];
-    first.h = super::fuse::unfused(&first);
-    let marker = if b.hdr.count == 1 {
+    // A branch the block went on through runs in its block-ending form.
+    let was_inline = super::exec::control::is_inline(first.h);
+    first.h = super::exec::control::outline(super::fuse::unfused(&first));
+    let marker = if was_inline {
+        super::decode::end_marker()
+    } else if b.hdr.count == 1 {
         b.insts[1]
     } else {
         super::decode::fall_marker(first.next())
@@ -196,7 +203,7 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     unsafe { Handler::run(cpu, one.as_ptr()) };
     if cpu.exit != exit::NONE {
         if cpu.exit == exit::SMC {
-            if b.hdr.count > 1 || b.hdr.falls {
+            if !was_inline && (b.hdr.count > 1 || b.hdr.falls) {
                 cpu.eip = first.next();
             }
             cpu.exit = exit::NONE;

@@ -54,6 +54,53 @@ pub(crate) fn call<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
     }
 }
 
+/// A direct jmp inside a block that goes on at its target (see
+/// [`inline_branch`]): nothing to do, the next instruction is the target's.
+fn jmp_inline(_: &mut Cpu, _: &Inst) {}
+
+/// A direct 32-bit call inside a block that goes on at its target: push
+/// the return address only.
+fn call_inline(c: &mut Cpu, i: &Inst) {
+    let _ = c.push32(i.next());
+}
+
+/// A near jmp or 32-bit call decoded into `d` whose target lies in the
+/// page `page`: the block may go on at the target (a superblock), so `d`
+/// becomes the inline form, which does not end the block. Returns the
+/// target.
+pub fn inline_branch(d: &mut Inst, page: u32) -> Option<u32> {
+    let t = d.imm2;
+    if t >> crate::mem::PAGE_SHIFT != page {
+        return None;
+    }
+    if d.h.addr() == th_safe(jmp).addr() {
+        d.h = th_safe(jmp_inline);
+    } else if d.h.addr() == th(call::<2>).addr() {
+        d.h = th(call_inline);
+    } else {
+        return None;
+    }
+    Some(t)
+}
+
+/// Whether `h` is the inline form of a branch (execution goes on at
+/// `imm2` when it completes), for the run loop's exits and single-step.
+pub fn is_inline(h: Handler) -> bool {
+    h.addr() == th_safe(jmp_inline).addr() || h.addr() == th(call_inline).addr()
+}
+
+/// The ordinary (block-ending) form of an inline branch, for running it
+/// alone; other handlers as they are.
+pub fn outline(h: Handler) -> Handler {
+    if h.addr() == th_safe(jmp_inline).addr() {
+        th_safe(jmp)
+    } else if h.addr() == th(call_inline).addr() {
+        th(call::<2>)
+    } else {
+        h
+    }
+}
+
 fn call_r<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
     let t = c.reg(OPSZ, i.r);
     if push_ret::<OPSZ>(c, i.next()).is_some() {
