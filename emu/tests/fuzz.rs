@@ -186,3 +186,35 @@ fn c_random_syscalls() {
     );
 }
 
+/// Programs whose segments have no flags, or no PF_X (found by the ELF
+/// part): running them faults, natively SIGSEGV; emu used to re-apply the
+/// segment's permissions and retry the fetch forever (kernel/mm.rs
+/// user_fault: Linux's access_error).
+#[test]
+fn segment_without_access_is_sigsegv() {
+    for flags in [0u32, 2, 6] {
+        let mut b = std::fs::read(common::guest_bin("hello")).expect("guest/bin/hello");
+        let phoff = u32::from_le_bytes(b[28..32].try_into().unwrap()) as usize;
+        let phnum = u16::from_le_bytes(b[44..46].try_into().unwrap()) as usize;
+        for k in 0..phnum {
+            let ph = phoff + 32 * k;
+            if b[ph..ph + 4] == [1, 0, 0, 0] {
+                b[ph + 24..ph + 28].copy_from_slice(&flags.to_le_bytes());
+            }
+        }
+        let dir = support::scratch_dir(&format!("noexec{flags}"));
+        let prog = dir.join("noexec");
+        std::fs::write(&prog, &b).unwrap();
+        std::fs::set_permissions(&prog, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let timeout = std::time::Duration::from_secs(20);
+        let e = support::run(support::emu_cmd(&prog, &[]), timeout);
+        assert!(!e.timed_out, "p_flags {flags}: emu hangs");
+        assert_eq!(e.status, 139, "p_flags {flags}: emu: {}", e.stderr);
+        if common::setarch_ok().is_ok() {
+            let n = support::run(support::native_cmd(&prog, &[]), timeout);
+            assert_eq!(n.status, 139, "p_flags {flags}: native");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
