@@ -11,11 +11,13 @@
  * the stream, after resetting the x87 (registers zeroed, then fninit), MXCSR
  * and the XMM registers, which a child would otherwise inherit from whatever
  * ran before. The handler of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP and
- * SIGALRM records how the child died in RESULT (a shared page) and exits:
+ * SIGPROF records how the child died in RESULT (a shared page) and exits:
  *   S  a signal: number, si_code, si_addr, eip relative to the stream start;
  *   B  the single-step budget ran out (BUDGET single-step traps, counted by
  *      the same handler, which returns on each of them);
- *   T  the real-time fallback timer fired (the stream cleared TF and ran on).
+ *   T  the fallback timer fired: TIMER_MS of CPU time (ITIMER_PROF, not wall
+ *      time, so a loaded machine does not fire it early), after the stream
+ *      cleared TF and ran on.
  * The handler uses no TLS and makes its one system call with int $0x80, so
  * a stream that loaded gs or fs cannot disturb it. The parent prints one line
  * per record: INDEX KIND SIG CODE ADDR EIP (hex), and for a child that died
@@ -46,7 +48,7 @@
 #define ALTSTACK_SIZE 0x10000u
 #define RESULT 0x40000000u
 #define BUDGET 2000
-#define TIMER_MS 300
+#define TIMER_MS 1000
 #define WATCHDOG 20
 #define MAGIC 0x5eed1e55u
 
@@ -117,7 +119,7 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
         if (++steps < BUDGET)
             return;
         kind = 'B';
-    } else if (sig == SIGALRM) {
+    } else if (sig == SIGPROF) {
         kind = 'T';
     }
     R->kind = kind;
@@ -164,14 +166,14 @@ static void child(const struct rec *r) {
     sa.sa_sigaction = handler;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigfillset(&sa.sa_mask);
-    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM};
+    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGPROF};
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], &sa, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
-    struct itimerval it = {{0, 0}, {0, TIMER_MS * 1000}};
-    setitimer(ITIMER_REAL, &it, 0);
+    struct itimerval it = {{0, 0}, {TIMER_MS / 1000, TIMER_MS % 1000 * 1000}};
+    setitimer(ITIMER_PROF, &it, 0);
     memcpy(fuzz_regs, r->regs, sizeof r->regs);
     fuzz_regs[8] = r->eflags;
     fuzz_enter();

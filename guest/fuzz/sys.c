@@ -190,7 +190,9 @@ int main(int argc, char **argv) {
     setvbuf(stdout, 0, _IOFBF, 1 << 16);
     for (size_t i = 0; i < n; i++) {
         memset((void *)R, 0, sizeof *R);
-        int errfd = open(ERRFILE, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+        /* A fresh file: a child may have changed the old one's mode. */
+        unlink(ERRFILE);
+        int errfd = open(ERRFILE, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0600);
         if (errfd < 0 || null < 0) {
             perror("open");
             return 2;

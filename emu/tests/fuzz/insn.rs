@@ -13,7 +13,7 @@
 //! traps and ends the child after 2000 of them ("B"), so a loop ends after
 //! the same number of instructions on both sides, not after a wall-clock
 //! time that an interpreter 20 times slower would exceed first. A stream
-//! that clears TF and keeps running ends by a 300 ms timer ("T"). The price:
+//! that clears TF and keeps running ends by a timer of 1 s of CPU time ("T"). The price:
 //! rep string instructions trap per iteration natively and emu's stepping
 //! runs them whole (listed in fuzz_known.txt).
 //!

@@ -116,9 +116,9 @@ impl Rng {
         self.next() as u32
     }
 
-    /// Uniform in 0..n (n > 0).
+    /// Uniform in 0..n (0 when n is 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next().checked_rem(n).unwrap_or(0)
     }
 
     /// True with probability num/den.

@@ -334,7 +334,8 @@ pub fn run(runner: &Path, seed: u64, budget: &support::Budget) -> Report {
             };
             seen += 1;
             rep.children += 1;
-            let ncalls: usize = f[2].parse().unwrap_or(0);
+            // (The count lives in guest memory a random call may overwrite.)
+            let ncalls = f[2].parse::<usize>().unwrap_or(0).min(desc.len());
             rep.calls += ncalls as u64;
             let last = desc
                 .get(ncalls.wrapping_sub(1))
