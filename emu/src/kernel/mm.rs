@@ -2479,6 +2479,18 @@ pub fn user_fault(p: &mut Task, addr: u32, error: u32) -> Fault {
         // A protection fault on a present page.
         return Fault::Segv;
     }
+    // Linux's access_error: a write to a mapping without write access, a
+    // read of one without any access (PROT_NONE, a segment without flags)
+    // is SIGSEGV; an instruction fetch from one without exec access ends
+    // there too, after Linux maps the page in. (The pages already have
+    // their permissions, so re-applying them and retrying would fault
+    // forever.)
+    if !v.accessible()
+        || (error & 2 != 0 && v.flags & vm::WRITE == 0)
+        || (error & 0x10 != 0 && v.flags & vm::EXEC == 0)
+    {
+        return Fault::Segv;
+    }
     if v.host_mapped() {
         let valid = v.valid_pages();
         let page = ((addr - v.start) >> PAGE_SHIFT) as u64;
