@@ -2489,7 +2489,7 @@ pub fn user_fault(p: &mut Task, addr: u32, error: u32) -> Fault {
         || (error & 2 != 0 && v.flags & vm::WRITE == 0)
         || (error & 0x10 != 0 && v.flags & vm::EXEC == 0)
     {
-        return Fault::Segv;
+        return Fault::Access;
     }
     if v.host_mapped() {
         let valid = v.valid_pages();
