@@ -184,6 +184,13 @@ fn accesses_straddling_4_gib() {
     check("wrap4g", &[]);
 }
 
+/// Single-stepping traps after each iteration of a rep string
+/// instruction, as natively.
+#[test]
+fn single_step_rep_string() {
+    check("reptf", &[]);
+}
+
 #[test]
 fn stack_grows_on_faults() {
     check("fault", &["stack"]);
