@@ -87,6 +87,12 @@ fn excluded(b: &[u8]) -> bool {
         let mut d = Decoder::with_ip(32, &padded[off..], 0, DecoderOptions::NONE);
         let i = d.decode();
         if i.is_invalid() {
+            // c4/c5 with a register-form second byte is a VEX prefix in
+            // 32-bit code (AVX, which emu's CPUID does not advertise); the
+            // decoder here is built without VEX tables, as emu's is.
+            if matches!(padded[off], 0xc4 | 0xc5) && padded[off + 1] >= 0xc0 {
+                return true;
+            }
             continue;
         }
         let bad = match i.mnemonic() {
