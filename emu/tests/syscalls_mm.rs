@@ -198,6 +198,20 @@ fn kernel_access_grows_the_stack() {
     check("fault", &["kernel-stack"]);
 }
 
+/// A file mapping whose file was truncated under it (issue 12 item 6):
+/// a syscall reading a path or a struct there, or writing into it, gets
+/// EFAULT (emu must not die of SIGBUS); the program's own access gets
+/// SIGBUS with BUS_ADRERR and the address.
+#[test]
+fn truncated_file_mapping_is_efault_for_the_kernel() {
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    check("kaccess", &[&dir.to_string_lossy(), "truncated"]);
+    // Truncated by another process: emu's page table does not know, the
+    // kernel-side copy must stop at the host's fault.
+    check("kaccess", &[&dir.to_string_lossy(), "truncated-by-child"]);
+}
+
 #[test]
 fn futex_single_thread() {
     check("futex", &[]);

@@ -514,6 +514,9 @@ pub fn host_iovecs(
 
 fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
     let h = own_host_fd(h)?;
+    if flags & o::TRUNC != 0 {
+        super::mm::fd_resized(p, h);
+    }
     let mut e = Fd::new(h, flags & o::CLOEXEC != 0);
     if flags & o::LARGEFILE == 0 && flags & o::PATH == 0 {
         // generic_file_open: a file too big for a 32-bit off_t.
@@ -1311,7 +1314,12 @@ fn do_truncate(p: &mut Task, pathname: u32, len: i64) -> SysResult {
     if exe_busy(p, dfd, &hp, o::WRONLY) {
         return Err(Errno::ETXTBSY);
     }
-    hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::stat(hp.as_ptr(), &mut st) } == 0 {
+        super::mm::file_resized(p, st.st_dev, st.st_ino);
+    }
+    Ok(r)
 }
 
 pub fn sys_truncate(p: &mut Task, pathname: u32, len: u32) -> SysResult {
@@ -1331,7 +1339,9 @@ fn do_ftruncate(p: &mut Task, fd: u32, len: i64) -> SysResult {
     if len > afs::MAX_NON_LFS && p.files().get(fd)?.no_largefile {
         return Err(Errno::EINVAL);
     }
-    hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })?;
+    super::mm::fd_resized(p, h);
+    Ok(r)
 }
 
 pub fn sys_ftruncate(p: &mut Task, fd: u32, len: u32) -> SysResult {

@@ -41,7 +41,7 @@ use super::abi::sys::{per, rlimit};
 use super::syscall::SysResult;
 use super::task::{lock, Task};
 use crate::loader::{self, Loaded};
-use crate::mem::{Mem, PAGE_SHIFT, PAGE_SIZE, P_EXEC, P_PRESENT, P_READ, P_WRITE};
+use crate::mem::{Mem, PAGE_SHIFT, PAGE_SIZE, P_EXEC, P_FILE, P_PRESENT, P_READ, P_WRITE};
 
 pub const PAGE: u32 = PAGE_SIZE;
 const PAGE64: u64 = PAGE as u64;
@@ -128,6 +128,10 @@ pub struct MapFile {
     pub ino: u64,
     /// A regular file (its size bounds the accessible pages).
     pub regular: bool,
+    /// The file may shrink under the mapping (a regular file other than
+    /// the running program, which cannot be truncated: ETXTBSY): its pages
+    /// carry P_FILE, so the kernel side copies them fault-tolerantly.
+    pub shrinks: bool,
 }
 
 impl MapFile {
@@ -142,6 +146,7 @@ impl MapFile {
             dev: md.dev(),
             ino: md.ino(),
             regular: md.file_type().is_file(),
+            shrinks: false,
         }))
     }
 
@@ -936,6 +941,7 @@ fn map_file(p: &Task, mm: &Mm, h: i32) -> Result<Arc<MapFile>, Errno> {
         dev: st.st_dev,
         ino: st.st_ino,
         regular: st.st_mode & libc::S_IFMT == libc::S_IFREG,
+        shrinks: st.st_mode & libc::S_IFMT == libc::S_IFREG,
     }))
 }
 
@@ -964,7 +970,11 @@ fn apply_perm(mem: &Mem, v: &Vma) {
     let valid = v.valid_pages().min((v.len() >> PAGE_SHIFT) as u64) as u32;
     let split = v.start + (valid << PAGE_SHIFT);
     if split > v.start {
-        mem.set_perm(v.start, split - v.start, page_perm(v.flags));
+        let file = match &v.backing {
+            Backing::File(f) if f.shrinks => P_FILE,
+            _ => 0,
+        };
+        mem.set_perm(v.start, split - v.start, page_perm(v.flags) | file);
     }
     if v.end > split {
         mem.unmap(split, v.end - split);
@@ -2432,6 +2442,40 @@ pub fn user_fault(p: &mut Task, addr: u32, error: u32) -> Fault {
         return Fault::Bus;
     }
     Fault::Segv
+}
+
+/// A file changed size through this process (ftruncate, truncate, open
+/// with O_TRUNC): the pages of every mapping of it past its new end become
+/// not-present, so a guest access there raises SIGBUS (BUS_ADRERR) and a
+/// kernel access fails with EFAULT, as natively; their translations go.
+/// (Pages it grows into come back on their first access, in
+/// [`user_fault`].) A file another process truncates is caught later: the
+/// kernel side copies file pages fault-tolerantly (P_FILE).
+pub fn file_resized(p: &mut Task, dev: u64, ino: u64) {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    let hit: Vec<Vma> = mm
+        .vmas()
+        .filter(|v| matches!(&v.backing, Backing::File(f) if f.dev == dev && f.ino == ino))
+        .cloned()
+        .collect();
+    for v in hit {
+        apply_perm(&p.cpu.mem, &v);
+        let valid = v.valid_pages() as u32;
+        let split = v.start + (valid << PAGE_SHIFT);
+        if v.end > split {
+            invalidate(p, split, v.end - split);
+        }
+    }
+}
+
+/// [`file_resized`] for host fd `h` (after a host call that may have
+/// changed its file's size).
+pub fn fd_resized(p: &mut Task, h: i32) {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(h, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG {
+        file_resized(p, st.st_dev, st.st_ino);
+    }
 }
 
 /// The #PF hook for the exception path: true when the stack grew under
