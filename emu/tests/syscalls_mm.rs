@@ -198,6 +198,19 @@ fn kernel_access_grows_the_stack() {
     check("fault", &["kernel-stack"]);
 }
 
+/// Kernel-side buffer checks as far as the kernel touches the buffer
+/// (issue 12 item 11): write/pwrite/writev of bad buffers to /dev/null,
+/// a regular file and a pipe; getdents64 into a buffer running into an
+/// unmapped page.
+#[test]
+fn kernel_touches_buffers_as_far_as_it_uses_them() {
+    let dir = out_dir();
+    let d = dir.to_string_lossy().into_owned();
+    std::fs::create_dir_all(&dir).unwrap();
+    check("kaccess", &[&d, "writes"]);
+    check("kaccess", &[&d, "dents"]);
+}
+
 /// A file mapping whose file was truncated under it (issue 12 item 6):
 /// a syscall reading a path or a struct there, or writing into it, gets
 /// EFAULT (emu must not die of SIGBUS); the program's own access gets

@@ -163,6 +163,8 @@ static void truncated(const char *dir, int by_child)
     R("pwrite from", syscall(SYS_pwrite64, o, s, 16, 0, 0));
     close(o);
     unlink(other);
+    int null = open("/dev/null", O_WRONLY);
+    R("write null from", syscall(SYS_write, null, s, 16));
     R("read into", syscall(SYS_read, open("/dev/zero", O_RDONLY), s, 16));
     R("uname into", syscall(SYS_uname, s));
     R("gettimeofday into", syscall(SYS_gettimeofday, s, 0));
