@@ -242,6 +242,14 @@ fn max_map_count_and_many_mappings() {
     check("mapcount", &[&d, "file"]);
 }
 
+/// Code written through an alias (issue 12 item 7): a memfd mapped
+/// writable at one address and executable at another; new code stored
+/// through the writable alias, written with pwrite or write, runs.
+#[test]
+fn code_written_through_an_alias_runs() {
+    check("jit", &[]);
+}
+
 #[test]
 fn futex_single_thread() {
     check("futex", &[]);

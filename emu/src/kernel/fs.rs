@@ -884,7 +884,11 @@ pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
     if lfs_limited(p, fd) {
         n = lfs_clip(h, None, n)?;
     }
-    cp(p, libc::SYS_write, &[h as i64, b.ptr as i64, n as i64])
+    let r = cp(p, libc::SYS_write, &[h as i64, b.ptr as i64, n as i64]);
+    if matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h);
+    }
+    r
 }
 
 pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
@@ -915,7 +919,11 @@ pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u3
     if lfs_limited(p, fd) {
         n = lfs_clip(h, Some(pos), n)?;
     }
-    hret(unsafe { libc::pwrite64(h, b.ptr as *const libc::c_void, n, pos) } as i64)
+    let r = hret(unsafe { libc::pwrite64(h, b.ptr as *const libc::c_void, n, pos) } as i64);
+    if matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h);
+    }
+    r
 }
 
 fn vec_io(
@@ -963,6 +971,9 @@ fn vec_io(
         }
     };
     drop(keep);
+    if write && matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h as i32);
+    }
     r
 }
 
@@ -1448,6 +1459,7 @@ fn do_ftruncate(p: &mut Task, fd: u32, len: i64) -> SysResult {
     }
     let r = hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })?;
     super::mm::fd_resized(p, h);
+    super::mm::file_written(p, h);
     Ok(r)
 }
 

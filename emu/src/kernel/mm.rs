@@ -41,7 +41,7 @@ use super::abi::sys::{per, rlimit};
 use super::syscall::SysResult;
 use super::task::{lock, Task};
 use crate::loader::{self, Loaded};
-use crate::mem::{Mem, PAGE_SHIFT, PAGE_SIZE, P_EXEC, P_FILE, P_PRESENT, P_READ, P_WRITE};
+use crate::mem::{Mem, PAGE_SHIFT, PAGE_SIZE, P_ALIAS, P_EXEC, P_FILE, P_PRESENT, P_READ, P_WRITE};
 
 pub const PAGE: u32 = PAGE_SIZE;
 const PAGE64: u64 = PAGE as u64;
@@ -1076,7 +1076,8 @@ fn apply_perm(mem: &Mem, v: &Vma) {
     let split = v.start + (valid << PAGE_SHIFT);
     if split > v.start {
         let file = match &v.backing {
-            Backing::File(f) if f.shrinks => P_FILE,
+            Backing::File(f) if f.shrinks => P_FILE | P_ALIAS,
+            Backing::Shm(_) => P_ALIAS,
             _ => 0,
         };
         mem.set_perm(v.start, split - v.start, page_perm(v.flags) | file);
@@ -1120,10 +1121,42 @@ fn restore_host(p: &mut Task, mm: &mut Mm, start: u32, end: u64) -> Result<(), u
     Ok(())
 }
 
+/// The identity of the object a VMA maps, for the alias table: a file's
+/// device and inode, a shared anonymous object's address. None for what
+/// cannot be aliased (private anonymous memory, the running program).
+fn alias_object(v: &Vma) -> Option<(u64, u64)> {
+    match &v.backing {
+        Backing::File(f) if f.shrinks => Some((f.dev, f.ino)),
+        Backing::Shm(s) => Some((u64::MAX, Arc::as_ptr(s) as u64)),
+        _ => None,
+    }
+}
+
+/// Host fd `h` was written (write, pwrite, ...): if the file is mapped and
+/// code was translated from it, every mapping's translations of it go
+/// (issue 12 item 7: new code written with pwrite must run).
+pub fn file_written(p: &mut Task, h: i32) {
+    if !p.cpu.mem.any_code_objects() {
+        return;
+    }
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(h, &mut st) } != 0 {
+        return;
+    }
+    for (s, n) in p.cpu.mem.object_code_pages((st.st_dev, st.st_ino)) {
+        p.forget_code(s << PAGE_SHIFT, n << PAGE_SHIFT);
+    }
+}
+
 /// Drop the memory of VMAs that left the map (their host mappings, if
 /// any, have been replaced by anonymous memory already).
 fn release(p: &mut Task, removed: &[Vma]) {
     for v in removed {
+        if alias_object(v).is_some() {
+            p.cpu
+                .mem
+                .alias_remove(v.start >> PAGE_SHIFT, v.end >> PAGE_SHIFT);
+        }
         p.cpu.mem.unmap(v.start, v.len());
         p.forget_code(v.start, v.len());
     }
@@ -1540,7 +1573,17 @@ pub fn do_mmap(
     // has already replaced their host pages.
     let removed = mm.carve(addr, end);
     for r in &removed {
+        if alias_object(r).is_some() {
+            p.cpu
+                .mem
+                .alias_remove(r.start >> PAGE_SHIFT, r.end >> PAGE_SHIFT);
+        }
         p.cpu.mem.unmap(r.start, r.len());
+    }
+    if let Some(obj) = alias_object(&v) {
+        p.cpu
+            .mem
+            .alias_add(addr >> PAGE_SHIFT, len >> PAGE_SHIFT, obj, v.pgoff);
     }
     if !v.host_mapped() {
         p.cpu.mem.discard(addr, len);

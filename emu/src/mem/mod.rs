@@ -32,6 +32,69 @@ pub const P_TRACK: u8 = 32;
 /// SIGBUS. The interpreter ignores the bit; the kernel side copies such
 /// pages with [`safe_copy`], which fails instead (see [`Mem::read_bytes`]).
 pub const P_FILE: u8 = 64;
+/// Page is a host mapping of a shared object (a file or shared memory)
+/// that other guest pages may also map (an alias): translations made from
+/// it mark every alias as code, and a write to any alias drops them
+/// (see [`Aliases`]).
+pub const P_ALIAS: u8 = 128;
+
+/// Which guest pages map the same page of a host object: guest page ranges
+/// with the object's identity and page offset. Kept by the kernel as file
+/// and shared mappings come and go; read by the block cache when it
+/// translates or invalidates a P_ALIAS page, and by write()/pwrite() to a
+/// mapped file.
+#[derive(Default)]
+pub struct Aliases {
+    /// start page -> (pages, object, page offset of start in the object).
+    ranges: std::collections::BTreeMap<u32, (u32, (u64, u64), u64)>,
+    /// Objects some of whose pages hold translated code.
+    code_objs: std::collections::HashSet<(u64, u64)>,
+}
+
+impl Aliases {
+    /// The object and page offset guest page `page` maps.
+    fn ident(&self, page: u32) -> Option<((u64, u64), u64)> {
+        let (&s, &(n, obj, off)) = self.ranges.range(..=page).next_back()?;
+        (page < s + n).then_some((obj, off + (page - s) as u64))
+    }
+
+    /// Every guest page mapping the same object page as `page` (itself
+    /// included), or just `page`.
+    fn of(&self, page: u32) -> Vec<u32> {
+        let Some((obj, off)) = self.ident(page) else {
+            return vec![page];
+        };
+        self.ranges
+            .iter()
+            .filter(|(_, (n, o, start))| *o == obj && off >= *start && off < start + *n as u64)
+            .map(|(&s, (_, _, start))| s + (off - start) as u32)
+            .collect()
+    }
+
+    fn remove(&mut self, first: u32, end: u32) {
+        // Ranges do not overlap: the one starting below `first` that
+        // reaches into it, and those starting inside.
+        let mut hit: Vec<u32> = self
+            .ranges
+            .range(..first)
+            .next_back()
+            .filter(|(&s, (n, _, _))| s + n > first)
+            .map(|(&s, _)| s)
+            .into_iter()
+            .collect();
+        hit.extend(self.ranges.range(first..end).map(|(&s, _)| s));
+        for s in hit {
+            let (n, obj, off) = self.ranges.remove(&s).unwrap();
+            if s < first {
+                self.ranges.insert(s, (first - s, obj, off));
+            }
+            if s + n > end {
+                self.ranges
+                    .insert(end, (s + n - end, obj, off + (end - s) as u64));
+            }
+        }
+    }
+}
 
 /// Copy `len` bytes from `src` to `dst`, one of which is guest memory that
 /// may raise SIGBUS (a file page past the end of its file): through
@@ -130,6 +193,8 @@ pub struct Mem {
     perm_map: memmap2::MmapMut,
     /// Pages whose P_TRACK was taken by a write, in order.
     written: std::sync::Mutex<Vec<u32>>,
+    /// Guest pages that map the same object page (P_ALIAS pages).
+    aliases: std::sync::Mutex<Aliases>,
 }
 
 // The raw base pointer refers into `_map`, which lives as long as `Mem`.
@@ -154,6 +219,7 @@ impl Mem {
             base,
             perm_map,
             written: Default::default(),
+            aliases: Default::default(),
         })
     }
 
@@ -194,7 +260,65 @@ impl Mem {
             return Err(std::io::Error::last_os_error());
         }
         self.take_written();
+        *self.aliases.lock().unwrap_or_else(|e| e.into_inner()) = Aliases::default();
         Ok(())
+    }
+
+    fn alias_table(&self) -> std::sync::MutexGuard<'_, Aliases> {
+        self.aliases.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Guest pages [first, first+n) map pages [off, off+n) of `obj`.
+    pub fn alias_add(&self, first: u32, n: u32, obj: (u64, u64), off: u64) {
+        let mut t = self.alias_table();
+        t.remove(first, first + n);
+        t.ranges.insert(first, (n, obj, off));
+    }
+
+    /// Guest pages [first, end) map no object any more.
+    pub fn alias_remove(&self, first: u32, end: u32) {
+        self.alias_table().remove(first, end);
+    }
+
+    /// The guest pages that map the same object page as `page` (a
+    /// P_ALIAS page), itself included.
+    pub fn aliases_of(&self, page: u32) -> Vec<u32> {
+        self.alias_table().of(page)
+    }
+
+    /// Code is being translated from P_ALIAS page `page`: mark every alias
+    /// of it as code too, so that a store through any of them leaves the
+    /// block loop as self-modifying code.
+    #[cold]
+    pub fn mark_alias_code(&self, page: u32) {
+        let mut t = self.alias_table();
+        if let Some((obj, _)) = t.ident(page) {
+            t.code_objs.insert(obj);
+        }
+        for a in t.of(page) {
+            self.mark_code(a);
+        }
+    }
+
+    /// The guest pages mapping `obj` if some page of it holds code (after
+    /// a write to the object's file): every such page's translations are
+    /// stale.
+    pub fn object_code_pages(&self, obj: (u64, u64)) -> Vec<(u32, u32)> {
+        let t = self.alias_table();
+        if !t.code_objs.contains(&obj) {
+            return Vec::new();
+        }
+        t.ranges
+            .iter()
+            .filter(|(_, (_, o, _))| *o == obj)
+            .map(|(&s, (n, _, _))| (s, *n))
+            .collect()
+    }
+
+    /// Whether any object's pages hold code (cheap test before a write
+    /// looks up its file).
+    pub fn any_code_objects(&self) -> bool {
+        !self.alias_table().code_objs.is_empty()
     }
 
     #[inline(always)]
