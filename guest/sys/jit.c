@@ -5,7 +5,25 @@
  * is called: 1, 2, 3, 4, 5 natively. */
 #include "common.h"
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
+
+/* Another thread runs the code between the main thread's rewrites: its
+ * translations must go too. */
+static pthread_barrier_t bar;
+static int (*shared_f)(void);
+static int seen[3];
+
+static void *runner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        pthread_barrier_wait(&bar);
+        seen[i] = shared_f();
+        pthread_barrier_wait(&bar);
+    }
+    return 0;
+}
 
 /* mov $imm, %eax; ret */
 static void code(unsigned char *b, int v)
@@ -44,5 +62,17 @@ int main(void)
     w[0] = 0xeb;
     w[1] = 14;
     printf("%d %d\n", f(), g());
+
+    pthread_t t;
+    pthread_barrier_init(&bar, 0, 2);
+    shared_f = f;
+    pthread_create(&t, 0, runner, 0);
+    for (int i = 0; i < 3; i++) {
+        code(w, 10 + i);
+        pthread_barrier_wait(&bar);
+        pthread_barrier_wait(&bar);
+    }
+    pthread_join(t, 0);
+    printf("thread: %d %d %d\n", seen[0], seen[1], seen[2]);
     return 0;
 }
