@@ -81,6 +81,12 @@ fn do_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysR
     let mut hbuf = vec![0u8; count.clamp(64, 65536) + 512];
     let mut last_off: Option<i64> = None;
     let mut full = false;
+    // filldir writes each record as it goes, so a buffer that runs into a
+    // page the guest cannot write takes the records that end before it:
+    // the one that would touch the page faults and ends the call (EFAULT
+    // if it is the first).
+    let valid = super::fs::user_prefix(p, dirp, count as u32, true).unwrap_or(0) as usize;
+    let mut fault = false;
     loop {
         let n = unsafe { libc::syscall(libc::SYS_getdents64, h, hbuf.as_mut_ptr(), hbuf.len()) };
         if n < 0 {
@@ -119,6 +125,14 @@ fn do_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysR
                 afs::dirent_reclen(name.len())
             };
             if out.len() + reclen > count {
+                full = true;
+                break;
+            }
+            // The bytes filldir touches: linux_dirent64 up to the name's
+            // NUL; linux_dirent up to d_type in its last byte.
+            let touched = if wide { 20 + name.len() } else { reclen };
+            if out.len() + touched > valid {
+                fault = true;
                 full = true;
                 break;
             }
@@ -167,15 +181,21 @@ fn do_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysR
             Some(o) => {
                 unsafe { libc::lseek64(h, o, libc::SEEK_SET) };
             }
-            // Not even the first record fits (the caller restores the
-            // position).
+            // Not even the first record fits or could be written (the
+            // caller restores the position).
+            None if fault => return Err(Errno::EFAULT),
             None => return Err(Errno::EINVAL),
         }
     }
     if out.is_empty() {
+        if fault {
+            return Err(Errno::EFAULT);
+        }
         return Ok(0);
     }
-    p.write_user(dirp, &out)?;
+    // The last record's padding may lie past the writable part: filldir
+    // does not write it.
+    p.write_user(dirp, &out[..out.len().min(valid)])?;
     Ok(out.len() as u32)
 }
 

@@ -448,16 +448,109 @@ pub fn in_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*const u8, usize), E
     Ok((b.as_ptr(), b.len()))
 }
 
+/// A guest buffer the host reads (write, pwrite, writev, send), laid out
+/// for the host call so that the host kernel touches exactly what Linux
+/// would: Linux reads a buffer only as the file consumes it (/dev/null
+/// never reads it, a regular file copies up to the first bad byte and
+/// returns a short count, a pipe fails a whole page it could not fill),
+/// which emu cannot know per file. So when the buffer runs into a page
+/// the guest cannot read (unmapped, PROT_NONE, or a file page past its
+/// file's end), the host gets a scratch copy: the readable prefix, then
+/// PROT_NONE pages for the rest, and the host kernel's own behaviour
+/// decides. A buffer that is readable throughout is guest memory itself
+/// (zero-copy). The copy is of guest memory that exists, capped at
+/// [`SCRATCH_MAX`]: a longer readable prefix is passed alone (a short
+/// transfer, as for a regular file).
+pub struct HostIn {
+    pub ptr: *const u8,
+    pub len: usize,
+    _scratch: Option<Scratch>,
+}
+
+/// Longest readable prefix a [`HostIn`] copies.
+pub const SCRATCH_MAX: u32 = 1 << 20;
+
+/// A host mapping of our own, unmapped on drop.
+pub struct Scratch(*mut libc::c_void, usize);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        unsafe { libc::munmap(self.0, self.1) };
+    }
+}
+
+/// The guest buffer [addr, addr+len) (len > 0) for the host to read; see
+/// [`HostIn`].
+pub fn host_in(p: &mut Task, addr: u32, len: u32) -> Result<HostIn, Errno> {
+    let len = len.min(MAX_RW_COUNT as u32);
+    let prefix = match user_prefix(p, addr, len, false) {
+        Ok(n) => n,
+        Err(_) => 0,
+    };
+    if prefix == len || prefix > SCRATCH_MAX {
+        let b = p.user_buf(addr, prefix)?;
+        return Ok(HostIn {
+            ptr: b.as_ptr(),
+            len: b.len(),
+            _scratch: None,
+        });
+    }
+    let off = (addr & 0xfff) as usize;
+    let total = (off + len as usize).next_multiple_of(4096);
+    let m = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            total,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if m == libc::MAP_FAILED {
+        return Err(Errno::ENOMEM);
+    }
+    let sc = Scratch(m, total);
+    if prefix > 0 {
+        // The prefix ends where a page the guest cannot read starts.
+        let head = off + prefix as usize;
+        if unsafe { libc::mprotect(m, head, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
+            return Err(Errno::ENOMEM);
+        }
+        // SAFETY: [m+off, m+head) is ours and writable.
+        let dst =
+            unsafe { std::slice::from_raw_parts_mut((m as *mut u8).add(off), prefix as usize) };
+        let got = p.cpu.mem.copy_checked(addr, dst);
+        if got < prefix as usize {
+            // A file page past its end: unreadable from there on.
+            let from = (off + got).next_multiple_of(4096);
+            unsafe {
+                libc::mprotect(
+                    (m as *mut u8).add(from) as *mut libc::c_void,
+                    head - from.min(head),
+                    libc::PROT_NONE,
+                )
+            };
+        }
+    }
+    Ok(HostIn {
+        ptr: unsafe { (m as *const u8).add(off) },
+        len: len as usize,
+        _scratch: Some(sc),
+    })
+}
+
+/// Host iovecs built from a guest iovec array, with what keeps them valid.
+pub struct HostIovecs {
+    pub iov: Vec<libc::iovec>,
+    pub keep: Vec<HostIn>,
+}
+
 /// Read a guest iovec array into host iovecs pointing at guest memory.
-/// `write`: the host writes into the buffers (readv). Buffers past the
+/// `write`: the host writes into the buffers (readv); buffers past the
 /// first inaccessible byte are dropped (a partial transfer); none at all
-/// accessible is -EFAULT.
-pub fn host_iovecs(
-    p: &mut Task,
-    iov: u32,
-    cnt: u32,
-    write: bool,
-) -> Result<Vec<libc::iovec>, Errno> {
+/// accessible is -EFAULT. Otherwise (writev) each buffer is a [`HostIn`].
+pub fn host_iovecs(p: &mut Task, iov: u32, cnt: u32, write: bool) -> Result<HostIovecs, Errno> {
     if cnt > UIO_MAXIOV {
         return Err(Errno::EINVAL);
     }
@@ -474,12 +567,23 @@ pub fn host_iovecs(
         }
     }
     let mut out = Vec::with_capacity(vs.len());
+    let mut keep = Vec::new();
     for v in &vs {
         if total >= MAX_RW_COUNT {
             break;
         }
         let want = (v.len as u64).min(MAX_RW_COUNT - total) as u32;
         if want == 0 {
+            continue;
+        }
+        if !write {
+            let b = host_in(p, v.base, want)?;
+            out.push(libc::iovec {
+                iov_base: b.ptr as *mut libc::c_void,
+                iov_len: b.len,
+            });
+            total += b.len as u64;
+            keep.push(b);
             continue;
         }
         let r = if write {
@@ -506,7 +610,7 @@ pub fn host_iovecs(
             }
         }
     }
-    Ok(out)
+    Ok(HostIovecs { iov: out, keep })
 }
 
 // ---------------------------------------------------------------------------
@@ -514,6 +618,9 @@ pub fn host_iovecs(
 
 fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
     let h = own_host_fd(h)?;
+    if flags & o::TRUNC != 0 {
+        super::mm::fd_resized(p, h);
+    }
     let mut e = Fd::new(h, flags & o::CLOEXEC != 0);
     if flags & o::LARGEFILE == 0 && flags & o::PATH == 0 {
         // generic_file_open: a file too big for a 32-bit off_t.
@@ -772,12 +879,16 @@ pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
     if count == 0 {
         return hret(unsafe { libc::write(h, std::ptr::null(), 0) } as i64);
     }
-    let (ptr, n) = in_buf(p, buf, count)?;
-    let mut n = n.min(MAX_RW_COUNT as usize);
+    let b = host_in(p, buf, count)?;
+    let mut n = b.len;
     if lfs_limited(p, fd) {
         n = lfs_clip(h, None, n)?;
     }
-    cp(p, libc::SYS_write, &[h as i64, ptr as i64, n as i64])
+    let r = cp(p, libc::SYS_write, &[h as i64, b.ptr as i64, n as i64]);
+    if matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h);
+    }
+    r
 }
 
 pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
@@ -803,11 +914,16 @@ pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u3
     if count == 0 {
         return hret(unsafe { libc::pwrite64(h, std::ptr::null(), 0, pos) } as i64);
     }
-    let (ptr, mut n) = in_buf(p, buf, count)?;
+    let b = host_in(p, buf, count)?;
+    let mut n = b.len;
     if lfs_limited(p, fd) {
         n = lfs_clip(h, Some(pos), n)?;
     }
-    hret(unsafe { libc::pwrite64(h, ptr as *const libc::c_void, n, pos) } as i64)
+    let r = hret(unsafe { libc::pwrite64(h, b.ptr as *const libc::c_void, n, pos) } as i64);
+    if matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h);
+    }
+    r
 }
 
 fn vec_io(
@@ -823,7 +939,7 @@ fn vec_io(
         refresh_proc(p, fd, pos.filter(|&x| x >= 0));
     }
     let h = p.files().host(fd)?;
-    let mut v = host_iovecs(p, iov, cnt, !write)?;
+    let HostIovecs { iov: mut v, keep } = host_iovecs(p, iov, cnt, !write)?;
     if write && lfs_limited(p, fd) {
         let total: usize = v.iter().map(|x| x.iov_len).sum();
         let mut allow = lfs_clip(h, pos.filter(|&x| x >= 0), total)?;
@@ -839,7 +955,7 @@ fn vec_io(
         (v.as_ptr(), v.len())
     };
     let (h, ptr, n) = (h as i64, ptr as i64, n as i64);
-    match (pos, write) {
+    let r = match (pos, write) {
         (None, false) if flags == 0 => cp(p, libc::SYS_readv, &[h, ptr, n]),
         (None, true) if flags == 0 => cp(p, libc::SYS_writev, &[h, ptr, n]),
         _ => {
@@ -853,7 +969,12 @@ fn vec_io(
             p.blocking(nr, [h, ptr, n, pos, 0, flags as i64])
                 .map(|v| v as u32)
         }
+    };
+    drop(keep);
+    if write && matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h as i32);
     }
+    r
 }
 
 pub fn sys_readv(p: &mut Task, fd: u32, iov: u32, cnt: u32) -> SysResult {
@@ -1311,7 +1432,12 @@ fn do_truncate(p: &mut Task, pathname: u32, len: i64) -> SysResult {
     if exe_busy(p, dfd, &hp, o::WRONLY) {
         return Err(Errno::ETXTBSY);
     }
-    hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::stat(hp.as_ptr(), &mut st) } == 0 {
+        super::mm::file_resized(p, st.st_dev, st.st_ino);
+    }
+    Ok(r)
 }
 
 pub fn sys_truncate(p: &mut Task, pathname: u32, len: u32) -> SysResult {
@@ -1331,7 +1457,10 @@ fn do_ftruncate(p: &mut Task, fd: u32, len: i64) -> SysResult {
     if len > afs::MAX_NON_LFS && p.files().get(fd)?.no_largefile {
         return Err(Errno::EINVAL);
     }
-    hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })?;
+    super::mm::fd_resized(p, h);
+    super::mm::file_written(p, h);
+    Ok(r)
 }
 
 pub fn sys_ftruncate(p: &mut Task, fd: u32, len: u32) -> SysResult {

@@ -160,9 +160,18 @@ fn guest_range(p: &Task, a: u32, b: u32) -> Vec<u8> {
     let mut at = a;
     while at < b {
         let n = (b - at).min(0x1000 - (at & 0xfff));
-        match p.cpu.mem.slice(at, n) {
-            Ok(s) => out.extend_from_slice(s),
-            Err(_) => break,
+        if p.cpu
+            .mem
+            .check(at, n, crate::mem::P_READ, false, false)
+            .is_err()
+        {
+            break;
+        }
+        let mut b = vec![0u8; n as usize];
+        let got = p.cpu.mem.copy_checked(at, &mut b);
+        out.extend_from_slice(&b[..got]);
+        if got < n as usize {
+            break;
         }
         at += n;
     }

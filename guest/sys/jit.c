@@ -1,0 +1,78 @@
+/* Code written through an alias (issue 12 item 7): a memfd mapped
+ * read-write at one address and read-execute at another (the W^X pattern
+ * of JITs). New code written through the writable alias, with pwrite,
+ * or with write after lseek, must run the next time the executable alias
+ * is called: 1, 2, 3, 4, 5 natively. */
+#include "common.h"
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+/* Another thread runs the code between the main thread's rewrites: its
+ * translations must go too. */
+static pthread_barrier_t bar;
+static int (*shared_f)(void);
+static int seen[3];
+
+static void *runner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        pthread_barrier_wait(&bar);
+        seen[i] = shared_f();
+        pthread_barrier_wait(&bar);
+    }
+    return 0;
+}
+
+/* mov $imm, %eax; ret */
+static void code(unsigned char *b, int v)
+{
+    b[0] = 0xb8;
+    memcpy(b + 1, &v, 4);
+    b[5] = 0xc3;
+}
+
+int main(void)
+{
+    unbuffered();
+    int fd = syscall(SYS_memfd_create, "jit", 0);
+    ftruncate(fd, 4096);
+    unsigned char *w = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    unsigned char *x = mmap(0, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    int (*f)(void) = (int (*)(void))x;
+    unsigned char b[8];
+    code(w, 1);
+    printf("%d\n", f());
+    code(w, 2); /* a store through the writable alias */
+    printf("%d\n", f());
+    code(b, 3);
+    pwrite(fd, b, 6, 0); /* the file itself */
+    printf("%d\n", f());
+    code(b, 4);
+    lseek(fd, 0, SEEK_SET);
+    write(fd, b, 6);
+    printf("%d\n", f());
+    /* A third alias, private, not yet written: sees the file. */
+    unsigned char *y = mmap(0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    int (*g)(void) = (int (*)(void))y;
+    printf("%d\n", g());
+    code(w + 16, 5);
+    code(w, 0); /* the first bytes: jmp to +16 */
+    w[0] = 0xeb;
+    w[1] = 14;
+    printf("%d %d\n", f(), g());
+
+    pthread_t t;
+    pthread_barrier_init(&bar, 0, 2);
+    shared_f = f;
+    pthread_create(&t, 0, runner, 0);
+    for (int i = 0; i < 3; i++) {
+        code(w, 10 + i);
+        pthread_barrier_wait(&bar);
+        pthread_barrier_wait(&bar);
+    }
+    pthread_join(t, 0);
+    printf("thread: %d %d %d\n", seen[0], seen[1], seen[2]);
+    return 0;
+}
