@@ -111,6 +111,8 @@ pub struct StackImage {
     pub arg_start: u32,
     pub arg_end: u32,
     pub env_end: u32,
+    /// The auxv as written, AT_NULL last (mm->saved_auxv: /proc/self/auxv).
+    pub auxv: Vec<(u32, u32)>,
 }
 
 impl StackImage {
@@ -227,7 +229,8 @@ impl<'a> Strings<'a> {
         words.push(0);
         words.extend_from_slice(&self.envp_addr);
         words.push(0);
-        for (t, v) in auxv(info, random_addr, self.execfn_addr, platform_addr) {
+        let aux = auxv(info, random_addr, self.execfn_addr, platform_addr);
+        for &(t, v) in &aux {
             words.push(t);
             words.push(v);
         }
@@ -244,6 +247,7 @@ impl<'a> Strings<'a> {
             arg_start: self.argv_addr[0],
             arg_end: self.envp_addr.first().copied().unwrap_or(self.execfn_addr),
             env_end: self.execfn_addr,
+            auxv: aux,
         }
     }
 }
