@@ -62,6 +62,8 @@ pub struct Fd {
     /// An emulated /proc file whose contents are made again when it is
     /// read from offset 0 (as a seq_file is generated at read time).
     pub proc_gen: Option<super::procfs::Gen>,
+    /// The host fd is on procfs (a relative lookup from it is walked).
+    pub procfs: bool,
 }
 
 impl Fd {
@@ -73,6 +75,7 @@ impl Fd {
             lfs_limit: false,
             dirpos: DirPos::Unknown,
             proc_gen: None,
+            procfs: false,
         }
     }
 }
@@ -109,7 +112,9 @@ impl Files {
             if fl < 0 {
                 continue;
             }
-            t.put(h as u32, Fd::new(h, fl & libc::FD_CLOEXEC != 0));
+            let mut e = Fd::new(h, fl & libc::FD_CLOEXEC != 0);
+            e.procfs = path::on_procfs(h);
+            t.put(h as u32, e);
         }
         t
     }
@@ -515,6 +520,26 @@ pub fn host_iovecs(
 fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
     let h = own_host_fd(h)?;
     let mut e = Fd::new(h, flags & o::CLOEXEC != 0);
+    if path::on_procfs(h) {
+        e.procfs = true;
+        if flags & o::PATH == 0 {
+            // Whatever spelling led here (a symlink outside /proc, say), a
+            // file that describes the emulator is the guest's or refused.
+            let loc = path::proc_loc_of_fd(p, h);
+            if loc != path::ProcLoc::None {
+                let r = path::Resolved {
+                    dfd: libc::AT_FDCWD,
+                    host: std::ffi::CString::new(format!("/proc/self/fd/{h}")).unwrap_or_default(),
+                    proc: loc,
+                    trailing_slash: false,
+                };
+                if let Some(o) = super::procfs::open(p, &r, flags) {
+                    unsafe { libc::close(h) };
+                    return install_proc(p, o?, flags);
+                }
+            }
+        }
+    }
     if flags & o::LARGEFILE == 0 && flags & o::PATH == 0 {
         // generic_file_open: a file too big for a 32-bit off_t.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -530,13 +555,13 @@ fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
     p.files().install(e)
 }
 
-/// Install the host fd of an emulated /proc file, remembering whether its
+/// Install the host fd of an emulated /proc file, remembering that its
 /// contents are generated at read time.
-fn install_proc(p: &mut Task, h: i32, flags: u32, gpath: &[u8]) -> SysResult {
+fn install_proc(p: &mut Task, o: super::procfs::Opened, flags: u32) -> SysResult {
+    let super::procfs::Opened::Gen(h, g) = o;
     let fd = p.files().install_host(h, flags & o::CLOEXEC != 0)?;
-    let gen = super::procfs::dynamic(p, gpath);
     if let Ok(e) = p.files().get_mut(fd) {
-        e.proc_gen = gen;
+        e.proc_gen = Some(g);
     }
     Ok(fd)
 }
@@ -578,10 +603,11 @@ fn refresh_proc(p: &mut Task, fd: u32, pos: Option<i64>) {
 pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let flags = flags & o::VALID;
-    if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        return install_proc(p, r?, flags, &gpath);
+    let r = path::resolve(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    if let Some(o) = super::procfs::open(p, &r, flags) {
+        return install_proc(p, o?, flags);
     }
-    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let (dfd, hp) = (r.dfd, r.host);
     if exe_busy(p, dfd, &hp, flags) {
         return Err(Errno::ETXTBSY);
     }
@@ -666,10 +692,11 @@ pub fn sys_openat2(p: &mut Task, dirfd: u32, pathname: u32, how: u32, size: u32)
     // openat2 has no compat entry: O_LARGEFILE is forced as on 64-bit.
     let flags = h.flags as u32 | o::LARGEFILE;
     let gpath = p.read_path(pathname)?;
-    if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        return install_proc(p, r?, flags, &gpath);
+    let r = path::resolve(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    if let Some(o) = super::procfs::open(p, &r, flags) {
+        return install_proc(p, o?, flags);
     }
-    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let (dfd, hp) = (r.dfd, r.host);
     let hhow: [u64; 3] = [
         (afs::open_flags_to_host(flags) | libc::O_CLOEXEC) as u64,
         h.mode,
@@ -1006,6 +1033,7 @@ fn dup_entry(p: &Task, fd: u32) -> Result<Fd, Errno> {
         lfs_limit: e.lfs_limit,
         dirpos: e.dirpos,
         proc_gen: e.proc_gen,
+        procfs: e.procfs,
     })
 }
 
