@@ -3,20 +3,22 @@
  * the emulated files (maps, smaps, smaps_rollup, numa_maps, auxv, statm,
  * stat, status, syscall, personality, environ, cmdline) print what native
  * Linux prints, page counts aside (smaps Rss and the like are shown only
- * as "present").
+ * as "present"); /proc/self/mem reads and writes guest addresses, with EIO
+ * on unmapped ones and FOLL_FORCE writes into read-only and code pages.
  *
  * Lines starting with "other " describe /proc/<child> of a forked child.
  * Natively the files open ("ok"); under emu the child is another emu
  * process, whose emulator-describing files are refused with EACCES.
- * Lines starting with "refused " open the own pagemap, map_files and mem,
- * which emu refuses (EACCES) as they would show the host's frames,
- * address ranges and memory. The test (syscalls_fs.rs, procself) checks exactly
+ * Lines starting with "refused " open the own pagemap and map_files,
+ * which emu refuses (EACCES) as they would show the host's frames and
+ * address ranges. The test (syscalls_fs.rs, procself) checks exactly
  * these differences and compares every other line. */
 #include "t.h"
 #include <elf.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -24,6 +26,8 @@
 extern char **environ;
 
 static char ref[1 << 16], got[1 << 16];
+static const char rodata[] = "readonly";
+static const char *volatile rop = rodata;
 
 /* Read a whole file through raw calls (no allocation between reads, so
  * the map stays the same); -errno on failure. */
@@ -130,6 +134,72 @@ static void smaps_check(const char *path)
 	(void)m;
 	V("smaps %s: vmas %d headers same %d sizes %d", path, vmas, headers_same, sizes_ok);
 	V("smaps fields: %s", names);
+}
+
+static int code_page(void) __attribute__((noinline, aligned(4096)));
+static int code_page(void) { return 1; }
+
+static void mem_checks(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	V("mem open %s: %s", path, fd >= 0 ? "ok" : en(errno));
+	if (fd < 0) return;
+	unsigned char h[EI_NIDENT];
+	T(pread64(fd, h, sizeof h, 0x08048000));
+	V("mem elf header: %d class %d", !memcmp(h, ELFMAG, SELFMAG), h[EI_CLASS]);
+	T(pread64(fd, h, 4, 0x1000));
+	T(pread64(fd, h, 4, 0x100000000LL));
+	T(pread64(fd, h, 4, 0xfffffffcLL));
+	T(pread64(fd, h, 4, -4096LL));
+	T(lseek64(fd, 0x100000000LL, SEEK_SET) == 0x100000000LL);
+	T(read(fd, h, 4));
+	T(lseek64(fd, 0, SEEK_END));
+	T(lseek64(fd, 0, 3));
+	T(lseek64(fd, 0x08048001, SEEK_SET));
+	T(lseek64(fd, 3, SEEK_CUR));
+	T(read(fd, h, 4));
+	V("mem at 0x08048004: %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
+	T(lseek64(fd, 0, SEEK_CUR));
+	/* The guest's own data, through the file. */
+	static char data[32] = "guest data";
+	char b[32] = {0};
+	T(pread64(fd, b, 10, (unsigned long)data));
+	V("mem reads data: %s", b);
+	T(pwrite64(fd, "GUEST", 5, (unsigned long)data));
+	V("mem wrote data: %s", data);
+	/* FOLL_FORCE: a read-only page of the program. */
+	T(pwrite64(fd, "RO", 2, (unsigned long)rodata));
+	V("mem forced write to rodata: %s", rop);
+	/* PROT_NONE and a read-only shared mapping. */
+	char *none = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T(pwrite64(fd, "NN", 2, (unsigned long)none));
+	T(pread64(fd, b, 2, (unsigned long)none));
+	V("mem PROT_NONE reads back: %.2s", b);
+	T(munmap(none + 4096, 4096));
+	T(pread64(fd, got, 8192, (unsigned long)none));
+	T(pread64(fd, got, 4, (unsigned long)none + 4096));
+	char *sh = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	T(pwrite64(fd, "SS", 2, (unsigned long)sh));
+	T(pread64(fd, b, 2, (unsigned long)sh));
+	/* Bad user buffers. */
+	char *volatile bad = (char *)8;
+	T(pread64(fd, bad, 4, 0x08048000));
+	T(pwrite64(fd, bad, 4, (unsigned long)data));
+	/* The stack's last bytes, then past 4 GiB: a short read. */
+	T(pread64(fd, b, 4, 0xffffdffeLL));
+	/* readv across two buffers. */
+	char v1[2], v2[3];
+	struct iovec iov[2] = {{v1, 2}, {v2, 3}};
+	T(preadv(fd, iov, 2, 0x08048000));
+	V("mem preadv: %02x %c%c%c%c", (unsigned char)v1[0], v1[1], v2[0], v2[1], v2[2]);
+	/* Code rewritten through the file runs as rewritten. */
+	int (*volatile fp)(void) = code_page;
+	V("code before: %d", fp());
+	static const unsigned char two[] = {0xb8, 2, 0, 0, 0, 0xc3}; /* mov $2,%eax; ret */
+	T(pwrite64(fd, two, sizeof two, (unsigned long)code_page));
+	V("code after: %d", fp());
+	T(sendfile(1, fd, NULL, 4));
+	close(fd);
 }
 
 static void syscall_check(const char *path)
@@ -381,18 +451,45 @@ int main(int argc, char **argv)
 		V("fd link of an open maps names it: %d", !strcmp(have, want));
 		close(mf);
 	}
-	T(open("/proc/self/maps", O_RDONLY | O_DIRECTORY));
-	/* Refused under emu (host frames, ranges, memory): "refused" lines. */
+	mem_checks("/proc//self/mem");
+	mem_checks("/proc/thread-self/mem");
+	int mfd = openat(selffd, "mem", O_RDONLY);
+	unsigned char mh[4] = {0};
+	T(pread64(mfd, mh, 4, 0x08048000));
+	V("openat(/proc/self, mem) reads the program: %d", mh[1] == 'E');
+	T(write(mfd, "x", 1));
+	int wfd = open("/proc/self/mem", O_WRONLY);
+	T(read(wfd, mh, 1));
+	T(pwrite64(wfd, "GU", 2, (unsigned long)rodata));
+	V("write-only mem wrote: %s", rop);
+	close(wfd);
+	struct stat ms;
+	T(fstat(mfd, &ms));
+	V("mem fstat: mode %o size %ld", ms.st_mode, (long)ms.st_size);
+	close(mfd);
+	T(open("/proc/self/mem", O_RDONLY | O_DIRECTORY));
+	/* A vfork child shares the memory: its writes through mem are the
+	 * parent's. */
+	static char vf[16] = "parent";
+	pid_t v = vfork();
+	if (v == 0) {
+		int f = open("/proc/self/mem", O_RDWR);
+		pwrite64(f, "child!", 6, (unsigned long)vf);
+		_exit(0);
+	}
+	T(waitpid(v, NULL, 0) == v);
+	V("vfork child wrote through mem: %s", vf);
+	/* Refused under emu (host frames, host ranges): "refused" lines. */
 	struct stat rst;
 	T(lstat("/proc/self/map_files", &rst));
 	T(lstat("/proc/self/pagemap", &rst));
-	const char *refused[] = {"/proc/self/pagemap", "/proc/thread-self/pagemap", "/proc/self/map_files",
-				 "/proc//self/mem"};
+	const char *refused[] = {"/proc/self/pagemap", "/proc/thread-self/pagemap", "/proc/self/map_files"};
 	for (unsigned i = 0; i < sizeof refused / sizeof *refused; i++) {
 		int fd = open(refused[i], O_RDONLY);
 		V("refused %s: %s", refused[i], fd >= 0 ? "ok" : en(errno));
 		if (fd >= 0) close(fd);
 	}
+	T(open("/proc/self/maps", O_RDONLY | O_DIRECTORY));
 
 	/* Another process: a child running the same program. */
 	int pp[2];

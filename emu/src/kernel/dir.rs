@@ -432,8 +432,11 @@ fn proc_fd_name(p: &Task, n: &[u8]) -> Option<Vec<u8>> {
     let n: u32 = std::str::from_utf8(n).ok()?.parse().ok()?;
     let f = p.files();
     let e = f.get(n).ok()?;
-    let g = e.proc_gen?;
-    let (name, tid) = (g.name(), g.tid);
+    let (name, tid) = match (&e.proc_gen, &e.proc_mem) {
+        (Some(g), _) => (g.name(), g.tid),
+        (None, Some(_)) => ("mem", None),
+        _ => return None,
+    };
     Some(match (name, tid) {
         ("cpuinfo", _) => b"/proc/cpuinfo".to_vec(),
         (n, Some(t)) => format!("/proc/{}/task/{t}/{n}", p.pid).into_bytes(),

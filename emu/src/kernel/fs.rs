@@ -62,6 +62,8 @@ pub struct Fd {
     /// An emulated /proc file whose contents are made again when it is
     /// read from offset 0 (as a seq_file is generated at read time).
     pub proc_gen: Option<super::procfs::Gen>,
+    /// /proc/<pid>/mem: reads and writes are the guest's memory.
+    pub proc_mem: Option<std::sync::Arc<super::procmem::MemFile>>,
     /// The host fd is on procfs (a relative lookup from it is walked).
     pub procfs: bool,
 }
@@ -75,6 +77,7 @@ impl Fd {
             lfs_limit: false,
             dirpos: DirPos::Unknown,
             proc_gen: None,
+            proc_mem: None,
             procfs: false,
         }
     }
@@ -555,15 +558,24 @@ fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
     p.files().install(e)
 }
 
-/// Install the host fd of an emulated /proc file, remembering that its
-/// contents are generated at read time.
+/// Install the host fd of an emulated /proc file, remembering whether its
+/// contents are generated at read time or are the guest's memory.
 fn install_proc(p: &mut Task, o: super::procfs::Opened, flags: u32) -> SysResult {
-    let super::procfs::Opened::Gen(h, g) = o;
+    let (h, gen, mem) = match o {
+        super::procfs::Opened::Gen(h, g) => (h, Some(g), None),
+        super::procfs::Opened::Mem(h, m) => (h, None, Some(m)),
+    };
     let fd = p.files().install_host(h, flags & o::CLOEXEC != 0)?;
     if let Ok(e) = p.files().get_mut(fd) {
-        e.proc_gen = Some(g);
+        e.proc_gen = gen;
+        e.proc_mem = mem;
     }
     Ok(fd)
+}
+
+/// The /proc/<pid>/mem file of guest `fd`, if it is one.
+fn mem_file(p: &Task, fd: u32) -> Option<std::sync::Arc<super::procmem::MemFile>> {
+    p.files().get(fd).ok()?.proc_mem.clone()
 }
 
 /// Before a read of guest `fd` at `pos` (None: the file position): an
@@ -751,6 +763,9 @@ pub fn sys_close_range(p: &mut Task, first: u32, last: u32, flags: u32) -> SysRe
 // read / write.
 
 pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
+    if let Some(m) = mem_file(p, fd) {
+        return super::procmem::rw(p, &m, buf, count, None, false);
+    }
     refresh_proc(p, fd, None);
     let h = p.files().host(fd)?;
     if count == 0 {
@@ -795,7 +810,14 @@ fn lfs_limited(p: &Task, fd: u32) -> bool {
 }
 
 pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
-    let h = p.files().host(fd)?;
+    let (h, mem) = {
+        let f = p.files();
+        let e = f.get(fd)?;
+        (e.host, e.proc_mem.clone())
+    };
+    if let Some(m) = mem {
+        return super::procmem::rw(p, &m, buf, count, None, true);
+    }
     if count == 0 {
         return hret(unsafe { libc::write(h, std::ptr::null(), 0) } as i64);
     }
@@ -814,6 +836,9 @@ pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32
     if pos < 0 {
         return Err(Errno::EINVAL);
     }
+    if let Some(m) = mem_file(p, fd) {
+        return super::procmem::rw(p, &m, buf, count, Some(pos), false);
+    }
     if count == 0 {
         return hret(unsafe { libc::pread64(h, std::ptr::null_mut(), 0, pos) } as i64);
     }
@@ -826,6 +851,9 @@ pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u3
     let pos = lohi(lo, hi);
     if pos < 0 {
         return Err(Errno::EINVAL);
+    }
+    if let Some(m) = mem_file(p, fd) {
+        return super::procmem::rw(p, &m, buf, count, Some(pos), true);
     }
     if count == 0 {
         return hret(unsafe { libc::pwrite64(h, std::ptr::null(), 0, pos) } as i64);
@@ -846,6 +874,13 @@ fn vec_io(
     flags: u32,
     write: bool,
 ) -> SysResult {
+    if let Some(m) = mem_file(p, fd) {
+        if flags != 0 {
+            // No FMODE_NOWAIT and no other RWF_ flag applies.
+            return Err(Errno::EOPNOTSUPP);
+        }
+        return super::procmem::rw_vec(p, &m, iov, cnt, pos.filter(|&x| x >= 0), write);
+    }
     if !write {
         refresh_proc(p, fd, pos.filter(|&x| x >= 0));
     }
@@ -992,6 +1027,9 @@ fn dir_hashed(h: i32) -> bool {
 }
 
 fn do_lseek(p: &mut Task, fd: u32, off: i64, whence: u32) -> Result<i64, Errno> {
+    if let Some(m) = mem_file(p, fd) {
+        return m.lseek(off, whence);
+    }
     let (h, kind) = dirpos_kind(p, fd)?;
     if whence > 4 {
         return Err(Errno::EINVAL);
@@ -1033,6 +1071,7 @@ fn dup_entry(p: &Task, fd: u32) -> Result<Fd, Errno> {
         lfs_limit: e.lfs_limit,
         dirpos: e.dirpos,
         proc_gen: e.proc_gen,
+        proc_mem: e.proc_mem,
         procfs: e.procfs,
     })
 }
@@ -1436,12 +1475,22 @@ pub fn sys_fallocate(
 fn no_splice_read(p: &Task, fd: u32) -> bool {
     p.files()
         .get(fd)
-        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()))
+        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()) || e.proc_mem.is_some())
+}
+
+/// /proc/<pid>/mem has neither splice_read nor splice_write nor
+/// copy_file_range: EINVAL as a source or destination of sendfile,
+/// splice and copy_file_range.
+fn is_mem(p: &Task, fd: u32) -> bool {
+    p.files().get(fd).is_ok_and(|e| e.proc_mem.is_some())
 }
 
 fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bool) -> SysResult {
     let hin = p.files().host(inp)?;
     let hout = p.files().host(out)?;
+    if is_mem(p, out) {
+        return Err(Errno::EINVAL);
+    }
     // /proc/<pid> files have no splice_read: sendfile from them is EINVAL.
     let unspliceable = no_splice_read(p, inp) && count != 0;
     let count = count as u64;
@@ -1523,6 +1572,9 @@ fn transfer_with_offsets(
 ) -> SysResult {
     let hin = p.files().host(fin)?;
     let hout = p.files().host(fout)?;
+    if is_mem(p, fin) || is_mem(p, fout) {
+        return Err(Errno::EINVAL);
+    }
     let mut a = opt_off(p, offin)?;
     let mut b = opt_off(p, offout)?;
     check(p)?;

@@ -24,7 +24,7 @@
 //! - `syscall`: the calling thread's own syscall frame; another thread's
 //!   is refused (EACCES: emu does not see other threads' frames).
 //! - `personality`, `cmdline`, `environ`: the guest's.
-//! - `mem` is refused (EACCES): the host's would be emu's memory.
+//! - `mem`: [`super::procmem`].
 //! - `/proc/cpuinfo`: the emulated CPU (vendor, family, flags from CPUID).
 //!
 //! Refused with EACCES: `pagemap` (host frame numbers of emu's memory) and
@@ -37,11 +37,13 @@
 
 use std::ffi::CString;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use super::abi::errno::Errno;
 use super::abi::fs::o;
 use super::mm::{vm, Backing, Vma};
 use super::path::{ProcLoc, Resolved};
+use super::procmem::MemFile;
 use super::task::Task;
 use crate::cpu::exec::misc;
 use crate::mem::{PAGE_SHIFT, PAGE_SIZE};
@@ -132,6 +134,8 @@ impl Gen {
 pub enum Opened {
     /// A memfd with the contents.
     Gen(i32, Gen),
+    /// /proc/<pid>/mem: a placeholder memfd and the file.
+    Mem(i32, Arc<MemFile>),
 }
 
 /// The current contents of an emulated /proc file.
@@ -186,8 +190,8 @@ fn open_kind(
         return Err(Errno::EEXIST);
     }
     let Some(kind) = kind else {
-        // mem: the host's would be the emulator's memory.
-        return Err(Errno::EACCES);
+        let h = placeholder(flags)?;
+        return Ok(Opened::Mem(h, MemFile::new(p, flags & o::ACCMODE)));
     };
     if kind == Kind::Syscall && tid.unwrap_or(p.pid) != p.tid {
         // Another thread's frame is not this thread's to see.
@@ -204,6 +208,47 @@ fn open_kind(
     }
     let g = Gen { kind, tid };
     memfd_with(b"proc", &generate(p, g), flags).map(|h| Opened::Gen(h, g))
+}
+
+/// The host fd standing for an open /proc/<pid>/mem: an empty memfd
+/// (mode 0600) opened with the guest's access mode, so F_GETFL and fstat
+/// look like a file's; its I/O is emu's (see [`super::procmem`]).
+fn placeholder(flags: u32) -> Result<i32, Errno> {
+    let h = unsafe {
+        libc::syscall(
+            libc::SYS_memfd_create,
+            c"proc-mem".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    } as i32;
+    if h < 0 {
+        return Err(Errno::last());
+    }
+    unsafe {
+        libc::fchmod(h, 0o600);
+        libc::fcntl(
+            h,
+            libc::F_ADD_SEALS,
+            libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL,
+        );
+    }
+    let acc = match flags & o::ACCMODE {
+        o::WRONLY => libc::O_WRONLY,
+        o::RDWR => libc::O_RDWR,
+        _ => libc::O_RDONLY,
+    };
+    let path = format!("/proc/self/fd/{h}\0");
+    let re = unsafe {
+        libc::open(
+            path.as_ptr() as *const libc::c_char,
+            acc | libc::O_CLOEXEC | (flags & o::NONBLOCK) as i32,
+        )
+    };
+    unsafe { libc::close(h) };
+    if re < 0 {
+        return Err(Errno::last());
+    }
+    Ok(re)
 }
 
 /// A sealed, read-only memfd holding `data`, positioned at 0.

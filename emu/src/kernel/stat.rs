@@ -61,6 +61,9 @@ fn host_fstat(p: &Task, fd: u32) -> Result<libc::stat, Errno> {
 fn proc_stat_path(p: &Task, fd: u32) -> Option<std::ffi::CString> {
     let f = p.files();
     let e = f.get(fd).ok()?;
+    if e.proc_mem.is_some() {
+        return Some(c"/proc/self/mem".to_owned());
+    }
     e.proc_gen.map(|g| g.host_path())
 }
 
