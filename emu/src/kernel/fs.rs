@@ -573,6 +573,29 @@ fn install_proc(p: &mut Task, o: super::procfs::Opened, flags: u32) -> SysResult
     Ok(fd)
 }
 
+/// What read and write need of guest `fd`, in one table lookup.
+struct IoFd {
+    host: i32,
+    /// A generated /proc file (made again when read from its start).
+    gen: bool,
+    /// The 2 GiB write limit of a file opened without O_LARGEFILE.
+    lfs_limit: bool,
+    /// Its /proc/<pid>/mem file, if it is one.
+    mem: Option<std::sync::Arc<super::procmem::MemFile>>,
+}
+
+#[inline]
+fn io_fd(p: &Task, fd: u32) -> Result<IoFd, Errno> {
+    let f = p.files();
+    let e = f.get(fd)?;
+    Ok(IoFd {
+        host: e.host,
+        gen: e.proc_gen.is_some(),
+        lfs_limit: e.lfs_limit,
+        mem: e.proc_mem.clone(),
+    })
+}
+
 /// The /proc/<pid>/mem file of guest `fd`, if it is one.
 fn mem_file(p: &Task, fd: u32) -> Option<std::sync::Arc<super::procmem::MemFile>> {
     p.files().get(fd).ok()?.proc_mem.clone()
@@ -763,11 +786,16 @@ pub fn sys_close_range(p: &mut Task, first: u32, last: u32, flags: u32) -> SysRe
 // read / write.
 
 pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
-    if let Some(m) = mem_file(p, fd) {
+    let IoFd {
+        host: h, gen, mem, ..
+    } = io_fd(p, fd)?;
+    if let Some(m) = mem {
         return super::procmem::rw(p, &m, buf, count, None, false);
     }
-    refresh_proc(p, fd, None);
-    let h = p.files().host(fd)?;
+    if gen {
+        // The host fd keeps its number (the new contents are dup3'ed onto it).
+        refresh_proc(p, fd, None);
+    }
     if count == 0 {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
     }
@@ -810,11 +838,12 @@ fn lfs_limited(p: &Task, fd: u32) -> bool {
 }
 
 pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
-    let (h, mem) = {
-        let f = p.files();
-        let e = f.get(fd)?;
-        (e.host, e.proc_mem.clone())
-    };
+    let IoFd {
+        host: h,
+        lfs_limit,
+        mem,
+        ..
+    } = io_fd(p, fd)?;
     if let Some(m) = mem {
         return super::procmem::rw(p, &m, buf, count, None, true);
     }
@@ -823,7 +852,7 @@ pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
     }
     let (ptr, n) = in_buf(p, buf, count)?;
     let mut n = n.min(MAX_RW_COUNT as usize);
-    if lfs_limited(p, fd) {
+    if lfs_limit {
         n = lfs_clip(h, None, n)?;
     }
     cp(p, libc::SYS_write, &[h as i64, ptr as i64, n as i64])
