@@ -270,6 +270,9 @@ int main(int argc, char **argv)
 	sprintf(path, "/proc/self/task/%d/maps", tid);
 	maps_is("/proc/self/task/<tid>/maps", slurp(path, got, sizeof got));
 	maps_is("maps/ (trailing slash)", slurp("/proc/self/maps/", got, sizeof got));
+	maps_is("maps/.", slurp("/proc/self/maps/.", got, sizeof got));
+	maps_is("exe/.", slurp("/proc/self/exe/.", got, sizeof got));
+	maps_is("/proc/self/./", slurp("/proc/self/./", got, sizeof got));
 	int procfd = open("/proc", O_RDONLY | O_DIRECTORY);
 	int selffd = open("/proc/self", O_RDONLY | O_DIRECTORY);
 	int pathfd = open("/proc/self", O_PATH);

@@ -427,7 +427,8 @@ fn host_readlink(path: &[u8]) -> Option<Vec<u8>> {
 /// The component walk: `cur` is the canonical host directory the lookup
 /// starts in (components, no symlinks), `path` the guest's path.
 fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<Resolved, Errno> {
-    let trailing_slash = path.len() > 1 && path.last() == Some(&b'/');
+    // A final "/" or "/." asks for a directory (ENOTDIR otherwise).
+    let trailing_slash = path.len() > 1 && (path.last() == Some(&b'/') || path.ends_with(b"/."));
     let mut todo: VecDeque<Vec<u8>> = components(path).into();
     let follow_last = match intent {
         Intent::NoFollow => trailing_slash,
