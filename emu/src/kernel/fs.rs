@@ -62,6 +62,10 @@ pub struct Fd {
     /// An emulated /proc file whose contents are made again when it is
     /// read from offset 0 (as a seq_file is generated at read time).
     pub proc_gen: Option<super::procfs::Gen>,
+    /// /proc/<pid>/mem: reads and writes are the guest's memory.
+    pub proc_mem: Option<std::sync::Arc<super::procmem::MemFile>>,
+    /// The host fd is on procfs (a relative lookup from it is walked).
+    pub procfs: bool,
 }
 
 impl Fd {
@@ -73,6 +77,8 @@ impl Fd {
             lfs_limit: false,
             dirpos: DirPos::Unknown,
             proc_gen: None,
+            proc_mem: None,
+            procfs: false,
         }
     }
 }
@@ -109,7 +115,9 @@ impl Files {
             if fl < 0 {
                 continue;
             }
-            t.put(h as u32, Fd::new(h, fl & libc::FD_CLOEXEC != 0));
+            let mut e = Fd::new(h, fl & libc::FD_CLOEXEC != 0);
+            e.procfs = path::on_procfs(h);
+            t.put(h as u32, e);
         }
         t
     }
@@ -622,6 +630,26 @@ fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
         super::mm::fd_resized(p, h);
     }
     let mut e = Fd::new(h, flags & o::CLOEXEC != 0);
+    if path::on_procfs(h) {
+        e.procfs = true;
+        if flags & o::PATH == 0 {
+            // Whatever spelling led here (a symlink outside /proc, say), a
+            // file that describes the emulator is the guest's or refused.
+            let loc = path::proc_loc_of_fd(p, h);
+            if loc != path::ProcLoc::None {
+                let r = path::Resolved {
+                    dfd: libc::AT_FDCWD,
+                    host: std::ffi::CString::new(format!("/proc/self/fd/{h}")).unwrap_or_default(),
+                    proc: loc,
+                    trailing_slash: false,
+                };
+                if let Some(o) = super::procfs::open(p, &r, flags) {
+                    unsafe { libc::close(h) };
+                    return install_proc(p, o?, flags);
+                }
+            }
+        }
+    }
     if flags & o::LARGEFILE == 0 && flags & o::PATH == 0 {
         // generic_file_open: a file too big for a 32-bit off_t.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -638,14 +666,46 @@ fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
 }
 
 /// Install the host fd of an emulated /proc file, remembering whether its
-/// contents are generated at read time.
-fn install_proc(p: &mut Task, h: i32, flags: u32, gpath: &[u8]) -> SysResult {
+/// contents are generated at read time or are the guest's memory.
+fn install_proc(p: &mut Task, o: super::procfs::Opened, flags: u32) -> SysResult {
+    let (h, gen, mem) = match o {
+        super::procfs::Opened::Gen(h, g) => (h, Some(g), None),
+        super::procfs::Opened::Mem(h, m) => (h, None, Some(m)),
+    };
     let fd = p.files().install_host(h, flags & o::CLOEXEC != 0)?;
-    let gen = super::procfs::dynamic(p, gpath);
     if let Ok(e) = p.files().get_mut(fd) {
         e.proc_gen = gen;
+        e.proc_mem = mem;
     }
     Ok(fd)
+}
+
+/// What read and write need of guest `fd`, in one table lookup.
+struct IoFd {
+    host: i32,
+    /// A generated /proc file (made again when read from its start).
+    gen: bool,
+    /// The 2 GiB write limit of a file opened without O_LARGEFILE.
+    lfs_limit: bool,
+    /// Its /proc/<pid>/mem file, if it is one.
+    mem: Option<std::sync::Arc<super::procmem::MemFile>>,
+}
+
+#[inline]
+fn io_fd(p: &Task, fd: u32) -> Result<IoFd, Errno> {
+    let f = p.files();
+    let e = f.get(fd)?;
+    Ok(IoFd {
+        host: e.host,
+        gen: e.proc_gen.is_some(),
+        lfs_limit: e.lfs_limit,
+        mem: e.proc_mem.clone(),
+    })
+}
+
+/// The /proc/<pid>/mem file of guest `fd`, if it is one.
+fn mem_file(p: &Task, fd: u32) -> Option<std::sync::Arc<super::procmem::MemFile>> {
+    p.files().get(fd).ok()?.proc_mem.clone()
 }
 
 /// Before a read of guest `fd` at `pos` (None: the file position): an
@@ -685,10 +745,11 @@ fn refresh_proc(p: &mut Task, fd: u32, pos: Option<i64>) {
 pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let flags = flags & o::VALID;
-    if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        return install_proc(p, r?, flags, &gpath);
+    let r = path::resolve(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    if let Some(o) = super::procfs::open(p, &r, flags) {
+        return install_proc(p, o?, flags);
     }
-    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let (dfd, hp) = (r.dfd, r.host);
     if exe_busy(p, dfd, &hp, flags) {
         return Err(Errno::ETXTBSY);
     }
@@ -773,10 +834,11 @@ pub fn sys_openat2(p: &mut Task, dirfd: u32, pathname: u32, how: u32, size: u32)
     // openat2 has no compat entry: O_LARGEFILE is forced as on 64-bit.
     let flags = h.flags as u32 | o::LARGEFILE;
     let gpath = p.read_path(pathname)?;
-    if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        return install_proc(p, r?, flags, &gpath);
+    let r = path::resolve(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    if let Some(o) = super::procfs::open(p, &r, flags) {
+        return install_proc(p, o?, flags);
     }
-    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let (dfd, hp) = (r.dfd, r.host);
     let hhow: [u64; 3] = [
         (afs::open_flags_to_host(flags) | libc::O_CLOEXEC) as u64,
         h.mode,
@@ -831,8 +893,16 @@ pub fn sys_close_range(p: &mut Task, first: u32, last: u32, flags: u32) -> SysRe
 // read / write.
 
 pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
-    refresh_proc(p, fd, None);
-    let h = p.files().host(fd)?;
+    let IoFd {
+        host: h, gen, mem, ..
+    } = io_fd(p, fd)?;
+    if let Some(m) = mem {
+        return super::procmem::rw(p, &m, buf, count, None, false);
+    }
+    if gen {
+        // The host fd keeps its number (the new contents are dup3'ed onto it).
+        refresh_proc(p, fd, None);
+    }
     if count == 0 {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
     }
@@ -875,13 +945,21 @@ fn lfs_limited(p: &Task, fd: u32) -> bool {
 }
 
 pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
-    let h = p.files().host(fd)?;
+    let IoFd {
+        host: h,
+        lfs_limit,
+        mem,
+        ..
+    } = io_fd(p, fd)?;
+    if let Some(m) = mem {
+        return super::procmem::rw(p, &m, buf, count, None, true);
+    }
     if count == 0 {
         return hret(unsafe { libc::write(h, std::ptr::null(), 0) } as i64);
     }
     let b = host_in(p, buf, count)?;
     let mut n = b.len;
-    if lfs_limited(p, fd) {
+    if lfs_limit {
         n = lfs_clip(h, None, n)?;
     }
     let r = cp(p, libc::SYS_write, &[h as i64, b.ptr as i64, n as i64]);
@@ -898,6 +976,9 @@ pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32
     if pos < 0 {
         return Err(Errno::EINVAL);
     }
+    if let Some(m) = mem_file(p, fd) {
+        return super::procmem::rw(p, &m, buf, count, Some(pos), false);
+    }
     if count == 0 {
         return hret(unsafe { libc::pread64(h, std::ptr::null_mut(), 0, pos) } as i64);
     }
@@ -910,6 +991,9 @@ pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u3
     let pos = lohi(lo, hi);
     if pos < 0 {
         return Err(Errno::EINVAL);
+    }
+    if let Some(m) = mem_file(p, fd) {
+        return super::procmem::rw(p, &m, buf, count, Some(pos), true);
     }
     if count == 0 {
         return hret(unsafe { libc::pwrite64(h, std::ptr::null(), 0, pos) } as i64);
@@ -935,6 +1019,13 @@ fn vec_io(
     flags: u32,
     write: bool,
 ) -> SysResult {
+    if let Some(m) = mem_file(p, fd) {
+        if flags != 0 {
+            // No FMODE_NOWAIT and no other RWF_ flag applies.
+            return Err(Errno::EOPNOTSUPP);
+        }
+        return super::procmem::rw_vec(p, &m, iov, cnt, pos.filter(|&x| x >= 0), write);
+    }
     if !write {
         refresh_proc(p, fd, pos.filter(|&x| x >= 0));
     }
@@ -1086,6 +1177,9 @@ fn dir_hashed(h: i32) -> bool {
 }
 
 fn do_lseek(p: &mut Task, fd: u32, off: i64, whence: u32) -> Result<i64, Errno> {
+    if let Some(m) = mem_file(p, fd) {
+        return m.lseek(off, whence);
+    }
     let (h, kind) = dirpos_kind(p, fd)?;
     if whence > 4 {
         return Err(Errno::EINVAL);
@@ -1127,6 +1221,8 @@ fn dup_entry(p: &Task, fd: u32) -> Result<Fd, Errno> {
         lfs_limit: e.lfs_limit,
         dirpos: e.dirpos,
         proc_gen: e.proc_gen,
+        proc_mem: e.proc_mem,
+        procfs: e.procfs,
     })
 }
 
@@ -1537,12 +1633,22 @@ pub fn sys_fallocate(
 fn no_splice_read(p: &Task, fd: u32) -> bool {
     p.files()
         .get(fd)
-        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()))
+        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()) || e.proc_mem.is_some())
+}
+
+/// /proc/<pid>/mem has neither splice_read nor splice_write nor
+/// copy_file_range: EINVAL as a source or destination of sendfile,
+/// splice and copy_file_range.
+fn is_mem(p: &Task, fd: u32) -> bool {
+    p.files().get(fd).is_ok_and(|e| e.proc_mem.is_some())
 }
 
 fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bool) -> SysResult {
     let hin = p.files().host(inp)?;
     let hout = p.files().host(out)?;
+    if is_mem(p, out) {
+        return Err(Errno::EINVAL);
+    }
     // /proc/<pid> files have no splice_read: sendfile from them is EINVAL.
     let unspliceable = no_splice_read(p, inp) && count != 0;
     let count = count as u64;
@@ -1624,6 +1730,9 @@ fn transfer_with_offsets(
 ) -> SysResult {
     let hin = p.files().host(fin)?;
     let hout = p.files().host(fout)?;
+    if is_mem(p, fin) || is_mem(p, fout) {
+        return Err(Errno::EINVAL);
+    }
     let mut a = opt_off(p, offin)?;
     let mut b = opt_off(p, offout)?;
     check(p)?;

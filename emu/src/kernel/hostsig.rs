@@ -380,6 +380,24 @@ static CAPTURE_SIGPIPE: extern "C" fn() = capture_sigpipe;
 
 /// The signals the emu process inherited as ignored (the guest's initial
 /// SIG_IGN set); SIGPIPE as it was before Rust's runtime changed it.
+/// Whether host signal `sig` is ignored, asked of the kernel directly:
+/// glibc's sigaction refuses the signals it keeps for itself (32 and 33,
+/// SIGCANCEL and SIGSETXID), whose inherited SIG_IGN a guest still has.
+fn host_ignored(sig: i32) -> bool {
+    // struct kernel_sigaction (x86_64): handler, flags, restorer, mask.
+    let mut old = [0u64; 4];
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            std::ptr::null::<u64>(),
+            old.as_mut_ptr(),
+            8usize,
+        )
+    };
+    r == 0 && old[0] == libc::SIG_IGN as u64
+}
+
 pub fn inherited_ignored() -> u64 {
     let mut m = 0;
     for sig in 1..=asig::NSIG {
@@ -390,9 +408,7 @@ pub fn inherited_ignored() -> u64 {
         let ign = if sig == asig::SIGPIPE {
             PIPE_IGNORED_AT_START.load(SeqCst)
         } else {
-            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-            unsafe { libc::sigaction(sig as i32, std::ptr::null(), &mut old) };
-            old.sa_sigaction == libc::SIG_IGN
+            host_ignored(sig as i32)
         };
         if ign {
             m |= asig::bit(sig);

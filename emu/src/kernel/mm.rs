@@ -330,6 +330,12 @@ pub struct Mm {
     /// anonymous reservation between them. Recounted when it nears the
     /// budget ([`Mm::host_vma_budget_ok`]).
     host_vmas: usize,
+    /// mm->start_code and end_code: the executable segments' lowest
+    /// address and the end of their file data (/proc/self/stat, statm).
+    pub start_code: u32,
+    pub end_code: u32,
+    /// mm->saved_auxv: the auxv pairs the loader wrote, AT_NULL last.
+    pub saved_auxv: Vec<(u32, u32)>,
 }
 
 impl Mm {
@@ -350,6 +356,7 @@ impl Mm {
             arg_end: l.arg_end,
             env_start: l.arg_end,
             env_end: l.env_end,
+            saved_auxv: l.auxv.clone(),
             ..Mm::default()
         };
         let rie = l.read_implies_exec;
@@ -357,9 +364,14 @@ impl Mm {
             if let Ok(plan) = elf.plan(l.stack_start, &l.layout) {
                 let mut start_data = 0u32;
                 let mut end_data = 0u32;
+                let (mut start_code, mut end_code) = (u32::MAX, 0u32);
                 for s in &plan.segs {
                     start_data = start_data.max(s.addr);
                     end_data = end_data.max(s.addr.wrapping_add(s.filesz));
+                    if s.prot & P_EXEC != 0 {
+                        start_code = start_code.min(s.addr);
+                        end_code = end_code.max(s.addr.wrapping_add(s.filesz));
+                    }
                     let lo = s.addr & PAGE_MASK;
                     let anon_lo = if s.filesz > 0 {
                         let fe = page_align(s.addr as u64 + s.filesz as u64) as u32;
@@ -392,6 +404,10 @@ impl Mm {
                 }
                 mm.start_data = start_data;
                 mm.end_data = end_data;
+                if start_code != u32::MAX {
+                    mm.start_code = start_code;
+                    mm.end_code = end_code;
+                }
             }
         }
         if let Some(base) = vdso_base {
@@ -806,6 +822,24 @@ impl Mm {
         self.vmas
             .values()
             .filter(|v| is_data_mapping(v.flags))
+            .map(|v| (v.len() >> PAGE_SHIFT) as u64)
+            .sum()
+    }
+
+    /// stack_vm: grows-down mappings, in pages.
+    pub fn stack_vm(&self) -> u64 {
+        self.vmas
+            .values()
+            .filter(|v| v.flags & vm::GROWSDOWN != 0)
+            .map(|v| (v.len() >> PAGE_SHIFT) as u64)
+            .sum()
+    }
+
+    /// exec_vm: executable, not writable, not stack mappings, in pages.
+    pub fn exec_vm(&self) -> u64 {
+        self.vmas
+            .values()
+            .filter(|v| v.flags & (vm::EXEC | vm::WRITE | vm::GROWSDOWN) == vm::EXEC)
             .map(|v| (v.len() >> PAGE_SHIFT) as u64)
             .sum()
     }
@@ -2843,13 +2877,24 @@ pub fn fault_in_user(p: &mut Task, addr: u32, len: u32) -> bool {
 
 /// `/proc/self/maps`, in Linux's exact format.
 pub fn proc_maps(p: &Task) -> String {
+    let mut out = String::new();
+    for (_, line) in proc_maps_vmas(p) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Each VMA with its `/proc/self/maps` line (without the newline): the
+/// header lines of smaps, too.
+pub fn proc_maps_vmas(p: &Task) -> Vec<(Vma, String)> {
     use std::fmt::Write;
     use std::os::unix::fs::MetadataExt;
     let mm = &*p.mm();
     let exe = std::fs::metadata(&mm.exe).ok();
     let exe_name = guest_path(p, &mm.exe.to_string_lossy());
     let mut host_maps: Option<String> = None;
-    let mut out = String::new();
+    let mut out = Vec::new();
     for v in mm.vmas() {
         let (dev, ino, name): (u64, u64, Option<String>) = match &v.backing {
             Backing::Anon => {
@@ -2914,8 +2959,7 @@ pub fn proc_maps(p: &Task) -> String {
             line.push(' ');
             line.push_str(&n);
         }
-        out.push_str(&line);
-        out.push('\n');
+        out.push((v.clone(), line));
     }
     out
 }
