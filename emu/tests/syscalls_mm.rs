@@ -241,6 +241,7 @@ fn kernel_touches_buffers_as_far_as_it_uses_them() {
     std::fs::create_dir_all(&dir).unwrap();
     check("kaccess", &[&d, "writes"]);
     check("kaccess", &[&d, "dents"]);
+    check("kaccess", &[&d, "reads"]);
 }
 
 /// A file mapping whose file was truncated under it (issue 12 item 6):

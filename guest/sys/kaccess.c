@@ -74,6 +74,29 @@ static void writes(const char *dir)
     R("read zero bad", syscall(SYS_read, open("/dev/zero", O_RDONLY), bad, 32));
 }
 
+/* read() into a buffer the process cannot write: the file's read decides
+ * whether it touches it (/dev/null and a file at its end return 0, data
+ * is EFAULT, a buffer bad from its second page gives a short count). */
+static void reads(const char *dir)
+{
+    char path[512];
+    char *p = edge();
+    char *bad = p + PG; /* unmapped */
+    R("read null bad", syscall(SYS_read, open("/dev/null", O_RDONLY), bad, 32));
+    R("read null NULL", syscall(SYS_read, open("/dev/null", O_RDONLY), 0, 32));
+    R("read zero bad", syscall(SYS_read, open("/dev/zero", O_RDONLY), bad, 32));
+    R("read zero edge", syscall(SYS_read, open("/dev/zero", O_RDONLY), p + PG - 100, 8192));
+    snprintf(path, sizeof path, "%s/kaccess-reads-%d", dir, getpid());
+    int f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    R("read empty file bad", syscall(SYS_read, f, bad, 32));
+    R("pread empty file bad", syscall(SYS_pread64, f, bad, 32, 0, 0));
+    write(f, "0123456789", 10);
+    R("pread file bad", syscall(SYS_pread64, f, bad, 32, 0, 0));
+    R("pread file edge", syscall(SYS_pread64, f, p + PG - 4, 10, 0, 0));
+    close(f);
+    unlink(path);
+}
+
 static void dents(const char *dir)
 {
     char path[512];
@@ -212,6 +235,8 @@ int main(int argc, char **argv)
         writes(dir);
     if (!strcmp(w, "all") || !strcmp(w, "dents"))
         dents(dir);
+    if (!strcmp(w, "all") || !strcmp(w, "reads"))
+        reads(dir);
     if (!strcmp(w, "all") || !strcmp(w, "truncated"))
         truncated(dir, 0);
     if (!strcmp(w, "all") || !strcmp(w, "truncated-by-child"))

@@ -449,6 +449,54 @@ pub fn out_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*mut u8, usize), Er
     Ok((b, n as usize))
 }
 
+/// A guest buffer the host fills (read, pread64), as far as the guest may
+/// write it: the writable prefix is guest memory itself (a transfer stops
+/// short at its end, as Linux's copy does at the first bad byte). When not
+/// even the first byte is writable, Linux still calls the file's read,
+/// which may not touch the buffer at all (/dev/null, a file at its end:
+/// 0) or fail on it (EFAULT): the host gets an inaccessible scratch
+/// buffer of the same length, so its own kernel decides.
+pub struct HostOut {
+    pub ptr: *mut u8,
+    pub len: usize,
+    _scratch: Option<Scratch>,
+}
+
+pub fn host_out(p: &mut Task, addr: u32, len: u32) -> Result<HostOut, Errno> {
+    let len = len.min(MAX_RW_COUNT as u32);
+    match out_buf(p, addr, len) {
+        Ok((ptr, n)) => Ok(HostOut {
+            ptr,
+            len: n,
+            _scratch: None,
+        }),
+        Err(Errno::EFAULT) => {
+            let n = (len as usize)
+                .min(SCRATCH_MAX as usize)
+                .next_multiple_of(4096);
+            let m = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    n,
+                    libc::PROT_NONE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            if m == libc::MAP_FAILED {
+                return Err(Errno::EFAULT);
+            }
+            Ok(HostOut {
+                ptr: m as *mut u8,
+                len: (len as usize).min(n),
+                _scratch: Some(Scratch(m, n)),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Host pointer/length for a guest buffer the host will read.
 pub fn in_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
     let n = user_prefix(p, addr, len, false)?;
@@ -906,9 +954,8 @@ pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
     if count == 0 {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
     }
-    let (ptr, n) = out_buf(p, buf, count)?;
-    let n = n.min(MAX_RW_COUNT as usize);
-    cp(p, libc::SYS_read, &[h as i64, ptr as i64, n as i64])
+    let b = host_out(p, buf, count)?;
+    cp(p, libc::SYS_read, &[h as i64, b.ptr as i64, b.len as i64])
 }
 
 /// generic_write_check_limits for a file without O_LARGEFILE: a write at
@@ -982,8 +1029,8 @@ pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32
     if count == 0 {
         return hret(unsafe { libc::pread64(h, std::ptr::null_mut(), 0, pos) } as i64);
     }
-    let (ptr, n) = out_buf(p, buf, count)?;
-    hret(unsafe { libc::pread64(h, ptr as *mut libc::c_void, n, pos) } as i64)
+    let b = host_out(p, buf, count)?;
+    hret(unsafe { libc::pread64(h, b.ptr as *mut libc::c_void, b.len, pos) } as i64)
 }
 
 pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
