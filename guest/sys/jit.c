@@ -1,12 +1,13 @@
 /* Code written through an alias (issue 12 item 7): a memfd mapped
  * read-write at one address and read-execute at another (the W^X pattern
  * of JITs). New code written through the writable alias, with pwrite,
- * or with write after lseek, must run the next time the executable alias
- * is called: 1, 2, 3, 4, 5 natively. */
+ * with write after lseek, copy_file_range or sendfile, must run the next
+ * time the executable alias is called: 1, 2, 3, ... natively. */
 #include "common.h"
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 
 /* Another thread runs the code between the main thread's rewrites: its
  * translations must go too. */
@@ -53,6 +54,20 @@ int main(void)
     lseek(fd, 0, SEEK_SET);
     write(fd, b, 6);
     printf("%d\n", f());
+    /* copy_file_range and sendfile into the file. */
+    int src = syscall(SYS_memfd_create, "src", 0);
+    code(b, 6);
+    pwrite(src, b, 6, 0);
+    long long oi = 0, oo = 0;
+    syscall(SYS_copy_file_range, src, &oi, fd, &oo, 6, 0);
+    printf("%d\n", f());
+    code(b, 7);
+    pwrite(src, b, 6, 0);
+    off_t so = 0;
+    lseek(fd, 0, SEEK_SET);
+    sendfile(fd, src, &so, 6);
+    printf("%d\n", f());
+    close(src);
     /* A third alias, private, not yet written: sees the file. */
     unsigned char *y = mmap(0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
     int (*g)(void) = (int (*)(void))y;

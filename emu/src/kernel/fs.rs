@@ -1669,7 +1669,25 @@ pub fn sys_fallocate(
             lohi(llo, lhi),
         )
     };
-    hret(r)
+    let r = hret(r);
+    if r.is_ok() {
+        // Punched holes and changed sizes show through mappings of it.
+        super::mm::fd_resized(p, h);
+        super::mm::file_written(p, h);
+    }
+    r
+}
+
+/// After a transfer into guest fd `out` (sendfile, splice,
+/// copy_file_range): code translated from a mapping of that file goes.
+fn written_to(p: &mut Task, out: u32, r: SysResult) -> SysResult {
+    if matches!(r, Ok(n) if n > 0) {
+        let h = p.files().host(out);
+        if let Ok(h) = h {
+            super::mm::file_written(p, h);
+        }
+    }
+    r
 }
 
 // ---------------------------------------------------------------------------
@@ -1746,11 +1764,13 @@ fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bo
 }
 
 pub fn sys_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
-    do_sendfile(p, out, inp, offp, count, false)
+    let r = do_sendfile(p, out, inp, offp, count, false);
+    written_to(p, out, r)
 }
 
 pub fn sys_sendfile64(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
-    do_sendfile(p, out, inp, offp, count, true)
+    let r = do_sendfile(p, out, inp, offp, count, true);
+    written_to(p, out, r)
 }
 
 /// Read an optional loff_t pointer argument.
@@ -1814,7 +1834,7 @@ pub fn sys_copy_file_range(
     len: u32,
     flags: u32,
 ) -> SysResult {
-    transfer_with_offsets(
+    let r = transfer_with_offsets(
         p,
         libc::SYS_copy_file_range,
         (fin, offin),
@@ -1822,7 +1842,8 @@ pub fn sys_copy_file_range(
         len,
         flags,
         |_| Ok(()),
-    )
+    );
+    written_to(p, fout, r)
 }
 
 pub fn sys_splice(
@@ -1834,7 +1855,7 @@ pub fn sys_splice(
     len: u32,
     flags: u32,
 ) -> SysResult {
-    transfer_with_offsets(
+    let r = transfer_with_offsets(
         p,
         libc::SYS_splice,
         (fin, offin),
@@ -1848,7 +1869,8 @@ pub fn sys_splice(
                 Ok(())
             }
         },
-    )
+    );
+    written_to(p, fout, r)
 }
 
 pub fn sys_tee(p: &mut Task, fin: u32, fout: u32, len: u32, flags: u32) -> SysResult {
