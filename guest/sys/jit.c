@@ -89,5 +89,15 @@ int main(void)
     }
     pthread_join(t, 0);
     printf("thread: %d %d %d\n", seen[0], seen[1], seen[2]);
+
+    /* The executable alias moved by mremap is still an alias. */
+    unsigned char *hole = mmap(0, 4 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *x2 = mremap(x, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, hole + 4096);
+    int (*h)(void) = (int (*)(void))x2;
+    printf("moved: %d", h());
+    code(w, 20);
+    printf(" %d", h());
+    code(w, 21);
+    printf(" %d\n", h());
     return 0;
 }

@@ -2135,6 +2135,9 @@ fn move_vma(
     // The list.
     if !dontunmap && old_len > 0 {
         let _ = mm.carve(addr, addr as u64 + old_len as u64);
+        if alias_object(v).is_some() {
+            mem.alias_remove(addr >> PAGE_SHIFT, (addr + old_len) >> PAGE_SHIFT);
+        }
         mem.unmap(addr, old_len);
     } else if dontunmap && v.flags & vm::LOCKED_MASK != 0 {
         let cur = v.flags & !vm::LOCKED_MASK;
@@ -2145,7 +2148,14 @@ fn move_vma(
     }
     let removed = mm.carve(to, to as u64 + new_len as u64);
     for r in &removed {
+        if alias_object(r).is_some() {
+            mem.alias_remove(r.start >> PAGE_SHIFT, r.end >> PAGE_SHIFT);
+        }
         mem.unmap(r.start, r.len());
+    }
+    // The new place is an alias of the same object pages.
+    if let Some(obj) = alias_object(&newv) {
+        mem.alias_add(to >> PAGE_SHIFT, new_len >> PAGE_SHIFT, obj, newv.pgoff);
     }
     apply_perm(&mem, &newv);
     invalidate(p, to, new_len);
