@@ -319,6 +319,30 @@ int main(int argc, char **argv)
 	T(read(efd, eh, sizeof eh));
 	V("openat(/proc/self, exe): ELF class %d", eh[EI_CLASS]);
 	close(efd);
+	/* Symlinks outside /proc to its magic links: the program, and the
+	 * guest's own fd. */
+	T(symlink("/proc/self/exe", "exe-link"));
+	efd = open("exe-link", O_RDONLY);
+	memset(eh, 0, sizeof eh);
+	T(read(efd, eh, sizeof eh));
+	V("a symlink to /proc/self/exe: ELF class %d", eh[EI_CLASS]);
+	close(efd);
+	T(symlink("/proc/self", "self-link2"));
+	efd = open("self-link2/exe", O_RDONLY);
+	memset(eh, 0, sizeof eh);
+	T(read(efd, eh, sizeof eh));
+	V("self-link2/exe: ELF class %d", eh[EI_CLASS]);
+	close(efd);
+	int tfd = open("fd-target", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T(write(tfd, "guest's own", 11));
+	sprintf(path, "/proc/self/fd/%d", tfd);
+	T(symlink(path, "fd-link"));
+	int rfd = open("fd-link", O_RDONLY);
+	char fb[32] = {0};
+	T(read(rfd, fb, sizeof fb - 1) >= 0);
+	V("a symlink to /proc/self/fd/N: %s", fb);
+	close(rfd);
+	close(tfd);
 	int pfd = open("plain", O_RDONLY);
 	sprintf(path, "/proc/thread-self/fd/%d", pfd);
 	memset(lnk, 0, sizeof lnk);

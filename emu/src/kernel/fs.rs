@@ -690,6 +690,7 @@ fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
                     host: std::ffi::CString::new(format!("/proc/self/fd/{h}")).unwrap_or_default(),
                     proc: loc,
                     trailing_slash: false,
+                    walked: true,
                 };
                 if let Some(o) = super::procfs::open(p, &r, flags) {
                     unsafe { libc::close(h) };
@@ -793,7 +794,39 @@ fn refresh_proc(p: &mut Task, fd: u32, pos: Option<i64>) {
 pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let flags = flags & o::VALID;
-    let r = path::resolve(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let intent = path::Intent::Open(flags);
+    let r = path::resolve(p, dirfd, &gpath, intent)?;
+    let walked = r.walked;
+    match open_resolved(p, r, flags, mode, !walked) {
+        // The host's lookup crossed a magic link (a symlink elsewhere to
+        // /proc/self/exe or fd/N, which would be emu's own): walk the
+        // path as the guest's kernel would instead.
+        Err(Errno::ELOOP) if !walked => {
+            let r = path::resolve_walking(p, dirfd, &gpath, intent)?;
+            open_resolved(p, r, flags, mode, false)
+        }
+        res => res,
+    }
+}
+
+/// openat2's struct open_how (host ABI).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+
+/// Open a resolved path; `no_magic`: refuse (ELOOP) to cross the host's
+/// magic links, which only a path emu did not walk can reach.
+fn open_resolved(
+    p: &mut Task,
+    r: path::Resolved,
+    flags: u32,
+    mode: u32,
+    no_magic: bool,
+) -> SysResult {
     if let Some(o) = super::procfs::open(p, &r, flags) {
         return install_proc(p, o?, flags);
     }
@@ -808,17 +841,42 @@ pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32)
         0
     };
     // Blocking: opening a FIFO waits for the other end.
-    let h = p.blocking(
-        libc::SYS_openat,
-        [
+    let h = if no_magic {
+        let how = OpenHow {
+            flags: hflags as u32 as u64,
+            mode: mode as u64,
+            resolve: RESOLVE_NO_MAGICLINKS,
+        };
+        let args = [
             dfd as i64,
             hp.as_ptr() as i64,
-            hflags as i64,
-            mode as i64,
+            &how as *const OpenHow as i64,
+            std::mem::size_of::<OpenHow>() as i64,
             0,
             0,
-        ],
-    )? as i32;
+        ];
+        match p.blocking(libc::SYS_openat2, args) {
+            // A host kernel without openat2 (before 5.6).
+            Err(Errno::ENOSYS) => None,
+            r => Some(r? as i32),
+        }
+    } else {
+        None
+    };
+    let h = match h {
+        Some(h) => h,
+        None => p.blocking(
+            libc::SYS_openat,
+            [
+                dfd as i64,
+                hp.as_ptr() as i64,
+                hflags as i64,
+                mode as i64,
+                0,
+                0,
+            ],
+        )? as i32,
+    };
     fixup_open(p, h, flags)
 }
 

@@ -185,6 +185,9 @@ pub struct Resolved {
     pub proc: ProcLoc,
     /// The path ended with a slash.
     pub trailing_slash: bool,
+    /// emu walked the path (symlinks included) rather than leaving the
+    /// lookup to the host.
+    pub walked: bool,
 }
 
 /// Entries of another emu process's /proc/<pid> (and its tasks) whose
@@ -225,6 +228,29 @@ fn other_refused(entry: &[u8]) -> bool {
 /// name nothing in /proc keep the plain rules (sysroot, /dev/fd); paths
 /// that do are walked component by component (see the module doc).
 pub fn resolve(p: &Task, dirfd: u32, path: &[u8], intent: Intent) -> Result<Resolved, Errno> {
+    resolve_with(p, dirfd, path, intent, false)
+}
+
+/// [`resolve`], walking component by component whatever the path names:
+/// for a path whose host lookup went through a magic link (a symlink
+/// elsewhere to /proc/self/exe or /proc/self/fd/N), which the host would
+/// resolve to emu's own files.
+pub fn resolve_walking(
+    p: &Task,
+    dirfd: u32,
+    path: &[u8],
+    intent: Intent,
+) -> Result<Resolved, Errno> {
+    resolve_with(p, dirfd, path, intent, true)
+}
+
+fn resolve_with(
+    p: &Task,
+    dirfd: u32,
+    path: &[u8],
+    intent: Intent,
+    force: bool,
+) -> Result<Resolved, Errno> {
     let abs = path.first() == Some(&b'/');
     let trailing_slash = path.len() > 1 && path.last() == Some(&b'/');
     let plain = |dfd: i32, host: CString| Resolved {
@@ -232,12 +258,13 @@ pub fn resolve(p: &Task, dirfd: u32, path: &[u8], intent: Intent) -> Result<Reso
         host,
         proc: ProcLoc::None,
         trailing_slash,
+        walked: false,
     };
     if path.is_empty() {
         return Ok(plain(host_dirfd(p, dirfd)?, CString::default()));
     }
     let start = if abs {
-        if !path.split(|&c| c == b'/').any(|c| c == b"proc") {
+        if !force && !path.split(|&c| c == b'/').any(|c| c == b"proc") {
             return Ok(plain(libc::AT_FDCWD, host_abs(p, path, intent)?));
         }
         Vec::new()
@@ -247,7 +274,7 @@ pub fn resolve(p: &Task, dirfd: u32, path: &[u8], intent: Intent) -> Result<Reso
         } else {
             p.files().get(dirfd)?.procfs
         };
-        if !in_proc && !path.split(|&c| c == b'/').any(|c| c == b"proc") {
+        if !force && !in_proc && !path.split(|&c| c == b'/').any(|c| c == b"proc") {
             return Ok(plain(host_dirfd(p, dirfd)?, cstring(path)?));
         }
         start_dir(p, dirfd)?
@@ -484,6 +511,7 @@ fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<
                     host: cstring(format!("/proc/self/fd/{h}").as_bytes())?,
                     proc: ProcLoc::Own { tid, entry },
                     trailing_slash,
+                    walked: true,
                 });
             }
             (ProcLoc::Own { entry, .. }, n) if entry == b"fd" => {
@@ -515,6 +543,7 @@ fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<
                     host: cstring(&hp)?,
                     proc: ProcLoc::None,
                     trailing_slash,
+                    walked: true,
                 });
             }
             (ProcLoc::Own { entry, .. }, n) if entry == b"fdinfo" => {
@@ -551,6 +580,7 @@ fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<
                 host: cstring(&hp)?,
                 proc: ProcLoc::None,
                 trailing_slash,
+                walked: true,
             });
         };
         if st.st_mode & libc::S_IFMT == libc::S_IFLNK && follow {
@@ -569,6 +599,7 @@ fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<
         host: cstring(&hp)?,
         proc,
         trailing_slash,
+        walked: true,
     })
 }
 
