@@ -28,6 +28,7 @@ const PARTIAL: &[&str] = &[
     "getrandom",
     "modify_ldt",
     "mmap",
+    "sigaltstack",
 ];
 
 /// Calls emu answers differently on purpose: rseq is ENOSYS (glibc then
@@ -149,4 +150,11 @@ fn strace_of_hello() {
 #[test]
 fn strace_of_mmap_calls() {
     compare("mmap");
+}
+
+/// Faults caught by a handler: `--- SIGSEGV {...} ---` and `--- SIGBUS
+/// {...} ---` lines with their codes and addresses.
+#[test]
+fn strace_of_signals() {
+    compare("wrap4g");
 }

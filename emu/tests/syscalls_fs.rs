@@ -71,6 +71,46 @@ fn stat() {
     check("stat");
 }
 
+/// /proc of the process itself (issue 12 items 1 and 2): every spelling
+/// of the own /proc directory (`//`, `.`, `..`, `root/`, `thread-self`,
+/// `task/<tid>`, dirfds, chdir, symlinks) reaches the guest's emulated
+/// files; /proc/self/mem is the guest's memory (EIO when unmapped,
+/// FOLL_FORCE writes, rewritten code runs).
+///
+/// Two allowed differences, checked line by line, where native opens a
+/// file (`ok`) and emu refuses it (`EACCES`): the `other ...` lines open
+/// files of a forked child, which under emu is another emu process whose
+/// emulator-describing files are refused; the `refused ...` lines open the
+/// process's own pagemap and map_files, which would show the host's page
+/// frames and address ranges. Every other line must be equal.
+#[test]
+fn procself() {
+    let Some((n, e)) = TIER.run_both("procself", TIER.build("procself")) else {
+        return;
+    };
+    let split = |s: &str| -> (Vec<String>, Vec<String>) {
+        s.lines()
+            .map(str::to_string)
+            .partition(|l| l.starts_with("other ") || l.starts_with("refused "))
+    };
+    let (n_other, n_rest) = split(&n);
+    let (e_other, e_rest) = split(&e);
+    assert_eq!(n_other.len(), e_other.len(), "other lines\n{n}\n{e}");
+    assert_eq!(n_other.len(), 12, "other/refused lines:\n{n}");
+    for (a, b) in n_other.iter().zip(&e_other) {
+        let (ka, va) = a.rsplit_once(": ").unwrap_or((a, ""));
+        let (kb, vb) = b.rsplit_once(": ").unwrap_or((b, ""));
+        assert_eq!(ka, kb);
+        assert_eq!((va, vb), ("ok", "EACCES"), "{a} / {b}");
+    }
+    let (n, e) = (n_rest.join("\n"), e_rest.join("\n"));
+    if n != e {
+        let diff = common::first_diff(&n, &e).unwrap_or_default();
+        panic!("procself: emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
+    }
+    assert!(n.starts_with("exit 0\n"), "procself failed natively:\n{n}");
+}
+
 /// The running program is ETXTBSY for writing and truncation.
 #[test]
 fn exe_busy() {

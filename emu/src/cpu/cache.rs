@@ -256,6 +256,9 @@ impl BlockCache {
                 self.translated += 1;
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {
                     cpu.mem.mark_code(page);
+                    if cpu.mem.perm(page) & crate::mem::P_ALIAS != 0 {
+                        cpu.mem.mark_alias_code(page);
+                    }
                     self.by_page.entry(page).or_default().push(eip);
                 }
                 let p = b.thin();
@@ -275,6 +278,14 @@ impl BlockCache {
     /// Drop every block that touches `page`, and the page's P_CODE (this
     /// thread saw the store that made its code stale).
     pub fn invalidate_page(&mut self, cpu: &Cpu, page: u32) {
+        if cpu.mem.perm(page) & crate::mem::P_ALIAS != 0 {
+            // A page of a shared object: its aliases' code is stale too.
+            for a in cpu.mem.aliases_of(page) {
+                cpu.mem.clear_code(a);
+                self.forget_page(a);
+            }
+            return;
+        }
         cpu.mem.clear_code(page);
         self.forget_page(page);
     }
@@ -335,6 +346,13 @@ impl BlockCache {
         let r = crate::mem::page_range(addr, len);
         for page in self.cached_pages(*r.start(), *r.end()) {
             self.invalidate_page(cpu, page);
+        }
+        // Pages marked as code only as aliases of code elsewhere.
+        let both = crate::mem::P_ALIAS | crate::mem::P_CODE;
+        for page in r {
+            if cpu.mem.perm(page) & both == both {
+                self.invalidate_page(cpu, page);
+            }
         }
     }
 

@@ -106,7 +106,7 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             Some(Event::CodeWritten)
         }
         exit::EXC => {
-            if cpu.exc.vector == super::vec::PF && cpu.exc.cr2 >= TOP {
+            if cpu.exc.vector == super::vec::PF {
                 straddle_4g(cpu);
             }
             Some(Event::Exception(cpu.exc))
@@ -117,12 +117,9 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     }
 }
 
-/// Page faults at or above this address may come from an access that
-/// straddles 4 GiB (nothing is ever mapped there).
-const TOP: u32 = 0xffff_0000;
-
-/// A page fault at the top of the address space that an access straddling
-/// 4 GiB raised: with a flat segment (base 0, the 4 GiB limit) the access
+/// A page fault that an access straddling 4 GiB raised (at the top of the
+/// address space, or past the wrap for an operand emu reads out of order,
+/// such as frstor's register area): with a flat segment (base 0, the 4 GiB limit) the access
 /// broke the segment limit, which hardware checks before paging, so it is
 /// #GP(0), or #SS(0) through SS (SDM vol. 3 5.3). The fast memory paths do
 /// not look for this; here the faulting instruction is decoded again (a
@@ -164,7 +161,16 @@ fn straddle_4g(cpu: &mut Cpu) {
             .wrapping_add(reg(m.index()).wrapping_mul(m.scale() as u64))
             .wrapping_add(m.displacement())
             & 0xffff_ffff;
-        if off + m.memory_size().size().max(1) as u64 > 1 << 32 {
+        // Only the operand that faulted (at cr2, somewhere in it).
+        let full = m.memory_size().size().max(1) as u64;
+        if (cpu.exc.cr2 as u64).wrapping_sub(off) & 0xffff_ffff >= full {
+            continue;
+        }
+        // The x87 environment and state (fldenv, frstor, fnsave, ...) are
+        // accessed piece by piece, the control word first: only that
+        // first piece's limit check comes before paging.
+        let size = if full > 16 { 2 } else { full };
+        if off + size > 1 << 32 {
             let v = if s as usize == super::SS {
                 super::vec::SS
             } else {
@@ -178,6 +184,69 @@ fn straddle_4g(cpu: &mut Cpu) {
             return;
         }
     }
+}
+
+/// A rep-prefixed string instruction: its address size, and for cmps and
+/// scas the ZF value with which it goes on (repe: 1, repne: 0).
+#[derive(Clone, Copy)]
+struct RepString {
+    a16: bool,
+    until: Option<bool>,
+}
+
+/// Whether the instruction at `eip` is a rep string instruction (decoded
+/// again: single-stepping is a cold path).
+fn rep_string(cpu: &Cpu, eip: u32) -> Option<RepString> {
+    use iced_x86::{Decoder, DecoderOptions, Mnemonic};
+    let at = cpu.seg_base[super::CS].wrapping_add(eip);
+    let mut bytes = [0u8; 15];
+    let mut n = 0;
+    while n < bytes.len() && cpu.mapped(at.wrapping_add(n as u32)) {
+        bytes[n] = cpu.mem.read_raw(at.wrapping_add(n as u32), 1)[0];
+        n += 1;
+    }
+    let ins = Decoder::with_ip(32, &bytes[..n], eip as u64, DecoderOptions::NONE).decode();
+    if ins.is_invalid() || !ins.is_string_instruction() {
+        return None;
+    }
+    let repe = ins.has_rep_prefix() || ins.has_repe_prefix();
+    let repne = ins.has_repne_prefix();
+    if !repe && !repne {
+        return None;
+    }
+    let compares = matches!(
+        ins.mnemonic(),
+        Mnemonic::Cmpsb
+            | Mnemonic::Cmpsw
+            | Mnemonic::Cmpsd
+            | Mnemonic::Scasb
+            | Mnemonic::Scasw
+            | Mnemonic::Scasd
+    );
+    Some(RepString {
+        // A string instruction is prefixes and one opcode byte: 0x67
+        // among them is the address-size prefix.
+        a16: bytes[..ins.len()].contains(&0x67),
+        until: compares.then_some(repe && !repne),
+    })
+}
+
+fn count(cpu: &Cpu, a16: bool) -> u32 {
+    let c = cpu.regs[super::ECX];
+    if a16 {
+        c & 0xffff
+    } else {
+        c
+    }
+}
+
+fn set_count(cpu: &mut Cpu, a16: bool, n: u32) {
+    let c = &mut cpu.regs[super::ECX];
+    *c = if a16 {
+        (*c & !0xffff) | (n & 0xffff)
+    } else {
+        n
+    };
 }
 
 /// Single-step one instruction with TF set, then deliver #DB.
@@ -199,8 +268,30 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     };
     let one = [first, marker];
     cpu.icount += 1;
+    // A rep string instruction traps after each iteration (SDM vol. 3
+    // 18.3.1.4): run one, and stay on the instruction while it would go on.
+    let rep = rep_string(cpu, first.eip).filter(|r| count(cpu, r.a16) > 1);
+    let n = rep.map_or(0, |r| count(cpu, r.a16));
+    if let Some(r) = rep {
+        set_count(cpu, r.a16, 1);
+    }
     // SAFETY: `one` ends with a marker.
     unsafe { Handler::run(cpu, one.as_ptr()) };
+    if let Some(r) = rep {
+        if cpu.exit == exit::EXC {
+            set_count(cpu, r.a16, n);
+        } else {
+            set_count(cpu, r.a16, n - 1);
+            let zf = cpu.flags.get() & super::flags::ZF != 0;
+            let goes_on = match r.until {
+                None => true,
+                Some(want_zf) => zf == want_zf,
+            };
+            if goes_on {
+                cpu.eip = first.eip;
+            }
+        }
+    }
     if cpu.exit != exit::NONE {
         if cpu.exit == exit::SMC {
             if !was_inline && (b.hdr.count > 1 || b.hdr.falls) {

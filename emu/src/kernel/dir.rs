@@ -49,16 +49,16 @@ fn parse_dirents(buf: &[u8]) -> Vec<HostDirent<'_>> {
 /// by one until the next does not fit; the host directory is then
 /// repositioned after the last record taken, so no entry is lost and the
 /// guest gets exactly the records Linux would give it.
-/// Whether host directory fd `h` is this process's /proc/<pid>/fd (or a
-/// thread's): its entries are host fd numbers, which the guest must see as
-/// its own (the emulator's descriptors left out).
+/// Whether host directory fd `h` is this process's /proc/<pid>/fd or
+/// fdinfo (or a thread's): its entries are host fd numbers, which the
+/// guest must see as its own (the emulator's descriptors left out).
 fn is_proc_fd_dir(h: i32) -> bool {
     let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{h}")) else {
         return false;
     };
     let me = format!("/proc/{}/", std::process::id());
     let t = std::os::unix::ffi::OsStrExt::as_bytes(target.as_os_str());
-    t.starts_with(me.as_bytes()) && t.ends_with(b"/fd")
+    t.starts_with(me.as_bytes()) && (t.ends_with(b"/fd") || t.ends_with(b"/fdinfo"))
 }
 
 /// The guest's name for a /proc/self/fd entry: its guest fd number, or
@@ -75,12 +75,18 @@ fn proc_fd_entry_name(p: &Task, name: &[u8]) -> Option<Vec<u8>> {
 
 fn do_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysResult {
     let (h, kind) = dirpos_kind(p, fd)?;
-    let fd_dir = is_proc_fd_dir(h);
+    let fd_dir = p.files().get(fd)?.procfs && is_proc_fd_dir(h);
     let count = count.min(super::fs::MAX_IO) as usize;
     let mut out: Vec<u8> = Vec::with_capacity(count.min(65536));
     let mut hbuf = vec![0u8; count.clamp(64, 65536) + 512];
     let mut last_off: Option<i64> = None;
     let mut full = false;
+    // filldir writes each record as it goes, so a buffer that runs into a
+    // page the guest cannot write takes the records that end before it:
+    // the one that would touch the page faults and ends the call (EFAULT
+    // if it is the first).
+    let valid = super::fs::user_prefix(p, dirp, count as u32, true).unwrap_or(0) as usize;
+    let mut fault = false;
     loop {
         let n = unsafe { libc::syscall(libc::SYS_getdents64, h, hbuf.as_mut_ptr(), hbuf.len()) };
         if n < 0 {
@@ -119,6 +125,14 @@ fn do_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysR
                 afs::dirent_reclen(name.len())
             };
             if out.len() + reclen > count {
+                full = true;
+                break;
+            }
+            // The bytes filldir touches: linux_dirent64 up to the name's
+            // NUL; linux_dirent up to d_type in its last byte.
+            let touched = if wide { 20 + name.len() } else { reclen };
+            if out.len() + touched > valid {
+                fault = true;
                 full = true;
                 break;
             }
@@ -167,15 +181,21 @@ fn do_getdents(p: &mut Task, fd: u32, dirp: u32, count: u32, wide: bool) -> SysR
             Some(o) => {
                 unsafe { libc::lseek64(h, o, libc::SEEK_SET) };
             }
-            // Not even the first record fits (the caller restores the
-            // position).
+            // Not even the first record fits or could be written (the
+            // caller restores the position).
+            None if fault => return Err(Errno::EFAULT),
             None => return Err(Errno::EINVAL),
         }
     }
     if out.is_empty() {
+        if fault {
+            return Err(Errno::EFAULT);
+        }
         return Ok(0);
     }
-    p.write_user(dirp, &out)?;
+    // The last record's padding may lie past the writable part: filldir
+    // does not write it.
+    p.write_user(dirp, &out[..out.len().min(valid)])?;
     Ok(out.len() as u32)
 }
 
@@ -248,12 +268,16 @@ pub fn sys_getcwd(p: &mut Task, buf: u32, size: u32) -> SysResult {
 pub fn sys_chdir(p: &mut Task, pathname: u32) -> SysResult {
     let gp = p.read_path(pathname)?;
     let (_, hp) = path::resolve_at(p, at::FDCWD, &gp, Intent::Follow)?;
-    hret(unsafe { libc::syscall(libc::SYS_chdir, hp.as_ptr()) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_chdir, hp.as_ptr()) });
+    path::note_chdir();
+    r
 }
 
 pub fn sys_fchdir(p: &mut Task, fd: u32) -> SysResult {
     let h = p.files().host(fd)?;
-    hret(unsafe { libc::syscall(libc::SYS_fchdir, h) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_fchdir, h) });
+    path::note_chdir();
+    r
 }
 
 pub fn sys_umask(_p: &mut Task, mask: u32) -> SysResult {
@@ -387,38 +411,57 @@ pub fn sys_readlinkat(p: &mut Task, dirfd: u32, pathname: u32, buf: u32, size: u
         return Err(Errno::EINVAL);
     }
     let gp = path::read_path_at(p, pathname, at::EMPTY_PATH)?;
-    let target: Vec<u8> = if gp.first() == Some(&b'/') && path::is_self_exe(p, &gp) {
-        use std::os::unix::ffi::OsStrExt;
-        p.mm().exe.as_os_str().as_bytes().to_vec()
-    } else if let Some(fdn) = gp
-        .first()
-        .filter(|&&c| c == b'/')
-        .and_then(|_| path::proc_self_tail(p, &gp))
-        .and_then(|t| t.strip_prefix(b"fd/"))
-        .and_then(|n| std::str::from_utf8(n).ok())
-        .and_then(|n| n.parse::<u32>().ok())
-    {
-        // /proc/self/fd/N names the guest's fd N.
-        let h = p.files().host(fdn).map_err(|_| Errno::ENOENT)?;
-        let hp = CString::new(format!("/proc/self/fd/{h}")).map_err(|_| Errno::EINVAL)?;
-        host_readlink(libc::AT_FDCWD, &hp)?
-    } else if gp.first() == Some(&b'/') && path::proc_self_tail(p, &gp) == Some(b"cwd") {
-        let hp = CString::new("/proc/self/cwd").map_err(|_| Errno::EINVAL)?;
-        let t = host_readlink(libc::AT_FDCWD, &hp)?;
-        path::guest_view(p, &t)
+    let target: Vec<u8> = if gp.is_empty() {
+        // readlinkat(fd, "") reads the symlink fd itself (O_PATH).
+        let d = path::host_dirfd(p, dirfd)?;
+        host_readlink(d, &CString::default())?
     } else {
-        if gp.is_empty() {
-            // readlinkat(fd, "") reads the symlink fd itself (O_PATH).
-            let d = path::host_dirfd(p, dirfd)?;
-            host_readlink(d, &CString::default())?
-        } else {
-            let (d, hp) = path::resolve_at(p, dirfd, &gp, Intent::NoFollow)?;
-            host_readlink(d, &hp)?
+        let r = path::resolve(p, dirfd, &gp, Intent::NoFollow)?;
+        if matches!(&r.proc, path::ProcLoc::OtherEmu { entry, .. } if entry == b"exe") {
+            // Another emu process's program is not visible to this one.
+            return Err(Errno::EACCES);
+        }
+        let own = match &r.proc {
+            path::ProcLoc::Own { entry, .. } => Some(entry.as_slice()),
+            _ => None,
+        };
+        match own {
+            // The guest's program, not the emulator.
+            Some(b"exe") => {
+                use std::os::unix::ffi::OsStrExt;
+                p.mm().exe.as_os_str().as_bytes().to_vec()
+            }
+            // The working directory as the guest sees it (the sysroot).
+            Some(b"cwd") => path::guest_view(p, &host_readlink(r.dfd, &r.host)?),
+            // fd/N of an emulated /proc file: the file's /proc name.
+            Some(e) if e.starts_with(b"fd/") && proc_fd_name(p, &e[3..]).is_some() => {
+                proc_fd_name(p, &e[3..]).unwrap_or_default()
+            }
+            // fd/N: the walk named the host's link of guest fd N's host fd.
+            _ => host_readlink(r.dfd, &r.host)?,
         }
     };
     let n = target.len().min(size as usize);
     p.write_user(buf, &target[..n])?;
     Ok(n as u32)
+}
+
+/// What /proc/<pid>/fd/N shows for a guest fd holding an emulated /proc
+/// file (the host's link would name a memfd): the file's /proc path.
+fn proc_fd_name(p: &Task, n: &[u8]) -> Option<Vec<u8>> {
+    let n: u32 = std::str::from_utf8(n).ok()?.parse().ok()?;
+    let f = p.files();
+    let e = f.get(n).ok()?;
+    let (name, tid) = match (&e.proc_gen, &e.proc_mem) {
+        (Some(g), _) => (g.name(), g.tid),
+        (None, Some(_)) => ("mem", None),
+        _ => return None,
+    };
+    Some(match (name, tid) {
+        ("cpuinfo", _) => b"/proc/cpuinfo".to_vec(),
+        (n, Some(t)) => format!("/proc/{}/task/{t}/{n}", p.pid).into_bytes(),
+        (n, None) => format!("/proc/{}/{n}", p.pid).into_bytes(),
+    })
 }
 
 fn host_readlink(d: i32, hp: &CString) -> Result<Vec<u8>, Errno> {

@@ -62,6 +62,10 @@ pub struct Fd {
     /// An emulated /proc file whose contents are made again when it is
     /// read from offset 0 (as a seq_file is generated at read time).
     pub proc_gen: Option<super::procfs::Gen>,
+    /// /proc/<pid>/mem: reads and writes are the guest's memory.
+    pub proc_mem: Option<std::sync::Arc<super::procmem::MemFile>>,
+    /// The host fd is on procfs (a relative lookup from it is walked).
+    pub procfs: bool,
 }
 
 impl Fd {
@@ -73,6 +77,8 @@ impl Fd {
             lfs_limit: false,
             dirpos: DirPos::Unknown,
             proc_gen: None,
+            proc_mem: None,
+            procfs: false,
         }
     }
 }
@@ -109,7 +115,9 @@ impl Files {
             if fl < 0 {
                 continue;
             }
-            t.put(h as u32, Fd::new(h, fl & libc::FD_CLOEXEC != 0));
+            let mut e = Fd::new(h, fl & libc::FD_CLOEXEC != 0);
+            e.procfs = path::on_procfs(h);
+            t.put(h as u32, e);
         }
         t
     }
@@ -441,6 +449,54 @@ pub fn out_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*mut u8, usize), Er
     Ok((b, n as usize))
 }
 
+/// A guest buffer the host fills (read, pread64), as far as the guest may
+/// write it: the writable prefix is guest memory itself (a transfer stops
+/// short at its end, as Linux's copy does at the first bad byte). When not
+/// even the first byte is writable, Linux still calls the file's read,
+/// which may not touch the buffer at all (/dev/null, a file at its end:
+/// 0) or fail on it (EFAULT): the host gets an inaccessible scratch
+/// buffer of the same length, so its own kernel decides.
+pub struct HostOut {
+    pub ptr: *mut u8,
+    pub len: usize,
+    _scratch: Option<Scratch>,
+}
+
+pub fn host_out(p: &mut Task, addr: u32, len: u32) -> Result<HostOut, Errno> {
+    let len = len.min(MAX_RW_COUNT as u32);
+    match out_buf(p, addr, len) {
+        Ok((ptr, n)) => Ok(HostOut {
+            ptr,
+            len: n,
+            _scratch: None,
+        }),
+        Err(Errno::EFAULT) => {
+            let n = (len as usize)
+                .min(SCRATCH_MAX as usize)
+                .next_multiple_of(4096);
+            let m = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    n,
+                    libc::PROT_NONE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            if m == libc::MAP_FAILED {
+                return Err(Errno::EFAULT);
+            }
+            Ok(HostOut {
+                ptr: m as *mut u8,
+                len: (len as usize).min(n),
+                _scratch: Some(Scratch(m, n)),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Host pointer/length for a guest buffer the host will read.
 pub fn in_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*const u8, usize), Errno> {
     let n = user_prefix(p, addr, len, false)?;
@@ -448,16 +504,109 @@ pub fn in_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*const u8, usize), E
     Ok((b.as_ptr(), b.len()))
 }
 
+/// A guest buffer the host reads (write, pwrite, writev, send), laid out
+/// for the host call so that the host kernel touches exactly what Linux
+/// would: Linux reads a buffer only as the file consumes it (/dev/null
+/// never reads it, a regular file copies up to the first bad byte and
+/// returns a short count, a pipe fails a whole page it could not fill),
+/// which emu cannot know per file. So when the buffer runs into a page
+/// the guest cannot read (unmapped, PROT_NONE, or a file page past its
+/// file's end), the host gets a scratch copy: the readable prefix, then
+/// PROT_NONE pages for the rest, and the host kernel's own behaviour
+/// decides. A buffer that is readable throughout is guest memory itself
+/// (zero-copy). The copy is of guest memory that exists, capped at
+/// [`SCRATCH_MAX`]: a longer readable prefix is passed alone (a short
+/// transfer, as for a regular file).
+pub struct HostIn {
+    pub ptr: *const u8,
+    pub len: usize,
+    _scratch: Option<Scratch>,
+}
+
+/// Longest readable prefix a [`HostIn`] copies.
+pub const SCRATCH_MAX: u32 = 1 << 20;
+
+/// A host mapping of our own, unmapped on drop.
+pub struct Scratch(*mut libc::c_void, usize);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        unsafe { libc::munmap(self.0, self.1) };
+    }
+}
+
+/// The guest buffer [addr, addr+len) (len > 0) for the host to read; see
+/// [`HostIn`].
+pub fn host_in(p: &mut Task, addr: u32, len: u32) -> Result<HostIn, Errno> {
+    let len = len.min(MAX_RW_COUNT as u32);
+    let prefix = match user_prefix(p, addr, len, false) {
+        Ok(n) => n,
+        Err(_) => 0,
+    };
+    if prefix == len || prefix > SCRATCH_MAX {
+        let b = p.user_buf(addr, prefix)?;
+        return Ok(HostIn {
+            ptr: b.as_ptr(),
+            len: b.len(),
+            _scratch: None,
+        });
+    }
+    let off = (addr & 0xfff) as usize;
+    let total = (off + len as usize).next_multiple_of(4096);
+    let m = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            total,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if m == libc::MAP_FAILED {
+        return Err(Errno::ENOMEM);
+    }
+    let sc = Scratch(m, total);
+    if prefix > 0 {
+        // The prefix ends where a page the guest cannot read starts.
+        let head = off + prefix as usize;
+        if unsafe { libc::mprotect(m, head, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
+            return Err(Errno::ENOMEM);
+        }
+        // SAFETY: [m+off, m+head) is ours and writable.
+        let dst =
+            unsafe { std::slice::from_raw_parts_mut((m as *mut u8).add(off), prefix as usize) };
+        let got = p.cpu.mem.copy_checked(addr, dst);
+        if got < prefix as usize {
+            // A file page past its end: unreadable from there on.
+            let from = (off + got).next_multiple_of(4096);
+            unsafe {
+                libc::mprotect(
+                    (m as *mut u8).add(from) as *mut libc::c_void,
+                    head - from.min(head),
+                    libc::PROT_NONE,
+                )
+            };
+        }
+    }
+    Ok(HostIn {
+        ptr: unsafe { (m as *const u8).add(off) },
+        len: len as usize,
+        _scratch: Some(sc),
+    })
+}
+
+/// Host iovecs built from a guest iovec array, with what keeps them valid.
+pub struct HostIovecs {
+    pub iov: Vec<libc::iovec>,
+    pub keep: Vec<HostIn>,
+}
+
 /// Read a guest iovec array into host iovecs pointing at guest memory.
-/// `write`: the host writes into the buffers (readv). Buffers past the
+/// `write`: the host writes into the buffers (readv); buffers past the
 /// first inaccessible byte are dropped (a partial transfer); none at all
-/// accessible is -EFAULT.
-pub fn host_iovecs(
-    p: &mut Task,
-    iov: u32,
-    cnt: u32,
-    write: bool,
-) -> Result<Vec<libc::iovec>, Errno> {
+/// accessible is -EFAULT. Otherwise (writev) each buffer is a [`HostIn`].
+pub fn host_iovecs(p: &mut Task, iov: u32, cnt: u32, write: bool) -> Result<HostIovecs, Errno> {
     if cnt > UIO_MAXIOV {
         return Err(Errno::EINVAL);
     }
@@ -474,12 +623,23 @@ pub fn host_iovecs(
         }
     }
     let mut out = Vec::with_capacity(vs.len());
+    let mut keep = Vec::new();
     for v in &vs {
         if total >= MAX_RW_COUNT {
             break;
         }
         let want = (v.len as u64).min(MAX_RW_COUNT - total) as u32;
         if want == 0 {
+            continue;
+        }
+        if !write {
+            let b = host_in(p, v.base, want)?;
+            out.push(libc::iovec {
+                iov_base: b.ptr as *mut libc::c_void,
+                iov_len: b.len,
+            });
+            total += b.len as u64;
+            keep.push(b);
             continue;
         }
         let r = if write {
@@ -506,7 +666,7 @@ pub fn host_iovecs(
             }
         }
     }
-    Ok(out)
+    Ok(HostIovecs { iov: out, keep })
 }
 
 // ---------------------------------------------------------------------------
@@ -514,7 +674,31 @@ pub fn host_iovecs(
 
 fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
     let h = own_host_fd(h)?;
+    if flags & o::TRUNC != 0 {
+        super::mm::fd_resized(p, h);
+    }
     let mut e = Fd::new(h, flags & o::CLOEXEC != 0);
+    if path::on_procfs(h) {
+        e.procfs = true;
+        if flags & o::PATH == 0 {
+            // Whatever spelling led here (a symlink outside /proc, say), a
+            // file that describes the emulator is the guest's or refused.
+            let loc = path::proc_loc_of_fd(p, h);
+            if loc != path::ProcLoc::None {
+                let r = path::Resolved {
+                    dfd: libc::AT_FDCWD,
+                    host: std::ffi::CString::new(format!("/proc/self/fd/{h}")).unwrap_or_default(),
+                    proc: loc,
+                    trailing_slash: false,
+                    walked: true,
+                };
+                if let Some(o) = super::procfs::open(p, &r, flags) {
+                    unsafe { libc::close(h) };
+                    return install_proc(p, o?, flags);
+                }
+            }
+        }
+    }
     if flags & o::LARGEFILE == 0 && flags & o::PATH == 0 {
         // generic_file_open: a file too big for a 32-bit off_t.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -531,14 +715,46 @@ fn fixup_open(p: &mut Task, h: i32, flags: u32) -> SysResult {
 }
 
 /// Install the host fd of an emulated /proc file, remembering whether its
-/// contents are generated at read time.
-fn install_proc(p: &mut Task, h: i32, flags: u32, gpath: &[u8]) -> SysResult {
+/// contents are generated at read time or are the guest's memory.
+fn install_proc(p: &mut Task, o: super::procfs::Opened, flags: u32) -> SysResult {
+    let (h, gen, mem) = match o {
+        super::procfs::Opened::Gen(h, g) => (h, Some(g), None),
+        super::procfs::Opened::Mem(h, m) => (h, None, Some(m)),
+    };
     let fd = p.files().install_host(h, flags & o::CLOEXEC != 0)?;
-    let gen = super::procfs::dynamic(p, gpath);
     if let Ok(e) = p.files().get_mut(fd) {
         e.proc_gen = gen;
+        e.proc_mem = mem;
     }
     Ok(fd)
+}
+
+/// What read and write need of guest `fd`, in one table lookup.
+struct IoFd {
+    host: i32,
+    /// A generated /proc file (made again when read from its start).
+    gen: bool,
+    /// The 2 GiB write limit of a file opened without O_LARGEFILE.
+    lfs_limit: bool,
+    /// Its /proc/<pid>/mem file, if it is one.
+    mem: Option<std::sync::Arc<super::procmem::MemFile>>,
+}
+
+#[inline]
+fn io_fd(p: &Task, fd: u32) -> Result<IoFd, Errno> {
+    let f = p.files();
+    let e = f.get(fd)?;
+    Ok(IoFd {
+        host: e.host,
+        gen: e.proc_gen.is_some(),
+        lfs_limit: e.lfs_limit,
+        mem: e.proc_mem.clone(),
+    })
+}
+
+/// The /proc/<pid>/mem file of guest `fd`, if it is one.
+fn mem_file(p: &Task, fd: u32) -> Option<std::sync::Arc<super::procmem::MemFile>> {
+    p.files().get(fd).ok()?.proc_mem.clone()
 }
 
 /// Before a read of guest `fd` at `pos` (None: the file position): an
@@ -578,10 +794,43 @@ fn refresh_proc(p: &mut Task, fd: u32, pos: Option<i64>) {
 pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32) -> SysResult {
     let gpath = p.read_path(pathname)?;
     let flags = flags & o::VALID;
-    if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        return install_proc(p, r?, flags, &gpath);
+    let intent = path::Intent::Open(flags);
+    let r = path::resolve(p, dirfd, &gpath, intent)?;
+    let walked = r.walked;
+    match open_resolved(p, r, flags, mode, !walked) {
+        // The host's lookup crossed a magic link (a symlink elsewhere to
+        // /proc/self/exe or fd/N, which would be emu's own): walk the
+        // path as the guest's kernel would instead.
+        Err(Errno::ELOOP) if !walked => {
+            let r = path::resolve_walking(p, dirfd, &gpath, intent)?;
+            open_resolved(p, r, flags, mode, false)
+        }
+        res => res,
     }
-    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+}
+
+/// openat2's struct open_how (host ABI).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+
+/// Open a resolved path; `no_magic`: refuse (ELOOP) to cross the host's
+/// magic links, which only a path emu did not walk can reach.
+fn open_resolved(
+    p: &mut Task,
+    r: path::Resolved,
+    flags: u32,
+    mode: u32,
+    no_magic: bool,
+) -> SysResult {
+    if let Some(o) = super::procfs::open(p, &r, flags) {
+        return install_proc(p, o?, flags);
+    }
+    let (dfd, hp) = (r.dfd, r.host);
     if exe_busy(p, dfd, &hp, flags) {
         return Err(Errno::ETXTBSY);
     }
@@ -592,17 +841,42 @@ pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32)
         0
     };
     // Blocking: opening a FIFO waits for the other end.
-    let h = p.blocking(
-        libc::SYS_openat,
-        [
+    let h = if no_magic {
+        let how = OpenHow {
+            flags: hflags as u32 as u64,
+            mode: mode as u64,
+            resolve: RESOLVE_NO_MAGICLINKS,
+        };
+        let args = [
             dfd as i64,
             hp.as_ptr() as i64,
-            hflags as i64,
-            mode as i64,
+            &how as *const OpenHow as i64,
+            std::mem::size_of::<OpenHow>() as i64,
             0,
             0,
-        ],
-    )? as i32;
+        ];
+        match p.blocking(libc::SYS_openat2, args) {
+            // A host kernel without openat2 (before 5.6).
+            Err(Errno::ENOSYS) => None,
+            r => Some(r? as i32),
+        }
+    } else {
+        None
+    };
+    let h = match h {
+        Some(h) => h,
+        None => p.blocking(
+            libc::SYS_openat,
+            [
+                dfd as i64,
+                hp.as_ptr() as i64,
+                hflags as i64,
+                mode as i64,
+                0,
+                0,
+            ],
+        )? as i32,
+    };
     fixup_open(p, h, flags)
 }
 
@@ -666,10 +940,11 @@ pub fn sys_openat2(p: &mut Task, dirfd: u32, pathname: u32, how: u32, size: u32)
     // openat2 has no compat entry: O_LARGEFILE is forced as on 64-bit.
     let flags = h.flags as u32 | o::LARGEFILE;
     let gpath = p.read_path(pathname)?;
-    if let Some(r) = super::procfs::open(p, &gpath, flags) {
-        return install_proc(p, r?, flags, &gpath);
+    let r = path::resolve(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    if let Some(o) = super::procfs::open(p, &r, flags) {
+        return install_proc(p, o?, flags);
     }
-    let (dfd, hp) = path::resolve_at(p, dirfd, &gpath, path::Intent::Open(flags))?;
+    let (dfd, hp) = (r.dfd, r.host);
     let hhow: [u64; 3] = [
         (afs::open_flags_to_host(flags) | libc::O_CLOEXEC) as u64,
         h.mode,
@@ -724,14 +999,21 @@ pub fn sys_close_range(p: &mut Task, first: u32, last: u32, flags: u32) -> SysRe
 // read / write.
 
 pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
-    refresh_proc(p, fd, None);
-    let h = p.files().host(fd)?;
+    let IoFd {
+        host: h, gen, mem, ..
+    } = io_fd(p, fd)?;
+    if let Some(m) = mem {
+        return super::procmem::rw(p, &m, buf, count, None, false);
+    }
+    if gen {
+        // The host fd keeps its number (the new contents are dup3'ed onto it).
+        refresh_proc(p, fd, None);
+    }
     if count == 0 {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
     }
-    let (ptr, n) = out_buf(p, buf, count)?;
-    let n = n.min(MAX_RW_COUNT as usize);
-    cp(p, libc::SYS_read, &[h as i64, ptr as i64, n as i64])
+    let b = host_out(p, buf, count)?;
+    cp(p, libc::SYS_read, &[h as i64, b.ptr as i64, b.len as i64])
 }
 
 /// generic_write_check_limits for a file without O_LARGEFILE: a write at
@@ -768,16 +1050,28 @@ fn lfs_limited(p: &Task, fd: u32) -> bool {
 }
 
 pub fn sys_write(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
-    let h = p.files().host(fd)?;
+    let IoFd {
+        host: h,
+        lfs_limit,
+        mem,
+        ..
+    } = io_fd(p, fd)?;
+    if let Some(m) = mem {
+        return super::procmem::rw(p, &m, buf, count, None, true);
+    }
     if count == 0 {
         return hret(unsafe { libc::write(h, std::ptr::null(), 0) } as i64);
     }
-    let (ptr, n) = in_buf(p, buf, count)?;
-    let mut n = n.min(MAX_RW_COUNT as usize);
-    if lfs_limited(p, fd) {
+    let b = host_in(p, buf, count)?;
+    let mut n = b.len;
+    if lfs_limit {
         n = lfs_clip(h, None, n)?;
     }
-    cp(p, libc::SYS_write, &[h as i64, ptr as i64, n as i64])
+    let r = cp(p, libc::SYS_write, &[h as i64, b.ptr as i64, n as i64]);
+    if matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h);
+    }
+    r
 }
 
 pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
@@ -787,11 +1081,14 @@ pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32
     if pos < 0 {
         return Err(Errno::EINVAL);
     }
+    if let Some(m) = mem_file(p, fd) {
+        return super::procmem::rw(p, &m, buf, count, Some(pos), false);
+    }
     if count == 0 {
         return hret(unsafe { libc::pread64(h, std::ptr::null_mut(), 0, pos) } as i64);
     }
-    let (ptr, n) = out_buf(p, buf, count)?;
-    hret(unsafe { libc::pread64(h, ptr as *mut libc::c_void, n, pos) } as i64)
+    let b = host_out(p, buf, count)?;
+    hret(unsafe { libc::pread64(h, b.ptr as *mut libc::c_void, b.len, pos) } as i64)
 }
 
 pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
@@ -800,14 +1097,22 @@ pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u3
     if pos < 0 {
         return Err(Errno::EINVAL);
     }
+    if let Some(m) = mem_file(p, fd) {
+        return super::procmem::rw(p, &m, buf, count, Some(pos), true);
+    }
     if count == 0 {
         return hret(unsafe { libc::pwrite64(h, std::ptr::null(), 0, pos) } as i64);
     }
-    let (ptr, mut n) = in_buf(p, buf, count)?;
+    let b = host_in(p, buf, count)?;
+    let mut n = b.len;
     if lfs_limited(p, fd) {
         n = lfs_clip(h, Some(pos), n)?;
     }
-    hret(unsafe { libc::pwrite64(h, ptr as *const libc::c_void, n, pos) } as i64)
+    let r = hret(unsafe { libc::pwrite64(h, b.ptr as *const libc::c_void, n, pos) } as i64);
+    if matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h);
+    }
+    r
 }
 
 fn vec_io(
@@ -819,11 +1124,18 @@ fn vec_io(
     flags: u32,
     write: bool,
 ) -> SysResult {
+    if let Some(m) = mem_file(p, fd) {
+        if flags != 0 {
+            // No FMODE_NOWAIT and no other RWF_ flag applies.
+            return Err(Errno::EOPNOTSUPP);
+        }
+        return super::procmem::rw_vec(p, &m, iov, cnt, pos.filter(|&x| x >= 0), write);
+    }
     if !write {
         refresh_proc(p, fd, pos.filter(|&x| x >= 0));
     }
     let h = p.files().host(fd)?;
-    let mut v = host_iovecs(p, iov, cnt, !write)?;
+    let HostIovecs { iov: mut v, keep } = host_iovecs(p, iov, cnt, !write)?;
     if write && lfs_limited(p, fd) {
         let total: usize = v.iter().map(|x| x.iov_len).sum();
         let mut allow = lfs_clip(h, pos.filter(|&x| x >= 0), total)?;
@@ -839,7 +1151,7 @@ fn vec_io(
         (v.as_ptr(), v.len())
     };
     let (h, ptr, n) = (h as i64, ptr as i64, n as i64);
-    match (pos, write) {
+    let r = match (pos, write) {
         (None, false) if flags == 0 => cp(p, libc::SYS_readv, &[h, ptr, n]),
         (None, true) if flags == 0 => cp(p, libc::SYS_writev, &[h, ptr, n]),
         _ => {
@@ -853,7 +1165,12 @@ fn vec_io(
             p.blocking(nr, [h, ptr, n, pos, 0, flags as i64])
                 .map(|v| v as u32)
         }
+    };
+    drop(keep);
+    if write && matches!(r, Ok(n) if n > 0) {
+        super::mm::file_written(p, h as i32);
     }
+    r
 }
 
 pub fn sys_readv(p: &mut Task, fd: u32, iov: u32, cnt: u32) -> SysResult {
@@ -965,6 +1282,9 @@ fn dir_hashed(h: i32) -> bool {
 }
 
 fn do_lseek(p: &mut Task, fd: u32, off: i64, whence: u32) -> Result<i64, Errno> {
+    if let Some(m) = mem_file(p, fd) {
+        return m.lseek(off, whence);
+    }
     let (h, kind) = dirpos_kind(p, fd)?;
     if whence > 4 {
         return Err(Errno::EINVAL);
@@ -1006,6 +1326,8 @@ fn dup_entry(p: &Task, fd: u32) -> Result<Fd, Errno> {
         lfs_limit: e.lfs_limit,
         dirpos: e.dirpos,
         proc_gen: e.proc_gen,
+        proc_mem: e.proc_mem,
+        procfs: e.procfs,
     })
 }
 
@@ -1311,7 +1633,12 @@ fn do_truncate(p: &mut Task, pathname: u32, len: i64) -> SysResult {
     if exe_busy(p, dfd, &hp, o::WRONLY) {
         return Err(Errno::ETXTBSY);
     }
-    hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_truncate, hp.as_ptr(), len) })?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::stat(hp.as_ptr(), &mut st) } == 0 {
+        super::mm::file_resized(p, st.st_dev, st.st_ino);
+    }
+    Ok(r)
 }
 
 pub fn sys_truncate(p: &mut Task, pathname: u32, len: u32) -> SysResult {
@@ -1331,7 +1658,10 @@ fn do_ftruncate(p: &mut Task, fd: u32, len: i64) -> SysResult {
     if len > afs::MAX_NON_LFS && p.files().get(fd)?.no_largefile {
         return Err(Errno::EINVAL);
     }
-    hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })
+    let r = hret(unsafe { libc::syscall(libc::SYS_ftruncate, h, len) })?;
+    super::mm::fd_resized(p, h);
+    super::mm::file_written(p, h);
+    Ok(r)
 }
 
 pub fn sys_ftruncate(p: &mut Task, fd: u32, len: u32) -> SysResult {
@@ -1397,7 +1727,25 @@ pub fn sys_fallocate(
             lohi(llo, lhi),
         )
     };
-    hret(r)
+    let r = hret(r);
+    if r.is_ok() {
+        // Punched holes and changed sizes show through mappings of it.
+        super::mm::fd_resized(p, h);
+        super::mm::file_written(p, h);
+    }
+    r
+}
+
+/// After a transfer into guest fd `out` (sendfile, splice,
+/// copy_file_range): code translated from a mapping of that file goes.
+fn written_to(p: &mut Task, out: u32, r: SysResult) -> SysResult {
+    if matches!(r, Ok(n) if n > 0) {
+        let h = p.files().host(out);
+        if let Ok(h) = h {
+            super::mm::file_written(p, h);
+        }
+    }
+    r
 }
 
 // ---------------------------------------------------------------------------
@@ -1408,12 +1756,22 @@ pub fn sys_fallocate(
 fn no_splice_read(p: &Task, fd: u32) -> bool {
     p.files()
         .get(fd)
-        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()))
+        .is_ok_and(|e| e.proc_gen.is_some_and(|g| g.per_process()) || e.proc_mem.is_some())
+}
+
+/// /proc/<pid>/mem has neither splice_read nor splice_write nor
+/// copy_file_range: EINVAL as a source or destination of sendfile,
+/// splice and copy_file_range.
+fn is_mem(p: &Task, fd: u32) -> bool {
+    p.files().get(fd).is_ok_and(|e| e.proc_mem.is_some())
 }
 
 fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bool) -> SysResult {
     let hin = p.files().host(inp)?;
     let hout = p.files().host(out)?;
+    if is_mem(p, out) {
+        return Err(Errno::EINVAL);
+    }
     // /proc/<pid> files have no splice_read: sendfile from them is EINVAL.
     let unspliceable = no_splice_read(p, inp) && count != 0;
     let count = count as u64;
@@ -1464,11 +1822,13 @@ fn do_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32, wide: bo
 }
 
 pub fn sys_sendfile(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
-    do_sendfile(p, out, inp, offp, count, false)
+    let r = do_sendfile(p, out, inp, offp, count, false);
+    written_to(p, out, r)
 }
 
 pub fn sys_sendfile64(p: &mut Task, out: u32, inp: u32, offp: u32, count: u32) -> SysResult {
-    do_sendfile(p, out, inp, offp, count, true)
+    let r = do_sendfile(p, out, inp, offp, count, true);
+    written_to(p, out, r)
 }
 
 /// Read an optional loff_t pointer argument.
@@ -1495,6 +1855,9 @@ fn transfer_with_offsets(
 ) -> SysResult {
     let hin = p.files().host(fin)?;
     let hout = p.files().host(fout)?;
+    if is_mem(p, fin) || is_mem(p, fout) {
+        return Err(Errno::EINVAL);
+    }
     let mut a = opt_off(p, offin)?;
     let mut b = opt_off(p, offout)?;
     check(p)?;
@@ -1529,7 +1892,7 @@ pub fn sys_copy_file_range(
     len: u32,
     flags: u32,
 ) -> SysResult {
-    transfer_with_offsets(
+    let r = transfer_with_offsets(
         p,
         libc::SYS_copy_file_range,
         (fin, offin),
@@ -1537,7 +1900,8 @@ pub fn sys_copy_file_range(
         len,
         flags,
         |_| Ok(()),
-    )
+    );
+    written_to(p, fout, r)
 }
 
 pub fn sys_splice(
@@ -1549,7 +1913,7 @@ pub fn sys_splice(
     len: u32,
     flags: u32,
 ) -> SysResult {
-    transfer_with_offsets(
+    let r = transfer_with_offsets(
         p,
         libc::SYS_splice,
         (fin, offin),
@@ -1563,7 +1927,8 @@ pub fn sys_splice(
                 Ok(())
             }
         },
-    )
+    );
+    written_to(p, fout, r)
 }
 
 pub fn sys_tee(p: &mut Task, fin: u32, fout: u32, len: u32, flags: u32) -> SysResult {

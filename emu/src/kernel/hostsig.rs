@@ -105,14 +105,8 @@ pub fn set_current(ctl: &std::sync::Arc<TaskCtl>) {
 /// The handler of every host signal that has a guest handler.
 extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     let raw = unsafe { &*(info as *const [u8; 128]) };
-    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
-    let fault = matches!(
-        sig,
-        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP
-    );
-    if fault && code > 0 && code < asig::si::KERNEL {
-        // emu's own fault, not the guest's signal: die of it as emu.
-        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    if own_fault(sig, raw) {
+        internal_fault(sig, raw, uc);
         return;
     }
     let ctl = CURRENT.with(|c| c.get());
@@ -122,6 +116,119 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut l
         ctl.raise(irq::SIGNAL);
     }
     cp_fixup(uc);
+}
+
+/// The signals a CPU fault raises.
+fn is_fault_signal(sig: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP
+    )
+}
+
+/// Is this host siginfo a fault of emu's own code (a synchronous fault's
+/// si_code, 1 to SI_KERNEL), not a signal sent to the process (SI_USER,
+/// SI_TKILL, SI_QUEUE: zero or negative)? Guest faults never reach the
+/// host: emu checks guest accesses itself. (A process may queue itself a
+/// positive si_code with rt_sigqueueinfo; that one is taken for a fault.)
+fn own_fault(sig: i32, raw: &[u8; 128]) -> bool {
+    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
+    is_fault_signal(sig) && code > 0 && code <= asig::si::KERNEL
+}
+
+/// The first words of the line emu writes when its own code faults.
+pub const INTERNAL_FAULT: &str = "emu: internal fault:";
+
+/// emu's own code faulted: say so on stderr (async-signal-safe: no
+/// allocation, one write), then take the default action, so emu dies of
+/// the fault (with a core where RLIMIT_CORE allows) as before. The line
+/// is what tells emu's own death from a guest's death by the same signal,
+/// which emu reproduces by killing itself (README: exit statuses).
+fn internal_fault(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) {
+    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
+    let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8]));
+    let pc = host_pc(uc);
+    let mut line = Line {
+        buf: [0; 160],
+        n: 0,
+    };
+    line.put(INTERNAL_FAULT.as_bytes());
+    line.put(b" host signal ");
+    line.num(sig as u64, 10);
+    line.put(b" code ");
+    line.num(code as u64, 10);
+    line.put(b" address 0x");
+    line.num(addr, 16);
+    line.put(b" pc 0x");
+    line.num(pc, 16);
+    line.put(b"\n");
+    unsafe {
+        libc::write(2, line.buf.as_ptr().cast(), line.n);
+        libc::signal(sig, libc::SIG_DFL);
+        if sig == libc::SIGTRAP {
+            // A trap does not repeat when the handler returns.
+            libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), sig);
+        }
+    }
+}
+
+/// A line built in a fixed buffer (in a signal handler, which cannot
+/// allocate).
+struct Line {
+    buf: [u8; 160],
+    n: usize,
+}
+
+impl Line {
+    fn put(&mut self, b: &[u8]) {
+        let k = b.len().min(self.buf.len() - self.n);
+        self.buf[self.n..self.n + k].copy_from_slice(&b[..k]);
+        self.n += k;
+    }
+
+    fn num(&mut self, mut v: u64, radix: u64) {
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = b"0123456789abcdef"[(v % radix) as usize];
+            v /= radix;
+            if v == 0 {
+                break;
+            }
+        }
+        self.put(&d[i..]);
+    }
+}
+
+/// The host pc a signal interrupted.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn host_pc(uc: *mut libc::c_void) -> u64 {
+    if uc.is_null() {
+        return 0;
+    }
+    unsafe { (*(uc as *const libc::ucontext_t)).uc_mcontext.gregs[libc::REG_RIP as usize] as u64 }
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn host_pc(_: *mut libc::c_void) -> u64 {
+    0
+}
+
+/// The handler of the fault signals while the guest's disposition is
+/// SIG_DFL: emu's own fault is reported ([`internal_fault`]); a signal
+/// sent to the process takes its default action, as SIG_DFL would.
+extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    let raw = unsafe { &*(info as *const [u8; 128]) };
+    if own_fault(sig, raw) {
+        internal_fault(sig, raw, uc);
+        return;
+    }
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        // Blocked while this handler runs: delivered, and fatal, on return.
+        libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), sig);
+    }
 }
 
 /// The kick's handler (see `task::kick_signal`): only the trampoline fix.
@@ -171,6 +278,9 @@ pub fn mirror_action(sig: u32, handler: u32, flags: u32) {
         0
     };
     match handler {
+        // SA_ONSTACK: emu's own fault may be a stack overflow (Rust gives
+        // each thread an alternate stack).
+        asig::SIG_DFL if is_fault_signal(s) => install(s, on_fault, libc::SA_ONSTACK),
         asig::SIG_DFL | asig::SIG_IGN => unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
             sa.sa_sigaction = if handler == asig::SIG_IGN {
@@ -181,6 +291,7 @@ pub fn mirror_action(sig: u32, handler: u32, flags: u32) {
             sa.sa_flags = extra;
             libc::sigaction(s, &sa, std::ptr::null_mut());
         },
+        _ if is_fault_signal(s) => install(s, on_signal, libc::SA_ONSTACK),
         _ => install(s, on_signal, extra),
     }
 }
@@ -269,6 +380,24 @@ static CAPTURE_SIGPIPE: extern "C" fn() = capture_sigpipe;
 
 /// The signals the emu process inherited as ignored (the guest's initial
 /// SIG_IGN set); SIGPIPE as it was before Rust's runtime changed it.
+/// Whether host signal `sig` is ignored, asked of the kernel directly:
+/// glibc's sigaction refuses the signals it keeps for itself (32 and 33,
+/// SIGCANCEL and SIGSETXID), whose inherited SIG_IGN a guest still has.
+fn host_ignored(sig: i32) -> bool {
+    // struct kernel_sigaction (x86_64): handler, flags, restorer, mask.
+    let mut old = [0u64; 4];
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            std::ptr::null::<u64>(),
+            old.as_mut_ptr(),
+            8usize,
+        )
+    };
+    r == 0 && old[0] == libc::SIG_IGN as u64
+}
+
 pub fn inherited_ignored() -> u64 {
     let mut m = 0;
     for sig in 1..=asig::NSIG {
@@ -279,9 +408,7 @@ pub fn inherited_ignored() -> u64 {
         let ign = if sig == asig::SIGPIPE {
             PIPE_IGNORED_AT_START.load(SeqCst)
         } else {
-            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-            unsafe { libc::sigaction(sig as i32, std::ptr::null(), &mut old) };
-            old.sa_sigaction == libc::SIG_IGN
+            host_ignored(sig as i32)
         };
         if ign {
             m |= asig::bit(sig);
@@ -394,5 +521,93 @@ pub fn syscall_cp(irq: &AtomicU32, nr: libc::c_long, a: [i64; 6]) -> i64 {
         } else {
             r
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run `f` in a forked child whose stderr is a pipe, with the guest's
+    /// disposition of `sig` mirrored first: the child's death signal and
+    /// what it wrote.
+    fn in_child(sig: i32, handler: u32, f: fn()) -> (i32, String) {
+        unsafe {
+            let mut fds = [0; 2];
+            assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+            let pid = libc::fork();
+            assert!(pid >= 0);
+            if pid == 0 {
+                let rl = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                libc::setrlimit(libc::RLIMIT_CORE, &rl);
+                libc::dup2(fds[1], 2);
+                mirror_action(sig as u32, handler, 0);
+                f();
+                libc::_exit(0);
+            }
+            libc::close(fds[1]);
+            let mut out = Vec::new();
+            let mut b = [0u8; 256];
+            loop {
+                let n = libc::read(fds[0], b.as_mut_ptr().cast(), b.len());
+                if n <= 0 {
+                    break;
+                }
+                out.extend_from_slice(&b[..n as usize]);
+            }
+            libc::close(fds[0]);
+            let mut st = 0;
+            assert_eq!(libc::waitpid(pid, &mut st, 0), pid);
+            assert!(libc::WIFSIGNALED(st), "child status {st:#x}");
+            (
+                libc::WTERMSIG(st),
+                String::from_utf8_lossy(&out).into_owned(),
+            )
+        }
+    }
+
+    fn null_read() {
+        unsafe { std::ptr::read_volatile(8 as *const u8) };
+    }
+
+    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
+    fn ud2() {
+        unsafe { std::arch::asm!("ud2") };
+    }
+
+    fn sent_segv() {
+        unsafe { libc::kill(libc::getpid(), libc::SIGSEGV) };
+    }
+
+    /// emu's own fault says so on stderr and still dies of the fault,
+    /// whatever the guest's disposition: SIG_DFL or a handler.
+    #[test]
+    fn own_fault_is_reported() {
+        for handler in [asig::SIG_DFL, 0x0804_8000] {
+            let (sig, err) = in_child(libc::SIGSEGV, handler, null_read);
+            assert_eq!(sig, libc::SIGSEGV);
+            assert!(
+                err.starts_with(INTERNAL_FAULT) && err.contains("address 0x8 "),
+                "handler {handler:#x}: {err:?}"
+            );
+        }
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
+        {
+            let (sig, err) = in_child(libc::SIGILL, asig::SIG_DFL, ud2);
+            assert_eq!(sig, libc::SIGILL);
+            assert!(err.starts_with(INTERNAL_FAULT), "{err:?}");
+        }
+    }
+
+    /// A fault signal sent to emu (a guest kill of itself, another
+    /// process) with the guest's disposition SIG_DFL kills it, silently.
+    #[test]
+    fn sent_fault_signal_takes_the_default_action() {
+        let (sig, err) = in_child(libc::SIGSEGV, asig::SIG_DFL, sent_segv);
+        assert_eq!(sig, libc::SIGSEGV);
+        assert_eq!(err, "");
     }
 }

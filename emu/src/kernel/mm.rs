@@ -41,7 +41,7 @@ use super::abi::sys::{per, rlimit};
 use super::syscall::SysResult;
 use super::task::{lock, Task};
 use crate::loader::{self, Loaded};
-use crate::mem::{Mem, PAGE_SHIFT, PAGE_SIZE, P_EXEC, P_PRESENT, P_READ, P_WRITE};
+use crate::mem::{Mem, PAGE_SHIFT, PAGE_SIZE, P_ALIAS, P_EXEC, P_FILE, P_PRESENT, P_READ, P_WRITE};
 
 pub const PAGE: u32 = PAGE_SIZE;
 const PAGE64: u64 = PAGE as u64;
@@ -56,8 +56,28 @@ pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
 /// TASK_UNMAPPED_BASE of a compat task (PAGE_ALIGN(TASK_SIZE / 3)): where
 /// the bottom-up fallback search starts.
 pub const TASK_UNMAPPED_BASE: u32 = loader::layout::TASK_UNMAPPED_BASE;
-/// vm.max_map_count.
+/// vm.max_map_count's default.
 pub const MAX_MAP_COUNT: usize = 65530;
+
+/// vm.max_map_count: the most VMAs a process may have (the host's
+/// setting, read once; the guest's VMAs are counted as Linux counts its).
+pub fn max_map_count() -> usize {
+    static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *V.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/vm/max_map_count")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(MAX_MAP_COUNT)
+    })
+}
+
+/// Host VMAs emu keeps for itself (its code, heap, thread stacks, malloc
+/// arenas, the guest window's pieces of its own): the guest's file and
+/// shared mappings, which each need a host VMA of their own, may use the
+/// host's vm.max_map_count less this. Past it the guest's mmap fails with
+/// ENOMEM (natively the same mapping would succeed only while the guest's
+/// own VMA count is below the same limit).
+pub const HOST_VMA_RESERVE: usize = 2048;
 
 /// vm_flags bits (Linux's values).
 pub mod vm {
@@ -128,6 +148,10 @@ pub struct MapFile {
     pub ino: u64,
     /// A regular file (its size bounds the accessible pages).
     pub regular: bool,
+    /// The file may shrink under the mapping (a regular file other than
+    /// the running program, which cannot be truncated: ETXTBSY): its pages
+    /// carry P_FILE, so the kernel side copies them fault-tolerantly.
+    pub shrinks: bool,
 }
 
 impl MapFile {
@@ -142,6 +166,7 @@ impl MapFile {
             dev: md.dev(),
             ino: md.ino(),
             regular: md.file_type().is_file(),
+            shrinks: false,
         }))
     }
 
@@ -296,6 +321,21 @@ pub struct Mm {
     pub arg_end: u32,
     pub env_start: u32,
     pub env_end: u32,
+    /// Placement cache (Linux's augmented gap tree in miniature): when
+    /// Some(a), [a, mmap_base) has no free page, so the top-down search
+    /// starts below a. Dropped whenever a VMA leaves the map.
+    full_above: Option<u32>,
+    /// An upper bound on the host VMAs the guest's host mappings (file
+    /// and shared) cost in the window: each one, plus the pieces of the
+    /// anonymous reservation between them. Recounted when it nears the
+    /// budget ([`Mm::host_vma_budget_ok`]).
+    host_vmas: usize,
+    /// mm->start_code and end_code: the executable segments' lowest
+    /// address and the end of their file data (/proc/self/stat, statm).
+    pub start_code: u32,
+    pub end_code: u32,
+    /// mm->saved_auxv: the auxv pairs the loader wrote, AT_NULL last.
+    pub saved_auxv: Vec<(u32, u32)>,
 }
 
 impl Mm {
@@ -316,6 +356,7 @@ impl Mm {
             arg_end: l.arg_end,
             env_start: l.arg_end,
             env_end: l.env_end,
+            saved_auxv: l.auxv.clone(),
             ..Mm::default()
         };
         let rie = l.read_implies_exec;
@@ -323,9 +364,14 @@ impl Mm {
             if let Ok(plan) = elf.plan(l.stack_start, &l.layout) {
                 let mut start_data = 0u32;
                 let mut end_data = 0u32;
+                let (mut start_code, mut end_code) = (u32::MAX, 0u32);
                 for s in &plan.segs {
                     start_data = start_data.max(s.addr);
                     end_data = end_data.max(s.addr.wrapping_add(s.filesz));
+                    if s.prot & P_EXEC != 0 {
+                        start_code = start_code.min(s.addr);
+                        end_code = end_code.max(s.addr.wrapping_add(s.filesz));
+                    }
                     let lo = s.addr & PAGE_MASK;
                     let anon_lo = if s.filesz > 0 {
                         let fe = page_align(s.addr as u64 + s.filesz as u64) as u32;
@@ -358,6 +404,10 @@ impl Mm {
                 }
                 mm.start_data = start_data;
                 mm.end_data = end_data;
+                if start_code != u32::MAX {
+                    mm.start_code = start_code;
+                    mm.end_code = end_code;
+                }
             }
         }
         if let Some(base) = vdso_base {
@@ -473,6 +523,9 @@ impl Mm {
 
     /// Take the VMAs in [start, end) out of the list (splitting at the edges).
     fn carve(&mut self, start: u32, end: u64) -> Vec<Vma> {
+        if self.intersects(start, end) {
+            self.full_above = None;
+        }
         self.split(start);
         if end <= u32::MAX as u64 {
             self.split(end as u32);
@@ -521,6 +574,54 @@ impl Mm {
         self.vmas.insert(s, v);
         self.merge_at(e);
         self.merge_at(s);
+        // Lower the known-full top of the mmap area over what now joins it.
+        let mut top = match self.full_above {
+            Some(t) => t,
+            None => self.covered_down_to(self.mmap_base),
+        };
+        if e == top && s < top {
+            top = self.covered_down_to(s);
+        }
+        self.full_above = Some(top);
+    }
+
+    /// Whether the host has room for one more host mapping of the guest's
+    /// (a file or shared mapping: its own host VMA, and perhaps one more
+    /// piece of the reservation) within vm.max_map_count less emu's
+    /// reserve. The running bound is recounted only when it nears the
+    /// limit, so a long run of mappings costs O(n log n), not O(n^2).
+    fn host_vma_room(&mut self) -> bool {
+        let limit = max_map_count().saturating_sub(HOST_VMA_RESERVE);
+        if self.host_vmas + 2 <= limit {
+            return true;
+        }
+        self.host_vmas = self.count_host_vmas();
+        self.host_vmas + 2 <= limit
+    }
+
+    /// An upper bound on the host VMAs in the window now: each host-mapped
+    /// VMA (guest splits may be one host VMA: counted apart), each piece of
+    /// the anonymous reservation between them, and the top one.
+    fn count_host_vmas(&self) -> usize {
+        let mut n = 1;
+        let mut prev_end = None;
+        for v in self.vmas.values().filter(|v| v.host_mapped()) {
+            n += 1;
+            if prev_end != Some(v.start) {
+                n += 1;
+            }
+            prev_end = Some(v.end);
+        }
+        n
+    }
+
+    /// The lowest `a` such that VMAs cover [a, from) without a hole.
+    fn covered_down_to(&self, from: u32) -> u32 {
+        let mut top = from;
+        while let Some(p) = self.prev_of(top).filter(|p| p.end == top) {
+            top = p.start;
+        }
+        top
     }
 
     /// Insert replacing whatever is there (MAP_FIXED semantics, no side effects).
@@ -554,32 +655,50 @@ impl Mm {
         }
     }
 
-    /// Free intervals [s, e) clipped to [low, high), highest first.
-    fn gaps_rev(&self, low: u32, high: u32) -> Vec<(u32, u32)> {
-        let mut out = Vec::new();
+    /// Free intervals [s, e) clipped to [low, high), highest first (lazily:
+    /// a search that stops at the first fit walks only the VMAs above it).
+    fn gaps_rev(&self, low: u32, high: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
         let mut top = high as u64;
-        for (_, v) in self.vmas.range(..high).rev() {
-            if (v.end as u64) < top {
-                let s = v.end.max(low) as u64;
-                if s < top {
-                    out.push((s as u32, top as u32));
+        let mut it = self.vmas.range(..high).rev();
+        let mut done = false;
+        std::iter::from_fn(move || {
+            while !done {
+                let Some((_, v)) = it.next() else {
+                    done = true;
+                    if (low as u64) < top {
+                        return Some((low, top as u32));
+                    }
+                    return None;
+                };
+                let mut gap = None;
+                if (v.end as u64) < top {
+                    let s = v.end.max(low) as u64;
+                    if s < top {
+                        gap = Some((s as u32, top as u32));
+                    }
+                }
+                top = top.min(v.start as u64);
+                if top <= low as u64 {
+                    done = true;
+                }
+                if gap.is_some() {
+                    return gap;
                 }
             }
-            top = top.min(v.start as u64);
-            if top <= low as u64 {
-                return out;
-            }
-        }
-        if (low as u64) < top {
-            out.push((low, top as u32));
-        }
-        out
+            None
+        })
     }
 
-    /// unmapped_area_topdown.
+    /// unmapped_area_topdown (below the known-full top of the mmap area
+    /// when the search starts at the mmap base).
     fn topdown(&self, len: u32, low: u32, high: u32) -> Option<u32> {
         let low = low.max(MMAP_MIN_ADDR);
         let mut high = high;
+        if let Some(f) = self.full_above {
+            if high == self.mmap_base && f < high {
+                high = f;
+            }
+        }
         'retry: loop {
             for (s, e) in self.gaps_rev(low, high) {
                 if e - s < len {
@@ -601,7 +720,7 @@ impl Mm {
     fn bottomup(&self, len: u32, low: u32, high: u32) -> Option<u32> {
         let mut low = low.max(MMAP_MIN_ADDR);
         'retry: loop {
-            let mut gaps = self.gaps_rev(low, high);
+            let mut gaps: Vec<(u32, u32)> = self.gaps_rev(low, high).collect();
             gaps.reverse();
             for (s, e) in gaps {
                 if e - s < len {
@@ -707,6 +826,24 @@ impl Mm {
             .sum()
     }
 
+    /// stack_vm: grows-down mappings, in pages.
+    pub fn stack_vm(&self) -> u64 {
+        self.vmas
+            .values()
+            .filter(|v| v.flags & vm::GROWSDOWN != 0)
+            .map(|v| (v.len() >> PAGE_SHIFT) as u64)
+            .sum()
+    }
+
+    /// exec_vm: executable, not writable, not stack mappings, in pages.
+    pub fn exec_vm(&self) -> u64 {
+        self.vmas
+            .values()
+            .filter(|v| v.flags & (vm::EXEC | vm::WRITE | vm::GROWSDOWN) == vm::EXEC)
+            .map(|v| (v.len() >> PAGE_SHIFT) as u64)
+            .sum()
+    }
+
     /// locked_vm in pages.
     pub fn locked_vm(&self) -> u64 {
         self.vmas
@@ -798,14 +935,19 @@ fn host_ptr(mem: &Mem, addr: u32, len: u32) -> Result<*mut libc::c_void, Errno> 
         .ok_or(Errno::ENOMEM)
 }
 
-/// Put plain private anonymous memory back under [addr, addr+len).
-fn host_restore_anon(mem: &Mem, addr: u32, len: u32) {
+/// Put plain private anonymous memory back under [addr, addr+len); false
+/// when the host refused (ENOMEM: its map count).
+fn host_restore_anon(mem: &Mem, addr: u32, len: u32) -> bool {
     if len == 0 {
-        return;
+        return true;
     }
     let Ok(at) = host_ptr(mem, addr, len) else {
-        return;
+        return false;
     };
+    #[cfg(test)]
+    if tests::FAIL_RESTORE.with(|f| f.get()) {
+        return false;
+    }
     let r = unsafe {
         libc::mmap(
             at,
@@ -821,7 +963,9 @@ fn host_restore_anon(mem: &Mem, addr: u32, len: u32) {
             "cannot restore anonymous memory at {addr:#x}+{len:#x}: {}",
             std::io::Error::last_os_error()
         );
+        return false;
     }
+    true
 }
 
 fn host_map_file(
@@ -963,6 +1107,7 @@ fn map_file(p: &Task, mm: &Mm, h: i32) -> Result<Arc<MapFile>, Errno> {
         dev: st.st_dev,
         ino: st.st_ino,
         regular: st.st_mode & libc::S_IFMT == libc::S_IFREG,
+        shrinks: st.st_mode & libc::S_IFMT == libc::S_IFREG,
     }))
 }
 
@@ -991,7 +1136,12 @@ fn apply_perm(mem: &Mem, v: &Vma) {
     let valid = v.valid_pages().min((v.len() >> PAGE_SHIFT) as u64) as u32;
     let split = v.start + (valid << PAGE_SHIFT);
     if split > v.start {
-        mem.set_perm(v.start, split - v.start, page_perm(v.flags));
+        let file = match &v.backing {
+            Backing::File(f) if f.shrinks => P_FILE | P_ALIAS,
+            Backing::Shm(_) => P_ALIAS,
+            _ => 0,
+        };
+        mem.set_perm(v.start, split - v.start, page_perm(v.flags) | file);
     }
     if v.end > split {
         mem.unmap(split, v.end - split);
@@ -1005,17 +1155,75 @@ fn apply_perm(mem: &Mem, v: &Vma) {
     }
 }
 
-/// Remove [start, end) from the map with all side effects (the guts of munmap).
-fn unmap_range(p: &mut Task, mm: &mut Mm, start: u32, end: u64) {
-    let removed = mm.carve(start, end);
+/// Remove [start, end) from the map with all side effects (the guts of
+/// munmap). ENOMEM when the host cannot put anonymous memory back under a
+/// file or shared mapping (its own map count): the VMAs before that one are
+/// gone, that one and the rest stay as they were, so no guest range is
+/// ever left over the wrong host memory.
+fn unmap_range(p: &mut Task, mm: &mut Mm, start: u32, end: u64) -> Result<(), Errno> {
+    let r = restore_host(p, mm, start, end);
+    let done = match r {
+        Ok(()) => end,
+        Err(at) => at as u64,
+    };
+    let removed = mm.carve(start, done);
     release(p, &removed);
+    r.map_err(|_| Errno::ENOMEM)
 }
 
-/// Drop the memory of VMAs that left the map.
+/// Put anonymous memory back under the host mappings (file, shared) of
+/// [start, end), in order; Err(address) of the first one the host refused.
+fn restore_host(p: &mut Task, mm: &mut Mm, start: u32, end: u64) -> Result<(), u32> {
+    let e32 = end.min(u32::MAX as u64 + 1);
+    for v in mm.range(start, end) {
+        if !v.host_mapped() {
+            continue;
+        }
+        let piece_end = (v.end as u64).min(e32);
+        let s = v.start.max(start);
+        let len = (piece_end - s as u64) as u32;
+        if !host_restore_anon(&p.cpu.mem, s, len) {
+            return Err(s);
+        }
+    }
+    Ok(())
+}
+
+/// The identity of the object a VMA maps, for the alias table: a file's
+/// device and inode, a shared anonymous object's address. None for what
+/// cannot be aliased (private anonymous memory, the running program).
+fn alias_object(v: &Vma) -> Option<(u64, u64)> {
+    match &v.backing {
+        Backing::File(f) if f.shrinks => Some((f.dev, f.ino)),
+        Backing::Shm(s) => Some((u64::MAX, Arc::as_ptr(s) as u64)),
+        _ => None,
+    }
+}
+
+/// Host fd `h` was written (write, pwrite, ...): if the file is mapped and
+/// code was translated from it, every mapping's translations of it go
+/// (issue 12 item 7: new code written with pwrite must run).
+pub fn file_written(p: &mut Task, h: i32) {
+    if !p.cpu.mem.any_code_objects() {
+        return;
+    }
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(h, &mut st) } != 0 {
+        return;
+    }
+    for (s, n) in p.cpu.mem.object_code_pages((st.st_dev, st.st_ino)) {
+        p.forget_code(s << PAGE_SHIFT, n << PAGE_SHIFT);
+    }
+}
+
+/// Drop the memory of VMAs that left the map (their host mappings, if
+/// any, have been replaced by anonymous memory already).
 fn release(p: &mut Task, removed: &[Vma]) {
     for v in removed {
-        if v.host_mapped() {
-            host_restore_anon(&p.cpu.mem, v.start, v.len());
+        if alias_object(v).is_some() {
+            p.cpu
+                .mem
+                .alias_remove(v.start >> PAGE_SHIFT, v.end >> PAGE_SHIFT);
         }
         p.cpu.mem.unmap(v.start, v.len());
         p.forget_code(v.start, v.len());
@@ -1033,7 +1241,7 @@ pub fn fork_fixup(p: &mut Task, mm: &mut Mm) {
         .collect();
     for v in marked {
         if v.flags & vm::DONTCOPY != 0 {
-            unmap_range(p, mm, v.start, v.end as u64);
+            let _ = unmap_range(p, mm, v.start, v.end as u64);
         } else {
             p.cpu.mem.discard(v.start, v.len());
         }
@@ -1142,10 +1350,10 @@ fn do_brk(p: &mut Task, mm: &mut Mm, brk: u32) -> bool {
             return false;
         }
         mm.brk = brk;
-        unmap_range(p, mm, newbrk, oldbrk as u64);
+        let _ = unmap_range(p, mm, newbrk, oldbrk as u64);
         return true;
     }
-    if newbrk > TASK_SIZE as u64 || mm.map_count() > MAX_MAP_COUNT {
+    if newbrk > TASK_SIZE as u64 || mm.map_count() > max_map_count() {
         return false;
     }
     if let Some(next) = mm.find_vma(oldbrk) {
@@ -1283,7 +1491,7 @@ pub fn do_mmap(
     if len > u32::MAX as u64 {
         return Err(Errno::ENOMEM);
     }
-    if mm.map_count() > MAX_MAP_COUNT {
+    if mm.map_count() > max_map_count() {
         return Err(Errno::ENOMEM);
     }
     let mut vmf = calc_vm_prot(prot) | mm.def_flags | vm::MAY;
@@ -1391,18 +1599,36 @@ pub fn do_mmap(
             return Err(Errno::ENOMEM);
         }
     }
+    // The host side first, so that a host failure (its map count) leaves
+    // the guest's map as it was: ENOMEM, as natively at vm.max_map_count.
+    if (host.is_some() || vmf & vm::SHARED != 0) && !mm.host_vma_room() {
+        return Err(Errno::ENOMEM);
+    }
     let backing = match host {
         Some(h) => {
             let mf = map_file(p, mm, h)?;
             let shared = vmf & vm::SHARED != 0;
             host_map_file(&p.cpu.mem, addr, len, h, pgoff, shared, !shared || file_w)?;
+            mm.host_vmas += 2;
             Backing::File(mf)
         }
         None if vmf & vm::SHARED != 0 => {
             host_map_shm(&p.cpu.mem, addr, len)?;
+            mm.host_vmas += 2;
             Backing::Shm(Arc::new(Shm { pages: npages }))
         }
-        None => Backing::Anon,
+        None => {
+            // Anonymous memory replaces host mappings under a MAP_FIXED
+            // range; if the host refuses, the ones done are unmapped
+            // (as a failed MAP_FIXED may leave the range) and the rest
+            // stay whole.
+            if let Err(at) = restore_host(p, mm, addr, end) {
+                let removed = mm.carve(addr, at as u64);
+                release(p, &removed);
+                return Err(Errno::ENOMEM);
+            }
+            Backing::Anon
+        }
     };
     let v = Vma {
         start: addr,
@@ -1415,10 +1641,17 @@ pub fn do_mmap(
     // has already replaced their host pages.
     let removed = mm.carve(addr, end);
     for r in &removed {
-        if r.host_mapped() && !v.host_mapped() {
-            host_restore_anon(&p.cpu.mem, r.start, r.len());
+        if alias_object(r).is_some() {
+            p.cpu
+                .mem
+                .alias_remove(r.start >> PAGE_SHIFT, r.end >> PAGE_SHIFT);
         }
         p.cpu.mem.unmap(r.start, r.len());
+    }
+    if let Some(obj) = alias_object(&v) {
+        p.cpu
+            .mem
+            .alias_add(addr >> PAGE_SHIFT, len >> PAGE_SHIFT, obj, v.pgoff);
     }
     if !v.host_mapped() {
         p.cpu.mem.discard(addr, len);
@@ -1448,7 +1681,13 @@ pub fn sys_munmap(p: &mut Task, addr: u32, len: u32) -> SysResult {
     if mm.splits_special(addr, end) {
         return Err(Errno::EINVAL);
     }
-    unmap_range(p, mm, addr, end);
+    // vms_gather_munmap_vmas: a hole in the middle of a VMA makes one more.
+    if let Some(v) = mm.find(addr) {
+        if v.start < addr && (v.end as u64) > end && mm.map_count() >= max_map_count() {
+            return Err(Errno::ENOMEM);
+        }
+    }
+    unmap_range(p, mm, addr, end)?;
     Ok(0)
 }
 
@@ -1548,6 +1787,11 @@ fn do_mprotect(p: &mut Task, mm: &mut Mm, start: u32, len: u32, prot: u32) -> Sy
             if mm.splits_special(s, e as u64) {
                 return Err(Errno::EINVAL);
             }
+            // split_vma refuses at vm.max_map_count, one split at a time.
+            let splits = (s > v.start) as usize + (e < v.end) as usize;
+            if splits > 0 && mm.map_count() + splits > max_map_count() {
+                return Err(Errno::ENOMEM);
+            }
             mm.set_flags(s, e, newflags);
             let piece = v.slice(s, e);
             apply_perm(
@@ -1631,7 +1875,7 @@ pub fn sys_mremap(
     }
     if old_len >= new_len {
         if old_len > new_len {
-            unmap_range(p, mm, addr + new_len, addr as u64 + old_len as u64);
+            unmap_range(p, mm, addr + new_len, addr as u64 + old_len as u64)?;
         }
         return Ok(addr);
     }
@@ -1741,7 +1985,7 @@ fn mremap_to(
         if mm.any_sealed(new_addr, b1) {
             return Err(Errno::EPERM);
         }
-        unmap_range(p, mm, new_addr, b1);
+        unmap_range(p, mm, new_addr, b1)?;
     }
     let old_len = if old_len > new_len as u64 {
         let cut = addr as u64 + new_len as u64;
@@ -1749,7 +1993,7 @@ fn mremap_to(
             if mm.any_sealed(cut as u32, a1) {
                 return Err(Errno::EPERM);
             }
-            unmap_range(p, mm, cut as u32, a1);
+            unmap_range(p, mm, cut as u32, a1)?;
         }
         new_len
     } else {
@@ -1891,6 +2135,9 @@ fn move_vma(
     // The list.
     if !dontunmap && old_len > 0 {
         let _ = mm.carve(addr, addr as u64 + old_len as u64);
+        if alias_object(v).is_some() {
+            mem.alias_remove(addr >> PAGE_SHIFT, (addr + old_len) >> PAGE_SHIFT);
+        }
         mem.unmap(addr, old_len);
     } else if dontunmap && v.flags & vm::LOCKED_MASK != 0 {
         let cur = v.flags & !vm::LOCKED_MASK;
@@ -1901,7 +2148,14 @@ fn move_vma(
     }
     let removed = mm.carve(to, to as u64 + new_len as u64);
     for r in &removed {
+        if alias_object(r).is_some() {
+            mem.alias_remove(r.start >> PAGE_SHIFT, r.end >> PAGE_SHIFT);
+        }
         mem.unmap(r.start, r.len());
+    }
+    // The new place is an alias of the same object pages.
+    if let Some(obj) = alias_object(&newv) {
+        mem.alias_add(to >> PAGE_SHIFT, new_len >> PAGE_SHIFT, obj, newv.pgoff);
     }
     apply_perm(&mem, &newv);
     invalidate(p, to, new_len);
@@ -2479,6 +2733,18 @@ pub fn user_fault(p: &mut Task, addr: u32, error: u32) -> Fault {
         // A protection fault on a present page.
         return Fault::Segv;
     }
+    // Linux's access_error: a write to a mapping without write access, a
+    // read of one without any access (PROT_NONE, a segment without flags)
+    // is SIGSEGV; an instruction fetch from one without exec access ends
+    // there too, after Linux maps the page in. (The pages already have
+    // their permissions, so re-applying them and retrying would fault
+    // forever.)
+    if !v.accessible()
+        || (error & 2 != 0 && v.flags & vm::WRITE == 0)
+        || (error & 0x10 != 0 && v.flags & vm::EXEC == 0)
+    {
+        return Fault::Access;
+    }
     if v.host_mapped() {
         let valid = v.valid_pages();
         let page = ((addr - v.start) >> PAGE_SHIFT) as u64;
@@ -2502,6 +2768,40 @@ pub fn user_fault(p: &mut Task, addr: u32, error: u32) -> Fault {
 /// x86 page-fault error code bits: a write, an instruction fetch.
 const PF_WRITE: u32 = 1 << 1;
 const PF_INSTR: u32 = 1 << 4;
+
+/// A file changed size through this process (ftruncate, truncate, open
+/// with O_TRUNC): the pages of every mapping of it past its new end become
+/// not-present, so a guest access there raises SIGBUS (BUS_ADRERR) and a
+/// kernel access fails with EFAULT, as natively; their translations go.
+/// (Pages it grows into come back on their first access, in
+/// [`user_fault`].) A file another process truncates is caught later: the
+/// kernel side copies file pages fault-tolerantly (P_FILE).
+pub fn file_resized(p: &mut Task, dev: u64, ino: u64) {
+    let mm_arc = p.mm.clone();
+    let mm = &mut *lock(&mm_arc);
+    let hit: Vec<Vma> = mm
+        .vmas()
+        .filter(|v| matches!(&v.backing, Backing::File(f) if f.dev == dev && f.ino == ino))
+        .cloned()
+        .collect();
+    for v in hit {
+        apply_perm(&p.cpu.mem, &v);
+        let valid = v.valid_pages() as u32;
+        let split = v.start + (valid << PAGE_SHIFT);
+        if v.end > split {
+            invalidate(p, split, v.end - split);
+        }
+    }
+}
+
+/// [`file_resized`] for host fd `h` (after a host call that may have
+/// changed its file's size).
+pub fn fd_resized(p: &mut Task, h: i32) {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(h, &mut st) } == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG {
+        file_resized(p, st.st_dev, st.st_ino);
+    }
+}
 
 /// The #PF hook for the exception path: true when the stack grew under
 /// `addr` and the instruction should be re-executed.
@@ -2587,13 +2887,24 @@ pub fn fault_in_user(p: &mut Task, addr: u32, len: u32) -> bool {
 
 /// `/proc/self/maps`, in Linux's exact format.
 pub fn proc_maps(p: &Task) -> String {
+    let mut out = String::new();
+    for (_, line) in proc_maps_vmas(p) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Each VMA with its `/proc/self/maps` line (without the newline): the
+/// header lines of smaps, too.
+pub fn proc_maps_vmas(p: &Task) -> Vec<(Vma, String)> {
     use std::fmt::Write;
     use std::os::unix::fs::MetadataExt;
     let mm = &*p.mm();
     let exe = std::fs::metadata(&mm.exe).ok();
     let exe_name = guest_path(p, &mm.exe.to_string_lossy());
     let mut host_maps: Option<String> = None;
-    let mut out = String::new();
+    let mut out = Vec::new();
     for v in mm.vmas() {
         let (dev, ino, name): (u64, u64, Option<String>) = match &v.backing {
             Backing::Anon => {
@@ -2658,8 +2969,7 @@ pub fn proc_maps(p: &Task) -> String {
             line.push(' ');
             line.push_str(&n);
         }
-        out.push_str(&line);
-        out.push('\n');
+        out.push((v.clone(), line));
     }
     out
 }
@@ -2834,6 +3144,48 @@ mod tests {
         assert_eq!(a, 0x0001_1000);
         let b = mm.get_unmapped_area(0, 0x10000, false, || false).unwrap();
         assert_eq!(b, TASK_UNMAPPED_BASE);
+    }
+
+    thread_local! {
+        // Make host_restore_anon fail (as the host's map count would).
+        pub static FAIL_RESTORE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// When the host cannot put anonymous memory back under a shared
+    /// mapping, munmap and a MAP_FIXED anonymous mmap over it fail with
+    /// ENOMEM and leave it whole (its data, its VMA), instead of leaving
+    /// a guest range over the wrong host memory (issue 12 item 5).
+    #[test]
+    fn host_failure_leaves_mappings_whole() {
+        let mut p = process();
+        let a = sys_mmap2(&mut p, 0, 0x2000, 3, 0x21, u32::MAX, 0).unwrap();
+        let b = sys_mmap2(&mut p, 0, 0x1000, 3, 0x21, u32::MAX, 0).unwrap();
+        assert_eq!(b + 0x1000, a);
+        p.write_user(a, b"shared").unwrap();
+        p.write_user(b, b"other").unwrap();
+        FAIL_RESTORE.with(|f| f.set(true));
+        assert_eq!(sys_munmap(&mut p, a, 0x2000), Err(Errno::ENOMEM));
+        assert_eq!(
+            sys_mmap2(&mut p, a, 0x1000, 3, 0x32, u32::MAX, 0),
+            Err(Errno::ENOMEM)
+        );
+        FAIL_RESTORE.with(|f| f.set(false));
+        let mut out = [0u8; 6];
+        p.read_user(a, &mut out).unwrap();
+        assert_eq!(&out, b"shared");
+        assert!(proc_maps(&p).contains(&format!("{a:08x}-{:08x} rw-s", a + 0x2000)));
+        // Over both, failing at the first: nothing changes.
+        let n = p.mm().map_count();
+        FAIL_RESTORE.with(|f| f.set(true));
+        assert_eq!(sys_munmap(&mut p, b, 0x3000), Err(Errno::ENOMEM));
+        FAIL_RESTORE.with(|f| f.set(false));
+        assert_eq!(p.mm().map_count(), n);
+        // Now it works, and fresh anonymous memory there reads zero.
+        assert_eq!(sys_munmap(&mut p, b, 0x3000), Ok(0));
+        let c = sys_mmap2(&mut p, a, 0x1000, 3, 0x32, u32::MAX, 0).unwrap();
+        assert_eq!(c, a);
+        p.read_user(a, &mut out).unwrap();
+        assert_eq!(out, [0u8; 6]);
     }
 
     /// A process for a small static image (text, rodata, data+bss) with

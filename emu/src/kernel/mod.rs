@@ -18,6 +18,7 @@ pub mod net;
 pub mod path;
 pub mod poll;
 pub mod procfs;
+pub mod procmem;
 pub mod sigframe;
 pub mod signal;
 pub mod stat;

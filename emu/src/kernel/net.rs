@@ -175,11 +175,12 @@ pub fn sys_sendto(
     } else {
         None
     };
-    let (ptr, n) = if len == 0 {
-        (std::ptr::null(), 0)
+    let b = if len == 0 {
+        None
     } else {
-        fs::in_buf(p, buf, len)?
+        Some(fs::host_in(p, buf, len)?)
     };
+    let (ptr, n) = b.as_ref().map_or((std::ptr::null(), 0), |b| (b.ptr, b.len));
     let (ap, al) = a
         .as_ref()
         .map_or((std::ptr::null(), 0), |a| (a.as_ptr(), a.len() as u32));
@@ -397,6 +398,8 @@ struct HostMsg {
     name: [u8; an::SOCKADDR_MAX],
     namelen: u32,
     iov: Vec<libc::iovec>,
+    /// What keeps `iov`'s scratch copies mapped.
+    _keep: Vec<fs::HostIn>,
     control: Vec<u8>,
 }
 
@@ -429,6 +432,7 @@ fn import_msg(p: &mut Task, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
         name: [0; an::SOCKADDR_MAX],
         namelen: 0,
         iov: Vec::new(),
+        _keep: Vec::new(),
         control: Vec::new(),
     };
     if g.name != 0 {
@@ -440,13 +444,15 @@ fn import_msg(p: &mut Task, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
             m.namelen = a.len() as u32;
         }
     }
-    m.iov = fs::host_iovecs(p, g.iov, g.iovlen, recv).map_err(|e| {
+    let v = fs::host_iovecs(p, g.iov, g.iovlen, recv).map_err(|e| {
         if e == Errno::EINVAL && g.iovlen > fs::UIO_MAXIOV {
             Errno::EMSGSIZE
         } else {
             e
         }
     })?;
+    m.iov = v.iov;
+    m._keep = v.keep;
     Ok(m)
 }
 

@@ -1,96 +1,254 @@
 //! Emulated /proc files: the ones whose host contents would describe the
-//! emulator instead of the guest. Each is generated when opened and served
-//! from a read-only memfd, so read, lseek, pread and fstat work naturally.
+//! emulator instead of the guest. [`super::path::resolve`] finds where a
+//! path leads (every spelling: `//`, `.`, `..`, `self`, `thread-self`,
+//! `task/<tid>`, `root`, a dirfd or working directory in /proc); a file of
+//! the guest's own /proc/<pid> (or task/<tid>) directory is generated
+//! when opened and served from a read-only memfd, so read, lseek, pread
+//! and fstat work naturally, and generated again when read from offset 0.
 //!
-//! - `/proc/self/maps` (and `/proc/<own pid>/maps`): the guest memory map.
-//! - `/proc/self/cmdline` and `/proc/self/environ`: the guest's argument
-//!   and environment strings, read from guest memory.
+//! From guest state, in Linux's formats:
+//! - `maps`, `smaps`, `smaps_rollup`, `numa_maps`: the guest VMA list.
+//!   smaps and smaps_rollup have native's fields; their page counts (Rss,
+//!   Pss, dirty/clean, Anonymous, Referenced) are approximations: the host
+//!   pages resident under each VMA (mincore on the guest window), counted
+//!   private, dirty when the mapping is anonymous or written. numa_maps
+//!   has the VMA, policy and name exactly and approximate page counts.
+//! - `auxv`: the auxv the loader wrote (mm->saved_auxv), sized as a compat
+//!   task's is (the 32-bit pairs in unsigned longs, read up to the first
+//!   zero long at an even index: 208 bytes for glibc's 23 entries).
+//! - `statm`, `stat`, `status`: the host's file of the same task (the
+//!   process and its times, ids, states are the host's: they are one
+//!   process) with the memory fields (sizes, code/data/stack/arg/env
+//!   bounds), FDSize and the signal masks replaced by the guest's.
+//!   Resident counts are the mincore approximation.
+//! - `syscall`: the calling thread's own syscall frame; another thread's
+//!   is refused (EACCES: emu does not see other threads' frames).
+//! - `personality`, `cmdline`, `environ`: the guest's.
+//! - `mem`: [`super::procmem`].
 //! - `/proc/cpuinfo`: the emulated CPU (vendor, family, flags from CPUID).
 //!
-//! `/proc/self/exe` is handled as a path rewrite (see [`super::path`]) and
-//! in readlink.
+//! Refused with EACCES: `pagemap` (host frame numbers of emu's memory) and
+//! `map_files/` (host address ranges and files) of the guest's own process;
+//! for other emu processes see [`super::path`]. Every other /proc file is
+//! the host's, which for these is the same process's.
+//!
+//! `/proc/self/exe` and `/proc/self/fd/N` are links the walk follows to the
+//! guest's program and files; readlink shows them too.
 
+use std::ffi::CString;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use super::abi::errno::Errno;
 use super::abi::fs::o;
-use super::path;
+use super::mm::{vm, Backing, Vma};
+use super::path::{ProcLoc, Resolved};
+use super::procmem::MemFile;
 use super::task::Task;
 use crate::cpu::exec::misc;
+use crate::mem::{PAGE_SHIFT, PAGE_SIZE};
 
-/// Which emulated /proc file an open guest fd is.
+/// Which emulated /proc file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Gen {
+pub enum Kind {
     Maps,
+    Smaps,
+    SmapsRollup,
+    NumaMaps,
+    Auxv,
+    Statm,
+    Stat,
+    Status,
+    Syscall,
+    Personality,
     Cmdline,
     Environ,
     Cpuinfo,
 }
 
+impl Kind {
+    const ALL: [(Kind, &'static str); 12] = [
+        (Kind::Maps, "maps"),
+        (Kind::Smaps, "smaps"),
+        (Kind::SmapsRollup, "smaps_rollup"),
+        (Kind::NumaMaps, "numa_maps"),
+        (Kind::Auxv, "auxv"),
+        (Kind::Statm, "statm"),
+        (Kind::Stat, "stat"),
+        (Kind::Status, "status"),
+        (Kind::Syscall, "syscall"),
+        (Kind::Personality, "personality"),
+        (Kind::Cmdline, "cmdline"),
+        (Kind::Environ, "environ"),
+    ];
+
+    fn of_entry(e: &[u8]) -> Option<Kind> {
+        Kind::ALL
+            .iter()
+            .find(|(_, n)| n.as_bytes() == e)
+            .map(|(k, _)| *k)
+    }
+
+    fn name(self) -> &'static str {
+        Kind::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("cpuinfo", |(_, n)| n)
+    }
+}
+
+/// An emulated /proc file of an open guest fd: the kind and, for
+/// task/<tid>/ (or /proc/<tid>/ of a non-leader thread), the thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gen {
+    pub kind: Kind,
+    pub tid: Option<u32>,
+}
+
 impl Gen {
+    /// The file's name in its /proc directory.
+    pub fn name(self) -> &'static str {
+        self.kind.name()
+    }
+
     /// /proc/<pid> files are generated at read time (Linux's seq_file or
     /// a read of the process's memory): reading one from its start makes
     /// its contents again. They cannot be spliced from either.
     pub fn per_process(self) -> bool {
-        self != Gen::Cpuinfo
+        self.kind != Kind::Cpuinfo
     }
 
     /// The host's file of the same kind, whose metadata fstat shows (procfs
     /// sizes are 0 and st_blksize 1024, which stdio sizes its buffer by).
-    pub fn host_path(self) -> &'static std::ffi::CStr {
-        match self {
-            Gen::Maps => c"/proc/self/maps",
-            Gen::Cmdline => c"/proc/self/cmdline",
-            Gen::Environ => c"/proc/self/environ",
-            Gen::Cpuinfo => c"/proc/cpuinfo",
-        }
+    pub fn host_path(self) -> CString {
+        let s = match (self.kind, self.tid) {
+            (Kind::Cpuinfo, _) => "/proc/cpuinfo".to_string(),
+            (k, Some(t)) => format!("/proc/self/task/{t}/{}", k.name()),
+            (k, None) => format!("/proc/self/{}", k.name()),
+        };
+        CString::new(s).unwrap_or_default()
     }
 }
 
-/// Which emulated /proc file `gpath` names, if any.
-pub fn dynamic(p: &Task, gpath: &[u8]) -> Option<Gen> {
-    if gpath == b"/proc/cpuinfo" {
-        return Some(Gen::Cpuinfo);
-    }
-    match path::proc_self_tail(p, gpath)? {
-        b"maps" => Some(Gen::Maps),
-        b"cmdline" => Some(Gen::Cmdline),
-        b"environ" => Some(Gen::Environ),
-        _ => None,
-    }
+/// What an open of an emulated /proc file gives.
+pub enum Opened {
+    /// A memfd with the contents.
+    Gen(i32, Gen),
+    /// /proc/<pid>/mem: a placeholder memfd and the file.
+    Mem(i32, Arc<MemFile>),
 }
 
 /// The current contents of an emulated /proc file.
 pub fn generate(p: &Task, g: Gen) -> Vec<u8> {
-    match g {
-        Gen::Maps => maps(p),
-        Gen::Cmdline => cmdline(p),
-        Gen::Environ => environ(p),
-        Gen::Cpuinfo => cpuinfo(),
+    match g.kind {
+        Kind::Maps => maps(p),
+        Kind::Smaps => smaps(p),
+        Kind::SmapsRollup => smaps_rollup(p),
+        Kind::NumaMaps => numa_maps(p),
+        Kind::Auxv => auxv(p),
+        Kind::Statm => statm(p),
+        Kind::Stat => stat(p, g.tid),
+        Kind::Status => status(p, g.tid),
+        Kind::Syscall => syscall(p),
+        Kind::Personality => format!("{:08x}\n", p.personality).into_bytes(),
+        Kind::Cmdline => cmdline(p),
+        Kind::Environ => environ(p),
+        Kind::Cpuinfo => cpuinfo(),
     }
 }
 
-/// If `gpath` is an emulated /proc file and the open is read-only, the host
-/// fd of a memfd holding its contents.
-pub fn open(p: &Task, gpath: &[u8], flags: u32) -> Option<Result<i32, Errno>> {
-    let contents = if gpath == b"/proc/cpuinfo" {
-        cpuinfo()
-    } else if path::proc_self_tail(p, gpath) == Some(b"maps") {
-        maps(p)
-    } else if path::proc_self_tail(p, gpath) == Some(b"cmdline") {
-        cmdline(p)
-    } else if path::proc_self_tail(p, gpath) == Some(b"environ") {
-        environ(p)
-    } else {
+/// Open the file `r` names with guest `flags` if it is an emulated (or
+/// refused) /proc file; None for every other file, which the host opens.
+pub fn open(p: &Task, r: &Resolved, flags: u32) -> Option<Result<Opened, Errno>> {
+    if flags & o::PATH != 0 {
+        // An O_PATH descriptor reaches no contents.
         return None;
+    }
+    if r.proc.refused_open() {
+        return Some(Err(Errno::EACCES));
+    }
+    let (kind, tid) = match &r.proc {
+        ProcLoc::Cpuinfo => (Some(Kind::Cpuinfo), None),
+        ProcLoc::Own { tid, entry } if entry == b"mem" => (None, *tid),
+        ProcLoc::Own { tid, entry } => (Some(Kind::of_entry(entry)?), *tid),
+        _ => return None,
     };
-    if flags & o::ACCMODE != o::RDONLY || flags & (o::CREAT | o::TRUNC | o::PATH) != 0 {
-        return None;
+    Some(open_kind(p, r, kind, tid, flags))
+}
+
+fn open_kind(
+    p: &Task,
+    r: &Resolved,
+    kind: Option<Kind>,
+    tid: Option<u32>,
+    flags: u32,
+) -> Result<Opened, Errno> {
+    if r.trailing_slash || flags & o::DIRECTORY != 0 {
+        return Err(Errno::ENOTDIR);
     }
-    if flags & o::DIRECTORY != 0 {
-        return Some(Err(Errno::ENOTDIR));
+    if flags & (o::CREAT | o::EXCL) == o::CREAT | o::EXCL {
+        return Err(Errno::EEXIST);
     }
-    Some(memfd_with(b"proc", &contents, flags))
+    let Some(kind) = kind else {
+        let h = placeholder(flags)?;
+        return Ok(Opened::Mem(h, MemFile::new(p, flags & o::ACCMODE)));
+    };
+    if kind == Kind::Syscall && tid.unwrap_or(p.pid) != p.tid {
+        // Another thread's frame is not this thread's to see.
+        return Err(Errno::EACCES);
+    }
+    if flags & o::ACCMODE != o::RDONLY || flags & o::TRUNC != 0 {
+        // The permission check is the host file's (same modes, owner).
+        let hf = super::abi::fs::open_flags_to_host(flags) | libc::O_CLOEXEC;
+        let h = unsafe { libc::open(r.host.as_ptr(), hf & !(libc::O_CREAT | libc::O_TRUNC)) };
+        if h < 0 {
+            return Err(Errno::last());
+        }
+        unsafe { libc::close(h) };
+    }
+    let g = Gen { kind, tid };
+    memfd_with(b"proc", &generate(p, g), flags).map(|h| Opened::Gen(h, g))
+}
+
+/// The host fd standing for an open /proc/<pid>/mem: an empty memfd
+/// (mode 0600) opened with the guest's access mode, so F_GETFL and fstat
+/// look like a file's; its I/O is emu's (see [`super::procmem`]).
+fn placeholder(flags: u32) -> Result<i32, Errno> {
+    let h = unsafe {
+        libc::syscall(
+            libc::SYS_memfd_create,
+            c"proc-mem".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    } as i32;
+    if h < 0 {
+        return Err(Errno::last());
+    }
+    unsafe {
+        libc::fchmod(h, 0o600);
+        libc::fcntl(
+            h,
+            libc::F_ADD_SEALS,
+            libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL,
+        );
+    }
+    let acc = match flags & o::ACCMODE {
+        o::WRONLY => libc::O_WRONLY,
+        o::RDWR => libc::O_RDWR,
+        _ => libc::O_RDONLY,
+    };
+    let path = format!("/proc/self/fd/{h}\0");
+    let re = unsafe {
+        libc::open(
+            path.as_ptr() as *const libc::c_char,
+            acc | libc::O_CLOEXEC | (flags & o::NONBLOCK) as i32,
+        )
+    };
+    unsafe { libc::close(h) };
+    if re < 0 {
+        return Err(Errno::last());
+    }
+    Ok(re)
 }
 
 /// A sealed, read-only memfd holding `data`, positioned at 0.
@@ -160,9 +318,18 @@ fn guest_range(p: &Task, a: u32, b: u32) -> Vec<u8> {
     let mut at = a;
     while at < b {
         let n = (b - at).min(0x1000 - (at & 0xfff));
-        match p.cpu.mem.slice(at, n) {
-            Ok(s) => out.extend_from_slice(s),
-            Err(_) => break,
+        if p.cpu
+            .mem
+            .check(at, n, crate::mem::P_READ, false, false)
+            .is_err()
+        {
+            break;
+        }
+        let mut b = vec![0u8; n as usize];
+        let got = p.cpu.mem.copy_checked(at, &mut b);
+        out.extend_from_slice(&b[..got]);
+        if got < n as usize {
+            break;
         }
         at += n;
     }
@@ -210,6 +377,466 @@ pub fn environ(p: &Task) -> Vec<u8> {
         (mm.env_start, mm.env_end)
     };
     guest_range(p, start, end)
+}
+
+/// Host pages resident under guest [start, end) (mincore on the window):
+/// the approximation behind the Rss-like counts.
+fn resident(p: &Task, start: u32, end: u32) -> u64 {
+    const CHUNK: u32 = 1 << 16; // pages per mincore call
+    let mut n = 0u64;
+    let mut at = start;
+    let mut v = Vec::new();
+    while at < end {
+        let pages = ((end - at) >> PAGE_SHIFT).min(CHUNK);
+        let len = pages << PAGE_SHIFT;
+        let Some(h) = p.cpu.mem.host_range(at, len as usize) else {
+            break;
+        };
+        v.resize(pages as usize, 0u8);
+        if unsafe { libc::mincore(h as *mut libc::c_void, len as usize, v.as_mut_ptr()) } == 0 {
+            n += v.iter().filter(|&&b| b & 1 != 0).count() as u64;
+        }
+        at = match at.checked_add(len) {
+            Some(x) => x,
+            None => break,
+        };
+    }
+    n
+}
+
+/// Per-VMA page counts (kB) as smaps shows them.
+#[derive(Default, Clone, Copy)]
+struct Usage {
+    rss: u64,
+    private_clean: u64,
+    private_dirty: u64,
+    anonymous: u64,
+    locked: u64,
+    anon: bool,
+    file: bool,
+}
+
+fn is_special(v: &Vma) -> bool {
+    matches!(
+        v.backing,
+        Backing::Vvar | Backing::VvarVclock | Backing::Vdso
+    )
+}
+
+fn usage(p: &Task, v: &Vma) -> Usage {
+    let pages = if matches!(v.backing, Backing::Vvar | Backing::VvarVclock) {
+        0
+    } else {
+        resident(p, v.start, v.end)
+    };
+    let kb = pages * (PAGE_SIZE as u64 / 1024);
+    let anon = v.is_anonymous();
+    let dirty = anon || v.flags & vm::WRITE != 0;
+    Usage {
+        rss: kb,
+        private_clean: if dirty { 0 } else { kb },
+        private_dirty: if dirty { kb } else { 0 },
+        anonymous: if anon { kb } else { 0 },
+        locked: if v.flags & vm::LOCKED != 0 { kb } else { 0 },
+        anon,
+        file: !anon && !is_special(v),
+    }
+}
+
+/// show_smap_vma_flags: the mnemonics of the set vm_flags bits.
+fn vm_flags_line(flags: u64) -> String {
+    const NAMES: &[(u64, &str)] = &[
+        (vm::READ, "rd"),
+        (vm::WRITE, "wr"),
+        (vm::EXEC, "ex"),
+        (vm::SHARED, "sh"),
+        (vm::MAYREAD, "mr"),
+        (vm::MAYWRITE, "mw"),
+        (vm::MAYEXEC, "me"),
+        (vm::MAYSHARE, "ms"),
+        (vm::GROWSDOWN, "gd"),
+        (vm::PFNMAP, "pf"),
+        (vm::LOCKED, "lo"),
+        (vm::IO, "io"),
+        (vm::SEQ_READ, "sr"),
+        (vm::RAND_READ, "rr"),
+        (vm::DONTCOPY, "dc"),
+        (vm::DONTEXPAND, "de"),
+        (vm::LOCKONFAULT, "lf"),
+        (vm::ACCOUNT, "ac"),
+        (vm::NORESERVE, "nr"),
+        (vm::HUGETLB, "ht"),
+        (vm::WIPEONFORK, "wf"),
+        (vm::DONTDUMP, "dd"),
+        (vm::HUGEPAGE, "hg"),
+        (vm::NOHUGEPAGE, "nh"),
+        (vm::MERGEABLE, "mg"),
+        (vm::DROPPABLE, "dp"),
+        (vm::SEALED, "sl"),
+    ];
+    let mut s = String::from("VmFlags:");
+    for &(bit, n) in NAMES {
+        if flags & bit != 0 {
+            s.push(' ');
+            s.push_str(n);
+        }
+    }
+    s.push_str(" \n");
+    s
+}
+
+fn kb_line(s: &mut String, name: &str, v: u64) {
+    let _ = writeln!(s, "{:<16}{:>8} kB", format!("{name}:"), v);
+}
+
+/// /proc/self/smaps: each maps line with its counts and flags.
+pub fn smaps(p: &Task) -> Vec<u8> {
+    let mut s = String::new();
+    for (v, line) in super::mm::proc_maps_vmas(p) {
+        let u = usage(p, &v);
+        s.push_str(&line);
+        s.push('\n');
+        kb_line(&mut s, "Size", (v.len() / 1024) as u64);
+        kb_line(&mut s, "KernelPageSize", 4);
+        kb_line(&mut s, "MMUPageSize", 4);
+        kb_line(&mut s, "Rss", u.rss);
+        kb_line(&mut s, "Pss", u.rss);
+        kb_line(&mut s, "Pss_Dirty", u.private_dirty);
+        kb_line(&mut s, "Shared_Clean", 0);
+        kb_line(&mut s, "Shared_Dirty", 0);
+        kb_line(&mut s, "Private_Clean", u.private_clean);
+        kb_line(&mut s, "Private_Dirty", u.private_dirty);
+        kb_line(&mut s, "Referenced", u.rss);
+        kb_line(&mut s, "Anonymous", u.anonymous);
+        for n in [
+            "KSM",
+            "LazyFree",
+            "AnonHugePages",
+            "ShmemPmdMapped",
+            "FilePmdMapped",
+            "Shared_Hugetlb",
+            "Private_Hugetlb",
+            "Swap",
+            "SwapPss",
+        ] {
+            kb_line(&mut s, n, 0);
+        }
+        kb_line(&mut s, "Locked", u.locked);
+        s.push_str("THPeligible:           0\n");
+        s.push_str(&vm_flags_line(v.flags));
+    }
+    s.into_bytes()
+}
+
+/// /proc/self/smaps_rollup: the smaps counts summed under one header
+/// spanning the whole map.
+pub fn smaps_rollup(p: &Task) -> Vec<u8> {
+    let vmas = super::mm::proc_maps_vmas(p);
+    let (lo, hi) = match (vmas.first(), vmas.last()) {
+        (Some(a), Some(b)) => (a.0.start, b.0.end),
+        _ => (0, 0),
+    };
+    let mut t = Usage::default();
+    let (mut anon, mut file) = (0, 0);
+    for (v, _) in &vmas {
+        let u = usage(p, v);
+        t.rss += u.rss;
+        t.private_clean += u.private_clean;
+        t.private_dirty += u.private_dirty;
+        t.anonymous += u.anonymous;
+        t.locked += u.locked;
+        if u.anon {
+            anon += u.rss;
+        } else if u.file {
+            file += u.rss;
+        }
+    }
+    let mut s = format!("{lo:08x}-{hi:08x} ---p 00000000 00:00 0");
+    while s.len() < 72 {
+        s.push(' ');
+    }
+    s.push_str(" [rollup]\n");
+    kb_line(&mut s, "Rss", t.rss);
+    kb_line(&mut s, "Pss", t.rss);
+    kb_line(&mut s, "Pss_Dirty", t.private_dirty);
+    kb_line(&mut s, "Pss_Anon", anon);
+    kb_line(&mut s, "Pss_File", file);
+    kb_line(&mut s, "Pss_Shmem", 0);
+    kb_line(&mut s, "Shared_Clean", 0);
+    kb_line(&mut s, "Shared_Dirty", 0);
+    kb_line(&mut s, "Private_Clean", t.private_clean);
+    kb_line(&mut s, "Private_Dirty", t.private_dirty);
+    kb_line(&mut s, "Referenced", t.rss);
+    kb_line(&mut s, "Anonymous", t.anonymous);
+    for n in [
+        "KSM",
+        "LazyFree",
+        "AnonHugePages",
+        "ShmemPmdMapped",
+        "FilePmdMapped",
+        "Shared_Hugetlb",
+        "Private_Hugetlb",
+        "Swap",
+        "SwapPss",
+    ] {
+        kb_line(&mut s, n, 0);
+    }
+    kb_line(&mut s, "Locked", t.locked);
+    s.into_bytes()
+}
+
+/// /proc/self/numa_maps: one line per VMA (the policy is always
+/// "default" and every page is on node 0).
+pub fn numa_maps(p: &Task) -> Vec<u8> {
+    let (brk0, brk, stack) = {
+        let mm = p.mm();
+        (mm.start_brk, mm.brk, mm.start_stack)
+    };
+    let exe = p.mm().exe.to_string_lossy().into_owned();
+    let mut s = String::new();
+    for (v, _) in super::mm::proc_maps_vmas(p) {
+        let _ = write!(s, "{:08x} default", v.start);
+        match &v.backing {
+            Backing::File(f) => {
+                let _ = write!(s, " file={}", f.name);
+            }
+            Backing::Exe => {
+                let _ = write!(s, " file={exe}");
+            }
+            Backing::Shm(_) => s.push_str(" file=/dev/zero\\040(deleted)"),
+            Backing::Anon if v.start < brk && v.end > brk0 => s.push_str(" heap"),
+            Backing::Anon if v.start <= stack && v.end >= stack => s.push_str(" stack"),
+            _ => {}
+        }
+        if !is_special(&v) {
+            let n = resident(p, v.start, v.end);
+            if n > 0 {
+                if v.is_anonymous() {
+                    let _ = write!(s, " anon={n}");
+                }
+                let _ = write!(s, " dirty={n} N0={n} kernelpagesize_kB=4");
+            }
+        }
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+/// /proc/self/auxv: mm->saved_auxv as a compat task shows it. The 32-bit
+/// pairs are stored packed in the kernel's unsigned longs, and
+/// proc_pid_auxv reads two longs at a time until one at an even index is
+/// zero: with the AT_NULL pair at an odd long, one zero pair more is shown.
+pub fn auxv(p: &Task) -> Vec<u8> {
+    let mm = p.mm();
+    // One 32-bit pair per unsigned long.
+    let words: Vec<u64> = mm
+        .saved_auxv
+        .iter()
+        .map(|&(t, v)| t as u64 | (v as u64) << 32)
+        .collect();
+    let word = |i: usize| words.get(i).copied().unwrap_or(0);
+    let mut n = 0;
+    loop {
+        n += 2;
+        if word(n - 2) == 0 {
+            break;
+        }
+    }
+    let mut out = Vec::with_capacity(n * 8);
+    for i in 0..n {
+        out.extend_from_slice(&word(i).to_le_bytes());
+    }
+    out
+}
+
+/// Guest memory sizes in pages: (total_vm, resident, file-resident, text,
+/// data + stack).
+fn mem_pages(p: &Task) -> (u64, u64, u64, u64, u64, u64, u64) {
+    let vmas = super::mm::proc_maps_vmas(p);
+    let (mut rss, mut file_rss) = (0u64, 0u64);
+    for (v, _) in &vmas {
+        let u = usage(p, v);
+        rss += u.rss / 4;
+        if !u.anon {
+            file_rss += u.rss / 4;
+        }
+    }
+    let mm = p.mm();
+    let text_bytes = (((mm.end_code as u64 + PAGE_SIZE as u64 - 1) & !(PAGE_SIZE as u64 - 1))
+        .saturating_sub((mm.start_code & !(PAGE_SIZE - 1)) as u64))
+    .min(mm.exec_vm() << PAGE_SHIFT);
+    (
+        mm.total_vm(),
+        rss,
+        file_rss,
+        text_bytes >> PAGE_SHIFT,
+        mm.data_vm() + mm.stack_vm(),
+        mm.exec_vm(),
+        mm.stack_vm(),
+    )
+}
+
+/// /proc/self/statm: size resident shared text lib data dt, in pages.
+pub fn statm(p: &Task) -> Vec<u8> {
+    let (size, rss, shared, text, data, _, _) = mem_pages(p);
+    format!("{size} {rss} {shared} {text} 0 {data} 0\n").into_bytes()
+}
+
+/// The guest's signal sets: (pending, blocked, ignored, caught).
+fn sig_sets(p: &Task) -> (u64, u64, u64, u64) {
+    let mut pending = 0u64;
+    for si in &p.sig.pending {
+        let n = si.signo as u32;
+        if (1..=64).contains(&n) {
+            pending |= 1 << (n - 1);
+        }
+    }
+    let (mut ign, mut cgt) = (0u64, 0u64);
+    let h = super::task::lock(&p.sighand);
+    for (k, a) in h.action.iter().enumerate() {
+        if a.handler == super::abi::signal::SIG_IGN {
+            ign |= 1 << k;
+        } else if a.handler != super::abi::signal::SIG_DFL {
+            cgt |= 1 << k;
+        }
+    }
+    (pending, p.sig.blocked, ign, cgt)
+}
+
+/// The host's file `name` of this task.
+fn host_file(tid: Option<u32>, name: &str) -> String {
+    let path = match tid {
+        Some(t) => format!("/proc/self/task/{t}/{name}"),
+        None => format!("/proc/self/{name}"),
+    };
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// /proc/self/stat: the host's line with the guest's memory fields and
+/// signal sets.
+pub fn stat(p: &Task, tid: Option<u32>) -> Vec<u8> {
+    let host = host_file(tid, "stat");
+    // comm may hold spaces and parentheses: fields start after the last ')'.
+    let Some(close) = host.rfind(')') else {
+        return host.into_bytes();
+    };
+    let (head, tail) = host.split_at(close + 1);
+    let mut f: Vec<String> = tail.split_whitespace().map(str::to_string).collect();
+    // f[0] is field 3 (state): field n is f[n - 3].
+    let (size, rss, _, _, _, _, _) = mem_pages(p);
+    let (pend, blk, ign, cgt) = sig_sets(p);
+    let mm = p.mm();
+    let mut set = |n: usize, v: u64| {
+        if let Some(x) = f.get_mut(n - 3) {
+            *x = v.to_string();
+        }
+    };
+    set(23, size << PAGE_SHIFT);
+    set(24, rss);
+    set(26, mm.start_code as u64);
+    set(27, mm.end_code as u64);
+    set(28, mm.start_stack as u64);
+    set(31, pend & 0x7fff_ffff);
+    set(32, blk & 0x7fff_ffff);
+    set(33, ign & 0x7fff_ffff);
+    set(34, cgt & 0x7fff_ffff);
+    set(45, mm.start_data as u64);
+    set(46, mm.end_data as u64);
+    set(47, mm.start_brk as u64);
+    set(48, mm.arg_start as u64);
+    set(49, mm.arg_end as u64);
+    set(50, mm.env_start as u64);
+    set(51, mm.env_end as u64);
+    format!("{head} {}\n", f.join(" ")).into_bytes()
+}
+
+/// fdtable max_fds for the guest's table: NR_OPEN_DEFAULT (64), then
+/// alloc_fdtable's sizes (a power of two of 1024-byte pages of pointers).
+fn fd_size(p: &Task) -> u64 {
+    let top = p.files().open_fds().last().map_or(0, |n| n as u64);
+    if top < 64 {
+        return 64;
+    }
+    let per = 1024 / 8;
+    ((top / per) + 1).next_power_of_two() * per
+}
+
+/// /proc/self/status: the host's with the guest's memory lines, FDSize
+/// and signal sets.
+pub fn status(p: &Task, tid: Option<u32>) -> Vec<u8> {
+    let host = host_file(tid, "status");
+    let (size, rss, file_rss, text, _, exec, stack) = mem_pages(p);
+    let (pend, blk, ign, cgt) = sig_sets(p);
+    let (data, locked) = {
+        let mm = p.mm();
+        (mm.data_vm(), mm.locked_vm())
+    };
+    let kb = |pages: u64| format!("{:>8} kB", pages * 4);
+    let fdsize = fd_size(p);
+    let mut out = String::new();
+    for line in host.lines() {
+        let Some((key, _)) = line.split_once(':') else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let val = match key {
+            "FDSize" => Some(format!("{fdsize}")),
+            "VmPeak" | "VmSize" => Some(kb(size)),
+            "VmLck" => Some(kb(locked)),
+            "VmPin" | "VmSwap" | "RssShmem" => Some(kb(0)),
+            "VmHWM" | "VmRSS" => Some(kb(rss)),
+            "RssAnon" => Some(kb(rss - file_rss)),
+            "RssFile" => Some(kb(file_rss)),
+            "VmData" => Some(kb(data)),
+            "VmStk" => Some(kb(stack)),
+            "VmExe" => Some(kb(text)),
+            "VmLib" => Some(kb(exec.saturating_sub(text))),
+            // Page tables: one 4 kB page per 2 MiB region in use, plus the
+            // upper levels (an approximation).
+            "VmPTE" => Some(kb(pte_pages(p))),
+            "SigPnd" => Some(format!("{pend:016x}")),
+            "ShdPnd" => Some(format!("{:016x}", 0)),
+            "SigBlk" => Some(format!("{blk:016x}")),
+            "SigIgn" => Some(format!("{ign:016x}")),
+            "SigCgt" => Some(format!("{cgt:016x}")),
+            _ => None,
+        };
+        match val {
+            Some(v) => {
+                let _ = writeln!(out, "{key}:\t{v}");
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out.into_bytes()
+}
+
+fn pte_pages(p: &Task) -> u64 {
+    let mut regions = std::collections::BTreeSet::new();
+    for v in p.mm().vmas() {
+        for r in (v.start >> 21)..=((v.end - 1) >> 21) {
+            regions.insert(r);
+        }
+    }
+    regions.len() as u64 + 3
+}
+
+/// /proc/self/syscall of the calling thread: the number, six arguments,
+/// stack pointer and instruction pointer of the system call it is in
+/// (the read of this file, when read from its start).
+pub fn syscall(p: &Task) -> Vec<u8> {
+    match crate::arch::ptregs::PtRegs::read(&p.cpu.sys.kmem, p.frame) {
+        Ok(r) => format!(
+            "{} 0x{:x} 0x{:x} 0x{:x} 0x{:x} 0x{:x} 0x{:x} 0x{:x} 0x{:x}\n",
+            r.orig_ax as i32, r.bx, r.cx, r.dx, r.si, r.di, r.bp, r.sp, r.ip
+        )
+        .into_bytes(),
+        Err(_) => b"running\n".to_vec(),
+    }
 }
 
 /// Linux's names for CPUID feature bits, as /proc/cpuinfo prints them.

@@ -274,6 +274,9 @@ pub fn do_signal(p: &mut Task) {
     let mut handled = false;
     while let Some(k) = unblocked_pending(p) {
         let info = p.sig.pending.remove(k);
+        if let Some(s) = &p.cfg.strace {
+            super::strace::signal(p, s, &info);
+        }
         let sig = info.sig();
         let act = lock(&p.sighand).get(sig);
         match act.handler {

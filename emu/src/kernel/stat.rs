@@ -58,8 +58,13 @@ fn host_fstat(p: &Task, fd: u32) -> Result<libc::stat, Errno> {
 
 /// For a guest fd holding an emulated /proc file (a memfd on the host), the
 /// host /proc file whose metadata the guest's fstat should see.
-fn proc_stat_path(p: &Task, fd: u32) -> Option<&'static std::ffi::CStr> {
-    p.files().get(fd).ok()?.proc_gen.map(|g| g.host_path())
+fn proc_stat_path(p: &Task, fd: u32) -> Option<std::ffi::CString> {
+    let f = p.files();
+    let e = f.get(fd).ok()?;
+    if e.proc_mem.is_some() {
+        return Some(c"/proc/self/mem".to_owned());
+    }
+    e.proc_gen.map(|g| g.host_path())
 }
 
 /// cp_stat64 (arch/x86/kernel/sys_ia32.c): every field is stored, the
@@ -254,7 +259,7 @@ pub fn sys_statx(
         match proc_stat_path(p, dirfd).filter(|_| flags & at::EMPTY_PATH != 0) {
             Some(hp) => {
                 flags &= !at::EMPTY_PATH;
-                (libc::AT_FDCWD, hp.to_owned())
+                (libc::AT_FDCWD, hp)
             }
             None => (h, std::ffi::CString::default()),
         }

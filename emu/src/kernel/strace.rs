@@ -21,6 +21,7 @@ use std::sync::{Mutex, OnceLock};
 use super::abi::errno;
 use super::abi::fs::{at, o};
 use super::abi::mm as am;
+use super::abi::signal::{self as asig, Layout, Siginfo32};
 use super::syscall::{Fmt, ARGS, NAMES, RET};
 use super::task::Task;
 use super::ExitStatus;
@@ -132,6 +133,138 @@ pub fn exited(p: &Task, s: &Strace, st: ExitStatus) {
         ExitStatus::Signaled(n) => format!("killed by {}", signame(n as u32)),
     };
     s.line(&format!("{}+++ {what} +++\n", prefix(p, s)));
+}
+
+/// `--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---`:
+/// a signal taken from the queue to be delivered (to a handler, or to
+/// its default action).
+pub fn signal(p: &Task, s: &Strace, info: &Siginfo32) {
+    let sig = info.signo as u32;
+    let name = signame(sig);
+    let u = &info.u;
+    let mut t = format!(
+        "{}--- {name} {{si_signo={name}, si_code={}",
+        prefix(p, s),
+        si_code(sig, info.code)
+    );
+    let fault_sig = matches!(
+        sig,
+        asig::SIGSEGV | asig::SIGBUS | asig::SIGILL | asig::SIGFPE | asig::SIGTRAP
+    );
+    // strace shows a fault signal's address for SI_KERNEL too.
+    let layout = if fault_sig && info.code == asig::si::KERNEL {
+        Layout::Fault
+    } else {
+        asig::layout(sig, info.code)
+    };
+    match layout {
+        Layout::Fault => {
+            let _ = write!(t, ", si_addr={}", ptr(u[0]));
+        }
+        Layout::Chld => {
+            let _ = write!(
+                t,
+                ", si_pid={}, si_uid={}, si_status={}, si_utime={}, si_stime={}",
+                u[0], u[1], u[2] as i32, u[3], u[4]
+            );
+        }
+        Layout::Timer => {
+            let _ = write!(
+                t,
+                ", si_timerid={:#x}, si_overrun={}, si_int={}, si_ptr={}",
+                u[0],
+                u[1],
+                u[2] as i32,
+                ptr(u[2])
+            );
+        }
+        Layout::Rt => {
+            let _ = write!(
+                t,
+                ", si_pid={}, si_uid={}, si_int={}, si_ptr={}",
+                u[0],
+                u[1],
+                u[2] as i32,
+                ptr(u[2])
+            );
+        }
+        Layout::Poll => {
+            let _ = write!(t, ", si_band={}, si_fd={}", u[0] as i32, u[1] as i32);
+        }
+        Layout::Kill | Layout::Sys => {
+            if info.code != asig::si::KERNEL {
+                let _ = write!(t, ", si_pid={}, si_uid={}", u[0], u[1]);
+            }
+        }
+    }
+    t.push_str("} ---\n");
+    s.line(&t);
+}
+
+/// strace's name for a siginfo code of signal `sig`.
+fn si_code(sig: u32, code: i32) -> String {
+    use asig::si;
+    let generic = match code {
+        si::USER => Some("SI_USER"),
+        si::KERNEL => Some("SI_KERNEL"),
+        si::QUEUE => Some("SI_QUEUE"),
+        si::TIMER => Some("SI_TIMER"),
+        si::MESGQ => Some("SI_MESGQ"),
+        si::ASYNCIO => Some("SI_ASYNCIO"),
+        si::SIGIO => Some("SI_SIGIO"),
+        si::TKILL => Some("SI_TKILL"),
+        _ => None,
+    };
+    if let Some(g) = generic {
+        return g.into();
+    }
+    let names: &[&str] = match sig {
+        asig::SIGSEGV => &["SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR"],
+        asig::SIGBUS => &[
+            "BUS_ADRALN",
+            "BUS_ADRERR",
+            "BUS_OBJERR",
+            "BUS_MCEERR_AR",
+            "BUS_MCEERR_AO",
+        ],
+        asig::SIGILL => &[
+            "ILL_ILLOPC",
+            "ILL_ILLOPN",
+            "ILL_ILLADR",
+            "ILL_ILLTRP",
+            "ILL_PRVOPC",
+            "ILL_PRVREG",
+            "ILL_COPROC",
+            "ILL_BADSTK",
+        ],
+        asig::SIGFPE => &[
+            "FPE_INTDIV",
+            "FPE_INTOVF",
+            "FPE_FLTDIV",
+            "FPE_FLTOVF",
+            "FPE_FLTUND",
+            "FPE_FLTRES",
+            "FPE_FLTINV",
+            "FPE_FLTSUB",
+        ],
+        asig::SIGTRAP => &["TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT"],
+        asig::SIGCHLD => &[
+            "CLD_EXITED",
+            "CLD_KILLED",
+            "CLD_DUMPED",
+            "CLD_TRAPPED",
+            "CLD_STOPPED",
+            "CLD_CONTINUED",
+        ],
+        asig::SIGIO => &[
+            "POLL_IN", "POLL_OUT", "POLL_MSG", "POLL_ERR", "POLL_PRI", "POLL_HUP",
+        ],
+        _ => &[],
+    };
+    match names.get((code - 1) as usize) {
+        Some(n) if code > 0 => n.to_string(),
+        _ => code.to_string(),
+    }
 }
 
 /// The name of guest signal `n` (i386 Linux numbering).

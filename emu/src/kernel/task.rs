@@ -600,8 +600,19 @@ impl Task {
         if g.threads.len() <= 1 {
             return;
         }
+        // Pages of a shared object: their aliases' code is stale as well.
+        let mut ranges = vec![(first, last)];
+        for page in first..=last {
+            if self.cpu.mem.perm(page) & crate::mem::P_ALIAS != 0 {
+                for a in self.cpu.mem.aliases_of(page) {
+                    if a != page {
+                        ranges.push((a, a));
+                    }
+                }
+            }
+        }
         for t in g.threads.iter().filter(|t| !Arc::ptr_eq(t, &self.ctl)) {
-            lock(&t.inval).push((first, last));
+            lock(&t.inval).extend_from_slice(&ranges);
             t.raise(irq::INVALIDATE);
         }
     }

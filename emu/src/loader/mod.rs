@@ -140,6 +140,8 @@ pub struct Loaded {
     pub arg_start: u32,
     pub arg_end: u32,
     pub env_end: u32,
+    /// The auxv the stack holds, AT_NULL last (what /proc/self/auxv shows).
+    pub auxv: Vec<(u32, u32)>,
 }
 
 /// Map `[addr, addr+len)` as anonymous zero pages with `prot`. The loader
@@ -262,6 +264,7 @@ where
         arg_start: img.arg_start,
         arg_end: img.arg_end,
         env_end: img.env_end,
+        auxv: img.auxv,
     })
 }
 

@@ -114,6 +114,8 @@ pub struct StackImage {
     pub env_end: u32,
     /// Start of the `[stack]` mapping.
     pub stack_start: u32,
+    /// The auxv as written, AT_NULL last (mm->saved_auxv: /proc/self/auxv).
+    pub auxv: Vec<(u32, u32)>,
 }
 
 impl StackImage {
@@ -224,7 +226,8 @@ impl<'a> Strings<'a> {
         words.push(0);
         words.extend_from_slice(&self.envp_addr);
         words.push(0);
-        for (t, v) in auxv(info, random_addr, self.execfn_addr, platform_addr) {
+        let aux = auxv(info, random_addr, self.execfn_addr, platform_addr);
+        for &(t, v) in &aux {
             words.push(t);
             words.push(v);
         }
@@ -242,6 +245,7 @@ impl<'a> Strings<'a> {
             arg_end: self.envp_addr.first().copied().unwrap_or(self.execfn_addr),
             env_end: self.execfn_addr,
             stack_start: self.layout.stack_start(self.low & !0xfff, sp & !0xfff),
+            auxv: aux,
         }
     }
 }

@@ -27,6 +27,101 @@ pub const P_CODE: u8 = 16;
 /// child's stores, which its parent gets back): P_WRITE stays clear until
 /// then, so the write faults and [`Mem::untrack`] records it.
 pub const P_TRACK: u8 = 32;
+/// Page is a host mapping of a file that may shrink under it (a regular
+/// file mapped by the guest): a host access past the file's end raises
+/// SIGBUS. The interpreter ignores the bit; the kernel side copies such
+/// pages with [`safe_copy`], which fails instead (see [`Mem::read_bytes`]).
+pub const P_FILE: u8 = 64;
+/// Page is a host mapping of a shared object (a file or shared memory)
+/// that other guest pages may also map (an alias): translations made from
+/// it mark every alias as code, and a write to any alias drops them
+/// (see [`Aliases`]).
+pub const P_ALIAS: u8 = 128;
+
+/// Which guest pages map the same page of a host object: guest page ranges
+/// with the object's identity and page offset. Kept by the kernel as file
+/// and shared mappings come and go; read by the block cache when it
+/// translates or invalidates a P_ALIAS page, and by write()/pwrite() to a
+/// mapped file.
+#[derive(Default)]
+pub struct Aliases {
+    /// start page -> (pages, object, page offset of start in the object).
+    ranges: std::collections::BTreeMap<u32, (u32, (u64, u64), u64)>,
+    /// Objects some of whose pages hold translated code.
+    code_objs: std::collections::HashSet<(u64, u64)>,
+}
+
+impl Aliases {
+    /// The object and page offset guest page `page` maps.
+    fn ident(&self, page: u32) -> Option<((u64, u64), u64)> {
+        let (&s, &(n, obj, off)) = self.ranges.range(..=page).next_back()?;
+        (page < s + n).then_some((obj, off + (page - s) as u64))
+    }
+
+    /// Every guest page mapping the same object page as `page` (itself
+    /// included), or just `page`.
+    fn of(&self, page: u32) -> Vec<u32> {
+        let Some((obj, off)) = self.ident(page) else {
+            return vec![page];
+        };
+        self.ranges
+            .iter()
+            .filter(|(_, (n, o, start))| *o == obj && off >= *start && off < start + *n as u64)
+            .map(|(&s, (_, _, start))| s + (off - start) as u32)
+            .collect()
+    }
+
+    fn remove(&mut self, first: u32, end: u32) {
+        // Ranges do not overlap: the one starting below `first` that
+        // reaches into it, and those starting inside.
+        let mut hit: Vec<u32> = self
+            .ranges
+            .range(..first)
+            .next_back()
+            .filter(|(&s, (n, _, _))| s + n > first)
+            .map(|(&s, _)| s)
+            .into_iter()
+            .collect();
+        hit.extend(self.ranges.range(first..end).map(|(&s, _)| s));
+        for s in hit {
+            let (n, obj, off) = self.ranges.remove(&s).unwrap();
+            if s < first {
+                self.ranges.insert(s, (first - s, obj, off));
+            }
+            if s + n > end {
+                self.ranges
+                    .insert(end, (s + n - end, obj, off + (end - s) as u64));
+            }
+        }
+    }
+}
+
+/// Copy `len` bytes from `src` to `dst`, one of which is guest memory that
+/// may raise SIGBUS (a file page past the end of its file): through
+/// process_vm_readv on this process, which makes the host kernel's own
+/// fault-tolerant copy and stops at a bad page instead of raising a
+/// signal. Returns the bytes copied (len when all went well). A system
+/// call per copy (about 2 us on the reference VM), so it is used only for
+/// pages that carry [`P_FILE`].
+pub fn safe_copy(dst: *mut u8, src: *const u8, len: usize) -> usize {
+    let mut done = 0usize;
+    while done < len {
+        let local = libc::iovec {
+            iov_base: unsafe { dst.add(done) } as *mut libc::c_void,
+            iov_len: len - done,
+        };
+        let remote = libc::iovec {
+            iov_base: unsafe { src.add(done) } as *mut libc::c_void,
+            iov_len: len - done,
+        };
+        let r = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+        if r <= 0 {
+            break;
+        }
+        done += r as usize;
+    }
+    done
+}
 
 /// The P bit of the #PF error code native Linux would report for a fault
 /// on a mapped guest page with permissions `perm` at host address `host`:
@@ -98,6 +193,8 @@ pub struct Mem {
     perm_map: memmap2::MmapMut,
     /// Pages whose P_TRACK was taken by a write, in order.
     written: std::sync::Mutex<Vec<u32>>,
+    /// Guest pages that map the same object page (P_ALIAS pages).
+    aliases: std::sync::Mutex<Aliases>,
 }
 
 // The raw base pointer refers into `_map`, which lives as long as `Mem`.
@@ -122,6 +219,7 @@ impl Mem {
             base,
             perm_map,
             written: Default::default(),
+            aliases: Default::default(),
         })
     }
 
@@ -162,7 +260,65 @@ impl Mem {
             return Err(std::io::Error::last_os_error());
         }
         self.take_written();
+        *self.aliases.lock().unwrap_or_else(|e| e.into_inner()) = Aliases::default();
         Ok(())
+    }
+
+    fn alias_table(&self) -> std::sync::MutexGuard<'_, Aliases> {
+        self.aliases.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Guest pages [first, first+n) map pages [off, off+n) of `obj`.
+    pub fn alias_add(&self, first: u32, n: u32, obj: (u64, u64), off: u64) {
+        let mut t = self.alias_table();
+        t.remove(first, first + n);
+        t.ranges.insert(first, (n, obj, off));
+    }
+
+    /// Guest pages [first, end) map no object any more.
+    pub fn alias_remove(&self, first: u32, end: u32) {
+        self.alias_table().remove(first, end);
+    }
+
+    /// The guest pages that map the same object page as `page` (a
+    /// P_ALIAS page), itself included.
+    pub fn aliases_of(&self, page: u32) -> Vec<u32> {
+        self.alias_table().of(page)
+    }
+
+    /// Code is being translated from P_ALIAS page `page`: mark every alias
+    /// of it as code too, so that a store through any of them leaves the
+    /// block loop as self-modifying code.
+    #[cold]
+    pub fn mark_alias_code(&self, page: u32) {
+        let mut t = self.alias_table();
+        if let Some((obj, _)) = t.ident(page) {
+            t.code_objs.insert(obj);
+        }
+        for a in t.of(page) {
+            self.mark_code(a);
+        }
+    }
+
+    /// The guest pages mapping `obj` if some page of it holds code (after
+    /// a write to the object's file): every such page's translations are
+    /// stale.
+    pub fn object_code_pages(&self, obj: (u64, u64)) -> Vec<(u32, u32)> {
+        let t = self.alias_table();
+        if !t.code_objs.contains(&obj) {
+            return Vec::new();
+        }
+        t.ranges
+            .iter()
+            .filter(|(_, (_, o, _))| *o == obj)
+            .map(|(&s, (n, _, _))| (s, *n))
+            .collect()
+    }
+
+    /// Whether any object's pages hold code (cheap test before a write
+    /// looks up its file).
+    pub fn any_code_objects(&self) -> bool {
+        !self.alias_table().code_objs.is_empty()
     }
 
     #[inline(always)]
@@ -180,8 +336,9 @@ impl Mem {
         self.perms()[page as usize].load(Relaxed)
     }
 
-    /// Set the permission bits (P_PRESENT|P_READ|P_WRITE|P_EXEC) of the pages
-    /// covering [addr, addr+len). The P_CODE bit is preserved.
+    /// Set the permission bits (P_PRESENT|P_READ|P_WRITE|P_EXEC, and
+    /// P_FILE) of the pages covering [addr, addr+len). The P_CODE bit is
+    /// preserved.
     pub fn set_perm(&self, addr: u32, len: u32, prot: u8) {
         for p in page_range(addr, len) {
             let e = &self.perms()[p as usize];
@@ -336,7 +493,9 @@ impl Mem {
     }
 
     /// Host slice of guest memory, after a permission check (which refuses
-    /// ranges past 4 GiB). Used by the loader and the kernel.
+    /// ranges past 4 GiB). Used by the loader and the kernel for host I/O:
+    /// reading it in emu could raise SIGBUS on a P_FILE page, which the
+    /// host kernel turns into EFAULT for its own accesses.
     pub fn slice(&self, addr: u32, len: u32) -> Result<&[u8], PageFault> {
         self.check(addr, len, P_READ, false, false)?;
         // SAFETY: inside the window (checked); guest memory stays mapped
@@ -378,11 +537,54 @@ impl Mem {
         v
     }
 
+    /// Whether a page of [addr, addr+len) (len > 0, inside the window)
+    /// carries P_FILE.
+    fn any_file(&self, addr: u32, len: u32) -> bool {
+        page_range(addr, len).any(|p| self.perm(p) & P_FILE != 0)
+    }
+
+    /// Copy guest [addr, addr+n) (checked) to `dst`, fault-tolerantly when
+    /// a page may be past the end of its file: the PageFault a kernel
+    /// access there gets (the host's SIGBUS becomes -EFAULT, never emu's
+    /// death).
+    fn copy_out(&self, addr: u32, dst: *mut u8, n: usize, write: bool) -> Result<(), PageFault> {
+        let src = self.host(addr, n);
+        if n == 0 || !self.any_file(addr, n as u32) {
+            // SAFETY: inside the window and accessible (checked).
+            unsafe { std::ptr::copy_nonoverlapping(src, dst, n) };
+            return Ok(());
+        }
+        let done = safe_copy(dst, src, n);
+        if done == n {
+            return Ok(());
+        }
+        Err(PageFault {
+            addr: addr.wrapping_add(done as u32),
+            present: true,
+            write,
+            fetch: false,
+        })
+    }
+
     /// Kernel-side read (copy_from_user).
     pub fn read_bytes(&self, addr: u32, out: &mut [u8]) -> Result<(), PageFault> {
-        let s = self.slice(addr, out.len() as u32)?;
-        out.copy_from_slice(s);
-        Ok(())
+        self.check(addr, out.len() as u32, P_READ, false, false)?;
+        self.copy_out(addr, out.as_mut_ptr(), out.len(), false)
+    }
+
+    /// Copy [addr, addr+len) of guest memory that has been checked to
+    /// `dst` as far as the host can read it (a file page past the end of
+    /// its file stops the copy): the bytes copied.
+    pub fn copy_checked(&self, addr: u32, dst: &mut [u8]) -> usize {
+        let Some(src) = self.host_range(addr, dst.len()) else {
+            return 0;
+        };
+        if dst.is_empty() || !self.any_file(addr, dst.len() as u32) {
+            // SAFETY: inside the window.
+            unsafe { std::ptr::copy_nonoverlapping(src, dst.as_mut_ptr(), dst.len()) };
+            return dst.len();
+        }
+        safe_copy(dst.as_mut_ptr(), src, dst.len())
     }
 
     /// Kernel-side write (copy_to_user). Reports pages holding cached code,
@@ -392,8 +594,20 @@ impl Mem {
     pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<Vec<u32>, PageFault> {
         self.check(addr, data.len() as u32, P_WRITE, true, false)?;
         let dst = self.host(addr, data.len());
-        // SAFETY: inside the window and writable (checked).
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        if !data.is_empty() && self.any_file(addr, data.len() as u32) {
+            let done = safe_write(dst, data);
+            if done < data.len() {
+                return Err(PageFault {
+                    addr: addr.wrapping_add(done as u32),
+                    present: true,
+                    write: true,
+                    fetch: false,
+                });
+            }
+        } else {
+            // SAFETY: inside the window and writable (checked).
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        }
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
         let mut smc = Vec::new();
         if !data.is_empty() {
@@ -421,8 +635,16 @@ impl Mem {
             self.check(a, 1, P_READ, false, false)?;
             let page_end = ((p as u64 + 1) << PAGE_SHIFT) as u64;
             let n = (page_end - a as u64).min((max - out.len()) as u64) as u32;
-            // SAFETY: [a, a+n) ends at a page boundary at most, inside the window.
-            let s = unsafe { std::slice::from_raw_parts(self.host(a, n as usize), n as usize) };
+            let mut chunk = [0u8; PAGE_SIZE as usize];
+            let s: &[u8] = if self.perm(p) & P_FILE != 0 {
+                // A file page may be past the file's end: copy it safely.
+                self.copy_out(a, chunk.as_mut_ptr(), n as usize, false)?;
+                &chunk[..n as usize]
+            } else {
+                // SAFETY: [a, a+n) ends at a page boundary at most, inside
+                // the window, and is not a file page.
+                unsafe { std::slice::from_raw_parts(self.host(a, n as usize), n as usize) }
+            };
             if let Some(z) = s.iter().position(|&c| c == 0) {
                 out.extend_from_slice(&s[..z]);
                 return Ok(out);
@@ -435,6 +657,28 @@ impl Mem {
         }
         Ok(out)
     }
+}
+
+/// [`safe_copy`]'s other direction: process_vm_writev to guest memory at
+/// `dst`; the bytes written.
+pub fn safe_write(dst: *mut u8, data: &[u8]) -> usize {
+    let mut done = 0usize;
+    while done < data.len() {
+        let local = libc::iovec {
+            iov_base: data[done..].as_ptr() as *mut libc::c_void,
+            iov_len: data.len() - done,
+        };
+        let remote = libc::iovec {
+            iov_base: unsafe { dst.add(done) } as *mut libc::c_void,
+            iov_len: data.len() - done,
+        };
+        let r = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+        if r <= 0 {
+            break;
+        }
+        done += r as usize;
+    }
+    done
 }
 
 /// Page numbers covering [addr, addr+len), len > 0; wraps are clipped at 4 GiB.
