@@ -315,3 +315,75 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
         cr2: 0,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::{flags, vec, EAX, ESP};
+    use crate::mem::{P_EXEC, P_READ};
+
+    /// mov eax,1; jmp +9; (ud2); add eax,2; call +8; add eax,100; ud2 ...
+    /// and at 0x20020: add eax,4; ret.
+    fn cpu() -> Cpu {
+        let mut c = Cpu::for_tests();
+        c.mem.map_zero(0x20000, 0x1000, P_READ | P_EXEC);
+        let code: &[(u32, &[u8])] = &[
+            (0x20000, &[0xb8, 1, 0, 0, 0]),
+            (0x20005, &[0xeb, 0x09]),
+            (0x20007, &[0x0f, 0x0b]),
+            (0x20010, &[0x83, 0xc0, 0x02]),
+            (0x20013, &[0xe8, 0x08, 0, 0, 0]),
+            (0x20018, &[0x83, 0xc0, 0x64]),
+            (0x2001b, &[0x0f, 0x0b]),
+            (0x20020, &[0x83, 0xc0, 0x04, 0xc3]),
+        ];
+        for (a, b) in code {
+            c.mem.write_raw(*a, b);
+        }
+        c.eip = 0x20000;
+        c
+    }
+
+    /// A block goes on through a direct jmp and call into its page, and
+    /// runs exactly as the instructions would one by one.
+    #[test]
+    fn blocks_go_on_through_direct_branches() {
+        let mut c = cpu();
+        let mut scratch = Vec::new();
+        let hdr = crate::cpu::decode::translate(&c.mem, 0x20000, &mut scratch);
+        let eips: Vec<u32> = scratch[..hdr.count as usize]
+            .iter()
+            .map(|i| i.eip)
+            .collect();
+        assert_eq!(eips, [0x20000, 0x20005, 0x20010, 0x20013, 0x20020, 0x20023]);
+        let sp = c.regs[ESP];
+        let mut cache = BlockCache::default();
+        let ev = run(&mut c, &mut cache);
+        assert!(
+            matches!(ev, Event::Exception(e) if e.vector == vec::UD),
+            "{ev:?}"
+        );
+        assert_eq!((c.eip, c.regs[EAX], c.regs[ESP]), (0x2001b, 107, sp));
+        assert_eq!(c.icount, 7);
+    }
+
+    /// Single-stepping a branch the block went on through stops at its
+    /// target, as for any branch.
+    #[test]
+    fn single_step_follows_inline_branches() {
+        let mut c = cpu();
+        c.flags.bits |= flags::TF;
+        let mut cache = BlockCache::default();
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let ev = run(&mut c, &mut cache);
+            assert!(
+                matches!(ev, Event::Exception(e) if e.vector == vec::DB),
+                "{ev:?}"
+            );
+            seen.push(c.eip);
+        }
+        assert_eq!(seen, [0x20005, 0x20010, 0x20013, 0x20020, 0x20023]);
+        assert_eq!(c.regs[EAX], 7);
+    }
+}
