@@ -18,7 +18,9 @@ struct Cli {
     /// How the vDSO's __kernel_vsyscall enters the kernel.
     #[arg(long, value_enum, default_value = "sysenter")]
     syscall_entry: EntryArg,
-    /// Look up absolute guest paths under DIR first, then on the host (as qemu -L).
+    /// Look up absolute guest paths (the interpreter and libraries of a
+    /// dynamically linked program included) under DIR first, then on the
+    /// host (as qemu -L). Default: $EMU_SYSROOT.
     #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
     sysroot: Option<std::path::PathBuf>,
     /// Set VAR=VALUE in the guest's environment (repeatable).
@@ -130,8 +132,14 @@ fn main() -> ExitCode {
         },
         None => None,
     };
+    // -L wins over EMU_SYSROOT (as qemu's -L over QEMU_LD_PREFIX).
+    let sysroot = cli.sysroot.clone().or_else(|| {
+        std::env::var_os("EMU_SYSROOT")
+            .filter(|s| !s.is_empty())
+            .map(std::path::PathBuf::from)
+    });
     let cfg = Config {
-        sysroot: cli.sysroot.as_deref().map(emu::kernel::path::sysroot),
+        sysroot: sysroot.as_deref().map(emu::kernel::path::sysroot),
         entry: cli.syscall_entry.into(),
         frames,
         no_host_exec: cli.no_host_exec,
@@ -140,10 +148,21 @@ fn main() -> ExitCode {
     let mut p = match loaded {
         Ok(p) => p,
         Err(LoadError::NotFound(m)) => {
-            eprintln!("emu: {m}");
+            // The program itself, or its interpreter (named in `m`).
+            let shown = path.display().to_string();
+            if m.starts_with(&shown) {
+                eprintln!("emu: {m}");
+            } else {
+                eprintln!("emu: {shown}: {m}");
+            }
             return ExitCode::from(127);
         }
-        Err(LoadError::Invalid(m) | LoadError::TooBig(m)) => {
+        Err(
+            LoadError::Invalid(m)
+            | LoadError::TooBig(m)
+            | LoadError::Access(m)
+            | LoadError::BadInterp(m),
+        ) => {
             eprintln!("emu: {}: {m}", path.display());
             return ExitCode::from(126);
         }
