@@ -482,12 +482,13 @@ impl Link {
         }
     }
 
-    /// The suffix of the output file's name ("" for static).
-    pub fn suffix(self) -> &'static str {
+    /// Where the output goes, relative to the static build's directory
+    /// (programs find helpers beside them under the same name).
+    pub fn subdir(self) -> &'static str {
         match self {
             Link::Static => "",
-            Link::Pie => ".pie",
-            Link::NoPie => ".nopie",
+            Link::Pie => "pie",
+            Link::NoPie => "nopie",
         }
     }
 }
@@ -502,8 +503,8 @@ pub fn build_static_c(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) 
     build_c(src, deps, out, Link::Static, flags)
 }
 
-/// [`build_static_c`] linked as `link` says, into `out` plus the link's
-/// suffix.
+/// [`build_static_c`] linked as `link` says, into `out` or (dynamic) the
+/// same name in the link's [`Link::subdir`] beside it.
 pub fn build_c(
     src: &Path,
     deps: &[PathBuf],
@@ -514,9 +515,10 @@ pub fn build_c(
     use std::sync::Mutex;
     // Tests run in parallel: build each output once per test binary.
     static BUILT: Mutex<Vec<(PathBuf, Option<PathBuf>)>> = Mutex::new(Vec::new());
-    let mut out = out.as_os_str().to_owned();
-    out.push(link.suffix());
-    let out = PathBuf::from(out);
+    let out = match (out.parent(), out.file_name()) {
+        (Some(d), Some(f)) if link != Link::Static => d.join(link.subdir()).join(f),
+        _ => out.to_path_buf(),
+    };
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, r)) = built.iter().find(|(o, _)| *o == out) {
         return r.clone();
