@@ -87,7 +87,10 @@ fn check_masked_linked(name: &str, masked: &[&str], link: common::Link) {
     let Some((n, e)) = TIER.run_both(name, TIER.build_linked(name, link)) else {
         return;
     };
-    assert!(n.starts_with("exit 0\n"), "{name} ({link:?}) failed natively:\n{n}");
+    assert!(
+        n.starts_with("exit 0\n"),
+        "{name} ({link:?}) failed natively:\n{n}"
+    );
     let ((mn, cn), (me, _)) = (mask(&n, masked), mask(&e, masked));
     if mn != me {
         let diff = common::first_diff(&mn, &me).unwrap_or_default();

@@ -468,6 +468,8 @@ pub enum Link {
     Pie,
     /// `gcc -m32 -no-pie`: dynamically linked at 0x08048000.
     NoPie,
+    /// `gcc -m32 -shared -fPIC`: a shared library.
+    Shared,
 }
 
 impl Link {
@@ -479,6 +481,7 @@ impl Link {
             Link::Static => &["-static"],
             Link::Pie => &["-pie", "-fPIE"],
             Link::NoPie => &["-no-pie"],
+            Link::Shared => &["-shared", "-fPIC"],
         }
     }
 
@@ -486,7 +489,7 @@ impl Link {
     /// (programs find helpers beside them under the same name).
     pub fn subdir(self) -> &'static str {
         match self {
-            Link::Static => "",
+            Link::Static | Link::Shared => "",
             Link::Pie => "pie",
             Link::NoPie => "nopie",
         }
@@ -516,7 +519,7 @@ pub fn build_c(
     // Tests run in parallel: build each output once per test binary.
     static BUILT: Mutex<Vec<(PathBuf, Option<PathBuf>)>> = Mutex::new(Vec::new());
     let out = match (out.parent(), out.file_name()) {
-        (Some(d), Some(f)) if link != Link::Static => d.join(link.subdir()).join(f),
+        (Some(d), Some(f)) if !link.subdir().is_empty() => d.join(link.subdir()).join(f),
         _ => out.to_path_buf(),
     };
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
