@@ -328,3 +328,127 @@ fn interpreter_from_the_sysroot() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+// ---- a Debian i386 sysroot (guest/sysroot.sh) ----
+
+/// The sysroot `guest/sysroot.sh` builds: `$EMU_I386_ROOT`, else
+/// `target/i386-root` (where `.ci/run` makes it), with Debian's i386
+/// libc6, libgcc-s1 and libstdc++6; None after saying why not.
+fn sysroot() -> Option<PathBuf> {
+    let root = match std::env::var_os("EMU_I386_ROOT") {
+        Some(r) if !r.is_empty() => PathBuf::from(r),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/i386-root"),
+    };
+    let need = [
+        "lib/ld-linux.so.2",
+        "lib/i386-linux-gnu/libc.so.6",
+        "usr/lib/i386-linux-gnu/libstdc++.so.6",
+        "etc/ld.so.cache",
+    ];
+    if let Some(m) = need.iter().find(|n| !root.join(n).exists()) {
+        common::skip(
+            TIER,
+            &format!(
+                "no i386 sysroot ({} missing; make one with guest/sysroot.sh {})",
+                root.join(m).display(),
+                root.display()
+            ),
+        );
+        return None;
+    }
+    Some(std::fs::canonicalize(&root).unwrap_or(root))
+}
+
+/// Programs run with `-L ROOT` use the sysroot's ld.so and libraries
+/// (their maps show them under the guest's paths), and print what a
+/// native run of the same binary through the same sysroot prints
+/// (`ROOT/lib/ld-linux.so.2 --library-path ROOT/lib/i386-linux-gnu:...`).
+#[test]
+fn programs_through_a_debian_sysroot() {
+    let Some(root) = sysroot() else {
+        return;
+    };
+    if !native_ok() {
+        return;
+    }
+    let rs = root.to_str().unwrap();
+    let ld = root.join("lib/ld-linux.so.2");
+    let libpath = format!("{rs}/lib/i386-linux-gnu:{rs}/usr/lib/i386-linux-gnu");
+    for (file, link) in [
+        ("cxx.cc", Link::Pie),
+        ("tls.c", Link::NoPie),
+        ("dl.c", Link::Pie),
+    ] {
+        let Some(p) = build(file, link) else {
+            return;
+        };
+        if file == "dl.c" && library(link).is_none() {
+            return;
+        }
+        let mut n = Command::new("setarch");
+        n.args(["i686", "-R"])
+            .arg(&ld)
+            .args(["--library-path", &libpath])
+            .arg(&p)
+            .current_dir(out_dir());
+        let n = common::run(n);
+        let mut e = Command::new(env!("CARGO_BIN_EXE_emu"));
+        e.arg("-L").arg(&root).arg(&p).current_dir(out_dir());
+        let e = common::run(e);
+        // dl_iterate_phdr shows load addresses and paths, which differ when
+        // ld.so is run by hand natively; the rest must agree.
+        let strip = |s: &str| -> String {
+            s.lines()
+                .filter(|l| !l.starts_with("object "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            n.status,
+            0,
+            "{file} natively via {}: {}",
+            ld.display(),
+            n.stderr
+        );
+        assert_eq!(
+            (strip(&n.stdout), n.stderr.as_str(), n.status),
+            (strip(&e.stdout), e.stderr.as_str(), e.status),
+            "{file} ({link:?}) through the sysroot"
+        );
+        if file == "dl.c" {
+            // Every library came from the sysroot, named as the guest sees it.
+            for lib in [
+                "/lib/i386-linux-gnu/libc.so.6",
+                "/lib/i386-linux-gnu/libm.so.6",
+            ] {
+                assert!(
+                    e.stdout.contains(&format!("object {lib} at ")),
+                    "{lib} from the sysroot:\n{}",
+                    e.stdout
+                );
+            }
+        }
+    }
+    let Some(p) = build("auxmaps.c", Link::NoPie) else {
+        return;
+    };
+    let mut e = Command::new(env!("CARGO_BIN_EXE_emu"));
+    e.arg("-L").arg(&root).arg(&p).current_dir(out_dir());
+    let e = common::run(e);
+    assert_eq!(e.status, 0, "{}", e.stderr);
+    for name in [
+        "/lib/i386-linux-gnu/ld-linux.so.2",
+        "/lib/i386-linux-gnu/libc.so.6",
+    ] {
+        assert!(
+            e.stdout.lines().any(|l| l.ends_with(&format!(" {name}"))),
+            "{name} in the maps:\n{}",
+            e.stdout
+        );
+    }
+    assert!(
+        !e.stdout.contains(rs),
+        "the sysroot prefix shows:\n{}",
+        e.stdout
+    );
+}
