@@ -95,6 +95,17 @@ fn exe_busy() {
     check("exebusy");
 }
 
+/// Extended attributes (every form, the limits and errors).
+#[test]
+fn xattr() {
+    check("xattr");
+}
+
+#[test]
+fn xattr_dynamic() {
+    check_dynamic("xattr");
+}
+
 #[test]
 fn files_dynamic() {
     check_dynamic("files");
