@@ -209,7 +209,8 @@ fn main() -> ExitCode {
             LoadError::Invalid(m)
             | LoadError::TooBig(m)
             | LoadError::Access(m)
-            | LoadError::BadInterp(m),
+            | LoadError::BadInterp(m)
+            | LoadError::ShortInterp(m),
         ) => {
             eprintln!("emu: {}: {m}", path.display());
             return ExitCode::from(126);

@@ -547,8 +547,13 @@ fn malformed_images_are_refused() {
     };
     let interp = scratch().join("interp");
     let iname = interp.to_str().unwrap().as_bytes().to_vec();
-    let cases: [(&str, Vec<u8>, &str); 4] = [
-        ("interp-text", b"#!/bin/sh\n".to_vec(), "not an ELF file"),
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        ("interp-not-elf", vec![b'#'; 100], "not an ELF file"),
+        (
+            "interp-text",
+            b"#!/bin/sh\n".to_vec(),
+            "shorter than an ELF header",
+        ),
         (
             "interp-elf64",
             {

@@ -24,7 +24,8 @@
 //!   host's execve fails). `--no-host-exec` makes that ENOEXEC instead.
 //!   A dynamically linked i386 program is loaded with its interpreter
 //!   ([`loader::interp`]), found through `-L` first; a missing one is
-//!   ENOENT, a non-executable one EACCES, one that is not i386 ELF ELIBBAD.
+//!   ENOENT, a non-executable one EACCES, one shorter than an ELF header
+//!   EIO, one that is not i386 ELF ELIBBAD.
 
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd};
@@ -254,6 +255,7 @@ fn prepare(
                 Err(LoadError::NotFound(_)) => return Err(Errno::ENOENT),
                 Err(LoadError::Access(_)) => return Err(Errno::EACCES),
                 Err(LoadError::BadInterp(_)) => return Err(Errno::ELIBBAD),
+                Err(LoadError::ShortInterp(_)) => return Err(Errno::EIO),
                 Err(_) => return Err(Errno::ENOEXEC),
             }
         } else if !p.cfg.no_host_exec {

@@ -8,9 +8,10 @@
 //!   current directory, as the kernel's `open_exec` has it. It must be a
 //!   regular file the caller may execute (EACCES otherwise); a missing one
 //!   is ENOENT (a shell's 127).
-//! - **Checking it** before the point of no return: an ELF file for i386
-//!   (ELIBBAD otherwise), then the same header and segment checks as the
-//!   program's own ([`Elf::parse`]).
+//! - **Checking it** before the point of no return: at least an ELF
+//!   header long (EIO otherwise: the kernel's read comes up short), an ELF
+//!   file for i386 (ELIBBAD otherwise), then the same header and segment
+//!   checks as the program's own ([`Elf::parse`]).
 //! - **Placing it** after the program's segments: an `ET_DYN`
 //!   interpreter is one mapping of its whole span (`total_mapping_size`)
 //!   wherever `get_unmapped_area` puts it: at its first segment's address
@@ -106,8 +107,12 @@ pub fn open(name: &[u8], sysroot: Option<&Path>) -> Result<Interp, LoadError> {
         return Err(fail(std::io::Error::from_raw_os_error(libc::EACCES)));
     }
     let bad = |why: &str| LoadError::BadInterp(format!("interpreter {shown}: {why}"));
-    if md.len() < 4 {
-        return Err(bad("not an ELF file"));
+    if md.len() < super::elf::EHDR_SIZE as u64 {
+        // elf_read of the header comes up short.
+        return Err(LoadError::ShortInterp(format!(
+            "interpreter {shown}: shorter than an ELF header ({} bytes)",
+            md.len()
+        )));
     }
     let image = unsafe { memmap2::Mmap::map(&file) }.map_err(fail)?;
     if image[..4] != *b"\x7fELF" {
@@ -232,8 +237,10 @@ mod tests {
             LoadError::NotFound(_)
         ));
         set(b"\x7fELF\x01\x01\x01", 0o755);
-        assert!(matches!(msg(open(name, None)), LoadError::BadInterp(_)));
+        assert!(matches!(msg(open(name, None)), LoadError::ShortInterp(_)));
         set(b"#!/bin/sh\n", 0o755);
+        assert!(matches!(msg(open(name, None)), LoadError::ShortInterp(_)));
+        set(&[b'#'; 64], 0o755);
         assert!(matches!(msg(open(name, None)), LoadError::BadInterp(_)));
         let mut elf64 = vec![0u8; 64];
         elf64[..5].copy_from_slice(b"\x7fELF\x02");

@@ -90,6 +90,9 @@ pub enum LoadError {
     Access(String),
     /// The program's interpreter is not an i386 ELF file (ELIBBAD; 126).
     BadInterp(String),
+    /// The program's interpreter is shorter than an ELF header (the
+    /// kernel's read of it comes up short: EIO; 126).
+    ShortInterp(String),
 }
 
 impl std::fmt::Display for LoadError {
@@ -99,7 +102,8 @@ impl std::fmt::Display for LoadError {
             | LoadError::Invalid(s)
             | LoadError::TooBig(s)
             | LoadError::Access(s)
-            | LoadError::BadInterp(s) => f.write_str(s),
+            | LoadError::BadInterp(s)
+            | LoadError::ShortInterp(s) => f.write_str(s),
         }
     }
 }
