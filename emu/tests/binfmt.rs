@@ -75,7 +75,11 @@ fn registers_into_a_binfmt_misc_directory() {
 fn registers_with_the_kernel_when_asked() {
     let reg = std::path::Path::new("/proc/sys/fs/binfmt_misc/register");
     if std::env::var_os("EMU_TEST_BINFMT_REGISTER").is_none_or(|v| v != "1") {
-        eprintln!(
+        // Straight to stderr, which the harness does not capture: seen in
+        // a plain `cargo test`.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "binfmt: registration with the host kernel NOT TESTED (it changes how every \
              i386 program here runs; set EMU_TEST_BINFMT_REGISTER=1 as root to test it)"
         );
