@@ -2,12 +2,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+
+mod binfmt;
 use emu::kernel::{Config, ExitStatus, SyscallEntry, Task};
 use emu::loader::LoadError;
 
-/// Run a static i386 Linux program.
+/// Run an i386 Linux program, static or dynamically linked.
 #[derive(Parser, Debug)]
-#[command(name = "emu", version, trailing_var_arg = true)]
+#[command(name = "emu", version, trailing_var_arg = true, after_help = BINFMT_HELP)]
 struct Cli {
     /// Print statistics (key: value lines) to stderr at exit.
     #[arg(long)]
@@ -24,7 +26,9 @@ struct Cli {
     /// How the vDSO's __kernel_vsyscall enters the kernel.
     #[arg(long, value_enum, default_value = "sysenter")]
     syscall_entry: EntryArg,
-    /// Look up absolute guest paths under DIR first, then on the host (as qemu -L).
+    /// Look up absolute guest paths (the interpreter and libraries of a
+    /// dynamically linked program included) under DIR first, then on the
+    /// host (as qemu -L). Default: $EMU_SYSROOT.
     #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
     sysroot: Option<std::path::PathBuf>,
     /// Set VAR=VALUE in the guest's environment (repeatable).
@@ -37,16 +41,38 @@ struct Cli {
     /// running it on the host.
     #[arg(long)]
     no_host_exec: bool,
+    /// Print the binfmt_misc registration line that makes the kernel run
+    /// i386 ELF programs through this emu (flags F and P; see below).
+    #[arg(long)]
+    binfmt: bool,
+    /// With --binfmt: write the line to /proc/sys/fs/binfmt_misc/register
+    /// (as root, with binfmt_misc mounted).
+    #[arg(long, requires = "binfmt")]
+    register: bool,
     /// The i386 program to run, then its arguments. Everything after the
     /// program is the program's, options included (`emu bash --version`).
     #[arg(
         value_name = "PROGRAM [ARGS]",
-        required = true,
+        required_unless_present = "binfmt",
         num_args = 1..,
         trailing_var_arg = true
     )]
     command: Vec<std::ffi::OsString>,
 }
+
+const BINFMT_HELP: &str = "\
+binfmt_misc: `emu --binfmt` prints a line for /proc/sys/fs/binfmt_misc/register
+with qemu-i386's magic and mask and the flags F and P; `emu --binfmt --register`
+writes it (as root). Then `./prog` of an i386 ELF runs under emu.
+  F  fix binary: the kernel opens emu at registration, so the entry works
+     in chroots and containers where emu's path does not exist.
+  P  preserve argv[0]: the kernel passes the program's path and its original
+     argv[0]; emu (seeing AT_FLAGS_PRESERVE_ARGV0) gives the guest that
+     argv[0]. Without P the guest's argv[0] is its path.
+  C  (not set) credentials from the program: a setuid i386 program would run
+     emu with its privileges, and emu does not implement setuid for guests;
+     C implies O (an open descriptor instead of the path).
+Environment: EMU_SYSROOT=DIR is -L DIR when -L is not given.";
 
 /// `--syscall-entry`: the CLI's spelling of [`SyscallEntry`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -111,10 +137,34 @@ fn die_by_signal(sig: i32) -> ! {
 fn main() -> ExitCode {
     use std::os::unix::ffi::OsStrExt;
     let cli = Cli::parse();
+    if cli.binfmt {
+        let me = std::env::current_exe().and_then(std::fs::canonicalize);
+        let me = match me {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("emu: cannot find emu's own path: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let line = binfmt::line(&me);
+        if !cli.register {
+            println!("{line}");
+            return ExitCode::SUCCESS;
+        }
+        return match binfmt::register(&binfmt::dir(), &line) {
+            Ok(()) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(m) => {
+                eprintln!("emu: {m}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let path = std::path::Path::new(&cli.command[0]);
-    let execfn = path.as_os_str().as_bytes().to_vec();
-    let mut argv = vec![execfn.clone()];
-    argv.extend(cli.command[1..].iter().map(|a| a.as_bytes().to_vec()));
+    // Started by binfmt_misc with P: the path, then the original argv[0].
+    let (execfn, argv) = binfmt::guest_argv(&cli.command, binfmt::preserve_argv0());
     let envp: Vec<Vec<u8>> = std::env::vars_os()
         .map(|(k, v)| {
             let mut e = k.as_bytes().to_vec();
@@ -149,8 +199,14 @@ fn main() -> ExitCode {
         )),
         (None, false) => None,
     };
+    // -L wins over EMU_SYSROOT (as qemu's -L over QEMU_LD_PREFIX).
+    let sysroot = cli.sysroot.clone().or_else(|| {
+        std::env::var_os("EMU_SYSROOT")
+            .filter(|s| !s.is_empty())
+            .map(std::path::PathBuf::from)
+    });
     let cfg = Config {
-        sysroot: cli.sysroot.as_deref().map(emu::kernel::path::sysroot),
+        sysroot: sysroot.as_deref().map(emu::kernel::path::sysroot),
         entry: cli.syscall_entry.into(),
         frames,
         strace,
@@ -160,10 +216,22 @@ fn main() -> ExitCode {
     let mut p = match loaded {
         Ok(p) => p,
         Err(LoadError::NotFound(m)) => {
-            eprintln!("emu: {m}");
+            // The program itself, or its interpreter (named in `m`).
+            let shown = path.display().to_string();
+            if m.starts_with(&shown) {
+                eprintln!("emu: {m}");
+            } else {
+                eprintln!("emu: {shown}: {m}");
+            }
             return ExitCode::from(127);
         }
-        Err(LoadError::Invalid(m) | LoadError::TooBig(m)) => {
+        Err(
+            LoadError::Invalid(m)
+            | LoadError::TooBig(m)
+            | LoadError::Access(m)
+            | LoadError::BadInterp(m)
+            | LoadError::ShortInterp(m),
+        ) => {
             eprintln!("emu: {}: {m}", path.display());
             return ExitCode::from(126);
         }

@@ -526,19 +526,85 @@ fn malformed_images_are_refused() {
     put32(&mut b, s + 20, 0x10);
     refused("above-task-size", &b, "outside the user address space");
 
-    // PT_INTERP (the GNU_STACK header turned into one).
-    let mut b = good.clone();
-    let n = u16::from_le_bytes([b[44], b[45]]) as usize;
-    let k = (0..n)
-        .find(|&k| u32_at(&b, ph(&b, k)) == 0x6474_e551)
-        .expect("PT_GNU_STACK");
-    let p = ph(&b, k);
-    let at = b.len() as u32;
-    b.extend_from_slice(b"/lib/ld-linux.so.2\0");
-    put32(&mut b, p, 3);
-    put32(&mut b, p + 4, at);
-    put32(&mut b, p + 16, 19);
-    refused("pt-interp", &b, "dynamic executables are not supported yet");
+    // PT_INTERP (the GNU_STACK header turned into one) naming a
+    // malformed interpreter: refused before anything runs, with the reason.
+    let with_interp = |name: &[u8], nul: bool| {
+        let mut b = good.clone();
+        let n = u16::from_le_bytes([b[44], b[45]]) as usize;
+        let k = (0..n)
+            .find(|&k| u32_at(&b, ph(&b, k)) == 0x6474_e551)
+            .expect("PT_GNU_STACK");
+        let p = ph(&b, k);
+        let at = b.len() as u32;
+        b.extend_from_slice(name);
+        if nul {
+            b.push(0);
+        }
+        put32(&mut b, p, 3);
+        put32(&mut b, p + 4, at);
+        put32(&mut b, p + 16, name.len() as u32 + nul as u32);
+        b
+    };
+    let interp = scratch().join("interp");
+    let iname = interp.to_str().unwrap().as_bytes().to_vec();
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        ("interp-not-elf", vec![b'#'; 100], "not an ELF file"),
+        (
+            "interp-text",
+            b"#!/bin/sh\n".to_vec(),
+            "shorter than an ELF header",
+        ),
+        (
+            "interp-elf64",
+            {
+                let mut v = good.clone();
+                v[4] = 2;
+                v
+            },
+            "not an i386 ELF file",
+        ),
+        (
+            "interp-truncated",
+            good[..ph(&good, 1) + 4].to_vec(),
+            "truncated program headers",
+        ),
+        (
+            "interp-x86-64",
+            {
+                let mut v = good.clone();
+                v[18] = 62;
+                v
+            },
+            "not an i386 ELF file",
+        ),
+    ];
+    for (name, bytes, reason) in cases {
+        std::fs::write(&interp, bytes).unwrap();
+        chmod(&interp, 0o755);
+        refused(name, &with_interp(&iname, true), reason);
+    }
+    chmod(&interp, 0o644);
+    refused(
+        "interp-noexec",
+        &with_interp(&iname, true),
+        "Permission denied",
+    );
+    refused(
+        "interp-unterminated",
+        &with_interp(&iname, false),
+        "not NUL-terminated",
+    );
+    // A missing interpreter: 127, as a shell gives for it.
+    let path = scratch().join("interp-missing");
+    std::fs::write(&path, with_interp(b"/nonexistent/ld-linux.so.2", true)).unwrap();
+    chmod(&path, 0o755);
+    let out = Command::new(EMU).arg(&path).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(127), "stderr: {err}");
+    assert!(
+        err.starts_with("emu: ") && err.contains("interpreter /nonexistent/ld-linux.so.2"),
+        "{err}"
+    );
 
     let _ = std::fs::remove_dir_all(scratch());
 }

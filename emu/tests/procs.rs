@@ -30,15 +30,46 @@ const TIER: common::GlibcTier = common::GlibcTier {
 
 /// Build `name` (and the helper), run it both ways, compare.
 fn check(name: &str) {
-    let prog = TIER.build("child").and(TIER.build(name));
+    check_linked(name, common::Link::Static);
+}
+
+/// The program and its helper `child` dynamically linked (PIE and
+/// non-PIE): execve of a dynamic program loads its interpreter again.
+fn check_dynamic(name: &str) {
+    for link in common::Link::DYNAMIC {
+        check_linked(name, link);
+    }
+}
+
+fn check_linked(name: &str, link: common::Link) {
+    let prog = TIER
+        .build_linked("child", link)
+        .and(TIER.build_linked(name, link));
     let Some((n, e)) = TIER.run_both(name, prog) else {
         return;
     };
     if n != e {
         let diff = common::first_diff(&n, &e).unwrap_or_default();
-        panic!("{name}: emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
+        panic!("{name} ({link:?}): emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
     }
-    assert!(n.starts_with("exit 0\n"), "{name} failed natively:\n{n}");
+    assert!(
+        n.starts_with("exit 0\n"),
+        "{name} ({link:?}) failed natively:\n{n}"
+    );
+}
+
+#[test]
+fn dynamic_wait_exec_clone() {
+    for name in ["wait", "exec", "clone"] {
+        check_dynamic(name);
+    }
+}
+
+#[test]
+fn dynamic_threads_shared_stress() {
+    for name in ["threads", "shared", "stress"] {
+        check_dynamic(name);
+    }
 }
 
 #[test]

@@ -80,14 +80,21 @@ fn mask(text: &str, prefixes: &[&str]) -> (String, usize) {
 /// Build `name`, run it both ways, compare (after masking the lines that
 /// start with one of `masked`).
 fn check_masked(name: &str, masked: &[&str]) {
-    let Some((n, e)) = TIER.run_both(name, TIER.build(name)) else {
+    check_masked_linked(name, masked, common::Link::Static);
+}
+
+fn check_masked_linked(name: &str, masked: &[&str], link: common::Link) {
+    let Some((n, e)) = TIER.run_both(name, TIER.build_linked(name, link)) else {
         return;
     };
-    assert!(n.starts_with("exit 0\n"), "{name} failed natively:\n{n}");
+    assert!(
+        n.starts_with("exit 0\n"),
+        "{name} ({link:?}) failed natively:\n{n}"
+    );
     let ((mn, cn), (me, _)) = (mask(&n, masked), mask(&e, masked));
     if mn != me {
         let diff = common::first_diff(&mn, &me).unwrap_or_default();
-        panic!("{name}: emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
+        panic!("{name} ({link:?}): emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
     }
     assert!(
         masked.is_empty() || cn > 0,
@@ -139,4 +146,28 @@ fn signal_frames() {
         masked.extend_from_slice(VENDOR_DEPENDENT);
     }
     check_masked("frame", &masked);
+}
+
+/// Every program of the tier dynamically linked, PIE and non-PIE.
+#[test]
+fn dynamic_handlers_faults_restart() {
+    for link in common::Link::DYNAMIC {
+        for name in ["handlers", "faults", "restart"] {
+            check_masked_linked(name, &[], link);
+        }
+    }
+}
+
+#[test]
+fn dynamic_timers_children_pipe_frame() {
+    let mut masked = XSAVE_DEPENDENT.to_vec();
+    if !common::intel_host() {
+        masked.extend_from_slice(VENDOR_DEPENDENT);
+    }
+    for link in common::Link::DYNAMIC {
+        for name in ["timers", "children", "pipe"] {
+            check_masked_linked(name, &[], link);
+        }
+        check_masked_linked("frame", &masked, link);
+    }
 }

@@ -5,6 +5,10 @@
 //! must be equal. Without gcc -m32 or native i386 support the tests say so
 //! on stderr, and fail under `EMU_REQUIRE_NATIVE=1` (see `common::skip`).
 //!
+//! Each program is also built dynamically linked (`gcc -m32 -pie -fPIE`
+//! and `-no-pie`, run through the host's /lib/ld-linux.so.2) and compared
+//! the same way (the `*_dynamic` tests).
+//!
 //! The programs print only what is stable between two runs on the same
 //! file system (modes, sizes, link counts, errno names, sorted listings,
 //! even ext4's 32-bit directory cookies), never inode numbers, times they
@@ -14,7 +18,7 @@ mod common;
 
 use std::process::Command;
 
-use common::GlibcTier;
+use common::{GlibcTier, Link};
 
 const TIER: GlibcTier = GlibcTier {
     name: "syscalls_fs tier",
@@ -26,14 +30,28 @@ const TIER: GlibcTier = GlibcTier {
 /// Build `name`, run it both ways, compare (skipping visibly, and failing
 /// under EMU_REQUIRE_NATIVE=1, when the tier cannot run).
 fn check(name: &str) {
-    let Some((n, e)) = TIER.run_both(name, TIER.build(name)) else {
+    check_linked(name, Link::Static);
+}
+
+fn check_linked(name: &str, link: Link) {
+    let Some((n, e)) = TIER.run_both(name, TIER.build_linked(name, link)) else {
         return;
     };
     if n != e {
         let diff = common::first_diff(&n, &e).unwrap_or_default();
-        panic!("{name}: emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
+        panic!("{name} ({link:?}): emu differs from native\n{diff}\n=== native\n{n}\n=== emu\n{e}");
     }
-    assert!(n.starts_with("exit 0\n"), "{name} failed natively:\n{n}");
+    assert!(
+        n.starts_with("exit 0\n"),
+        "{name} ({link:?}) failed natively:\n{n}"
+    );
+}
+
+/// `name` dynamically linked, PIE and non-PIE.
+fn check_dynamic(name: &str) {
+    for link in Link::DYNAMIC {
+        check_linked(name, link);
+    }
 }
 
 #[test]
@@ -115,6 +133,57 @@ fn procself() {
 #[test]
 fn exe_busy() {
     check("exebusy");
+}
+
+/// Extended attributes (every form, the limits and errors).
+#[test]
+fn xattr() {
+    check("xattr");
+}
+
+#[test]
+fn xattr_dynamic() {
+    check_dynamic("xattr");
+}
+
+#[test]
+fn files_dynamic() {
+    check_dynamic("files");
+}
+
+#[test]
+fn dirs_dynamic() {
+    check_dynamic("dirs");
+}
+
+#[test]
+fn locks_dynamic() {
+    check_dynamic("locks");
+}
+
+#[test]
+fn pollsel_dynamic() {
+    check_dynamic("pollsel");
+}
+
+#[test]
+fn sock_dynamic() {
+    check_dynamic("sock");
+}
+
+#[test]
+fn procfs_dynamic() {
+    check_dynamic("procfs");
+}
+
+#[test]
+fn stat_dynamic() {
+    check_dynamic("stat");
+}
+
+#[test]
+fn exe_busy_dynamic() {
+    check_dynamic("exebusy");
 }
 
 /// `-L/--sysroot`: absolute paths are looked up under the sysroot first,

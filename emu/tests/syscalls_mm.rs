@@ -5,6 +5,13 @@
 //! the same way. Without gcc or native i386 support the tests say so on
 //! stderr, and fail under `EMU_REQUIRE_NATIVE=1` (see `common::skip`).
 //!
+//! The `dynamic_*` tests run the same programs dynamically linked
+//! (`gcc -m32 -pie -fPIE` and `-no-pie`, through the host's ld.so): the
+//! interpreter's and libc's mappings show in every /proc/self/maps dump
+//! and must agree line by line too. `mmap` and `mremap` exhaust the address
+//! space on purpose: dynamically linked, they then die natively of SIGSEGV
+//! part-way, and emu must die at the same point.
+//!
 //! Outputs may differ only where the host makes them differ run to run:
 //! the inode of a shared anonymous mapping ("/dev/zero (deleted)") is
 //! masked.
@@ -14,7 +21,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::Run;
+use common::{Link, Run};
 
 fn src_dir() -> PathBuf {
     common::guest_dir().join("sys")
@@ -26,7 +33,7 @@ fn out_dir() -> PathBuf {
 
 /// Build guest/sys/`name`.c (when the binary is missing or older than its
 /// sources); None, with a message, when gcc -m32 -static cannot.
-fn build(name: &str) -> Option<PathBuf> {
+fn build(name: &str, link: Link) -> Option<PathBuf> {
     let mut flags = vec![
         "-O1",
         "-Wall",
@@ -41,10 +48,11 @@ fn build(name: &str) -> Option<PathBuf> {
             "-Wl,--section-start=.hidata=0xf7ff9000",
         ]);
     }
-    common::build_static_c(
+    common::build_c(
         &src_dir().join(format!("{name}.c")),
         &[src_dir().join("common.h")],
         &out_dir().join(name),
+        link,
         &flags,
     )
 }
@@ -55,8 +63,12 @@ const TIER: &str = "syscalls_mm tier";
 /// The program `name`, built, on a host that runs i386 programs natively;
 /// None after saying why not (failing under EMU_REQUIRE_NATIVE=1).
 fn ready(name: &str) -> Option<PathBuf> {
-    let Some(prog) = build(name) else {
-        common::skip(TIER, "gcc -m32 -static cannot build the guest programs");
+    ready_linked(name, Link::Static)
+}
+
+fn ready_linked(name: &str, link: Link) -> Option<PathBuf> {
+    let Some(prog) = build(name, link) else {
+        common::skip(TIER, "gcc -m32 cannot build the guest programs");
         return None;
     };
     if let Err(e) = common::setarch_ok() {
@@ -98,7 +110,18 @@ fn mask(s: &str) -> String {
 
 /// Build `name`, run it both ways with `args`, and compare.
 fn check(name: &str, args: &[&str]) {
-    let Some(prog) = ready(name) else {
+    check_linked(name, args, Link::Static);
+}
+
+/// `name` dynamically linked (PIE and non-PIE), compared as [`check`] does.
+fn check_dynamic(name: &str, args: &[&str]) {
+    for link in Link::DYNAMIC {
+        check_linked(name, args, link);
+    }
+}
+
+fn check_linked(name: &str, args: &[&str], link: Link) {
+    let Some(prog) = ready_linked(name, link) else {
         return;
     };
     let n = native(&prog, args);
@@ -107,7 +130,7 @@ fn check(name: &str, args: &[&str]) {
     if ns != es || n.status != e.status {
         let diff = common::first_diff(&ns, &es).unwrap_or_default();
         panic!(
-            "{name} {args:?}: native status {} vs emu {}\n{diff}\n--- native stdout\n{}\n--- emu stdout\n{}\n--- emu stderr\n{}",
+            "{name} {args:?} ({link:?}): native status {} vs emu {}\n{diff}\n--- native stdout\n{}\n--- emu stdout\n{}\n--- emu stderr\n{}",
             n.status, e.status, n.stdout, e.stdout, e.stderr
         );
     }
@@ -348,7 +371,11 @@ fn under_ulimit(stack: &str, cmd: &[&std::ffi::OsStr]) -> Run {
 /// `prog args` natively and under emu with `ulimit -s stack` (and the
 /// legacy layout of `setarch -L` with `legacy`): same output, same status.
 fn check_under(name: &str, args: &[&str], stack: &str, legacy: bool) {
-    let Some(prog) = ready(name) else {
+    check_under_linked(name, args, stack, legacy, Link::Static);
+}
+
+fn check_under_linked(name: &str, args: &[&str], stack: &str, legacy: bool, link: Link) {
+    let Some(prog) = ready_linked(name, link) else {
         return;
     };
     if !stack_limit_ok(stack) {
@@ -372,7 +399,7 @@ fn check_under(name: &str, args: &[&str], stack: &str, legacy: bool) {
     if nr.stdout != er.stdout || nr.status != er.status {
         let diff = common::first_diff(&nr.stdout, &er.stdout).unwrap_or_default();
         panic!(
-            "{name} {args:?} under ulimit -s {stack} (legacy {legacy}): native status {} vs emu {}\n{diff}\n--- native stdout\n{}\n--- emu stdout\n{}\n--- emu stderr\n{}",
+            "{name} {args:?} ({link:?}) under ulimit -s {stack} (legacy {legacy}): native status {} vs emu {}\n{diff}\n--- native stdout\n{}\n--- emu stdout\n{}\n--- emu stderr\n{}",
             nr.status, er.status, nr.stdout, er.stdout, er.stderr
         );
     }
@@ -442,6 +469,82 @@ fn vdso_moved_by_mremap_keeps_working() {
 #[test]
 fn special_mappings_cannot_be_split() {
     check("layout", &["special"]);
+}
+
+// ---- dynamically linked (issue 13) ----
+
+#[test]
+fn dynamic_hello_sys_time_futex() {
+    for name in ["hello", "sys", "time", "futex", "malloc"] {
+        check_dynamic(name, &[]);
+    }
+}
+
+#[test]
+fn dynamic_mmap_and_mremap() {
+    check_dynamic("mmap", &[]);
+    check_dynamic("mremap", &[]);
+}
+
+#[test]
+fn dynamic_file_mappings() {
+    let path = out_dir().join(format!("mm-file-dyn-{}.dat", std::process::id()));
+    let path = path.to_string_lossy().into_owned();
+    check_dynamic("file", &[&path]);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn dynamic_segments_and_instructions() {
+    for name in ["ldt", "segtype", "wrap4g", "prefetch", "sysinsn"] {
+        check_dynamic(name, &[]);
+    }
+    check_dynamic("seglimit", &[]);
+    for mode in ["over4", "over1", "down", "lods", "repmovs", "null", "stack"] {
+        check_dynamic("seglimit", &[mode]);
+    }
+}
+
+#[test]
+fn dynamic_faults() {
+    for mode in [
+        "stack",
+        "alloca",
+        "rlimit",
+        "guard",
+        "eof",
+        "shm-grown",
+        "write-ro",
+        "none",
+        "unmapped",
+        "relro",
+        "exec-nx",
+        "exec-mprotect",
+        "exec-remap",
+        "kernel-stack",
+    ] {
+        check_dynamic("fault", &[mode]);
+    }
+}
+
+#[test]
+fn dynamic_layout() {
+    for mode in ["maps", "vvar", "vdso-mremap", "special"] {
+        check_dynamic("layout", &[mode]);
+    }
+}
+
+/// ld.so goes below the mmap base, which follows RLIMIT_STACK; in the
+/// legacy layout it goes bottom-up from TASK_UNMAPPED_BASE with the
+/// libraries after it.
+#[test]
+fn dynamic_layout_follows_the_stack_rlimit() {
+    for link in Link::DYNAMIC {
+        for stack in ["8192", "100", "1048576", "unlimited"] {
+            check_under_linked("layout", &["maps"], stack, false, link);
+        }
+        check_under_linked("layout", &["maps"], "8192", true, link);
+    }
 }
 
 // ---- program files (issue 12 item 10) ----

@@ -39,6 +39,28 @@ static void write_file(const char *name, const char *text, int mode)
     chmod(name, mode);
 }
 
+/* A copy of `src` whose PT_INTERP string "/lib/ld-linux.so.2" is replaced
+ * by `interp` (the same 18 characters; its NUL is copied too), as `dst`,
+ * mode 0755. 0 when `src` has no such string (a static build). */
+static int with_interp(const char *src, const char *dst, const char *interp)
+{
+    static char b[4 << 20];
+    int fd = open(src, O_RDONLY);
+    long n = read(fd, b, sizeof b);
+    close(fd);
+    const char *want = "/lib/ld-linux.so.2";
+    for (long i = 0; i + 19 <= n; i++)
+        if (memcmp(b + i, want, 19) == 0) {
+            memcpy(b + i, interp, 19);
+            fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+            write(fd, b, n);
+            close(fd);
+            chmod(dst, 0755);
+            return 1;
+        }
+    return 0;
+}
+
 static volatile int chld;
 static void on_chld(int sig)
 {
@@ -175,6 +197,35 @@ int main(int argc, char **argv)
     printf("execveat AT_EMPTY_PATH: %s\n", wstr(st));
     R("execveat bad flags", syscall(SYS_execveat, dfd, "child", (char *[]){"x", 0}, env, 0x4));
     R("execveat nofollow symlink", syscall(SYS_execveat, AT_FDCWD, "link-to-child", (char *[]){"x", 0}, env, AT_SYMLINK_NOFOLLOW));
+
+    /* A dynamically linked program whose interpreter is missing (ENOENT),
+     * not executable (EACCES), not ELF or a directory: execve fails and
+     * the caller goes on. A relative PT_INTERP is relative to the cwd. */
+    if (with_interp(child, "interp-missing", "/lib/ld-nonexist.2")) {
+        fail("interpreter missing", "interp-missing", (char *[]){"x", 0}, env);
+        with_interp(child, "interp-noexec", "./ld-noexec-file.s");
+        write_file("ld-noexec-file.s", "\177ELF", 0644);
+        fail("interpreter not executable", "interp-noexec", (char *[]){"x", 0}, env);
+        with_interp(child, "interp-text", "./ld-text-file.so2");
+        write_file("ld-text-file.so2", "#!/bin/sh\necho no\n", 0755);
+        fail("interpreter shorter than an ELF header", "interp-text", (char *[]){"x", 0}, env);
+        with_interp(child, "interp-long-text", "./ld-long-text.so2");
+        write_file("ld-long-text.so2", "#!/bin/sh\n# long enough to hold an ELF header, but text\n", 0755);
+        fail("interpreter not ELF", "interp-long-text", (char *[]){"x", 0}, env);
+        with_interp(child, "interp-dir", "/lib//////////////");
+        fail("interpreter a directory", "interp-dir", (char *[]){"x", 0}, env);
+        /* A working one through a relative path: a copy of the host's. */
+        with_interp(child, "interp-relative", "./ld-copy-here.so2");
+        int s = open("/lib/ld-linux.so.2", O_RDONLY), d = open("ld-copy-here.so2", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+        static char buf[1 << 16];
+        for (long k; (k = read(s, buf, sizeof buf)) > 0;)
+            write(d, buf, k);
+        close(s);
+        close(d);
+        run("interpreter by relative path", "interp-relative", (char *[]){"child", "exit", "9", 0}, env);
+    } else {
+        printf("static helper: no interpreter cases\n");
+    }
 
     /* vfork: the parent waits until the child execs or exits. */
     volatile int order = 0;

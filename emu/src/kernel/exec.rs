@@ -22,7 +22,10 @@
 //!   goes to the host's execve, as qemu-user does: the guest's descriptors
 //!   are given their guest numbers on the host first (and put back if the
 //!   host's execve fails). `--no-host-exec` makes that ENOEXEC instead.
-//!   A dynamically linked i386 program is ENOEXEC until emu loads them.
+//!   A dynamically linked i386 program is loaded with its interpreter
+//!   ([`loader::interp`]), found through `-L` first; a missing one is
+//!   ENOENT, a non-executable one EACCES, one shorter than an ELF header
+//!   EIO, one that is not i386 ELF ELIBBAD.
 
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd};
@@ -238,9 +241,21 @@ fn prepare(
         }
         let kind = if head.starts_with(b"\x7fELF") && is_i386(head) {
             let image = unsafe { memmap2::Mmap::map(&file) }.map_err(|_| Errno::ENOEXEC)?;
-            match loader::check(&image, &filename, &argv, &envp, &exec_layout(p)) {
+            match loader::check(
+                &image,
+                &filename,
+                &argv,
+                &envp,
+                &exec_layout(p),
+                p.sysroot(),
+            ) {
                 Ok(()) => Kind::I386(image),
                 Err(LoadError::TooBig(_)) => return Err(Errno::E2BIG),
+                // The interpreter: missing, not executable, not i386.
+                Err(LoadError::NotFound(_)) => return Err(Errno::ENOENT),
+                Err(LoadError::Access(_)) => return Err(Errno::EACCES),
+                Err(LoadError::BadInterp(_)) => return Err(Errno::ELIBBAD),
+                Err(LoadError::ShortInterp(_)) => return Err(Errno::EIO),
                 Err(_) => return Err(Errno::ENOEXEC),
             }
         } else if !p.cfg.no_host_exec {
@@ -503,6 +518,7 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
         &b.argv,
         &b.envp,
         &layout,
+        p.cfg.sysroot.clone().as_deref(),
         |mem, area| {
             let (v, m) = loader::vdso::map(mem, area, entry)?;
             vdso = Some(m);

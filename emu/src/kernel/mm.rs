@@ -362,45 +362,13 @@ impl Mm {
         let rie = l.read_implies_exec;
         if let Ok(elf) = loader::elf::Elf::parse(image) {
             if let Ok(plan) = elf.plan(l.stack_start, &l.layout) {
-                let mut start_data = 0u32;
-                let mut end_data = 0u32;
+                let backing = exe.clone().map_or(Backing::Exe, Backing::File);
+                let (start_data, end_data) = mm.add_segments(&plan.segs, &backing);
+                // mm->start_code/end_code: the executable segments.
                 let (mut start_code, mut end_code) = (u32::MAX, 0u32);
-                for s in &plan.segs {
-                    start_data = start_data.max(s.addr);
-                    end_data = end_data.max(s.addr.wrapping_add(s.filesz));
-                    if s.prot & P_EXEC != 0 {
-                        start_code = start_code.min(s.addr);
-                        end_code = end_code.max(s.addr.wrapping_add(s.filesz));
-                    }
-                    let lo = s.addr & PAGE_MASK;
-                    let anon_lo = if s.filesz > 0 {
-                        let fe = page_align(s.addr as u64 + s.filesz as u64) as u32;
-                        let pgoff = (s.offset - (s.addr - lo)) as u64 >> PAGE_SHIFT;
-                        let mut f = flags_of_perm(s.prot) | vm::MAY;
-                        if s.prot & P_WRITE != 0 {
-                            f |= vm::ACCOUNT;
-                        }
-                        mm.replace(Vma {
-                            start: lo,
-                            end: fe,
-                            flags: f,
-                            pgoff,
-                            backing: exe.clone().map_or(Backing::Exe, Backing::File),
-                        });
-                        fe
-                    } else {
-                        lo
-                    };
-                    let hi = page_align(s.addr as u64 + s.memsz as u64) as u32;
-                    if s.memsz > s.filesz && hi > anon_lo {
-                        mm.replace(Vma {
-                            start: anon_lo,
-                            end: hi,
-                            flags: flags_of_perm(s.anon_prot) | vm::MAY | vm::ACCOUNT,
-                            pgoff: (anon_lo >> PAGE_SHIFT) as u64,
-                            backing: Backing::Anon,
-                        });
-                    }
+                for s in plan.segs.iter().filter(|s| s.prot & P_EXEC != 0) {
+                    start_code = start_code.min(s.addr);
+                    end_code = end_code.max(s.addr.wrapping_add(s.filesz));
                 }
                 mm.start_data = start_data;
                 mm.end_data = end_data;
@@ -408,6 +376,24 @@ impl Mm {
                     mm.start_code = start_code;
                     mm.end_code = end_code;
                 }
+            }
+        }
+        if let Some(i) = &l.interp {
+            use std::os::unix::fs::MetadataExt;
+            let md = i.file.metadata();
+            let f = i.file.try_clone().ok().map(|fd| {
+                Arc::new(MapFile {
+                    fd: fd.into(),
+                    name: i.name.clone(),
+                    dev: md.as_ref().map_or(0, |m| m.dev()),
+                    ino: md.as_ref().map_or(0, |m| m.ino()),
+                    regular: true,
+                    // Not the running program: others may truncate it.
+                    shrinks: true,
+                })
+            });
+            if let Some(f) = f {
+                mm.add_segments(&i.plan.segs, &Backing::File(f));
             }
         }
         if let Some(base) = vdso_base {
@@ -448,6 +434,48 @@ impl Mm {
             backing: Backing::Anon,
         });
         mm
+    }
+
+    /// VMAs for loaded ELF segments (as `loader::elf::map` mapped them):
+    /// the file pages with `backing`, the bss pages past them anonymous.
+    /// Returns the data bounds (highest segment start, highest file end).
+    fn add_segments(&mut self, segs: &[loader::elf::Seg], backing: &Backing) -> (u32, u32) {
+        let mut start_data = 0u32;
+        let mut end_data = 0u32;
+        for s in segs {
+            start_data = start_data.max(s.addr);
+            end_data = end_data.max(s.addr.wrapping_add(s.filesz));
+            let lo = s.addr & PAGE_MASK;
+            let anon_lo = if s.filesz > 0 {
+                let fe = page_align(s.addr as u64 + s.filesz as u64) as u32;
+                let pgoff = (s.offset - (s.addr - lo)) as u64 >> PAGE_SHIFT;
+                let mut f = flags_of_perm(s.prot) | vm::MAY;
+                if s.prot & P_WRITE != 0 {
+                    f |= vm::ACCOUNT;
+                }
+                self.replace(Vma {
+                    start: lo,
+                    end: fe,
+                    flags: f,
+                    pgoff,
+                    backing: backing.clone(),
+                });
+                fe
+            } else {
+                lo
+            };
+            let hi = page_align(s.addr as u64 + s.memsz as u64) as u32;
+            if s.memsz > s.filesz && hi > anon_lo {
+                self.replace(Vma {
+                    start: anon_lo,
+                    end: hi,
+                    flags: flags_of_perm(s.anon_prot) | vm::MAY | vm::ACCOUNT,
+                    pgoff: (anon_lo >> PAGE_SHIFT) as u64,
+                    backing: Backing::Anon,
+                });
+            }
+        }
+        (start_data, end_data)
     }
 
     // ---- the VMA list ----

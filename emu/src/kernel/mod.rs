@@ -32,6 +32,7 @@ pub mod tls;
 pub mod uaccess;
 pub mod vdso;
 pub mod vfork;
+pub mod xattr;
 
 use crate::cpu::vec;
 

@@ -430,11 +430,22 @@ impl Task {
         let compat_layout = sys::host_compat_layout();
         let layout =
             loader::Layout::new(rlim.get(super::abi::sys::rlimit::STACK).cur, compat_layout);
-        let l = loader::load_with(&mem, image, fd, execfn, argv, envp, &layout, |mem, area| {
-            let (v, m) = loader::vdso::map(mem, area, entry)?;
-            vdso = Some(m);
-            Ok(Some(v))
-        })?;
+        let sysroot = cfg.sysroot.clone();
+        let l = loader::load_with(
+            &mem,
+            image,
+            fd,
+            execfn,
+            argv,
+            envp,
+            &layout,
+            sysroot.as_deref(),
+            |mem, area| {
+                let (v, m) = loader::vdso::map(mem, area, entry)?;
+                vdso = Some(m);
+                Ok(Some(v))
+            },
+        )?;
         sys::set_comm(execfn);
         let mut cpu = Cpu::new(mem);
         cpu.eip = l.entry;

@@ -18,7 +18,9 @@
 //!   are anonymous, zero and always read/write (+exec if PF_X), whatever
 //!   the segment's flags (`vm_brk_flags`). Both verified natively.
 
-use super::{invalid, map_anon, Layout, LoadError, MMAP_MIN_ADDR, STATIC_PIE_BRK, TASK_SIZE};
+use super::{
+    invalid, map_anon, Layout, LoadError, ET_DYN_BASE, MMAP_MIN_ADDR, STATIC_PIE_BRK, TASK_SIZE,
+};
 use crate::mem::{Mem, PAGE_SIZE, P_EXEC, P_PRESENT, P_READ, P_WRITE};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -70,6 +72,31 @@ pub struct Elf {
     pub phdrs: Vec<Phdr>,
     /// Flags of PT_GNU_STACK, if there is one.
     pub gnu_stack: Option<u32>,
+    /// The PT_INTERP path (without its NUL), if there is one.
+    pub interp: Option<Vec<u8>>,
+}
+
+/// PATH_MAX: the longest PT_INTERP Linux accepts.
+pub const INTERP_MAX: u32 = 4096;
+
+/// The PT_INTERP string as load_elf_binary checks it: 2 to PATH_MAX
+/// bytes, inside the file, its last byte NUL (else ENOEXEC). The name is
+/// what comes before the first NUL.
+fn interp_name(image: &[u8], p: &Phdr) -> Result<Vec<u8>, LoadError> {
+    if p.p_filesz < 2 || p.p_filesz > INTERP_MAX {
+        return Err(invalid(format!(
+            "bad PT_INTERP size {:#x} (2 to {INTERP_MAX})",
+            p.p_filesz
+        )));
+    }
+    let s = p.p_offset as usize;
+    let b = image
+        .get(s..s.saturating_add(p.p_filesz as usize))
+        .ok_or_else(|| invalid("truncated file: PT_INTERP lies past its end"))?;
+    if b.last() != Some(&0) {
+        return Err(invalid("PT_INTERP is not NUL-terminated"));
+    }
+    Ok(b.split(|&c| c == 0).next().unwrap_or(&[]).to_vec())
 }
 
 /// Where and how each segment goes.
@@ -187,6 +214,7 @@ impl Elf {
         .map_err(|e| invalid(format!("bad program headers: {e}")))?;
         let mut phdrs = Vec::with_capacity(phnum as usize);
         let mut gnu_stack = None;
+        let mut interp = None;
         for r in &raw {
             let p = Phdr {
                 p_type: r.p_type,
@@ -198,21 +226,8 @@ impl Elf {
                 p_align: r.p_align,
             };
             match p.p_type {
-                PT_INTERP => {
-                    let s = p.p_offset as usize;
-                    let n = (p.p_filesz as usize).min(4096);
-                    let name = image
-                        .get(s..s.saturating_add(n))
-                        .map(|b| {
-                            let b = b.split(|&c| c == 0).next().unwrap_or(b);
-                            format!(" {}", String::from_utf8_lossy(b))
-                        })
-                        .unwrap_or_default();
-                    return Err(invalid(format!(
-                        "dynamically linked executable (PT_INTERP{name}): \
-                         dynamic executables are not supported yet"
-                    )));
-                }
+                // Only the first PT_INTERP counts, as in load_elf_binary.
+                PT_INTERP if interp.is_none() => interp = Some(interp_name(image, &p)?),
                 PT_GNU_STACK => gnu_stack = Some(p.p_flags),
                 _ => {}
             }
@@ -225,6 +240,7 @@ impl Elf {
             phnum,
             phdrs,
             gnu_stack,
+            interp,
         };
         elf.check_loads(image.len())?;
         Ok(elf)
@@ -304,6 +320,18 @@ impl Elf {
         if self.e_type != ET_DYN {
             return Ok(0);
         }
+        if self.interp.is_some() {
+            // A PIE with an interpreter: ELF_ET_DYN_BASE, aligned down to
+            // the largest p_align, less the first segment's address
+            // (load_elf_binary, ASLR off).
+            let align = self.max_align();
+            let mut at = ET_DYN_BASE as u64;
+            if align > PAGE {
+                at &= !(align - 1);
+            }
+            let first = self.loads().next().map(|(_, p)| p.p_vaddr).unwrap_or(0);
+            return Ok(page_start((at as u32).wrapping_sub(first) as u64) as u32);
+        }
         let lo = self
             .loads()
             .map(|(_, p)| page_start(p.p_vaddr as u64))
@@ -347,7 +375,18 @@ impl Elf {
     /// will occupy; no segment may reach it.
     pub fn plan(&self, stack_low: u32, layout: &Layout) -> Result<Plan, LoadError> {
         let bias = self.bias(layout)?;
-        let read_implies_exec = self.gnu_stack.is_none();
+        self.plan_at(bias, stack_low, self.gnu_stack.is_none())
+    }
+
+    /// Place the image at `bias`, with READ_IMPLIES_EXEC as given (an
+    /// interpreter gets the main program's: the personality is set before
+    /// anything is mapped).
+    pub fn plan_at(
+        &self,
+        bias: u32,
+        stack_low: u32,
+        read_implies_exec: bool,
+    ) -> Result<Plan, LoadError> {
         let exec_stack = self.gnu_stack.is_none_or(|f| f & PF_X != 0);
         let mut segs = Vec::new();
         let mut phdr = 0;
@@ -413,7 +452,7 @@ impl Elf {
                 "entry point {entry:#x} lies outside the user address space"
             )));
         }
-        let brk = if self.e_type == ET_DYN {
+        let brk = if self.e_type == ET_DYN && self.interp.is_none() {
             STATIC_PIE_BRK
         } else {
             page_align(brk) as u32
@@ -822,19 +861,55 @@ pub(crate) mod tests {
         .contains("lowest mappable"));
         assert!(t(&|b| b.entry = 0xffff_f000).contains("entry point"));
         assert!(t(&|b| b.phdrs.retain(|p| p.p_type != PT_LOAD)).contains("no loadable"));
-        let msg = t(&|b| {
+        let interp = |name: &[u8], filesz: u32| {
+            let mut b = exec_image();
             b.phdrs[3] = Phdr {
                 p_type: PT_INTERP,
                 p_offset: 0x1000,
-                p_filesz: 4,
+                p_filesz: filesz,
                 ..Default::default()
             };
-            b.body[..4].copy_from_slice(b"/ld\0");
-        });
-        assert!(
-            msg.contains("PT_INTERP /ld") && msg.contains("not supported yet"),
-            "{msg}"
-        );
+            b.body[..name.len()].copy_from_slice(name);
+            Elf::parse(&b.build()).map(|e| e.interp)
+        };
+        assert_eq!(interp(b"/ld\0", 4).unwrap(), Some(b"/ld".to_vec()));
+        // The name ends at the first NUL; the last byte must be NUL.
+        assert_eq!(interp(b"/l\0d\0", 5).unwrap(), Some(b"/l".to_vec()));
+        let e = |r: Result<Option<Vec<u8>>, LoadError>| match r {
+            Err(LoadError::Invalid(s)) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(e(interp(b"/ld!", 4)).contains("not NUL-terminated"));
+        assert!(e(interp(b"\0", 1)).contains("bad PT_INTERP size"));
+        assert!(e(interp(b"/ld\0", 4097)).contains("bad PT_INTERP size"));
+        assert!(e(interp(b"/ld\0", 0x100)).contains("past its end"));
+    }
+
+    #[test]
+    fn pie_with_interpreter_goes_to_et_dyn_base() {
+        // Native (setarch -R): a gcc -m32 -pie program is mapped at
+        // 0x56555000 and its brk follows its bss.
+        let mut b = Builder::new(ET_DYN)
+            .ph(PT_INTERP, 0x1000, 0, 4, 4, PF_R)
+            .ph(PT_LOAD, 0, 0, 0x1000, 0x1000, PF_R)
+            .ph(PT_LOAD, 0x1010, 0x2010, 0x10, 0x2000, PF_R | PF_W)
+            .ph(PT_GNU_STACK, 0, 0, 0, 0, PF_R | PF_W);
+        b.body = b"/ld\0".repeat(8);
+        b.entry = 0x1000;
+        let img = b.build();
+        let elf = Elf::parse(&img).unwrap();
+        let p = elf.plan(0xfffd_d000, &Layout::default()).unwrap();
+        assert_eq!(p.bias, ET_DYN_BASE);
+        assert_eq!(p.phdr, ET_DYN_BASE + 0x34);
+        assert_eq!(p.brk, ET_DYN_BASE + 0x5000);
+        for ph in b.phdrs.iter_mut() {
+            ph.p_align = 0x20_0000;
+        }
+        let p = Elf::parse(&b.build())
+            .unwrap()
+            .plan(0xfffd_d000, &Layout::default())
+            .unwrap();
+        assert_eq!(p.bias, 0x5640_0000);
     }
 
     #[test]

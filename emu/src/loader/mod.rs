@@ -33,6 +33,7 @@
 //!   the stack executable.
 
 pub mod elf;
+pub mod interp;
 pub mod layout;
 pub mod stack;
 pub mod vdso;
@@ -55,6 +56,11 @@ pub const MMAP_MIN_ADDR: u32 = 0x1000;
 /// Initial brk of a static-PIE: ELF_ET_DYN_BASE as a compat task sees it on
 /// this kernel (observed: `brk(NULL)` = 0x56555000), not the end of bss.
 pub const STATIC_PIE_BRK: u32 = 0x5655_5000;
+/// ELF_ET_DYN_BASE as an i386 task gets it with ASLR off: where a
+/// position-independent program with an interpreter is mapped (observed:
+/// a `gcc -m32 -pie` program at 0x56555000, natively and when an i386
+/// process execs it).
+pub const ET_DYN_BASE: u32 = 0x5655_5000;
 
 /// EDX of CPUID leaf 1 as our CPU reports it (one definition, in the cpuid
 /// code), so AT_HWCAP (which Linux fills from this register) agrees with it.
@@ -80,12 +86,24 @@ pub enum LoadError {
     Invalid(String),
     /// The arguments and environment exceed Linux's limits (E2BIG; 126).
     TooBig(String),
+    /// The program's interpreter exists but may not be run (EACCES; 126).
+    Access(String),
+    /// The program's interpreter is not an i386 ELF file (ELIBBAD; 126).
+    BadInterp(String),
+    /// The program's interpreter is shorter than an ELF header (the
+    /// kernel's read of it comes up short: EIO; 126).
+    ShortInterp(String),
 }
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            LoadError::NotFound(s) | LoadError::Invalid(s) | LoadError::TooBig(s) => f.write_str(s),
+            LoadError::NotFound(s)
+            | LoadError::Invalid(s)
+            | LoadError::TooBig(s)
+            | LoadError::Access(s)
+            | LoadError::BadInterp(s)
+            | LoadError::ShortInterp(s) => f.write_str(s),
         }
     }
 }
@@ -142,6 +160,20 @@ pub struct Loaded {
     pub env_end: u32,
     /// The auxv the stack holds, AT_NULL last (what /proc/self/auxv shows).
     pub auxv: Vec<(u32, u32)>,
+    /// The interpreter, when the program has one (`entry` is then its).
+    pub interp: Option<LoadedInterp>,
+}
+
+/// A mapped interpreter, for the memory map.
+#[derive(Clone, Debug)]
+pub struct LoadedInterp {
+    pub plan: elf::Plan,
+    /// The open file its segments map.
+    pub file: std::sync::Arc<std::fs::File>,
+    /// Its name in `/proc/self/maps`.
+    pub name: String,
+    /// Every file-backed page is a host mapping of `file`.
+    pub file_mapped: bool,
 }
 
 /// Map `[addr, addr+len)` as anonymous zero pages with `prot`. The loader
@@ -170,10 +202,14 @@ pub fn check(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     layout: &Layout,
+    sysroot: Option<&std::path::Path>,
 ) -> Result<(), LoadError> {
     let elf = elf::Elf::parse(image)?;
     let strings = stack::Strings::new(execfn, argv, envp, layout)?;
     elf.plan(strings.stack_low_bound(true), layout)?;
+    if let Some(name) = &elf.interp {
+        interp::open(name, sysroot)?;
+    }
     Ok(())
 }
 
@@ -188,9 +224,17 @@ pub fn load(
     envp: &[Vec<u8>],
 ) -> Result<Loaded, LoadError> {
     let layout = Layout::default();
-    load_with(mem, image, None, execfn, argv, envp, &layout, |_, _| {
-        Ok(None)
-    })
+    load_with(
+        mem,
+        image,
+        None,
+        execfn,
+        argv,
+        envp,
+        &layout,
+        None,
+        |_, _| Ok(None),
+    )
 }
 
 /// Like [`load`], with a hook that maps the vDSO once the image is in
@@ -203,6 +247,8 @@ pub fn load(
 /// auxv. With `file` (the open executable `image` was read or mapped from)
 /// the segments are host mappings of the file instead of copies
 /// ([`elf::map`]). `layout` gives the stack rlimit and the mmap direction.
+/// A program with a PT_INTERP gets its interpreter mapped after its own
+/// segments ([`interp`]), looked up under `sysroot` first.
 #[allow(clippy::too_many_arguments)]
 pub fn load_with<F>(
     mem: &Mem,
@@ -212,6 +258,7 @@ pub fn load_with<F>(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     layout: &Layout,
+    sysroot: Option<&std::path::Path>,
     vdso: F,
 ) -> Result<Loaded, LoadError>
 where
@@ -223,9 +270,29 @@ where
     let strings = stack::Strings::new(execfn, argv, envp, layout)?;
     let stack_low = strings.stack_low_bound(true);
     let plan = elf.plan(stack_low, layout)?;
+    // Opened (and checked) before anything is mapped.
+    let ld = match &elf.interp {
+        Some(name) => Some(interp::open(name, sysroot)?),
+        None => None,
+    };
     let file_mapped = elf::map(mem, image, &plan, file);
 
-    let busy: Vec<(u32, u32)> = plan.segs.iter().map(|s| s.pages()).collect();
+    let mut busy: Vec<(u32, u32)> = plan.segs.iter().map(|s| s.pages()).collect();
+    let interp = match ld {
+        Some(ld) => {
+            use std::os::fd::AsFd;
+            let ip = ld.plan(&busy, plan.bias, stack_low, layout, plan.read_implies_exec)?;
+            let mapped = elf::map(mem, &ld.image, &ip, Some(ld.file.as_fd()));
+            busy.extend(ip.segs.iter().map(|s| s.pages()));
+            Some(LoadedInterp {
+                plan: ip,
+                file: ld.file,
+                name: ld.name,
+                file_mapped: mapped,
+            })
+        }
+        None => None,
+    };
     let area = layout
         .place(&busy, stack_low, vdso::AREA)
         .ok_or_else(|| invalid("no room for the vDSO"))?;
@@ -237,6 +304,7 @@ where
         phdr: plan.phdr,
         phnum: elf.phnum as u32,
         entry: plan.entry,
+        base: interp.as_ref().map_or(0, |i| i.plan.bias),
         uid: unsafe { libc::getuid() },
         euid: unsafe { libc::geteuid() },
         gid: unsafe { libc::getgid() },
@@ -247,7 +315,7 @@ where
     let stack_start = img.stack_start;
     stack::map(mem, &img, stack_start, plan.exec_stack);
     Ok(Loaded {
-        entry: plan.entry,
+        entry: interp.as_ref().map_or(plan.entry, |i| i.plan.entry),
         sp: img.sp,
         brk: plan.brk,
         stack_start,
@@ -265,6 +333,7 @@ where
         arg_end: img.arg_end,
         env_end: img.env_end,
         auxv: img.auxv,
+        interp,
     })
 }
 
@@ -350,14 +419,24 @@ mod tests {
         let img = image(ET_DYN, Some(PF_R | PF_W));
         let mut seen = 0;
         let layout = Layout::default();
-        let l = load_with(&mem, &img, None, b"p", &argv, &envp, &layout, |m, area| {
-            seen = area;
-            assert_eq!(m.perm((area + vdso::AREA) >> 12), P_PRESENT | P_READ);
-            Ok(Some(Vdso {
-                sysinfo: 0x1234,
-                ehdr: 0x5000,
-            }))
-        })
+        let l = load_with(
+            &mem,
+            &img,
+            None,
+            b"p",
+            &argv,
+            &envp,
+            &layout,
+            None,
+            |m, area| {
+                seen = area;
+                assert_eq!(m.perm((area + vdso::AREA) >> 12), P_PRESENT | P_READ);
+                Ok(Some(Vdso {
+                    sysinfo: 0x1234,
+                    ehdr: 0x5000,
+                }))
+            },
+        )
         .unwrap();
         // Span 0..0x5010 -> 6 pages below 0xf7ffe000.
         assert_eq!(l.bias, 0xf7ff_8000);

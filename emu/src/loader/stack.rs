@@ -91,6 +91,8 @@ pub struct AuxInfo {
     pub phdr: u32,
     pub phnum: u32,
     pub entry: u32,
+    /// AT_BASE: the interpreter's load bias (0 without one).
+    pub base: u32,
     pub uid: u32,
     pub euid: u32,
     pub gid: u32,
@@ -269,7 +271,7 @@ pub fn auxv(info: &AuxInfo, random: u32, execfn: u32, platform: u32) -> Vec<(u32
         (AT_PHDR, info.phdr),
         (AT_PHENT, 32),
         (AT_PHNUM, info.phnum),
-        (AT_BASE, 0),
+        (AT_BASE, info.base),
         (AT_FLAGS, 0),
         (AT_ENTRY, info.entry),
         (AT_UID, info.uid),
@@ -346,6 +348,7 @@ mod tests {
             phdr: 0x0804_8034,
             phnum: 5,
             entry: 0x0804_9000,
+            base: 0,
             random: [7; 16],
             ..Default::default()
         };

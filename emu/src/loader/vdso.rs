@@ -21,6 +21,10 @@ pub const KERNEL_VSYSCALL: u32 = 0x5e0;
 pub const SYSENTER_SEQ: u32 = 0x5e3;
 /// The instruction after `int $0x80`, where both entry paths return.
 pub const INT80_LANDING_PAD: u32 = 0x5e9;
+/// The descriptor of the "Linux" note: LINUX_VERSION_CODE, written at
+/// map time from the host kernel's release, as the native vDSO carries the
+/// running kernel's.
+pub const LINUX_VERSION: u32 = 0x288;
 pub const KERNEL_SIGRETURN: u32 = 0x600;
 pub const KERNEL_RT_SIGRETURN: u32 = 0x610;
 
@@ -129,6 +133,8 @@ pub fn map(mem: &Mem, area: u32, entry: SyscallEntry) -> Result<(Vdso, Mapped), 
         let s = SYSENTER_SEQ as usize;
         img[s..s + 4].copy_from_slice(&[0x8d, 0x74, 0x26, 0x00]); // lea 0(%esi,%eiz,1),%esi
     }
+    let v = LINUX_VERSION as usize;
+    img[v..v + 4].copy_from_slice(&host_linux_version().to_le_bytes());
     mem.write_raw(base, &img);
     mem.set_perm(base, size, crate::mem::P_PRESENT | P_READ | P_EXEC);
     Ok((
@@ -143,9 +149,48 @@ pub fn map(mem: &Mem, area: u32, entry: SyscallEntry) -> Result<(Vdso, Mapped), 
     ))
 }
 
+/// LINUX_VERSION_CODE of the host kernel (major << 16 | minor << 8 |
+/// min(patch, 255)), from uname's release ("6.18.44-...": 0x06122c).
+pub fn host_linux_version() -> u32 {
+    static V: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *V.get_or_init(|| {
+        let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+        if unsafe { libc::uname(&mut u) } != 0 {
+            return 0;
+        }
+        let rel: Vec<u8> = u
+            .release
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        linux_version_code(&String::from_utf8_lossy(&rel))
+    })
+}
+
+fn linux_version_code(release: &str) -> u32 {
+    let mut parts = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (a, b, c) = (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    );
+    (a.min(255) << 16) | (b.min(255) << 8) | c.min(255)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linux_version_codes() {
+        assert_eq!(linux_version_code("6.18.44-fc-v1272"), 0x06122c);
+        assert_eq!(linux_version_code("5.10.300"), 0x050aff);
+        assert_eq!(linux_version_code("6.1"), 0x060100);
+        assert_eq!(linux_version_code(""), 0);
+    }
 
     #[test]
     fn image_layout_matches_the_offsets() {
@@ -167,6 +212,11 @@ mod tests {
             &[0xb8, 173, 0, 0, 0, 0xcd, 0x80]
         );
         assert!(IMAGE.len() as u32 <= VDSO_PAGES * PAGE_SIZE);
+        // The "Linux" note, its descriptor at LINUX_VERSION.
+        assert_eq!(
+            at(LINUX_VERSION - 20, 20),
+            b"\x06\0\0\0\x04\0\0\0\0\0\0\0Linux\0\0\0"
+        );
     }
 
     #[test]

@@ -458,6 +458,44 @@ pub fn check_guest(name: &str) {
     }
 }
 
+/// How a test program is linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// `gcc -m32 -static`.
+    Static,
+    /// `gcc -m32 -pie -fPIE`: dynamically linked, position-independent
+    /// (loaded at ELF_ET_DYN_BASE, run through ld.so).
+    Pie,
+    /// `gcc -m32 -no-pie`: dynamically linked at 0x08048000.
+    NoPie,
+    /// `gcc -m32 -shared -fPIC`: a shared library.
+    Shared,
+}
+
+impl Link {
+    /// The two dynamic variants every dynamic tier runs.
+    pub const DYNAMIC: [Link; 2] = [Link::Pie, Link::NoPie];
+
+    pub fn gcc_flags(self) -> &'static [&'static str] {
+        match self {
+            Link::Static => &["-static"],
+            Link::Pie => &["-pie", "-fPIE"],
+            Link::NoPie => &["-no-pie"],
+            Link::Shared => &["-shared", "-fPIC"],
+        }
+    }
+
+    /// Where the output goes, relative to the static build's directory
+    /// (programs find helpers beside them under the same name).
+    pub fn subdir(self) -> &'static str {
+        match self {
+            Link::Static | Link::Shared => "",
+            Link::Pie => "pie",
+            Link::NoPie => "nopie",
+        }
+    }
+}
+
 /// Build one C source with `gcc -m32 -static` (plus `flags`) into `out`,
 /// skipping the compile when `out` is newer than `src` and every file in
 /// `deps`. The binary is written under a temporary name and renamed, since
@@ -465,19 +503,41 @@ pub fn check_guest(name: &str) {
 /// on stderr, when the i386 toolchain is missing or the compile fails; the
 /// caller's tier is then skipped.
 pub fn build_static_c(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) -> Option<PathBuf> {
+    build_c(src, deps, out, Link::Static, flags)
+}
+
+/// [`build_static_c`] linked as `link` says, into `out` or (dynamic) the
+/// same name in the link's [`Link::subdir`] beside it.
+pub fn build_c(
+    src: &Path,
+    deps: &[PathBuf],
+    out: &Path,
+    link: Link,
+    flags: &[&str],
+) -> Option<PathBuf> {
     use std::sync::Mutex;
     // Tests run in parallel: build each output once per test binary.
     static BUILT: Mutex<Vec<(PathBuf, Option<PathBuf>)>> = Mutex::new(Vec::new());
+    let out = match (out.parent(), out.file_name()) {
+        (Some(d), Some(f)) if !link.subdir().is_empty() => d.join(link.subdir()).join(f),
+        _ => out.to_path_buf(),
+    };
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, r)) = built.iter().find(|(o, _)| o == out) {
+    if let Some((_, r)) = built.iter().find(|(o, _)| *o == out) {
         return r.clone();
     }
-    let r = build_static_c_now(src, deps, out, flags);
+    let r = build_c_now(src, deps, &out, link, flags);
     built.push((out.to_path_buf(), r.clone()));
     r
 }
 
-fn build_static_c_now(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) -> Option<PathBuf> {
+fn build_c_now(
+    src: &Path,
+    deps: &[PathBuf],
+    out: &Path,
+    link: Link,
+    flags: &[&str],
+) -> Option<PathBuf> {
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if let Some(o) = mtime(out) {
         let inputs = std::iter::once(src).chain(deps.iter().map(|d| d.as_path()));
@@ -489,8 +549,14 @@ fn build_static_c_now(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) 
     std::fs::create_dir_all(dir).ok()?;
     let name = out.file_name()?.to_string_lossy().into_owned();
     let tmp = dir.join(format!(".{name}.{}", std::process::id()));
-    let r = Command::new("gcc")
-        .args(["-m32", "-static"])
+    let cc = if src.extension().is_some_and(|e| e == "cc") {
+        "g++"
+    } else {
+        "gcc"
+    };
+    let r = Command::new(cc)
+        .arg("-m32")
+        .args(link.gcc_flags())
         .args(flags)
         .arg("-o")
         .arg(&tmp)
@@ -504,14 +570,15 @@ fn build_static_c_now(src: &Path, deps: &[PathBuf], out: &Path, flags: &[&str]) 
         }
         Ok(o) => {
             eprintln!(
-                "skipping: gcc -m32 -static failed for {}: {}",
+                "skipping: {cc} -m32 {} failed for {}: {}",
+                link.gcc_flags().join(" "),
                 src.display(),
                 String::from_utf8_lossy(&o.stderr)
             );
             None
         }
         Err(e) => {
-            eprintln!("skipping: cannot run gcc: {e}");
+            eprintln!("skipping: cannot run {cc}: {e}");
             None
         }
     }
@@ -573,11 +640,17 @@ impl GlibcTier {
 
     /// Build `name`; None when gcc -m32 -static cannot.
     pub fn build(&self, name: &str) -> Option<PathBuf> {
+        self.build_linked(name, Link::Static)
+    }
+
+    /// Build `name` linked as `link` says; None when gcc -m32 cannot.
+    pub fn build_linked(&self, name: &str, link: Link) -> Option<PathBuf> {
         let deps: Vec<PathBuf> = self.headers.iter().map(|h| guest_dir().join(h)).collect();
-        build_static_c(
+        build_c(
             &guest_dir().join(self.sub).join(format!("{name}.c")),
             &deps,
             &self.out_dir().join(name),
+            link,
             self.flags,
         )
     }
@@ -600,10 +673,7 @@ impl GlibcTier {
     /// tier cannot run here ([`skip`]).
     pub fn run_both(&self, name: &str, prog: Option<PathBuf>) -> Option<(String, String)> {
         let Some(prog) = prog else {
-            skip(
-                self.name,
-                "gcc -m32 -static cannot build the guest programs",
-            );
+            skip(self.name, "gcc -m32 cannot build the guest programs");
             return None;
         };
         if let Err(e) = setarch_ok() {

@@ -214,8 +214,10 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
         {
             return false
         }
+        // rdsspd/rdsspq sit in the hint-NOP space: without shadow stacks
+        // (an i386 task never has them) they are NOPs (SDM vol. 1, 17.2).
         Pause | Nop | Reservednop | Prefetchnta | Prefetcht0 | Prefetcht1 | Prefetcht2
-        | Prefetch | Prefetchw | Endbr32 | Endbr64 => th(nop),
+        | Prefetch | Prefetchw | Endbr32 | Endbr64 | Rdsspd | Rdsspq => th(nop),
         Clc => th(clc),
         Stc => th(stc),
         Cmc => th(cmc),
