@@ -48,13 +48,16 @@ Columns:
                  instructions; the clock is the nominal `cpu MHz` of
                  /proc/cpuinfo (turbo and frequency scaling are not seen)
 The "geometric mean" row is over the compute workloads (sha256, md5, gzip,
-bzip2, sort, awk, coremark) that ran: emu/native and qemu/native.
+bzip2, sort, awk, coremark, perl, python) that ran: emu/native and
+qemu/native.
 
-Perl and python: Debian's i386 perl and python3 are dynamically linked,
-which emu does not run. --perl PATH / --python PATH add a `perl -e` /
-`python3 -c` loop workload when PATH is a static i386 executable; otherwise
-a line under the table says that they were not run and why. Nothing is
-downloaded.
+Perl and python: Debian's i386 perl and python3.11 from the sysroot in
+--root (guest/sysroot.sh; .ci/run makes target/i386-root), run natively
+through the sysroot's ld.so (--library-path) and under emu and qemu-i386
+with -L ROOT, with PERL5LIB/PYTHONHOME pointing into it; they are part of
+the geometric mean. --perl PATH / --python PATH use a static i386
+executable instead. Without either, a line under the table says that they
+were not run and why. Nothing is downloaded.
 
 Notes (skipped workloads, mismatches) follow the table. The exit status is
 1 if any output mismatched, else 0.
@@ -78,14 +81,19 @@ EMU = os.path.join(WS, "target", "release", "emu")
 
 # The compute workloads: output checked, guest instructions counted, and
 # part of the geometric mean.
-GEOMEAN_KEYS = ("sha256", "md5", "gzip", "bzip2", "sort", "awk", "coremark")
+GEOMEAN_KEYS = ("sha256", "md5", "gzip", "bzip2", "sort", "awk", "coremark", "perl",
+                "python")
 
 
 class Workload:
     def __init__(self, name, argv, inner=1, reported=False, check=False,
-                 stats=False, geomean=False):
+                 stats=False, geomean=False, via=None, env=None):
         self.name = name
         self.argv = argv
+        # Per runner ("native", "emu", "qemu"): arguments before argv (a
+        # dynamically linked program's ld.so, or -L ROOT).
+        self.via = via or {}
+        self.env = env
         self.inner = inner        # rounds multiplier for short workloads
         self.reported = reported  # time = microseconds the program prints
         self.check = check        # compare stdout with native's
@@ -96,7 +104,8 @@ class Workload:
 class Runner:
     """One way of running a workload (native, emu, qemu): its samples."""
 
-    def __init__(self, prefix):
+    def __init__(self, name, prefix):
+        self.name = name
         self.prefix = prefix
         self.times = []
         self.hashes = []
@@ -107,8 +116,8 @@ class Runner:
             return
         t0 = time.perf_counter()
         try:
-            r = subprocess.run(self.prefix + w.argv, cwd=cwd,
-                               stdout=subprocess.PIPE,
+            r = subprocess.run(self.prefix + w.via.get(self.name, []) + w.argv,
+                               cwd=cwd, stdout=subprocess.PIPE, env=w.env,
                                stderr=subprocess.DEVNULL, timeout=timeout)
         except subprocess.TimeoutExpired:
             self.failed = "TIMEOUT"
@@ -209,9 +218,9 @@ def emu_build(mtime):
 def guest_instructions(emu, w, cwd, timeout):
     """Guest instructions of one `emu --stats` run, or None."""
     try:
-        r = subprocess.run([emu, "--stats"] + w.argv, cwd=cwd,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           timeout=timeout)
+        r = subprocess.run([emu, "--stats"] + w.via.get("emu", []) + w.argv,
+                           cwd=cwd, stdout=subprocess.DEVNULL, env=w.env,
+                           stderr=subprocess.PIPE, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None
     m = re.search(rb"^instructions: (\d+)$", r.stderr, re.M)
@@ -296,7 +305,10 @@ def main():
     else:
         notes.append("coremark-like: not run, gcc -m32 -static failed.")
 
-    # Interpreters: only static i386 ones, which the user must provide.
+    # Interpreters: Debian's own (dynamically linked) from the sysroot in
+    # --root (guest/sysroot.sh, as .ci/run makes it): natively through the
+    # sysroot's ld.so, under emu and qemu with -L ROOT; or a static one
+    # given with --perl/--python.
     interp = [
         ("perl", a.perl, "perl -e loop",
          ["-e", 'my $s = 0; for my $i (1 .. 2000000) '
@@ -305,13 +317,28 @@ def main():
          ["-c", "s = 0\nfor i in range(2000000):\n"
                 "    s = (s * 31 + i) % 1000003\nprint(s)"]),
     ]
+    root = os.path.abspath(a.root)
+    lp = f"{root}/lib/i386-linux-gnu:{root}/usr/lib/i386-linux-gnu"
+    sysroot_env = dict(os.environ, LC_ALL="C",
+                       PERL5LIB=f"{root}/usr/lib/i386-linux-gnu/perl-base",
+                       PYTHONHOME=f"{root}/usr", PYTHONDONTWRITEBYTECODE="1")
+    debian = {"perl": "usr/bin/perl", "python": "usr/bin/python3.11"}
     for opt, path, name, args in interp:
         if a.only not in name:
             continue
         if not path:
-            notes.append(f"{name}: not run. Debian's i386 {opt} is dynamically "
-                         "linked and emu runs only static programs; pass "
-                         f"--{opt} PATH to a static i386 {opt} to include it.")
+            exe = os.path.join(root, debian[opt])
+            ld = os.path.join(root, "lib", "ld-linux.so.2")
+            if not (os.path.exists(exe) and os.path.exists(ld)):
+                notes.append(f"{name}: not run, {exe} or {ld} missing (make the "
+                             "sysroot with guest/sysroot.sh, see .ci/run), and "
+                             f"no --{opt} PATH given.")
+                continue
+            via = {"native": [ld, "--library-path", lp],
+                   "emu": ["-L", root], "qemu": ["-L", root]}
+            workloads.append(Workload(f"{name} (Debian {debian[opt]})",
+                                      [exe] + args, check=True, stats=True,
+                                      geomean=True, via=via, env=sysroot_env))
             continue
         why = static_i386(path)
         if why:
@@ -378,9 +405,9 @@ def main():
     gm_e, gm_q = [], []
     mismatches = 0
     for w in shown:
-        runners = {"native": Runner([]), "emu": Runner([emu])}
+        runners = {"native": Runner("native", []), "emu": Runner("emu", [emu])}
         if qemu:
-            runners["qemu"] = Runner([qemu])
+            runners["qemu"] = Runner("qemu", [qemu])
         for _ in range(a.reps * w.inner):
             for r in runners.values():
                 r.run(w, work, a.timeout)
