@@ -8,7 +8,8 @@
  *   env NAME      print getenv(NAME)
  *   fds A B ...   say which of the descriptors A, B, ... are open
  *   ppid          print whether getppid() is argv[2]
- *   stop          stop itself with SIGSTOP, then exit 5 when continued
+ *   stop          stop itself with SIGSTOP; when continued, exit 5 once
+ *                 SIGUSR1 comes
  *   sleep N       sleep N milliseconds, then exit 0
  *   tid           print whether gettid() is getpid() and the thread count
  *   (else)        print the arguments after argv[0]
@@ -16,6 +17,11 @@
 #include "common.h"
 #include <dirent.h>
 #include <time.h>
+
+static void on_usr1(int s)
+{
+    (void)s;
+}
 
 int main(int argc, char **argv)
 {
@@ -66,7 +72,18 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(m, "stop")) {
+        /* Exit only when told (SIGUSR1, blocked until sigsuspend), so the
+         * parent's WCONTINUED wait sees the continue, never the exit. */
+        struct sigaction sa = {0};
+        sa.sa_handler = on_usr1;
+        sigaction(SIGUSR1, &sa, 0);
+        sigset_t block, none;
+        sigemptyset(&block);
+        sigaddset(&block, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &block, &none);
         raise(SIGSTOP);
+        sigdelset(&none, SIGUSR1);
+        sigsuspend(&none);
         return 5;
     }
     if (!strcmp(m, "tid")) {

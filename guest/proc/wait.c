@@ -64,6 +64,7 @@ int main(int argc, char **argv)
     kill(c, SIGCONT);
     w = waitpid(c, &st, WCONTINUED);
     printf("WCONTINUED: %d %s\n", w == c, wstr(st));
+    kill(c, SIGUSR1);
     reap("after continue", c);
 
     /* WNOHANG with a running child, then without. */
