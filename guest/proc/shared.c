@@ -26,7 +26,10 @@ int main(void)
     unbuffered();
     struct shm *s = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-    /* The child waits on the shared word; the parent changes it and wakes. */
+    /* The child waits on the shared word; the parent's wakes reach it (a
+     * wake with the word unchanged sends it back to waiting, so the
+     * parent wakes until one finds it: however slowly the child starts),
+     * then the parent changes the word and wakes it for good. */
     pid_t c = fork();
     if (c == 0) {
         while (atomic_load(&s->word) == 0)
@@ -34,14 +37,14 @@ int main(void)
         printf("child woke, word %d\n", atomic_load(&s->word));
         _exit(0);
     }
-    usleep(50000);
-    atomic_store(&s->word, 1);
     long woken = 0;
-    for (int i = 0; i < 1000 && woken == 0; i++) {
+    for (int i = 0; i < 100000 && woken == 0; i++) {
         woken = futex(&s->word, FUTEX_WAKE, 1, 0);
         if (!woken)
             usleep(1000);
     }
+    atomic_store(&s->word, 1);
+    futex(&s->word, FUTEX_WAKE, 1, 0);
     int st;
     waitpid(c, &st, 0);
     printf("parent woke %ld, child %s\n", woken, wstr(st));
