@@ -91,7 +91,8 @@ pub mod vec {
 pub struct Exception {
     pub vector: u8,
     pub error_code: Option<u32>,
-    /// Faulting linear address for #PF (cr2). For a software interrupt
+    /// Faulting linear address for #PF (cr2). For #DB: its DR6 ([`DR6_BS`]
+    /// for a single step, 0 for icebp). For a software interrupt
     /// (`exit::INT`): the length of the instruction, which a fault while
     /// delivering it reports as the faulting one.
     pub cr2: u32,
@@ -229,6 +230,10 @@ pub fn mem_size_code(size: usize) -> u8 {
         size as u8
     }
 }
+
+/// DR6's single-step bit (BS), which a single-step #DB carries in
+/// `Exception::cr2` (icebp's #DB carries 0).
+pub const DR6_BS: u32 = 1 << 14;
 
 /// In a segment number given to [`Cpu::lin`] (and in `Inst::seg`): the
 /// access writes, so a read-only or code segment refuses it.

@@ -312,7 +312,7 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     Some(Event::Exception(Exception {
         vector: super::vec::DB,
         error_code: None,
-        cr2: 0,
+        cr2: super::DR6_BS,
     }))
 }
 

@@ -51,6 +51,10 @@ pub fn handle(p: &mut Task, ev: Event) {
                 }
                 p.cr2 = e.cr2;
             }
+            if e.vector == vec::DB {
+                // A #DB's Exception carries its DR6 where a #PF's cr2 goes.
+                p.dr6 = e.cr2;
+            }
             interrupt(p, e.vector, Source::Exception, e.error_code)
         }
         Event::Sysenter => match intr::sysenter(&mut p.cpu) {
@@ -402,7 +406,7 @@ fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
     let error = if has_error_code(v) { pop(p)? } else { u32::MAX };
     save_all(p, u32::MAX)?;
     let ip = frame_r(p, off::IP)?;
-    let mut f = signal::for_exception(v, error, ip, p.cr2, &p.cpu);
+    let mut f = signal::for_exception(v, error, ip, p.cr2, p.dr6, &p.cpu);
     if v == vec::PF {
         // The memory layer's part of the fault: grow a stack, or map file
         // pages that now exist (then re-execute); SIGBUS past the end of a

@@ -427,6 +427,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
         exit: None,
         frame: p.frame,
         cr2: 0,
+        dr6: 0,
         // The same mm: a moved vDSO moves for both.
         vdso_landing_pad: p.vdso_landing_pad.clone(),
         // copy_process: nothing pending; no alternate stack for a thread

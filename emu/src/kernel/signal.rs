@@ -155,7 +155,14 @@ pub const BUS_ADRERR: i32 = 2;
 
 /// The signal Linux sends for CPU exception `v` from user mode
 /// (arch/x86/kernel/traps.c, mm/fault.c).
-pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32, cpu: &crate::cpu::Cpu) -> Fault {
+pub fn for_exception(
+    v: u8,
+    error: u32,
+    ip: u32,
+    cr2: u32,
+    dr6: u32,
+    cpu: &crate::cpu::Cpu,
+) -> Fault {
     use asig::*;
     let k = si::KERNEL;
     let info = match v {
@@ -172,7 +179,10 @@ pub fn for_exception(v: u8, error: u32, ip: u32, cr2: u32, cpu: &crate::cpu::Cpu
             },
             cr2,
         ),
-        vec::DB => Siginfo32::fault(SIGTRAP, TRAP_TRACE, ip),
+        // exc_debug_user: a single step (DR6.BS) is TRAP_TRACE; icebp,
+        // which sets no DR6 bit, is TRAP_BRKPT.
+        vec::DB if dr6 & crate::cpu::DR6_BS != 0 => Siginfo32::fault(SIGTRAP, TRAP_TRACE, ip),
+        vec::DB => Siginfo32::fault(SIGTRAP, TRAP_BRKPT, ip),
         vec::BP => Siginfo32::new(SIGTRAP, k),
         vec::NP | vec::SS => Siginfo32::new(SIGBUS, k),
         vec::AC => Siginfo32::fault(SIGBUS, BUS_ADRALN, 0),

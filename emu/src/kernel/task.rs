@@ -286,6 +286,9 @@ pub struct Task {
     pub frame: u32,
     /// The faulting address of the last #PF (the CPU's cr2).
     pub cr2: u32,
+    /// DR6 of the last #DB (Linux's thread.virtual_dr6): `DR6_BS` for a
+    /// single step, 0 for icebp.
+    pub dr6: u32,
     /// Guest address of the vDSO's int80 landing pad (0 without a vDSO):
     /// `mm->context.vdso`, shared by the threads of the mm (an mremap of
     /// [vdso] moves it for all of them) and read without a lock by the
@@ -465,6 +468,7 @@ impl Task {
             exit: None,
             frame: 0,
             cr2: 0,
+            dr6: 0,
             vdso_landing_pad: Arc::new(AtomicU32::new(vdso.map_or(0, |m| m.landing_pad))),
             sig: SigState {
                 blocked: super::hostsig::current_mask(),
