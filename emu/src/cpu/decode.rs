@@ -350,6 +350,12 @@ fn writes_mem(ins: &Instruction) -> bool {
     if ins.op0_kind() != OpKind::Memory {
         return false;
     }
+    // arpl reads its operand first and writes it only to raise the RPL:
+    // the read's page fault comes first, so it is not checked as a write
+    // at address generation.
+    if ins.mnemonic() == Mnemonic::Arpl {
+        return false;
+    }
     // The common cases without iced's general (and slower) lookup.
     match ins.mnemonic() {
         Mnemonic::Mov

@@ -162,14 +162,28 @@ fn straddle_4g(cpu: &mut Cpu) {
             .wrapping_add(m.displacement())
             & 0xffff_ffff;
         // Only the operand that faulted (at cr2, somewhere in it).
-        let full = m.memory_size().size().max(1) as u64;
+        // A rep string instruction's operands have no size of their own:
+        // each element is one access.
+        let full = match m.memory_size().size() {
+            0 if ins.is_string_instruction() => string_element(&ins),
+            n => n.max(1) as u64,
+        };
         if (cpu.exc.cr2 as u64).wrapping_sub(off) & 0xffff_ffff >= full {
             continue;
         }
-        // The x87 environment and state (fldenv, frstor, fnsave, ...) are
-        // accessed piece by piece, the control word first: only that
-        // first piece's limit check comes before paging.
-        let size = if full > 16 { 2 } else { full };
+        // Operands accessed piece by piece: only the first piece's limit
+        // check comes before paging. The x87 environment and state
+        // (fldenv, frstor, fnsave, ...) start with the control word; a far
+        // pointer (les, lds, ljmp m16:32, ...) with its offset; bound's
+        // pair with its lower bound.
+        use iced_x86::MemorySize as Ms;
+        let size = match m.memory_size() {
+            Ms::SegPtr32 => 4,
+            Ms::SegPtr16 => 2,
+            _ if ins.mnemonic() == iced_x86::Mnemonic::Bound => full / 2,
+            _ if full > 16 => 2,
+            _ => full,
+        };
         if off + size > 1 << 32 {
             let v = if s as usize == super::SS {
                 super::vec::SS
@@ -247,6 +261,16 @@ fn set_count(cpu: &mut Cpu, a16: bool, n: u32) {
     } else {
         n
     };
+}
+
+/// The element size of string instruction `ins` (movsd: 4).
+fn string_element(ins: &iced_x86::Instruction) -> u64 {
+    use iced_x86::Mnemonic::*;
+    match ins.mnemonic() {
+        Movsw | Cmpsw | Scasw | Lodsw | Stosw | Insw | Outsw => 2,
+        Movsd | Cmpsd | Scasd | Lodsd | Stosd | Insd | Outsd => 4,
+        _ => 1,
+    }
 }
 
 /// Single-step one instruction with TF set, then deliver #DB.
