@@ -205,7 +205,9 @@ fn main() -> ExitCode {
             .filter(|s| !s.is_empty())
             .map(std::path::PathBuf::from)
     });
+    let syscall_stats = cli.stats.then(emu::kernel::strace::SyscallStats::default);
     let cfg = Config {
+        syscall_stats,
         sysroot: sysroot.as_deref().map(emu::kernel::path::sysroot),
         entry: cli.syscall_entry.into(),
         frames,
@@ -253,6 +255,9 @@ fn main() -> ExitCode {
         eprintln!("sysexits: {}", p.stats.sysexits);
         eprintln!("seconds: {secs:.6}");
         eprintln!("mips: {:.1}", p.cpu.icount as f64 / secs / 1e6);
+        if let Some(s) = &p.cfg.syscall_stats {
+            eprint!("{}", s.table());
+        }
     }
     // The address space, the block cache and the rest go with the process:
     // tearing them down here only costs time at exit.

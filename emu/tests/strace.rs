@@ -158,3 +158,60 @@ fn strace_of_mmap_calls() {
 fn strace_of_signals() {
     compare("wrap4g");
 }
+
+/// The syscall rows of a `strace -c` table (its 32-bit section natively):
+/// name -> (calls, errors).
+fn counts(table: &str) -> std::collections::BTreeMap<String, (u64, u64)> {
+    let t = table
+        .rsplit_once("System call usage summary for 32 bit mode:")
+        .map_or(table, |(_, t)| t);
+    let mut m = std::collections::BTreeMap::new();
+    for l in t.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        // "% time seconds usecs/call calls [errors] name"
+        if f.len() < 5 || f[0].parse::<f64>().is_err() || f.last() == Some(&"total") {
+            continue;
+        }
+        let name = f[f.len() - 1].to_string();
+        let calls = f[3].parse().unwrap_or(0);
+        let errors = if f.len() == 6 {
+            f[4].parse().unwrap_or(0)
+        } else {
+            0
+        };
+        m.insert(name, (calls, errors));
+    }
+    m
+}
+
+/// `--stats`' syscall table counts the calls and errors `strace -c` counts
+/// (rseq fails under emu by design, so its error count is left out).
+#[test]
+fn stats_table_counts_as_strace_c() {
+    let Some(p) = prog("hello") else { return };
+    if let Err(e) = common::setarch_ok() {
+        return common::skip(TIER, &e);
+    }
+    let mut c = Command::new("setarch");
+    c.args(["i686", "-R", "strace", "-c", "-f"]).arg(&p);
+    let native = common::run(c).stderr;
+    if !native.contains("% time") {
+        return common::skip(TIER, &format!("strace -c did not run: {native}"));
+    }
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
+    c.arg("--stats").arg(&p);
+    let r = common::run(c);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let (mut n, mut e) = (counts(&native), counts(&r.stderr));
+    for m in [&mut n, &mut e] {
+        if let Some(v) = m.get_mut("rseq") {
+            v.1 = 0;
+        }
+    }
+    assert!(!e.is_empty(), "no table in --stats output:\n{}", r.stderr);
+    assert_eq!(
+        n, e,
+        "native strace -c:\n{native}\nemu --stats:\n{}",
+        r.stderr
+    );
+}

@@ -309,8 +309,16 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
                 super::strace::exit(p, p.cfg.strace.as_ref().unwrap(), t, None);
             }
         }
+        // (exit and exit_group do not return: strace -c leaves them out.)
+        let timed = (work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0
+            && p.cfg.syscall_stats.is_some()
+            && syscall::RET[nr as usize] != syscall::Fmt::Void)
+            .then(std::time::Instant::now);
         let ret = syscall::invoke(p, nr, args);
         frame_w(p, off::AX, ret)?;
+        if let (Some(t0), Some(s)) = (timed, &p.cfg.syscall_stats) {
+            s.add(nr, ret, t0.elapsed());
+        }
         if let Some(t) = &traced {
             if syscall::RET[nr as usize] != syscall::Fmt::Void {
                 super::strace::exit(p, p.cfg.strace.as_ref().unwrap(), t, Some(ret));

@@ -50,6 +50,66 @@ impl Strace {
     }
 }
 
+/// `--stats`' syscall table, as `strace -c` prints it: per syscall the
+/// calls, the failed ones and the time spent in the kernel side.
+pub struct SyscallStats {
+    rows: Mutex<Vec<(u64, u64, std::time::Duration)>>,
+}
+
+impl Default for SyscallStats {
+    fn default() -> Self {
+        SyscallStats {
+            rows: Mutex::new(vec![Default::default(); NAMES.len()]),
+        }
+    }
+}
+
+impl SyscallStats {
+    pub fn add(&self, nr: u32, ret: u32, took: std::time::Duration) {
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = rows.get_mut(nr as usize) {
+            r.0 += 1;
+            r.1 += is_err(ret) as u64;
+            r.2 += took;
+        }
+    }
+
+    /// The table: `% time, seconds, usecs/call, calls, errors, syscall`,
+    /// most time first, and a total line.
+    pub fn table(&self) -> String {
+        let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        let mut used: Vec<(usize, &(u64, u64, std::time::Duration))> =
+            rows.iter().enumerate().filter(|(_, r)| r.0 > 0).collect();
+        used.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(b.1 .0.cmp(&a.1 .0)));
+        let total: std::time::Duration = used.iter().map(|(_, r)| r.2).sum();
+        let (calls, errors) = used.iter().fold((0, 0), |a, (_, r)| (a.0 + r.0, a.1 + r.1));
+        let pct = |d: std::time::Duration| {
+            if total.is_zero() {
+                0.0
+            } else {
+                100.0 * d.as_secs_f64() / total.as_secs_f64()
+            }
+        };
+        let line = |p: f64, d: std::time::Duration, c: u64, e: u64, name: &str| {
+            let per = if c > 0 { d.as_micros() as u64 / c } else { 0 };
+            let e = if e > 0 { e.to_string() } else { String::new() };
+            format!(
+                "{p:6.2} {:11.6} {per:11} {c:9} {e:>9} {name}\n",
+                d.as_secs_f64()
+            )
+        };
+        let rule = "------ ----------- ----------- --------- --------- ----------------\n";
+        let mut s = String::from("% time     seconds  usecs/call     calls    errors syscall\n");
+        s.push_str(rule);
+        for (nr, r) in &used {
+            s.push_str(&line(pct(r.2), r.2, r.0, r.1, NAMES[*nr]));
+        }
+        s.push_str(rule);
+        s.push_str(&line(100.0, total, calls, errors, "total"));
+        s
+    }
+}
+
 /// Bytes of a string or buffer shown before `...` (strace's default `-s`).
 const MAX_STR: u32 = 32;
 

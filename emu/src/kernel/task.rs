@@ -112,6 +112,8 @@ pub struct Config {
     pub frames: Option<Mutex<FrameLog>>,
     /// `--strace` output.
     pub strace: Option<super::strace::Strace>,
+    /// `--stats`' per-syscall counts (this process's threads).
+    pub syscall_stats: Option<super::strace::SyscallStats>,
     /// `--no-host-exec`: execve of anything but an i386 program is ENOEXEC
     /// instead of the host's execve.
     pub no_host_exec: bool,
@@ -491,7 +493,7 @@ impl Task {
             group: ThreadGroup::new(rlim, ctl.clone()),
             cfg,
         };
-        if p.cfg.frames.is_some() || p.cfg.strace.is_some() {
+        if p.cfg.frames.is_some() || p.cfg.strace.is_some() || p.cfg.syscall_stats.is_some() {
             p.set_syscall_trace(true);
         }
         super::hostsig::set_current(&ctl);
