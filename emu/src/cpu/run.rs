@@ -128,18 +128,10 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
 #[cold]
 #[inline(never)]
 fn straddle_4g(cpu: &mut Cpu) {
-    use iced_x86::{Decoder, DecoderOptions, InstructionInfoFactory, OpAccess, Register};
-    let at = cpu.seg_base[super::CS].wrapping_add(cpu.eip);
-    let mut bytes = [0u8; 15];
-    let mut n = 0;
-    while n < bytes.len() && cpu.mapped(at.wrapping_add(n as u32)) {
-        bytes[n] = cpu.mem.read_raw(at.wrapping_add(n as u32), 1)[0];
-        n += 1;
-    }
-    let ins = Decoder::with_ip(32, &bytes[..n], cpu.eip as u64, DecoderOptions::NONE).decode();
-    if ins.is_invalid() {
+    use iced_x86::{InstructionInfoFactory, OpAccess, Register};
+    let Some((ins, _)) = decode_again(cpu, cpu.eip) else {
         return;
-    }
+    };
     let reg = |r: Register| -> u64 {
         match super::decode::gpr(r) {
             Some((n, sz)) => cpu.reg(sz, n) as u64,
@@ -200,6 +192,23 @@ fn straddle_4g(cpu: &mut Cpu) {
     }
 }
 
+/// The instruction at `eip` in CS decoded again from guest memory, with
+/// its bytes (for the cold paths that need more than its `Inst`); None if
+/// it does not decode.
+fn decode_again(cpu: &Cpu, eip: u32) -> Option<(iced_x86::Instruction, [u8; 15])> {
+    let at = cpu.seg_base[super::CS].wrapping_add(eip);
+    let mut bytes = [0u8; 15];
+    let mut n = 0;
+    while n < bytes.len() && cpu.mapped(at.wrapping_add(n as u32)) {
+        bytes[n] = cpu.mem.read_raw(at.wrapping_add(n as u32), 1)[0];
+        n += 1;
+    }
+    let ins =
+        iced_x86::Decoder::with_ip(32, &bytes[..n], eip as u64, iced_x86::DecoderOptions::NONE)
+            .decode();
+    (!ins.is_invalid()).then_some((ins, bytes))
+}
+
 /// A rep-prefixed string instruction: its address size, and for cmps and
 /// scas the ZF value with which it goes on (repe: 1, repne: 0).
 #[derive(Clone, Copy)]
@@ -211,16 +220,9 @@ struct RepString {
 /// Whether the instruction at `eip` is a rep string instruction (decoded
 /// again: single-stepping is a cold path).
 fn rep_string(cpu: &Cpu, eip: u32) -> Option<RepString> {
-    use iced_x86::{Decoder, DecoderOptions, Mnemonic};
-    let at = cpu.seg_base[super::CS].wrapping_add(eip);
-    let mut bytes = [0u8; 15];
-    let mut n = 0;
-    while n < bytes.len() && cpu.mapped(at.wrapping_add(n as u32)) {
-        bytes[n] = cpu.mem.read_raw(at.wrapping_add(n as u32), 1)[0];
-        n += 1;
-    }
-    let ins = Decoder::with_ip(32, &bytes[..n], eip as u64, DecoderOptions::NONE).decode();
-    if ins.is_invalid() || !ins.is_string_instruction() {
+    use iced_x86::Mnemonic;
+    let (ins, bytes) = decode_again(cpu, eip)?;
+    if !ins.is_string_instruction() {
         return None;
     }
     let repe = ins.has_rep_prefix() || ins.has_repe_prefix();
