@@ -451,6 +451,29 @@ fn host_readlink(path: &[u8]) -> Option<Vec<u8>> {
     Some(t.as_os_str().as_bytes().to_vec())
 }
 
+/// The walk stops at host path `hp`: the components still to go are the
+/// host's own lookup.
+fn host_rest(
+    mut hp: Vec<u8>,
+    todo: &VecDeque<Vec<u8>>,
+    trailing_slash: bool,
+) -> Result<Resolved, Errno> {
+    for r in todo {
+        hp.push(b'/');
+        hp.extend_from_slice(r);
+    }
+    if trailing_slash {
+        hp.push(b'/');
+    }
+    Ok(Resolved {
+        dfd: libc::AT_FDCWD,
+        host: cstring(&hp)?,
+        proc: ProcLoc::None,
+        trailing_slash,
+        walked: true,
+    })
+}
+
 /// The component walk: `cur` is the canonical host directory the lookup
 /// starts in (components, no symlinks), `path` the guest's path.
 fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<Resolved, Errno> {
@@ -530,21 +553,8 @@ fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<
                 }
                 // Anything else (pipes, sockets, deleted files): the host
                 // follows its own magic link for the rest of the path.
-                let mut hp = format!("/proc/self/fd/{h}").into_bytes();
-                for r in &todo {
-                    hp.push(b'/');
-                    hp.extend_from_slice(r);
-                }
-                if trailing_slash {
-                    hp.push(b'/');
-                }
-                return Ok(Resolved {
-                    dfd: libc::AT_FDCWD,
-                    host: cstring(&hp)?,
-                    proc: ProcLoc::None,
-                    trailing_slash,
-                    walked: true,
-                });
+                let hp = format!("/proc/self/fd/{h}").into_bytes();
+                return host_rest(hp, &todo, trailing_slash);
             }
             (ProcLoc::Own { entry, .. }, n) if entry == b"fdinfo" => {
                 // fdinfo/N describes guest fd N: the host's fdinfo of its fd.
@@ -567,21 +577,7 @@ fn walk(p: &Task, mut cur: Vec<Vec<u8>>, path: &[u8], intent: Intent) -> Result<
         let Some(st) = host_lstat(&hp) else {
             // Missing or not searchable: the host's own lookup of the
             // rest gives the error.
-            let mut hp = hp;
-            for r in &todo {
-                hp.push(b'/');
-                hp.extend_from_slice(r);
-            }
-            if trailing_slash {
-                hp.push(b'/');
-            }
-            return Ok(Resolved {
-                dfd: libc::AT_FDCWD,
-                host: cstring(&hp)?,
-                proc: ProcLoc::None,
-                trailing_slash,
-                walked: true,
-            });
+            return host_rest(hp, &todo, trailing_slash);
         };
         if st.st_mode & libc::S_IFMT == libc::S_IFLNK && follow {
             let t = host_readlink(&hp).ok_or(Errno::ENOENT)?;
