@@ -596,6 +596,24 @@ pub fn host_in(p: &mut Task, addr: u32, len: u32) -> Result<HostIn, Errno> {
     })
 }
 
+/// A guest iovec array, as rw_copy_check_uvector checks it: at most
+/// UIO_MAXIOV entries, none with a negative length (EINVAL).
+pub fn read_iovecs(p: &mut Task, iov: u32, cnt: u32) -> Result<Vec<Iovec>, Errno> {
+    if cnt > UIO_MAXIOV {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; cnt as usize * 8];
+    p.read_user(iov, &mut raw)?;
+    let vs: Vec<Iovec> = raw
+        .chunks_exact(8)
+        .map(bytemuck::pod_read_unaligned)
+        .collect();
+    if vs.iter().any(|v| (v.len as i32) < 0) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(vs)
+}
+
 /// Host iovecs built from a guest iovec array, with what keeps them valid.
 pub struct HostIovecs {
     pub iov: Vec<libc::iovec>,
@@ -607,21 +625,8 @@ pub struct HostIovecs {
 /// first inaccessible byte are dropped (a partial transfer); none at all
 /// accessible is -EFAULT. Otherwise (writev) each buffer is a [`HostIn`].
 pub fn host_iovecs(p: &mut Task, iov: u32, cnt: u32, write: bool) -> Result<HostIovecs, Errno> {
-    if cnt > UIO_MAXIOV {
-        return Err(Errno::EINVAL);
-    }
-    let mut raw = vec![0u8; cnt as usize * 8];
-    p.read_user(iov, &mut raw)?;
-    let vs: Vec<Iovec> = raw
-        .chunks_exact(8)
-        .map(bytemuck::pod_read_unaligned)
-        .collect();
+    let vs = read_iovecs(p, iov, cnt)?;
     let mut total: u64 = 0;
-    for v in &vs {
-        if (v.len as i32) < 0 {
-            return Err(Errno::EINVAL);
-        }
-    }
     let mut out = Vec::with_capacity(vs.len());
     let mut keep = Vec::new();
     for v in &vs {

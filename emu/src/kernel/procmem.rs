@@ -37,7 +37,6 @@ use std::sync::atomic::{AtomicI64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, Weak};
 
 use super::abi::errno::Errno;
-use super::abi::fs::Iovec;
 use super::mm::{vm, Mm};
 use super::syscall::SysResult;
 use super::task::Task;
@@ -278,18 +277,7 @@ pub fn rw_vec(
     write: bool,
 ) -> SysResult {
     mf.may(write)?;
-    if cnt > super::fs::UIO_MAXIOV {
-        return Err(Errno::EINVAL);
-    }
-    let mut raw = vec![0u8; cnt as usize * 8];
-    p.read_user(iov, &mut raw)?;
-    let vs: Vec<Iovec> = raw
-        .chunks_exact(8)
-        .map(bytemuck::pod_read_unaligned)
-        .collect();
-    if vs.iter().any(|v| (v.len as i32) < 0) {
-        return Err(Errno::EINVAL);
-    }
+    let vs = super::fs::read_iovecs(p, iov, cnt)?;
     let mut at = pos.unwrap_or_else(|| mf.pos.load(SeqCst));
     let mut total: u32 = 0;
     let mut err = None;
