@@ -508,17 +508,7 @@ pub fn smaps(p: &Task) -> Vec<u8> {
         kb_line(&mut s, "Private_Dirty", u.private_dirty);
         kb_line(&mut s, "Referenced", u.rss);
         kb_line(&mut s, "Anonymous", u.anonymous);
-        for n in [
-            "KSM",
-            "LazyFree",
-            "AnonHugePages",
-            "ShmemPmdMapped",
-            "FilePmdMapped",
-            "Shared_Hugetlb",
-            "Private_Hugetlb",
-            "Swap",
-            "SwapPss",
-        ] {
+        for n in ALWAYS_ZERO {
             kb_line(&mut s, n, 0);
         }
         kb_line(&mut s, "Locked", u.locked);
@@ -527,6 +517,20 @@ pub fn smaps(p: &Task) -> Vec<u8> {
     }
     s.into_bytes()
 }
+
+/// smaps counts emu has nothing for (no KSM, huge pages, hugetlb or
+/// swap): always 0 kB, in smaps' order.
+const ALWAYS_ZERO: [&str; 9] = [
+    "KSM",
+    "LazyFree",
+    "AnonHugePages",
+    "ShmemPmdMapped",
+    "FilePmdMapped",
+    "Shared_Hugetlb",
+    "Private_Hugetlb",
+    "Swap",
+    "SwapPss",
+];
 
 /// /proc/self/smaps_rollup: the smaps counts summed under one header
 /// spanning the whole map.
@@ -568,17 +572,7 @@ pub fn smaps_rollup(p: &Task) -> Vec<u8> {
     kb_line(&mut s, "Private_Dirty", t.private_dirty);
     kb_line(&mut s, "Referenced", t.rss);
     kb_line(&mut s, "Anonymous", t.anonymous);
-    for n in [
-        "KSM",
-        "LazyFree",
-        "AnonHugePages",
-        "ShmemPmdMapped",
-        "FilePmdMapped",
-        "Shared_Hugetlb",
-        "Private_Hugetlb",
-        "Swap",
-        "SwapPss",
-    ] {
+    for n in ALWAYS_ZERO {
         kb_line(&mut s, n, 0);
     }
     kb_line(&mut s, "Locked", t.locked);
