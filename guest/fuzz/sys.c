@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runner.h"
+
 #define SCRATCH 0x10000000u
 #define SCRATCH_SIZE 0x10000u
 #define RESULT 0x40000000u
@@ -159,29 +161,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: sys FILE\n");
         return 2;
     }
-    int fd = open(argv[1], O_RDONLY);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
-        perror(argv[1]);
-        return 2;
-    }
-    size_t n = st.st_size / sizeof(struct rec);
-    struct rec *recs = malloc(n * sizeof *recs + 1);
-    size_t got = 0;
-    while (got < n * sizeof *recs) {
-        ssize_t k = read(fd, (char *)recs + got, n * sizeof *recs - got);
-        if (k <= 0) {
-            perror("read");
-            return 2;
-        }
-        got += k;
-    }
-    close(fd);
-    if (mmap((void *)RESULT, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-        MAP_FAILED) {
-        perror("mmap result");
-        return 2;
-    }
+    size_t n;
+    struct rec *recs = read_records(argv[1], sizeof(struct rec), &n);
+    map_result(RESULT);
     int null = open("/dev/null", O_RDWR);
     sigset_t chld;
     sigemptyset(&chld);
@@ -206,29 +188,8 @@ int main(int argc, char **argv) {
         if (pid == 0)
             child(&recs[i], errfd, null);
         close(errfd);
-        int status = 0, hung = 0;
-        struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += WATCHDOG;
-        for (;;) {
-            if (waitpid(pid, &status, WNOHANG) == pid)
-                break;
-            struct timespec now, left;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            left.tv_sec = deadline.tv_sec - now.tv_sec;
-            left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
-            if (left.tv_nsec < 0) {
-                left.tv_sec--;
-                left.tv_nsec += 1000000000;
-            }
-            if (left.tv_sec < 0) {
-                kill(pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                hung = 1;
-                break;
-            }
-            sigtimedwait(&chld, 0, &left);
-        }
+        int status = 0;
+        int hung = wait_watchdog(pid, &status, &chld, WATCHDOG);
         int mark = scan();
         if (hung)
             printf("%zu H %u %u %d\n", i, R->calls, R->nr, mark);

@@ -273,9 +273,10 @@ pub fn runner(tier: &str, name: &str) -> Option<PathBuf> {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("guest-fuzz")
         .join(name);
+    let dir = common::guest_dir().join("fuzz");
     let built = common::build_static_c(
         &src,
-        &[],
+        &[dir.join("runner.h")],
         &out,
         &[
             "-O1",
