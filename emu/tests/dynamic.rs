@@ -245,6 +245,16 @@ fn backtrace_through_the_vdso() {
     compare("backtrace (int80)", &n, &e, same);
 }
 
+/// The host's i386 ld.so; None after saying it is missing.
+fn host_ld() -> Option<&'static Path> {
+    let ld = Path::new("/lib/ld-linux.so.2");
+    if ld.exists() {
+        return Some(ld);
+    }
+    common::skip(TIER, "no /lib/ld-linux.so.2 (libc6-i386) on this host");
+    None
+}
+
 /// ld.so as the program itself: `--list` (ldd) prints every library's
 /// load address, and it can run a program.
 #[test]
@@ -255,10 +265,7 @@ fn ld_so_run_directly() {
     if !native_ok() {
         return;
     }
-    let ld = Path::new("/lib/ld-linux.so.2");
-    if !ld.exists() {
-        return common::skip(TIER, "no /lib/ld-linux.so.2 (libc6-i386) on this host");
-    }
+    let Some(ld) = host_ld() else { return };
     let ps = p.to_str().unwrap();
     let (n, e) = both(&[ld], &["--list", ps], &[], &[]);
     compare("ld.so --list", &n, &e, same);
@@ -278,10 +285,7 @@ fn interpreter_from_the_sysroot() {
     if !native_ok() {
         return;
     }
-    let host_ld = Path::new("/lib/ld-linux.so.2");
-    if !host_ld.exists() {
-        return common::skip(TIER, "no /lib/ld-linux.so.2 (libc6-i386) on this host");
-    }
+    let Some(host_ld) = host_ld() else { return };
     let root = out_dir().join(format!("sysroot-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("lib")).unwrap();
