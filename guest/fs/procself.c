@@ -238,6 +238,16 @@ static void auxv_check(const char *path)
 
 static void handler(int s) { (void)s; }
 
+/* The ELF class (1: 32-bit, 2: 64-bit) of the file open on efd, which
+ * is closed. */
+static int elf_class(int efd)
+{
+	unsigned char eh[EI_NIDENT] = {0};
+	T(read(efd, eh, sizeof eh));
+	close(efd);
+	return eh[EI_CLASS];
+}
+
 int main(int argc, char **argv)
 {
 	char path[128];
@@ -314,25 +324,13 @@ int main(int argc, char **argv)
 	memset(lnk, 0, sizeof lnk);
 	readlinkat(selffd, "exe", lnk, sizeof lnk - 1);
 	V("readlinkat(/proc/self, exe) is program %d", !strcmp(lnk, real));
-	int efd = openat(selffd, "exe", O_RDONLY);
-	unsigned char eh[EI_NIDENT] = {0};
-	T(read(efd, eh, sizeof eh));
-	V("openat(/proc/self, exe): ELF class %d", eh[EI_CLASS]);
-	close(efd);
+	V("openat(/proc/self, exe): ELF class %d", elf_class(openat(selffd, "exe", O_RDONLY)));
 	/* Symlinks outside /proc to its magic links: the program, and the
 	 * guest's own fd. */
 	T(symlink("/proc/self/exe", "exe-link"));
-	efd = open("exe-link", O_RDONLY);
-	memset(eh, 0, sizeof eh);
-	T(read(efd, eh, sizeof eh));
-	V("a symlink to /proc/self/exe: ELF class %d", eh[EI_CLASS]);
-	close(efd);
+	V("a symlink to /proc/self/exe: ELF class %d", elf_class(open("exe-link", O_RDONLY)));
 	T(symlink("/proc/self", "self-link2"));
-	efd = open("self-link2/exe", O_RDONLY);
-	memset(eh, 0, sizeof eh);
-	T(read(efd, eh, sizeof eh));
-	V("self-link2/exe: ELF class %d", eh[EI_CLASS]);
-	close(efd);
+	V("self-link2/exe: ELF class %d", elf_class(open("self-link2/exe", O_RDONLY)));
 	int tfd = open("fd-target", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	T(write(tfd, "guest's own", 11));
 	sprintf(path, "/proc/self/fd/%d", tfd);
