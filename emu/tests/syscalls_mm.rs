@@ -277,7 +277,9 @@ fn truncated_file_mapping_is_efault_for_the_kernel() {
     std::fs::create_dir_all(&dir).unwrap();
     check("kaccess", &[&dir.to_string_lossy(), "truncated"]);
     // Truncated by another process: emu's page table does not know, the
-    // kernel-side copy must stop at the host's fault.
+    // kernel-side copy must stop at the host's fault, and the program's
+    // own loads, stores and instruction fetches there get SIGBUS from the
+    // host's (kernel/hostsig.rs guest_bus), not emu's death.
     check("kaccess", &[&dir.to_string_lossy(), "truncated-by-child"]);
 }
 

@@ -71,6 +71,19 @@ int main(void)
         unsigned s = 0xfffffffe;
         __asm__ volatile("cld\n\tlodsl" : "+S"(s) :: "eax", "memory");
     });
+    /* Two bad operands: the unmapped source faults first (#PF at 0), not
+     * the destination that crosses 4 GiB (found by the fuzz tier). */
+    TRY("movsl from 0 to 0xffffffff", {
+        unsigned s = 0, t = 0xffffffff;
+        __asm__ volatile("cld\n\tmovsl" : "+S"(s), "+D"(t) :: "memory");
+    });
+    /* A store an unmasked invalid operation suppresses still checks its
+     * destination (fisttp of an empty st0 with IM clear). */
+    TRY("fisttp of an empty stack, IM clear, to an unmapped page", {
+        unsigned short cw = 0x37e;
+        __asm__ volatile("fninit\n\tfldcw %0\n\tfisttpl (%1)\n\tfninit"
+                         :: "m"(cw), "r"(0x10) : "memory");
+    });
 
     /* A data segment based at 0x1000 with a 4 GiB limit: offset
      * 0xffffeffe is inside the limit, its linear address 0xfffffffe wraps. */

@@ -250,7 +250,14 @@ impl BlockCache {
                 // thread makes while this one decodes traps as SMC. (A block
                 // running into the next page marks that one after decoding.)
                 cpu.mem.mark_code(eip >> crate::mem::PAGE_SHIFT);
-                let hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
+                let mut hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
+                if cpu.irq.load(std::sync::atomic::Ordering::Relaxed) & super::IRQ_HOST_BUS != 0 {
+                    // The host raised SIGBUS while the code was read (the
+                    // run loop serves the line before each block, so it was
+                    // raised here): what was decoded is the fault handler's
+                    // zero page, not code.
+                    hdr = decode::unreadable_block(eip, &mut self.scratch);
+                }
                 super::fuse::fuse(&mut self.scratch, hdr.count as usize);
                 let b = Block::boxed(hdr, &self.scratch);
                 self.translated += 1;

@@ -108,6 +108,33 @@ fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
     i
 }
 
+/// The block for code that could not be read (the host raised SIGBUS
+/// while `translate` read it: a file page past the end of its file, see
+/// [`super::IRQ_HOST_BUS`]): a not-present instruction-fetch #PF at
+/// `eip`, which the kernel side turns into the guest's SIGBUS.
+#[cold]
+pub fn unreadable_block(eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
+    let page = eip >> PAGE_SHIFT;
+    out.clear();
+    let hdr = BlockHeader {
+        pages: (page, page),
+        count: 0,
+        falls: false,
+        links: Default::default(),
+    };
+    let f = crate::mem::PageFault {
+        addr: eip,
+        present: false,
+        write: false,
+        fetch: true,
+    };
+    let mut i = blank(th(h_fetch_fault), eip, 0);
+    i.imm = eip;
+    i.imm2 = f.error_code();
+    out.push(i);
+    end(hdr, out, None)
+}
+
 /// Does this instruction end a block? (Anything that sets eip itself.)
 fn is_terminator(ins: &Instruction) -> bool {
     ins.flow_control() != FlowControl::Next

@@ -33,6 +33,12 @@ pub const FS: usize = 4;
 pub const GS: usize = 5;
 
 /// What made the CPU leave the block loop (`Cpu::exit`).
+/// The `Cpu::irq` bit the host fault handler raises when a guest access
+/// hit a file page past the end of its file (another process truncated
+/// it): see kernel/hostsig.rs `guest_bus`. Defined here because block
+/// translation looks at it (`BlockCache::get_slow`).
+pub const IRQ_HOST_BUS: u32 = 8;
+
 pub mod exit {
     pub const NONE: u8 = 0;
     /// An exception; details in `Cpu::exc`. `eip` is the faulting instruction.

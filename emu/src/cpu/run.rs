@@ -62,8 +62,44 @@ fn early_exit(cpu: &mut Cpu, b: &Block) {
     }
 }
 
+thread_local! {
+    /// The Cpu this thread is running guest code on (null outside
+    /// [`run`]), for [`stop_running`].
+    static RUNNING: std::cell::Cell<*mut Cpu> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// From the host fault handler (kernel/hostsig.rs): end the guest
+/// instruction that is running on this thread with `exc`, as if it had
+/// raised it (the chain leaves after it, with `eip` at it). False when
+/// this thread runs no guest code. Async-signal-safe. The instruction
+/// itself finishes first (its access completes on whatever the handler
+/// put there); the writes are volatile because they come from outside
+/// the interpreter's view of `cpu`.
+#[cold]
+pub fn stop_running(exc: Exception) -> bool {
+    let c = RUNNING.with(|r| r.get());
+    if c.is_null() {
+        return false;
+    }
+    // SAFETY: `c` is the Cpu `run` is running, alive until it returns;
+    // the handler interrupted that thread, which reads `exit` after every
+    // instruction that may fault.
+    unsafe {
+        std::ptr::addr_of_mut!((*c).exc).write_volatile(exc);
+        std::ptr::addr_of_mut!((*c).exit).write_volatile(exit::EXC);
+    }
+    true
+}
+
 /// Run guest code until something needs the kernel side.
 pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
+    RUNNING.with(|r| r.set(cpu));
+    let ev = run_blocks(cpu, cache);
+    RUNNING.with(|r| r.set(std::ptr::null_mut()));
+    ev
+}
+
+fn run_blocks(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
     // The block that just ran, whose links find the next one.
     let mut prev: BlockPtr = std::ptr::null();
     loop {
@@ -161,6 +197,17 @@ fn straddle_4g(cpu: &mut Cpu) {
             n => n.max(1) as u64,
         };
         if (cpu.exc.cr2 as u64).wrapping_sub(off) & 0xffff_ffff >= full {
+            continue;
+        }
+        // ... and by the kind of access that faulted: a movs reading an
+        // unmapped ds:[0] is not the straddling es:[0xffffffff] it writes.
+        let wrote = cpu.exc.error_code.unwrap_or(0) & 2 != 0;
+        let fits = match m.access() {
+            OpAccess::Read | OpAccess::CondRead => !wrote,
+            OpAccess::Write | OpAccess::CondWrite => wrote,
+            _ => true,
+        };
+        if !fits {
             continue;
         }
         // Operands accessed piece by piece: only the first piece's limit

@@ -416,6 +416,10 @@ fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
     let ip = frame_r(p, off::IP)?;
     let mut f = signal::for_exception(v, error, ip, p.cr2, p.dr6, &p.cpu);
     if v == vec::PF {
+        // An instruction fetch the host's SIGBUS stopped (the block was
+        // unreadable): the file goes back under the page first, and the
+        // SIGBUS is this fault's (below), not a second one.
+        let _ = super::mm::host_bus(p);
         // The memory layer's part of the fault: grow a stack, or map file
         // pages that now exist (then re-execute); SIGBUS past the end of a
         // mapped object.

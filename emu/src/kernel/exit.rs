@@ -185,6 +185,16 @@ pub fn serve_irq(p: &mut Task) {
     if bits & irq::SIGNAL != 0 {
         super::signal::note_host_signals(p);
     }
+    if bits & irq::BUS != 0 {
+        if let Some(addr) = super::mm::host_bus(p) {
+            let info = super::abi::signal::Siginfo32::fault(
+                super::abi::signal::SIGBUS,
+                super::mm::BUS_ADRERR,
+                addr,
+            );
+            super::signal::force(p, info);
+        }
+    }
     if bits & irq::KILL != 0 {
         // Keep KILL raised: whatever the thread does next (a syscall
         // return, a blocking wait) sees it too.

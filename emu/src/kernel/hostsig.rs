@@ -105,6 +105,9 @@ pub fn set_current(ctl: &std::sync::Arc<TaskCtl>) {
 /// The handler of every host signal that has a guest handler.
 extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     let raw = unsafe { &*(info as *const [u8; 128]) };
+    if guest_bus(sig, raw, uc) {
+        return;
+    }
     if own_fault(sig, raw) {
         internal_fault(sig, raw, uc);
         return;
@@ -134,6 +137,84 @@ fn is_fault_signal(sig: i32) -> bool {
 fn own_fault(sig: i32, raw: &[u8; 128]) -> bool {
     let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
     is_fault_signal(sig) && code > 0 && code <= asig::si::KERNEL
+}
+
+/// A host SIGBUS (BUS_ADRERR) at an address in the guest window: an
+/// access to a file page past the end of its file, which another process
+/// truncated (this process's own truncations make such pages not-present
+/// first: `mm::file_resized`; the kernel side copies file pages
+/// fault-tolerantly). The interpreter's access cannot be undone here, so
+/// an anonymous zero page goes over the host page and the access
+/// finishes on it, then the instruction ends with a #PF at the address
+/// (`cpu::run::stop_running`): the kernel side puts the file back under
+/// the page, finds it past the file's end and gives the guest SIGBUS
+/// (BUS_ADRERR, the address) with eip at the instruction, as natively
+/// (`mm::host_bus`, entry.rs). One difference stays: the instruction has
+/// finished on zeros (a load's destination holds 0; a store is lost),
+/// where natively it had no effect. An instruction fetch is exact
+/// (translation looks at the interrupt line). In kernel-side code (not
+/// running guest instructions) the line's `irq::BUS` raises the SIGBUS at
+/// the next return to user mode. Async-signal-safe: an mmap and atomics.
+fn guest_bus(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
+    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
+    if sig != libc::SIGBUS || code != libc::BUS_ADRERR {
+        return false;
+    }
+    let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
+    let Some(guest) = crate::mem::guest_addr_of(addr) else {
+        return false;
+    };
+    let ctl = CURRENT.with(|c| c.get());
+    if ctl.is_null() {
+        return false;
+    }
+    let page = addr & !(crate::mem::PAGE_SIZE as usize - 1);
+    let r = unsafe {
+        libc::mmap(
+            page as *mut libc::c_void,
+            crate::mem::PAGE_SIZE as usize,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    if r == libc::MAP_FAILED {
+        return false;
+    }
+    let ctl = unsafe { &*ctl };
+    ctl.bus.store(guest as u64 | 1 << 32, SeqCst);
+    ctl.raise(irq::BUS);
+    // The interpreter's access: the instruction ends with a not-present
+    // #PF at the address (W from the host's own error code), which the
+    // kernel side finds past the file's end.
+    let write = host_fault_error(uc) & 2 != 0;
+    let f = crate::mem::PageFault {
+        addr: guest,
+        present: false,
+        write,
+        fetch: false,
+    };
+    crate::cpu::run::stop_running(crate::cpu::Exception {
+        vector: crate::cpu::vec::PF,
+        error_code: Some(f.error_code()),
+        cr2: guest,
+    });
+    true
+}
+
+/// The x86 page-fault error code of the host fault a signal reports.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn host_fault_error(uc: *mut libc::c_void) -> u64 {
+    if uc.is_null() {
+        return 0;
+    }
+    unsafe { (*(uc as *const libc::ucontext_t)).uc_mcontext.gregs[libc::REG_ERR as usize] as u64 }
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn host_fault_error(_: *mut libc::c_void) -> u64 {
+    0
 }
 
 /// The first words of the line emu writes when its own code faults.
@@ -220,6 +301,9 @@ fn host_pc(_: *mut libc::c_void) -> u64 {
 /// sent to the process takes its default action, as SIG_DFL would.
 extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     let raw = unsafe { &*(info as *const [u8; 128]) };
+    if guest_bus(sig, raw, uc) {
+        return;
+    }
     if own_fault(sig, raw) {
         internal_fault(sig, raw, uc);
         return;

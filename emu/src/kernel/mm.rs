@@ -2822,6 +2822,44 @@ pub fn file_resized(p: &mut Task, dev: u64, ino: u64) {
     }
 }
 
+/// Serve a host SIGBUS in guest memory (`irq::BUS`, raised by
+/// `hostsig::guest_bus`, which left a zero page there): put the file back
+/// under the page, make the pages past the file's new end not-present,
+/// and drop code translated from the page. Returns the guest address when
+/// the guest is to get SIGBUS (BUS_ADRERR) for it; None when nothing was
+/// pending.
+pub fn host_bus(p: &mut Task) -> Option<u32> {
+    let v = p.ctl.bus.swap(0, std::sync::atomic::Ordering::SeqCst);
+    if v == 0 {
+        return None;
+    }
+    let addr = v as u32;
+    let page = addr & !(PAGE_SIZE - 1);
+    let file = {
+        let mm = lock(&p.mm);
+        mm.find_vma(addr)
+            .filter(|v| v.start <= addr)
+            .and_then(|v| match &v.backing {
+                Backing::File(f) => {
+                    let shared = v.flags & vm::SHARED != 0;
+                    let w = !shared || fd_access(f.fd.as_raw_fd()).map(|a| a.1).unwrap_or(false);
+                    let pgoff = v.pgoff + ((page - v.start) >> PAGE_SHIFT) as u64;
+                    let fd = f.fd.as_raw_fd();
+                    // The host maps past the end of a file (the access
+                    // SIGBUSes again; the page is not-present below).
+                    let _ = host_map_file(&p.cpu.mem, page, PAGE_SIZE, fd, pgoff, shared, w);
+                    Some((f.dev, f.ino))
+                }
+                _ => None,
+            })
+    };
+    if let Some((dev, ino)) = file {
+        file_resized(p, dev, ino);
+    }
+    invalidate(p, page, PAGE_SIZE);
+    Some(addr)
+}
+
 /// [`file_resized`] for host fd `h` (after a host call that may have
 /// changed its file's size).
 pub fn fd_resized(p: &mut Task, h: i32) {

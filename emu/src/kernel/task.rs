@@ -136,6 +136,10 @@ pub mod irq {
     pub const KILL: u32 = 2;
     /// The host handed this thread a signal for its guest (`TaskCtl::ring`).
     pub const SIGNAL: u32 = 4;
+    /// A guest access raised a host SIGBUS (a file page past the end of
+    /// its file, truncated by another process): `TaskCtl::bus` has the
+    /// address (see `hostsig::guest_bus`).
+    pub const BUS: u32 = crate::cpu::IRQ_HOST_BUS;
 }
 
 /// The host signal that interrupts a thread's blocking host syscall (its
@@ -168,6 +172,9 @@ pub struct TaskCtl {
     /// word to the host's set_tid_address, and the host kernel clears it
     /// and wakes the waiter when the thread has really exited.
     pub gone: AtomicU32,
+    /// The guest address of the last host SIGBUS in guest memory, with
+    /// bit 32 set (0: none); see `irq::BUS`.
+    pub bus: std::sync::atomic::AtomicU64,
 }
 
 impl TaskCtl {
@@ -178,6 +185,7 @@ impl TaskCtl {
             inval: Mutex::new(Vec::new()),
             ring: Default::default(),
             gone: AtomicU32::new(0),
+            bus: Default::default(),
         })
     }
 

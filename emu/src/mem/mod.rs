@@ -201,6 +201,20 @@ pub struct Mem {
 unsafe impl Send for Mem {}
 unsafe impl Sync for Mem {}
 
+/// Host address of the latest guest window (0 before the first): what
+/// the host fault handler needs to tell a fault in guest memory from one
+/// in emu's own (kernel/hostsig.rs). A process runs one guest, so one
+/// window is in use at a time.
+static WINDOW_BASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The guest address of host address `host` if it lies in the guest
+/// window (async-signal-safe: one atomic load).
+pub fn guest_addr_of(host: usize) -> Option<u32> {
+    let base = WINDOW_BASE.load(Relaxed);
+    let off = host.wrapping_sub(base);
+    (base != 0 && off < 1 << 32).then_some(off as u32)
+}
+
 impl Mem {
     pub fn new() -> std::io::Result<Mem> {
         // MAP_NORESERVE: the reservation is address space, not a commitment
@@ -214,6 +228,7 @@ impl Mem {
         // so that the parent sees the core bit).
         unsafe { libc::madvise(base as *mut libc::c_void, RESERVE, libc::MADV_DONTDUMP) };
         let perm_map = memmap2::MmapOptions::new().len(NPAGES).map_anon()?;
+        WINDOW_BASE.store(base as usize, Relaxed);
         Ok(Mem {
             _map: map,
             base,

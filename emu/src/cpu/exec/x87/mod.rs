@@ -689,6 +689,18 @@ fn fst_m<const T: u8, const POP: bool, const TRUNC: bool>(c: &mut Cpu, i: &Inst)
             (fl, ok)
         }
     };
+    // A store that an unmasked exception suppresses still checks its
+    // destination: the AMD host page-faults on it (the #MF itself waits
+    // for the next x87 instruction).
+    let size = match T {
+        I16 => 2,
+        M32 | I32 => 4,
+        M64 | I64 => 8,
+        _ => 10,
+    };
+    if !ok && c.rd_check_write(a, size).is_none() {
+        return;
+    }
     note_mem(c, i);
     let f = &mut c.fpu;
     if empty {
