@@ -251,6 +251,8 @@ static int elf_class(int efd)
 int main(int argc, char **argv)
 {
 	char path[128];
+	if (argc > 1 && !strcmp(argv[1], "again"))
+		return 42;
 	setup();
 	V("pid-based paths below use the process's own pid (%d)", getpid() > 0);
 	/* Signal dispositions and mask for stat/status. */
@@ -331,6 +333,19 @@ int main(int argc, char **argv)
 	V("a symlink to /proc/self/exe: ELF class %d", elf_class(open("exe-link", O_RDONLY)));
 	T(symlink("/proc/self", "self-link2"));
 	V("self-link2/exe: ELF class %d", elf_class(open("self-link2/exe", O_RDONLY)));
+	/* stat, readlink, access and exec through those links. */
+	{
+		struct stat a, b;
+		T(stat(real, &b) == 0);
+		V("stat exe-link is program %d", stat("exe-link", &a) == 0 && a.st_ino == b.st_ino && a.st_size == b.st_size);
+		V("stat self-link2/exe is program %d", stat("self-link2/exe", &a) == 0 && a.st_ino == b.st_ino);
+		memset(lnk, 0, sizeof lnk);
+		readlink("self-link2/exe", lnk, sizeof lnk - 1);
+		V("readlink self-link2/exe is program %d", !strcmp(lnk, real));
+		V("lstat self-link2/exe is a link %d", lstat("self-link2/exe", &a) == 0 && S_ISLNK(a.st_mode));
+		V("access exe-link X_OK %d", access("exe-link", X_OK));
+		V("stat maps-link: regular %d size %lld", stat("maps-link", &a) == 0 && S_ISREG(a.st_mode), (long long)a.st_size);
+	}
 	int tfd = open("fd-target", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	T(write(tfd, "guest's own", 11));
 	sprintf(path, "/proc/self/fd/%d", tfd);
@@ -546,5 +561,13 @@ int main(int argc, char **argv)
 	close(pp[1]);
 	int st;
 	T(waitpid(c, &st, 0) == c);
+	/* exec through a symlink to /proc/self/exe runs the program again. */
+	pid_t e = fork();
+	if (e == 0) {
+		execl("exe-link", "again", "again", (char *)0);
+		_exit(127);
+	}
+	T(waitpid(e, &st, 0) == e);
+	V("exec exe-link: status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	return 0;
 }

@@ -265,7 +265,11 @@ fn resolve_with(
     }
     let start = if abs {
         if !force && !path.split(|&c| c == b'/').any(|c| c == b"proc") {
-            return Ok(plain(libc::AT_FDCWD, host_abs(p, path, intent)?));
+            let host = host_abs(p, path, intent)?;
+            if !reaches_proc(libc::AT_FDCWD, &host, intent) {
+                return Ok(plain(libc::AT_FDCWD, host));
+            }
+            return resolve_with(p, dirfd, path, intent, true);
         }
         Vec::new()
     } else {
@@ -275,7 +279,11 @@ fn resolve_with(
             p.files().get(dirfd)?.procfs
         };
         if !force && !in_proc && !path.split(|&c| c == b'/').any(|c| c == b"proc") {
-            return Ok(plain(host_dirfd(p, dirfd)?, cstring(path)?));
+            let (dfd, host) = (host_dirfd(p, dirfd)?, cstring(path)?);
+            if !reaches_proc(dfd, &host, intent) {
+                return Ok(plain(dfd, host));
+            }
+            return resolve_with(p, dirfd, path, intent, true);
         }
         start_dir(p, dirfd)?
     };
@@ -289,6 +297,44 @@ fn resolve_with(
         return Ok(Resolved { host, ..r });
     }
     Ok(r)
+}
+
+/// Whether the host's lookup of a path that names no /proc component
+/// still ends in procfs, or at emu's own executable: it went through a
+/// symlink elsewhere to /proc (`ln -s /proc/self x`, then `x/maps`,
+/// `x/exe`), where the host would show the emulator's own files. Such a
+/// path is walked as the guest's kernel would walk it. One fstatat per
+/// lookup; a path that does not resolve is left to the call itself.
+/// (A symlink to /proc/self/fd/N followed by stat still shows the file
+/// behind the host's fd N; open refuses the crossing, see fs.rs.)
+fn reaches_proc(dfd: i32, host: &CString, intent: Intent) -> bool {
+    let follow = match intent {
+        Intent::Open(f) => f & super::abi::fs::o::NOFOLLOW == 0,
+        Intent::Follow => true,
+        Intent::NoFollow => false,
+    };
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+    if host.is_empty() || unsafe { libc::fstatat(dfd, host.as_ptr(), &mut st, flags) } != 0 {
+        return false;
+    }
+    let (proc_dev, exe) = own_idents();
+    st.st_dev == proc_dev || Some((st.st_dev, st.st_ino)) == exe
+}
+
+/// procfs's device number and emu's executable's (device, inode).
+fn own_idents() -> (u64, Option<(u64, u64)>) {
+    static IDS: std::sync::OnceLock<(u64, Option<(u64, u64)>)> = std::sync::OnceLock::new();
+    *IDS.get_or_init(|| {
+        use std::os::unix::fs::MetadataExt;
+        let proc_dev = std::fs::metadata("/proc/self")
+            .map(|m| m.dev())
+            .unwrap_or(u64::MAX);
+        let exe = std::fs::metadata("/proc/self/exe")
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+        (proc_dev, exe)
+    })
 }
 
 /// The canonical host path (components) of the directory a relative
