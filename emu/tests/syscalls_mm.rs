@@ -289,7 +289,7 @@ fn truncated_file_mapping_is_efault_for_the_kernel() {
 /// shared file mappings read back, more until ENOMEM, and then a fresh
 /// anonymous page reads zeros and the file is unchanged. emu needs a host
 /// VMA per file mapping under the same host limit, so its file mappings
-/// stop with ENOMEM earlier than native's (about 63,400 against 65,520);
+/// stop with ENOMEM earlier than native's (65,237 against 65,520);
 /// the program prints only that it got past 40,000.
 #[test]
 fn max_map_count_and_many_mappings() {

@@ -20,6 +20,9 @@ int main(void)
     MREMAP("new_len 0", a, 0x3000, 0, 0, 0);
     MREMAP("hole shrink", 0x30000000, 0x3000, 0x1000, 0, 0);
     MREMAP("hole grow", 0x30000000, 0x1000, 0x3000, 0, 0);
+    /* Shrinking at the top of the address space: addr + new_len passes
+     * 4 GiB (found by the fuzz tier; emu's arithmetic overflowed). */
+    MREMAP("shrink past 4 GiB", 0xfffff000, 0x1000d610, 0x10000299, MREMAP_MAYMOVE, 0);
     MREMAP("same size", a, 0x3000, 0x3000, 0, 0);
     MREMAP("hole same size", 0x30000000, 0x3000, 0x3000, 0, 0);
     MREMAP("grow, no room, no move", a, 0x3000, 0x5000, 0, 0);

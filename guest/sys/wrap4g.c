@@ -85,6 +85,18 @@ int main(void)
                          :: "m"(cw), "r"(0x10) : "memory");
     });
 
+    /* gs (the TLS segment: a base, the 4 GiB limit): an offset that
+     * crosses the limit is #GP, though base + offset wraps to mapped
+     * memory (found by the fuzz tier). */
+    TRY("dword at gs:0xfffffffe", {
+        unsigned v;
+        __asm__ volatile("movl %%gs:(%1), %0" : "=r"(v) : "r"(0xfffffffe));
+    });
+    TRY("movsl from gs:0xffffffff", {
+        unsigned s = 0xffffffff, t = (unsigned)altstack;
+        __asm__ volatile("cld\n\tgs movsl" : "+S"(s), "+D"(t) :: "memory");
+    });
+
     /* A data segment based at 0x1000 with a 4 GiB limit: offset
      * 0xffffeffe is inside the limit, its linear address 0xfffffffe wraps. */
     struct user_desc d = {0};

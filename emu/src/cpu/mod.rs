@@ -287,9 +287,19 @@ pub struct Cpu {
     /// AC clear, so `ea` pays one test.
     pub lim_mask: u8,
     /// Segments that need a check of their own: a null selector, a limit
-    /// below 4 GiB, an expand-down segment, or one that refuses reads or
-    /// writes (code segments, so always CS; read-only data).
+    /// below 4 GiB, an expand-down segment, one that refuses reads or
+    /// writes (code segments, so always CS; read-only data), or one with a
+    /// base (gs for TLS: an offset crossing 4 GiB is #GP there, though the
+    /// linear address wraps legally).
     pub seg_slow: u8,
+    /// Of `lim_mask`, the segments whose only check is that last one (a
+    /// writable data segment with a base and the 4 GiB limit, AC clear):
+    /// `lin` checks them inline and leaves only offsets near 4 GiB to the
+    /// checked path.
+    pub lim_based: u8,
+    /// The segments whose only check is the offset limit (see
+    /// `lim_based`, which is this while AC is clear).
+    pub based_only: u8,
     /// A limit violation found by `ea`/`lin` (its vector: #GP or #SS),
     /// raised when the access to the poison address faults.
     pub lim_fault: std::cell::Cell<u8>,
@@ -333,6 +343,8 @@ impl Cpu {
             seg_base: [0; 8],
             lim_mask: 0,
             seg_slow: 0,
+            lim_based: 0,
+            based_only: 0,
             lim_fault: std::cell::Cell::new(0),
             segs: [Seg::default(); 6],
             seg_gen: [0; 6],
@@ -385,6 +397,8 @@ impl Cpu {
             seg_base: self.seg_base,
             lim_mask: self.lim_mask,
             seg_slow: self.seg_slow,
+            lim_based: self.lim_based,
+            based_only: self.based_only,
             lim_fault: std::cell::Cell::new(0),
             segs: self.segs,
             seg_gen: self.seg_gen,
@@ -512,9 +526,24 @@ impl Cpu {
     #[inline(always)]
     pub fn lin(&self, s: usize, off: u32, size: u32) -> u32 {
         if self.lim_mask & (1 << (s & 7)) != 0 {
-            return self.checked(s, off, size);
+            return self.lin_slow(s, off, size);
         }
         off.wrapping_add(self.seg_base[s & 7])
+    }
+
+    /// [`Cpu::lin`] for a segment that needs a check: a segment whose only
+    /// check is the offset limit (gs with a TLS base) is done here unless
+    /// the offset is near 4 GiB (the largest access, fxsave's 512 bytes,
+    /// crosses it only from above 0xffff_fe00); the rest go to
+    /// [`Cpu::checked`]. Out of line, so the flat segments' path in every
+    /// memory handler stays one test.
+    #[cold]
+    #[inline(never)]
+    fn lin_slow(&self, s: usize, off: u32, size: u32) -> u32 {
+        if self.lim_based & (1 << (s & 7)) != 0 && off <= 0xffff_fe00 {
+            return off.wrapping_add(self.seg_base[s & 7]);
+        }
+        self.checked(s, off, size)
     }
 
     /// The segment checks of an access to segment `s & 7` (SDM vol. 3 5.3,
@@ -601,8 +630,15 @@ impl Cpu {
         let expand_down = g.attr & 0x1c == 0x14;
         let code = g.attr & 8 != 0;
         let read_only = !code && g.attr & 2 == 0;
-        let check = null || expand_down || code || read_only || g.limit != 0xffff_ffff;
+        // A segment with a base (TLS in gs) too: its offsets are checked
+        // against the limit (an access straddling offset 4 GiB is #GP),
+        // which paging cannot see since the linear address wraps legally.
+        let based = g.base != 0;
+        let other = null || expand_down || code || read_only || g.limit != 0xffff_ffff;
+        let check = other || based;
         self.seg_slow = (self.seg_slow & !(1 << s)) | ((check as u8) << s);
+        let only_based = based && !other;
+        self.based_only = (self.based_only & !(1 << s)) | ((only_based as u8) << s);
         self.refresh_ac();
     }
 
@@ -612,6 +648,7 @@ impl Cpu {
     pub fn refresh_ac(&mut self) {
         let ac = self.flags.bits & flags::AC != 0;
         self.lim_mask = self.seg_slow | if ac { 0x3f } else { 0 };
+        self.lim_based = if ac { 0 } else { self.based_only };
     }
 
     /// Load EFLAGS bits under `writable` (popf, iret, sigreturn), keeping

@@ -71,13 +71,26 @@ pub fn max_map_count() -> usize {
     })
 }
 
-/// Host VMAs emu keeps for itself (its code, heap, thread stacks, malloc
-/// arenas, the guest window's pieces of its own): the guest's file and
-/// shared mappings, which each need a host VMA of their own, may use the
-/// host's vm.max_map_count less this. Past it the guest's mmap fails with
-/// ENOMEM (natively the same mapping would succeed only while the guest's
-/// own VMA count is below the same limit).
-pub const HOST_VMA_RESERVE: usize = 2048;
+/// Host VMAs kept free for emu's own later needs, which it cannot refuse
+/// (a new thread's stack and guard, malloc arenas, large allocations):
+/// the guest's file and shared mappings, which each need a host VMA of
+/// their own, may bring the host's count (emu's own VMAs included) up to
+/// vm.max_map_count less this. Past it the guest's mmap fails with ENOMEM
+/// (natively the same mapping would succeed only while the guest's own
+/// VMA count is below the same limit).
+pub const HOST_VMA_RESERVE: usize = 256;
+
+/// A generous guess of emu's own host VMAs (its code and data, heap,
+/// thread stacks, the window's pieces), which [`Mm::host_vma_room`]
+/// replaces by the real count when the guest's mappings near the limit.
+const EMU_OWN_VMAS: usize = 512;
+
+/// The host VMAs of this process now: the lines of the host's
+/// /proc/self/maps.
+fn host_vma_count() -> Option<usize> {
+    let maps = std::fs::read("/proc/self/maps").ok()?;
+    Some(maps.iter().filter(|&&b| b == b'\n').count())
+}
 
 /// vm_flags bits (Linux's values).
 pub mod vm {
@@ -325,10 +338,10 @@ pub struct Mm {
     /// Some(a), [a, mmap_base) has no free page, so the top-down search
     /// starts below a. Dropped whenever a VMA leaves the map.
     full_above: Option<u32>,
-    /// An upper bound on the host VMAs the guest's host mappings (file
-    /// and shared) cost in the window: each one, plus the pieces of the
-    /// anonymous reservation between them. Recounted when it nears the
-    /// budget ([`Mm::host_vma_budget_ok`]).
+    /// An upper bound on the process's host VMAs: emu's own (guessed at
+    /// [`EMU_OWN_VMAS`] until counted) plus 2 for each host mapping (file
+    /// or shared) of the guest's. Recounted when it nears the limit
+    /// ([`Mm::host_vma_room`]).
     host_vmas: usize,
     /// mm->start_code and end_code: the executable segments' lowest
     /// address and the end of their file data (/proc/self/stat, statm).
@@ -357,6 +370,7 @@ impl Mm {
             env_start: l.arg_end,
             env_end: l.env_end,
             saved_auxv: l.auxv.clone(),
+            host_vmas: EMU_OWN_VMAS,
             ..Mm::default()
         };
         let rie = l.read_implies_exec;
@@ -616,18 +630,23 @@ impl Mm {
     /// Whether the host has room for one more host mapping of the guest's
     /// (a file or shared mapping: its own host VMA, and perhaps one more
     /// piece of the reservation) within vm.max_map_count less emu's
-    /// reserve. The running bound is recounted only when it nears the
-    /// limit, so a long run of mappings costs O(n log n), not O(n^2).
+    /// reserve. `host_vmas` is an upper bound on the process's host VMAs
+    /// (each mapping adds 2); when it reaches the limit, the host's real
+    /// count replaces it (the lines of /proc/self/maps, emu's own VMAs
+    /// included). The bound is at least twice the real growth, so the
+    /// recounts come at geometrically shrinking distances: a long run of
+    /// mappings reads the maps file O(log n) times.
     fn host_vma_room(&mut self) -> bool {
         let limit = max_map_count().saturating_sub(HOST_VMA_RESERVE);
         if self.host_vmas + 2 <= limit {
             return true;
         }
-        self.host_vmas = self.count_host_vmas();
+        self.host_vmas = host_vma_count().unwrap_or(self.count_host_vmas() + 2048);
         self.host_vmas + 2 <= limit
     }
 
-    /// An upper bound on the host VMAs in the window now: each host-mapped
+    /// An upper bound on the host VMAs in the window now (the fallback when
+    /// /proc/self/maps cannot be read): each host-mapped
     /// VMA (guest splits may be one host VMA: counted apart), each piece of
     /// the anonymous reservation between them, and the top one.
     fn count_host_vmas(&self) -> usize {
@@ -1875,7 +1894,9 @@ pub fn sys_mremap(
     // Moving or cutting part of [vdso]/[vvar] splits it.
     let old_end = addr as u64 + old_len;
     if mm.splits_special(addr, old_end)
-        || (new_len < old_len && mm.splits_special(addr + new_len as u32, old_end))
+        || (new_len < old_len
+            && addr as u64 + new_len < 1 << 32
+            && mm.splits_special((addr as u64 + new_len) as u32, old_end))
     {
         return Err(Errno::EINVAL);
     }
