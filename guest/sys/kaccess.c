@@ -16,6 +16,8 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -77,6 +79,11 @@ static void writes(const char *dir)
 /* read() into a buffer the process cannot write: the file's read decides
  * whether it touches it (/dev/null and a file at its end return 0, data
  * is EFAULT, a buffer bad from its second page gives a short count). */
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
 static void reads(const char *dir)
 {
     char path[512];
@@ -95,6 +102,43 @@ static void reads(const char *dir)
     R("pread file edge", syscall(SYS_pread64, f, p + PG - 4, 10, 0, 0));
     close(f);
     unlink(path);
+
+    /* Pipes and sockets copy a chunk at a time: a chunk that does not fit
+     * the writable part is EFAULT with nothing consumed; an empty one
+     * waits for data first (here: until a timer's signal, EINTR). */
+    int pp[2];
+    pipe(pp);
+    write(pp[1], "abcdef", 6);
+    char two[8] = {0};
+    struct iovec v[2] = {{two, 2}, {bad, 10}};
+    R("readv pipe, second iovec bad", syscall(SYS_readv, pp[0], v, 2));
+    R("read pipe edge", syscall(SYS_read, pp[0], p + PG - 3, 6));
+    R("read pipe after", syscall(SYS_read, pp[0], two, 8));
+    printf("  got %.6s\n", two);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, 0);
+    struct itimerval it = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, 0);
+    R("recv empty socket bad", syscall(SYS_recvfrom, sv[0], bad, 10, 0, 0, 0));
+    write(sv[1], "xyz", 3);
+    R("recv socket bad", syscall(SYS_recvfrom, sv[0], bad, 10, 0, 0, 0));
+    R("recv socket edge", syscall(SYS_recvfrom, sv[0], p + PG - 1, 10, 0, 0, 0));
+    memset(two, 0, sizeof two);
+    R("recv socket after", syscall(SYS_recvfrom, sv[0], two, 8, 0, 0, 0));
+    printf("  got %.3s\n", two);
+    write(sv[1], "uvw", 3);
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    struct iovec mv[2] = {{two, 1}, {bad, 10}};
+    mh.msg_iov = mv;
+    mh.msg_iovlen = 2;
+    R("recvmsg second iovec bad", syscall(SYS_recvmsg, sv[0], &mh, 0));
+    R("recv after recvmsg", syscall(SYS_recvfrom, sv[0], two, 8, 0, 0, 0));
+    printf("  got %.3s\n", two);
 }
 
 static void dents(const char *dir)

@@ -449,52 +449,93 @@ pub fn out_buf(p: &mut Task, addr: u32, len: u32) -> Result<(*mut u8, usize), Er
     Ok((b, n as usize))
 }
 
-/// A guest buffer the host fills (read, pread64), as far as the guest may
-/// write it: the writable prefix is guest memory itself (a transfer stops
-/// short at its end, as Linux's copy does at the first bad byte). When not
-/// even the first byte is writable, Linux still calls the file's read,
-/// which may not touch the buffer at all (/dev/null, a file at its end:
-/// 0) or fail on it (EFAULT): the host gets an inaccessible scratch
-/// buffer of the same length, so its own kernel decides.
+/// A guest buffer the host fills (read, pread64, recv, readv), laid out
+/// so that the host kernel touches exactly what Linux would: Linux writes
+/// a buffer only as the file produces data (a read at end of file or from
+/// /dev/null never touches it; a socket or pipe waits for data first and
+/// then fails a chunk it cannot copy, EFAULT with nothing consumed; a
+/// regular file copies up to the first bad byte). So a buffer that is not
+/// writable throughout gets a scratch mapping: its writable prefix (a
+/// guest page boundary, so the scratch keeps the page offset), then
+/// PROT_NONE pages for the rest, and the host kernel's own behaviour
+/// decides; [`HostOut::finish`] copies what landed in the prefix to the
+/// guest. A buffer writable throughout is guest memory itself, and so is
+/// a writable prefix longer than [`SCRATCH_MAX`] (a short transfer).
 pub struct HostOut {
     pub ptr: *mut u8,
     pub len: usize,
+    /// With a scratch: the guest's writable prefix (address, length).
+    back: Option<(u32, usize)>,
     _scratch: Option<Scratch>,
+}
+
+impl HostOut {
+    /// The host call filled `k` bytes: what of them lies in the guest's
+    /// writable prefix goes to the guest (nothing to do without a scratch).
+    pub fn finish(&self, p: &mut Task, k: usize) {
+        if let Some((addr, n)) = self.back {
+            let m = k.min(n);
+            if m > 0 {
+                // SAFETY: the first n bytes of the scratch are readable.
+                let src = unsafe { std::slice::from_raw_parts(self.ptr as *const u8, m) };
+                let _ = p.write_user(addr, src);
+            }
+        }
+    }
+
+    /// [`HostOut::finish`] for a host call's result.
+    pub fn done(&self, p: &mut Task, r: SysResult) -> SysResult {
+        if let Ok(k) = r {
+            self.finish(p, k as usize);
+        }
+        r
+    }
 }
 
 pub fn host_out(p: &mut Task, addr: u32, len: u32) -> Result<HostOut, Errno> {
     let len = len.min(MAX_RW_COUNT as u32);
-    match out_buf(p, addr, len) {
-        Ok((ptr, n)) => Ok(HostOut {
+    let prefix = match user_prefix(p, addr, len, true) {
+        Ok(n) => n,
+        Err(Errno::EFAULT) => 0,
+        Err(e) => return Err(e),
+    };
+    if prefix == len || prefix > SCRATCH_MAX {
+        let ptr = p.user_buf_mut(addr, prefix)?;
+        return Ok(HostOut {
             ptr,
-            len: n,
+            len: prefix as usize,
+            back: None,
             _scratch: None,
-        }),
-        Err(Errno::EFAULT) => {
-            let n = (len as usize)
-                .min(SCRATCH_MAX as usize)
-                .next_multiple_of(4096);
-            let m = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    n,
-                    libc::PROT_NONE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                    -1,
-                    0,
-                )
-            };
-            if m == libc::MAP_FAILED {
-                return Err(Errno::EFAULT);
-            }
-            Ok(HostOut {
-                ptr: m as *mut u8,
-                len: (len as usize).min(n),
-                _scratch: Some(Scratch(m, n)),
-            })
-        }
-        Err(e) => Err(e),
+        });
     }
+    let off = (addr & 0xfff) as usize;
+    let total = (off + len as usize).next_multiple_of(4096);
+    let m = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            total,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if m == libc::MAP_FAILED {
+        return Err(Errno::ENOMEM);
+    }
+    let sc = Scratch(m, total);
+    if prefix > 0 {
+        let head = off + prefix as usize;
+        if unsafe { libc::mprotect(m, head, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
+            return Err(Errno::ENOMEM);
+        }
+    }
+    Ok(HostOut {
+        ptr: unsafe { (m as *mut u8).add(off) },
+        len: len as usize,
+        back: Some((addr, prefix as usize)),
+        _scratch: Some(sc),
+    })
 }
 
 /// Host pointer/length for a guest buffer the host will read.
@@ -618,17 +659,40 @@ pub fn read_iovecs(p: &mut Task, iov: u32, cnt: u32) -> Result<Vec<Iovec>, Errno
 pub struct HostIovecs {
     pub iov: Vec<libc::iovec>,
     pub keep: Vec<HostIn>,
+    /// For readv: the buffers the host fills, in order (see [`HostOut`]).
+    pub outs: Vec<HostOut>,
 }
 
-/// Read a guest iovec array into host iovecs pointing at guest memory.
-/// `write`: the host writes into the buffers (readv); buffers past the
-/// first inaccessible byte are dropped (a partial transfer); none at all
-/// accessible is -EFAULT. Otherwise (writev) each buffer is a [`HostIn`].
+impl HostIovecs {
+    /// The host call filled `k` bytes across the buffers in order: give
+    /// each scratch its share (see [`HostOut::finish`]).
+    pub fn finish(&self, p: &mut Task, mut k: usize) {
+        for o in &self.outs {
+            o.finish(p, k);
+            k = k.saturating_sub(o.len);
+        }
+    }
+
+    /// [`HostIovecs::finish`] for a host call's result.
+    pub fn done(&self, p: &mut Task, r: SysResult) -> SysResult {
+        if let Ok(k) = r {
+            self.finish(p, k as usize);
+        }
+        r
+    }
+}
+
+/// Read a guest iovec array into host iovecs. `write`: the host writes
+/// into the buffers (readv): each is a [`HostOut`], up to and including
+/// the first that is not writable throughout (the host's copy stops
+/// there, as Linux's does). Otherwise (writev) each buffer is a
+/// [`HostIn`].
 pub fn host_iovecs(p: &mut Task, iov: u32, cnt: u32, write: bool) -> Result<HostIovecs, Errno> {
     let vs = read_iovecs(p, iov, cnt)?;
     let mut total: u64 = 0;
     let mut out = Vec::with_capacity(vs.len());
     let mut keep = Vec::new();
+    let mut outs = Vec::new();
     for v in &vs {
         if total >= MAX_RW_COUNT {
             break;
@@ -647,31 +711,23 @@ pub fn host_iovecs(p: &mut Task, iov: u32, cnt: u32, write: bool) -> Result<Host
             keep.push(b);
             continue;
         }
-        let r = if write {
-            out_buf(p, v.base, want)
-        } else {
-            in_buf(p, v.base, want).map(|(ptr, n)| (ptr as *mut u8, n))
-        };
-        match r {
-            Ok((ptr, n)) => {
-                out.push(libc::iovec {
-                    iov_base: ptr as *mut libc::c_void,
-                    iov_len: n,
-                });
-                total += n as u64;
-                if n < want as usize {
-                    break;
-                }
-            }
-            Err(e) => {
-                if out.is_empty() {
-                    return Err(e);
-                }
-                break;
-            }
+        let b = host_out(p, v.base, want)?;
+        out.push(libc::iovec {
+            iov_base: b.ptr as *mut libc::c_void,
+            iov_len: b.len,
+        });
+        total += b.len as u64;
+        let whole = b.len == want as usize && b.back.is_none();
+        outs.push(b);
+        if !whole {
+            break;
         }
     }
-    Ok(HostIovecs { iov: out, keep })
+    Ok(HostIovecs {
+        iov: out,
+        keep,
+        outs,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1018,7 +1074,8 @@ pub fn sys_read(p: &mut Task, fd: u32, buf: u32, count: u32) -> SysResult {
         return hret(unsafe { libc::read(h, std::ptr::null_mut(), 0) } as i64);
     }
     let b = host_out(p, buf, count)?;
-    cp(p, libc::SYS_read, &[h as i64, b.ptr as i64, b.len as i64])
+    let r = cp(p, libc::SYS_read, &[h as i64, b.ptr as i64, b.len as i64]);
+    b.done(p, r)
 }
 
 /// generic_write_check_limits for a file without O_LARGEFILE: a write at
@@ -1093,7 +1150,8 @@ pub fn sys_pread64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32
         return hret(unsafe { libc::pread64(h, std::ptr::null_mut(), 0, pos) } as i64);
     }
     let b = host_out(p, buf, count)?;
-    hret(unsafe { libc::pread64(h, b.ptr as *mut libc::c_void, b.len, pos) } as i64)
+    let r = hret(unsafe { libc::pread64(h, b.ptr as *mut libc::c_void, b.len, pos) } as i64);
+    b.done(p, r)
 }
 
 pub fn sys_pwrite64(p: &mut Task, fd: u32, buf: u32, count: u32, lo: u32, hi: u32) -> SysResult {
@@ -1140,7 +1198,8 @@ fn vec_io(
         refresh_proc(p, fd, pos.filter(|&x| x >= 0));
     }
     let h = p.files().host(fd)?;
-    let HostIovecs { iov: mut v, keep } = host_iovecs(p, iov, cnt, !write)?;
+    let hv = host_iovecs(p, iov, cnt, !write)?;
+    let mut v = hv.iov.clone();
     if write && lfs_limited(p, fd) {
         let total: usize = v.iter().map(|x| x.iov_len).sum();
         let mut allow = lfs_clip(h, pos.filter(|&x| x >= 0), total)?;
@@ -1171,7 +1230,8 @@ fn vec_io(
                 .map(|v| v as u32)
         }
     };
-    drop(keep);
+    let r = hv.done(p, r);
+    drop(hv);
     if write && matches!(r, Ok(n) if n > 0) {
         super::mm::file_written(p, h as i32);
     }

@@ -212,11 +212,14 @@ pub fn sys_recvfrom(
     lenp: u32,
 ) -> SysResult {
     let h = p.files().host(fd)?;
-    let (ptr, n) = if len == 0 {
-        (std::ptr::null_mut(), 0)
+    let out = if len == 0 {
+        None
     } else {
-        fs::out_buf(p, buf, len)?
+        Some(fs::host_out(p, buf, len)?)
     };
+    let (ptr, n) = out
+        .as_ref()
+        .map_or((std::ptr::null_mut(), 0), |b| (b.ptr, b.len));
     let mut kb = [0u8; an::SOCKADDR_MAX];
     let mut klen = kb.len() as libc::socklen_t;
     let (ka, kl) = if addr != 0 {
@@ -238,6 +241,9 @@ pub fn sys_recvfrom(
             kl,
         ],
     )?;
+    if let Some(b) = &out {
+        b.finish(p, n as usize);
+    }
     if addr != 0 {
         addr_out(p, &kb, klen, addr, lenp)?;
     }
@@ -398,8 +404,9 @@ struct HostMsg {
     name: [u8; an::SOCKADDR_MAX],
     namelen: u32,
     iov: Vec<libc::iovec>,
-    /// What keeps `iov`'s scratch copies mapped.
-    _keep: Vec<fs::HostIn>,
+    /// What keeps `iov`'s scratch buffers mapped (and, receiving, copies
+    /// what lands in them to the guest: `vecs.done`).
+    vecs: Option<fs::HostIovecs>,
     control: Vec<u8>,
 }
 
@@ -432,7 +439,7 @@ fn import_msg(p: &mut Task, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
         name: [0; an::SOCKADDR_MAX],
         namelen: 0,
         iov: Vec::new(),
-        _keep: Vec::new(),
+        vecs: None,
         control: Vec::new(),
     };
     if g.name != 0 {
@@ -451,8 +458,8 @@ fn import_msg(p: &mut Task, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
             e
         }
     })?;
-    m.iov = v.iov;
-    m._keep = v.keep;
+    m.iov = v.iov.clone();
+    m.vecs = Some(v);
     Ok(m)
 }
 
@@ -656,6 +663,9 @@ fn do_recvmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
             0,
         ],
     )?;
+    if let Some(v) = &m.vecs {
+        v.finish(p, n as usize);
+    }
     let ctl_len = hdr.msg_controllen.min(m.control.len());
     let (ctl, trunc) = control_to_guest(
         p,
