@@ -451,6 +451,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
         files,
         group: p.group.clone(),
         cfg: p.cfg.clone(),
+        hook_stop: false,
     };
     // copy_thread: the child returns 0, on its own stack.
     let k = &mut child.cpu.sys.kmem;
