@@ -5,10 +5,16 @@
 //! - [`loader`]: ELF loading and the initial process stack.
 //! - [`kernel`]: the Linux side: syscalls, processes and threads, signals.
 //! - [`debug`]: EMU_DEBUG diagnostics.
+//! - [`machine`]: the embeddable machine ([`Builder`], [`Machine`]): run a
+//!   guest from Rust, with [hooks](kernel::hooks), instruction budgets and
+//!   access to its registers and memory.
 
 pub mod arch;
 pub mod cpu;
 pub mod debug;
 pub mod kernel;
 pub mod loader;
+pub mod machine;
 pub mod mem;
+
+pub use machine::{Builder, Machine};
