@@ -28,6 +28,8 @@
 //! machine at a time per process, or each in a child process, and expect
 //! the guest to do to the process what a program run by `emu` may do.
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -85,7 +87,7 @@ impl Builder {
         Builder::new(Program::Bytes(image.into()))
     }
 
-    /// The whole argv, argv[0] included (default: the program's path, or
+    /// The whole argv, argv\[0\] included (default: the program's path, or
     /// `"prog"` for an image).
     pub fn argv<I, S>(mut self, argv: I) -> Self
     where
@@ -96,7 +98,7 @@ impl Builder {
         self
     }
 
-    /// Append one argument after argv[0] (and those before it).
+    /// Append one argument after argv\[0\] (and those before it).
     pub fn arg(mut self, a: impl AsRef<[u8]>) -> Self {
         let argv0 = self.default_argv0();
         self.argv

@@ -50,6 +50,8 @@
 //! fork taken while another thread is inside a hook leaves that hook's
 //! mutex held in the child, whose hook calls would then wait forever.
 
+#![warn(missing_docs)]
+
 use std::sync::Mutex;
 
 use super::abi::signal::Siginfo32;
