@@ -306,7 +306,7 @@ pub struct Task {
     pub dr6: u32,
     /// Guest address of the vDSO's int80 landing pad (0 without a vDSO):
     /// `mm->context.vdso`, shared by the threads of the mm (an mremap of
-    /// [vdso] moves it for all of them) and read without a lock by the
+    /// \[vdso\] moves it for all of them) and read without a lock by the
     /// sysenter path. See [`Task::landing_pad`].
     pub vdso_landing_pad: Arc<AtomicU32>,
     /// Signal mask, emu's own pending signals, alternate stack, trap info.
