@@ -8,6 +8,7 @@
 //! - [`machine`]: the embeddable machine ([`Builder`], [`Machine`]): run a
 //!   guest from Rust, with [hooks](kernel::hooks), instruction budgets and
 //!   access to its registers and memory.
+//! - [`snapshot`]: saving and restoring a machine.
 
 pub mod arch;
 pub mod cpu;
@@ -16,5 +17,6 @@ pub mod kernel;
 pub mod loader;
 pub mod machine;
 pub mod mem;
+pub mod snapshot;
 
 pub use machine::{Builder, Machine};

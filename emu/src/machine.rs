@@ -39,6 +39,7 @@ pub use crate::kernel::hooks::{
 use crate::kernel::{Config, Task};
 pub use crate::kernel::{ExitStatus, Stop, SyscallEntry};
 pub use crate::loader::LoadError;
+pub use crate::snapshot::{OpenFile, RestoreReport, Snapshot, SnapshotError};
 
 /// What to run: a file or an image in memory.
 enum Program {
@@ -211,7 +212,12 @@ impl Builder {
             Program::Bytes(image) => Task::from_image(image, &argv[0], &argv, &self.envp, cfg),
         }
         .map_err(BuildError::Load)?;
-        Ok(Machine { task, exited: None })
+        let inherited = crate::snapshot::open_files(&task);
+        Ok(Machine {
+            task,
+            exited: None,
+            inherited,
+        })
     }
 }
 
@@ -360,9 +366,15 @@ pub const EFLAGS_WRITABLE: u32 = 0x0004_0000 | 0x0001_0000 | 0xdd5;
 
 /// One guest process under the embedder's control (see the
 /// [module documentation](self)).
+///
+/// Dropping it closes the descriptors the guest opened (not the numbers
+/// it started with) once no guest thread runs any more; the guest's
+/// memory goes with it.
 pub struct Machine {
     task: Task,
     exited: Option<ExitStatus>,
+    /// The descriptors the guest started with (see [`Machine::restore`]).
+    inherited: Vec<OpenFile>,
 }
 
 impl Machine {
@@ -521,6 +533,24 @@ impl Machine {
         crate::kernel::hooks::read_cstr(&mut self.task, addr, max)
     }
 
+    // ---- snapshot and restore ----
+
+    /// Save the whole machine (see [`crate::snapshot`]): CPU, memory and
+    /// the kernel state; open files are listed, not saved. Only for a
+    /// single-threaded process without shared mappings.
+    pub fn snapshot(&mut self) -> Result<Snapshot, SnapshotError> {
+        crate::snapshot::take(&mut self.task)
+    }
+
+    /// Put the machine back as it was at `s`, a snapshot of this machine
+    /// (after it exited, too: it then runs again). Reports what became of
+    /// the open file descriptors.
+    pub fn restore(&mut self, s: &Snapshot) -> Result<RestoreReport, SnapshotError> {
+        let r = crate::snapshot::restore(&mut self.task, s, &self.inherited)?;
+        self.exited = None;
+        Ok(r)
+    }
+
     // ---- output and internals ----
 
     /// The `--stats` syscall table (strace -c's format), with
@@ -548,5 +578,17 @@ impl Machine {
     /// The task, mutably (emu's internals: no stability promised).
     pub fn task_mut(&mut self) -> &mut Task {
         &mut self.task
+    }
+}
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        let others = crate::kernel::task::lock(&self.task.group.state)
+            .threads
+            .iter()
+            .any(|t| !std::sync::Arc::ptr_eq(t, &self.task.ctl));
+        if !others {
+            crate::snapshot::close_guest_files(&mut self.task, &self.inherited);
+        }
     }
 }
