@@ -64,11 +64,7 @@ fn early_exit(cpu: &mut Cpu, b: &Block) {
 
 /// Run guest code until something needs the kernel side.
 pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
-    match run_loop::<false>(cpu, cache, 0) {
-        Some(ev) => ev,
-        // Without a budget the loop only returns with an event.
-        None => Event::Irq,
-    }
+    run_loop::<false>(cpu, cache, 0)
 }
 
 /// [`run`] with an instruction budget: stop when `cpu.icount` reaches
@@ -78,45 +74,54 @@ pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
 /// An event of the last instruction (a syscall, a fault) is returned
 /// first; the next call returns None at once.
 pub fn run_until(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Option<Event> {
-    run_loop::<true>(cpu, cache, end)
+    match run_loop::<true>(cpu, cache, end) {
+        // The loop leaves with Irq at the end of the budget. An interrupt
+        // request raised meanwhile stays in `cpu.irq` for the next run.
+        Event::Irq if cpu.icount >= end => None,
+        ev => Some(ev),
+    }
 }
 
 /// The run loop, monomorphized without the budget's checks for [`run`].
+/// With BUDGET it returns [`Event::Irq`] when `cpu.icount` reaches `end`.
 #[inline(always)]
-fn run_loop<const BUDGET: bool>(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Option<Event> {
+fn run_loop<const BUDGET: bool>(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Event {
     // The block that just ran, whose links find the next one.
     let mut prev: BlockPtr = std::ptr::null();
     loop {
         if BUDGET && cpu.icount >= end {
-            return None;
+            return Event::Irq;
         }
         if cpu.flags.bits & super::flags::TF != 0 {
             prev = std::ptr::null();
             if let Some(ev) = step(cpu, cache) {
-                return Some(ev);
+                return ev;
             }
             continue;
         }
         if cpu.irq.load(Relaxed) != 0 {
-            return Some(Event::Irq);
+            return Event::Irq;
         }
         let b = if prev.is_null() {
             cache.get(cpu)
         } else {
             cache.next(cpu, prev)
         };
+        if BUDGET {
+            // SAFETY: as below.
+            let n = unsafe { Block::from_thin(b) }.hdr.count as u64;
+            if cpu.icount + n > end {
+                return budget_tail(cpu, cache, end);
+            }
+        }
+        cache.executed += 1;
         // SAFETY: blocks are only freed by invalidation, which happens
         // outside the loop or in `take_exit` (after which it returns), so
         // `b` and `prev` are alive.
-        let blk = unsafe { Block::from_thin(b) };
-        if BUDGET && cpu.icount + blk.hdr.count as u64 > end {
-            return budget_tail(cpu, cache, end);
-        }
-        cache.executed += 1;
-        exec_block(cpu, blk);
+        exec_block(cpu, unsafe { Block::from_thin(b) });
         if cpu.exit != exit::NONE {
             if let Some(ev) = take_exit(cpu, cache) {
-                return Some(ev);
+                return ev;
             }
         }
         prev = b;
@@ -124,16 +129,17 @@ fn run_loop<const BUDGET: bool>(cpu: &mut Cpu, cache: &mut BlockCache, end: u64)
 }
 
 /// The end of a budget inside a block: its instructions one at a time
-/// until `cpu.icount` is `end` (None) or one leaves for the kernel side.
+/// until `cpu.icount` is `end` ([`Event::Irq`]) or one leaves for the
+/// kernel side.
 #[cold]
 #[inline(never)]
-fn budget_tail(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Option<Event> {
+fn budget_tail(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Event {
     while cpu.icount < end {
         if let Some(ev) = one(cpu, cache, false) {
-            return Some(ev);
+            return ev;
         }
     }
-    None
+    Event::Irq
 }
 
 #[cold]
@@ -317,6 +323,7 @@ fn string_element(ins: &iced_x86::Instruction) -> u64 {
 
 /// Single-step one instruction with TF set, then deliver #DB.
 #[cold]
+#[inline(never)]
 fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     if let Some(ev) = one(cpu, cache, true) {
         return Some(ev);
