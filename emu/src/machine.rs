@@ -23,10 +23,13 @@
 //! is this process's stdout, and a guest that closes it closes it here),
 //! its working directory and umask are this process's, guest signal
 //! handlers are installed as host handlers, the guest's threads are host
-//! threads, and its fork is a fork of this process (the child goes on
-//! running the guest inside a copy of the embedding program). So run one
-//! machine at a time per process, or each in a child process, and expect
-//! the guest to do to the process what a program run by `emu` may do.
+//! threads, and its fork is a fork of this process: the child runs the
+//! guest inside a copy of the embedding program, with a copy of the hooks
+//! (what they record there stays there), and ends when its guest ends,
+//! never returning from [`Machine::run`] into the embedder's code. So run
+//! one machine at a time per process, or each in a child process, and
+//! expect the guest to do to the process what a program run by `emu` may
+//! do.
 
 #![warn(missing_docs)]
 
@@ -214,6 +217,7 @@ impl Builder {
         .map_err(BuildError::Load)?;
         let inherited = crate::snapshot::open_files(&task);
         Ok(Machine {
+            pid: task.pid,
             task,
             exited: None,
             inherited,
@@ -371,6 +375,8 @@ pub const EFLAGS_WRITABLE: u32 = 0x0004_0000 | 0x0001_0000 | 0xdd5;
 /// it started with) once no guest thread runs any more; the guest's
 /// memory goes with it.
 pub struct Machine {
+    /// The process the machine was built in (a guest's fork makes others).
+    pid: u32,
     task: Task,
     exited: Option<ExitStatus>,
     /// The descriptors the guest started with (see [`Machine::restore`]).
@@ -406,10 +412,44 @@ impl Machine {
             return Stop::Exited(st);
         }
         let s = self.task.run_until(end);
+        if self.task.pid != self.pid {
+            self.end_forked_child(s);
+        }
         if let Stop::Exited(st) = s {
             self.exited = Some(st);
         }
         s
+    }
+
+    /// The guest forked, and this is its child process: a copy of the
+    /// embedding program, which must not go on past the run as if it were
+    /// the original. The child runs its guest to the end (its budget and
+    /// hook stops mean nothing to the embedder, who is in the parent) and
+    /// ends as the guest ends (with `_exit`: the embedder's buffered
+    /// output and exit handlers belong to the parent).
+    #[cold]
+    fn end_forked_child(&mut self, mut s: Stop) -> ! {
+        let st = loop {
+            match s {
+                Stop::Exited(st) => break st,
+                _ => s = self.task.run_until(None),
+            }
+        };
+        let _ = self.flush();
+        unsafe {
+            match st {
+                ExitStatus::Exited(c) => libc::_exit(c),
+                ExitStatus::Signaled(sig) => {
+                    libc::signal(sig, libc::SIG_DFL);
+                    let mut set: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut set);
+                    libc::sigaddset(&mut set, sig);
+                    libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+                    libc::kill(libc::getpid(), sig);
+                    libc::_exit(128 + sig)
+                }
+            }
+        }
     }
 
     /// How the guest ended, once it has.

@@ -278,6 +278,54 @@ fn filter_selects_syscalls() {
     }
 }
 
+/// forker (guest/lib) forks; its child makes getpid, write and
+/// exit_group. The child process keeps the hooks (a copy, called with the
+/// child's pid: here they append to a file both processes share) and never
+/// returns from run() into this code; the parent's run() returns the
+/// guest's status.
+#[test]
+fn hooks_in_a_forked_child() {
+    let _g = serial();
+    isolated("fork", |out| {
+        let log = out.with_extension("log");
+        let _ = std::fs::remove_file(&log);
+        let l = log.clone();
+        let hooks = Hooks::new().on_syscall_entry(move |c| {
+            use std::io::Write;
+            let mut f = std::fs::File::options()
+                .append(true)
+                .create(true)
+                .open(&l)
+                .unwrap();
+            writeln!(f, "{} {}", c.pid(), c.nr()).unwrap();
+        });
+        let me = std::process::id();
+        let mut m = machine(&guest("lib/bin/forker"), &[], hooks);
+        let st = m.run();
+        assert_eq!(std::process::id(), me, "the child returned from run()");
+        assert_eq!(st, Stop::Exited(ExitStatus::Exited(13)));
+        assert_eq!(stdout_of(out), "child\nparent\n");
+        let text = std::fs::read_to_string(&log).unwrap();
+        let calls: Vec<(u32, u32)> = text
+            .lines()
+            .map(|l| {
+                let (a, b) = l.split_once(' ').unwrap();
+                (a.parse().unwrap(), b.parse().unwrap())
+            })
+            .collect();
+        let child = calls
+            .iter()
+            .find(|c| c.0 != me)
+            .expect("the child's syscalls reached its hooks")
+            .0;
+        let of =
+            |pid: u32| -> Vec<u32> { calls.iter().filter(|c| c.0 == pid).map(|c| c.1).collect() };
+        assert_eq!(of(me), [2, 114, 4, 252]);
+        assert_eq!(of(child), [20, 4, 252]);
+        let _ = std::fs::remove_file(&log);
+    });
+}
+
 // ---- exceptions and signals ----
 
 /// ud2 (#UD): the hook sees the vector, the signal and the faulting
