@@ -847,6 +847,41 @@ fn snapshot_restore_replays_bit_identically() {
     });
 }
 
+/// An entry hook turns int80's first getpid into
+/// mmap2(0, 4096, RW, MAP_SHARED|MAP_ANONYMOUS): the guest now has a
+/// shared mapping, which a snapshot refuses (naming its address).
+#[test]
+fn snapshot_refuses_shared_mappings() {
+    let _g = serial();
+    isolated("shared", |_| {
+        let mut first = true;
+        let mapped = Arc::new(Mutex::new(0u32));
+        let got = mapped.clone();
+        let hooks = Hooks::new()
+            .filter(SyscallFilter::only(&[20]))
+            .on_syscall_entry(move |c| {
+                if std::mem::take(&mut first) {
+                    c.base().regs_mut().orig_ax = 192;
+                    for (i, v) in [0, 4096, 3, 0x21, u32::MAX, 0].into_iter().enumerate() {
+                        c.set_arg(i, v);
+                    }
+                }
+            })
+            .on_syscall_exit(move |c| {
+                *got.lock().unwrap() = c.ret() as u32;
+                c.stop();
+            });
+        let mut m = machine(&guest("syscall/bin/int80"), &[], hooks);
+        assert_eq!(m.run(), Stop::Hook);
+        let addr = *mapped.lock().unwrap();
+        assert!(
+            addr & 0xfff == 0 && addr < 0xffff_f000,
+            "mmap2 gave {addr:#x}"
+        );
+        assert_eq!(m.snapshot().err(), Some(SnapshotError::Shared(addr)));
+    });
+}
+
 /// The snapshot example's logic: replayed output identical, with 4 MB
 /// of touched memory held by the snapshot.
 #[test]
