@@ -366,7 +366,7 @@ pub struct FpuRegs {
 
 /// The EFLAGS bits [`Machine::set_eflags`] changes (ptrace's FLAG_MASK:
 /// CF PF AF ZF SF TF DF OF RF AC).
-pub const EFLAGS_WRITABLE: u32 = 0x0004_0000 | 0x0001_0000 | 0xdd5;
+pub const EFLAGS_WRITABLE: u32 = crate::kernel::hooks::FLAG_MASK;
 
 /// One guest process under the embedder's control (see the
 /// [module documentation](self)).

@@ -226,11 +226,18 @@ fn exit_hook_changes_result_and_stops() {
             .filter(SyscallFilter::only(&[4]))
             .on_syscall_exit(|c| {
                 c.set_ret(77);
+                // What PTRACE_SETREGS refuses is not written: IOPL, a
+                // kernel selector (RPL 0).
+                let r = c.base().regs_mut();
+                r.flags |= 0x3000;
+                r.ds = 0x68;
                 c.stop();
             });
         let mut m = machine(&guest("syscall/bin/int80"), &[], hooks);
         for _ in 0..2 {
             assert_eq!(m.run(), Stop::Hook);
+            assert_eq!(m.eflags() & 0x3000, 0, "IOPL stays 0");
+            assert_eq!(m.seg(SegReg::Ds), 0x2b);
             assert_eq!(m.reg(Reg::Eax), 77);
             let mut insn = [0; 2];
             m.read_mem(m.eip() - 2, &mut insn).unwrap();

@@ -7,7 +7,10 @@
 //! kernel goes on, so a change takes effect exactly as a tracer's
 //! `PTRACE_SETREGS` would (arguments read from the frame after the entry
 //! stop, the return value and every register restored from it on the way
-//! out, segment selectors reloaded and checked by the return to user mode).
+//! out, segment selectors reloaded and checked by the return to user
+//! mode), within what `PTRACE_SETREGS` accepts: EFLAGS bits outside
+//! [`FLAG_MASK`] and selectors with an RPL other than 3 keep their old
+//! values.
 //!
 //! - **Syscall entry** ([`Hooks::on_syscall_entry`]): after the entry
 //!   work, before dispatch. `ax` holds -ENOSYS, as a tracer sees it.
@@ -535,14 +538,52 @@ fn ctx(p: &mut Task) -> Result<HookCtx<'_>, KFault> {
     })
 }
 
-/// After the hook: write the frame back and note a stop request.
+/// The EFLAGS bits a tracer may change (Linux's FLAG_MASK_32 in
+/// arch/x86/kernel/ptrace.c): CF PF AF ZF SF TF DF OF RF AC. The kernel's
+/// iret would load any bit from the frame, IOPL included.
+pub const FLAG_MASK: u32 = 0x0004_0000 | 0x0001_0000 | 0xdd5;
+
+/// What putreg() lets a tracer write: the flags under [`FLAG_MASK`], data
+/// selectors that are null or have RPL 3, cs and ss with RPL 3 (anything
+/// else keeps its old value, where ptrace would fail with EIO); the
+/// padding stays zero.
+fn sanitize(old: &PtRegs, new: &mut PtRegs) {
+    new.flags = (old.flags & !FLAG_MASK) | (new.flags & FLAG_MASK);
+    for (o, n) in [
+        (old.ds, &mut new.ds),
+        (old.es, &mut new.es),
+        (old.fs, &mut new.fs),
+        (old.gs, &mut new.gs),
+    ] {
+        if *n != 0 && *n & 3 != 3 {
+            *n = o;
+        }
+    }
+    for (o, n) in [(old.cs, &mut new.cs), (old.ss, &mut new.ss)] {
+        if *n & 3 != 3 {
+            *n = o;
+        }
+    }
+    new.__dsh = 0;
+    new.__esh = 0;
+    new.__fsh = 0;
+    new.__gsh = 0;
+    new.__csh = 0;
+    new.__ssh = 0;
+}
+
+/// After the hook: write the frame back (as [`sanitize`] allows) and note
+/// a stop request.
 fn done(base: HookCtx<'_>) -> Result<(), KFault> {
     let p = base.task;
     p.hook_stop |= base.stop;
+    let old = PtRegs::read(&p.cpu.sys.kmem, p.frame)?;
+    let mut regs = base.regs;
+    sanitize(&old, &mut regs);
     p.cpu
         .sys
         .kmem
-        .write_bytes(p.frame, bytemuck::bytes_of(&base.regs))
+        .write_bytes(p.frame, bytemuck::bytes_of(&regs))
 }
 
 /// The syscall-entry (`exit` false) or syscall-exit stop.
