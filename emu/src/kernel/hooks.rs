@@ -38,7 +38,10 @@
 //!
 //! Any hook can ask the run to stop ([`HookCtx::stop`]): the task goes on
 //! to its next return to user mode, and [`Task::run_until`] returns
-//! [`super::task::Stop::Hook`] there; the run can be resumed.
+//! [`super::task::Stop::Hook`] there; the run can be resumed. Only the
+//! task whose run the embedder drives (a machine's main thread) stops: a
+//! request made on another guest thread is ignored, and so is one in a
+//! forked child.
 //!
 //! Cost: the syscall hooks use the syscall-work flag of the task's
 //! thread_info (the one `--frames` and `--strace` use), so a machine
