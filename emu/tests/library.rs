@@ -60,7 +60,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 /// Run `f` in a forked child with stdout redirected to a file (whose path
 /// `f` gets), failing the test with the child's panic message if it
-/// panics, or if it takes more than a minute.
+/// panics, or if it takes more than a minute (SIGALRM).
 fn isolated(name: &str, f: impl FnOnce(&Path)) {
     use std::io::Read;
     use std::os::fd::FromRawFd;
@@ -82,6 +82,10 @@ fn isolated(name: &str, f: impl FnOnce(&Path)) {
             libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&file), 1);
             libc::alarm(60);
         }
+        // The message goes to the parent through the pipe; printing it
+        // here would need stderr's lock, which the fork may have copied
+        // held by another thread.
+        std::panic::set_hook(Box::new(|_| {}));
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&out)));
         let msg = match r {
             Ok(()) => String::new(),
