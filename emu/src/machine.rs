@@ -216,6 +216,9 @@ impl Builder {
         }
         .map_err(BuildError::Load)?;
         let inherited = crate::snapshot::open_files(&task);
+        // Building made this task the thread's current one without the
+        // host's dispositions following: the first run syncs them.
+        ENTERED.with(|e| e.set(0));
         Ok(Machine {
             pid: task.pid,
             task,
@@ -411,6 +414,7 @@ impl Machine {
         if let Some(st) = self.exited {
             return Stop::Exited(st);
         }
+        self.enter();
         let s = self.task.run_until(end);
         if self.task.pid != self.pid {
             self.end_forked_child(s);
@@ -419,6 +423,24 @@ impl Machine {
             self.exited = Some(st);
         }
         s
+    }
+
+    /// Make this machine the one the host's signal handling serves on
+    /// this thread, when another one was (several machines run in turns
+    /// on one thread): the signals the host catches go to this task, the
+    /// host's dispositions and the thread's mask become this guest's.
+    fn enter(&mut self) {
+        let me = std::sync::Arc::as_ptr(&self.task.ctl) as usize;
+        if ENTERED.with(|e| e.replace(me)) == me {
+            return;
+        }
+        crate::kernel::hostsig::set_current(&self.task.ctl);
+        let h = crate::kernel::task::lock(&self.task.sighand).clone();
+        for sig in 1..=64u32 {
+            let a = h.get(sig);
+            crate::kernel::hostsig::mirror_action(sig, a.handler, a.flags);
+        }
+        crate::kernel::hostsig::apply_mask(self.task.sig.blocked);
     }
 
     /// The guest forked, and this is its child process: a copy of the
@@ -586,6 +608,7 @@ impl Machine {
     /// (after it exited, too: it then runs again). Reports what became of
     /// the open file descriptors.
     pub fn restore(&mut self, s: &Snapshot) -> Result<RestoreReport, SnapshotError> {
+        self.enter();
         let r = crate::snapshot::restore(&mut self.task, s, &self.inherited)?;
         self.exited = None;
         Ok(r)
@@ -621,8 +644,15 @@ impl Machine {
     }
 }
 
+thread_local! {
+    /// The machine (its task's `TaskCtl` address) this thread last ran, 0
+    /// for none or unknown.
+    static ENTERED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl Drop for Machine {
     fn drop(&mut self) {
+        ENTERED.with(|e| e.set(0));
         let others = crate::kernel::task::lock(&self.task.group.state)
             .threads
             .iter()

@@ -433,6 +433,32 @@ fn signal_hook() {
     });
 }
 
+/// Two machines on one thread, run in turns (a budget each): each
+/// guest's SIGUSR1 reaches its own handler (the host's dispositions and
+/// signal routing follow the machine that runs), so both count all of
+/// theirs and exit 0.
+#[test]
+fn machines_in_turns_keep_their_signals() {
+    let _g = serial();
+    isolated("turns", |_| {
+        let prog = guest("syscall/bin/sig_loop");
+        let mut a = machine(&prog, &["200"], Hooks::new());
+        let mut b = machine(&prog, &["300"], Hooks::new());
+        let (mut ea, mut eb) = (None, None);
+        while ea.is_none() || eb.is_none() {
+            for (m, e) in [(&mut a, &mut ea), (&mut b, &mut eb)] {
+                if e.is_none() {
+                    if let Stop::Exited(st) = m.run_for(997) {
+                        *e = Some(st);
+                    }
+                }
+            }
+        }
+        assert_eq!(ea, Some(ExitStatus::Exited(0)));
+        assert_eq!(eb, Some(ExitStatus::Exited(0)));
+    });
+}
+
 // ---- the instruction budget ----
 
 /// The eip after each instruction of a native run of `prog`, single-stepped
