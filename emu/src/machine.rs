@@ -26,10 +26,12 @@
 //! threads, and its fork is a fork of this process: the child runs the
 //! guest inside a copy of the embedding program, with a copy of the hooks
 //! (what they record there stays there), and ends when its guest ends,
-//! never returning from [`Machine::run`] into the embedder's code. So run
-//! one machine at a time per process, or each in a child process, and
-//! expect the guest to do to the process what a program run by `emu` may
-//! do.
+//! never returning from [`Machine::run`] into the embedder's code.
+//! Several machines may run in turns on one thread (each takes the host's
+//! signal dispositions and routing over when it runs); machines running at
+//! the same time on different threads would share those dispositions, so
+//! give each its own process instead. And expect a guest to do to the
+//! process what a program run by `emu` may do.
 
 #![warn(missing_docs)]
 
