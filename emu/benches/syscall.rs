@@ -3,6 +3,10 @@
 //! handler through the table (the floor). Where the host runs i386 code,
 //! the same guest loops run natively in a spawned process.
 //!
+//! The hook group runs the `int $0x80` loop with no hook, with a no-op
+//! syscall-entry hook (called for every getpid), and with an entry hook
+//! whose filter leaves getpid out (registered, never called).
+//!
 //! The emulated loops are the guest program `guest/syscall/bin/getpid_loop`
 //! (`mov $20,%eax; int $0x80 | call *sysinfo; dec count; jnz`), so each
 //! element is one round trip plus three guest loop instructions.
@@ -11,7 +15,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use emu::kernel::{syscall, ExitStatus, SyscallEntry, Task};
+use emu::kernel::hooks::{Hooks, SyscallFilter};
+use emu::kernel::{syscall, Config, ExitStatus, SyscallEntry, Task};
 
 const PROG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -31,6 +36,21 @@ fn load(prog: &str, args: &[&str], entry: SyscallEntry) -> Task {
     let mut argv = vec![name.to_vec()];
     argv.extend(args.iter().map(|a| a.as_bytes().to_vec()));
     Task::new(&image, name, &argv, &[], entry).expect("load")
+}
+
+/// getpid_loop in mode `i` with `hooks` in its settings.
+fn hooked(n: u64, hooks: impl Fn() -> Option<Hooks>) -> Task {
+    let image = std::fs::read(PROG).expect(PROG);
+    let argv = [
+        b"getpid_loop".to_vec(),
+        b"i".to_vec(),
+        n.to_string().into_bytes(),
+    ];
+    let cfg = Config {
+        hooks: hooks(),
+        ..Config::default()
+    };
+    Task::from_image(&image, b"getpid_loop", &argv, &[], std::sync::Arc::new(cfg)).expect("load")
 }
 
 /// Total time of `iters` emulated runs of `mk()`'s task (load excluded).
@@ -62,6 +82,38 @@ fn emulated(c: &mut Criterion) {
     g.bench_function("getpid_direct_call", |b| {
         let mut p = process("i", 1, SyscallEntry::Sysenter);
         b.iter(|| syscall::invoke(std::hint::black_box(&mut p), 20, [0; 6]))
+    });
+    g.finish();
+    let mut g = c.benchmark_group("syscall_hooks");
+    g.throughput(Throughput::Elements(N));
+    g.bench_function("getpid_int80_no_hook", |b| {
+        b.iter_custom(|iters| timed_runs(iters, || hooked(N, || None)))
+    });
+    g.bench_function("getpid_int80_noop_hook", |b| {
+        b.iter_custom(|iters| {
+            timed_runs(iters, || {
+                hooked(N, || {
+                    Some(Hooks::new().on_syscall_entry(|c| {
+                        std::hint::black_box(c.nr());
+                    }))
+                })
+            })
+        })
+    });
+    g.bench_function("getpid_int80_filtered_out", |b| {
+        b.iter_custom(|iters| {
+            timed_runs(iters, || {
+                hooked(N, || {
+                    Some(
+                        Hooks::new()
+                            .filter(SyscallFilter::except(&[20]))
+                            .on_syscall_entry(|c| {
+                                std::hint::black_box(c.nr());
+                            }),
+                    )
+                })
+            })
+        })
     });
     g.finish();
     let mut g = c.benchmark_group("signal");

@@ -213,6 +213,7 @@ fn main() -> ExitCode {
         frames,
         strace,
         no_host_exec: cli.no_host_exec,
+        hooks: None,
     };
     let loaded = Task::from_file(path, &exe, &execfn, &argv, &envp, std::sync::Arc::new(cfg));
     let mut p = match loaded {

@@ -93,16 +93,44 @@ pub fn stop_running(exc: Exception) -> bool {
 
 /// Run guest code until something needs the kernel side.
 pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
-    RUNNING.with(|r| r.set(cpu));
-    let ev = run_blocks(cpu, cache);
-    RUNNING.with(|r| r.set(std::ptr::null_mut()));
-    ev
+    running(cpu, |cpu| run_loop::<false>(cpu, cache, 0))
 }
 
-fn run_blocks(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
+/// `f` with `cpu` registered as this thread's running Cpu (for
+/// [`stop_running`]).
+#[inline(always)]
+fn running<R>(cpu: &mut Cpu, f: impl FnOnce(&mut Cpu) -> R) -> R {
+    RUNNING.with(|r| r.set(cpu));
+    let v = f(cpu);
+    RUNNING.with(|r| r.set(std::ptr::null_mut()));
+    v
+}
+
+/// [`run`] with an instruction budget: stop when `cpu.icount` reaches
+/// `end` (None), or earlier with an event. The count is exact: the block
+/// that would cross `end` runs one instruction at a time up to it, each
+/// counting one as in a whole block (a rep string instruction is one).
+/// An event of the last instruction (a syscall, a fault) is returned
+/// first; the next call returns None at once.
+pub fn run_until(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Option<Event> {
+    match running(cpu, |cpu| run_loop::<true>(cpu, cache, end)) {
+        // The loop leaves with Irq at the end of the budget. An interrupt
+        // request raised meanwhile stays in `cpu.irq` for the next run.
+        Event::Irq if cpu.icount >= end => None,
+        ev => Some(ev),
+    }
+}
+
+/// The run loop, monomorphized without the budget's checks for [`run`].
+/// With BUDGET it returns [`Event::Irq`] when `cpu.icount` reaches `end`.
+#[inline(always)]
+fn run_loop<const BUDGET: bool>(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Event {
     // The block that just ran, whose links find the next one.
     let mut prev: BlockPtr = std::ptr::null();
     loop {
+        if BUDGET && cpu.icount >= end {
+            return Event::Irq;
+        }
         if cpu.flags.bits & super::flags::TF != 0 {
             prev = std::ptr::null();
             if let Some(ev) = step(cpu, cache) {
@@ -118,6 +146,13 @@ fn run_blocks(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
         } else {
             cache.next(cpu, prev)
         };
+        if BUDGET {
+            // SAFETY: as below.
+            let n = unsafe { Block::from_thin(b) }.hdr.count as u64;
+            if cpu.icount + n > end {
+                return budget_tail(cpu, cache, end);
+            }
+        }
         cache.executed += 1;
         // SAFETY: blocks are only freed by invalidation, which happens
         // outside the loop or in `take_exit` (after which it returns), so
@@ -130,6 +165,20 @@ fn run_blocks(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
         }
         prev = b;
     }
+}
+
+/// The end of a budget inside a block: its instructions one at a time
+/// until `cpu.icount` is `end` ([`Event::Irq`]) or one leaves for the
+/// kernel side.
+#[cold]
+#[inline(never)]
+fn budget_tail(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Event {
+    while cpu.icount < end {
+        if let Some(ev) = one(cpu, cache, false) {
+            return ev;
+        }
+    }
+    Event::Irq
 }
 
 #[cold]
@@ -324,7 +373,26 @@ fn string_element(ins: &iced_x86::Instruction) -> u64 {
 
 /// Single-step one instruction with TF set, then deliver #DB.
 #[cold]
+#[inline(never)]
 fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
+    if let Some(ev) = one(cpu, cache, true) {
+        return Some(ev);
+    }
+    Some(Event::Exception(Exception {
+        vector: super::vec::DB,
+        error_code: None,
+        cr2: super::DR6_BS,
+    }))
+}
+
+/// Run the instruction at eip on its own: None when it retired without
+/// leaving the loop, else the event. `trap` is single-stepping (TF): a rep
+/// string instruction runs one iteration (SDM vol. 3 18.3.1.4), and a
+/// store into translated code is handled here, #DB coming first; without
+/// it (an instruction budget) the instruction runs whole and such a store
+/// is the usual [`Event::CodeWritten`].
+#[cold]
+fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
     let b = unsafe { Block::from_thin(cache.get(cpu)) };
     // The block's first instruction alone, followed by an end marker that
     // sets eip past it unless it is the block's terminator.
@@ -343,7 +411,10 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     cpu.icount += 1;
     // A rep string instruction traps after each iteration (SDM vol. 3
     // 18.3.1.4): run one, and stay on the instruction while it would go on.
-    let rep = rep_string(cpu, first.eip).filter(|r| count(cpu, r.a16) > 1);
+    let rep = match trap {
+        true => rep_string(cpu, first.eip).filter(|r| count(cpu, r.a16) > 1),
+        false => None,
+    };
     let n = rep.map_or(0, |r| count(cpu, r.a16));
     if let Some(r) = rep {
         set_count(cpu, r.a16, 1);
@@ -371,9 +442,12 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
                 cpu.eip = first.next();
             }
             cpu.exit = exit::NONE;
-            // (Other threads' caches are not told about a store made while
-            // single-stepping: #DB comes first.)
             cache.invalidate_smc(cpu);
+            // (Single-stepping, other threads' caches are not told about
+            // the store: #DB comes first.)
+            if !trap {
+                return Some(Event::CodeWritten);
+            }
         } else {
             if cpu.exit == exit::EXC {
                 cpu.eip = first.eip;
@@ -382,11 +456,7 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             return take_exit(cpu, cache);
         }
     }
-    Some(Event::Exception(Exception {
-        vector: super::vec::DB,
-        error_code: None,
-        cr2: super::DR6_BS,
-    }))
+    None
 }
 
 #[cfg(test)]

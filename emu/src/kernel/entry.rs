@@ -293,10 +293,18 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
     p.syscalls += 1;
     let ti = p.cpu.sys.thread_info();
     let work = p.cpu.sys.kmem.r32(ti + thread_info::SYSCALL_WORK)?;
+    let mut nr = frame_r(p, off::ORIG_AX)?;
+    // The embedder's hooks stop first, as ptrace's syscall-entry stop
+    // comes before the tracepoints (syscall_trace_enter).
+    let hooked =
+        work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 && super::hooks::wants_syscall(p, nr);
+    if hooked {
+        super::hooks::syscall_stop(p, false)?;
+        nr = frame_r(p, off::ORIG_AX)?;
+    }
     if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 {
         p.trace_frame(true);
     }
-    let nr = frame_r(p, off::ORIG_AX)?;
     if nr < syscall::NR_SYSCALLS {
         // bx, cx, dx, si, di, bp: the first six words of pt_regs.
         let args: [u32; 6] = p.cpu.sys.kmem.read_pod(p.frame + off::BX)?;
@@ -330,6 +338,10 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
     }
     if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 && p.exit.is_none() {
         p.trace_frame(false);
+        // (syscall_exit_work: the tracepoint, then ptrace's exit stop.)
+        if hooked {
+            super::hooks::syscall_stop(p, true)?;
+        }
     }
     Ok(())
 }
@@ -388,10 +400,15 @@ pub fn ret_to_user(p: &mut Task) {
         .kmem
         .r32(ti + thread_info::SYSCALL_WORK)
         .unwrap_or(0);
+    let mut r = Ok(());
     if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 {
         p.trace_frame(false);
+        let nr = frame_r(p, off::ORIG_AX).unwrap_or(u32::MAX);
+        if super::hooks::wants_syscall(p, nr) {
+            r = super::hooks::syscall_stop(p, true);
+        }
     }
-    let r = exit_to_user_mode(p).and_then(|_| {
+    let r = r.and_then(|_| exit_to_user_mode(p)).and_then(|_| {
         if p.exit.is_some() {
             Ok(())
         } else {
@@ -434,6 +451,16 @@ fn entry_exception(p: &mut Task, v: u8) -> Result<(), KFault> {
             }
             super::mm::Fault::Access => f.info.code = signal::SEGV_ACCERR,
             super::mm::Fault::Segv => {}
+        }
+    }
+    if super::hooks::has_exception_hook(p) {
+        let error = has_error_code(v).then_some(error);
+        if super::hooks::exception_stop(p, v, error, &f.info)? {
+            exit_to_user_mode(p)?;
+            if p.exit.is_some() {
+                return Ok(());
+            }
+            return restore_all_iret(p);
         }
     }
     signal::force_fault(p, f);

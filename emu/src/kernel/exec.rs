@@ -10,7 +10,7 @@
 //!   through `-L` first), and an i386 ELF is checked as the loader will
 //!   load it (ENOEXEC, E2BIG).
 //! - **An i386 ELF replaces the guest image inside this emu process**,
-//!   keeping the pid ([`exec_binprm`]): other threads are ended (de_thread;
+//!   keeping the pid (`exec_binprm`): other threads are ended (de_thread;
 //!   when the caller is not the leader, the leader's host thread takes the
 //!   new program over, so that its tid is the pid as after a native exec),
 //!   the robust list and clear_child_tid are released and a vfork parent

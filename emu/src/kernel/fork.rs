@@ -5,13 +5,13 @@
 //!    copies and checks its struct as `copy_clone_args_from_user` does).
 //! 2. [`kernel_clone`] checks the flags as `copy_process` checks them.
 //! 3. The new task is made:
-//!    - **CLONE_THREAD**: a host thread ([`clone_thread`]). It gets a copy
+//!    - **CLONE_THREAD**: a host thread (`clone_thread`). It gets a copy
 //!      of this task's CPU, including its kernel stack with the `pt_regs`
 //!      of this syscall, where `ax` becomes 0 and `sp` the new stack (as
 //!      `copy_thread` does), TLS from `esi` with CLONE_SETTLS, the shared
 //!      mm, the descriptor table (shared with CLONE_FILES, else copied),
 //!      and returns to user mode through [`entry::ret_from_fork`].
-//!    - **otherwise**: a host process ([`fork_process`]): the emu process
+//!    - **otherwise**: a host process (`fork_process`): the emu process
 //!      forks itself, which copies guest memory copy-on-write, the host
 //!      descriptors under their numbers and this very kernel stack. The
 //!      child carries on in this handler and returns 0 from it, which is
@@ -451,6 +451,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
         files,
         group: p.group.clone(),
         cfg: p.cfg.clone(),
+        hook_stop: false,
     };
     // copy_thread: the child returns 0, on its own stack.
     let k = &mut child.cpu.sys.kmem;

@@ -62,7 +62,7 @@ pub struct Fd {
     /// An emulated /proc file whose contents are made again when it is
     /// read from offset 0 (as a seq_file is generated at read time).
     pub proc_gen: Option<super::procfs::Gen>,
-    /// /proc/<pid>/mem: reads and writes are the guest's memory.
+    /// /proc/\<pid\>/mem: reads and writes are the guest's memory.
     pub proc_mem: Option<std::sync::Arc<super::procmem::MemFile>>,
     /// The host fd is on procfs (a relative lookup from it is walked).
     pub procfs: bool,

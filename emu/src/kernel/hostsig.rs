@@ -10,7 +10,7 @@
 //!   actions are exactly native: a terminating signal kills the emu
 //!   process by that signal, a stop signal stops it, SIGCHLD's SIG_IGN
 //!   and SA_NOCLDWAIT reap children, an ignored SIGPIPE makes writes fail
-//!   with EPIPE); a guest handler is [`on_signal`], which queues the
+//!   with EPIPE); a guest handler is `on_signal`, which queues the
 //!   signal for the thread it interrupted and raises its `irq`;
 //! - **the blocked mask** of each thread, so blocked signals stay pending
 //!   in the host kernel, where sigpending, sigtimedwait and signalfd find
@@ -341,7 +341,7 @@ pub fn install_kick(sig: i32) {
 }
 
 /// Make the host's disposition of `sig` follow the guest's: SIG_DFL and
-/// SIG_IGN as they are, a handler as [`on_signal`]; SIGCHLD's
+/// SIG_IGN as they are, a handler as `on_signal`; SIGCHLD's
 /// SA_NOCLDSTOP and SA_NOCLDWAIT as given.
 pub fn mirror_action(sig: u32, handler: u32, flags: u32) {
     let s = sig as i32;

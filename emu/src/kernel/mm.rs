@@ -353,7 +353,7 @@ pub struct Mm {
 
 impl Mm {
     /// The memory map of a freshly loaded program: its segments (as the
-    /// loader mapped them), [vvar]/[vvar_vclock]/[vdso] and [stack].
+    /// loader mapped them), \[vvar\]/\[vvar_vclock\]/\[vdso\] and \[stack\].
     /// `exe`: the segments are host mappings of this file (they are then
     /// file VMAs like any other; without it they are copies, shown as the
     /// executable).

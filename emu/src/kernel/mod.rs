@@ -10,6 +10,7 @@ pub mod fork;
 pub mod frames;
 pub mod fs;
 pub mod futex;
+pub mod hooks;
 pub mod hostsig;
 pub mod ioctl;
 pub mod ldt;
@@ -37,7 +38,7 @@ pub mod xattr;
 use crate::cpu::vec;
 
 pub use crate::loader::vdso::SyscallEntry;
-pub use task::{Config, Task};
+pub use task::{Config, Stop, Task};
 
 /// How the guest ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

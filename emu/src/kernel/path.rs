@@ -7,15 +7,15 @@
 //!   symlinks (`self`, `thread-self`, `root`, `cwd`) are followed on the
 //!   host, while the links whose host targets are the emulator's own
 //!   (`<pid>/exe`, `<pid>/fd/N`) are the guest's. The walk ends with a
-//!   [`ProcLoc`]: a file of the guest's own /proc/<pid> directory (or
-//!   task/<tid> of one of its threads), which [`super::procfs`] emulates or
-//!   refuses, or a /proc/<pid> of another process that runs emu, whose
+//!   [`ProcLoc`]: a file of the guest's own /proc/\<pid\> directory (or
+//!   task/\<tid\> of one of its threads), which [`super::procfs`] emulates or
+//!   refuses, or a /proc/\<pid\> of another process that runs emu, whose
 //!   emulator-describing files are refused with EACCES.
 //! - Relative paths are relative to the guest dirfd's host fd, or to the
 //!   host working directory (which is the guest's); when that directory is
 //!   in procfs the walk starts from its path.
 //! - Guest and host pids are the same numbers (a guest process is a host
-//!   process, a guest thread a host thread), so /proc/<pid> names the same
+//!   process, a guest thread a host thread), so /proc/\<pid\> names the same
 //!   process on both sides; only the contents differ.
 
 use std::collections::VecDeque;
@@ -127,10 +127,10 @@ pub enum ProcLoc {
     None,
     /// /proc/cpuinfo.
     Cpuinfo,
-    /// The guest's own /proc/<pid> (or /proc/<pid>/task/<tid> of one of its
+    /// The guest's own /proc/\<pid\> (or /proc/\<pid\>/task/\<tid\> of one of its
     /// threads, `tid`); `entry` is the path inside it ("" for itself).
     Own { tid: Option<u32>, entry: Vec<u8> },
-    /// /proc/<pid> (or a task of it) of another process running emu.
+    /// /proc/\<pid\> (or a task of it) of another process running emu.
     OtherEmu { pid: u32, entry: Vec<u8> },
 }
 

@@ -2,7 +2,7 @@
 //! emulator instead of the guest. [`super::path::resolve`] finds where a
 //! path leads (every spelling: `//`, `.`, `..`, `self`, `thread-self`,
 //! `task/<tid>`, `root`, a dirfd or working directory in /proc); a file of
-//! the guest's own /proc/<pid> (or task/<tid>) directory is generated
+//! the guest's own /proc/\<pid\> (or task/\<tid\>) directory is generated
 //! when opened and served from a read-only memfd, so read, lseek, pread
 //! and fstat work naturally, and generated again when read from offset 0.
 //!
@@ -98,7 +98,7 @@ impl Kind {
 }
 
 /// An emulated /proc file of an open guest fd: the kind and, for
-/// task/<tid>/ (or /proc/<tid>/ of a non-leader thread), the thread.
+/// task/\<tid\>/ (or /proc/\<tid\>/ of a non-leader thread), the thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gen {
     pub kind: Kind,
@@ -111,7 +111,7 @@ impl Gen {
         self.kind.name()
     }
 
-    /// /proc/<pid> files are generated at read time (Linux's seq_file or
+    /// /proc/\<pid\> files are generated at read time (Linux's seq_file or
     /// a read of the process's memory): reading one from its start makes
     /// its contents again. They cannot be spliced from either.
     pub fn per_process(self) -> bool {
@@ -134,7 +134,7 @@ impl Gen {
 pub enum Opened {
     /// A memfd with the contents.
     Gen(i32, Gen),
-    /// /proc/<pid>/mem: a placeholder memfd and the file.
+    /// /proc/\<pid\>/mem: a placeholder memfd and the file.
     Mem(i32, Arc<MemFile>),
 }
 

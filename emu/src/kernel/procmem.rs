@@ -45,7 +45,7 @@ use crate::mem::{PAGE_SHIFT, PAGE_SIZE, P_PRESENT, P_TRACK};
 /// Largest transfer Linux does in one call (MAX_RW_COUNT).
 const MAX_RW_COUNT: u64 = 0x7fff_f000;
 
-/// An open /proc/<pid>/mem: the address space it was opened on and the
+/// An open /proc/\<pid\>/mem: the address space it was opened on and the
 /// file position (shared by dup'ed descriptors, as one open file is).
 #[derive(Debug)]
 pub struct MemFile {

@@ -283,7 +283,13 @@ pub fn do_signal(p: &mut Task) {
     p.sig.pending.extend(p.ctl.ring.drain());
     let mut handled = false;
     while let Some(k) = unblocked_pending(p) {
-        let info = p.sig.pending.remove(k);
+        let mut info = p.sig.pending.remove(k);
+        if super::hooks::has_signal_hook(p) {
+            match super::hooks::signal_stop(p, info) {
+                Some(i) => info = i,
+                None => continue,
+            }
+        }
         if let Some(s) = &p.cfg.strace {
             super::strace::signal(p, s, &info);
         }

@@ -408,7 +408,7 @@ pub fn sys_fstatfs64(p: &mut Task, fd: u32, sz: u32, buf: u32) -> SysResult {
 
 /// ustat(2) is gone from the host's x86_64 table? It still exists; pass
 /// the 32-bit dev through. (struct ustat: i32 f_tfree, u32 f_tinode,
-/// char f_fname[6], char f_fpack[6] -> 20 bytes on i386.)
+/// char f_fname\[6\], char f_fpack\[6\] -> 20 bytes on i386.)
 pub fn sys_ustat(p: &mut Task, dev: u32, ubuf: u32) -> SysResult {
     let mut out = [0u8; 32];
     let r = unsafe { libc::syscall(libc::SYS_ustat, dev, out.as_mut_ptr()) };

@@ -38,7 +38,7 @@ pub struct Rlim {
 }
 
 /// The resource limits of a thread group (`signal->rlim`): the emulated
-/// ones (see [`emulated`]) are kept here; the others are the host's.
+/// ones (see `emulated`) are kept here; the others are the host's.
 #[derive(Clone, Debug)]
 pub struct Rlimits {
     rlim: [Rlim; 16],

@@ -117,6 +117,19 @@ pub struct Config {
     /// `--no-host-exec`: execve of anything but an i386 program is ENOEXEC
     /// instead of the host's execve.
     pub no_host_exec: bool,
+    /// The embedder's hooks (see [`super::hooks`]).
+    pub hooks: Option<super::hooks::Hooks>,
+}
+
+/// Why [`Task::run_until`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The guest exited or died (for the leader: the process's status).
+    Exited(ExitStatus),
+    /// The instruction budget is spent: `cpu.icount` is the limit given.
+    Budget,
+    /// A hook asked to stop ([`super::hooks::HookCtx::stop`]).
+    Hook,
 }
 
 /// Interrupt-request bits of `Cpu::irq`, raised by other threads and
@@ -301,7 +314,7 @@ pub struct Task {
     pub dr6: u32,
     /// Guest address of the vDSO's int80 landing pad (0 without a vDSO):
     /// `mm->context.vdso`, shared by the threads of the mm (an mremap of
-    /// [vdso] moves it for all of them) and read without a lock by the
+    /// \[vdso\] moves it for all of them) and read without a lock by the
     /// sysenter path. See [`Task::landing_pad`].
     pub vdso_landing_pad: Arc<AtomicU32>,
     /// Signal mask, emu's own pending signals, alternate stack, trap info.
@@ -331,6 +344,8 @@ pub struct Task {
     /// The thread group (CLONE_THREAD).
     pub group: Arc<ThreadGroup>,
     pub cfg: Arc<Config>,
+    /// A hook asked the run to stop at the next return to user mode.
+    pub hook_stop: bool,
 }
 
 impl Task {
@@ -346,6 +361,18 @@ impl Task {
             entry,
             ..Config::default()
         });
+        Task::from_image(image, execfn, argv, envp, cfg)
+    }
+
+    /// A task for an in-memory image with settings `cfg` (no
+    /// /proc/self/exe; the image is copied into guest memory).
+    pub fn from_image(
+        image: &[u8],
+        execfn: &[u8],
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+        cfg: Arc<Config>,
+    ) -> Result<Task, LoadError> {
         Task::build(image, None, fs::Files::new(), execfn, argv, envp, cfg)
     }
 
@@ -500,8 +527,14 @@ impl Task {
             sighand: Arc::new(Mutex::new(SigHand::inherited())),
             group: ThreadGroup::new(rlim, ctl.clone()),
             cfg,
+            hook_stop: false,
         };
-        if p.cfg.frames.is_some() || p.cfg.strace.is_some() || p.cfg.syscall_stats.is_some() {
+        let hooked = p.cfg.hooks.as_ref().is_some_and(|h| h.has_syscall_hooks());
+        if p.cfg.frames.is_some()
+            || p.cfg.strace.is_some()
+            || p.cfg.syscall_stats.is_some()
+            || hooked
+        {
             p.set_syscall_trace(true);
         }
         super::hostsig::set_current(&ctl);
@@ -544,10 +577,28 @@ impl Task {
     ///
     /// For the group leader this returns the process's status, after every
     /// thread has ended (or at once on exit_group); for another thread,
-    /// when it ends.
+    /// when it ends. Stop requests of hooks are ignored.
     pub fn run(&mut self) -> ExitStatus {
         loop {
-            let ev = run::run(&mut self.cpu, &mut self.cache);
+            if let Stop::Exited(st) = self.run_until(None) {
+                return st;
+            }
+        }
+    }
+
+    /// Run until the guest exits or dies, a hook asks to stop, or (with
+    /// `end`) `cpu.icount` reaches `end`: exactly, counting every
+    /// instruction once, a rep string instruction as one. The run can
+    /// be resumed after a stop (not after an exit).
+    pub fn run_until(&mut self, end: Option<u64>) -> Stop {
+        loop {
+            let ev = match end {
+                None => run::run(&mut self.cpu, &mut self.cache),
+                Some(end) => match run::run_until(&mut self.cpu, &mut self.cache, end) {
+                    Some(ev) => ev,
+                    None => return Stop::Budget,
+                },
+            };
             entry::handle(self, ev);
             if self.exit.is_some() {
                 if let Some(st) = super::exit::finish(self) {
@@ -555,8 +606,12 @@ impl Task {
                     if let Some(s) = &self.cfg.strace {
                         super::strace::exited(self, s, st);
                     }
-                    return st;
+                    return Stop::Exited(st);
                 }
+            }
+            if self.hook_stop {
+                self.hook_stop = false;
+                return Stop::Hook;
             }
         }
     }

@@ -1,5 +1,5 @@
 //! The kernel's side of the vDSO once it is mapped (arch/x86/entry/vdso/
-//! vma.c): `mm->context.vdso` follows an mremap of [vdso], so sysenter
+//! vma.c): `mm->context.vdso` follows an mremap of \[vdso\], so sysenter
 //! keeps returning to the landing pad and signal handlers without
 //! SA_RESTORER keep returning through `__kernel_sigreturn` /
 //! `__kernel_rt_sigreturn` at the new place (verified natively:
@@ -10,9 +10,9 @@ use crate::arch::ptregs::off;
 use crate::loader::vdso::INT80_LANDING_PAD;
 use std::sync::atomic::Ordering::Relaxed;
 
-/// vdso_mremap: [vdso] now starts at `base`. The caller (mremap) checked
+/// vdso_mremap: \[vdso\] now starts at `base`. The caller (mremap) checked
 /// that the whole mapping moved (special mappings cannot be split, and
-/// [vdso] cannot grow).
+/// \[vdso\] cannot grow).
 pub fn moved(p: &mut Task, base: u32) {
     let old = p.landing_pad();
     let new = base.wrapping_add(INT80_LANDING_PAD);

@@ -12,7 +12,7 @@
 //! - The stack ends at 0xffffe000 (TASK_SIZE of a compat task). The top 8
 //!   bytes (`sizeof(void *)` of the 64-bit kernel) are zero; the execfn
 //!   string (the path given to execve) ends right below them, then the envp
-//!   strings, then the argv strings (argv[0] lowest).
+//!   strings, then the argv strings (argv\[0\] lowest).
 //! - Below the strings, rounded down to 16: "i686\0", then the 16 AT_RANDOM
 //!   bytes, then (rounded down to 16 again) argc, argv, NULL, envp, NULL and
 //!   the auxv in the order of [`stack::auxv`].
@@ -23,7 +23,7 @@
 //!   usual 8 MiB). A static-PIE is mapped top-down below it, aligned down to
 //!   its largest power-of-two `p_align` when that exceeds a page; its brk
 //!   starts at 0x56555000.
-//! - The [vvar] and [vDSO] pages (8 in all) go where `get_unmapped_area`
+//! - The \[vvar\] and \[vDSO\] pages (8 in all) go where `get_unmapped_area`
 //!   finds room once the segments are mapped: the highest free range below
 //!   the mmap base (0xf7ff6000 for a usual static program, lower when a
 //!   segment is in the way), bottom-up in the legacy layout.

@@ -1,5 +1,5 @@
 //! The vDSO: emu's own image (`emu/vdso/`, built from vdso.S and committed
-//! as vdso.so), mapped where native Linux maps it, with the [vvar] pages
+//! as vdso.so), mapped where native Linux maps it, with the \[vvar\] pages
 //! below it: one free range of [`AREA`] bytes that `get_unmapped_area`
 //! finds after the program's segments are mapped (`map_vdso` in
 //! arch/x86/entry/vdso/vma.c; [`super::Layout::place`]).
@@ -9,11 +9,11 @@ use crate::mem::{Mem, PAGE_SIZE, P_EXEC, P_READ};
 
 /// The image, built by `make -C emu/vdso`.
 pub static IMAGE: &[u8] = include_bytes!("../../vdso/vdso.so");
-/// Pages the vDSO mapping covers (native: two), and the [vvar] +
-/// [vvar_vclock] pages below it (native: four + two).
+/// Pages the vDSO mapping covers (native: two), and the \[vvar\] +
+/// \[vvar_vclock\] pages below it (native: four + two).
 pub const VDSO_PAGES: u32 = 2;
 pub const VVAR_PAGES: u32 = 6;
-/// The bytes of the whole block: [vvar], [vvar_vclock], [vdso].
+/// The bytes of the whole block: \[vvar\], \[vvar_vclock\], \[vdso\].
 pub const AREA: u32 = (VVAR_PAGES + VDSO_PAGES) * PAGE_SIZE;
 /// Offsets inside the image (as in the native vDSO of the project's hosts).
 pub const KERNEL_VSYSCALL: u32 = 0x5e0;
@@ -28,17 +28,17 @@ pub const LINUX_VERSION: u32 = 0x288;
 pub const KERNEL_SIGRETURN: u32 = 0x600;
 pub const KERNEL_RT_SIGRETURN: u32 = 0x610;
 
-/// Pages of [vvar] (the rest of the [`VVAR_PAGES`] are [vvar_vclock]).
+/// Pages of \[vvar\] (the rest of the [`VVAR_PAGES`] are \[vvar_vclock\]).
 pub const VVAR_DATA_PAGES: u32 = 4;
 
-/// Whether page `page` of the vvar block (0..[`VVAR_PAGES`]: [vvar] then
-/// [vvar_vclock]) is populated. The kernel maps a page only where it has
+/// Whether page `page` of the vvar block (0..[`VVAR_PAGES`]: \[vvar\] then
+/// \[vvar_vclock\]) is populated. The kernel maps a page only where it has
 /// something to show (`vvar_fault`): the time data, the time namespace
 /// page inside a time namespace, the getrandom state, the arch data, the
 /// pvclock page when the clocksource is kvm-clock, the Hyper-V page; a
 /// read of any other page raises SIGBUS (BUS_ADRERR). Which ones exist is
 /// the host's business, and a compat process sees the same set as a
-/// 64-bit one, so emu asks its own [vvar] pages once (a pipe write from
+/// 64-bit one, so emu asks its own \[vvar\] pages once (a pipe write from
 /// each: EFAULT for a hole). Hosts without them get the usual bare-metal
 /// set: the time data and getrandom pages.
 pub fn vvar_page_present(page: u32) -> bool {
@@ -111,7 +111,7 @@ pub struct Mapped {
     pub landing_pad: u32,
 }
 
-/// Map [vvar] at `area` and the vDSO above it (`area`: a free range of
+/// Map \[vvar\] at `area` and the vDSO above it (`area`: a free range of
 /// [`AREA`] bytes, as Linux's arch_setup_additional_pages gets it).
 pub fn map(mem: &Mem, area: u32, entry: SyscallEntry) -> Result<(Vdso, Mapped), LoadError> {
     let size = VDSO_PAGES * PAGE_SIZE;

@@ -435,8 +435,8 @@ impl Op2 for Cvtpi2ps {
     }
 }
 
-/// Conversions to two integers in an MMX register (cvt[t]ps2pi,
-/// cvt[t]pd2pi): the low quadword of the xmm conversion.
+/// Conversions to two integers in an MMX register (cvt\[t\]ps2pi,
+/// cvt\[t\]pd2pi): the low quadword of the xmm conversion.
 pub struct ToPi<const OP: u16>;
 
 impl<const OP: u16> Op2 for ToPi<OP> {

@@ -172,7 +172,7 @@ pub fn h_comi_m<const OP: u16, const N: u32>(c: &mut Cpu, i: &Inst) {
     comi::<OP>(c, a, b);
 }
 
-/// cvt[t]ss2si / cvt[t]sd2si r32, xmm (`r` is the general register)
+/// cvt\[t\]ss2si / cvt\[t\]sd2si r32, xmm (`r` is the general register)
 pub fn h_cvt2si_r<const OP: u16>(c: &mut Cpu, i: &Inst) {
     let b = xr(c, i.rm);
     if let Some(v) = fp::run::<OP>(c, 0, b) {
@@ -180,7 +180,7 @@ pub fn h_cvt2si_r<const OP: u16>(c: &mut Cpu, i: &Inst) {
     }
 }
 
-/// cvt[t]ss2si / cvt[t]sd2si r32, m`N`
+/// cvt\[t\]ss2si / cvt\[t\]sd2si r32, m`N`
 pub fn h_cvt2si_m<const OP: u16, const N: u32>(c: &mut Cpu, i: &Inst) {
     let ea = c.ea(i);
     let Some(b) = rd_n::<N>(c, ea) else { return };
@@ -222,7 +222,7 @@ pub fn h_maskmovdqu(c: &mut Cpu, i: &Inst) {
     maskmov(c, i, v, m, 16);
 }
 
-/// The implicit seg:[edi] operand of maskmovdqu (16 bytes, for the
+/// The implicit seg:\[edi\] operand of maskmovdqu (16 bytes, for the
 /// segment-limit check).
 pub fn set_edi_operand(d: &mut Inst, a16: bool, seg: u8) {
     d.base = EDI as u8;

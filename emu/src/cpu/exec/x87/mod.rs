@@ -45,9 +45,9 @@ pub struct Fpu {
     pub fip: u32,
     /// Opcode and data pointer of the last non-control instruction that
     /// incurred an *unmasked* exception (Intel: FOP is kept only then by
-    /// default, and CPUID.7.0:EBX[6] FDP_EXCPTN_ONLY; FDP only if that
+    /// default, and CPUID.7.0:EBX\[6\] FDP_EXCPTN_ONLY; FDP only if that
     /// instruction had a memory operand). FCS and FDS are not kept at all
-    /// (CPUID.7.0:EBX[13]: stored as zero). `fop` is FOP_LAZY: decode it
+    /// (CPUID.7.0:EBX\[13\]: stored as zero). `fop` is FOP_LAZY: decode it
     /// from the bytes at `fop_ip` when stored.
     pub fop: u16,
     pub fop_ip: u32,
