@@ -188,15 +188,21 @@ fn main() -> ExitCode {
     };
     let strace = match (&cli.strace_file, cli.strace) {
         (Some(f), _) => match std::fs::File::create(f) {
-            Ok(file) => Some(emu::kernel::strace::Strace::new(Box::new(file))),
+            Ok(file) => Some(emu::kernel::strace::Strace::new(file)),
             Err(e) => {
                 eprintln!("emu: {}: {e}", f.display());
                 return ExitCode::from(125);
             }
         },
-        (None, true) => Some(emu::kernel::strace::Strace::new(
-            Box::new(std::io::stderr()),
-        )),
+        // A descriptor of emu's own (close-on-exec, above the guest's):
+        // the guest redirecting its fd 2 does not move the trace.
+        (None, true) => match std::os::fd::AsFd::as_fd(&std::io::stderr()).try_clone_to_owned() {
+            Ok(fd) => Some(emu::kernel::strace::Strace::new(fd.into())),
+            Err(e) => {
+                eprintln!("emu: stderr: {e}");
+                return ExitCode::from(125);
+            }
+        },
         (None, false) => None,
     };
     // -L wins over EMU_SYSROOT (as qemu's -L over QEMU_LD_PREFIX).

@@ -3,81 +3,268 @@
 //! without either option the dispatch pays nothing).
 //!
 //! Everything comes from the table's formats (`syscalls.tbl`, [`Fmt`]):
-//! there is no printing code per system call. Input arguments are
-//! formatted on entry (an execve replaces the memory they are in); output
-//! buffers ([`Fmt::Obuf`]) on exit, with the length the call returned.
-//! Strings and buffers are quoted and cut after 32 bytes as `strace -s 32`
-//! does; flags are printed by name; a failed call shows its errno's name
-//! and message.
+//! there is no printing code per system call. An argument is shown on
+//! entry, or, when the table marks it `>` (what the call writes: a
+//! stat64, an old sigaction or sigset, readv's iovecs) or it is an
+//! [`Fmt::Obuf`], on exit, and then so are the arguments after it, as
+//! strace orders them; a failed call shows an output argument as its
+//! address. Strings and buffers are quoted and cut after 32 bytes as
+//! `strace -s 32` does; flags, signals, clocks, address families and the
+//! like are printed by name; structs (stat64 in strace's abbreviated form,
+//! timespec, timeval, sigaction, sigsets, iovec arrays, sockaddr for
+//! AF_UNIX/AF_INET/AF_INET6, pollfd arrays with their revents after the
+//! result, rlimit, user_desc) are decoded, and an unreadable one is shown
+//! as its address. A failed call shows its errno's name and message.
 //!
-//! Not yet as strace: structs (stat64, timespec, sigaction, iovec,
-//! sockaddr, pollfd) print as pointers; calls that block are printed when
-//! they finish, without `<unfinished ...>`.
+//! Several tasks: the state every process and thread of the trace shares
+//! ([`Shared`], in a `MAP_SHARED` mapping made before the guest starts, so
+//! that fork children share it) holds each task's call in progress. When a
+//! task prints a line while another is inside a call, the other's entry
+//! part is printed first as `read(3,  <unfinished ...>`, and that call
+//! ends with `<... read resumed>"go", 16) = 2`, as `strace -f` shows it.
+//! `[pid N]` starts a line while more than one task is traced (decided
+//! when the line starts, as strace does); a task counts from the entry of
+//! the fork/clone that makes it (the table's `newtask` result) to its
+//! `+++ exited +++` line.
+//!
+//! Not yet as strace: structs not listed above (statx, clone3's
+//! clone_args, futex operations, ioctl requests, fcntl commands, wait
+//! statuses, msghdr...) print as pointers or numbers; rt_sigreturn does
+//! not show the frame's mask; ppoll does not show the time left.
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use bytemuck::Pod;
 
 use super::abi::errno;
-use super::abi::fs::{at, o};
+use super::abi::fs::{self as afs, at, o, poll as apoll};
 use super::abi::mm as am;
+use super::abi::net as anet;
 use super::abi::signal::{self as asig, Layout, Siginfo32};
-use super::syscall::{Fmt, ARGS, NAMES, RET};
+use super::abi::sys as asys;
+use super::abi::time as atime;
+use super::abi::UserDesc;
+use super::syscall::{Fmt, ARGS, NAMES, OUT, RET};
 use super::task::Task;
 use super::ExitStatus;
+use crate::arch::ptregs;
+
+/// A zeroed `MAP_SHARED` anonymous mapping holding a `T`, shared with the
+/// fork children made after it (leaked: it lives as long as the trace).
+/// Falls back to process memory if the host refuses the mapping.
+fn shared_zeroed<T: Sync>() -> &'static T {
+    let size = std::mem::size_of::<T>();
+    // SAFETY: a fresh anonymous mapping of the right size, page aligned;
+    // every T used here (atomics, byte arrays) is valid all zero.
+    unsafe {
+        let m = libc::mmap(
+            std::ptr::null_mut(),
+            size,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if m != libc::MAP_FAILED {
+            return &*(m as *const T);
+        }
+        let layout = std::alloc::Layout::new::<T>();
+        &*(std::alloc::alloc_zeroed(layout) as *const T)
+    }
+}
+
+/// A lock on a futex word in shared memory, usable across processes.
+struct ShLock<'a>(&'a AtomicU32);
+
+impl<'a> ShLock<'a> {
+    fn new(w: &'a AtomicU32) -> ShLock<'a> {
+        // 0 free, 1 held, 2 held with waiters.
+        if w.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            while w.swap(2, Ordering::Acquire) != 0 {
+                // SAFETY: FUTEX_WAIT on a live word (shared: not private).
+                unsafe {
+                    libc::syscall(
+                        libc::SYS_futex,
+                        w.as_ptr(),
+                        libc::FUTEX_WAIT,
+                        2,
+                        std::ptr::null::<libc::timespec>(),
+                    );
+                }
+            }
+        }
+        ShLock(w)
+    }
+}
+
+impl Drop for ShLock<'_> {
+    fn drop(&mut self) {
+        if self.0.swap(0, Ordering::Release) == 2 {
+            // SAFETY: FUTEX_WAKE on a live word.
+            unsafe {
+                libc::syscall(libc::SYS_futex, self.0.as_ptr(), libc::FUTEX_WAKE, 1);
+            }
+        }
+    }
+}
+
+/// Calls in progress that can be shown as `<unfinished ...>`.
+const SLOTS: usize = 64;
+/// Bytes of a call's entry part kept for that.
+const SLOT_TEXT: usize = 4096;
+
+/// One task's call in progress.
+#[repr(C)]
+struct Slot {
+    /// The task (0: free).
+    tid: u32,
+    /// 1: entered, its entry part not printed; 2: printed as unfinished.
+    state: u32,
+    len: u32,
+    text: [u8; SLOT_TEXT],
+}
+
+/// The state all tasks of the trace share (see the module doc).
+#[repr(C)]
+pub struct Shared {
+    lock: AtomicU32,
+    /// Tasks traced now (strace's nprocs).
+    live: AtomicU32,
+    slots: std::cell::UnsafeCell<[Slot; SLOTS]>,
+}
+
+// SAFETY: `slots` is only touched with `lock` held.
+unsafe impl Sync for Shared {}
 
 /// Where `--strace` lines go (stderr or `--strace-file`).
 pub struct Strace {
-    out: Mutex<Box<dyn Write + Send>>,
-    /// The first task that printed: its lines have no `[pid N]`.
-    first: OnceLock<u32>,
+    /// Written with one write per line and no lock of this process (a
+    /// fork child must not inherit a held one): the shared lock orders
+    /// the lines of all tasks.
+    out: std::fs::File,
+    sh: &'static Shared,
 }
 
 impl Strace {
-    pub fn new(out: Box<dyn Write + Send>) -> Strace {
-        Strace {
-            out: Mutex::new(out),
-            first: OnceLock::new(),
+    /// Print to `out` (a descriptor of emu's own, close-on-exec: the
+    /// guest's descriptor table does not see it).
+    pub fn new(out: std::fs::File) -> Strace {
+        let sh: &'static Shared = shared_zeroed();
+        sh.live.store(1, Ordering::Relaxed);
+        Strace { out, sh }
+    }
+
+    /// Write whole lines (one write, so lines of several processes
+    /// sharing the file do not mix). Called with the lock held.
+    fn write(&self, s: &str) {
+        let _ = (&self.out).write_all(s.as_bytes());
+    }
+
+    /// With the lock held: print the other tasks' calls in progress as
+    /// unfinished.
+    fn flush_others(&self, tid: u32) {
+        // SAFETY: the lock is held.
+        let slots = unsafe { &mut *self.sh.slots.get() };
+        let mut out = String::new();
+        for sl in slots.iter_mut() {
+            if sl.tid != 0 && sl.tid != tid && sl.state == 1 {
+                let text = &sl.text[..sl.len as usize];
+                out.push_str(&String::from_utf8_lossy(text));
+                out.push_str(" <unfinished ...>\n");
+                sl.state = 2;
+            }
+        }
+        if !out.is_empty() {
+            self.write(&out);
         }
     }
 
-    /// Write one whole line (one write, so lines of several processes
-    /// sharing the file do not mix).
-    pub fn line(&self, s: &str) {
-        let mut o = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = o.write_all(s.as_bytes());
-        let _ = o.flush();
+    fn multi(&self) -> bool {
+        self.sh.live.load(Ordering::Relaxed) > 1
+    }
+
+    /// strace -f's `[pid N] ` while more than one task is traced.
+    fn prefix(&self, tid: u32) -> String {
+        if self.multi() {
+            format!("[pid {tid:5}] ")
+        } else {
+            String::new()
+        }
+    }
+
+    /// Print a line of task `tid` that starts now (`+++`, `---`).
+    fn event(&self, tid: u32, body: &str) {
+        let _l = ShLock::new(&self.sh.lock);
+        self.flush_others(tid);
+        let line = format!("{}{body}", self.prefix(tid));
+        self.write(&line);
+    }
+
+    /// Task `tid` has ended: its line, then it no longer counts.
+    fn ended(&self, tid: u32, body: &str) {
+        let _l = ShLock::new(&self.sh.lock);
+        self.flush_others(tid);
+        let line = format!("{}{body}", self.prefix(tid));
+        self.write(&line);
+        // SAFETY: the lock is held.
+        let slots = unsafe { &mut *self.sh.slots.get() };
+        for sl in slots.iter_mut().filter(|sl| sl.tid == tid) {
+            sl.tid = 0;
+        }
+        let _ = self
+            .sh
+            .live
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 }
 
-/// `--stats`' syscall table, as `strace -c` prints it: per syscall the
-/// calls, the failed ones and the time spent in the kernel side.
+/// `--stats`' syscall table, as `strace -c -f` prints it: per syscall the
+/// calls, the failed ones and the time spent in the kernel side, of every
+/// process and thread (the counters are in shared memory that fork
+/// children inherit).
 pub struct SyscallStats {
-    rows: Mutex<Vec<(u64, u64, std::time::Duration)>>,
+    rows: &'static [StatRow; NAMES.len()],
 }
+
+/// calls, errors, nanoseconds.
+#[derive(Default)]
+struct StatRow([AtomicU64; 3]);
 
 impl Default for SyscallStats {
     fn default() -> Self {
         SyscallStats {
-            rows: Mutex::new(vec![Default::default(); NAMES.len()]),
+            rows: shared_zeroed(),
         }
     }
 }
 
 impl SyscallStats {
     pub fn add(&self, nr: u32, ret: u32, took: std::time::Duration) {
-        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(r) = rows.get_mut(nr as usize) {
-            r.0 += 1;
-            r.1 += is_err(ret) as u64;
-            r.2 += took;
+        if let Some(r) = self.rows.get(nr as usize) {
+            r.0[0].fetch_add(1, Ordering::Relaxed);
+            r.0[1].fetch_add(is_err(ret) as u64, Ordering::Relaxed);
+            r.0[2].fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
         }
     }
 
     /// The table: `% time, seconds, usecs/call, calls, errors, syscall`,
     /// most time first, and a total line.
     pub fn table(&self) -> String {
-        let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        let rows: Vec<(u64, u64, std::time::Duration)> = self
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.0[0].load(Ordering::Relaxed),
+                    r.0[1].load(Ordering::Relaxed),
+                    std::time::Duration::from_nanos(r.0[2].load(Ordering::Relaxed)),
+                )
+            })
+            .collect();
         let mut used: Vec<(usize, &(u64, u64, std::time::Duration))> =
             rows.iter().enumerate().filter(|(_, r)| r.0 > 0).collect();
         used.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(b.1 .0.cmp(&a.1 .0)));
@@ -110,21 +297,35 @@ impl SyscallStats {
     }
 }
 
-/// Bytes of a string or buffer shown before `...` (strace's default `-s`).
+/// Bytes of a string or buffer shown before `...` (strace's default `-s`),
+/// and elements of an array.
 const MAX_STR: u32 = 32;
 
 /// A call formatted on entry, finished by [`exit`].
 pub struct Pending {
     nr: u32,
+    tid: u32,
     args: [u32; 6],
-    /// The formatted arguments; `None` for those formatted on exit.
+    /// The input arguments, formatted on entry; `None` for those shown on
+    /// exit.
     text: Vec<Option<String>>,
+    /// The arguments before this one are shown on entry.
+    first_out: usize,
+    /// Whether the line starts with `[pid N]` (decided on entry).
+    prefixed: bool,
 }
 
-/// Format syscall `nr`'s input arguments on entry.
+/// Whether argument `k` of call `nr` is shown on exit.
+fn is_out(nr: u32, k: usize, f: Fmt) -> bool {
+    f == Fmt::Obuf || OUT[nr as usize] >> k & 1 != 0
+}
+
+/// Format syscall `nr`'s input arguments on entry, and note the call as
+/// in progress for `<unfinished ...>`.
 pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
     let fmts = ARGS[nr as usize];
     let mut text = Vec::new();
+    let mut first_out = usize::MAX;
     for (k, &(f, _)) in fmts.iter().enumerate() {
         // open's mode only matters (and strace only shows it) with
         // O_CREAT or O_TMPFILE.
@@ -134,55 +335,141 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
                 break;
             }
         }
-        text.push(match f {
-            Fmt::Obuf => None,
-            _ => Some(arg(p, f, args[k], args.get(k + 1).copied().unwrap_or(0))),
-        });
+        if is_out(nr, k, f) {
+            first_out = first_out.min(k);
+            text.push(None);
+        } else {
+            text.push(Some(arg(p, f, k, &args)));
+        }
     }
-    Pending { nr, args, text }
+    let first_out = first_out.min(text.len());
+    let s = p.cfg.strace.as_ref();
+    let prefixed = s.is_some_and(|s| s.multi());
+    let c = Pending {
+        nr,
+        tid: p.tid,
+        args,
+        text,
+        first_out,
+        prefixed,
+    };
+    if let Some(s) = s {
+        if RET[nr as usize] == Fmt::Newtask {
+            s.sh.live.fetch_add(1, Ordering::Relaxed);
+        }
+        if RET[nr as usize] != Fmt::Void {
+            s.note_entry(&c);
+        }
+    }
+    c
 }
 
-/// Print the finished call: `name(args) = result`. For a call that does
-/// not return (exit, exit_group) the result is `?`.
-pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
-    let mut line = prefix(p, s);
-    line.push_str(NAMES[c.nr as usize]);
-    line.push('(');
-    for (k, t) in c.text.iter().enumerate() {
-        if k > 0 {
-            line.push_str(", ");
+impl Strace {
+    /// Keep the entry part of call `c` for `<unfinished ...>`.
+    fn note_entry(&self, c: &Pending) {
+        let mut t = String::new();
+        if c.prefixed {
+            let _ = write!(t, "[pid {:5}] ", c.tid);
         }
-        match t {
-            Some(t) => line.push_str(t),
-            None => {
-                let ok = ret.filter(|&r| !is_err(r));
-                line.push_str(&match ok {
-                    Some(r) => quoted(p, c.args[k], r, r > MAX_STR),
-                    None => ptr(c.args[k]),
-                })
+        t.push_str(NAMES[c.nr as usize]);
+        t.push('(');
+        for (k, a) in c.text[..c.first_out].iter().enumerate() {
+            t.push_str(a.as_deref().unwrap_or(""));
+            if k + 1 < c.text.len() {
+                t.push_str(", ");
             }
         }
+        let _l = ShLock::new(&self.sh.lock);
+        // SAFETY: the lock is held.
+        let slots = unsafe { &mut *self.sh.slots.get() };
+        let slot = match slots.iter().position(|sl| sl.tid == c.tid) {
+            Some(k) => Some(k),
+            None => slots.iter().position(|sl| sl.tid == 0),
+        };
+        if let Some(k) = slot {
+            let sl = &mut slots[k];
+            let mut n = t.len().min(SLOT_TEXT);
+            while !t.is_char_boundary(n) {
+                n -= 1;
+            }
+            sl.tid = c.tid;
+            sl.state = 1;
+            sl.len = n as u32;
+            sl.text[..n].copy_from_slice(&t.as_bytes()[..n]);
+        }
+    }
+}
+
+/// Print the finished call: `name(args) = result`, or, when its entry
+/// part was printed as unfinished, `<... name resumed>rest) = result`. For
+/// a call that does not return (exit, exit_group) the result is `?`.
+pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
+    let rfmt = RET[c.nr as usize];
+    // A fork child's own return from the call: strace does not show it.
+    if rfmt == Fmt::Newtask && ret == Some(0) && p.tid != c.tid {
+        return;
+    }
+    if rfmt == Fmt::Newtask && ret.is_some_and(is_err) {
+        let _ =
+            s.sh.live
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+    let fmts = ARGS[c.nr as usize];
+    let ok = ret.filter(|&r| !is_err(r));
+    let part = |k: usize| -> String {
+        match &c.text[k] {
+            Some(t) => t.clone(),
+            None => out_arg(p, fmts[k].0, k, &c.args, ok),
+        }
+    };
+    let tail: Vec<String> = (c.first_out..c.text.len()).map(part).collect();
+    let mut result = String::from(" = ");
+    match ret {
+        None => result.push('?'),
+        Some(r) => {
+            result.push_str(&self::result(rfmt, r));
+            if let Some(r) = ok {
+                for (k, &(f, _)) in fmts.iter().enumerate().take(c.text.len()) {
+                    result.push_str(&suffix(p, f, k, &c.args, r));
+                }
+            }
+        }
+    }
+    result.push('\n');
+
+    let _l = ShLock::new(&s.sh.lock);
+    s.flush_others(c.tid);
+    // SAFETY: the lock is held.
+    let slots = unsafe { &mut *s.sh.slots.get() };
+    let mut resumed = false;
+    if let Some(sl) = slots.iter_mut().find(|sl| sl.tid == c.tid) {
+        resumed = sl.state == 2;
+        sl.state = 0;
+    }
+    let mut line = String::new();
+    if resumed {
+        line.push_str(&s.prefix(c.tid));
+        let _ = write!(line, "<... {} resumed>", NAMES[c.nr as usize]);
+        line.push_str(&tail.join(", "));
+    } else {
+        if c.prefixed {
+            let _ = write!(line, "[pid {:5}] ", c.tid);
+        }
+        line.push_str(NAMES[c.nr as usize]);
+        line.push('(');
+        let mut all: Vec<&str> = c.text[..c.first_out]
+            .iter()
+            .map(|t| t.as_deref().unwrap_or(""))
+            .collect();
+        all.extend(tail.iter().map(|t| t.as_str()));
+        line.push_str(&all.join(", "));
     }
     line.push(')');
     // strace lines the results up at column 40.
     let width = line.chars().count();
     line.push_str(&" ".repeat(39usize.saturating_sub(width)));
-    line.push_str(" = ");
-    match ret {
-        None => line.push('?'),
-        Some(r) => line.push_str(&result(RET[c.nr as usize], r)),
-    }
-    line.push('\n');
-    s.line(&line);
-}
-
-/// strace -f's `[pid N] ` before the lines of every process but the first.
-fn prefix(p: &Task, s: &Strace) -> String {
-    if *s.first.get_or_init(|| p.tid) == p.tid {
-        String::new()
-    } else {
-        format!("[pid {}] ", p.tid)
-    }
+    line.push_str(&result);
+    s.write(&line);
 }
 
 /// A line of its own for the end of a task: `+++ exited with N +++` or
@@ -192,7 +479,7 @@ pub fn exited(p: &Task, s: &Strace, st: ExitStatus) {
         ExitStatus::Exited(c) => format!("exited with {c}"),
         ExitStatus::Signaled(n) => format!("killed by {}", signame(n as u32)),
     };
-    s.line(&format!("{}+++ {what} +++\n", prefix(p, s)));
+    s.ended(p.tid, &format!("+++ {what} +++\n"));
 }
 
 /// `--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---`:
@@ -203,8 +490,7 @@ pub fn signal(p: &Task, s: &Strace, info: &Siginfo32) {
     let name = signame(sig);
     let u = &info.u;
     let mut t = format!(
-        "{}--- {name} {{si_signo={name}, si_code={}",
-        prefix(p, s),
+        "--- {name} {{si_signo={name}, si_code={}",
         si_code(sig, info.code)
     );
     let fault_sig = matches!(
@@ -214,6 +500,9 @@ pub fn signal(p: &Task, s: &Strace, info: &Siginfo32) {
     // strace shows a fault signal's address for SI_KERNEL too.
     let layout = if fault_sig && info.code == asig::si::KERNEL {
         Layout::Fault
+    } else if info.code == asig::si::TKILL {
+        // strace shows a tkill's sender only.
+        Layout::Kill
     } else {
         asig::layout(sig, info.code)
     };
@@ -258,7 +547,7 @@ pub fn signal(p: &Task, s: &Strace, info: &Siginfo32) {
         }
     }
     t.push_str("} ---\n");
-    s.line(&t);
+    s.event(p.tid, &t);
 }
 
 /// strace's name for a siginfo code of signal `sig`.
@@ -365,7 +654,9 @@ pub fn signame(n: u32) -> String {
     ];
     match NAMES.get(n as usize) {
         Some(s) => s.to_string(),
-        None => format!("SIGRT_{}", n.saturating_sub(32)),
+        None if n == 32 => "SIGRTMIN".into(),
+        None if n <= asig::NSIG => format!("SIGRT_{}", n - 32),
+        None => n.to_string(),
     }
 }
 
@@ -385,6 +676,7 @@ fn result(f: Fmt, r: u32) -> String {
     match f {
         Fmt::Hex | Fmt::Ptr => ptr(r),
         Fmt::Uint => r.to_string(),
+        Fmt::Oct => oct(r),
         _ => (r as i32).to_string(),
     }
 }
@@ -397,20 +689,39 @@ fn ptr(v: u32) -> String {
     }
 }
 
-/// One argument formatted on entry; `next` is the following argument (the
-/// length of a buffer).
-fn arg(p: &Task, f: Fmt, v: u32, next: u32) -> String {
+/// C's `%#x`: `0` for zero.
+fn cx(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// C's `%#03o` (strace's modes and umasks: `0644`, `022`, `000`).
+fn oct(v: u32) -> String {
+    format!("{:0>3}", format!("0{v:o}"))
+}
+
+/// A `T` at guest address `a`, if it can be read.
+fn read<T: Pod>(p: &Task, a: u32) -> Option<T> {
+    let mut v = T::zeroed();
+    p.cpu
+        .mem
+        .read_bytes(a, bytemuck::bytes_of_mut(&mut v))
+        .ok()
+        .map(|_| v)
+}
+
+/// One input argument (number `k` of `args`) formatted on entry.
+fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
+    let v = args[k];
+    let next = args.get(k + 1).copied().unwrap_or(0);
     match f {
-        Fmt::Int => (v as i32).to_string(),
+        Fmt::Int | Fmt::Newtask => (v as i32).to_string(),
         Fmt::Uint => v.to_string(),
-        Fmt::Hex => {
-            if v == 0 {
-                "0".into()
-            } else {
-                format!("{v:#x}")
-            }
-        }
-        Fmt::Ptr => ptr(v),
+        Fmt::Hex => cx(v as u64),
+        Fmt::Ptr | Fmt::Obuf => ptr(v),
         Fmt::Fd => (v as i32).to_string(),
         Fmt::Atfd => {
             if v == at::FDCWD {
@@ -421,20 +732,424 @@ fn arg(p: &Task, f: Fmt, v: u32, next: u32) -> String {
         }
         Fmt::Str => string(p, v),
         Fmt::Buf => quoted(p, v, next.min(MAX_STR), next > MAX_STR),
-        Fmt::Obuf => ptr(v),
-        Fmt::Oct => format!("{v:#o}"),
+        Fmt::Oct => oct(v),
         Fmt::Oflags => oflags(v),
+        Fmt::Fflags => flags(v, OPEN, "0", "O_???"),
         Fmt::Prot => flags(v, PROT, "PROT_NONE", "PROT_???"),
         Fmt::Mflags => mflags(v),
-        Fmt::Pgoff => {
-            let off = v as u64 * 4096;
-            if off == 0 {
-                "0".into()
+        Fmt::Pgoff => cx(v as u64 * 4096),
+        Fmt::Void => String::new(),
+        Fmt::Sig => sig(v),
+        Fmt::SigHow => xval(v, SIGHOW, "SIG_???"),
+        Fmt::Sigset => or_ptr(v, read::<u64>(p, v).map(sigset)),
+        Fmt::Sigact => or_ptr(v, read::<asig::Sigaction32>(p, v).map(|a| sigact(&a))),
+        Fmt::Stat64 => or_ptr(v, read::<afs::Stat64>(p, v).map(|st| stat64(&st))),
+        Fmt::Ts => or_ptr(
+            v,
+            read::<afs::Timespec32>(p, v)
+                .map(|t| format!("{{tv_sec={}, tv_nsec={}}}", t.tv_sec, t.tv_nsec)),
+        ),
+        Fmt::Ts64 => or_ptr(
+            v,
+            read::<afs::Timespec64>(p, v).map(|t| {
+                let (sec, nsec) = (t.tv_sec, t.tv_nsec);
+                format!("{{tv_sec={sec}, tv_nsec={nsec}}}")
+            }),
+        ),
+        Fmt::Tv => or_ptr(
+            v,
+            read::<afs::Timeval32>(p, v)
+                .map(|t| format!("{{tv_sec={}, tv_usec={}}}", t.tv_sec, t.tv_usec)),
+        ),
+        Fmt::Iov => iovecs(p, v, next, None),
+        Fmt::Sockaddr => sockaddr(p, v, next),
+        Fmt::Pollfd => pollfds(p, v, next, false),
+        Fmt::Clockid => xval(v, CLOCKS, "CLOCK_???"),
+        Fmt::Tflags => flags(v, TFLAGS, "0", "TIMER_???"),
+        Fmt::Af => xval(v, AFS, "AF_???"),
+        Fmt::Socktype => socktype(v),
+        Fmt::Ipproto => match args[0] as u16 {
+            anet::AF_INET | anet::AF_INET6 => xval(v, IPPROTOS, "IPPROTO_???"),
+            _ => v.to_string(),
+        },
+        Fmt::Atflags => flags(v, ATFLAGS, "0", "AT_???"),
+        Fmt::Rlimres => xval(v, RLIMITS, "RLIMIT_???"),
+        Fmt::Rlim32 => or_ptr(
+            v,
+            read::<asys::Rlimit32>(p, v).map(|r| {
+                let l = |x: u32| match x {
+                    asys::RLIM_INFINITY32 => "RLIM_INFINITY".to_string(),
+                    x if x > 1024 && x % 1024 == 0 => format!("{}*1024", x / 1024),
+                    x => x.to_string(),
+                };
+                format!("{{rlim_cur={}, rlim_max={}}}", l(r.rlim_cur), l(r.rlim_max))
+            }),
+        ),
+        Fmt::Rlim64 => or_ptr(
+            v,
+            read::<asys::Rlimit64>(p, v).map(|r| {
+                let l = |x: u64| match x {
+                    asys::RLIM64_INFINITY => "RLIM64_INFINITY".to_string(),
+                    x if x > 1024 && x % 1024 == 0 => format!("{}*1024", x / 1024),
+                    x => x.to_string(),
+                };
+                let (cur, max) = (r.rlim_cur, r.rlim_max);
+                format!("{{rlim_cur={}, rlim_max={}}}", l(cur), l(max))
+            }),
+        ),
+        Fmt::Grnd => flags(v, GRND, "0", "GRND_???"),
+        Fmt::FdPair => or_ptr(
+            v,
+            read::<[i32; 2]>(p, v).map(|f| format!("[{}, {}]", f[0], f[1])),
+        ),
+        Fmt::RtFrame | Fmt::OldFrame => {
+            let rt = f == Fmt::RtFrame;
+            // The handler's `ret` popped pretcode; sigreturn's stub also
+            // popped the signal number.
+            let sp = p.cpu.sys.kmem.r32(p.frame + ptregs::off::SP).unwrap_or(0);
+            let mask = if rt {
+                let uc = sp.wrapping_sub(4).wrapping_add(asig::rt_sigframe::UC);
+                let at = uc.wrapping_add(std::mem::offset_of!(asig::Ucontext32, uc_sigmask) as u32);
+                read::<u64>(p, at)
             } else {
-                format!("{off:#x}")
+                let frame = sp.wrapping_sub(8);
+                let old = frame
+                    .wrapping_add(asig::sigframe::SC)
+                    .wrapping_add(std::mem::offset_of!(asig::Sigcontext32, oldmask) as u32);
+                let extra = frame.wrapping_add(asig::sigframe::EXTRAMASK);
+                read::<u32>(p, old)
+                    .zip(read::<u32>(p, extra))
+                    .map(|(lo, hi)| lo as u64 | (hi as u64) << 32)
+            };
+            match mask {
+                Some(m) => format!("{{mask={}}}", sigset(m)),
+                None => ptr(sp),
             }
         }
-        Fmt::Void => String::new(),
+        Fmt::Uinfo => {
+            let mut b = [0u8; 16];
+            if p.cpu.mem.read_bytes(v, &mut b).is_err() {
+                return ptr(v);
+            }
+            let u = UserDesc::from_bytes(&b);
+            format!(
+                "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, \
+                 contents={}, read_exec_only={}, limit_in_pages={}, seg_not_present={}, \
+                 useable={}}}",
+                u.entry_number as i32,
+                u.base_addr,
+                u.limit,
+                u.seg_32bit() as u8,
+                u.contents(),
+                u.read_exec_only() as u8,
+                u.limit_in_pages() as u8,
+                u.seg_not_present() as u8,
+                u.useable() as u8
+            )
+        }
+    }
+}
+
+/// An output argument formatted on exit: `ok` is the result of a call that
+/// succeeded (`None`: it failed, and the argument is its address).
+fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> String {
+    let v = args[k];
+    match (f, ok) {
+        (Fmt::Obuf, Some(r)) => quoted(p, v, r, r > MAX_STR),
+        (Fmt::Iov, _) => iovecs(p, v, args.get(k + 1).copied().unwrap_or(0), Some(ok)),
+        (Fmt::Ptr | Fmt::Obuf, _) | (_, None) => ptr(v),
+        (_, Some(_)) => arg(p, f, k, args),
+    }
+}
+
+/// What follows the result of a call that returned `r`: pollfd's revents,
+/// set_thread_area's entry number.
+fn suffix(p: &Task, f: Fmt, k: usize, args: &[u32; 6], r: u32) -> String {
+    match f {
+        Fmt::Pollfd if r == 0 => " (Timeout)".into(),
+        Fmt::Pollfd => format!(" ({})", pollfds(p, args[k], args[k + 1], true)),
+        Fmt::Uinfo => match read::<u32>(p, args[k]) {
+            Some(n) => format!(" (entry_number={n})"),
+            None => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// The decoded struct, or the address it could not be read from.
+fn or_ptr(a: u32, s: Option<String>) -> String {
+    match s {
+        Some(s) if a != 0 => s,
+        _ => ptr(a),
+    }
+}
+
+/// A signal number as strace prints it (`SIGINT`, `0`).
+fn sig(v: u32) -> String {
+    let n = v as i32;
+    if n > 0 && n as u32 <= asig::NSIG {
+        signame(n as u32)
+    } else {
+        n.to_string()
+    }
+}
+
+/// A 64-bit signal set: `[INT TERM]`, or the signals not in it after `~`
+/// when it holds two thirds of them or more (`~[KILL STOP]`).
+fn sigset(set: u64) -> String {
+    let (set, mut s) = if set.count_ones() >= 64 * 2 / 3 {
+        (!set, String::from("~["))
+    } else {
+        (set, String::from("["))
+    };
+    let mut first = true;
+    for n in 1..=64u32 {
+        if set >> (n - 1) & 1 != 0 {
+            if !first {
+                s.push(' ');
+            }
+            first = false;
+            let name = signame(n);
+            s.push_str(name.strip_prefix("SIG").unwrap_or(&name));
+        }
+    }
+    s.push(']');
+    s
+}
+
+/// `struct sigaction`: `{sa_handler=..., sa_mask=[...], sa_flags=...,
+/// sa_restorer=...}` (the restorer only with SA_RESTORER).
+fn sigact(a: &asig::Sigaction32) -> String {
+    let handler = match a.handler {
+        asig::SIG_DFL => "SIG_DFL".to_string(),
+        asig::SIG_IGN => "SIG_IGN".to_string(),
+        u32::MAX => "SIG_ERR".to_string(),
+        h => ptr(h),
+    };
+    let mask = a.mask[0] as u64 | (a.mask[1] as u64) << 32;
+    let mut s = format!(
+        "{{sa_handler={handler}, sa_mask={}, sa_flags={}",
+        sigset(mask),
+        flags(a.flags, SA_FLAGS, "0", "SA_???")
+    );
+    if a.flags & asig::sa::RESTORER != 0 {
+        let _ = write!(s, ", sa_restorer={}", ptr(a.restorer));
+    }
+    s.push('}');
+    s
+}
+
+/// strace's symbolic mode: `S_IFREG|0644`.
+fn mode(m: u32) -> String {
+    let ty = match m & afs::S_IFMT {
+        0 => "",
+        afs::S_IFSOCK => "S_IFSOCK|",
+        afs::S_IFLNK => "S_IFLNK|",
+        afs::S_IFREG => "S_IFREG|",
+        afs::S_IFBLK => "S_IFBLK|",
+        afs::S_IFDIR => "S_IFDIR|",
+        afs::S_IFCHR => "S_IFCHR|",
+        afs::S_IFIFO => "S_IFIFO|",
+        _ => return oct(m),
+    };
+    let mut s = ty.to_string();
+    for (bit, name) in [
+        (afs::S_ISUID, "S_ISUID|"),
+        (afs::S_ISGID, "S_ISGID|"),
+        (afs::S_ISVTX, "S_ISVTX|"),
+    ] {
+        if m & bit != 0 {
+            s.push_str(name);
+        }
+    }
+    s.push_str(&oct(m & 0o777));
+    s
+}
+
+/// `makedev(0x1, 0x3)` for a Linux device number.
+fn makedev(d: u64) -> String {
+    let major = ((d >> 8) & 0xfff) | ((d >> 32) & !0xfff);
+    let minor = (d & 0xff) | ((d >> 12) & !0xff);
+    format!("makedev({}, {})", cx(major), cx(minor))
+}
+
+/// `struct stat64` in strace's abbreviated form.
+fn stat64(st: &afs::Stat64) -> String {
+    let m = st.st_mode;
+    let rest = match m & afs::S_IFMT {
+        afs::S_IFCHR | afs::S_IFBLK => format!("st_rdev={}", makedev(st.st_rdev)),
+        _ => {
+            let size = st.st_size;
+            format!("st_size={size}")
+        }
+    };
+    format!("{{st_mode={}, {rest}, ...}}", mode(m))
+}
+
+/// An iovec array of `n` elements at `a`: on entry (`out` None) every
+/// buffer as long as its iov_len; on exit (`out` Some) the bytes the call
+/// returned (Some(Some(r))), or the addresses if it failed (Some(None)).
+fn iovecs(p: &Task, a: u32, n: u32, out: Option<Option<u32>>) -> String {
+    if a == 0 {
+        return ptr(a);
+    }
+    if n == 0 {
+        return "[]".into();
+    }
+    let mut left = match out {
+        Some(Some(r)) => r,
+        _ => u32::MAX,
+    };
+    let mut s = String::from("[");
+    for k in 0..n.min(1024) {
+        if k > 0 {
+            s.push_str(", ");
+        }
+        if k == MAX_STR {
+            s.push_str("...");
+            break;
+        }
+        let Some(v) = read::<afs::Iovec>(p, a.wrapping_add(k * 8)) else {
+            if k == 0 {
+                return ptr(a);
+            }
+            let _ = write!(s, "... /* {} */", ptr(a.wrapping_add(k * 8)));
+            break;
+        };
+        let base = match out {
+            Some(None) => ptr(v.base),
+            _ => {
+                let len = v.len.min(left);
+                left -= len;
+                quoted(p, v.base, len, len > MAX_STR)
+            }
+        };
+        let _ = write!(s, "{{iov_base={base}, iov_len={}}}", v.len);
+    }
+    s.push(']');
+    s
+}
+
+/// A socket address of `len` bytes at `a`.
+fn sockaddr(p: &Task, a: u32, len: u32) -> String {
+    if a == 0 {
+        return ptr(a);
+    }
+    if (len as i32) < 2 {
+        return ptr(a);
+    }
+    let len = (len as usize).min(anet::SOCKADDR_MAX);
+    let mut b = vec![0u8; len];
+    if p.cpu.mem.read_bytes(a, &mut b).is_err() {
+        return ptr(a);
+    }
+    let fam = u16::from_le_bytes([b[0], b[1]]);
+    let mut s = format!("{{sa_family={}", xval(fam as u32, AFS, "AF_???"));
+    let raw = |s: &mut String| {
+        if len > 2 {
+            let _ = write!(s, ", sa_data={}", escape(&b[2..]));
+        }
+    };
+    match fam {
+        anet::AF_UNIX => {
+            let un = anet::SockaddrUn::from_bytes(&b);
+            let path = &un.path[..len - 2];
+            if len > 2 {
+                if path[0] != 0 {
+                    let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
+                    let _ = write!(s, ", sun_path={}", escape(&path[..end]));
+                } else {
+                    let _ = write!(s, ", sun_path=@{}", escape(&path[1..]));
+                }
+            }
+        }
+        anet::AF_INET if len >= std::mem::size_of::<anet::SockaddrIn>() => {
+            let sin: anet::SockaddrIn = bytemuck::pod_read_unaligned(&b[..16]);
+            let ip = std::net::Ipv4Addr::from(sin.addr);
+            let _ = write!(
+                s,
+                ", sin_port=htons({}), sin_addr=inet_addr(\"{ip}\")",
+                u16::from_be_bytes(sin.port)
+            );
+        }
+        anet::AF_INET6 if len >= 24 => {
+            let mut full = [0u8; 28];
+            full[..len.min(28)].copy_from_slice(&b[..len.min(28)]);
+            let sin6: anet::SockaddrIn6 = bytemuck::pod_read_unaligned(&full);
+            let ip = std::net::Ipv6Addr::from(sin6.addr);
+            let _ = write!(
+                s,
+                ", sin6_port=htons({}), sin6_flowinfo=htonl({}), \
+                 inet_pton(AF_INET6, \"{ip}\", &sin6_addr)",
+                u16::from_be_bytes(sin6.port),
+                u32::from_be_bytes(sin6.flowinfo)
+            );
+            if len > 24 {
+                let _ = write!(s, ", sin6_scope_id={}", sin6.scope_id);
+            }
+        }
+        _ => raw(&mut s),
+    }
+    s.push('}');
+    s
+}
+
+/// A pollfd array of `n` elements at `a`: the events asked for, or (for
+/// `revents`) the ones that happened, of the descriptors that have some.
+fn pollfds(p: &Task, a: u32, n: u32, revents: bool) -> String {
+    if a == 0 {
+        return ptr(a);
+    }
+    let mut s = String::from("[");
+    let mut shown = 0;
+    for k in 0..n.min(4096) {
+        let Some(f) = read::<afs::PollFd>(p, a.wrapping_add(k * 8)) else {
+            if k == 0 {
+                return ptr(a);
+            }
+            break;
+        };
+        if revents && f.revents == 0 {
+            continue;
+        }
+        if shown > 0 {
+            s.push_str(", ");
+        }
+        if shown == MAX_STR {
+            s.push_str("...");
+            break;
+        }
+        shown += 1;
+        if revents {
+            let r = flags(f.revents as u16 as u32, POLL, "0", "POLL???");
+            let _ = write!(s, "{{fd={}, revents={r}}}", f.fd);
+        } else if f.fd < 0 {
+            let _ = write!(s, "{{fd={}}}", f.fd);
+        } else {
+            let e = flags(f.events as u16 as u32, POLL, "0", "POLL???");
+            let _ = write!(s, "{{fd={}, events={e}}}", f.fd);
+        }
+    }
+    s.push(']');
+    s
+}
+
+/// socket(2)'s type: `SOCK_STREAM|SOCK_CLOEXEC`.
+fn socktype(v: u32) -> String {
+    let mut s = xval(v & anet::SOCK_TYPE_MASK, SOCKTYPES, "SOCK_???");
+    let rest = v & !anet::SOCK_TYPE_MASK;
+    if rest != 0 {
+        s.push('|');
+        s.push_str(&flags(rest, SOCKFLAGS, "0", "SOCK_???"));
+    }
+    s
+}
+
+/// The name of `v` in `names`, else `0x.. /* unknown */`.
+fn xval(v: u32, names: &[(u32, &str)], unknown: &str) -> String {
+    match names.iter().find(|&&(n, _)| n == v) {
+        Some((_, name)) => name.to_string(),
+        None => format!("{} /* {unknown} */", cx(v as u64)),
     }
 }
 
@@ -517,6 +1232,125 @@ pub fn escape(b: &[u8]) -> String {
     s
 }
 
+const SIGHOW: &[(u32, &str)] = &[
+    (asig::SIG_BLOCK, "SIG_BLOCK"),
+    (asig::SIG_UNBLOCK, "SIG_UNBLOCK"),
+    (asig::SIG_SETMASK, "SIG_SETMASK"),
+];
+
+const SA_FLAGS: &[(u32, &str)] = &[
+    (asig::sa::RESTORER, "SA_RESTORER"),
+    (asig::sa::ONSTACK, "SA_ONSTACK"),
+    (asig::sa::RESTART, "SA_RESTART"),
+    (0x2000_0000, "SA_INTERRUPT"),
+    (asig::sa::NODEFER, "SA_NODEFER"),
+    (asig::sa::RESETHAND, "SA_RESETHAND"),
+    (asig::sa::SIGINFO, "SA_SIGINFO"),
+    (asig::sa::NOCLDSTOP, "SA_NOCLDSTOP"),
+    (asig::sa::NOCLDWAIT, "SA_NOCLDWAIT"),
+];
+
+const CLOCKS: &[(u32, &str)] = &[
+    (atime::CLOCK_REALTIME, "CLOCK_REALTIME"),
+    (atime::CLOCK_MONOTONIC, "CLOCK_MONOTONIC"),
+    (atime::CLOCK_PROCESS_CPUTIME_ID, "CLOCK_PROCESS_CPUTIME_ID"),
+    (atime::CLOCK_THREAD_CPUTIME_ID, "CLOCK_THREAD_CPUTIME_ID"),
+    (atime::CLOCK_MONOTONIC_RAW, "CLOCK_MONOTONIC_RAW"),
+    (atime::CLOCK_REALTIME_COARSE, "CLOCK_REALTIME_COARSE"),
+    (atime::CLOCK_MONOTONIC_COARSE, "CLOCK_MONOTONIC_COARSE"),
+    (atime::CLOCK_BOOTTIME, "CLOCK_BOOTTIME"),
+    (atime::CLOCK_REALTIME_ALARM, "CLOCK_REALTIME_ALARM"),
+    (atime::CLOCK_BOOTTIME_ALARM, "CLOCK_BOOTTIME_ALARM"),
+    (atime::CLOCK_TAI, "CLOCK_TAI"),
+];
+
+const TFLAGS: &[(u32, &str)] = &[(atime::TIMER_ABSTIME, "TIMER_ABSTIME")];
+
+const AFS: &[(u32, &str)] = &[
+    (anet::AF_UNSPEC as u32, "AF_UNSPEC"),
+    (anet::AF_UNIX as u32, "AF_UNIX"),
+    (anet::AF_INET as u32, "AF_INET"),
+    (anet::AF_INET6 as u32, "AF_INET6"),
+    (anet::AF_NETLINK as u32, "AF_NETLINK"),
+    (anet::AF_PACKET as u32, "AF_PACKET"),
+];
+
+const SOCKTYPES: &[(u32, &str)] = &[
+    (anet::SOCK_STREAM, "SOCK_STREAM"),
+    (anet::SOCK_DGRAM, "SOCK_DGRAM"),
+    (anet::SOCK_RAW, "SOCK_RAW"),
+    (anet::SOCK_RDM, "SOCK_RDM"),
+    (anet::SOCK_SEQPACKET, "SOCK_SEQPACKET"),
+    (anet::SOCK_DCCP, "SOCK_DCCP"),
+    (anet::SOCK_PACKET, "SOCK_PACKET"),
+];
+
+const SOCKFLAGS: &[(u32, &str)] = &[
+    (anet::SOCK_CLOEXEC, "SOCK_CLOEXEC"),
+    (anet::SOCK_NONBLOCK, "SOCK_NONBLOCK"),
+];
+
+const IPPROTOS: &[(u32, &str)] = &[
+    (anet::IPPROTO_IP, "IPPROTO_IP"),
+    (anet::IPPROTO_ICMP, "IPPROTO_ICMP"),
+    (anet::IPPROTO_TCP, "IPPROTO_TCP"),
+    (anet::IPPROTO_UDP, "IPPROTO_UDP"),
+    (anet::IPPROTO_IPV6, "IPPROTO_IPV6"),
+    (anet::IPPROTO_ICMPV6, "IPPROTO_ICMPV6"),
+    (anet::IPPROTO_SCTP, "IPPROTO_SCTP"),
+    (anet::IPPROTO_UDPLITE, "IPPROTO_UDPLITE"),
+    (anet::IPPROTO_RAW, "IPPROTO_RAW"),
+];
+
+const ATFLAGS: &[(u32, &str)] = &[
+    (at::SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"),
+    (at::REMOVEDIR, "AT_REMOVEDIR"),
+    (at::SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"),
+    (at::NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"),
+    (at::EMPTY_PATH, "AT_EMPTY_PATH"),
+];
+
+const RLIMITS: &[(u32, &str)] = &[
+    (asys::rlimit::CPU, "RLIMIT_CPU"),
+    (asys::rlimit::FSIZE, "RLIMIT_FSIZE"),
+    (asys::rlimit::DATA, "RLIMIT_DATA"),
+    (asys::rlimit::STACK, "RLIMIT_STACK"),
+    (asys::rlimit::CORE, "RLIMIT_CORE"),
+    (asys::rlimit::RSS, "RLIMIT_RSS"),
+    (asys::rlimit::NPROC, "RLIMIT_NPROC"),
+    (asys::rlimit::NOFILE, "RLIMIT_NOFILE"),
+    (asys::rlimit::MEMLOCK, "RLIMIT_MEMLOCK"),
+    (asys::rlimit::AS, "RLIMIT_AS"),
+    (asys::rlimit::LOCKS, "RLIMIT_LOCKS"),
+    (asys::rlimit::SIGPENDING, "RLIMIT_SIGPENDING"),
+    (asys::rlimit::MSGQUEUE, "RLIMIT_MSGQUEUE"),
+    (asys::rlimit::NICE, "RLIMIT_NICE"),
+    (asys::rlimit::RTPRIO, "RLIMIT_RTPRIO"),
+    (asys::rlimit::RTTIME, "RLIMIT_RTTIME"),
+];
+
+const GRND: &[(u32, &str)] = &[
+    (asys::GRND_NONBLOCK, "GRND_NONBLOCK"),
+    (asys::GRND_RANDOM, "GRND_RANDOM"),
+    (asys::GRND_INSECURE, "GRND_INSECURE"),
+];
+
+const POLL: &[(u32, &str)] = &[
+    (apoll::POLLIN, "POLLIN"),
+    (apoll::POLLPRI, "POLLPRI"),
+    (apoll::POLLOUT, "POLLOUT"),
+    (apoll::POLLERR, "POLLERR"),
+    (apoll::POLLHUP, "POLLHUP"),
+    (apoll::POLLNVAL, "POLLNVAL"),
+    (apoll::POLLRDNORM, "POLLRDNORM"),
+    (apoll::POLLRDBAND, "POLLRDBAND"),
+    (apoll::POLLWRNORM, "POLLWRNORM"),
+    (apoll::POLLWRBAND, "POLLWRBAND"),
+    (apoll::POLLMSG, "POLLMSG"),
+    (apoll::POLLREMOVE, "POLLREMOVE"),
+    (apoll::POLLRDHUP, "POLLRDHUP"),
+];
+
 const PROT: &[(u32, &str)] = &[
     (am::PROT_READ, "PROT_READ"),
     (am::PROT_WRITE, "PROT_WRITE"),
@@ -579,7 +1413,12 @@ fn flags(v: u32, names: &[(u32, &str)], none: &str, unknown: &str) -> String {
         }
     }
     if left != 0 {
-        parts.push(format!("{left:#x} /* {unknown} */"));
+        // strace adds a comment only when no name matched.
+        if parts.is_empty() {
+            parts.push(format!("{left:#x} /* {unknown} */"));
+        } else {
+            parts.push(format!("{left:#x}"));
+        }
     }
     parts.join("|")
 }

@@ -31,6 +31,66 @@ pub enum Fmt {
     Mflags,
     /// An mmap2 offset in pages (shown in bytes).
     Pgoff,
+    /// A signal number (`SIGINT`).
+    Sig,
+    /// sigprocmask's `how` (`SIG_BLOCK`).
+    SigHow,
+    /// A 64-bit signal set (`[INT TERM]`, `~[]`).
+    Sigset,
+    /// `struct compat_sigaction`.
+    Sigact,
+    /// `struct stat64` (strace's abbreviated form).
+    Stat64,
+    /// `struct old_timespec32`.
+    Ts,
+    /// `struct __kernel_timespec`.
+    Ts64,
+    /// `struct old_timeval32`.
+    Tv,
+    /// An array of `struct iovec`, as long as the next argument; on exit
+    /// the contents up to the call's result.
+    Iov,
+    /// A socket address, as long as the next argument.
+    Sockaddr,
+    /// An array of `struct pollfd`, as long as the next argument (events
+    /// on entry, revents after the result).
+    Pollfd,
+    /// A clock id (`CLOCK_MONOTONIC`).
+    Clockid,
+    /// clock_nanosleep's flags (`TIMER_ABSTIME`).
+    Tflags,
+    /// An address family (`AF_INET`).
+    Af,
+    /// socket(2)'s type (`SOCK_STREAM|SOCK_CLOEXEC`).
+    Socktype,
+    /// socket(2)'s protocol (`IPPROTO_TCP` for the inet families).
+    Ipproto,
+    /// `AT_*` flags of the *at calls.
+    Atflags,
+    /// A resource limit (`RLIMIT_STACK`).
+    Rlimres,
+    /// `struct compat_rlimit`.
+    Rlim32,
+    /// `struct rlimit64`.
+    Rlim64,
+    /// getrandom's flags.
+    Grnd,
+    /// `struct user_desc`, with the entry number after the result.
+    Uinfo,
+    /// A result that is the id of a new task (fork, vfork, clone, clone3):
+    /// the new task is counted among the traced ones from the call's entry,
+    /// and the child's own return from the call is not shown.
+    Newtask,
+    /// Not a register: the `rt_sigframe_ia32` at the user stack pointer,
+    /// shown as `{mask=[...]}` (rt_sigreturn).
+    RtFrame,
+    /// Not a register: the `sigframe_ia32` at the user stack pointer
+    /// (sigreturn).
+    OldFrame,
+    /// Two descriptors (`[3, 4]`, pipe).
+    FdPair,
+    /// File status flags without an access mode (`O_CLOEXEC`, pipe2).
+    Fflags,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR

@@ -422,8 +422,33 @@ pub const STATX_SIZE: usize = 256;
 
 /// Mode bits.
 pub const S_IFMT: u32 = 0o170000;
-pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFSOCK: u32 = 0o140000;
+pub const S_IFLNK: u32 = 0o120000;
 pub const S_IFREG: u32 = 0o100000;
+pub const S_IFBLK: u32 = 0o060000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFCHR: u32 = 0o020000;
+pub const S_IFIFO: u32 = 0o010000;
+pub const S_ISUID: u32 = 0o4000;
+pub const S_ISGID: u32 = 0o2000;
+pub const S_ISVTX: u32 = 0o1000;
+
+/// poll(2) event bits (asm-generic/poll.h, as on i386).
+pub mod poll {
+    pub const POLLIN: u32 = 0x0001;
+    pub const POLLPRI: u32 = 0x0002;
+    pub const POLLOUT: u32 = 0x0004;
+    pub const POLLERR: u32 = 0x0008;
+    pub const POLLHUP: u32 = 0x0010;
+    pub const POLLNVAL: u32 = 0x0020;
+    pub const POLLRDNORM: u32 = 0x0040;
+    pub const POLLRDBAND: u32 = 0x0080;
+    pub const POLLWRNORM: u32 = 0x0100;
+    pub const POLLWRBAND: u32 = 0x0200;
+    pub const POLLMSG: u32 = 0x0400;
+    pub const POLLREMOVE: u32 = 0x1000;
+    pub const POLLRDHUP: u32 = 0x2000;
+}
 
 /// Largest offset a non-O_LARGEFILE file may reach (MAX_NON_LFS).
 pub const MAX_NON_LFS: i64 = 0x7fff_ffff;

@@ -1,0 +1,155 @@
+/* Calls whose arguments strace decodes as structs, flags or signal
+ * names, made with raw syscalls so that the same calls run natively and
+ * under emu: stat64/lstat64/fstat64, nanosleep and clock_nanosleep (time32
+ * and time64), rt_sigaction/rt_sigprocmask/kill/tgkill, writev/readv,
+ * bind/connect on AF_UNIX, AF_INET and AF_INET6, poll, and failures with
+ * bad pointers (printed as addresses). Compared with native `strace -f` by
+ * emu/tests/strace.rs. Run it in an empty directory: it creates files
+ * there. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+struct ts32 { int sec, nsec; };
+struct ts64 { long long sec, nsec; };
+struct ksigaction { void *handler; unsigned long flags; void *restorer; unsigned mask[2]; };
+
+static volatile int got;
+static void on_usr1(int s) { got = s; }
+extern void restore_rt(void), restore_old(void);
+__asm__(".text\nrestore_rt:\n movl $173, %eax\n int $0x80\n"
+        "restore_old:\n popl %eax\n movl $119, %eax\n int $0x80\n");
+
+#define BAD ((void *)0x10)
+#define SA_RESTORER 0x04000000
+
+/* Static, not on the stack: their addresses are the same natively and
+ * under emu, whose initial stack is laid out a little differently. */
+static char buf[200];
+static char a[5], b[40];
+static struct ts32 t = {0, 1000}, rem;
+static struct ts64 t64 = {0, 2000};
+static struct ksigaction sa, old;
+static unsigned set[2], oset[2];
+static int p[2];
+
+int main(void)
+{
+    umask(022);
+    int fd = syscall(SYS_open, "data.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* stat family */
+    syscall(SYS_write, fd, "0123456789abcdef", 16);
+    syscall(SYS_fstat64, fd, buf);
+    syscall(SYS_stat64, "data.txt", buf);
+    syscall(SYS_lstat64, ".", buf);
+    syscall(SYS_stat64, "missing", buf);
+    syscall(SYS_stat64, "data.txt", BAD);
+    syscall(SYS_fstat64, 99, buf);
+    syscall(SYS_fstat64, fd, BAD);
+    syscall(SYS_fstatat64, AT_FDCWD, "data.txt", buf, 0);
+    syscall(SYS_fstatat64, AT_FDCWD, "data.txt", buf, AT_SYMLINK_NOFOLLOW);
+    syscall(SYS_stat64, "/dev/null", buf);
+    /* writev / readv */
+    struct iovec iov[3] = {
+        {"hello ", 6}, {"world\n", 6}, {"\x01\x02tail", 6},
+    };
+    syscall(SYS_writev, fd, iov, 3);
+    syscall(SYS_writev, fd, iov, 0);
+    syscall(SYS_writev, fd, BAD, 2);
+    syscall(SYS_close, fd);
+    fd = syscall(SYS_open, "data.txt", O_RDONLY);
+    struct iovec riov[2] = {{a, sizeof a}, {b, sizeof b}};
+    syscall(SYS_readv, fd, riov, 2);
+    syscall(SYS_readv, fd, riov, 2);
+    /* time */
+    syscall(SYS_nanosleep, &t, NULL);
+    syscall(SYS_nanosleep, &t, &rem);
+    syscall(SYS_nanosleep, BAD, NULL);
+    t.nsec = 2000000000;
+    syscall(SYS_nanosleep, &t, NULL);
+    t.nsec = 1000;
+    syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &t, NULL);
+    syscall(SYS_clock_nanosleep, CLOCK_REALTIME, TIMER_ABSTIME, &t, NULL);
+    syscall(SYS_clock_nanosleep_time64, CLOCK_MONOTONIC, 0, &t64, NULL);
+    syscall(SYS_clock_gettime, CLOCK_BOOTTIME, BAD);
+    /* signals */
+    sa.handler = on_usr1;
+    sa.flags = SA_RESTORER | SA_RESTART | SA_SIGINFO;
+    sa.restorer = restore_rt;
+    sa.mask[0] = 1u << (SIGINT - 1) | 1u << (SIGTERM - 1);
+    syscall(SYS_rt_sigaction, SIGUSR1, &sa, &old, 8);
+    syscall(SYS_rt_sigaction, SIGUSR1, NULL, &old, 8);
+    sa.handler = SIG_IGN;
+    sa.flags = SA_RESTORER | SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESETHAND;
+    sa.mask[0] = ~0u;
+    sa.mask[1] = ~0u;
+    syscall(SYS_rt_sigaction, SIGUSR2, &sa, NULL, 8);
+    syscall(SYS_rt_sigaction, SIGUSR2, NULL, &old, 8);
+    syscall(SYS_rt_sigaction, SIGKILL, &sa, NULL, 8);
+    syscall(SYS_rt_sigaction, 40, NULL, &old, 8);
+    syscall(SYS_rt_sigaction, SIGUSR1, BAD, NULL, 8);
+    set[0] = 1u << (SIGUSR2 - 1) | 1u << (SIGHUP - 1);
+    set[1] = 1u << 2;
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, set, oset, 8);
+    syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, set, NULL, 8);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, NULL, oset, 8);
+    set[0] = ~0u; set[1] = ~0u;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, oset, 8);
+    set[0] = 0; set[1] = 0;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, oset, 8);
+    syscall(SYS_rt_sigprocmask, 7, set, NULL, 8);
+    set[0] = 1u << (SIGHUP - 1);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, set, NULL, 8);
+    syscall(SYS_kill, getpid(), SIGUSR1);
+    syscall(SYS_tgkill, getpid(), getpid(), SIGUSR1);
+    syscall(SYS_kill, getpid(), 0);
+    /* A handler without SA_SIGINFO: the old frame and sigreturn. */
+    sa.handler = on_usr1;
+    sa.flags = SA_RESTORER;
+    sa.restorer = restore_old;
+    sa.mask[0] = sa.mask[1] = 0;
+    syscall(SYS_rt_sigaction, SIGALRM, &sa, NULL, 8);
+    syscall(SYS_kill, getpid(), SIGALRM);
+    syscall(SYS_pipe2, p, O_CLOEXEC);
+    /* sockets */
+    int s = syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un un = {AF_UNIX};
+    strcpy(un.sun_path, "strace.sock");
+    unlink(un.sun_path);
+    syscall(SYS_bind, s, &un, sizeof un);
+    syscall(SYS_listen, s, 4);
+    int c = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+    syscall(SYS_connect, c, &un, sizeof un);
+    syscall(SYS_connect, c, BAD, sizeof un);
+    unlink(un.sun_path);
+    int s4 = syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in in = {AF_INET, htons(9), {htonl(INADDR_LOOPBACK)}};
+    syscall(SYS_bind, s4, &in, sizeof in);
+    in.sin_port = htons(7);
+    syscall(SYS_connect, s4, &in, sizeof in);
+    int s6 = syscall(SYS_socket, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in6 in6 = {AF_INET6, htons(7)};
+    in6.sin6_addr = in6addr_loopback;
+    syscall(SYS_connect, s6, &in6, sizeof in6);
+    /* poll */
+    syscall(SYS_pipe, p);
+    syscall(SYS_write, p[1], "x", 1);
+    struct pollfd pf[3] = {{p[0], POLLIN | POLLPRI}, {p[1], POLLOUT}, {-1, POLLIN}};
+    syscall(SYS_poll, pf, 3, 0);
+    syscall(SYS_read, p[0], buf, 1);
+    syscall(SYS_poll, pf, 1, 0);
+    syscall(SYS_poll, BAD, 1, 0);
+    syscall(SYS_unlink, "data.txt");
+    return got == SIGUSR1 ? 0 : 1;
+}
