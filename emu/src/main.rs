@@ -175,6 +175,7 @@ fn main() -> ExitCode {
         .collect();
     let envp = edit_env(envp, &cli.unset_env, &cli.set_env);
     let t0 = Instant::now();
+    let first_pid = std::process::id();
     let exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let frames = match &cli.frames {
         Some(f) => match emu::kernel::frames::FrameLog::create(f) {
@@ -261,7 +262,9 @@ fn main() -> ExitCode {
         eprintln!("sysexits: {}", p.stats.sysexits);
         eprintln!("seconds: {secs:.6}");
         eprintln!("mips: {:.1}", p.cpu.icount as f64 / secs / 1e6);
-        if let Some(s) = &p.cfg.syscall_stats {
+        // The table counts every process and thread (shared counters): the
+        // first process prints it, as strace -c -f does once.
+        if let (Some(s), true) = (&p.cfg.syscall_stats, std::process::id() == first_pid) {
             eprint!("{}", s.table());
         }
     }

@@ -151,5 +151,5 @@ int main(void)
     syscall(SYS_poll, pf, 1, 0);
     syscall(SYS_poll, BAD, 1, 0);
     syscall(SYS_unlink, "data.txt");
-    return got == SIGUSR1 ? 0 : 1;
+    return got == SIGALRM ? 0 : 1;
 }

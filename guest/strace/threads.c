@@ -14,17 +14,20 @@
 static int p[2];
 static char buf[16];
 
-static void *reader(void *arg)
-{
-    (void)arg;
-    syscall(SYS_read, p[0], buf, sizeof buf);
-    return 0;
-}
-
 static void pause_ms(int ms)
 {
     struct timespec t = {0, ms * 1000000L};
     syscall(SYS_nanosleep, &t, NULL);
+}
+
+static void *reader(void *arg)
+{
+    (void)arg;
+    syscall(SYS_read, p[0], buf, sizeof buf);
+    /* So that the main thread is waiting in pthread_join's futex when
+     * this thread ends (else that futex call is up to the scheduler). */
+    pause_ms(100);
+    return 0;
 }
 
 int main(void)

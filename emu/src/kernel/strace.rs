@@ -244,6 +244,11 @@ impl Default for SyscallStats {
 
 impl SyscallStats {
     pub fn add(&self, nr: u32, ret: u32, took: std::time::Duration) {
+        // A fork child's own return from fork/clone (a parent never gets
+        // 0): strace -c counts the call once.
+        if RET.get(nr as usize) == Some(&Fmt::Newtask) && ret == 0 {
+            return;
+        }
         if let Some(r) = self.rows.get(nr as usize) {
             r.0[0].fetch_add(1, Ordering::Relaxed);
             r.0[1].fetch_add(is_err(ret) as u64, Ordering::Relaxed);
