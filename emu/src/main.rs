@@ -189,7 +189,7 @@ fn main() -> ExitCode {
     };
     let strace = match (&cli.strace_file, cli.strace) {
         (Some(f), _) => match std::fs::File::create(f) {
-            Ok(file) => Some(emu::kernel::strace::Strace::new(file)),
+            Ok(file) => Some(emu::kernel::strace::Strace::new(file, true)),
             Err(e) => {
                 eprintln!("emu: {}: {e}", f.display());
                 return ExitCode::from(125);
@@ -198,7 +198,7 @@ fn main() -> ExitCode {
         // A descriptor of emu's own (close-on-exec, above the guest's):
         // the guest redirecting its fd 2 does not move the trace.
         (None, true) => match std::os::fd::AsFd::as_fd(&std::io::stderr()).try_clone_to_owned() {
-            Ok(fd) => Some(emu::kernel::strace::Strace::new(fd.into())),
+            Ok(fd) => Some(emu::kernel::strace::Strace::new(fd.into(), false)),
             Err(e) => {
                 eprintln!("emu: stderr: {e}");
                 return ExitCode::from(125);

@@ -88,23 +88,30 @@ fn work_dir(name: &str) -> PathBuf {
     d
 }
 
-fn native_strace(prog: &PathBuf, dir: &PathBuf) -> Option<String> {
+/// Native `strace -f` to stderr, or (`file`) with `-o FILE`.
+fn native_strace(prog: &PathBuf, dir: &PathBuf, file: bool) -> Option<String> {
     if let Err(e) = common::setarch_ok() {
         common::skip(TIER, &e);
         return None;
     }
-    // To stderr, as emu's --strace: `-o FILE` would prefix every line with
-    // its pid.
     let mut c = Command::new("setarch");
-    c.args(["i686", "-R", "strace", "-f"])
-        .arg(prog)
-        .current_dir(dir);
+    c.args(["i686", "-R", "strace", "-f"]);
+    let out = dir.with_extension("native");
+    if file {
+        c.arg("-o").arg(&out);
+    }
+    c.arg(prog).current_dir(dir);
     let r = common::run(c);
-    if !r.stderr.starts_with("execve(") {
+    let text = if file {
+        std::fs::read_to_string(&out).unwrap_or_default()
+    } else {
+        r.stderr.clone()
+    };
+    if !text.contains("execve(") {
         common::skip(TIER, &format!("strace -f did not run: {}", r.stderr.trim()));
         return None;
     }
-    Some(r.stderr)
+    Some(text)
 }
 
 /// emu's trace to stderr (`file`: false) or to a `--strace-file` (whose
@@ -148,20 +155,28 @@ fn parse(s: &str) -> Vec<Line> {
     joined.push_str(rest);
     joined
         .lines()
-        .filter(|l| !l.starts_with("execve(") && !l.starts_with("[ Process PID="))
-        .map(|l| match l.strip_prefix("[pid ") {
-            Some(r) => {
+        .map(|l| {
+            // `[pid N] ` (strace -f to stderr) or `N ` (strace -f -o FILE).
+            if let Some(r) = l.strip_prefix("[pid ") {
                 let (n, t) = r.split_once("] ").unwrap_or(("", r));
-                Line {
+                return Line {
                     pid: n.trim().parse().ok(),
                     text: t.to_string(),
-                }
+                };
             }
-            None => Line {
+            let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0 && l[digits..].starts_with(' ') {
+                return Line {
+                    pid: l[..digits].parse().ok(),
+                    text: l[digits..].trim_start().to_string(),
+                };
+            }
+            Line {
                 pid: None,
                 text: l.to_string(),
-            },
+            }
         })
+        .filter(|l| !l.text.starts_with("execve(") && !l.text.starts_with("[ Process PID="))
         .collect()
 }
 
@@ -224,10 +239,20 @@ fn replace_word(s: &str, w: &str, by: &str) -> String {
 }
 
 /// The lines of a one-task trace, pids masked.
+/// The padding before ` = ` (strace's column 40, which the pid prefix's
+/// width moves) squeezed.
 fn lines(s: &str) -> Vec<String> {
     let mut ls = parse(s);
     mask_pids(&mut ls);
-    ls.into_iter().map(|l| l.text).collect()
+    ls.into_iter().map(|l| squeeze(&l.text)).collect()
+}
+
+/// `call(...)    = r` as `call(...) = r`.
+fn squeeze(t: &str) -> String {
+    match t.rsplit_once(" = ") {
+        Some((h, r)) => format!("{} = {r}", h.trim_end()),
+        None => t.to_string(),
+    }
 }
 
 fn name(l: &str) -> &str {
@@ -259,10 +284,20 @@ fn compare(prog_name: &str) {
 fn compare_to(prog_name: &str, file: bool) {
     let Some(p) = prog(prog_name) else { return };
     let dir = work_dir(&format!("{prog_name}-{file}"));
-    let Some(native) = native_strace(&p, &dir) else {
+    let Some(native) = native_strace(&p, &dir, file) else {
         return;
     };
     let emu = emu_strace(&p, &dir, file);
+    if file {
+        // Every line starts with its pid, as strace -f -o FILE writes it.
+        for l in emu.lines() {
+            let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+            assert!(
+                digits > 0 && l[digits..].starts_with(' '),
+                "no pid column: {l}"
+            );
+        }
+    }
     let (n, e) = (lines(&native), lines(&emu));
     let mut diffs = Vec::new();
     for (k, (a, b)) in n.iter().zip(&e).enumerate() {
@@ -309,8 +344,9 @@ fn strace_of_structs() {
     compare("structs");
 }
 
-/// The same to a `--strace-file`, whose descriptor the guest does not see:
-/// its open() results are the native ones.
+/// The same to a `--strace-file`, against `strace -f -o FILE` (each line
+/// starts with its pid): the trace's descriptor is not the guest's, so its
+/// open() results are the native ones.
 #[test]
 fn strace_file_keeps_guest_fds() {
     compare_to("structs", true);
@@ -339,11 +375,7 @@ fn merged(ls: &[Line], pid: u32) -> Vec<String> {
             }
             _ => l.text.clone(),
         };
-        let text = match text.rsplit_once(" = ") {
-            Some((h, r)) => format!("{} = {r}", h.trim_end()),
-            None => text,
-        };
-        out.push(text);
+        out.push(squeeze(&text));
     }
     out
 }
@@ -355,7 +387,7 @@ fn merged(ls: &[Line], pid: u32) -> Vec<String> {
 fn strace_of_blocked_calls() {
     let Some(p) = prog("threads") else { return };
     let dir = work_dir("threads");
-    let Some(native) = native_strace(&p, &dir) else {
+    let Some(native) = native_strace(&p, &dir, false) else {
         return;
     };
     let emu = emu_strace(&p, &dir, false);

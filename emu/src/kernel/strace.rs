@@ -147,15 +147,24 @@ pub struct Strace {
     /// the lines of all tasks.
     out: std::fs::File,
     sh: &'static Shared,
+    /// `--strace-file`: every line starts with its task's id, as with
+    /// `strace -f -o FILE`.
+    pid_column: bool,
 }
 
 impl Strace {
     /// Print to `out` (a descriptor of emu's own, close-on-exec: the
-    /// guest's descriptor table does not see it).
-    pub fn new(out: std::fs::File) -> Strace {
+    /// guest's descriptor table does not see it); `pid_column` for a file,
+    /// as `strace -f -o FILE` writes one (`12345 open(...`), else
+    /// `[pid N]` while several tasks are traced, as `strace -f` to stderr.
+    pub fn new(out: std::fs::File, pid_column: bool) -> Strace {
         let sh: &'static Shared = shared_zeroed();
         sh.live.store(1, Ordering::Relaxed);
-        Strace { out, sh }
+        Strace {
+            out,
+            sh,
+            pid_column,
+        }
     }
 
     /// Write whole lines (one write, so lines of several processes
@@ -187,9 +196,12 @@ impl Strace {
         self.sh.live.load(Ordering::Relaxed) > 1
     }
 
-    /// strace -f's `[pid N] ` while more than one task is traced.
+    /// strace -f's `[pid N] ` while more than one task is traced (`N `
+    /// always to a file).
     fn prefix(&self, tid: u32) -> String {
-        if self.multi() {
+        if self.pid_column {
+            format!("{tid:<5} ")
+        } else if self.multi() {
             format!("[pid {tid:5}] ")
         } else {
             String::new()
@@ -316,8 +328,8 @@ pub struct Pending {
     text: Vec<Option<String>>,
     /// The arguments before this one are shown on entry.
     first_out: usize,
-    /// Whether the line starts with `[pid N]` (decided on entry).
-    prefixed: bool,
+    /// What the line starts with (`[pid N] `, decided on entry).
+    prefix: String,
 }
 
 /// Whether argument `k` of call `nr` is shown on exit.
@@ -349,14 +361,14 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
     }
     let first_out = first_out.min(text.len());
     let s = p.cfg.strace.as_ref();
-    let prefixed = s.is_some_and(|s| s.multi());
+    let prefix = s.map(|s| s.prefix(p.tid)).unwrap_or_default();
     let c = Pending {
         nr,
         tid: p.tid,
         args,
         text,
         first_out,
-        prefixed,
+        prefix,
     };
     if let Some(s) = s {
         if RET[nr as usize] == Fmt::Newtask {
@@ -373,9 +385,7 @@ impl Strace {
     /// Keep the entry part of call `c` for `<unfinished ...>`.
     fn note_entry(&self, c: &Pending) {
         let mut t = String::new();
-        if c.prefixed {
-            let _ = write!(t, "[pid {:5}] ", c.tid);
-        }
+        t.push_str(&c.prefix);
         t.push_str(NAMES[c.nr as usize]);
         t.push('(');
         for (k, a) in c.text[..c.first_out].iter().enumerate() {
@@ -457,9 +467,7 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
         let _ = write!(line, "<... {} resumed>", NAMES[c.nr as usize]);
         line.push_str(&tail.join(", "));
     } else {
-        if c.prefixed {
-            let _ = write!(line, "[pid {:5}] ", c.tid);
-        }
+        line.push_str(&c.prefix);
         line.push_str(NAMES[c.nr as usize]);
         line.push('(');
         let mut all: Vec<&str> = c.text[..c.first_out]
