@@ -42,6 +42,7 @@ use super::abi::errno;
 use super::abi::fs::{self as afs, at, o, poll as apoll};
 use super::abi::mm as am;
 use super::abi::net as anet;
+use super::abi::sched::{clone as cl, wait};
 use super::abi::signal::{self as asig, Layout, Siginfo32};
 use super::abi::sys as asys;
 use super::abi::time as atime;
@@ -318,11 +319,23 @@ impl SyscallStats {
 /// and elements of an array.
 const MAX_STR: u32 = 32;
 
+/// An argument as the line shows it: which register, in which format,
+/// with strace's `name=` before it for the calls it shows so (clone).
+#[derive(Clone, Copy)]
+struct Shown {
+    idx: usize,
+    fmt: Fmt,
+    name: Option<&'static str>,
+    /// Shown on exit (what the call writes).
+    out: bool,
+}
+
 /// A call formatted on entry, finished by [`exit`].
 pub struct Pending {
     nr: u32,
     tid: u32,
     args: [u32; 6],
+    shown: Vec<Shown>,
     /// The input arguments, formatted on entry; `None` for those shown on
     /// exit.
     text: Vec<Option<String>>,
@@ -332,17 +345,23 @@ pub struct Pending {
     prefix: String,
 }
 
-/// Whether argument `k` of call `nr` is shown on exit.
-fn is_out(nr: u32, k: usize, f: Fmt) -> bool {
-    f == Fmt::Obuf || OUT[nr as usize] >> k & 1 != 0
-}
-
-/// Format syscall `nr`'s input arguments on entry, and note the call as
-/// in progress for `<unfinished ...>`.
-pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
+/// The arguments call `nr` shows: the table's, or, when one of them has a
+/// selector format (a futex operation, clone's flags), the ones its value
+/// selects.
+fn shown(nr: u32, args: &[u32; 6]) -> Vec<Shown> {
     let fmts = ARGS[nr as usize];
-    let mut text = Vec::new();
-    let mut first_out = usize::MAX;
+    let row = |k: usize, fmt: Fmt, name: Option<&'static str>| Shown {
+        idx: k,
+        fmt,
+        name,
+        out: matches!(fmt, Fmt::Obuf | Fmt::Xobuf) || OUT[nr as usize] >> k & 1 != 0,
+    };
+    for (k, &(f, _)) in fmts.iter().enumerate() {
+        if let Some(sel) = select(f, args[k]) {
+            return sel.iter().map(|&(i, f, n)| row(i, f, n)).collect();
+        }
+    }
+    let mut v = Vec::new();
     for (k, &(f, _)) in fmts.iter().enumerate() {
         // open's mode only matters (and strace only shows it) with
         // O_CREAT or O_TMPFILE.
@@ -352,11 +371,23 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
                 break;
             }
         }
-        if is_out(nr, k, f) {
+        v.push(row(k, f, None));
+    }
+    v
+}
+
+/// Format syscall `nr`'s input arguments on entry, and note the call as
+/// in progress for `<unfinished ...>`.
+pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
+    let shown = shown(nr, &args);
+    let mut text = Vec::new();
+    let mut first_out = usize::MAX;
+    for (k, a) in shown.iter().enumerate() {
+        if a.out {
             first_out = first_out.min(k);
             text.push(None);
         } else {
-            text.push(Some(arg(p, f, k, &args)));
+            text.push(Some(named(a, arg(p, a.fmt, a.idx, &args))));
         }
     }
     let first_out = first_out.min(text.len());
@@ -366,6 +397,7 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
         nr,
         tid: p.tid,
         args,
+        shown,
         text,
         first_out,
         prefix,
@@ -379,6 +411,14 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
         }
     }
     c
+}
+
+/// `name=value` for the arguments strace names.
+fn named(a: &Shown, v: String) -> String {
+    match a.name {
+        Some(n) => format!("{n}={v}"),
+        None => v,
+    }
 }
 
 impl Strace {
@@ -429,12 +469,14 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
             s.sh.live
                 .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
-    let fmts = ARGS[c.nr as usize];
     let ok = ret.filter(|&r| !is_err(r));
     let part = |k: usize| -> String {
         match &c.text[k] {
             Some(t) => t.clone(),
-            None => out_arg(p, fmts[k].0, k, &c.args, ok),
+            None => {
+                let a = &c.shown[k];
+                named(a, out_arg(p, a.fmt, a.idx, &c.args, ok))
+            }
         }
     };
     let tail: Vec<String> = (c.first_out..c.text.len()).map(part).collect();
@@ -444,8 +486,8 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
         Some(r) => {
             result.push_str(&self::result(rfmt, r));
             if let Some(r) = ok {
-                for (k, &(f, _)) in fmts.iter().enumerate().take(c.text.len()) {
-                    result.push_str(&suffix(p, f, k, &c.args, r));
+                for a in &c.shown {
+                    result.push_str(&suffix(p, a.fmt, a.idx, &c.args, r));
                 }
             }
         }
@@ -734,7 +776,23 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
         Fmt::Int | Fmt::Newtask => (v as i32).to_string(),
         Fmt::Uint => v.to_string(),
         Fmt::Hex => cx(v as u64),
-        Fmt::Ptr | Fmt::Obuf => ptr(v),
+        Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf => ptr(v),
+        Fmt::IoctlReq => match IOCTLS.iter().find(|&&(n, _)| n == v) {
+            Some((_, name)) => name.to_string(),
+            // strace's decoding of an unknown request.
+            None => format!(
+                "_IOC({}, {}, {}, {})",
+                [
+                    "_IOC_NONE",
+                    "_IOC_WRITE",
+                    "_IOC_READ",
+                    "_IOC_READ|_IOC_WRITE"
+                ][(v >> 30) as usize],
+                cx(((v >> 8) & 0xff) as u64),
+                cx((v & 0xff) as u64),
+                cx(((v >> 16) & 0x3fff) as u64)
+            ),
+        },
         Fmt::Fd => (v as i32).to_string(),
         Fmt::Atfd => {
             if v == at::FDCWD {
@@ -815,6 +873,67 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
             v,
             read::<[i32; 2]>(p, v).map(|f| format!("[{}, {}]", f[0], f[1])),
         ),
+        Fmt::FutexOp | Fmt::FutexOp64 => futex_op(v),
+        Fmt::Bitset => match v {
+            u32::MAX => "FUTEX_BITSET_MATCH_ANY".into(),
+            v => cx(v as u64),
+        },
+        Fmt::WakeOp => wake_op(v),
+        Fmt::CloneFlags => clone_flags(v),
+        Fmt::Udesc => udesc(p, v),
+        Fmt::Wstatus => or_ptr(v, read::<u32>(p, v).map(wstatus)),
+        Fmt::Wopts => flags(v, WOPTS, "0", "W???"),
+        Fmt::Madv => xval(v, MADV, "MADV_???"),
+        Fmt::Stack => or_ptr(
+            v,
+            read::<asig::Stack32>(p, v).map(|st| {
+                format!(
+                    "{{ss_sp={}, ss_flags={}, ss_size={}}}",
+                    ptr(st.ss_sp),
+                    flags(st.ss_flags, SS_FLAGS, "0", "SS_???"),
+                    st.ss_size
+                )
+            }),
+        ),
+        Fmt::MmapArgs => or_ptr(
+            v,
+            read::<am::MmapArgs>(p, v).map(|m| {
+                format!(
+                    "{}, {}, {}, {}, {}, {}",
+                    ptr(m.addr),
+                    m.len,
+                    flags(m.prot, PROT, "PROT_NONE", "PROT_???"),
+                    mflags(m.flags),
+                    m.fd as i32,
+                    cx(m.offset as u64)
+                )
+            }),
+        ),
+        Fmt::StatxFlags => {
+            let sync = match v & at::STATX_SYNC_TYPE {
+                0 => "AT_STATX_SYNC_AS_STAT".to_string(),
+                0x2000 => "AT_STATX_FORCE_SYNC".to_string(),
+                0x4000 => "AT_STATX_DONT_SYNC".to_string(),
+                t => format!("{t:#x}"),
+            };
+            match v & !at::STATX_SYNC_TYPE {
+                0 => sync,
+                rest => format!("{sync}|{}", flags(rest, ATFLAGS, "0", "AT_???")),
+            }
+        }
+        Fmt::StatxMask => flags(v, STATX_MASK, "0", "STATX_???"),
+        Fmt::Statx => or_ptr(
+            v,
+            read::<afs::Statx>(p, v).map(|st| {
+                let (attrs, size) = (st.stx_attributes, st.stx_size);
+                format!(
+                    "{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={size}, ...}}",
+                    flags(st.stx_mask, STATX_MASK, "0", "STATX_???"),
+                    flags64(attrs, STATX_ATTRS, "0", "STATX_ATTR_???"),
+                    mode(st.stx_mode as u32)
+                )
+            }),
+        ),
         Fmt::RtFrame | Fmt::OldFrame => {
             let rt = f == Fmt::RtFrame;
             // The handler's `ret` popped pretcode; sigreturn's stub also
@@ -839,28 +958,213 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
                 None => ptr(sp),
             }
         }
-        Fmt::Uinfo => {
-            let mut b = [0u8; 16];
-            if p.cpu.mem.read_bytes(v, &mut b).is_err() {
-                return ptr(v);
+        Fmt::Uinfo => udesc(p, v),
+    }
+}
+
+/// `struct user_desc` as strace prints it.
+fn udesc(p: &Task, v: u32) -> String {
+    let mut b = [0u8; 16];
+    if v == 0 || p.cpu.mem.read_bytes(v, &mut b).is_err() {
+        return ptr(v);
+    }
+    let u = UserDesc::from_bytes(&b);
+    // C's %#08x.
+    let x08 = |v: u32| {
+        if v == 0 {
+            "00000000".to_string()
+        } else {
+            format!("{v:#08x}")
+        }
+    };
+    format!(
+        "{{entry_number={}, base_addr={}, limit={}, seg_32bit={}, contents={}, \
+         read_exec_only={}, limit_in_pages={}, seg_not_present={}, useable={}}}",
+        u.entry_number as i32,
+        x08(u.base_addr),
+        x08(u.limit),
+        u.seg_32bit() as u8,
+        u.contents(),
+        u.read_exec_only() as u8,
+        u.limit_in_pages() as u8,
+        u.seg_not_present() as u8,
+        u.useable() as u8
+    )
+}
+
+/// A register, its format and strace's name for it, as a selector
+/// format's value chooses them.
+type Chosen = (usize, Fmt, Option<&'static str>);
+
+/// The arguments a selector format's value chooses (see [`Fmt::FutexOp`],
+/// [`Fmt::CloneFlags`]), in the order shown.
+fn select(f: Fmt, v: u32) -> Option<Vec<Chosen>> {
+    use super::abi::futex as fx;
+    match f {
+        Fmt::FutexOp | Fmt::FutexOp64 => {
+            let ts = if f == Fmt::FutexOp {
+                Fmt::Ts
+            } else {
+                Fmt::Ts64
+            };
+            let val = (2, Fmt::Uint);
+            let timeout = (3, ts);
+            let val2 = (3, Fmt::Uint);
+            let uaddr2 = (4, Fmt::Ptr);
+            let val3 = (5, Fmt::Uint);
+            let bitset = (5, Fmt::Bitset);
+            let rest: Vec<(usize, Fmt)> = match v & 127 {
+                fx::FUTEX_WAIT => vec![val, timeout],
+                fx::FUTEX_LOCK_PI | fx::FUTEX_LOCK_PI2 => vec![timeout],
+                fx::FUTEX_WAIT_BITSET => vec![val, timeout, bitset],
+                fx::FUTEX_WAKE_BITSET => vec![val, bitset],
+                fx::FUTEX_REQUEUE => vec![val, val2, uaddr2],
+                fx::FUTEX_CMP_REQUEUE | fx::FUTEX_CMP_REQUEUE_PI => {
+                    vec![val, val2, uaddr2, val3]
+                }
+                fx::FUTEX_WAKE_OP => vec![val, val2, uaddr2, (5, Fmt::WakeOp)],
+                fx::FUTEX_WAIT_REQUEUE_PI => vec![val, timeout, uaddr2],
+                fx::FUTEX_FD | fx::FUTEX_WAKE => vec![val],
+                fx::FUTEX_UNLOCK_PI | fx::FUTEX_TRYLOCK_PI => vec![],
+                _ => vec![val, (3, Fmt::Ptr), uaddr2, (5, Fmt::Hex)],
+            };
+            let mut l = vec![(0, Fmt::Ptr, None), (1, f, None)];
+            l.extend(rest.into_iter().map(|(i, f)| (i, f, None)));
+            Some(l)
+        }
+        Fmt::CloneFlags => {
+            let fl = v & !(cl::CSIGNAL as u32);
+            let mut l = vec![
+                (1, Fmt::Ptr, Some("child_stack")),
+                (0, Fmt::CloneFlags, Some("flags")),
+            ];
+            if fl & (cl::PARENT_SETTID | cl::PIDFD) as u32 != 0 {
+                l.push((2, Fmt::Ptr, Some("parent_tid")));
             }
-            let u = UserDesc::from_bytes(&b);
-            format!(
-                "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, \
-                 contents={}, read_exec_only={}, limit_in_pages={}, seg_not_present={}, \
-                 useable={}}}",
-                u.entry_number as i32,
-                u.base_addr,
-                u.limit,
-                u.seg_32bit() as u8,
-                u.contents(),
-                u.read_exec_only() as u8,
-                u.limit_in_pages() as u8,
-                u.seg_not_present() as u8,
-                u.useable() as u8
-            )
+            if fl & cl::SETTLS as u32 != 0 {
+                l.push((3, Fmt::Udesc, Some("tls")));
+            }
+            if fl & (cl::CHILD_SETTID | cl::CHILD_CLEARTID) as u32 != 0 {
+                l.push((4, Fmt::Ptr, Some("child_tidptr")));
+            }
+            Some(l)
+        }
+        _ => None,
+    }
+}
+
+/// A futex operation: `FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME`.
+fn futex_op(v: u32) -> String {
+    use super::abi::futex as fx;
+    const CMDS: [&str; 14] = [
+        "WAIT",
+        "WAKE",
+        "FD",
+        "REQUEUE",
+        "CMP_REQUEUE",
+        "WAKE_OP",
+        "LOCK_PI",
+        "UNLOCK_PI",
+        "TRYLOCK_PI",
+        "WAIT_BITSET",
+        "WAKE_BITSET",
+        "WAIT_REQUEUE_PI",
+        "CMP_REQUEUE_PI",
+        "LOCK_PI2",
+    ];
+    let known = fx::FUTEX_PRIVATE_FLAG | fx::FUTEX_CLOCK_REALTIME | 127;
+    match CMDS.get((v & 127) as usize) {
+        Some(c) if v & !known == 0 => {
+            let mut s = format!("FUTEX_{c}");
+            if v & fx::FUTEX_PRIVATE_FLAG != 0 {
+                s.push_str("_PRIVATE");
+            }
+            if v & fx::FUTEX_CLOCK_REALTIME != 0 {
+                s.push_str("|FUTEX_CLOCK_REALTIME");
+            }
+            s
+        }
+        _ => format!("{} /* FUTEX_??? */", cx(v as u64)),
+    }
+}
+
+/// FUTEX_WAKE_OP's encoded operation:
+/// `FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1`.
+fn wake_op(v: u32) -> String {
+    const OPS: [&str; 5] = [
+        "FUTEX_OP_SET",
+        "FUTEX_OP_ADD",
+        "FUTEX_OP_OR",
+        "FUTEX_OP_ANDN",
+        "FUTEX_OP_XOR",
+    ];
+    const CMPS: [&str; 6] = [
+        "FUTEX_OP_CMP_EQ",
+        "FUTEX_OP_CMP_NE",
+        "FUTEX_OP_CMP_LT",
+        "FUTEX_OP_CMP_LE",
+        "FUTEX_OP_CMP_GT",
+        "FUTEX_OP_CMP_GE",
+    ];
+    let mut s = String::new();
+    if (v >> 28) & 8 != 0 {
+        s.push_str("FUTEX_OP_OPARG_SHIFT<<28|");
+    }
+    let op = (v >> 28) & 7;
+    match OPS.get(op as usize) {
+        Some(n) => s.push_str(n),
+        None => {
+            let _ = write!(s, "{op} /* FUTEX_OP_??? */");
         }
     }
+    let _ = write!(s, "<<28|{}<<12|", cx(((v >> 12) & 0xfff) as u64));
+    let cmp = (v >> 24) & 0xf;
+    match CMPS.get(cmp as usize) {
+        Some(n) => s.push_str(n),
+        None => {
+            let _ = write!(s, "{cmp} /* FUTEX_OP_CMP_??? */");
+        }
+    }
+    let _ = write!(s, "<<24|{}", cx((v & 0xfff) as u64));
+    s
+}
+
+/// clone's flags and exit signal: `CLONE_VM|CLONE_VFORK|SIGCHLD`.
+fn clone_flags(v: u32) -> String {
+    let signal = v & cl::CSIGNAL as u32;
+    let fl = v & !(cl::CSIGNAL as u32);
+    if fl == 0 {
+        return sig(signal);
+    }
+    let mut s = flags(fl, CLONE, "0", "CLONE_???");
+    if signal != 0 {
+        s.push('|');
+        s.push_str(&sig(signal));
+    }
+    s
+}
+
+/// A wait status as strace shows it.
+fn wstatus(s: u32) -> String {
+    let signal = s & 0x7f;
+    let body = if signal == 0 {
+        format!("WIFEXITED(s) && WEXITSTATUS(s) == {}", (s >> 8) & 0xff)
+    } else if s & 0xff == 0x7f {
+        format!(
+            "WIFSTOPPED(s) && WSTOPSIG(s) == {}",
+            signame((s >> 8) & 0xff)
+        )
+    } else if s == 0xffff {
+        "WIFCONTINUED(s)".to_string()
+    } else {
+        let core = if s & 0x80 != 0 {
+            " && WCOREDUMP(s)"
+        } else {
+            ""
+        };
+        format!("WIFSIGNALED(s) && WTERMSIG(s) == {}{core}", signame(signal))
+    };
+    format!("[{{{body}}}]")
 }
 
 /// An output argument formatted on exit: `ok` is the result of a call that
@@ -869,8 +1173,25 @@ fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> Stri
     let v = args[k];
     match (f, ok) {
         (Fmt::Obuf, Some(r)) => quoted(p, v, r, r > MAX_STR),
+        (Fmt::Xobuf, Some(r)) => {
+            let mut b = vec![0u8; r.min(MAX_STR) as usize];
+            if p.cpu.mem.read_bytes(v, &mut b).is_err() {
+                return ptr(v);
+            }
+            let mut s = String::from("\"");
+            for c in b {
+                let _ = write!(s, "\\x{c:02x}");
+            }
+            s.push('"');
+            if r > MAX_STR {
+                s.push_str("...");
+            }
+            s
+        }
+        // wait4 with WNOHANG and no child to report writes no status.
+        (Fmt::Wstatus, Some(0)) => ptr(v),
         (Fmt::Iov, _) => iovecs(p, v, args.get(k + 1).copied().unwrap_or(0), Some(ok)),
-        (Fmt::Ptr | Fmt::Obuf, _) | (_, None) => ptr(v),
+        (Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf, _) | (_, None) => ptr(v),
         (_, Some(_)) => arg(p, f, k, args),
     }
 }
@@ -1364,6 +1685,149 @@ const POLL: &[(u32, &str)] = &[
     (apoll::POLLRDHUP, "POLLRDHUP"),
 ];
 
+/// The tty and file ioctls programs make most (asm-generic/ioctls.h).
+const IOCTLS: &[(u32, &str)] = &[
+    (0x5401, "TCGETS"),
+    (0x5402, "TCSETS"),
+    (0x5403, "TCSETSW"),
+    (0x5404, "TCSETSF"),
+    (0x5405, "TCGETA"),
+    (0x5406, "TCSETA"),
+    (0x5407, "TCSETAW"),
+    (0x5408, "TCSETAF"),
+    (0x5409, "TCSBRK"),
+    (0x540a, "TCXONC"),
+    (0x540b, "TCFLSH"),
+    (0x540c, "TIOCEXCL"),
+    (0x540d, "TIOCNXCL"),
+    (0x540e, "TIOCSCTTY"),
+    (0x540f, "TIOCGPGRP"),
+    (0x5410, "TIOCSPGRP"),
+    (0x5411, "TIOCOUTQ"),
+    (0x5412, "TIOCSTI"),
+    (0x5413, "TIOCGWINSZ"),
+    (0x5414, "TIOCSWINSZ"),
+    (0x541b, "FIONREAD"),
+    (0x5421, "FIONBIO"),
+    (0x5422, "TIOCNOTTY"),
+    (0x5429, "TIOCGSID"),
+    (0x5450, "FIONCLEX"),
+    (0x5451, "FIOCLEX"),
+    (0x5452, "FIOASYNC"),
+    (0x8004_5430, "TIOCGPTN"),
+    (0x4004_5431, "TIOCSPTLCK"),
+];
+
+const SS_FLAGS: &[(u32, &str)] = &[
+    (asig::SS_ONSTACK, "SS_ONSTACK"),
+    (asig::SS_DISABLE, "SS_DISABLE"),
+    (asig::SS_AUTODISARM, "SS_AUTODISARM"),
+];
+
+const WOPTS: &[(u32, &str)] = &[
+    (wait::WNOHANG, "WNOHANG"),
+    (wait::WUNTRACED, "WUNTRACED"),
+    (wait::WEXITED, "WEXITED"),
+    (wait::WCONTINUED, "WCONTINUED"),
+    (wait::WNOWAIT, "WNOWAIT"),
+    (wait::WNOTHREAD, "__WNOTHREAD"),
+    (wait::WALL, "__WALL"),
+    (wait::WCLONE, "__WCLONE"),
+];
+
+const MADV: &[(u32, &str)] = &[
+    (am::madv::NORMAL, "MADV_NORMAL"),
+    (am::madv::RANDOM, "MADV_RANDOM"),
+    (am::madv::SEQUENTIAL, "MADV_SEQUENTIAL"),
+    (am::madv::WILLNEED, "MADV_WILLNEED"),
+    (am::madv::DONTNEED, "MADV_DONTNEED"),
+    (am::madv::FREE, "MADV_FREE"),
+    (am::madv::REMOVE, "MADV_REMOVE"),
+    (am::madv::DONTFORK, "MADV_DONTFORK"),
+    (am::madv::DOFORK, "MADV_DOFORK"),
+    (am::madv::MERGEABLE, "MADV_MERGEABLE"),
+    (am::madv::UNMERGEABLE, "MADV_UNMERGEABLE"),
+    (am::madv::HUGEPAGE, "MADV_HUGEPAGE"),
+    (am::madv::NOHUGEPAGE, "MADV_NOHUGEPAGE"),
+    (am::madv::DONTDUMP, "MADV_DONTDUMP"),
+    (am::madv::DODUMP, "MADV_DODUMP"),
+    (am::madv::WIPEONFORK, "MADV_WIPEONFORK"),
+    (am::madv::KEEPONFORK, "MADV_KEEPONFORK"),
+    (am::madv::COLD, "MADV_COLD"),
+    (am::madv::PAGEOUT, "MADV_PAGEOUT"),
+    (am::madv::POPULATE_READ, "MADV_POPULATE_READ"),
+    (am::madv::POPULATE_WRITE, "MADV_POPULATE_WRITE"),
+    (am::madv::DONTNEED_LOCKED, "MADV_DONTNEED_LOCKED"),
+    (am::madv::COLLAPSE, "MADV_COLLAPSE"),
+    (am::madv::HWPOISON, "MADV_HWPOISON"),
+    (am::madv::SOFT_OFFLINE, "MADV_SOFT_OFFLINE"),
+    (am::madv::GUARD_INSTALL, "MADV_GUARD_INSTALL"),
+    (am::madv::GUARD_REMOVE, "MADV_GUARD_REMOVE"),
+];
+
+const CLONE: &[(u32, &str)] = &[
+    (cl::VM as u32, "CLONE_VM"),
+    (cl::FS as u32, "CLONE_FS"),
+    (cl::FILES as u32, "CLONE_FILES"),
+    (cl::SIGHAND as u32, "CLONE_SIGHAND"),
+    (cl::PIDFD as u32, "CLONE_PIDFD"),
+    (cl::PTRACE as u32, "CLONE_PTRACE"),
+    (cl::VFORK as u32, "CLONE_VFORK"),
+    (cl::PARENT as u32, "CLONE_PARENT"),
+    (cl::THREAD as u32, "CLONE_THREAD"),
+    (cl::NEWNS as u32, "CLONE_NEWNS"),
+    (cl::SYSVSEM as u32, "CLONE_SYSVSEM"),
+    (cl::SETTLS as u32, "CLONE_SETTLS"),
+    (cl::PARENT_SETTID as u32, "CLONE_PARENT_SETTID"),
+    (cl::CHILD_CLEARTID as u32, "CLONE_CHILD_CLEARTID"),
+    (cl::DETACHED as u32, "CLONE_DETACHED"),
+    (cl::UNTRACED as u32, "CLONE_UNTRACED"),
+    (cl::CHILD_SETTID as u32, "CLONE_CHILD_SETTID"),
+    (cl::NEWCGROUP as u32, "CLONE_NEWCGROUP"),
+    (cl::NEWUTS as u32, "CLONE_NEWUTS"),
+    (cl::NEWIPC as u32, "CLONE_NEWIPC"),
+    (cl::NEWUSER as u32, "CLONE_NEWUSER"),
+    (cl::NEWPID as u32, "CLONE_NEWPID"),
+    (cl::NEWNET as u32, "CLONE_NEWNET"),
+    (cl::IO as u32, "CLONE_IO"),
+];
+
+const STATX_MASK: &[(u32, &str)] = &[
+    (afs::statx::ALL, "STATX_ALL"),
+    (afs::statx::BASIC_STATS, "STATX_BASIC_STATS"),
+    (afs::statx::TYPE, "STATX_TYPE"),
+    (afs::statx::MODE, "STATX_MODE"),
+    (afs::statx::NLINK, "STATX_NLINK"),
+    (afs::statx::UID, "STATX_UID"),
+    (afs::statx::GID, "STATX_GID"),
+    (afs::statx::ATIME, "STATX_ATIME"),
+    (afs::statx::MTIME, "STATX_MTIME"),
+    (afs::statx::CTIME, "STATX_CTIME"),
+    (afs::statx::INO, "STATX_INO"),
+    (afs::statx::SIZE, "STATX_SIZE"),
+    (afs::statx::BLOCKS, "STATX_BLOCKS"),
+    (afs::statx::BTIME, "STATX_BTIME"),
+    (afs::statx::MNT_ID, "STATX_MNT_ID"),
+    (afs::statx::DIOALIGN, "STATX_DIOALIGN"),
+    (afs::statx::MNT_ID_UNIQUE, "STATX_MNT_ID_UNIQUE"),
+    (afs::statx::SUBVOL, "STATX_SUBVOL"),
+    (afs::statx::WRITE_ATOMIC, "STATX_WRITE_ATOMIC"),
+    (afs::statx::DIO_READ_ALIGN, "STATX_DIO_READ_ALIGN"),
+];
+
+const STATX_ATTRS: &[(u64, &str)] = &[
+    (afs::statx::ATTR_COMPRESSED, "STATX_ATTR_COMPRESSED"),
+    (afs::statx::ATTR_IMMUTABLE, "STATX_ATTR_IMMUTABLE"),
+    (afs::statx::ATTR_APPEND, "STATX_ATTR_APPEND"),
+    (afs::statx::ATTR_NODUMP, "STATX_ATTR_NODUMP"),
+    (afs::statx::ATTR_ENCRYPTED, "STATX_ATTR_ENCRYPTED"),
+    (afs::statx::ATTR_AUTOMOUNT, "STATX_ATTR_AUTOMOUNT"),
+    (afs::statx::ATTR_MOUNT_ROOT, "STATX_ATTR_MOUNT_ROOT"),
+    (afs::statx::ATTR_VERITY, "STATX_ATTR_VERITY"),
+    (afs::statx::ATTR_DAX, "STATX_ATTR_DAX"),
+    (afs::statx::ATTR_WRITE_ATOMIC, "STATX_ATTR_WRITE_ATOMIC"),
+];
+
 const PROT: &[(u32, &str)] = &[
     (am::PROT_READ, "PROT_READ"),
     (am::PROT_WRITE, "PROT_WRITE"),
@@ -1436,6 +1900,29 @@ fn flags(v: u32, names: &[(u32, &str)], none: &str, unknown: &str) -> String {
     parts.join("|")
 }
 
+/// [`flags`] of a 64-bit value.
+fn flags64(v: u64, names: &[(u64, &str)], none: &str, unknown: &str) -> String {
+    if v == 0 {
+        return none.into();
+    }
+    let mut parts = Vec::new();
+    let mut left = v;
+    for &(bit, name) in names {
+        if bit != 0 && left & bit == bit {
+            parts.push(name.to_string());
+            left &= !bit;
+        }
+    }
+    if left != 0 {
+        if parts.is_empty() {
+            parts.push(format!("{left:#x} /* {unknown} */"));
+        } else {
+            parts.push(format!("{left:#x}"));
+        }
+    }
+    parts.join("|")
+}
+
 fn oflags(v: u32) -> String {
     let mode = match v & o::ACCMODE {
         o::RDONLY => "O_RDONLY",
@@ -1473,6 +1960,68 @@ mod tests {
     fn quoting_as_strace() {
         assert_eq!(escape(b"\x7fELF\x01\x01\x01\0\0"), r#""\177ELF\1\1\1\0\0""#);
         assert_eq!(escape(b"a\"b\\\n\x001"), r#""a\"b\\\n\0001""#);
+    }
+
+    /// Values and the text native strace 6.1 printed for them.
+    #[test]
+    fn decoded_as_strace() {
+        assert_eq!(oct(0o22), "022");
+        assert_eq!(oct(0o644), "0644");
+        assert_eq!(oct(0), "000");
+        assert_eq!(mode(afs::S_IFREG | 0o644), "S_IFREG|0644");
+        assert_eq!(
+            mode(afs::S_IFDIR | afs::S_ISVTX | 0o777),
+            "S_IFDIR|S_ISVTX|0777"
+        );
+        assert_eq!(makedev(0x103), "makedev(0x1, 0x3)");
+        assert_eq!(sigset(0), "[]");
+        assert_eq!(sigset(1 << 1 | 1 << 14), "[INT TERM]");
+        assert_eq!(sigset(!0), "~[]");
+        assert_eq!(sigset(!(1 << 8 | 1 << 18)), "~[KILL STOP]");
+        assert_eq!(sigset(1 << 31 | 1 << 32), "[RTMIN RT_1]");
+        assert_eq!(sig(40), "SIGRT_8");
+        assert_eq!(sig(0), "0");
+        assert_eq!(sig(65), "65");
+        assert_eq!(wstatus(3 << 8), "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]");
+        assert_eq!(
+            wstatus(0x8b),
+            "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}]"
+        );
+        assert_eq!(futex_op(0x109), "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME");
+        assert_eq!(futex_op(0x81), "FUTEX_WAKE_PRIVATE");
+        assert_eq!(futex_op(0x7f), "0x7f /* FUTEX_??? */");
+        assert_eq!(
+            wake_op(0x0400_0001),
+            "FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1"
+        );
+        assert_eq!(
+            clone_flags(0x0120_0011),
+            "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD"
+        );
+        assert_eq!(clone_flags(17), "SIGCHLD");
+        let sa = asig::Sigaction32 {
+            handler: 0x80496dc,
+            flags: asig::sa::RESTORER | asig::sa::RESTART | asig::sa::SIGINFO,
+            restorer: 0x80496d5,
+            mask: [1 << 1 | 1 << 14, 0],
+        };
+        assert_eq!(
+            sigact(&sa),
+            "{sa_handler=0x80496dc, sa_mask=[INT TERM], \
+             sa_flags=SA_RESTORER|SA_RESTART|SA_SIGINFO, sa_restorer=0x80496d5}"
+        );
+        assert_eq!(
+            socktype(anet::SOCK_DGRAM | anet::SOCK_NONBLOCK),
+            "SOCK_DGRAM|SOCK_NONBLOCK"
+        );
+        assert_eq!(
+            flags(0x100 | 0x10, SA_FLAGS, "0", "SA_???"),
+            "0x110 /* SA_??? */"
+        );
+        assert_eq!(
+            flags(asig::sa::RESTORER | 0x100, SA_FLAGS, "0", "SA_???"),
+            "SA_RESTORER|0x100"
+        );
     }
 
     #[test]

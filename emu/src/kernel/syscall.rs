@@ -91,6 +91,40 @@ pub enum Fmt {
     FdPair,
     /// File status flags without an access mode (`O_CLOEXEC`, pipe2).
     Fflags,
+    /// A selector: a futex operation (`FUTEX_WAIT_PRIVATE`), which chooses
+    /// the arguments shown after it (old 32-bit timespecs).
+    FutexOp,
+    /// The same for futex_time64 (64-bit timespecs).
+    FutexOp64,
+    /// A selector: clone's flags and exit signal, which choose the
+    /// arguments shown, by name (`child_stack=NULL, flags=...`).
+    CloneFlags,
+    /// `struct user_desc` (modify_ldt's writes, clone's tls).
+    Udesc,
+    /// A wait status (`[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`).
+    Wstatus,
+    /// wait options (`WNOHANG|__WALL`).
+    Wopts,
+    /// madvise's advice (`MADV_DONTNEED`).
+    Madv,
+    /// `stack_t` (sigaltstack).
+    Stack,
+    /// old_mmap's argument block, shown as mmap2's six arguments.
+    MmapArgs,
+    /// statx's flags (`AT_STATX_SYNC_AS_STAT|AT_EMPTY_PATH`).
+    StatxFlags,
+    /// statx's mask (`STATX_BASIC_STATS`).
+    StatxMask,
+    /// `struct statx` (strace's abbreviated form).
+    Statx,
+    /// A futex bitset (`FUTEX_BITSET_MATCH_ANY`).
+    Bitset,
+    /// FUTEX_WAKE_OP's encoded operation.
+    WakeOp,
+    /// An output buffer shown as hex escapes (`"\x27\xdc"`, getrandom).
+    Xobuf,
+    /// An ioctl request (`TCGETS`).
+    IoctlReq,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR
