@@ -113,6 +113,7 @@ fn main() {
         "wakeop" => "WakeOp",
         "xobuf" => "Xobuf",
         "ioctlreq" => "IoctlReq",
+        "cloneargs" => "CloneArgs",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();

@@ -28,9 +28,8 @@ use std::process::Command;
 /// - ioctl: strace decodes termios (TCGETS) and names more requests; and
 ///   TCGETS' buffer is on the stack, whose layout under emu differs from
 ///   the native one by a few bytes;
-/// - getrandom: the bytes are random;
-/// - clone3: struct clone_args and the ` => {parent_tid=[N]}` strace adds.
-const PARTIAL: &[&str] = &["ioctl", "getrandom", "clone3"];
+/// - getrandom: the bytes are random.
+const PARTIAL: &[&str] = &["ioctl", "getrandom"];
 
 /// Calls emu answers differently on purpose: rseq is ENOSYS (glibc then
 /// does without it), where the native kernel registers the area.

@@ -328,6 +328,9 @@ struct Shown {
     name: Option<&'static str>,
     /// Shown on exit (what the call writes).
     out: bool,
+    /// Written right after the previous one, without `, ` (clone3's
+    /// ` => {parent_tid=[N]}`).
+    glue: bool,
 }
 
 /// A call formatted on entry, finished by [`exit`].
@@ -341,24 +344,32 @@ pub struct Pending {
     text: Vec<Option<String>>,
     /// The arguments before this one are shown on entry.
     first_out: usize,
+    /// The `, ` before the first argument shown on exit is printed on exit
+    /// (clone, clone3), not at the end of the entry part.
+    exit_sep: bool,
     /// What the line starts with (`[pid N] `, decided on entry).
     prefix: String,
 }
 
 /// The arguments call `nr` shows: the table's, or, when one of them has a
-/// selector format (a futex operation, clone's flags), the ones its value
-/// selects.
-fn shown(nr: u32, args: &[u32; 6]) -> Vec<Shown> {
+/// selector format (a futex operation, clone's flags, clone3's args), the
+/// ones its value selects; and whether the `, ` before the ones shown on
+/// exit belongs to the exit part.
+fn shown(nr: u32, args: &[u32; 6]) -> (Vec<Shown>, bool) {
     let fmts = ARGS[nr as usize];
-    let row = |k: usize, fmt: Fmt, name: Option<&'static str>| Shown {
-        idx: k,
-        fmt,
-        name,
-        out: matches!(fmt, Fmt::Obuf | Fmt::Xobuf) || OUT[nr as usize] >> k & 1 != 0,
-    };
     for (k, &(f, _)) in fmts.iter().enumerate() {
-        if let Some(sel) = select(f, args[k]) {
-            return sel.iter().map(|&(i, f, n)| row(i, f, n)).collect();
+        if let Some((sel, exit_sep)) = select(f, args[k]) {
+            let v = sel
+                .iter()
+                .map(|&(idx, fmt, name, when)| Shown {
+                    idx,
+                    fmt,
+                    name,
+                    out: when != When::In,
+                    glue: when == When::Glued,
+                })
+                .collect();
+            return (v, exit_sep);
         }
     }
     let mut v = Vec::new();
@@ -371,15 +382,33 @@ fn shown(nr: u32, args: &[u32; 6]) -> Vec<Shown> {
                 break;
             }
         }
-        v.push(row(k, f, None));
+        v.push(Shown {
+            idx: k,
+            fmt: f,
+            name: None,
+            out: matches!(f, Fmt::Obuf | Fmt::Xobuf) || OUT[nr as usize] >> k & 1 != 0,
+            glue: false,
+        });
     }
-    v
+    (v, false)
+}
+
+/// `a, b, c` (no `, ` before a glued argument).
+fn join(shown: &[Shown], parts: &[String]) -> String {
+    let mut t = String::new();
+    for (k, (a, text)) in shown.iter().zip(parts).enumerate() {
+        if k > 0 && !a.glue {
+            t.push_str(", ");
+        }
+        t.push_str(text);
+    }
+    t
 }
 
 /// Format syscall `nr`'s input arguments on entry, and note the call as
 /// in progress for `<unfinished ...>`.
 pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
-    let shown = shown(nr, &args);
+    let (shown, exit_sep) = shown(nr, &args);
     let mut text = Vec::new();
     let mut first_out = usize::MAX;
     for (k, a) in shown.iter().enumerate() {
@@ -400,6 +429,7 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
         shown,
         text,
         first_out,
+        exit_sep,
         prefix,
     };
     if let Some(s) = s {
@@ -428,11 +458,14 @@ impl Strace {
         t.push_str(&c.prefix);
         t.push_str(NAMES[c.nr as usize]);
         t.push('(');
-        for (k, a) in c.text[..c.first_out].iter().enumerate() {
-            t.push_str(a.as_deref().unwrap_or(""));
-            if k + 1 < c.text.len() {
-                t.push_str(", ");
-            }
+        let head: Vec<String> = c.text[..c.first_out]
+            .iter()
+            .map(|a| a.clone().unwrap_or_default())
+            .collect();
+        t.push_str(&join(&c.shown[..c.first_out], &head));
+        let more = c.shown.get(c.first_out);
+        if c.first_out > 0 && more.is_some_and(|a| !a.glue) && !c.exit_sep {
+            t.push_str(", ");
         }
         let _l = ShLock::new(&self.sh.lock);
         // SAFETY: the lock is held.
@@ -507,17 +540,21 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
     if resumed {
         line.push_str(&s.prefix(c.tid));
         let _ = write!(line, "<... {} resumed>", NAMES[c.nr as usize]);
-        line.push_str(&tail.join(", "));
+        let more = c.shown.get(c.first_out);
+        if c.first_out > 0 && more.is_some_and(|a| !a.glue) && c.exit_sep {
+            line.push_str(", ");
+        }
+        line.push_str(&join(&c.shown[c.first_out..], &tail));
     } else {
         line.push_str(&c.prefix);
         line.push_str(NAMES[c.nr as usize]);
         line.push('(');
-        let mut all: Vec<&str> = c.text[..c.first_out]
+        let mut all: Vec<String> = c.text[..c.first_out]
             .iter()
-            .map(|t| t.as_deref().unwrap_or(""))
+            .map(|t| t.clone().unwrap_or_default())
             .collect();
-        all.extend(tail.iter().map(|t| t.as_str()));
-        line.push_str(&all.join(", "));
+        all.extend(tail);
+        line.push_str(&join(&c.shown, &all));
     }
     line.push(')');
     // strace lines the results up at column 40.
@@ -880,6 +917,9 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
         },
         Fmt::WakeOp => wake_op(v),
         Fmt::CloneFlags => clone_flags(v),
+        Fmt::CloneArgs => clone_args(p, v, args[1]),
+        Fmt::IntAt => or_ptr(v, read::<i32>(p, v).map(|n| format!("[{n}]"))),
+        Fmt::CloneArgsOut => String::new(),
         Fmt::Udesc => udesc(p, v),
         Fmt::Wstatus => or_ptr(v, read::<u32>(p, v).map(wstatus)),
         Fmt::Wopts => flags(v, WOPTS, "0", "W???"),
@@ -992,13 +1032,23 @@ fn udesc(p: &Task, v: u32) -> String {
     )
 }
 
-/// A register, its format and strace's name for it, as a selector
-/// format's value chooses them.
-type Chosen = (usize, Fmt, Option<&'static str>);
+/// When a chosen argument is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum When {
+    In,
+    Out,
+    /// On exit, right after the previous argument.
+    Glued,
+}
+
+/// A register, its format, strace's name for it and when it is shown, as
+/// a selector format's value chooses them.
+type Chosen = (usize, Fmt, Option<&'static str>, When);
 
 /// The arguments a selector format's value chooses (see [`Fmt::FutexOp`],
-/// [`Fmt::CloneFlags`]), in the order shown.
-fn select(f: Fmt, v: u32) -> Option<Vec<Chosen>> {
+/// [`Fmt::CloneFlags`], [`Fmt::CloneArgs`]), in the order shown, and
+/// whether the `, ` before those shown on exit is printed on exit.
+fn select(f: Fmt, v: u32) -> Option<(Vec<Chosen>, bool)> {
     use super::abi::futex as fx;
     match f {
         Fmt::FutexOp | Fmt::FutexOp64 => {
@@ -1028,27 +1078,37 @@ fn select(f: Fmt, v: u32) -> Option<Vec<Chosen>> {
                 fx::FUTEX_UNLOCK_PI | fx::FUTEX_TRYLOCK_PI => vec![],
                 _ => vec![val, (3, Fmt::Ptr), uaddr2, (5, Fmt::Hex)],
             };
-            let mut l = vec![(0, Fmt::Ptr, None), (1, f, None)];
-            l.extend(rest.into_iter().map(|(i, f)| (i, f, None)));
-            Some(l)
+            let mut l = vec![(0, Fmt::Ptr, None, When::In), (1, f, None, When::In)];
+            l.extend(rest.into_iter().map(|(i, f)| (i, f, None, When::In)));
+            Some((l, false))
         }
         Fmt::CloneFlags => {
             let fl = v & !(cl::CSIGNAL as u32);
+            // strace shows the pointers on exit, parent_tid's target
+            // filled in.
             let mut l = vec![
-                (1, Fmt::Ptr, Some("child_stack")),
-                (0, Fmt::CloneFlags, Some("flags")),
+                (1, Fmt::Ptr, Some("child_stack"), When::In),
+                (0, Fmt::CloneFlags, Some("flags"), When::In),
             ];
             if fl & (cl::PARENT_SETTID | cl::PIDFD) as u32 != 0 {
-                l.push((2, Fmt::Ptr, Some("parent_tid")));
+                l.push((2, Fmt::IntAt, Some("parent_tid"), When::Out));
             }
             if fl & cl::SETTLS as u32 != 0 {
-                l.push((3, Fmt::Udesc, Some("tls")));
+                l.push((3, Fmt::Udesc, Some("tls"), When::Out));
             }
             if fl & (cl::CHILD_SETTID | cl::CHILD_CLEARTID) as u32 != 0 {
-                l.push((4, Fmt::Ptr, Some("child_tidptr")));
+                l.push((4, Fmt::Ptr, Some("child_tidptr"), When::Out));
             }
-            Some(l)
+            Some((l, true))
         }
+        Fmt::CloneArgs => Some((
+            vec![
+                (0, Fmt::CloneArgs, None, When::In),
+                (0, Fmt::CloneArgsOut, None, When::Glued),
+                (1, Fmt::Uint, None, When::Out),
+            ],
+            true,
+        )),
         _ => None,
     }
 }
@@ -1144,6 +1204,92 @@ fn clone_flags(v: u32) -> String {
     s
 }
 
+/// clone3's `struct clone_args` of `size` bytes, on entry.
+fn clone_args(p: &Task, a: u32, size: u32) -> String {
+    let ver0 = super::abi::sched::CLONE_ARGS_SIZE_VER0;
+    if size < ver0 {
+        return ptr(a);
+    }
+    let mut b = [0u8; std::mem::size_of::<super::abi::sched::CloneArgs>()];
+    let n = (size as usize).min(b.len());
+    if a == 0 || p.cpu.mem.read_bytes(a, &mut b[..n]).is_err() {
+        return ptr(a);
+    }
+    let c: super::abi::sched::CloneArgs = bytemuck::pod_read_unaligned(&b);
+    let fl = c.flags;
+    let mut s = format!("{{flags={}", flags64(fl, CLONE3, "0", "CLONE_???"));
+    let p64 = |v: u64| {
+        if v == 0 {
+            "NULL".to_string()
+        } else {
+            format!("{v:#x}")
+        }
+    };
+    if fl & cl::PIDFD != 0 {
+        let _ = write!(s, ", pidfd={}", p64(c.pidfd));
+    }
+    if fl & (cl::CHILD_SETTID | cl::CHILD_CLEARTID) != 0 {
+        let _ = write!(s, ", child_tid={}", p64(c.child_tid));
+    }
+    if fl & cl::PARENT_SETTID != 0 {
+        let _ = write!(s, ", parent_tid={}", p64(c.parent_tid));
+    }
+    if c.exit_signal < i32::MAX as u64 {
+        let _ = write!(s, ", exit_signal={}", sig(c.exit_signal as u32));
+    } else {
+        let _ = write!(s, ", exit_signal={}", c.exit_signal);
+    }
+    let _ = write!(
+        s,
+        ", stack={}, stack_size={}",
+        p64(c.stack),
+        cx(c.stack_size)
+    );
+    if fl & cl::SETTLS != 0 {
+        let _ = write!(s, ", tls={}", udesc(p, c.tls as u32));
+    }
+    if c.set_tid != 0 || c.set_tid_size != 0 {
+        let _ = write!(
+            s,
+            ", set_tid={}, set_tid_size={}",
+            p64(c.set_tid),
+            c.set_tid_size
+        );
+    }
+    if n > std::mem::offset_of!(super::abi::sched::CloneArgs, cgroup)
+        && (c.cgroup != 0 || fl & cl::INTO_CGROUP != 0)
+    {
+        let _ = write!(s, ", cgroup={}", c.cgroup);
+    }
+    s.push('}');
+    s
+}
+
+/// What clone3 wrote back: ` => {parent_tid=[N]}` (nothing if it failed).
+fn clone_args_out(p: &Task, a: u32, size: u32, ok: Option<u32>) -> String {
+    if ok.is_none() || size < super::abi::sched::CLONE_ARGS_SIZE_VER0 {
+        return String::new();
+    }
+    let Some(c) = read::<super::abi::sched::CloneArgs>(p, a) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if c.flags & cl::PIDFD != 0 {
+        let fd = read::<i32>(p, c.pidfd as u32).map_or(ptr(c.pidfd as u32), |n| format!("[{n}]"));
+        parts.push(format!("pidfd={fd}"));
+    }
+    if c.flags & cl::PARENT_SETTID != 0 {
+        let t = read::<i32>(p, c.parent_tid as u32)
+            .map_or(ptr(c.parent_tid as u32), |n| format!("[{n}]"));
+        parts.push(format!("parent_tid={t}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" => {{{}}}", parts.join(", "))
+    }
+}
+
 /// A wait status as strace shows it.
 fn wstatus(s: u32) -> String {
     let signal = s & 0x7f;
@@ -1190,6 +1336,7 @@ fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> Stri
         }
         // wait4 with WNOHANG and no child to report writes no status.
         (Fmt::Wstatus, Some(0)) => ptr(v),
+        (Fmt::CloneArgsOut, ok) => clone_args_out(p, v, args[1], ok),
         (Fmt::Iov, _) => iovecs(p, v, args.get(k + 1).copied().unwrap_or(0), Some(ok)),
         (Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf, _) | (_, None) => ptr(v),
         (_, Some(_)) => arg(p, f, k, args),
@@ -1201,7 +1348,10 @@ fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> Stri
 fn suffix(p: &Task, f: Fmt, k: usize, args: &[u32; 6], r: u32) -> String {
     match f {
         Fmt::Pollfd if r == 0 => " (Timeout)".into(),
-        Fmt::Pollfd => format!(" ({})", pollfds(p, args[k], args[k + 1], true)),
+        Fmt::Pollfd => {
+            let n = args.get(k + 1).copied().unwrap_or(0);
+            format!(" ({})", pollfds(p, args[k], n, true))
+        }
         Fmt::Uinfo => match read::<u32>(p, args[k]) {
             Some(n) => format!(" (entry_number={n})"),
             None => String::new(),
@@ -1387,7 +1537,7 @@ fn sockaddr(p: &Task, a: u32, len: u32) -> String {
     match fam {
         anet::AF_UNIX => {
             let un = anet::SockaddrUn::from_bytes(&b);
-            let path = &un.path[..len - 2];
+            let path = &un.path[..(len - 2).min(un.path.len())];
             if len > 2 {
                 if path[0] != 0 {
                     let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
@@ -1790,6 +1940,36 @@ const CLONE: &[(u32, &str)] = &[
     (cl::NEWPID as u32, "CLONE_NEWPID"),
     (cl::NEWNET as u32, "CLONE_NEWNET"),
     (cl::IO as u32, "CLONE_IO"),
+];
+
+/// clone3's flags: clone's and the 64-bit ones.
+const CLONE3: &[(u64, &str)] = &[
+    (cl::VM, "CLONE_VM"),
+    (cl::FS, "CLONE_FS"),
+    (cl::FILES, "CLONE_FILES"),
+    (cl::SIGHAND, "CLONE_SIGHAND"),
+    (cl::PIDFD, "CLONE_PIDFD"),
+    (cl::PTRACE, "CLONE_PTRACE"),
+    (cl::VFORK, "CLONE_VFORK"),
+    (cl::PARENT, "CLONE_PARENT"),
+    (cl::THREAD, "CLONE_THREAD"),
+    (cl::NEWNS, "CLONE_NEWNS"),
+    (cl::SYSVSEM, "CLONE_SYSVSEM"),
+    (cl::SETTLS, "CLONE_SETTLS"),
+    (cl::PARENT_SETTID, "CLONE_PARENT_SETTID"),
+    (cl::CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"),
+    (cl::DETACHED, "CLONE_DETACHED"),
+    (cl::UNTRACED, "CLONE_UNTRACED"),
+    (cl::CHILD_SETTID, "CLONE_CHILD_SETTID"),
+    (cl::NEWCGROUP, "CLONE_NEWCGROUP"),
+    (cl::NEWUTS, "CLONE_NEWUTS"),
+    (cl::NEWIPC, "CLONE_NEWIPC"),
+    (cl::NEWUSER, "CLONE_NEWUSER"),
+    (cl::NEWPID, "CLONE_NEWPID"),
+    (cl::NEWNET, "CLONE_NEWNET"),
+    (cl::IO, "CLONE_IO"),
+    (cl::CLEAR_SIGHAND, "CLONE_CLEAR_SIGHAND"),
+    (cl::INTO_CGROUP, "CLONE_INTO_CGROUP"),
 ];
 
 const STATX_MASK: &[(u32, &str)] = &[

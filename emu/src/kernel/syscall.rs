@@ -125,6 +125,13 @@ pub enum Fmt {
     Xobuf,
     /// An ioctl request (`TCGETS`).
     IoctlReq,
+    /// A selector: clone3's `struct clone_args` (its size in the next
+    /// argument), then what the call wrote back and the size on exit.
+    CloneArgs,
+    /// Chosen by [`Fmt::CloneArgs`]: ` => {parent_tid=[N]}` on exit.
+    CloneArgsOut,
+    /// An int the call writes, shown on exit as `[N]` (clone's parent_tid).
+    IntAt,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR
