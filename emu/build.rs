@@ -114,6 +114,12 @@ fn main() {
         "xobuf" => "Xobuf",
         "ioctlreq" => "IoctlReq",
         "cloneargs" => "CloneArgs",
+        "argv" => "Argv",
+        "envp" => "Envp",
+        "amode" => "Amode",
+        "whence" => "Whence",
+        "llseekoff" => "LlseekOff",
+        "fcntlcmd" => "FcntlCmd",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();

@@ -2,8 +2,9 @@
 //! programs (guest/sys, and guest/strace for the struct formats and for
 //! calls that block while another task prints), after removing what
 //! differs by nature: strace's own execve line and its notes about 32-bit
-//! mode and attached processes, and pids (replaced by `PID0`, `PID1`... in
-//! the order the tasks were made).
+//! mode and attached processes, pids (replaced by `PID0`, `PID1`... in
+//! the order the tasks were made), and execve's envp address (on the
+//! initial stack, laid out 16 bytes off the native one).
 //!
 //! Lines are compared whole, except for the calls emu does not decode as
 //! strace does yet, listed in [`PARTIAL`]: for those, the name and the
@@ -158,7 +159,13 @@ fn parse(s: &str) -> Vec<Line> {
                 text: l.to_string(),
             }
         })
-        .filter(|l| !l.text.starts_with("execve(") && !l.text.starts_with("[ Process PID="))
+        .enumerate()
+        // strace's own execve of the program (the first line), and its
+        // note on the 32-bit personality.
+        .filter(|(k, l)| {
+            !(*k == 0 && l.text.starts_with("execve(")) && !l.text.starts_with("[ Process PID=")
+        })
+        .map(|(_, l)| l)
         .collect()
 }
 
@@ -226,7 +233,22 @@ fn replace_word(s: &str, w: &str, by: &str) -> String {
 fn lines(s: &str) -> Vec<String> {
     let mut ls = parse(s);
     mask_pids(&mut ls);
-    ls.into_iter().map(|l| squeeze(&l.text)).collect()
+    ls.into_iter()
+        .map(|l| squeeze(&mask_envp(&l.text)))
+        .collect()
+}
+
+/// execve's `0xffffd95c /* 35 vars */` as `ENVP /* 35 vars */`: environ
+/// is on the initial stack, whose layout under emu is 16 bytes off the
+/// native one (the loader's business, not strace's).
+fn mask_envp(t: &str) -> String {
+    match t.find(" /* ") {
+        Some(end) if t[end..].contains(" vars */") => {
+            let start = t[..end].rfind("0x").unwrap_or(end);
+            format!("{}ENVP{}", &t[..start], &t[end..])
+        }
+        _ => t.to_string(),
+    }
 }
 
 /// `call(...)    = r` as `call(...) = r`.

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
 struct ts32 { int sec, nsec; };
 struct ts64 { long long sec, nsec; };
 struct ksigaction { void *handler; unsigned long flags; void *restorer; unsigned mask[2]; };
@@ -44,8 +46,10 @@ static struct ksigaction sa, old;
 static unsigned set[2], oset[2];
 static int p[2];
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        return 0; /* the execve at the end */
     umask(022);
     int fd = syscall(SYS_open, "data.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     /* stat family */
@@ -150,6 +154,32 @@ int main(void)
     syscall(SYS_read, p[0], buf, 1);
     syscall(SYS_poll, pf, 1, 0);
     syscall(SYS_poll, BAD, 1, 0);
+    /* fcntl, access, lseek */
+    fd = syscall(SYS_open, "data.txt", O_RDWR);
+    syscall(SYS_fcntl64, fd, F_GETFD);
+    syscall(SYS_fcntl64, fd, F_SETFD, FD_CLOEXEC);
+    syscall(SYS_fcntl64, fd, F_GETFD);
+    syscall(SYS_fcntl64, fd, F_GETFL);
+    syscall(SYS_fcntl64, fd, F_SETFL, O_RDWR | O_NONBLOCK | O_APPEND);
+    syscall(SYS_fcntl64, fd, F_GETFL);
+    syscall(SYS_fcntl64, fd, F_DUPFD_CLOEXEC, 20);
+    static struct flock64 lk = {F_WRLCK, SEEK_SET, 0, 4};
+    syscall(SYS_fcntl64, fd, F_SETLK64, &lk);
+    syscall(SYS_fcntl64, fd, F_GETLK64, &lk);
+    syscall(SYS_fcntl64, fd, 0x7777, 5);
+    syscall(SYS_access, "data.txt", R_OK | W_OK);
+    syscall(SYS_access, "missing", F_OK);
+    syscall(SYS_faccessat, AT_FDCWD, "data.txt", X_OK);
+    syscall(SYS_lseek, fd, 3, SEEK_SET);
+    syscall(SYS_lseek, fd, -2, SEEK_END);
+    static long long pos;
+    syscall(SYS__llseek, fd, 0, 5, &pos, SEEK_CUR);
+    syscall(SYS__llseek, fd, 1, 0, &pos, SEEK_SET);
     syscall(SYS_unlink, "data.txt");
-    return got == SIGALRM ? 0 : 1;
+    if (got != SIGALRM)
+        return 1;
+    /* execve: argv and envp as strace shows them */
+    char *args[] = {argv[0], "again", "a \"quoted\" arg", NULL};
+    syscall(SYS_execve, argv[0], args, environ);
+    return 1;
 }

@@ -347,6 +347,9 @@ pub struct Pending {
     /// The `, ` before the first argument shown on exit is printed on exit
     /// (clone, clone3), not at the end of the entry part.
     exit_sep: bool,
+    /// How the result is shown (the table's, or a selector's: fcntl's
+    /// F_GETFL result as flags).
+    ret_fmt: Fmt,
     /// What the line starts with (`[pid N] `, decided on entry).
     prefix: String,
 }
@@ -355,11 +358,12 @@ pub struct Pending {
 /// selector format (a futex operation, clone's flags, clone3's args), the
 /// ones its value selects; and whether the `, ` before the ones shown on
 /// exit belongs to the exit part.
-fn shown(nr: u32, args: &[u32; 6]) -> (Vec<Shown>, bool) {
+fn shown(nr: u32, args: &[u32; 6]) -> (Vec<Shown>, bool, Fmt) {
     let fmts = ARGS[nr as usize];
     for (k, &(f, _)) in fmts.iter().enumerate() {
-        if let Some((sel, exit_sep)) = select(f, args[k]) {
+        if let Some(sel) = select(f, args[k]) {
             let v = sel
+                .args
                 .iter()
                 .map(|&(idx, fmt, name, when)| Shown {
                     idx,
@@ -369,7 +373,7 @@ fn shown(nr: u32, args: &[u32; 6]) -> (Vec<Shown>, bool) {
                     glue: when == When::Glued,
                 })
                 .collect();
-            return (v, exit_sep);
+            return (v, sel.exit_sep, sel.ret.unwrap_or(RET[nr as usize]));
         }
     }
     let mut v = Vec::new();
@@ -390,7 +394,7 @@ fn shown(nr: u32, args: &[u32; 6]) -> (Vec<Shown>, bool) {
             glue: false,
         });
     }
-    (v, false)
+    (v, false, RET[nr as usize])
 }
 
 /// `a, b, c` (no `, ` before a glued argument).
@@ -408,7 +412,7 @@ fn join(shown: &[Shown], parts: &[String]) -> String {
 /// Format syscall `nr`'s input arguments on entry, and note the call as
 /// in progress for `<unfinished ...>`.
 pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
-    let (shown, exit_sep) = shown(nr, &args);
+    let (shown, exit_sep, ret_fmt) = shown(nr, &args);
     let mut text = Vec::new();
     let mut first_out = usize::MAX;
     for (k, a) in shown.iter().enumerate() {
@@ -430,6 +434,7 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
         text,
         first_out,
         exit_sep,
+        ret_fmt,
         prefix,
     };
     if let Some(s) = s {
@@ -517,7 +522,7 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
     match ret {
         None => result.push('?'),
         Some(r) => {
-            result.push_str(&self::result(rfmt, r));
+            result.push_str(&self::result(c.ret_fmt, r));
             if let Some(r) = ok {
                 for a in &c.shown {
                     result.push_str(&suffix(p, a.fmt, a.idx, &c.args, r));
@@ -769,6 +774,9 @@ fn result(f: Fmt, r: u32) -> String {
         Fmt::Hex | Fmt::Ptr => ptr(r),
         Fmt::Uint => r.to_string(),
         Fmt::Oct => oct(r),
+        // fcntl's F_GETFD and F_GETFL, as strace shows them.
+        Fmt::FdFlags if r != 0 => format!("{r:#x} (flags {})", flags(r, FDFLAGS, "0", "FD_???")),
+        Fmt::Oflags => format!("{} (flags {})", cx(r as u64), oflags(r)),
         _ => (r as i32).to_string(),
     }
 }
@@ -838,7 +846,7 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
                 (v as i32).to_string()
             }
         }
-        Fmt::Str => string(p, v),
+        Fmt::Str => path(p, v),
         Fmt::Buf => quoted(p, v, next.min(MAX_STR), next > MAX_STR),
         Fmt::Oct => oct(v),
         Fmt::Oflags => oflags(v),
@@ -917,6 +925,33 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
         },
         Fmt::WakeOp => wake_op(v),
         Fmt::CloneFlags => clone_flags(v),
+        Fmt::Argv => argv(p, v),
+        Fmt::Envp => or_ptr(
+            v,
+            count_ptrs(p, v).map(|n| format!("{} /* {n} vars */", ptr(v))),
+        ),
+        Fmt::Amode => flags(v, AMODE, "F_OK", "?_OK"),
+        Fmt::Whence => xval(v, WHENCE, "SEEK_???"),
+        Fmt::LlseekOff => ((args[1] as u64) << 32 | args[2] as u64)
+            .cast_signed()
+            .to_string(),
+        Fmt::I64At => or_ptr(v, read::<i64>(p, v).map(|n| format!("[{n}]"))),
+        Fmt::FcntlCmd => xval(v, FCNTL, "F_???"),
+        Fmt::FdFlags => flags(v, FDFLAGS, "0", "FD_???"),
+        Fmt::Flock | Fmt::FlockOut => or_ptr(
+            v,
+            read::<afs::Flock>(p, v).map(|l| {
+                let pid = (f == Fmt::FlockOut).then_some(l.l_pid);
+                flock(l.l_type, l.l_whence, l.l_start as i64, l.l_len as i64, pid)
+            }),
+        ),
+        Fmt::Flock64 | Fmt::Flock64Out => or_ptr(
+            v,
+            read::<afs::Flock64>(p, v).map(|l| {
+                let (t, w, st, ln, pid) = (l.l_type, l.l_whence, l.l_start, l.l_len, l.l_pid);
+                flock(t, w, st, ln, (f == Fmt::Flock64Out).then_some(pid))
+            }),
+        ),
         Fmt::CloneArgs => clone_args(p, v, args[1]),
         Fmt::IntAt => or_ptr(v, read::<i32>(p, v).map(|n| format!("[{n}]"))),
         Fmt::CloneArgsOut => String::new(),
@@ -1045,10 +1080,29 @@ enum When {
 /// a selector format's value chooses them.
 type Chosen = (usize, Fmt, Option<&'static str>, When);
 
+/// What a selector format chooses: the arguments in the order shown,
+/// whether the `, ` before those shown on exit is printed on exit, and the
+/// result's format when it is not the table's.
+struct Sel {
+    args: Vec<Chosen>,
+    exit_sep: bool,
+    ret: Option<Fmt>,
+}
+
+impl Sel {
+    fn new(args: Vec<Chosen>) -> Sel {
+        Sel {
+            args,
+            exit_sep: false,
+            ret: None,
+        }
+    }
+}
+
 /// The arguments a selector format's value chooses (see [`Fmt::FutexOp`],
 /// [`Fmt::CloneFlags`], [`Fmt::CloneArgs`]), in the order shown, and
 /// whether the `, ` before those shown on exit is printed on exit.
-fn select(f: Fmt, v: u32) -> Option<(Vec<Chosen>, bool)> {
+fn select(f: Fmt, v: u32) -> Option<Sel> {
     use super::abi::futex as fx;
     match f {
         Fmt::FutexOp | Fmt::FutexOp64 => {
@@ -1080,7 +1134,7 @@ fn select(f: Fmt, v: u32) -> Option<(Vec<Chosen>, bool)> {
             };
             let mut l = vec![(0, Fmt::Ptr, None, When::In), (1, f, None, When::In)];
             l.extend(rest.into_iter().map(|(i, f)| (i, f, None, When::In)));
-            Some((l, false))
+            Some(Sel::new(l))
         }
         Fmt::CloneFlags => {
             let fl = v & !(cl::CSIGNAL as u32);
@@ -1099,16 +1153,63 @@ fn select(f: Fmt, v: u32) -> Option<(Vec<Chosen>, bool)> {
             if fl & (cl::CHILD_SETTID | cl::CHILD_CLEARTID) as u32 != 0 {
                 l.push((4, Fmt::Ptr, Some("child_tidptr"), When::Out));
             }
-            Some((l, true))
+            Some(Sel {
+                exit_sep: true,
+                ..Sel::new(l)
+            })
         }
-        Fmt::CloneArgs => Some((
-            vec![
+        Fmt::CloneArgs => Some(Sel {
+            exit_sep: true,
+            ..Sel::new(vec![
                 (0, Fmt::CloneArgs, None, When::In),
                 (0, Fmt::CloneArgsOut, None, When::Glued),
                 (1, Fmt::Uint, None, When::Out),
-            ],
-            true,
-        )),
+            ])
+        }),
+        Fmt::LlseekOff => Some(Sel::new(vec![
+            (0, Fmt::Fd, None, When::In),
+            (1, Fmt::LlseekOff, None, When::In),
+            (3, Fmt::I64At, None, When::Out),
+            (4, Fmt::Whence, None, When::Out),
+        ])),
+        Fmt::FcntlCmd => {
+            use super::abi::fs::f;
+            let head = vec![
+                (0, Fmt::Fd, None, When::In),
+                (1, Fmt::FcntlCmd, None, When::In),
+            ];
+            let arg = match v {
+                f::GETFD
+                | f::GETFL
+                | f::GETOWN
+                | f::GETSIG
+                | f::GETLEASE
+                | f::GETPIPE_SZ
+                | f::GET_SEALS => None,
+                f::DUPFD | f::DUPFD_CLOEXEC | f::DUPFD_QUERY | f::SETOWN | f::SETPIPE_SZ => {
+                    Some(Fmt::Int)
+                }
+                f::SETSIG => Some(Fmt::Sig),
+                f::SETFD => Some(Fmt::FdFlags),
+                f::SETFL => Some(Fmt::Oflags),
+                f::SETLK | f::SETLKW | f::OFD_SETLK | f::OFD_SETLKW => Some(Fmt::Flock),
+                f::SETLK64 | f::SETLKW64 => Some(Fmt::Flock64),
+                _ => Some(Fmt::Hex),
+            };
+            let mut l = head;
+            match (v, arg) {
+                (f::GETLK | f::OFD_GETLK, _) => l.push((2, Fmt::FlockOut, None, When::Out)),
+                (f::GETLK64, _) => l.push((2, Fmt::Flock64Out, None, When::Out)),
+                (_, Some(a)) => l.push((2, a, None, When::In)),
+                (_, None) => {}
+            }
+            let ret = match v {
+                f::GETFD => Some(Fmt::FdFlags),
+                f::GETFL => Some(Fmt::Oflags),
+                _ => None,
+            };
+            Some(Sel { ret, ..Sel::new(l) })
+        }
         _ => None,
     }
 }
@@ -1311,6 +1412,60 @@ fn wstatus(s: u32) -> String {
         format!("WIFSIGNALED(s) && WTERMSIG(s) == {}{core}", signame(signal))
     };
     format!("[{{{body}}}]")
+}
+
+/// execve's argv: `["ls", "-l"]` (32 strings at most, then `...`).
+fn argv(p: &Task, a: u32) -> String {
+    if a == 0 {
+        return ptr(a);
+    }
+    let mut s = String::from("[");
+    for k in 0..=MAX_STR {
+        let Some(sp) = read::<u32>(p, a.wrapping_add(k * 4)) else {
+            if k == 0 {
+                return ptr(a);
+            }
+            let _ = write!(s, ", ... /* {} */", ptr(a.wrapping_add(k * 4)));
+            break;
+        };
+        if sp == 0 {
+            break;
+        }
+        if k > 0 {
+            s.push_str(", ");
+        }
+        if k == MAX_STR {
+            s.push_str("...");
+            break;
+        }
+        s.push_str(&string(p, sp));
+    }
+    s.push(']');
+    s
+}
+
+/// The number of pointers before the NULL of a pointer array (envp).
+fn count_ptrs(p: &Task, a: u32) -> Option<u32> {
+    let mut n = 0u32;
+    loop {
+        match read::<u32>(p, a.wrapping_add(n.wrapping_mul(4)))? {
+            0 => return Some(n),
+            _ if n >= 1 << 20 => return Some(n),
+            _ => n += 1,
+        }
+    }
+}
+
+/// A lock as fcntl's F_*LK commands take it; `l_pid` in F_GETLK's answer.
+fn flock(ty: i16, whence: i16, start: i64, len: i64, pid: Option<i32>) -> String {
+    let ty = xval(ty as u16 as u32, LOCKTYPES, "F_???");
+    let whence = xval(whence as u16 as u32, WHENCE, "SEEK_???");
+    let mut s = format!("{{l_type={ty}, l_whence={whence}, l_start={start}, l_len={len}");
+    if let Some(pid) = pid {
+        let _ = write!(s, ", l_pid={pid}");
+    }
+    s.push('}');
+    s
 }
 
 /// An output argument formatted on exit: `ok` is the result of a call that
@@ -1640,6 +1795,19 @@ fn xval(v: u32, names: &[(u32, &str)], unknown: &str) -> String {
 /// A NUL-terminated guest string, quoted and cut as strace does; the
 /// pointer if it cannot be read.
 fn string(p: &Task, a: u32) -> String {
+    string_max(p, a, MAX_STR)
+}
+
+/// A pathname: strace shows it whole (up to PATH_MAX), not cut at `-s`.
+fn path(p: &Task, a: u32) -> String {
+    string_max(p, a, PATH_MAX)
+}
+
+/// Longest pathname (PATH_MAX, with its NUL).
+const PATH_MAX: u32 = 4096;
+
+/// A NUL-terminated guest string of at most `max` bytes shown, quoted.
+fn string_max(p: &Task, a: u32, max: u32) -> String {
     if a == 0 {
         return "NULL".into();
     }
@@ -1660,7 +1828,7 @@ fn string(p: &Task, a: u32) -> String {
         if b[0] == 0 {
             break;
         }
-        if bytes.len() as u32 == MAX_STR {
+        if bytes.len() as u32 == max {
             more = true;
             break;
         }
@@ -1866,6 +2034,62 @@ const IOCTLS: &[(u32, &str)] = &[
     (0x5452, "FIOASYNC"),
     (0x8004_5430, "TIOCGPTN"),
     (0x4004_5431, "TIOCSPTLCK"),
+];
+
+const AMODE: &[(u32, &str)] = &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")];
+
+const WHENCE: &[(u32, &str)] = &[
+    (0, "SEEK_SET"),
+    (1, "SEEK_CUR"),
+    (2, "SEEK_END"),
+    (3, "SEEK_DATA"),
+    (4, "SEEK_HOLE"),
+];
+
+const FDFLAGS: &[(u32, &str)] = &[(afs::f::FD_CLOEXEC, "FD_CLOEXEC")];
+
+const LOCKTYPES: &[(u32, &str)] = &[
+    (afs::f::RDLCK as u32, "F_RDLCK"),
+    (afs::f::WRLCK as u32, "F_WRLCK"),
+    (afs::f::UNLCK as u32, "F_UNLCK"),
+];
+
+const FCNTL: &[(u32, &str)] = &[
+    (afs::f::DUPFD, "F_DUPFD"),
+    (afs::f::GETFD, "F_GETFD"),
+    (afs::f::SETFD, "F_SETFD"),
+    (afs::f::GETFL, "F_GETFL"),
+    (afs::f::SETFL, "F_SETFL"),
+    (afs::f::GETLK, "F_GETLK"),
+    (afs::f::SETLK, "F_SETLK"),
+    (afs::f::SETLKW, "F_SETLKW"),
+    (afs::f::SETOWN, "F_SETOWN"),
+    (afs::f::GETOWN, "F_GETOWN"),
+    (afs::f::SETSIG, "F_SETSIG"),
+    (afs::f::GETSIG, "F_GETSIG"),
+    (afs::f::GETLK64, "F_GETLK64"),
+    (afs::f::SETLK64, "F_SETLK64"),
+    (afs::f::SETLKW64, "F_SETLKW64"),
+    (afs::f::SETOWN_EX, "F_SETOWN_EX"),
+    (afs::f::GETOWN_EX, "F_GETOWN_EX"),
+    (afs::f::GETOWNER_UIDS, "F_GETOWNER_UIDS"),
+    (afs::f::OFD_GETLK, "F_OFD_GETLK"),
+    (afs::f::OFD_SETLK, "F_OFD_SETLK"),
+    (afs::f::OFD_SETLKW, "F_OFD_SETLKW"),
+    (afs::f::SETLEASE, "F_SETLEASE"),
+    (afs::f::GETLEASE, "F_GETLEASE"),
+    (afs::f::NOTIFY, "F_NOTIFY"),
+    (afs::f::DUPFD_QUERY, "F_DUPFD_QUERY"),
+    (afs::f::CANCELLK, "F_CANCELLK"),
+    (afs::f::DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"),
+    (afs::f::SETPIPE_SZ, "F_SETPIPE_SZ"),
+    (afs::f::GETPIPE_SZ, "F_GETPIPE_SZ"),
+    (afs::f::ADD_SEALS, "F_ADD_SEALS"),
+    (afs::f::GET_SEALS, "F_GET_SEALS"),
+    (afs::f::GET_RW_HINT, "F_GET_RW_HINT"),
+    (afs::f::SET_RW_HINT, "F_SET_RW_HINT"),
+    (afs::f::GET_FILE_RW_HINT, "F_GET_FILE_RW_HINT"),
+    (afs::f::SET_FILE_RW_HINT, "F_SET_FILE_RW_HINT"),
 ];
 
 const SS_FLAGS: &[(u32, &str)] = &[

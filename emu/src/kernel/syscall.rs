@@ -132,6 +132,32 @@ pub enum Fmt {
     CloneArgsOut,
     /// An int the call writes, shown on exit as `[N]` (clone's parent_tid).
     IntAt,
+    /// execve's argv: `["ls", "-l"]`.
+    Argv,
+    /// execve's envp: `0xffffd8a0 /* 35 vars */`.
+    Envp,
+    /// access(2)'s mode (`R_OK|W_OK`, `F_OK`).
+    Amode,
+    /// lseek's whence (`SEEK_SET`).
+    Whence,
+    /// A selector: _llseek's offset, from this register (high) and the
+    /// next (low); the result `[N]` and whence are shown on exit.
+    LlseekOff,
+    /// A 64-bit int the call writes, shown on exit as `[N]`.
+    I64At,
+    /// A selector: an fcntl command, which chooses the argument shown
+    /// after it and how the result is shown.
+    FcntlCmd,
+    /// FD_CLOEXEC.
+    FdFlags,
+    /// `struct flock`.
+    Flock,
+    /// `struct flock64`.
+    Flock64,
+    /// F_GETLK's answer: `struct flock` with l_pid.
+    FlockOut,
+    /// F_GETLK64's answer.
+    Flock64Out,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR
