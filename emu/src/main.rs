@@ -11,7 +11,8 @@ use emu::loader::LoadError;
 #[derive(Parser, Debug)]
 #[command(name = "emu", version, trailing_var_arg = true, after_help = BINFMT_HELP)]
 struct Cli {
-    /// Print statistics (key: value lines) to stderr at exit.
+    /// Print statistics (key: value lines, then a strace -c -f table of
+    /// every process's and thread's syscalls) to stderr at exit.
     #[arg(long)]
     stats: bool,
     /// Write every syscall's entry and exit pt_regs frame to FILE as JSON lines.
@@ -20,7 +21,8 @@ struct Cli {
     /// Print each syscall to stderr in strace's format (as `strace -f`).
     #[arg(long)]
     strace: bool,
-    /// Print each syscall in strace's format to FILE instead of stderr.
+    /// Print each syscall in strace's format to FILE instead of stderr (as
+    /// `strace -f -o FILE`: each line starts with its task id).
     #[arg(long, value_name = "FILE")]
     strace_file: Option<std::path::PathBuf>,
     /// How the vDSO's __kernel_vsyscall enters the kernel.

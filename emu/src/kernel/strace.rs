@@ -1,20 +1,32 @@
-//! `--strace`: one line per system call in strace's own format, printed
-//! by the syscall work path (the thread_info flag `--frames` uses too, so
-//! without either option the dispatch pays nothing).
+//! `--strace` and `--strace-file`: one line per system call in strace's
+//! own format, printed by the syscall work path (the thread_info flag
+//! `--frames` uses too, so without either option the dispatch pays
+//! nothing); and `--stats`' per-syscall table ([`SyscallStats`]).
 //!
 //! Everything comes from the table's formats (`syscalls.tbl`, [`Fmt`]):
 //! there is no printing code per system call. An argument is shown on
-//! entry, or, when the table marks it `>` (what the call writes: a
-//! stat64, an old sigaction or sigset, readv's iovecs) or it is an
+//! entry, or, when the table marks it `>` (what the call writes: a stat64,
+//! an old sigaction or sigset, readv's iovecs, a wait status) or it is an
 //! [`Fmt::Obuf`], on exit, and then so are the arguments after it, as
 //! strace orders them; a failed call shows an output argument as its
-//! address. Strings and buffers are quoted and cut after 32 bytes as
-//! `strace -s 32` does; flags, signals, clocks, address families and the
-//! like are printed by name; structs (stat64 in strace's abbreviated form,
-//! timespec, timeval, sigaction, sigsets, iovec arrays, sockaddr for
-//! AF_UNIX/AF_INET/AF_INET6, pollfd arrays with their revents after the
-//! result, rlimit, user_desc) are decoded, and an unreadable one is shown
-//! as its address. A failed call shows its errno's name and message.
+//! address. A *selector* format chooses from its value which arguments
+//! follow and how ([`Fmt::FutexOp`]: a futex operation's arguments;
+//! [`Fmt::CloneFlags`]: clone's named `child_stack=`, `flags=`, `tls=`...;
+//! [`Fmt::CloneArgs`]: clone3's struct and ` => {parent_tid=[N]}`;
+//! [`Fmt::FcntlCmd`]: an fcntl command's argument and result;
+//! [`Fmt::LlseekOff`]), as data, not code per call.
+//!
+//! Strings and buffers are quoted and cut after 32 bytes as `strace -s 32`
+//! does (pathnames whole, as strace's printpath); flags, signals, clocks,
+//! address families, socket types, fcntl commands, ioctl requests and the
+//! like are printed by name; structs are decoded as strace shows them
+//! (stat64 and statx in the abbreviated form, timespec, timeval, sigaction,
+//! 64-bit sigsets with the `~[...]` rule, sigreturn's `{mask=[...]}` from
+//! the frame at the user stack pointer, iovec arrays (on exit up to the
+//! result), sockaddr for AF_UNIX/AF_INET/AF_INET6, pollfd arrays with
+//! their revents after the result, rlimit, user_desc, stack_t, flock, wait
+//! statuses, execve's argv and envp) and an unreadable one is shown as its
+//! address. A failed call shows its errno's name and message.
 //!
 //! Several tasks: the state every process and thread of the trace shares
 //! ([`Shared`], in a `MAP_SHARED` mapping made before the guest starts, so
@@ -25,12 +37,32 @@
 //! `[pid N]` starts a line while more than one task is traced (decided
 //! when the line starts, as strace does); a task counts from the entry of
 //! the fork/clone that makes it (the table's `newtask` result) to its
-//! `+++ exited +++` line.
+//! `+++ exited +++` line. A fork child's own return from fork/clone is not
+//! shown (strace does not see it either). `--strace-file` writes what
+//! `strace -f -o FILE` does: every line starts with its task's id. The
+//! trace's descriptor is emu's own, close-on-exec, and not in the guest's
+//! table, so the guest's descriptor numbers are the native ones.
 //!
-//! Not yet as strace: structs not listed above (statx, clone3's
-//! clone_args, futex operations, ioctl requests, fcntl commands, wait
-//! statuses, msghdr...) print as pointers or numbers; rt_sigreturn does
-//! not show the frame's mask; ppoll does not show the time left.
+//! `--stats`: the counters are in shared memory too, so the table counts
+//! every process and thread as `strace -c -f` does; the first process
+//! prints it.
+//!
+//! Not yet as strace:
+//! - structs and values not listed above print as pointers or numbers:
+//!   msghdr/mmsghdr (sendmsg, recvmsg), epoll_event, sigevent, itimerspec,
+//!   rusage, utsname, sysinfo, statfs, dirents (strace's `/* N entries */`),
+//!   termios and other ioctl arguments, setsockopt/getsockopt options,
+//!   prctl options, select's fd_sets, sched params, the old sigaction and
+//!   sigprocmask (67, 126), socketcall's multiplexed calls;
+//! - ppoll does not show the time left, nanosleep's rmtp after EINTR is a
+//!   pointer;
+//! - a task killed by SIGKILL gets no `+++ killed by SIGKILL +++` (its emu
+//!   process dies at once), and an execve in a multi-threaded process no
+//!   `+++ superseded by execve +++`;
+//! - a signal the guest ignores is not shown: Linux queues it only for a
+//!   traced task (strace's `--- SIGCHLD ... ---` after a child exits);
+//! - `--stats` times the calls in wall time, where `strace -c` shows
+//!   system CPU time.
 
 use std::fmt::Write as _;
 use std::io::Write;
