@@ -120,6 +120,11 @@ fn main() {
         "whence" => "Whence",
         "llseekoff" => "LlseekOff",
         "fcntlcmd" => "FcntlCmd",
+        "dents" => "Dents",
+        "dents64" => "Dents64",
+        "prctlop" => "PrctlOp",
+        "cstr" => "Cstr",
+        "utsname" => "Utsname",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();

@@ -879,6 +879,7 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
             }
         }
         Fmt::Str => path(p, v),
+        Fmt::Cstr => string(p, v),
         Fmt::Buf => quoted(p, v, next.min(MAX_STR), next > MAX_STR),
         Fmt::Oct => oct(v),
         Fmt::Oflags => oflags(v),
@@ -958,6 +959,25 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
         Fmt::WakeOp => wake_op(v),
         Fmt::CloneFlags => clone_flags(v),
         Fmt::Argv => argv(p, v),
+        Fmt::Dents | Fmt::Dents64 => ptr(v),
+        Fmt::Utsname => {
+            // sysname and nodename, the first two 65-byte fields.
+            let off = std::mem::offset_of!(asys::NewUtsname, nodename);
+            let mut b = vec![0u8; 2 * off];
+            if v == 0 || p.cpu.mem.read_bytes(v, &mut b).is_err() {
+                return ptr(v);
+            }
+            let field = |f: &[u8]| {
+                let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+                escape(&f[..end])
+            };
+            format!(
+                "{{sysname={}, nodename={}, ...}}",
+                field(&b[..off]),
+                field(&b[off..])
+            )
+        }
+        Fmt::PrctlOp => xval(v, PRCTL, "PR_???"),
         Fmt::Envp => or_ptr(
             v,
             count_ptrs(p, v).map(|n| format!("{} /* {n} vars */", ptr(v))),
@@ -1198,6 +1218,23 @@ fn select(f: Fmt, v: u32) -> Option<Sel> {
                 (1, Fmt::Uint, None, When::Out),
             ])
         }),
+        Fmt::PrctlOp => {
+            let op = (0, Fmt::PrctlOp, None, When::In);
+            let l = match v {
+                PR_SET_NAME => vec![op, (1, Fmt::Cstr, None, When::In)],
+                PR_GET_NAME => vec![op, (1, Fmt::Cstr, None, When::Out)],
+                PR_SET_PDEATHSIG => vec![op, (1, Fmt::Sig, None, When::In)],
+                PR_GET_DUMPABLE | PR_GET_KEEPCAPS | PR_GET_NO_NEW_PRIVS => vec![op],
+                _ => vec![
+                    op,
+                    (1, Fmt::Hex, None, When::In),
+                    (2, Fmt::Hex, None, When::In),
+                    (3, Fmt::Hex, None, When::In),
+                    (4, Fmt::Hex, None, When::In),
+                ],
+            };
+            Some(Sel::new(l))
+        }
         Fmt::LlseekOff => Some(Sel::new(vec![
             (0, Fmt::Fd, None, When::In),
             (1, Fmt::LlseekOff, None, When::In),
@@ -1524,6 +1561,22 @@ fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> Stri
         // wait4 with WNOHANG and no child to report writes no status.
         (Fmt::Wstatus, Some(0)) => ptr(v),
         (Fmt::CloneArgsOut, ok) => clone_args_out(p, v, args[1], ok),
+        (Fmt::Dents | Fmt::Dents64, Some(r)) => {
+            // d_reclen: after d_ino and d_off (u32s, or u64s for dirent64).
+            let at = if f == Fmt::Dents64 { 16 } else { 8 };
+            let mut n = 0;
+            let mut off = 0u32;
+            while off < r {
+                match read::<u16>(p, v.wrapping_add(off + at)) {
+                    Some(len) if len > 0 => {
+                        n += 1;
+                        off += len as u32;
+                    }
+                    _ => break,
+                }
+            }
+            format!("{} /* {n} entries */", ptr(v))
+        }
         (Fmt::Iov, _) => iovecs(p, v, args.get(k + 1).copied().unwrap_or(0), Some(ok)),
         (Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf, _) | (_, None) => ptr(v),
         (_, Some(_)) => arg(p, f, k, args),
@@ -2068,6 +2121,61 @@ const IOCTLS: &[(u32, &str)] = &[
     (0x4004_5431, "TIOCSPTLCK"),
 ];
 
+const PR_SET_PDEATHSIG: u32 = 1;
+const PR_GET_DUMPABLE: u32 = 3;
+const PR_GET_KEEPCAPS: u32 = 7;
+const PR_SET_NAME: u32 = 15;
+const PR_GET_NAME: u32 = 16;
+const PR_GET_NO_NEW_PRIVS: u32 = 39;
+
+/// prctl options (linux/prctl.h).
+const PRCTL: &[(u32, &str)] = &[
+    (PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"),
+    (2, "PR_GET_PDEATHSIG"),
+    (PR_GET_DUMPABLE, "PR_GET_DUMPABLE"),
+    (4, "PR_SET_DUMPABLE"),
+    (5, "PR_GET_UNALIGN"),
+    (6, "PR_SET_UNALIGN"),
+    (PR_GET_KEEPCAPS, "PR_GET_KEEPCAPS"),
+    (8, "PR_SET_KEEPCAPS"),
+    (9, "PR_GET_FPEMU"),
+    (10, "PR_SET_FPEMU"),
+    (11, "PR_GET_FPEXC"),
+    (12, "PR_SET_FPEXC"),
+    (13, "PR_GET_TIMING"),
+    (14, "PR_SET_TIMING"),
+    (PR_SET_NAME, "PR_SET_NAME"),
+    (PR_GET_NAME, "PR_GET_NAME"),
+    (19, "PR_GET_ENDIAN"),
+    (20, "PR_SET_ENDIAN"),
+    (21, "PR_GET_SECCOMP"),
+    (22, "PR_SET_SECCOMP"),
+    (23, "PR_CAPBSET_READ"),
+    (24, "PR_CAPBSET_DROP"),
+    (25, "PR_GET_TSC"),
+    (26, "PR_SET_TSC"),
+    (27, "PR_GET_SECUREBITS"),
+    (28, "PR_SET_SECUREBITS"),
+    (29, "PR_SET_TIMERSLACK"),
+    (30, "PR_GET_TIMERSLACK"),
+    (31, "PR_TASK_PERF_EVENTS_DISABLE"),
+    (32, "PR_TASK_PERF_EVENTS_ENABLE"),
+    (33, "PR_MCE_KILL"),
+    (34, "PR_MCE_KILL_GET"),
+    (35, "PR_SET_MM"),
+    (36, "PR_SET_CHILD_SUBREAPER"),
+    (37, "PR_GET_CHILD_SUBREAPER"),
+    (38, "PR_SET_NO_NEW_PRIVS"),
+    (PR_GET_NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS"),
+    (40, "PR_GET_TID_ADDRESS"),
+    (41, "PR_SET_THP_DISABLE"),
+    (42, "PR_GET_THP_DISABLE"),
+    (45, "PR_SET_FP_MODE"),
+    (46, "PR_GET_FP_MODE"),
+    (47, "PR_CAP_AMBIENT"),
+    (0x5359_4d41, "PR_SET_VMA"),
+];
+
 const AMODE: &[(u32, &str)] = &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")];
 
 const WHENCE: &[(u32, &str)] = &[
@@ -2291,6 +2399,7 @@ const MAP: &[(u32, &str)] = &[
     (am::MAP_UNINITIALIZED, "MAP_UNINITIALIZED"),
 ];
 
+/// In strace's order (its open_mode_flags), O_ASYNC as FASYNC.
 const OPEN: &[(u32, &str)] = &[
     (o::CREAT, "O_CREAT"),
     (o::EXCL, "O_EXCL"),
@@ -2299,16 +2408,18 @@ const OPEN: &[(u32, &str)] = &[
     (o::APPEND, "O_APPEND"),
     (o::NONBLOCK, "O_NONBLOCK"),
     (o::SYNC, "O_SYNC"),
+    (o::SYNC & !o::DSYNC, "__O_SYNC"),
     (o::DSYNC, "O_DSYNC"),
-    (o::ASYNC, "O_ASYNC"),
     (o::DIRECT, "O_DIRECT"),
     (o::LARGEFILE, "O_LARGEFILE"),
-    (o::TMPFILE, "O_TMPFILE"),
-    (o::DIRECTORY, "O_DIRECTORY"),
     (o::NOFOLLOW, "O_NOFOLLOW"),
     (o::NOATIME, "O_NOATIME"),
     (o::CLOEXEC, "O_CLOEXEC"),
     (o::PATH, "O_PATH"),
+    (o::TMPFILE, "O_TMPFILE"),
+    (o::TMPFILE & !o::DIRECTORY, "__O_TMPFILE"),
+    (o::DIRECTORY, "O_DIRECTORY"),
+    (o::ASYNC, "FASYNC"),
 ];
 
 /// `A|B|0x40` for the bits of `v` named in `names` (multi-bit names first

@@ -158,6 +158,16 @@ pub enum Fmt {
     FlockOut,
     /// F_GETLK64's answer.
     Flock64Out,
+    /// getdents' buffer: `0x8244ebc /* 3 entries */` on exit.
+    Dents,
+    /// getdents64's buffer.
+    Dents64,
+    /// A selector: a prctl option, which chooses the arguments shown.
+    PrctlOp,
+    /// A string that is not a pathname (cut at 32 bytes).
+    Cstr,
+    /// `struct new_utsname` (abbreviated: sysname and nodename).
+    Utsname,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR
