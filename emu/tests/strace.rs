@@ -39,6 +39,12 @@ const DIFFERENT: &[&str] = &["rseq"];
 const TIER: &str = "strace tier";
 
 fn prog(name: &str) -> Option<PathBuf> {
+    prog_linked(name, common::Link::Static)
+}
+
+/// A program built as `link` says (static, or dynamically linked through
+/// the host's i386 ld.so and libc).
+fn prog_linked(name: &str, link: common::Link) -> Option<PathBuf> {
     // guest/strace's programs, else guest/sys's.
     let own = common::guest_dir().join("strace");
     let (dir, deps) = if own.join(format!("{name}.c")).exists() {
@@ -49,14 +55,21 @@ fn prog(name: &str) -> Option<PathBuf> {
         (dir, vec![h])
     };
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-strace");
-    let p = common::build_static_c(
+    let p = common::build_c(
         &dir.join(format!("{name}.c")),
         &deps,
         &out.join(name),
+        link,
         &["-O1", "-fno-stack-protector", "-pthread"],
     );
     if p.is_none() {
-        common::skip(TIER, "gcc -m32 -static cannot build the guest programs");
+        common::skip(
+            TIER,
+            &format!(
+                "gcc -m32 {:?} cannot build the guest programs",
+                link.gcc_flags()
+            ),
+        );
     }
     p
 }
@@ -287,11 +300,15 @@ fn compare(prog_name: &str) {
 
 fn compare_to(prog_name: &str, file: bool) {
     let Some(p) = prog(prog_name) else { return };
+    compare_prog(&p, prog_name, file)
+}
+
+fn compare_prog(p: &PathBuf, prog_name: &str, file: bool) {
     let dir = work_dir(&format!("{prog_name}-{file}"));
-    let Some(native) = native_strace(&p, &dir, file) else {
+    let Some(native) = native_strace(p, &dir, file) else {
         return;
     };
-    let emu = emu_strace(&p, &dir, file);
+    let emu = emu_strace(p, &dir, file);
     if file {
         // Every line starts with its pid, as strace -f -o FILE writes it.
         for l in emu.lines() {
@@ -324,6 +341,17 @@ fn compare_to(prog_name: &str, file: bool) {
 #[test]
 fn strace_of_hello() {
     compare("hello");
+}
+
+/// A dynamically linked (PIE) hello through the host's i386 ld.so: the
+/// loader's openat, read of the ELF header, statx, mmap2 of the file and
+/// mprotect calls.
+#[test]
+fn strace_of_dynamic_hello() {
+    let Some(p) = prog_linked("hello", common::Link::Pie) else {
+        return;
+    };
+    compare_prog(&p, "hello-pie", false);
 }
 
 /// Memory-management calls with flags and failures (errno names and
