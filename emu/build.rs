@@ -125,6 +125,14 @@ fn main() {
         "prctlop" => "PrctlOp",
         "cstr" => "Cstr",
         "utsname" => "Utsname",
+        "renameflags" => "RenameFlags",
+        "msflags" => "MsFlags",
+        "outstr" => "OutStr",
+        "epollop" => "EpollOp",
+        "epollev" => "EpollEv",
+        "epollevs" => "EpollEvs",
+        "itimer" => "Itimer",
+        "itv" => "Itv",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();

@@ -7,12 +7,16 @@
  * emu/tests/strace.rs. Run it in an empty directory: it creates files
  * there. */
 #define _GNU_SOURCE
+#include <linux/fs.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -175,6 +179,33 @@ int main(int argc, char **argv)
     static long long pos;
     syscall(SYS__llseek, fd, 0, 5, &pos, SEEK_CUR);
     syscall(SYS__llseek, fd, 1, 0, &pos, SEEK_SET);
+    /* *at calls, dup3, socketpair, getcwd, msync */
+    syscall(SYS_mkdirat, AT_FDCWD, "sub", 0750);
+    syscall(SYS_renameat2, AT_FDCWD, "sub", AT_FDCWD, "sub2", RENAME_NOREPLACE);
+    syscall(SYS_unlinkat, AT_FDCWD, "sub2", AT_REMOVEDIR);
+    syscall(SYS_dup3, fd, 30, O_CLOEXEC);
+    static int sv[2];
+    syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET, 0, sv);
+    syscall(SYS_getcwd, buf, sizeof buf);
+    syscall(SYS_getcwd, buf, 1);
+    void *m = (void *)syscall(SYS_mmap2, 0, 4096, PROT_READ | PROT_WRITE,
+                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    syscall(SYS_msync, m, 4096, MS_SYNC | MS_INVALIDATE);
+    /* epoll */
+    int ep = syscall(SYS_epoll_create, 1);
+    static struct epoll_event ev = {EPOLLIN | EPOLLET, {.u64 = 0x100000007ULL}};
+    ev.data.u64 = (unsigned long long)sv[1] | 1ULL << 32;
+    syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, sv[1], &ev);
+    syscall(SYS_epoll_ctl, ep, EPOLL_CTL_DEL, 99, &ev);
+    syscall(SYS_write, sv[0], "e", 1);
+    static struct epoll_event evs[4];
+    syscall(SYS_epoll_wait, ep, evs, 4, 0);
+    syscall(SYS_epoll_wait, ep, BAD, 4, 0);
+    /* interval timers */
+    static struct itimerval itv = {{0, 0}, {100, 0}}, zero, cur;
+    syscall(SYS_setitimer, ITIMER_REAL, &itv, NULL);
+    syscall(SYS_setitimer, ITIMER_REAL, &zero, NULL);
+    syscall(SYS_getitimer, ITIMER_REAL, &cur);
     syscall(SYS_unlink, "data.txt");
     if (got != SIGALRM)
         return 1;

@@ -959,7 +959,20 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
         Fmt::WakeOp => wake_op(v),
         Fmt::CloneFlags => clone_flags(v),
         Fmt::Argv => argv(p, v),
-        Fmt::Dents | Fmt::Dents64 => ptr(v),
+        Fmt::Dents | Fmt::Dents64 | Fmt::OutStr | Fmt::EpollEvs => ptr(v),
+        Fmt::RenameFlags => flags(v, RENAME, "0", "RENAME_???"),
+        Fmt::MsFlags => flags(v, MSFLAGS, "0", "MS_???"),
+        Fmt::EpollOp => xval(v, EPOLLOPS, "EPOLL_CTL_???"),
+        Fmt::EpollEv => or_ptr(v, read::<afs::EpollEvent>(p, v).map(|e| epoll_event(&e))),
+        Fmt::Itimer => xval(v, ITIMERS, "ITIMER_???"),
+        Fmt::Itv => or_ptr(
+            v,
+            read::<[afs::Timeval32; 2]>(p, v).map(|t| {
+                let tv =
+                    |t: &afs::Timeval32| format!("{{tv_sec={}, tv_usec={}}}", t.tv_sec, t.tv_usec);
+                format!("{{it_interval={}, it_value={}}}", tv(&t[0]), tv(&t[1]))
+            }),
+        ),
         Fmt::Utsname => {
             // sysname and nodename, the first two 65-byte fields.
             let off = std::mem::offset_of!(asys::NewUtsname, nodename);
@@ -1235,6 +1248,16 @@ fn select(f: Fmt, v: u32) -> Option<Sel> {
             };
             Some(Sel::new(l))
         }
+        // EPOLL_CTL_DEL ignores the event: strace shows its address.
+        Fmt::EpollOp => Some(Sel::new(vec![
+            (0, Fmt::Fd, None, When::In),
+            (1, Fmt::EpollOp, None, When::In),
+            (2, Fmt::Fd, None, When::In),
+            match v {
+                afs::epoll::CTL_DEL => (3, Fmt::Ptr, None, When::In),
+                _ => (3, Fmt::EpollEv, None, When::In),
+            },
+        ])),
         Fmt::LlseekOff => Some(Sel::new(vec![
             (0, Fmt::Fd, None, When::In),
             (1, Fmt::LlseekOff, None, When::In),
@@ -1525,6 +1548,16 @@ fn count_ptrs(p: &Task, a: u32) -> Option<u32> {
     }
 }
 
+/// `{events=EPOLLIN, data={u32=4, u64=4}}`.
+fn epoll_event(e: &afs::EpollEvent) -> String {
+    let (ev, data) = (e.events, e.data);
+    format!(
+        "{{events={}, data={{u32={}, u64={data}}}}}",
+        flags(ev, EPOLL, "0", "EPOLL???"),
+        data as u32
+    )
+}
+
 /// A lock as fcntl's F_*LK commands take it; `l_pid` in F_GETLK's answer.
 fn flock(ty: i16, whence: i16, start: i64, len: i64, pid: Option<i32>) -> String {
     let ty = xval(ty as u16 as u32, LOCKTYPES, "F_???");
@@ -1561,6 +1594,28 @@ fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> Stri
         // wait4 with WNOHANG and no child to report writes no status.
         (Fmt::Wstatus, Some(0)) => ptr(v),
         (Fmt::CloneArgsOut, ok) => clone_args_out(p, v, args[1], ok),
+        (Fmt::OutStr, Some(_)) => path(p, v),
+        (Fmt::EpollEvs, Some(r)) => {
+            let mut s = String::from("[");
+            for k in 0..r.min(MAX_STR + 1) {
+                if k > 0 {
+                    s.push_str(", ");
+                }
+                if k == MAX_STR {
+                    s.push_str("...");
+                    break;
+                }
+                match read::<afs::EpollEvent>(p, v.wrapping_add(k * 12)) {
+                    Some(e) => s.push_str(&epoll_event(&e)),
+                    None => {
+                        s.push_str("...");
+                        break;
+                    }
+                }
+            }
+            s.push(']');
+            s
+        }
         (Fmt::Dents | Fmt::Dents64, Some(r)) => {
             // d_reclen: after d_ino and d_off (u32s, or u64s for dirent64).
             let at = if f == Fmt::Dents64 { 16 } else { 8 };
@@ -2174,6 +2229,49 @@ const PRCTL: &[(u32, &str)] = &[
     (46, "PR_GET_FP_MODE"),
     (47, "PR_CAP_AMBIENT"),
     (0x5359_4d41, "PR_SET_VMA"),
+];
+
+const RENAME: &[(u32, &str)] = &[
+    (at::RENAME_NOREPLACE, "RENAME_NOREPLACE"),
+    (at::RENAME_EXCHANGE, "RENAME_EXCHANGE"),
+    (at::RENAME_WHITEOUT, "RENAME_WHITEOUT"),
+];
+
+const MSFLAGS: &[(u32, &str)] = &[
+    (am::MS_ASYNC, "MS_ASYNC"),
+    (am::MS_SYNC, "MS_SYNC"),
+    (am::MS_INVALIDATE, "MS_INVALIDATE"),
+];
+
+const EPOLLOPS: &[(u32, &str)] = &[
+    (afs::epoll::CTL_ADD, "EPOLL_CTL_ADD"),
+    (afs::epoll::CTL_DEL, "EPOLL_CTL_DEL"),
+    (afs::epoll::CTL_MOD, "EPOLL_CTL_MOD"),
+];
+
+const EPOLL: &[(u32, &str)] = &[
+    (apoll::POLLIN, "EPOLLIN"),
+    (apoll::POLLPRI, "EPOLLPRI"),
+    (apoll::POLLOUT, "EPOLLOUT"),
+    (apoll::POLLERR, "EPOLLERR"),
+    (apoll::POLLHUP, "EPOLLHUP"),
+    (apoll::POLLNVAL, "EPOLLNVAL"),
+    (apoll::POLLRDNORM, "EPOLLRDNORM"),
+    (apoll::POLLRDBAND, "EPOLLRDBAND"),
+    (apoll::POLLWRNORM, "EPOLLWRNORM"),
+    (apoll::POLLWRBAND, "EPOLLWRBAND"),
+    (apoll::POLLMSG, "EPOLLMSG"),
+    (apoll::POLLRDHUP, "EPOLLRDHUP"),
+    (afs::epoll::EXCLUSIVE, "EPOLLEXCLUSIVE"),
+    (afs::epoll::WAKEUP, "EPOLLWAKEUP"),
+    (afs::epoll::ONESHOT, "EPOLLONESHOT"),
+    (afs::epoll::ET, "EPOLLET"),
+];
+
+const ITIMERS: &[(u32, &str)] = &[
+    (0, "ITIMER_REAL"),
+    (1, "ITIMER_VIRTUAL"),
+    (2, "ITIMER_PROF"),
 ];
 
 const AMODE: &[(u32, &str)] = &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")];

@@ -168,6 +168,23 @@ pub enum Fmt {
     Cstr,
     /// `struct new_utsname` (abbreviated: sysname and nodename).
     Utsname,
+    /// renameat2's flags (`RENAME_NOREPLACE`).
+    RenameFlags,
+    /// msync's flags (`MS_SYNC`).
+    MsFlags,
+    /// A string the call writes, shown on exit (getcwd).
+    OutStr,
+    /// A selector: epoll_ctl's operation (`EPOLL_CTL_ADD`; the event is
+    /// shown as its address for EPOLL_CTL_DEL, which ignores it).
+    EpollOp,
+    /// `struct epoll_event`.
+    EpollEv,
+    /// The epoll_event array a wait filled, as many as it returned.
+    EpollEvs,
+    /// An interval timer (`ITIMER_REAL`).
+    Itimer,
+    /// `struct old_itimerval32`.
+    Itv,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR

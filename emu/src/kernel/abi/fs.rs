@@ -386,6 +386,18 @@ pub struct EpollEvent {
 }
 const _: () = assert!(std::mem::size_of::<EpollEvent>() == 12);
 
+/// epoll_ctl's operations and the epoll-only event bits (the others are
+/// poll's).
+pub mod epoll {
+    pub const CTL_ADD: u32 = 1;
+    pub const CTL_DEL: u32 = 2;
+    pub const CTL_MOD: u32 = 3;
+    pub const EXCLUSIVE: u32 = 1 << 28;
+    pub const WAKEUP: u32 = 1 << 29;
+    pub const ONESHOT: u32 = 1 << 30;
+    pub const ET: u32 = 1 << 31;
+}
+
 /// `struct pollfd`.
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
 #[repr(C)]
