@@ -133,6 +133,8 @@ fn main() {
         "epollevs" => "EpollEvs",
         "itimer" => "Itimer",
         "itv" => "Itv",
+        "rem" => "Rem",
+        "rem64" => "Rem64",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();

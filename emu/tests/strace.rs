@@ -376,6 +376,13 @@ fn strace_of_structs() {
     compare("structs");
 }
 
+/// Calls a signal interrupts: the kernel's restart codes shown as `= ?
+/// ERESTARTSYS (...)`, then the signal and sigreturn's EINTR.
+#[test]
+fn strace_of_interrupted_calls() {
+    compare("intr");
+}
+
 /// The same to a `--strace-file`, against `strace -f -o FILE` (each line
 /// starts with its pid): the trace's descriptor is not the guest's, so its
 /// open() results are the native ones.

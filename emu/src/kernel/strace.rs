@@ -545,7 +545,7 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
             Some(t) => t.clone(),
             None => {
                 let a = &c.shown[k];
-                named(a, out_arg(p, a.fmt, a.idx, &c.args, ok))
+                named(a, out_arg(p, a.fmt, a.idx, &c.args, ok, ret))
             }
         }
     };
@@ -793,13 +793,30 @@ fn is_err(r: u32) -> bool {
     r >= (-4095i32) as u32
 }
 
+/// A result that says a signal interrupted the call (EINTR or one of the
+/// kernel's restart codes, which the guest never sees).
+fn interrupted(r: u32) -> bool {
+    let e = r.wrapping_neg();
+    is_err(r)
+        && (e == errno::Errno::EINTR.0
+            || (errno::Errno::ERESTARTSYS.0..=errno::Errno::ERESTART_RESTARTBLOCK.0).contains(&e))
+}
+
 /// The result as strace prints it.
 fn result(f: Fmt, r: u32) -> String {
     if is_err(r) && f != Fmt::Void {
         let e = r.wrapping_neg();
+        // The kernel's restart codes are not a value the call returns:
+        // strace shows `?`.
+        let v =
+            if (errno::Errno::ERESTARTSYS.0..=errno::Errno::ERESTART_RESTARTBLOCK.0).contains(&e) {
+                "?"
+            } else {
+                "-1"
+            };
         return match errno::name(e) {
-            Some(n) => format!("-1 {n} ({})", errno::message(e)),
-            None => format!("-1 E{e} (Unknown error {e})"),
+            Some(n) => format!("{v} {n} ({})", errno::message(e)),
+            None => format!("{v} E{e} (Unknown error {e})"),
         };
     }
     match f {
@@ -853,7 +870,7 @@ fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
         Fmt::Int | Fmt::Newtask => (v as i32).to_string(),
         Fmt::Uint => v.to_string(),
         Fmt::Hex => cx(v as u64),
-        Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf => ptr(v),
+        Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf | Fmt::Rem | Fmt::Rem64 => ptr(v),
         Fmt::IoctlReq => match IOCTLS.iter().find(|&&(n, _)| n == v) {
             Some((_, name)) => name.to_string(),
             // strace's decoding of an unknown request.
@@ -1572,9 +1589,21 @@ fn flock(ty: i16, whence: i16, start: i64, len: i64, pid: Option<i32>) -> String
 
 /// An output argument formatted on exit: `ok` is the result of a call that
 /// succeeded (`None`: it failed, and the argument is its address).
-fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> String {
+fn out_arg(
+    p: &Task,
+    f: Fmt,
+    k: usize,
+    args: &[u32; 6],
+    ok: Option<u32>,
+    ret: Option<u32>,
+) -> String {
     let v = args[k];
     match (f, ok) {
+        // What a sleep interrupted by a signal had left.
+        (Fmt::Rem | Fmt::Rem64, None) if ret.is_some_and(interrupted) => {
+            let ts = if f == Fmt::Rem { Fmt::Ts } else { Fmt::Ts64 };
+            arg(p, ts, k, args)
+        }
         (Fmt::Obuf, Some(r)) => quoted(p, v, r, r > MAX_STR),
         (Fmt::Xobuf, Some(r)) => {
             let mut b = vec![0u8; r.min(MAX_STR) as usize];
@@ -1633,7 +1662,7 @@ fn out_arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6], ok: Option<u32>) -> Stri
             format!("{} /* {n} entries */", ptr(v))
         }
         (Fmt::Iov, _) => iovecs(p, v, args.get(k + 1).copied().unwrap_or(0), Some(ok)),
-        (Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf, _) | (_, None) => ptr(v),
+        (Fmt::Ptr | Fmt::Obuf | Fmt::Xobuf | Fmt::Rem | Fmt::Rem64, _) | (_, None) => ptr(v),
         (_, Some(_)) => arg(p, f, k, args),
     }
 }

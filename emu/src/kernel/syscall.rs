@@ -185,6 +185,11 @@ pub enum Fmt {
     Itimer,
     /// `struct old_itimerval32`.
     Itv,
+    /// A sleep's remaining time (old timespec): its address, or what was
+    /// left when a signal interrupted the sleep.
+    Rem,
+    /// The same with a 64-bit timespec.
+    Rem64,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR
