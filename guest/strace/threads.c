@@ -3,9 +3,12 @@
  * `<... read resumed>"go", 16) = 2`. The reader thread blocks in read on
  * a pipe; the main thread sleeps (so the read has started), writes a line
  * and then the pipe. Then a forked child does the same with the parent's
- * wait4 blocking. Compared with native `strace -f` by emu/tests/strace.rs. */
+ * wait4 blocking, and a posix_spawn child (clone3 with CLONE_VFORK: the
+ * parent blocks in clone3 until the child's execve). Compared with
+ * native `strace -f` by emu/tests/strace.rs. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,8 +33,12 @@ static void *reader(void *arg)
     return 0;
 }
 
-int main(void)
+extern char **environ;
+
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        return 3; /* the posix_spawn child */
     pthread_t t;
     syscall(SYS_pipe, p);
     pthread_create(&t, 0, reader, 0);
@@ -46,6 +53,13 @@ int main(void)
         syscall(SYS_exit_group, 3);
     }
     int st;
+    syscall(SYS_wait4, c, &st, 0, NULL);
+    if (WEXITSTATUS(st) != 3)
+        return 1;
+    /* posix_spawn: clone3 with CLONE_VM|CLONE_VFORK, the parent blocked
+     * in it until the child's execve. */
+    char *args[] = {argv[0], "child", NULL};
+    posix_spawn(&c, argv[0], NULL, NULL, args, environ);
     syscall(SYS_wait4, c, &st, 0, NULL);
     return WEXITSTATUS(st) == 3 ? 0 : 1;
 }

@@ -390,10 +390,10 @@ pub struct Pending {
 /// selector format (a futex operation, clone's flags, clone3's args), the
 /// ones its value selects; and whether the `, ` before the ones shown on
 /// exit belongs to the exit part.
-fn shown(nr: u32, args: &[u32; 6]) -> (Vec<Shown>, bool, Fmt) {
+fn shown(p: &Task, nr: u32, args: &[u32; 6]) -> (Vec<Shown>, bool, Fmt) {
     let fmts = ARGS[nr as usize];
     for (k, &(f, _)) in fmts.iter().enumerate() {
-        if let Some(sel) = select(f, args[k]) {
+        if let Some(sel) = select(p, f, args[k], args) {
             let v = sel
                 .args
                 .iter()
@@ -444,7 +444,7 @@ fn join(shown: &[Shown], parts: &[String]) -> String {
 /// Format syscall `nr`'s input arguments on entry, and note the call as
 /// in progress for `<unfinished ...>`.
 pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
-    let (shown, exit_sep, ret_fmt) = shown(nr, &args);
+    let (shown, exit_sep, ret_fmt) = shown(p, nr, &args);
     let mut text = Vec::new();
     let mut first_out = usize::MAX;
     for (k, a) in shown.iter().enumerate() {
@@ -1184,7 +1184,7 @@ impl Sel {
 /// The arguments a selector format's value chooses (see [`Fmt::FutexOp`],
 /// [`Fmt::CloneFlags`], [`Fmt::CloneArgs`]), in the order shown, and
 /// whether the `, ` before those shown on exit is printed on exit.
-fn select(f: Fmt, v: u32) -> Option<Sel> {
+fn select(p: &Task, f: Fmt, v: u32, args: &[u32; 6]) -> Option<Sel> {
     use super::abi::futex as fx;
     match f {
         Fmt::FutexOp | Fmt::FutexOp64 => {
@@ -1240,14 +1240,28 @@ fn select(f: Fmt, v: u32) -> Option<Sel> {
                 ..Sel::new(l)
             })
         }
-        Fmt::CloneArgs => Some(Sel {
-            exit_sep: true,
-            ..Sel::new(vec![
-                (0, Fmt::CloneArgs, None, When::In),
-                (0, Fmt::CloneArgsOut, None, When::Glued),
-                (1, Fmt::Uint, None, When::Out),
-            ])
-        }),
+        // strace shows what clone3 writes back (and the size after it) on
+        // exit only when it writes something: a pidfd or the parent's tid.
+        Fmt::CloneArgs => {
+            let fl = read::<u64>(p, v).unwrap_or(0);
+            let writes = args[1] >= super::abi::sched::CLONE_ARGS_SIZE_VER0
+                && fl & (cl::PIDFD | cl::PARENT_SETTID) != 0;
+            Some(if writes {
+                Sel {
+                    exit_sep: true,
+                    ..Sel::new(vec![
+                        (0, Fmt::CloneArgs, None, When::In),
+                        (0, Fmt::CloneArgsOut, None, When::Glued),
+                        (1, Fmt::Uint, None, When::Out),
+                    ])
+                }
+            } else {
+                Sel::new(vec![
+                    (0, Fmt::CloneArgs, None, When::In),
+                    (1, Fmt::Uint, None, When::In),
+                ])
+            })
+        }
         Fmt::PrctlOp => {
             let op = (0, Fmt::PrctlOp, None, When::In);
             let l = match v {
