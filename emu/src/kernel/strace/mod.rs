@@ -107,39 +107,65 @@ fn shared_zeroed<T: Sync>() -> &'static T {
     }
 }
 
-/// A lock on a futex word in shared memory, usable across processes.
+/// A lock on a futex word in shared memory, usable across processes. The
+/// word holds its owner's host thread id (with [`WAITERS`] while someone
+/// sleeps on it), so that a waiter can take over a lock whose owner died
+/// holding it (a guest process killed by SIGKILL while writing a line).
 struct ShLock<'a>(&'a AtomicU32);
+
+/// Set in a held lock's word while other threads wait for it.
+const WAITERS: u32 = 1 << 31;
+
+fn futex(w: &AtomicU32, op: i32, val: u32, timeout: Option<&libc::timespec>) -> i64 {
+    let t = timeout.map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: a futex call on a live, aligned word (shared: not private).
+    unsafe { libc::syscall(libc::SYS_futex, w.as_ptr(), op, val, t) }
+}
 
 impl<'a> ShLock<'a> {
     fn new(w: &'a AtomicU32) -> ShLock<'a> {
-        // 0 free, 1 held, 2 held with waiters.
-        if w.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            while w.swap(2, Ordering::Acquire) != 0 {
-                // SAFETY: FUTEX_WAIT on a live word (shared: not private).
-                unsafe {
-                    libc::syscall(
-                        libc::SYS_futex,
-                        w.as_ptr(),
-                        libc::FUTEX_WAIT,
-                        2,
-                        std::ptr::null::<libc::timespec>(),
-                    );
+        // SAFETY: gettid has no preconditions.
+        let me = unsafe { libc::gettid() } as u32 & !WAITERS;
+        loop {
+            let cur = w.load(Ordering::Relaxed);
+            if cur == 0 {
+                if w.compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return ShLock(w);
+                }
+                continue;
+            }
+            if cur & WAITERS == 0
+                && w.compare_exchange(cur, cur | WAITERS, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_err()
+            {
+                continue;
+            }
+            let wait = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            if futex(w, libc::FUTEX_WAIT, cur | WAITERS, Some(&wait)) != 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT)
+            {
+                let owner = (cur & !WAITERS) as i32;
+                // SAFETY: signal 0 only checks that the thread exists.
+                let gone = unsafe { libc::kill(owner, 0) } != 0
+                    && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+                if gone {
+                    let _ =
+                        w.compare_exchange(cur | WAITERS, 0, Ordering::Relaxed, Ordering::Relaxed);
                 }
             }
         }
-        ShLock(w)
     }
 }
 
 impl Drop for ShLock<'_> {
     fn drop(&mut self) {
-        if self.0.swap(0, Ordering::Release) == 2 {
-            // SAFETY: FUTEX_WAKE on a live word.
-            unsafe {
-                libc::syscall(libc::SYS_futex, self.0.as_ptr(), libc::FUTEX_WAKE, 1);
-            }
+        if self.0.swap(0, Ordering::Release) & WAITERS != 0 {
+            futex(self.0, libc::FUTEX_WAKE, i32::MAX as u32, None);
         }
     }
 }
@@ -761,6 +787,33 @@ mod tests {
     fn quoting_as_strace() {
         assert_eq!(escape(b"\x7fELF\x01\x01\x01\0\0"), r#""\177ELF\1\1\1\0\0""#);
         assert_eq!(escape(b"a\"b\\\n\x001"), r#""a\"b\\\n\0001""#);
+    }
+
+    /// A process that dies holding the trace's lock (killed while writing
+    /// a line) does not stop the others: a waiter takes the lock over.
+    #[test]
+    fn lock_of_a_dead_owner_is_taken_over() {
+        let w: &'static AtomicU32 = shared_zeroed();
+        // SAFETY: the child only takes the lock (atomics, gettid) and exits.
+        match unsafe { libc::fork() } {
+            0 => {
+                std::mem::forget(ShLock::new(w));
+                unsafe { libc::_exit(0) }
+            }
+            pid => {
+                let mut st = 0;
+                assert_eq!(unsafe { libc::waitpid(pid, &mut st, 0) }, pid);
+            }
+        }
+        assert_ne!(
+            w.load(Ordering::Relaxed),
+            0,
+            "the child did not take the lock"
+        );
+        let t0 = std::time::Instant::now();
+        drop(ShLock::new(w));
+        assert!(t0.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(w.load(Ordering::Relaxed), 0);
     }
 
     /// Values and the text native strace 6.1 printed for them.
