@@ -59,6 +59,8 @@
 //! - a task killed by SIGKILL gets no `+++ killed by SIGKILL +++` (its emu
 //!   process dies at once), and an execve in a multi-threaded process no
 //!   `+++ superseded by execve +++`;
+//! - a program only the host runs (an execve of a non-i386 program) leaves
+//!   the trace: its execve is shown as `<unfinished ...>` ([`leaving`]);
 //! - a signal the guest ignores is not shown: Linux queues it only for a
 //!   traced task (strace's `--- SIGCHLD ... ---` after a child exits);
 //! - `--stats` times the calls in wall time, where `strace -c` shows
@@ -544,6 +546,35 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
     line.push_str(&" ".repeat(39usize.saturating_sub(width)));
     line.push_str(&result);
     s.write(&line);
+}
+
+/// Task `p` leaves the trace for a program only the host runs (exec.rs'
+/// host execve): its call is shown as begun (`execve(...
+/// <unfinished ...>`) and the task no longer counts. [`stayed`] undoes
+/// that when the host's execve fails (its result then ends the line as
+/// `<... execve resumed>) = -1 ...`).
+pub fn leaving(p: &Task) {
+    let Some(s) = &p.cfg.strace else { return };
+    let _l = ShLock::new(&s.sh.lock);
+    s.flush_others(p.tid);
+    // SAFETY: the lock is held.
+    let slots = unsafe { &mut *s.sh.slots.get() };
+    if let Some(sl) = slots.iter_mut().find(|sl| sl.tid == p.tid && sl.state == 1) {
+        let mut t = String::from_utf8_lossy(&sl.text[..sl.len as usize]).into_owned();
+        t.push_str(" <unfinished ...>\n");
+        sl.state = 2;
+        s.write(&t);
+    }
+    let _ =
+        s.sh.live
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+}
+
+/// The host's execve failed: task `p` is traced again (see [`leaving`]).
+pub fn stayed(p: &Task) {
+    if let Some(s) = &p.cfg.strace {
+        s.sh.live.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A line of its own for the end of a task: `+++ exited with N +++` or
