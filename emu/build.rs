@@ -135,6 +135,14 @@ fn main() {
         "itv" => "Itv",
         "rem" => "Rem",
         "rem64" => "Rem64",
+        "sockaddrp" => "SockaddrP",
+        "socklen" => "SockLen",
+        "soklevel" => "SokLevel",
+        "sokopt" => "SokOpt",
+        "sokval" => "SokVal",
+        "msgflags" => "MsgFlags",
+        "shuthow" => "ShutHow",
+        "sockflags" => "SockFlags",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();

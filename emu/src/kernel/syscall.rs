@@ -190,6 +190,24 @@ pub enum Fmt {
     Rem,
     /// The same with a 64-bit timespec.
     Rem64,
+    /// A socket address the call writes, as long as the int at the
+    /// pointer in the next argument says.
+    SockaddrP,
+    /// A socklen_t the call reads and writes: `[16]`, or `[128 => 16]`
+    /// when it changed.
+    SockLen,
+    /// A socket option level (`SOL_SOCKET`).
+    SokLevel,
+    /// A socket option name (`SO_REUSEADDR`; by the level before it).
+    SokOpt,
+    /// An int socket option's value: `[1]` (when optlen is 4).
+    SokVal,
+    /// send/recv flags (`MSG_DONTWAIT`).
+    MsgFlags,
+    /// shutdown's how (`SHUT_WR`).
+    ShutHow,
+    /// accept4's flags (`SOCK_CLOEXEC`).
+    SockFlags,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR

@@ -164,7 +164,18 @@ pub(super) fn arg(p: &Task, f: Fmt, k: usize, args: &[u32; 6]) -> String {
         Fmt::WakeOp => wake_op(v),
         Fmt::CloneFlags => clone_flags(v),
         Fmt::Argv => argv(p, v),
-        Fmt::Dents | Fmt::Dents64 | Fmt::OutStr | Fmt::EpollEvs => ptr(v),
+        Fmt::Dents | Fmt::Dents64 | Fmt::OutStr | Fmt::EpollEvs | Fmt::SockaddrP => ptr(v),
+        Fmt::SockLen => or_ptr(v, read_u32(p, v).map(|n| format!("[{n}]"))),
+        Fmt::SokLevel => xval(v, SOL, "SOL_???"),
+        Fmt::SokOpt => match args.get(k.wrapping_sub(1)).copied() {
+            Some(1) => xval(v, SO, "SO_???"),
+            Some(6) => xval(v, TCPOPT, "TCP_???"),
+            _ => v.to_string(),
+        },
+        Fmt::SokVal => sokval(p, v, args.get(k + 1).copied().unwrap_or(0)),
+        Fmt::MsgFlags => flags(v, MSGFLAGS, "0", "MSG_???"),
+        Fmt::ShutHow => xval(v, SHUT, "SHUT_???"),
+        Fmt::SockFlags => flags(v, SOCKFLAGS, "0", "SOCK_???"),
         Fmt::RenameFlags => flags(v, RENAME, "0", "RENAME_???"),
         Fmt::MsFlags => flags(v, MSFLAGS, "0", "MS_???"),
         Fmt::EpollOp => xval(v, EPOLLOPS, "EPOLL_CTL_???"),
@@ -767,6 +778,22 @@ pub(super) fn count_ptrs(p: &Task, a: u32) -> Option<u32> {
     }
 }
 
+/// A u32 at guest address `a`.
+pub(super) fn read_u32(p: &Task, a: u32) -> Option<u32> {
+    if a == 0 {
+        return None;
+    }
+    read::<u32>(p, a)
+}
+
+/// An int socket option's value `[1]` (other lengths: the address).
+fn sokval(p: &Task, a: u32, len: u32) -> String {
+    match (len, read::<i32>(p, a)) {
+        (4, Some(n)) if a != 0 => format!("[{n}]"),
+        _ => ptr(a),
+    }
+}
+
 /// `{events=EPOLLIN, data={u32=4, u64=4}}`.
 pub(super) fn epoll_event(e: &afs::EpollEvent) -> String {
     let (ev, data) = (e.events, e.data);
@@ -796,11 +823,29 @@ pub(super) fn out_arg(
     f: Fmt,
     k: usize,
     args: &[u32; 6],
+    saved: &[u32; 6],
     ok: Option<u32>,
     ret: Option<u32>,
 ) -> String {
     let v = args[k];
     match (f, ok) {
+        (Fmt::SockaddrP, Some(_)) if v != 0 => {
+            let len = args.get(k + 1).and_then(|&l| read_u32(p, l)).unwrap_or(0);
+            sockaddr(p, v, len)
+        }
+        (Fmt::SockLen, _) if v != 0 => {
+            let before = saved[k];
+            match (ok, read_u32(p, v)) {
+                (Some(_), Some(after)) if after != before => format!("[{before} => {after}]"),
+                (Some(_), Some(after)) => format!("[{after}]"),
+                _ => format!("[{before}]"),
+            }
+        }
+        (Fmt::SokVal, Some(_)) => {
+            // getsockopt: as long as the length it wrote.
+            let len = args.get(k + 1).and_then(|&l| read_u32(p, l)).unwrap_or(0);
+            sokval(p, v, len)
+        }
         // What a sleep interrupted by a signal had left.
         (Fmt::Rem | Fmt::Rem64, None) if ret.is_some_and(interrupted) => {
             let ts = if f == Fmt::Rem { Fmt::Ts } else { Fmt::Ts64 };

@@ -331,6 +331,9 @@ pub struct Pending {
     ret_fmt: Fmt,
     /// What the line starts with (`[pid N] `, decided on entry).
     prefix: String,
+    /// Values read on entry for a format that shows them with the exit's
+    /// ([`Fmt::SockLen`]'s `[in => out]`), by register.
+    saved: [u32; 6],
 }
 
 /// The arguments call `nr` shows: the table's, or, when one of them has a
@@ -403,6 +406,10 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
         }
     }
     let first_out = first_out.min(text.len());
+    let mut saved = [0u32; 6];
+    for a in shown.iter().filter(|a| a.fmt == Fmt::SockLen) {
+        saved[a.idx] = read_u32(p, args[a.idx]).unwrap_or(0);
+    }
     let s = p.cfg.strace.as_ref();
     let prefix = s.map(|s| s.prefix(p.tid)).unwrap_or_default();
     let c = Pending {
@@ -415,6 +422,7 @@ pub fn enter(p: &Task, nr: u32, args: [u32; 6]) -> Pending {
         exit_sep,
         ret_fmt,
         prefix,
+        saved,
     };
     if let Some(s) = s {
         if RET[nr as usize] == Fmt::Newtask {
@@ -492,7 +500,7 @@ pub fn exit(p: &Task, s: &Strace, c: &Pending, ret: Option<u32>) {
             Some(t) => t.clone(),
             None => {
                 let a = &c.shown[k];
-                named(a, out_arg(p, a.fmt, a.idx, &c.args, ok, ret))
+                named(a, out_arg(p, a.fmt, a.idx, &c.args, &c.saved, ok, ret))
             }
         }
     };

@@ -259,6 +259,86 @@ pub(super) const ITIMERS: &[(u32, &str)] = &[
     (2, "ITIMER_PROF"),
 ];
 
+pub(super) const SOL: &[(u32, &str)] = &[
+    (0, "SOL_IP"),
+    (1, "SOL_SOCKET"),
+    (6, "SOL_TCP"),
+    (17, "SOL_UDP"),
+    (41, "SOL_IPV6"),
+    (58, "SOL_ICMPV6"),
+    (255, "SOL_RAW"),
+];
+
+/// SOL_SOCKET options (asm-generic/socket.h, the i386 numbers).
+pub(super) const SO: &[(u32, &str)] = &[
+    (1, "SO_DEBUG"),
+    (2, "SO_REUSEADDR"),
+    (3, "SO_TYPE"),
+    (4, "SO_ERROR"),
+    (5, "SO_DONTROUTE"),
+    (6, "SO_BROADCAST"),
+    (7, "SO_SNDBUF"),
+    (8, "SO_RCVBUF"),
+    (9, "SO_KEEPALIVE"),
+    (10, "SO_OOBINLINE"),
+    (11, "SO_NO_CHECK"),
+    (12, "SO_PRIORITY"),
+    (13, "SO_LINGER"),
+    (14, "SO_BSDCOMPAT"),
+    (15, "SO_REUSEPORT"),
+    (16, "SO_PASSCRED"),
+    (17, "SO_PEERCRED"),
+    (18, "SO_RCVLOWAT"),
+    (19, "SO_SNDLOWAT"),
+    (20, "SO_RCVTIMEO_OLD"),
+    (21, "SO_SNDTIMEO_OLD"),
+    (25, "SO_BINDTODEVICE"),
+    (26, "SO_ATTACH_FILTER"),
+    (29, "SO_TIMESTAMP_OLD"),
+    (30, "SO_ACCEPTCONN"),
+    (32, "SO_SNDBUFFORCE"),
+    (33, "SO_RCVBUFFORCE"),
+    (34, "SO_PASSSEC"),
+    (38, "SO_PROTOCOL"),
+    (39, "SO_DOMAIN"),
+];
+
+pub(super) const TCPOPT: &[(u32, &str)] = &[
+    (1, "TCP_NODELAY"),
+    (2, "TCP_MAXSEG"),
+    (3, "TCP_CORK"),
+    (4, "TCP_KEEPIDLE"),
+    (5, "TCP_KEEPINTVL"),
+    (6, "TCP_KEEPCNT"),
+];
+
+/// send/recv flags, in strace's order (its msg_flags).
+pub(super) const MSGFLAGS: &[(u32, &str)] = &[
+    (0x1, "MSG_OOB"),
+    (0x2, "MSG_PEEK"),
+    (0x4, "MSG_DONTROUTE"),
+    (0x8, "MSG_CTRUNC"),
+    (0x10, "MSG_PROBE"),
+    (0x20, "MSG_TRUNC"),
+    (0x40, "MSG_DONTWAIT"),
+    (0x80, "MSG_EOR"),
+    (0x100, "MSG_WAITALL"),
+    (0x200, "MSG_FIN"),
+    (0x400, "MSG_SYN"),
+    (0x800, "MSG_CONFIRM"),
+    (0x1000, "MSG_RST"),
+    (0x2000, "MSG_ERRQUEUE"),
+    (0x4000, "MSG_NOSIGNAL"),
+    (0x8000, "MSG_MORE"),
+    (0x1_0000, "MSG_WAITFORONE"),
+    (0x4_0000, "MSG_BATCH"),
+    (0x400_0000, "MSG_ZEROCOPY"),
+    (0x2000_0000, "MSG_FASTOPEN"),
+    (0x4000_0000, "MSG_CMSG_CLOEXEC"),
+];
+
+pub(super) const SHUT: &[(u32, &str)] = &[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")];
+
 pub(super) const AMODE: &[(u32, &str)] = &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")];
 
 pub(super) const WHENCE: &[(u32, &str)] = &[
