@@ -49,13 +49,17 @@
 //!
 //! Not yet as strace:
 //! - structs and values not listed above print as pointers or numbers:
-//!   msghdr/mmsghdr (sendmsg, recvmsg), epoll_event, sigevent, itimerspec,
-//!   rusage, utsname, sysinfo, statfs, dirents (strace's `/* N entries */`),
-//!   termios and other ioctl arguments, setsockopt/getsockopt options,
-//!   prctl options, select's fd_sets, sched params, the old sigaction and
-//!   sigprocmask (67, 126), socketcall's multiplexed calls;
-//! - ppoll does not show the time left, nanosleep's rmtp after EINTR is a
-//!   pointer;
+//!   msghdr/mmsghdr (sendmsg, recvmsg, sendmmsg, recvmmsg), sigevent and
+//!   itimerspec (timer_*, timerfd_*), rusage, sysinfo, statfs, select's
+//!   fd_sets, sched params, utimensat's times, openat2's open_how, termios
+//!   and other ioctl arguments, socket options that are not ints, prctl
+//!   options other than PR_SET_NAME/PR_GET_NAME/PR_SET_PDEATHSIG (their
+//!   arguments in hex), mremap's flags, the old sigaction and sigprocmask
+//!   (67, 126), socketcall's multiplexed calls;
+//! - ppoll and select do not show the time left;
+//! - exit and exit_group print `= ?` at once (strace keeps the line open
+//!   and may split it); at most 64 calls in progress (of as many tasks)
+//!   can be split as `<unfinished ...>`, the others print when they end;
 //! - a task killed by SIGKILL gets no `+++ killed by SIGKILL +++` (its emu
 //!   process dies at once), and an execve in a multi-threaded process no
 //!   `+++ superseded by execve +++`;
