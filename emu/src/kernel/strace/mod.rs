@@ -156,10 +156,7 @@ impl<'a> ShLock<'a> {
                 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT)
             {
                 let owner = (cur & !WAITERS) as i32;
-                // SAFETY: signal 0 only checks that the thread exists.
-                let gone = unsafe { libc::kill(owner, 0) } != 0
-                    && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-                if gone {
+                if !alive(owner as u32) {
                     let _ =
                         w.compare_exchange(cur | WAITERS, 0, Ordering::Relaxed, Ordering::Relaxed);
                 }
@@ -174,6 +171,13 @@ impl Drop for ShLock<'_> {
             futex(self.0, libc::FUTEX_WAKE, i32::MAX as u32, None);
         }
     }
+}
+
+/// Whether host thread `tid` exists.
+fn alive(tid: u32) -> bool {
+    // SAFETY: signal 0 only checks that the thread exists.
+    let r = unsafe { libc::kill(tid as i32, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// Calls in progress that can be shown as `<unfinished ...>`.
@@ -466,10 +470,13 @@ impl Strace {
         let _l = ShLock::new(&self.sh.lock);
         // SAFETY: the lock is held.
         let slots = unsafe { &mut *self.sh.slots.get() };
-        let slot = match slots.iter().position(|sl| sl.tid == c.tid) {
-            Some(k) => Some(k),
-            None => slots.iter().position(|sl| sl.tid == 0),
-        };
+        let slot = slots
+            .iter()
+            .position(|sl| sl.tid == c.tid)
+            .or_else(|| slots.iter().position(|sl| sl.tid == 0))
+            // The slot of a task that is gone without its `+++` line (it
+            // was killed, or became a host program).
+            .or_else(|| slots.iter().position(|sl| !alive(sl.tid)));
         if let Some(k) = slot {
             let sl = &mut slots[k];
             let mut n = t.len().min(SLOT_TEXT);
