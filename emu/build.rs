@@ -70,6 +70,79 @@ fn main() {
         "prot" => "Prot",
         "mflags" => "Mflags",
         "pgoff" => "Pgoff",
+        "sig" => "Sig",
+        "sighow" => "SigHow",
+        "sigset" => "Sigset",
+        "sigact" => "Sigact",
+        "stat64" => "Stat64",
+        "ts" => "Ts",
+        "ts64" => "Ts64",
+        "tv" => "Tv",
+        "iov" => "Iov",
+        "sockaddr" => "Sockaddr",
+        "pollfd" => "Pollfd",
+        "clockid" => "Clockid",
+        "tflags" => "Tflags",
+        "af" => "Af",
+        "socktype" => "Socktype",
+        "ipproto" => "Ipproto",
+        "atflags" => "Atflags",
+        "rlimres" => "Rlimres",
+        "rlim32" => "Rlim32",
+        "rlim64" => "Rlim64",
+        "grnd" => "Grnd",
+        "uinfo" => "Uinfo",
+        "newtask" => "Newtask",
+        "rtframe" => "RtFrame",
+        "oldframe" => "OldFrame",
+        "fdpair" => "FdPair",
+        "fflags" => "Fflags",
+        "futexop" => "FutexOp",
+        "futexop64" => "FutexOp64",
+        "cloneflags" => "CloneFlags",
+        "udesc" => "Udesc",
+        "wstatus" => "Wstatus",
+        "wopts" => "Wopts",
+        "madv" => "Madv",
+        "stack" => "Stack",
+        "mmapargs" => "MmapArgs",
+        "statxflags" => "StatxFlags",
+        "statxmask" => "StatxMask",
+        "statx" => "Statx",
+        "bitset" => "Bitset",
+        "wakeop" => "WakeOp",
+        "xobuf" => "Xobuf",
+        "ioctlreq" => "IoctlReq",
+        "cloneargs" => "CloneArgs",
+        "argv" => "Argv",
+        "envp" => "Envp",
+        "amode" => "Amode",
+        "whence" => "Whence",
+        "llseekoff" => "LlseekOff",
+        "fcntlcmd" => "FcntlCmd",
+        "dents" => "Dents",
+        "dents64" => "Dents64",
+        "prctlop" => "PrctlOp",
+        "cstr" => "Cstr",
+        "utsname" => "Utsname",
+        "renameflags" => "RenameFlags",
+        "msflags" => "MsFlags",
+        "outstr" => "OutStr",
+        "epollop" => "EpollOp",
+        "epollev" => "EpollEv",
+        "epollevs" => "EpollEvs",
+        "itimer" => "Itimer",
+        "itv" => "Itv",
+        "rem" => "Rem",
+        "rem64" => "Rem64",
+        "sockaddrp" => "SockaddrP",
+        "socklen" => "SockLen",
+        "soklevel" => "SokLevel",
+        "sokopt" => "SokOpt",
+        "sokval" => "SokVal",
+        "msgflags" => "MsgFlags",
+        "shuthow" => "ShutHow",
+        "sockflags" => "SockFlags",
         other => panic!("unknown format {other}"),
     };
     let mut o = String::new();
@@ -100,9 +173,26 @@ fn main() {
     for r in &rows {
         let a: Vec<String> =
             r.4.iter()
-                .map(|(f, n)| format!("(Fmt::{}, {:?})", fmt_variant(f), n))
+                .map(|(f, n)| {
+                    let f = f.strip_prefix('>').unwrap_or(f);
+                    format!("(Fmt::{}, {:?})", fmt_variant(f), n)
+                })
                 .collect();
         writeln!(o, "    &[{}],", a.join(", ")).unwrap();
+    }
+    writeln!(o, "];").unwrap();
+    writeln!(
+        o,
+        "/// Bit k: argument k is shown on exit (`>fmt` in the table: what the call writes)."
+    )
+    .unwrap();
+    writeln!(o, "pub static OUT: [u8; {}] = [", rows.len()).unwrap();
+    for r in &rows {
+        let m =
+            r.4.iter()
+                .enumerate()
+                .fold(0u8, |m, (k, (f, _))| m | ((f.starts_with('>') as u8) << k));
+        writeln!(o, "    {m:#04x},").unwrap();
     }
     writeln!(o, "];").unwrap();
     writeln!(o, "/// What each call returns when a signal interrupts it.").unwrap();
@@ -139,7 +229,10 @@ fn main() {
     writeln!(o, "    match nr {{").unwrap();
     for r in rows.iter().filter(|r| r.2 != "-") {
         let (module, func) = r.2.rsplit_once("::").expect("handler is module::function");
-        let args: Vec<String> = (0..r.4.len()).map(|k| format!("a[{k}]")).collect();
+        // The signal-frame formats describe the user stack, not a
+        // register: the handler does not take them.
+        let regs = r.4.iter().filter(|(f, _)| !f.ends_with("frame")).count();
+        let args: Vec<String> = (0..regs).map(|k| format!("a[{k}]")).collect();
         let sep = if args.is_empty() { "" } else { ", " };
         writeln!(
             o,

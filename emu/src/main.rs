@@ -11,7 +11,8 @@ use emu::loader::LoadError;
 #[derive(Parser, Debug)]
 #[command(name = "emu", version, trailing_var_arg = true, after_help = BINFMT_HELP)]
 struct Cli {
-    /// Print statistics (key: value lines) to stderr at exit.
+    /// Print statistics (key: value lines, then a strace -c -f table of
+    /// every process's and thread's syscalls) to stderr at exit.
     #[arg(long)]
     stats: bool,
     /// Write every syscall's entry and exit pt_regs frame to FILE as JSON lines.
@@ -20,7 +21,8 @@ struct Cli {
     /// Print each syscall to stderr in strace's format (as `strace -f`).
     #[arg(long)]
     strace: bool,
-    /// Print each syscall in strace's format to FILE instead of stderr.
+    /// Print each syscall in strace's format to FILE instead of stderr (as
+    /// `strace -f -o FILE`: each line starts with its task id).
     #[arg(long, value_name = "FILE")]
     strace_file: Option<std::path::PathBuf>,
     /// How the vDSO's __kernel_vsyscall enters the kernel.
@@ -175,6 +177,7 @@ fn main() -> ExitCode {
         .collect();
     let envp = edit_env(envp, &cli.unset_env, &cli.set_env);
     let t0 = Instant::now();
+    let first_pid = std::process::id();
     let exe = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let frames = match &cli.frames {
         Some(f) => match emu::kernel::frames::FrameLog::create(f) {
@@ -188,15 +191,21 @@ fn main() -> ExitCode {
     };
     let strace = match (&cli.strace_file, cli.strace) {
         (Some(f), _) => match std::fs::File::create(f) {
-            Ok(file) => Some(emu::kernel::strace::Strace::new(Box::new(file))),
+            Ok(file) => Some(emu::kernel::strace::Strace::new(file, true)),
             Err(e) => {
                 eprintln!("emu: {}: {e}", f.display());
                 return ExitCode::from(125);
             }
         },
-        (None, true) => Some(emu::kernel::strace::Strace::new(
-            Box::new(std::io::stderr()),
-        )),
+        // A descriptor of emu's own (close-on-exec, above the guest's):
+        // the guest redirecting its fd 2 does not move the trace.
+        (None, true) => match std::os::fd::AsFd::as_fd(&std::io::stderr()).try_clone_to_owned() {
+            Ok(fd) => Some(emu::kernel::strace::Strace::new(fd.into(), false)),
+            Err(e) => {
+                eprintln!("emu: stderr: {e}");
+                return ExitCode::from(125);
+            }
+        },
         (None, false) => None,
     };
     // -L wins over EMU_SYSROOT (as qemu's -L over QEMU_LD_PREFIX).
@@ -256,7 +265,9 @@ fn main() -> ExitCode {
         eprintln!("sysexits: {}", p.stats.sysexits);
         eprintln!("seconds: {secs:.6}");
         eprintln!("mips: {:.1}", p.cpu.icount as f64 / secs / 1e6);
-        if let Some(s) = &p.cfg.syscall_stats {
+        // The table counts every process and thread (shared counters): the
+        // first process prints it, as strace -c -f does once.
+        if let (Some(s), true) = (&p.cfg.syscall_stats, std::process::id() == first_pid) {
             eprint!("{}", s.table());
         }
     }

@@ -603,6 +603,7 @@ fn exec_host(p: &mut Task, b: Bprm) -> SysResult {
     // What the guest has not asked to ignore is not ignored (emu ignores
     // SIGPIPE for itself; exec keeps ignored signals ignored).
     let old_pipe = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    super::strace::leaving(p);
     let r = if b.path.is_empty() {
         unsafe {
             libc::syscall(
@@ -627,6 +628,7 @@ fn exec_host(p: &mut Task, b: Bprm) -> SysResult {
         }
     };
     let e = if r < 0 { Errno::last() } else { Errno::EIO };
+    super::strace::stayed(p);
     unsafe { libc::signal(libc::SIGPIPE, old_pipe) };
     undo.restore();
     Err(e)

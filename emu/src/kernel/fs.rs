@@ -107,15 +107,19 @@ impl Default for Files {
 
 impl Files {
     /// A table holding the host fds this process inherited (0, 1, 2 and any
-    /// others), each under its own number.
+    /// others), each under its own number. A close-on-exec descriptor was
+    /// not inherited (exec closed those) but opened by emu itself before
+    /// the guest starts (`--strace-file`, `--frames`, the trace's stderr):
+    /// the guest does not see it, so its own descriptors are numbered as
+    /// natively.
     pub fn new() -> Files {
         let mut t = Files::empty();
         for h in inherited_fds() {
             let fl = unsafe { libc::fcntl(h, libc::F_GETFD) };
-            if fl < 0 {
+            if fl < 0 || fl & libc::FD_CLOEXEC != 0 {
                 continue;
             }
-            let mut e = Fd::new(h, fl & libc::FD_CLOEXEC != 0);
+            let mut e = Fd::new(h, false);
             e.procfs = path::on_procfs(h);
             t.put(h as u32, e);
         }

@@ -31,6 +31,183 @@ pub enum Fmt {
     Mflags,
     /// An mmap2 offset in pages (shown in bytes).
     Pgoff,
+    /// A signal number (`SIGINT`).
+    Sig,
+    /// sigprocmask's `how` (`SIG_BLOCK`).
+    SigHow,
+    /// A 64-bit signal set (`[INT TERM]`, `~[]`).
+    Sigset,
+    /// `struct compat_sigaction`.
+    Sigact,
+    /// `struct stat64` (strace's abbreviated form).
+    Stat64,
+    /// `struct old_timespec32`.
+    Ts,
+    /// `struct __kernel_timespec`.
+    Ts64,
+    /// `struct old_timeval32`.
+    Tv,
+    /// An array of `struct iovec`, as long as the next argument; on exit
+    /// the contents up to the call's result.
+    Iov,
+    /// A socket address, as long as the next argument.
+    Sockaddr,
+    /// An array of `struct pollfd`, as long as the next argument (events
+    /// on entry, revents after the result).
+    Pollfd,
+    /// A clock id (`CLOCK_MONOTONIC`).
+    Clockid,
+    /// clock_nanosleep's flags (`TIMER_ABSTIME`).
+    Tflags,
+    /// An address family (`AF_INET`).
+    Af,
+    /// socket(2)'s type (`SOCK_STREAM|SOCK_CLOEXEC`).
+    Socktype,
+    /// socket(2)'s protocol (`IPPROTO_TCP` for the inet families).
+    Ipproto,
+    /// `AT_*` flags of the *at calls.
+    Atflags,
+    /// A resource limit (`RLIMIT_STACK`).
+    Rlimres,
+    /// `struct compat_rlimit`.
+    Rlim32,
+    /// `struct rlimit64`.
+    Rlim64,
+    /// getrandom's flags.
+    Grnd,
+    /// `struct user_desc`, with the entry number after the result.
+    Uinfo,
+    /// A result that is the id of a new task (fork, vfork, clone, clone3):
+    /// the new task is counted among the traced ones from the call's entry,
+    /// and the child's own return from the call is not shown.
+    Newtask,
+    /// Not a register: the `rt_sigframe_ia32` at the user stack pointer,
+    /// shown as `{mask=[...]}` (rt_sigreturn).
+    RtFrame,
+    /// Not a register: the `sigframe_ia32` at the user stack pointer
+    /// (sigreturn).
+    OldFrame,
+    /// Two descriptors (`[3, 4]`, pipe).
+    FdPair,
+    /// File status flags without an access mode (`O_CLOEXEC`, pipe2).
+    Fflags,
+    /// A selector: a futex operation (`FUTEX_WAIT_PRIVATE`), which chooses
+    /// the arguments shown after it (old 32-bit timespecs).
+    FutexOp,
+    /// The same for futex_time64 (64-bit timespecs).
+    FutexOp64,
+    /// A selector: clone's flags and exit signal, which choose the
+    /// arguments shown, by name (`child_stack=NULL, flags=...`).
+    CloneFlags,
+    /// `struct user_desc` (modify_ldt's writes, clone's tls).
+    Udesc,
+    /// A wait status (`[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`).
+    Wstatus,
+    /// wait options (`WNOHANG|__WALL`).
+    Wopts,
+    /// madvise's advice (`MADV_DONTNEED`).
+    Madv,
+    /// `stack_t` (sigaltstack).
+    Stack,
+    /// old_mmap's argument block, shown as mmap2's six arguments.
+    MmapArgs,
+    /// statx's flags (`AT_STATX_SYNC_AS_STAT|AT_EMPTY_PATH`).
+    StatxFlags,
+    /// statx's mask (`STATX_BASIC_STATS`).
+    StatxMask,
+    /// `struct statx` (strace's abbreviated form).
+    Statx,
+    /// A futex bitset (`FUTEX_BITSET_MATCH_ANY`).
+    Bitset,
+    /// FUTEX_WAKE_OP's encoded operation.
+    WakeOp,
+    /// An output buffer shown as hex escapes (`"\x27\xdc"`, getrandom).
+    Xobuf,
+    /// An ioctl request (`TCGETS`).
+    IoctlReq,
+    /// A selector: clone3's `struct clone_args` (its size in the next
+    /// argument), then what the call wrote back and the size on exit.
+    CloneArgs,
+    /// Chosen by [`Fmt::CloneArgs`]: ` => {parent_tid=[N]}` on exit.
+    CloneArgsOut,
+    /// An int the call writes, shown on exit as `[N]` (clone's parent_tid).
+    IntAt,
+    /// execve's argv: `["ls", "-l"]`.
+    Argv,
+    /// execve's envp: `0xffffd8a0 /* 35 vars */`.
+    Envp,
+    /// access(2)'s mode (`R_OK|W_OK`, `F_OK`).
+    Amode,
+    /// lseek's whence (`SEEK_SET`).
+    Whence,
+    /// A selector: _llseek's offset, from this register (high) and the
+    /// next (low); the result `[N]` and whence are shown on exit.
+    LlseekOff,
+    /// A 64-bit int the call writes, shown on exit as `[N]`.
+    I64At,
+    /// A selector: an fcntl command, which chooses the argument shown
+    /// after it and how the result is shown.
+    FcntlCmd,
+    /// FD_CLOEXEC.
+    FdFlags,
+    /// `struct flock`.
+    Flock,
+    /// `struct flock64`.
+    Flock64,
+    /// F_GETLK's answer: `struct flock` with l_pid.
+    FlockOut,
+    /// F_GETLK64's answer.
+    Flock64Out,
+    /// getdents' buffer: `0x8244ebc /* 3 entries */` on exit.
+    Dents,
+    /// getdents64's buffer.
+    Dents64,
+    /// A selector: a prctl option, which chooses the arguments shown.
+    PrctlOp,
+    /// A string that is not a pathname (cut at 32 bytes).
+    Cstr,
+    /// `struct new_utsname` (abbreviated: sysname and nodename).
+    Utsname,
+    /// renameat2's flags (`RENAME_NOREPLACE`).
+    RenameFlags,
+    /// msync's flags (`MS_SYNC`).
+    MsFlags,
+    /// A string the call writes, shown on exit (getcwd).
+    OutStr,
+    /// A selector: epoll_ctl's operation (`EPOLL_CTL_ADD`; the event is
+    /// shown as its address for EPOLL_CTL_DEL, which ignores it).
+    EpollOp,
+    /// `struct epoll_event`.
+    EpollEv,
+    /// The epoll_event array a wait filled, as many as it returned.
+    EpollEvs,
+    /// An interval timer (`ITIMER_REAL`).
+    Itimer,
+    /// `struct old_itimerval32`.
+    Itv,
+    /// A sleep's remaining time (old timespec): its address, or what was
+    /// left when a signal interrupted the sleep.
+    Rem,
+    /// The same with a 64-bit timespec.
+    Rem64,
+    /// A socket address the call writes, as long as the int at the
+    /// pointer in the next argument says.
+    SockaddrP,
+    /// A socklen_t the call reads and writes: `[16]`, or `[128 => 16]`
+    /// when it changed.
+    SockLen,
+    /// A socket option level (`SOL_SOCKET`).
+    SokLevel,
+    /// A socket option name (`SO_REUSEADDR`; by the level before it).
+    SokOpt,
+    /// An int socket option's value: `[1]` (when optlen is 4).
+    SokVal,
+    /// send/recv flags (`MSG_DONTWAIT`).
+    MsgFlags,
+    /// shutdown's how (`SHUT_WR`).
+    ShutHow,
+    /// accept4's flags (`SOCK_CLOEXEC`).
+    SockFlags,
 }
 
 /// What a call that a signal interrupted (its host call failed with EINTR

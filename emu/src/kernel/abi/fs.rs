@@ -386,6 +386,18 @@ pub struct EpollEvent {
 }
 const _: () = assert!(std::mem::size_of::<EpollEvent>() == 12);
 
+/// epoll_ctl's operations and the epoll-only event bits (the others are
+/// poll's).
+pub mod epoll {
+    pub const CTL_ADD: u32 = 1;
+    pub const CTL_DEL: u32 = 2;
+    pub const CTL_MOD: u32 = 3;
+    pub const EXCLUSIVE: u32 = 1 << 28;
+    pub const WAKEUP: u32 = 1 << 29;
+    pub const ONESHOT: u32 = 1 << 30;
+    pub const ET: u32 = 1 << 31;
+}
+
 /// `struct pollfd`.
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
 #[repr(C)]
@@ -420,10 +432,115 @@ const _: () = assert!(std::mem::size_of::<OpenHow>() == 24);
 /// Size of `struct statx` (arch-independent).
 pub const STATX_SIZE: usize = 256;
 
+/// `struct statx_timestamp`.
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+#[repr(C)]
+pub struct StatxTimestamp {
+    pub tv_sec: i64,
+    pub tv_nsec: u32,
+    pub reserved: i32,
+}
+const _: () = assert!(std::mem::size_of::<StatxTimestamp>() == 16);
+
+/// `struct statx` (include/uapi/linux/stat.h), the same on every arch.
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+#[repr(C)]
+pub struct Statx {
+    pub stx_mask: u32,
+    pub stx_blksize: u32,
+    pub stx_attributes: u64,
+    pub stx_nlink: u32,
+    pub stx_uid: u32,
+    pub stx_gid: u32,
+    pub stx_mode: u16,
+    pub spare0: u16,
+    pub stx_ino: u64,
+    pub stx_size: u64,
+    pub stx_blocks: u64,
+    pub stx_attributes_mask: u64,
+    pub stx_atime: StatxTimestamp,
+    pub stx_btime: StatxTimestamp,
+    pub stx_ctime: StatxTimestamp,
+    pub stx_mtime: StatxTimestamp,
+    pub stx_rdev_major: u32,
+    pub stx_rdev_minor: u32,
+    pub stx_dev_major: u32,
+    pub stx_dev_minor: u32,
+    pub stx_mnt_id: u64,
+    pub stx_dio_mem_align: u32,
+    pub stx_dio_offset_align: u32,
+    pub spare3: [u64; 12],
+}
+const _: () = assert!(std::mem::size_of::<Statx>() == STATX_SIZE);
+const _: () = assert!(std::mem::offset_of!(Statx, stx_mode) == 28);
+const _: () = assert!(std::mem::offset_of!(Statx, stx_size) == 40);
+const _: () = assert!(std::mem::offset_of!(Statx, stx_atime) == 64);
+const _: () = assert!(std::mem::offset_of!(Statx, stx_mnt_id) == 144);
+
+/// statx's mask bits and attributes.
+pub mod statx {
+    pub const TYPE: u32 = 0x1;
+    pub const MODE: u32 = 0x2;
+    pub const NLINK: u32 = 0x4;
+    pub const UID: u32 = 0x8;
+    pub const GID: u32 = 0x10;
+    pub const ATIME: u32 = 0x20;
+    pub const MTIME: u32 = 0x40;
+    pub const CTIME: u32 = 0x80;
+    pub const INO: u32 = 0x100;
+    pub const SIZE: u32 = 0x200;
+    pub const BLOCKS: u32 = 0x400;
+    pub const BASIC_STATS: u32 = 0x7ff;
+    pub const BTIME: u32 = 0x800;
+    pub const ALL: u32 = 0xfff;
+    pub const MNT_ID: u32 = 0x1000;
+    pub const DIOALIGN: u32 = 0x2000;
+    pub const MNT_ID_UNIQUE: u32 = 0x4000;
+    pub const SUBVOL: u32 = 0x8000;
+    pub const WRITE_ATOMIC: u32 = 0x1_0000;
+    pub const DIO_READ_ALIGN: u32 = 0x2_0000;
+
+    pub const ATTR_COMPRESSED: u64 = 0x4;
+    pub const ATTR_IMMUTABLE: u64 = 0x10;
+    pub const ATTR_APPEND: u64 = 0x20;
+    pub const ATTR_NODUMP: u64 = 0x40;
+    pub const ATTR_ENCRYPTED: u64 = 0x800;
+    pub const ATTR_AUTOMOUNT: u64 = 0x1000;
+    pub const ATTR_MOUNT_ROOT: u64 = 0x2000;
+    pub const ATTR_VERITY: u64 = 0x10_0000;
+    pub const ATTR_DAX: u64 = 0x20_0000;
+    pub const ATTR_WRITE_ATOMIC: u64 = 0x40_0000;
+}
+
 /// Mode bits.
 pub const S_IFMT: u32 = 0o170000;
-pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFSOCK: u32 = 0o140000;
+pub const S_IFLNK: u32 = 0o120000;
 pub const S_IFREG: u32 = 0o100000;
+pub const S_IFBLK: u32 = 0o060000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFCHR: u32 = 0o020000;
+pub const S_IFIFO: u32 = 0o010000;
+pub const S_ISUID: u32 = 0o4000;
+pub const S_ISGID: u32 = 0o2000;
+pub const S_ISVTX: u32 = 0o1000;
+
+/// poll(2) event bits (asm-generic/poll.h, as on i386).
+pub mod poll {
+    pub const POLLIN: u32 = 0x0001;
+    pub const POLLPRI: u32 = 0x0002;
+    pub const POLLOUT: u32 = 0x0004;
+    pub const POLLERR: u32 = 0x0008;
+    pub const POLLHUP: u32 = 0x0010;
+    pub const POLLNVAL: u32 = 0x0020;
+    pub const POLLRDNORM: u32 = 0x0040;
+    pub const POLLRDBAND: u32 = 0x0080;
+    pub const POLLWRNORM: u32 = 0x0100;
+    pub const POLLWRBAND: u32 = 0x0200;
+    pub const POLLMSG: u32 = 0x0400;
+    pub const POLLREMOVE: u32 = 0x1000;
+    pub const POLLRDHUP: u32 = 0x2000;
+}
 
 /// Largest offset a non-O_LARGEFILE file may reach (MAX_NON_LFS).
 pub const MAX_NON_LFS: i64 = 0x7fff_ffff;

@@ -33,6 +33,88 @@ pub mod call {
     ];
 }
 
+/// Address families.
+pub const AF_UNSPEC: u16 = 0;
+pub const AF_UNIX: u16 = 1;
+pub const AF_INET: u16 = 2;
+pub const AF_INET6: u16 = 10;
+pub const AF_NETLINK: u16 = 16;
+pub const AF_PACKET: u16 = 17;
+
+/// Socket types (the low bits of socket(2)'s type).
+pub const SOCK_STREAM: u32 = 1;
+pub const SOCK_DGRAM: u32 = 2;
+pub const SOCK_RAW: u32 = 3;
+pub const SOCK_RDM: u32 = 4;
+pub const SOCK_SEQPACKET: u32 = 5;
+pub const SOCK_DCCP: u32 = 6;
+pub const SOCK_PACKET: u32 = 10;
+
+/// IP protocols (netinet/in.h) that socket(2) takes for AF_INET/AF_INET6.
+pub const IPPROTO_IP: u32 = 0;
+pub const IPPROTO_ICMP: u32 = 1;
+pub const IPPROTO_TCP: u32 = 6;
+pub const IPPROTO_UDP: u32 = 17;
+pub const IPPROTO_IPV6: u32 = 41;
+pub const IPPROTO_ICMPV6: u32 = 58;
+pub const IPPROTO_SCTP: u32 = 132;
+pub const IPPROTO_UDPLITE: u32 = 136;
+pub const IPPROTO_RAW: u32 = 255;
+
+/// `struct sockaddr_un`, 110 bytes. (bytemuck has no Pod for 108-byte
+/// arrays: [`SockaddrUn::from_bytes`] reads one.)
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct SockaddrUn {
+    pub family: u16,
+    pub path: [u8; 108],
+}
+const _: () = assert!(std::mem::size_of::<SockaddrUn>() == 110);
+const _: () = assert!(std::mem::offset_of!(SockaddrUn, path) == 2);
+
+impl SockaddrUn {
+    /// The address in the first bytes of `b` (missing bytes are zero).
+    pub fn from_bytes(b: &[u8]) -> SockaddrUn {
+        let mut a = SockaddrUn {
+            family: 0,
+            path: [0; 108],
+        };
+        let mut fam = [0u8; 2];
+        for (d, s) in fam.iter_mut().zip(b) {
+            *d = *s;
+        }
+        a.family = u16::from_le_bytes(fam);
+        for (d, s) in a.path.iter_mut().zip(b.iter().skip(2)) {
+            *d = *s;
+        }
+        a
+    }
+}
+
+/// `struct sockaddr_in`, 16 bytes (port and address in network order).
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+#[repr(C)]
+pub struct SockaddrIn {
+    pub family: u16,
+    pub port: [u8; 2],
+    pub addr: [u8; 4],
+    pub zero: [u8; 8],
+}
+const _: () = assert!(std::mem::size_of::<SockaddrIn>() == 16);
+
+/// `struct sockaddr_in6`, 28 bytes (port and flowinfo in network order).
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+#[repr(C)]
+pub struct SockaddrIn6 {
+    pub family: u16,
+    pub port: [u8; 2],
+    pub flowinfo: [u8; 4],
+    pub addr: [u8; 16],
+    pub scope_id: u32,
+}
+const _: () = assert!(std::mem::size_of::<SockaddrIn6>() == 28);
+const _: () = assert!(std::mem::offset_of!(SockaddrIn6, scope_id) == 24);
+
 /// socket(2) type flags.
 pub const SOCK_NONBLOCK: u32 = 0o4000;
 pub const SOCK_CLOEXEC: u32 = 0o2000000;

@@ -132,6 +132,11 @@ pub const RLIM_INFINITY32: u32 = 0xffff_ffff;
 /// COMPAT_RLIM_OLD_INFINITY (the old getrlimit, syscall 76).
 pub const RLIM_OLD_INFINITY32: u32 = 0x7fff_ffff;
 
+/// getrandom(2) flags.
+pub const GRND_NONBLOCK: u32 = 1;
+pub const GRND_RANDOM: u32 = 2;
+pub const GRND_INSECURE: u32 = 4;
+
 pub mod rlimit {
     pub const CPU: u32 = 0;
     pub const FSIZE: u32 = 1;
