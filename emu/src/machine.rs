@@ -60,7 +60,7 @@ pub struct Builder {
     sysroot: Option<PathBuf>,
     entry: SyscallEntry,
     frames: Option<PathBuf>,
-    strace: Option<Box<dyn std::io::Write + Send>>,
+    strace: Option<std::fs::File>,
     stats: bool,
     no_host_exec: bool,
     hooks: Option<Hooks>,
@@ -150,9 +150,12 @@ impl Builder {
         self
     }
 
-    /// Print each syscall in strace's format to `out` (`--strace-file`).
-    pub fn strace(mut self, out: impl std::io::Write + Send + 'static) -> Self {
-        self.strace = Some(Box::new(out));
+    /// Print each syscall in strace's format to `out`, as `--strace-file`
+    /// does (`strace -f -o FILE`'s format: each line starts with its
+    /// task id). Best opened close-on-exec (Rust's `File::create` is),
+    /// so that the guest's descriptor numbers stay as natively.
+    pub fn strace(mut self, out: std::fs::File) -> Self {
+        self.strace = Some(out);
         self
     }
 
@@ -200,7 +203,9 @@ impl Builder {
             sysroot: self.sysroot.as_deref().map(crate::kernel::path::sysroot),
             entry: self.entry,
             frames,
-            strace: self.strace.map(crate::kernel::strace::Strace::new),
+            strace: self
+                .strace
+                .map(|f| crate::kernel::strace::Strace::new(f, true)),
             syscall_stats: self
                 .stats
                 .then(crate::kernel::strace::SyscallStats::default),
