@@ -465,19 +465,9 @@ impl Machine {
             }
         };
         let _ = self.flush();
-        unsafe {
-            match st {
-                ExitStatus::Exited(c) => libc::_exit(c),
-                ExitStatus::Signaled(sig) => {
-                    libc::signal(sig, libc::SIG_DFL);
-                    let mut set: libc::sigset_t = std::mem::zeroed();
-                    libc::sigemptyset(&mut set);
-                    libc::sigaddset(&mut set, sig);
-                    libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-                    libc::kill(libc::getpid(), sig);
-                    libc::_exit(128 + sig)
-                }
-            }
+        match st {
+            ExitStatus::Exited(c) => unsafe { libc::_exit(c) },
+            ExitStatus::Signaled(sig) => crate::kernel::exit::die_by_signal(sig),
         }
     }
 

@@ -118,24 +118,6 @@ fn edit_env(
     envp
 }
 
-/// Die by the signal the guest died by, so that whoever waits for emu sees
-/// the guest's status. A core-dumping signal dumps core if RLIMIT_CORE
-/// allows, as natively (the core bit in the status follows), without the
-/// guest's 4 GiB window (MADV_DONTDUMP in `Mem`).
-fn die_by_signal(sig: i32) -> ! {
-    unsafe {
-        libc::signal(sig, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, sig);
-        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        // kill, not raise: raise targets glibc's idea of this thread, which
-        // a raw clone (fork with an exotic exit signal) leaves stale.
-        libc::kill(libc::getpid(), sig);
-    }
-    std::process::exit(128 + sig);
-}
-
 fn main() -> ExitCode {
     use std::os::unix::ffi::OsStrExt;
     let cli = Cli::parse();
@@ -276,6 +258,6 @@ fn main() -> ExitCode {
     std::mem::forget(p);
     match st {
         ExitStatus::Exited(c) => ExitCode::from(c as u8),
-        ExitStatus::Signaled(s) => die_by_signal(s),
+        ExitStatus::Signaled(s) => emu::kernel::exit::die_by_signal(s),
     }
 }

@@ -2,7 +2,7 @@
  * openat(AT_FDCWD, ...), and print "PATH: N bytes" (what read(2) gave) or
  * "PATH: error -E" with the errno. Exits 0. Freestanding (int $0x80 only),
  * for the library examples and emu/tests/library.rs. */
-typedef unsigned int u32;
+#include "rt.h"
 
 static int sys3(int nr, u32 a, u32 b, u32 c)
 {
@@ -10,16 +10,6 @@ static int sys3(int nr, u32 a, u32 b, u32 c)
 	__asm__ volatile("int $0x80"
 			 : "=a"(r)
 			 : "0"(nr), "b"(a), "c"(b), "d"(c)
-			 : "memory");
-	return r;
-}
-
-static int sys4(int nr, u32 a, u32 b, u32 c, u32 d)
-{
-	int r;
-	__asm__ volatile("int $0x80"
-			 : "=a"(r)
-			 : "0"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
 			 : "memory");
 	return r;
 }
@@ -59,7 +49,7 @@ int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		int fd = i & 1 ? sys3(5, (u32)argv[i], 0, 0)
-			       : sys4(295, (u32)-100, (u32)argv[i], 0, 0);
+			       : sys(295, (u32)-100, (u32)argv[i], 0, 0);
 		out(argv[i]);
 		if (fd < 0) {
 			out(": error ");
@@ -77,17 +67,3 @@ int main(int argc, char **argv)
 	}
 	return 0;
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n\t"
-	"xorl %ebp, %ebp\n\t"
-	"movl (%esp), %eax\n\t"
-	"leal 4(%esp), %ecx\n\t"
-	"pushl %ecx\n\t"
-	"pushl %eax\n\t"
-	"call main\n\t"
-	"movl %eax, %ebx\n\t"
-	"movl $252, %eax\n\t"
-	"int $0x80\n\t"
-	"hlt\n");

@@ -1,17 +1,7 @@
 /* forker: fork; the child says "child" and exits 3; the parent waits for it,
  * says "parent" and exits 10 + the child's status. Freestanding (int $0x80
  * only), for emu/tests/library.rs (hooks in a forked child). */
-typedef unsigned int u32;
-
-static int sys(int nr, u32 a, u32 b, u32 c, u32 d)
-{
-	int r;
-	__asm__ volatile("int $0x80"
-			 : "=a"(r)
-			 : "0"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
-			 : "memory");
-	return r;
-}
+#include "rt.h"
 
 int main(void)
 {
@@ -29,13 +19,3 @@ int main(void)
 	sys(4, 1, (u32) "parent\n", 7, 0);
 	return 10 + ((st >> 8) & 0xff);
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n\t"
-	"xorl %ebp, %ebp\n\t"
-	"call main\n\t"
-	"movl %eax, %ebx\n\t"
-	"movl $252, %eax\n\t"
-	"int $0x80\n\t"
-	"hlt\n");

@@ -7,18 +7,8 @@
  * control word), send itself SIGUSR1 every third round, bump a TLS
  * counter, and print one line of all of it. Exits 0. Freestanding (int
  * $0x80 only), for emu/tests/library.rs and examples/snapshot.rs. */
-typedef unsigned int u32;
+#include "rt.h"
 typedef unsigned long long u64;
-
-static int sys(int nr, u32 a, u32 b, u32 c, u32 d)
-{
-	int r;
-	__asm__ volatile("int $0x80"
-			 : "=a"(r)
-			 : "0"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
-			 : "memory");
-	return r;
-}
 
 static char line[256];
 static u32 ll;
@@ -141,17 +131,3 @@ int main(int argc, char **argv)
 	}
 	return 0;
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n\t"
-	"xorl %ebp, %ebp\n\t"
-	"movl (%esp), %eax\n\t"
-	"leal 4(%esp), %ecx\n\t"
-	"pushl %ecx\n\t"
-	"pushl %eax\n\t"
-	"call main\n\t"
-	"movl %eax, %ebx\n\t"
-	"movl $252, %eax\n\t"
-	"int $0x80\n\t"
-	"hlt\n");

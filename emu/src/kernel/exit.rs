@@ -413,3 +413,22 @@ pub fn sys_waitid(
     }
     Ok(0)
 }
+
+/// Die by the signal the guest died by, so that whoever waits for emu sees
+/// the guest's status. A core-dumping signal dumps core if RLIMIT_CORE
+/// allows, as natively (the core bit in the status follows), without the
+/// guest's 4 GiB window (MADV_DONTDUMP in `Mem`).
+pub fn die_by_signal(sig: i32) -> ! {
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        // kill, not raise: raise targets glibc's idea of this thread, which
+        // a raw clone (fork with an exotic exit signal) leaves stale.
+        libc::kill(libc::getpid(), sig);
+    }
+    // (Only if the signal did not kill: 128 + sig, as a shell reports it.)
+    unsafe { libc::_exit(128 + sig) }
+}

@@ -512,30 +512,9 @@ pub fn host_out(p: &mut Task, addr: u32, len: u32) -> Result<HostOut, Errno> {
             _scratch: None,
         });
     }
-    let off = (addr & 0xfff) as usize;
-    let total = (off + len as usize).next_multiple_of(4096);
-    let m = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            total,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if m == libc::MAP_FAILED {
-        return Err(Errno::ENOMEM);
-    }
-    let sc = Scratch(m, total);
-    if prefix > 0 {
-        let head = off + prefix as usize;
-        if unsafe { libc::mprotect(m, head, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
-            return Err(Errno::ENOMEM);
-        }
-    }
+    let (sc, ptr) = Scratch::with_prefix(addr, len, prefix)?;
     Ok(HostOut {
-        ptr: unsafe { (m as *mut u8).add(off) },
+        ptr,
         len: len as usize,
         back: Some((addr, prefix as usize)),
         _scratch: Some(sc),
@@ -574,6 +553,37 @@ pub const SCRATCH_MAX: u32 = 1 << 20;
 /// A host mapping of our own, unmapped on drop.
 pub struct Scratch(*mut libc::c_void, usize);
 
+impl Scratch {
+    /// A scratch standing in for the guest buffer [addr, addr+len): the
+    /// same offset in its first page, the first `prefix` bytes readable
+    /// and writable (they end on a page boundary unless prefix is len),
+    /// PROT_NONE after them. Returns it and the buffer's start in it.
+    fn with_prefix(addr: u32, len: u32, prefix: u32) -> Result<(Scratch, *mut u8), Errno> {
+        let off = (addr & 0xfff) as usize;
+        let total = (off + len as usize).next_multiple_of(4096);
+        let m = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                total,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if m == libc::MAP_FAILED {
+            return Err(Errno::ENOMEM);
+        }
+        let sc = Scratch(m, total);
+        let head = off + prefix as usize;
+        if prefix > 0 && unsafe { libc::mprotect(m, head, libc::PROT_READ | libc::PROT_WRITE) } != 0
+        {
+            return Err(Errno::ENOMEM);
+        }
+        Ok((sc, unsafe { (m as *mut u8).add(off) }))
+    }
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         unsafe { libc::munmap(self.0, self.1) };
@@ -596,28 +606,12 @@ pub fn host_in(p: &mut Task, addr: u32, len: u32) -> Result<HostIn, Errno> {
             _scratch: None,
         });
     }
+    let (sc, ptr) = Scratch::with_prefix(addr, len, prefix)?;
     let off = (addr & 0xfff) as usize;
-    let total = (off + len as usize).next_multiple_of(4096);
-    let m = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            total,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if m == libc::MAP_FAILED {
-        return Err(Errno::ENOMEM);
-    }
-    let sc = Scratch(m, total);
+    let m = unsafe { ptr.sub(off) } as *mut libc::c_void;
     if prefix > 0 {
         // The prefix ends where a page the guest cannot read starts.
         let head = off + prefix as usize;
-        if unsafe { libc::mprotect(m, head, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
-            return Err(Errno::ENOMEM);
-        }
         // SAFETY: [m+off, m+head) is ours and writable.
         let dst =
             unsafe { std::slice::from_raw_parts_mut((m as *mut u8).add(off), prefix as usize) };

@@ -204,17 +204,11 @@ fn guest_bus(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
 }
 
 /// The x86 page-fault error code of the host fault a signal reports.
-#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn host_fault_error(uc: *mut libc::c_void) -> u64 {
-    if uc.is_null() {
-        return 0;
-    }
-    unsafe { (*(uc as *const libc::ucontext_t)).uc_mcontext.gregs[libc::REG_ERR as usize] as u64 }
-}
-
-#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
-fn host_fault_error(_: *mut libc::c_void) -> u64 {
-    0
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    return host_greg(uc, libc::REG_ERR);
+    #[allow(unreachable_code)]
+    host_greg(uc, 0)
 }
 
 /// The first words of the line emu writes when its own code faults.
@@ -282,18 +276,27 @@ impl Line {
     }
 }
 
-/// The host pc a signal interrupted.
+/// Register `r` (a `libc::REG_*` index) of the host context a signal
+/// interrupted (0 without one, or on another host architecture).
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-fn host_pc(uc: *mut libc::c_void) -> u64 {
+fn host_greg(uc: *mut libc::c_void, r: libc::c_int) -> u64 {
     if uc.is_null() {
         return 0;
     }
-    unsafe { (*(uc as *const libc::ucontext_t)).uc_mcontext.gregs[libc::REG_RIP as usize] as u64 }
+    unsafe { (*(uc as *const libc::ucontext_t)).uc_mcontext.gregs[r as usize] as u64 }
 }
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
-fn host_pc(_: *mut libc::c_void) -> u64 {
+fn host_greg(_: *mut libc::c_void, _: libc::c_int) -> u64 {
     0
+}
+
+/// The host pc a signal interrupted.
+fn host_pc(uc: *mut libc::c_void) -> u64 {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    return host_greg(uc, libc::REG_RIP);
+    #[allow(unreachable_code)]
+    host_greg(uc, 0)
 }
 
 /// The handler of the fault signals while the guest's disposition is
