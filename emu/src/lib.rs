@@ -5,10 +5,12 @@
 //! - [`loader`]: ELF loading and the initial process stack.
 //! - [`kernel`]: the Linux side: syscalls, processes and threads, signals.
 //! - [`debug`]: EMU_DEBUG diagnostics.
+//! - [`gdb`]: the `--gdb` remote stub.
 
 pub mod arch;
 pub mod cpu;
 pub mod debug;
+pub mod gdb;
 pub mod kernel;
 pub mod loader;
 pub mod mem;

@@ -278,6 +278,23 @@ fn string_element(ins: &iced_x86::Instruction) -> u64 {
 /// Single-step one instruction with TF set, then deliver #DB.
 #[cold]
 fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
+    match step_one(cpu, cache) {
+        None | Some(Event::CodeWritten) => Some(Event::Exception(Exception {
+            vector: super::vec::DB,
+            error_code: None,
+            cr2: super::DR6_BS,
+        })),
+        ev => ev,
+    }
+}
+
+/// Execute the one instruction at `eip` (one iteration of a rep string
+/// instruction), as a TF single step does, without the #DB: None when it
+/// completed, `Event::CodeWritten` when it completed and wrote translated
+/// code (this cache has dropped it; the others have not been told), else
+/// the event it left for the kernel side. For the debugger's checked mode.
+#[cold]
+pub fn step_one(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     let b = unsafe { Block::from_thin(cache.get(cpu)) };
     // The block's first instruction alone, followed by an end marker that
     // sets eip past it unless it is the block's terminator.
@@ -327,6 +344,7 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             // (Other threads' caches are not told about a store made while
             // single-stepping: #DB comes first.)
             cache.invalidate_smc(cpu);
+            return Some(Event::CodeWritten);
         } else {
             if cpu.exit == exit::EXC {
                 cpu.eip = first.eip;
@@ -335,11 +353,7 @@ fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             return take_exit(cpu, cache);
         }
     }
-    Some(Event::Exception(Exception {
-        vector: super::vec::DB,
-        error_code: None,
-        cr2: super::DR6_BS,
-    }))
+    None
 }
 
 #[cfg(test)]

@@ -284,6 +284,10 @@ pub fn do_signal(p: &mut Task) {
     let mut handled = false;
     while let Some(k) = unblocked_pending(p) {
         let info = p.sig.pending.remove(k);
+        // A debugger sees the signal first, and may change or cancel it.
+        let Some(info) = crate::gdb::signal_stop(p, info) else {
+            continue;
+        };
         if let Some(s) = &p.cfg.strace {
             super::strace::signal(p, s, &info);
         }

@@ -117,6 +117,8 @@ pub struct Config {
     /// `--no-host-exec`: execve of anything but an i386 program is ENOEXEC
     /// instead of the host's execve.
     pub no_host_exec: bool,
+    /// `--gdb`: the remote debugger stub serving this process.
+    pub gdb: Option<Arc<crate::gdb::Debugger>>,
 }
 
 /// Interrupt-request bits of `Cpu::irq`, raised by other threads and
@@ -136,6 +138,8 @@ pub mod irq {
     pub const KILL: u32 = 2;
     /// The host handed this thread a signal for its guest (`TaskCtl::ring`).
     pub const SIGNAL: u32 = 4;
+    /// The debugger stops every thread (`--gdb`; see [`crate::gdb`]).
+    pub const DEBUG: u32 = 8;
 }
 
 /// The host signal that interrupts a thread's blocking host syscall (its
@@ -539,7 +543,10 @@ impl Task {
     /// when it ends.
     pub fn run(&mut self) -> ExitStatus {
         loop {
-            let ev = run::run(&mut self.cpu, &mut self.cache);
+            let ev = match self.cfg.gdb.clone() {
+                None => run::run(&mut self.cpu, &mut self.cache),
+                Some(d) => crate::gdb::run(self, &d),
+            };
             entry::handle(self, ev);
             if self.exit.is_some() {
                 if let Some(st) = super::exit::finish(self) {
