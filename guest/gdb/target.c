@@ -2,7 +2,8 @@
  * `emu --gdb`: a local to print, a loop that writes a watched global, a
  * function to step into, x87 and SSE values in registers, a signal with a
  * handler, and a second thread. Built with -g -O0, so that gdb's line
- * steps are the same everywhere. */
+ * steps are the same everywhere. With an argument it spins first, for
+ * gdb to interrupt. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 {
 	int local = argc + 41;
 	(void)argv;
+	while (argc > 1)
+		counter++;
 	signal(SIGUSR1, on_usr1);
 	for (int i = 0; i < 3; i++)
 		counter += square(i + 1);
