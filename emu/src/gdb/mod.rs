@@ -27,6 +27,7 @@
 //! Nothing of this runs without `--gdb`: the task's run loop tests
 //! `Config::gdb` once per trip into the kernel.
 
+mod hostio;
 pub mod regs;
 mod server;
 

@@ -21,6 +21,7 @@ use gdbstub::target::ext::breakpoints::{
     Breakpoints, BreakpointsOps, HwWatchpoint, HwWatchpointOps, SwBreakpoint, SwBreakpointOps,
     WatchKind,
 };
+use gdbstub::target::ext::host_io::HostIoOps;
 use gdbstub::target::{Target, TargetError, TargetResult};
 
 use super::regs::{self, Regs, I386};
@@ -48,6 +49,7 @@ pub fn serve(d: Arc<Debugger>, l: TcpListener) {
             d: d.clone(),
             actions: HashMap::new(),
             default: Action::Continue(None),
+            files: Vec::new(),
         };
         match GdbStub::new(conn).run_blocking::<Loop>(&mut t) {
             Ok(DisconnectReason::Kill) => {
@@ -66,10 +68,12 @@ pub fn serve(d: Arc<Debugger>, l: TcpListener) {
 }
 
 /// gdbstub's target: the parked threads of the process.
-struct Stub {
-    d: Arc<Debugger>,
+pub struct Stub {
+    pub(super) d: Arc<Debugger>,
     actions: HashMap<u32, Action>,
     default: Action,
+    /// Files gdb has open (`vFile:`), by descriptor.
+    pub(super) files: Vec<Option<super::hostio::Open>>,
 }
 
 fn tid_of(t: Tid) -> u32 {
@@ -97,6 +101,10 @@ impl Target for Stub {
     }
 
     fn support_auxv(&mut self) -> Option<AuxvOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_host_io(&mut self) -> Option<HostIoOps<'_, Self>> {
         Some(self)
     }
 }
