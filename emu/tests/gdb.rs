@@ -1,9 +1,10 @@
 //! `--gdb`: Debian's gdb debugs `guest/gdb/target.c` (built `-g -O0
 //! -static`) natively and through emu's stub, with the same script: break
 //! at main, next, print a local, step into a function and finish, a
-//! hardware watchpoint hit twice, a variable set, x87 and SSE registers,
-//! a signal stop and its delivery, a breakpoint hit by a second thread,
-//! continue to exit. The two transcripts must be equal once the lines that
+//! hardware watchpoint hit twice, a variable set, x87 and SSE registers
+//! read and written, orig_eax and eflags, an unmapped address, a signal
+//! stop and its delivery, a read watchpoint hit in the signal handler, a
+//! breakpoint hit by a second thread, continue to exit. The two transcripts must be equal once the lines that
 //! name host processes or libthread_db (listed in [`masked`]) are
 //! masked. The protocol-level tests speak the remote protocol themselves:
 //! an interrupt (Ctrl-C) of a running program, reads of unmapped memory,
@@ -113,8 +114,18 @@ print $st0
 print $xmm1.v4_int32[0]
 print/x $fctrl
 print/x $mxcsr
+print $st0 = 4.5
+print $st0
+print $xmm1.v4_int32[0] = 99
+print $xmm1.v4_int32[0]
+print $orig_eax
+info registers eflags
+print *(int *)0
 delete
 continue
+rwatch counter
+continue
+delete
 break worker
 continue
 print *(int *)arg
@@ -210,8 +221,13 @@ fn gdb_script_matches_native() {
         "$6 = 0x1f80",
         "Program received signal SIGUSR1",
         "in __kernel_vsyscall ()",
-        "hit Breakpoint 4, worker (arg=",
-        "$7 = 7",
+        "$8 = 4.5",
+        "$10 = 99",
+        "$11 = -1",
+        "Cannot access memory at address 0x0",
+        "Hardware read watchpoint 4: counter\n\nValue = 14",
+        "hit Breakpoint 5, worker (arg=",
+        "$12 = 7",
         "exited with code 0174]",
     ] {
         assert!(
@@ -339,4 +355,45 @@ fn detach_runs_to_the_end() {
     let (status, stdout) = finish(child);
     assert_eq!(status, 124);
     assert_eq!(stdout, "local=42 counter=124 v=49 fsum=105\n");
+}
+
+/// gdb's memory writes reach code that has already been translated: step
+/// once (the entry's block is translated), put eip back, write `jmp .`
+/// there, continue and interrupt: the thread spins at that address.
+#[test]
+fn code_write_replaces_translated_code() {
+    let Some(prog) = setup() else { return };
+    let (child, port) = spawn_emu(&prog, true, &[]);
+    let mut r = Rsp::connect(port);
+    let stop = r.ask("?");
+    assert!(stop.starts_with('T') || stop.starts_with('S'), "{stop}");
+    assert_eq!(r.ask("Hg0"), "OK");
+    let g = r.ask("g");
+    let entry = u32::from_str_radix(&g[64..72], 16).unwrap().swap_bytes();
+    let threads = r.ask("qfThreadInfo");
+    let tid = threads
+        .strip_prefix('m')
+        .and_then(|t| t.split(',').next())
+        .map(|t| t.rsplit('.').next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("qfThreadInfo -> {threads}"));
+    r.send(&format!("vCont;s:{tid}"));
+    let stop = r.recv();
+    assert!(stop.starts_with("T05"), "after a step: {stop}");
+    let g = r.ask("g");
+    let after = u32::from_str_radix(&g[64..72], 16).unwrap().swap_bytes();
+    assert_ne!(after, entry, "the step moved eip");
+    let g = format!("{}{:08x}{}", &g[..64], entry.swap_bytes(), &g[72..]);
+    assert_eq!(r.ask(&format!("G{g}")), "OK");
+    assert_eq!(r.ask(&format!("M{entry:x},2:ebfe")), "OK");
+    r.send("vCont;c");
+    std::thread::sleep(Duration::from_millis(300));
+    r.0.write_all(&[3]).unwrap();
+    let stop = r.recv();
+    assert!(stop.starts_with("T02"), "after Ctrl-C: {stop}");
+    let g = r.ask("g");
+    let eip = u32::from_str_radix(&g[64..72], 16).unwrap().swap_bytes();
+    assert_eq!(eip, entry, "spinning on the written jmp");
+    r.send("vKill;1");
+    let (status, _) = finish(child);
+    assert_eq!(status, -9);
 }

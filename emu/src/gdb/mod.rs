@@ -259,7 +259,16 @@ impl Debugger {
         self.cv.notify_all();
         let mut seen = g.gen;
         let act = loop {
-            g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+            g = self
+                .cv
+                .wait_timeout(g, Duration::from_millis(100))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            if p.cpu.irq.load(SeqCst) & irq::KILL != 0 {
+                // Another thread ended the process (exit_group, a fatal
+                // signal) or execs: this one must go and end too.
+                break Action::Continue(None);
+            }
             if g.gen != seen {
                 seen = g.gen;
                 let a = g.actions.get(&p.tid).copied().or(g.default);
