@@ -117,6 +117,48 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     }
 }
 
+/// [`run`] for the debugger's breakpoints: blocks run as there, until one
+/// holds an instruction at an address `hit` names. None then (the caller
+/// goes an instruction at a time from `eip`, the block's start), else the
+/// event for the kernel side.
+#[cold]
+pub fn run_unless(
+    cpu: &mut Cpu,
+    cache: &mut BlockCache,
+    hit: impl Fn(u32) -> bool,
+) -> Option<Event> {
+    let mut prev: BlockPtr = std::ptr::null();
+    loop {
+        if cpu.flags.bits & super::flags::TF != 0 {
+            return Some(run(cpu, cache));
+        }
+        if cpu.irq.load(Relaxed) != 0 {
+            return Some(Event::Irq);
+        }
+        let b = if prev.is_null() {
+            cache.get(cpu)
+        } else {
+            cache.next(cpu, prev)
+        };
+        // SAFETY: as in `run`.
+        let blk = unsafe { Block::from_thin(b) };
+        if blk.insts[..blk.hdr.count as usize]
+            .iter()
+            .any(|i| hit(i.eip))
+        {
+            return None;
+        }
+        cache.executed += 1;
+        exec_block(cpu, blk);
+        if cpu.exit != exit::NONE {
+            if let Some(ev) = take_exit(cpu, cache) {
+                return Some(ev);
+            }
+        }
+        prev = b;
+    }
+}
+
 /// A page fault that an access straddling 4 GiB raised (at the top of the
 /// address space, or past the wrap for an operand emu reads out of order,
 /// such as frstor's register area): with a flat segment (base 0, the 4 GiB limit) the access

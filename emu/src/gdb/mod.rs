@@ -14,11 +14,14 @@
 //! Execution while debugging:
 //! - no breakpoint, watchpoint or step: the ordinary block loop, stopped
 //!   only by interrupt requests (Ctrl-C, another thread's stop);
-//! - otherwise one instruction at a time ([`crate::cpu::run::step_one`],
-//!   the TF single-step path without its #DB), checking before each one
-//!   for a breakpoint at eip, and, with watchpoints, decoding its memory
-//!   operands to report a watched access after it completes (a data
-//!   breakpoint is a trap), as DR0-3 do, reads included.
+//! - breakpoints only: block by block, a block that holds a breakpoint's
+//!   address going one instruction at a time;
+//! - stepping or watchpoints: one instruction at a time
+//!   ([`crate::cpu::run::step_one`], the TF single-step path without its
+//!   #DB), checking before each one for a breakpoint at eip, and, with
+//!   watchpoints, decoding its memory operands to report a watched access
+//!   after it completes (a data breakpoint is a trap), as DR0-3 do, reads
+//!   included.
 //!
 //! Breakpoints never write guest memory (gdb's `Z0` packets), so a fork
 //! child, which the debugger does not follow, runs its copy of the code
@@ -443,6 +446,28 @@ fn checked_step(p: &mut Task, d: &Debugger, step: bool) -> Option<Event> {
     if p.cpu.flags.bits & crate::cpu::flags::TF != 0 {
         // The guest single-steps itself: its own #DB after the instruction.
         return Some(run::run(&mut p.cpu, &mut p.cache));
+    }
+    if !step && !watching {
+        // Breakpoints only: whole blocks while they hold none.
+        let ev = ME.with(|m| {
+            let bps = &m.borrow().bps;
+            run::run_unless(&mut p.cpu, &mut p.cache, |a| bps.binary_search(&a).is_ok())
+        });
+        match ev {
+            // A breakpoint in the block at eip: stop if it is at eip,
+            // else go one instruction at a time.
+            None => {
+                let eip = p.cpu.eip;
+                if ME.with(|m| m.borrow().bps.binary_search(&eip).is_ok()) {
+                    d.park(p, Some(Stop::Break), false);
+                    return None;
+                }
+            }
+            Some(Event::Irq) if p.cpu.irq.fetch_and(!irq::DEBUG, SeqCst) & !irq::DEBUG == 0 => {
+                return None;
+            }
+            Some(ev) => return Some(ev),
+        }
     }
     let acc = if watching {
         accesses(&p.cpu)
