@@ -8,7 +8,9 @@
 //! name host processes or libthread_db (listed in [`masked`]) are
 //! masked. The protocol-level tests speak the remote protocol themselves:
 //! an interrupt (Ctrl-C) of a running program, reads of unmapped memory,
-//! the register packet, kill, and detach with a breakpoint set.
+//! the register packet, kill, detach with a breakpoint set, a code write
+//! over translated code, and a stop while the program waits in read(2)
+//! (restarted after detach).
 //! Without gdb or gcc -m32 the tier says why and passes (fails with
 //! EMU_REQUIRE_NATIVE=1).
 
@@ -95,6 +97,7 @@ fn finish(mut child: Child) -> (i32, String) {
 }
 
 const SCRIPT: &str = "\
+next
 next
 next
 print local
@@ -396,4 +399,42 @@ fn code_write_replaces_translated_code() {
     r.send("vKill;1");
     let (status, _) = finish(child);
     assert_eq!(status, -9);
+}
+
+/// gdb attaches while the program waits in read(2): the read is
+/// interrupted for the stop (eax holds __NR_read again, ready to restart)
+/// and, after detach, restarted: the program reads what comes later,
+/// never seeing EINTR.
+#[test]
+fn stop_in_a_blocking_read_restarts_it() {
+    let Some(prog) = setup() else { return };
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
+    c.args(["--gdb", "0"]).arg(&prog).arg("r");
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn emu");
+    let mut input = child.stdin.take().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).expect("emu's first stderr line");
+    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut r = Rsp::connect(port);
+    let t0 = std::time::Instant::now();
+    let stop = r.ask("?");
+    assert!(stop.starts_with('T') || stop.starts_with('S'), "{stop}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(1),
+        "the blocked thread parked at once"
+    );
+    assert_eq!(r.ask("Hg0"), "OK");
+    let g = r.ask("g");
+    let eax = u32::from_str_radix(&g[0..8], 16).unwrap().swap_bytes();
+    assert_eq!(eax, 3, "eax is __NR_read again (the call restarts)");
+    assert_eq!(r.ask("D"), "OK");
+    input.write_all(b"abc").unwrap();
+    drop(input);
+    let (status, stdout) = finish(child);
+    assert_eq!((status, stdout.as_str()), (0, "read 3\n"));
 }

@@ -3,10 +3,11 @@
  * function to step into, x87 and SSE values in registers, a signal with a
  * handler, and a second thread. Built with -g -O0, so that gdb's line
  * steps are the same everywhere. With an argument it spins first, for
- * gdb to interrupt. */
+ * gdb to interrupt, or (`r`) reads its stdin, for gdb to interrupt that. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 volatile int counter;
 volatile double fsum;
@@ -41,7 +42,12 @@ static double fpu_sse(double x)
 int main(int argc, char **argv)
 {
 	int local = argc + 41;
-	(void)argv;
+	if (argc > 1 && argv[1][0] == 'r') {
+		char b[16];
+		long n = read(0, b, sizeof b);
+		printf("read %ld\n", n);
+		return 0;
+	}
 	while (argc > 1)
 		counter++;
 	signal(SIGUSR1, on_usr1);
