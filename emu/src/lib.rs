@@ -9,10 +9,12 @@
 //!   guest from Rust, with [hooks](kernel::hooks), instruction budgets and
 //!   access to its registers and memory.
 //! - [`snapshot`]: saving and restoring a machine.
+//! - [`gdb`]: the `--gdb` remote stub.
 
 pub mod arch;
 pub mod cpu;
 pub mod debug;
+pub mod gdb;
 pub mod kernel;
 pub mod loader;
 pub mod machine;

@@ -211,6 +211,7 @@ impl Builder {
                 .then(crate::kernel::strace::SyscallStats::default),
             no_host_exec: self.no_host_exec,
             hooks: self.hooks,
+            gdb: None,
         });
         let task = match &self.program {
             Program::Path(path) => {

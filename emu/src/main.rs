@@ -25,6 +25,14 @@ struct Cli {
     /// `strace -f -o FILE`: each line starts with its task id).
     #[arg(long, value_name = "FILE")]
     strace_file: Option<std::path::PathBuf>,
+    /// Serve gdb's remote protocol on 127.0.0.1:PORT (0: a free port, which
+    /// is printed). The program runs at once; gdb can connect at any time
+    /// (`target remote :PORT`), which stops it where it is.
+    #[arg(long, value_name = "PORT")]
+    gdb: Option<u16>,
+    /// With --gdb: wait for gdb before the program's first instruction.
+    #[arg(long, requires = "gdb")]
+    gdb_wait: bool,
     /// How the vDSO's __kernel_vsyscall enters the kernel.
     #[arg(long, value_enum, default_value = "sysenter")]
     syscall_entry: EntryArg,
@@ -205,6 +213,7 @@ fn main() -> ExitCode {
         strace,
         no_host_exec: cli.no_host_exec,
         hooks: None,
+        gdb: cli.gdb.map(|_| emu::gdb::Debugger::new(cli.gdb_wait)),
     };
     let loaded = Task::from_file(path, &exe, &execfn, &argv, &envp, std::sync::Arc::new(cfg));
     let mut p = match loaded {
@@ -230,7 +239,20 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
+    if let (Some(d), Some(port)) = (&p.cfg.gdb, cli.gdb) {
+        // After loading: the guest's descriptor table does not get the socket.
+        match d.listen(&p, port) {
+            Ok(a) => eprintln!("emu: gdb: listening on {a}"),
+            Err(e) => {
+                eprintln!("emu: --gdb {port}: {e}");
+                return ExitCode::from(125);
+            }
+        }
+    }
     let st = p.run();
+    if let Some(d) = &p.cfg.gdb {
+        d.exited(st);
+    }
     if let (Some(log), Some(f)) = (&p.cfg.frames, &cli.frames) {
         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = log.finish() {

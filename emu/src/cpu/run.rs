@@ -202,6 +202,56 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
     }
 }
 
+/// [`run`] for the debugger's breakpoints: blocks run as there, until one
+/// holds an instruction at an address `hit` names. None then (the caller
+/// goes an instruction at a time from `eip`, the block's start), else the
+/// event for the kernel side.
+#[cold]
+pub fn run_unless(
+    cpu: &mut Cpu,
+    cache: &mut BlockCache,
+    hit: impl Fn(u32) -> bool,
+) -> Option<Event> {
+    running(cpu, |cpu| run_unless_loop(cpu, cache, hit))
+}
+
+fn run_unless_loop(
+    cpu: &mut Cpu,
+    cache: &mut BlockCache,
+    hit: impl Fn(u32) -> bool,
+) -> Option<Event> {
+    let mut prev: BlockPtr = std::ptr::null();
+    loop {
+        if cpu.flags.bits & super::flags::TF != 0 {
+            return Some(run(cpu, cache));
+        }
+        if cpu.irq.load(Relaxed) != 0 {
+            return Some(Event::Irq);
+        }
+        let b = if prev.is_null() {
+            cache.get(cpu)
+        } else {
+            cache.next(cpu, prev)
+        };
+        // SAFETY: as in `run`.
+        let blk = unsafe { Block::from_thin(b) };
+        if blk.insts[..blk.hdr.count as usize]
+            .iter()
+            .any(|i| hit(i.eip))
+        {
+            return None;
+        }
+        cache.executed += 1;
+        exec_block(cpu, blk);
+        if cpu.exit != exit::NONE {
+            if let Some(ev) = take_exit(cpu, cache) {
+                return Some(ev);
+            }
+        }
+        prev = b;
+    }
+}
+
 /// A page fault that an access straddling 4 GiB raised (at the top of the
 /// address space, or past the wrap for an operand emu reads out of order,
 /// such as frstor's register area): with a flat segment (base 0, the 4 GiB limit) the access
@@ -375,22 +425,32 @@ fn string_element(ins: &iced_x86::Instruction) -> u64 {
 #[cold]
 #[inline(never)]
 fn step(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
-    if let Some(ev) = one(cpu, cache, true) {
-        return Some(ev);
+    match one(cpu, cache, true) {
+        None | Some(Event::CodeWritten) => Some(Event::Exception(Exception {
+            vector: super::vec::DB,
+            error_code: None,
+            cr2: super::DR6_BS,
+        })),
+        ev => ev,
     }
-    Some(Event::Exception(Exception {
-        vector: super::vec::DB,
-        error_code: None,
-        cr2: super::DR6_BS,
-    }))
+}
+
+/// Execute the one instruction at `eip` (one iteration of a rep string
+/// instruction), as a TF single step does, without the #DB: None when it
+/// completed, `Event::CodeWritten` when it completed and wrote translated
+/// code (this cache has dropped it; the others have not been told), else
+/// the event it left for the kernel side. For the debugger's checked mode.
+#[cold]
+pub fn step_one(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
+    one(cpu, cache, true)
 }
 
 /// Run the instruction at eip on its own: None when it retired without
-/// leaving the loop, else the event. `trap` is single-stepping (TF): a rep
-/// string instruction runs one iteration (SDM vol. 3 18.3.1.4), and a
-/// store into translated code is handled here, #DB coming first; without
-/// it (an instruction budget) the instruction runs whole and such a store
-/// is the usual [`Event::CodeWritten`].
+/// leaving the loop, `Event::CodeWritten` when it retired and wrote
+/// translated code (this cache has dropped it), else the event. `trap` is
+/// single-stepping (TF) and the debugger's steps: a rep string
+/// instruction runs one iteration (SDM vol. 3 18.3.1.4); without it (an
+/// instruction budget) the instruction runs whole.
 #[cold]
 fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
     let b = unsafe { Block::from_thin(cache.get(cpu)) };
@@ -445,9 +505,7 @@ fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
             cache.invalidate_smc(cpu);
             // (Single-stepping, other threads' caches are not told about
             // the store: #DB comes first.)
-            if !trap {
-                return Some(Event::CodeWritten);
-            }
+            return Some(Event::CodeWritten);
         } else {
             if cpu.exit == exit::EXC {
                 cpu.eip = first.eip;

@@ -516,7 +516,8 @@ pub fn current_mask() -> u64 {
 // ---- blocking calls a signal interrupts ----
 
 /// The `irq` bits that make a blocking call give up.
-pub const CP_MASK: u32 = irq::SIGNAL | irq::KILL;
+/// (DEBUG: the syscall is restarted after the debugger's stop.)
+pub const CP_MASK: u32 = irq::SIGNAL | irq::KILL | irq::DEBUG;
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 std::arch::global_asm!(

@@ -130,8 +130,9 @@ fn vma_allows(flags: u64, write: bool) -> bool {
 }
 
 /// access_remote_vm: move up to `buf.len()` bytes at guest `addr` (a
-/// 64-bit address: past 4 GiB nothing is mapped); the count moved.
-fn access(p: &mut Task, addr: u64, buf: &mut [u8], write: bool) -> usize {
+/// 64-bit address: past 4 GiB nothing is mapped); the count moved. (Also
+/// the debugger's access, as ptrace's.)
+pub fn access(p: &mut Task, addr: u64, buf: &mut [u8], write: bool) -> usize {
     let mut done = 0;
     while done < buf.len() {
         let at = addr + done as u64;

@@ -283,7 +283,12 @@ pub fn do_signal(p: &mut Task) {
     p.sig.pending.extend(p.ctl.ring.drain());
     let mut handled = false;
     while let Some(k) = unblocked_pending(p) {
-        let mut info = p.sig.pending.remove(k);
+        let info = p.sig.pending.remove(k);
+        // A debugger sees the signal first, and may change or cancel it;
+        // then a library hook.
+        let Some(mut info) = crate::gdb::signal_stop(p, info) else {
+            continue;
+        };
         if super::hooks::has_signal_hook(p) {
             match super::hooks::signal_stop(p, info) {
                 Some(i) => info = i,

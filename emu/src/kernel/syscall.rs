@@ -247,7 +247,7 @@ pub fn invoke(p: &mut Task, nr: u32, args: [u32; 6]) -> u32 {
     match dispatch(p, nr, args) {
         Err(Errno::ENOSYS) => enosys(nr),
         Ok(v) => v,
-        Err(Errno::EINTR) if super::signal::signal_pending(p) => match RESTART[nr as usize] {
+        Err(Errno::EINTR) if interrupted(p) => match RESTART[nr as usize] {
             Restart::Sys => Errno::ERESTARTSYS,
             Restart::NoHand => Errno::ERESTARTNOHAND,
             Restart::Eintr => Errno::EINTR,
@@ -256,6 +256,12 @@ pub fn invoke(p: &mut Task, nr: u32, args: [u32; 6]) -> u32 {
         .wrapping_neg(),
         Err(e) => e.0.wrapping_neg(),
     }
+}
+
+/// Did a blocking call end with EINTR because a signal is pending (or a
+/// debugger stops the threads, after which the call restarts)?
+fn interrupted(p: &Task) -> bool {
+    super::signal::signal_pending(p) || crate::gdb::stopping(p)
 }
 
 #[cfg(test)]

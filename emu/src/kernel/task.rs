@@ -119,6 +119,8 @@ pub struct Config {
     pub no_host_exec: bool,
     /// The embedder's hooks (see [`super::hooks`]).
     pub hooks: Option<super::hooks::Hooks>,
+    /// `--gdb`: the remote debugger stub serving this process.
+    pub gdb: Option<Arc<crate::gdb::Debugger>>,
 }
 
 /// Why [`Task::run_until`] returned.
@@ -153,6 +155,8 @@ pub mod irq {
     /// its file, truncated by another process): `TaskCtl::bus` has the
     /// address (see `hostsig::guest_bus`).
     pub const BUS: u32 = crate::cpu::IRQ_HOST_BUS;
+    /// The debugger stops every thread (`--gdb`; see [`crate::gdb`]).
+    pub const DEBUG: u32 = 16;
 }
 
 /// The host signal that interrupts a thread's blocking host syscall (its
@@ -593,7 +597,13 @@ impl Task {
     pub fn run_until(&mut self, end: Option<u64>) -> Stop {
         loop {
             let ev = match end {
-                None => run::run(&mut self.cpu, &mut self.cache),
+                None => match &self.cfg.gdb {
+                    None => run::run(&mut self.cpu, &mut self.cache),
+                    Some(d) => {
+                        let d = d.clone();
+                        crate::gdb::run(self, &d)
+                    }
+                },
                 Some(end) => match run::run_until(&mut self.cpu, &mut self.cache, end) {
                     Some(ev) => ev,
                     None => return Stop::Budget,
