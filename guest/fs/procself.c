@@ -350,6 +350,22 @@ int main(int argc, char **argv)
 	T(write(tfd, "guest's own", 11));
 	sprintf(path, "/proc/self/fd/%d", tfd);
 	T(symlink(path, "fd-link"));
+	{
+		/* stat through it: the guest's own fd, and a number the guest
+		 * has not open (ENOENT natively; emu's own descriptors are
+		 * not the guest's). */
+		struct stat a, b;
+		T(fstat(tfd, &b) == 0);
+		V("stat fd-link is fd-target %d", stat("fd-link", &a) == 0 && a.st_ino == b.st_ino);
+		for (int n = tfd + 1; n < tfd + 8; n++) {
+			char lp[64], ln[32];
+			sprintf(lp, "/proc/self/fd/%d", n);
+			sprintf(ln, "fd-link-%d", n);
+			T(symlink(lp, ln));
+			int r = stat(ln, &a);
+			V("stat %s: %s", lp + 11, r == 0 ? "exists" : en(errno));
+		}
+	}
 	int rfd = open("fd-link", O_RDONLY);
 	char fb[32] = {0};
 	T(read(rfd, fb, sizeof fb - 1) >= 0);

@@ -300,40 +300,73 @@ fn resolve_with(
 }
 
 /// Whether the host's lookup of a path that names no /proc component
-/// still ends in procfs, or at emu's own executable: it went through a
-/// symlink elsewhere to /proc (`ln -s /proc/self x`, then `x/maps`,
-/// `x/exe`), where the host would show the emulator's own files. Such a
-/// path is walked as the guest's kernel would walk it. One fstatat per
-/// lookup; a path that does not resolve is left to the call itself.
-/// (A symlink to /proc/self/fd/N followed by stat still shows the file
-/// behind the host's fd N; open refuses the crossing, see fs.rs.)
+/// may still end in procfs: through a symlink elsewhere to /proc (`ln -s
+/// /proc/self x`, then `x/maps`, `x/exe`, `x/fd/4`; or a link to
+/// /proc/self/exe or /proc/self/fd/N), where the host would show the
+/// emulator's own files (its executable, its own descriptors). Such a path
+/// is walked as the guest's kernel would walk it. The final component is
+/// looked at without following it: in procfs (reached through a symlink
+/// among the directories) it is walked; a symlink the lookup follows is
+/// followed here link by link, and walked when a target names a /proc
+/// component or lands in procfs. One fstatat for a path that does not end
+/// in a symlink; a path that does not resolve is left to the call itself.
 fn reaches_proc(dfd: i32, host: &CString, intent: Intent) -> bool {
     let follow = match intent {
         Intent::Open(f) => f & super::abi::fs::o::NOFOLLOW == 0,
         Intent::Follow => true,
         Intent::NoFollow => false,
     };
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
-    if host.is_empty() || unsafe { libc::fstatat(dfd, host.as_ptr(), &mut st, flags) } != 0 {
+    if host.is_empty() {
         return false;
     }
-    let (proc_dev, exe) = own_idents();
-    st.st_dev == proc_dev || Some((st.st_dev, st.st_ino)) == exe
+    let proc_dev = procfs_dev();
+    let mut cur = host.as_bytes().to_vec();
+    // Linux's limit on links followed in one lookup (MAXSYMLINKS).
+    for _ in 0..40 {
+        let Ok(c) = CString::new(cur.clone()) else {
+            return false;
+        };
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatat(dfd, c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } != 0 {
+            return false;
+        }
+        if st.st_dev == proc_dev {
+            return true;
+        }
+        if !follow || st.st_mode & libc::S_IFMT != libc::S_IFLNK {
+            return false;
+        }
+        let mut buf = [0u8; 4096];
+        let n = unsafe { libc::readlinkat(dfd, c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            return false;
+        }
+        let target = &buf[..n as usize];
+        if target.split(|&b| b == b'/').any(|c| c == b"proc") {
+            return true;
+        }
+        cur = if target.first() == Some(&b'/') {
+            target.to_vec()
+        } else {
+            // Relative to the link's directory.
+            let dir = match cur.iter().rposition(|&b| b == b'/') {
+                Some(i) => cur[..=i].to_vec(),
+                None => Vec::new(),
+            };
+            [dir, target.to_vec()].concat()
+        };
+    }
+    false
 }
 
-/// procfs's device number and emu's executable's (device, inode).
-fn own_idents() -> (u64, Option<(u64, u64)>) {
-    static IDS: std::sync::OnceLock<(u64, Option<(u64, u64)>)> = std::sync::OnceLock::new();
-    *IDS.get_or_init(|| {
+/// procfs's device number.
+fn procfs_dev() -> u64 {
+    static DEV: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *DEV.get_or_init(|| {
         use std::os::unix::fs::MetadataExt;
-        let proc_dev = std::fs::metadata("/proc/self")
+        std::fs::metadata("/proc/self")
             .map(|m| m.dev())
-            .unwrap_or(u64::MAX);
-        let exe = std::fs::metadata("/proc/self/exe")
-            .ok()
-            .map(|m| (m.dev(), m.ino()));
-        (proc_dev, exe)
+            .unwrap_or(u64::MAX)
     })
 }
 
