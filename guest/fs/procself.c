@@ -535,6 +535,33 @@ int main(int argc, char **argv)
 	}
 	T(waitpid(v, NULL, 0) == v);
 	V("vfork child wrote through mem: %s", vf);
+	/* A fork child's inherited descriptor is the parent's memory: it
+	 * reads what the parent wrote after the fork and writes into it. */
+	{
+		static char pv[16] = "before", cw[16] = "parent's";
+		int f = open("/proc/self/mem", O_RDWR);
+		int go[2], done[2];
+		T(pipe(go) == 0 && pipe(done) == 0);
+		pid_t k = fork();
+		if (k == 0) {
+			char c, b[16] = {0};
+			read(go[0], &c, 1);
+			pread64(f, b, 15, (unsigned long)pv);
+			printf("fork child reads the parent's: %s\n", b);
+			long w = pwrite64(f, "child's", 8, (unsigned long)cw);
+			printf("fork child wrote into the parent: %ld (own copy %s)\n", w, cw);
+			fflush(stdout);
+			write(done[1], "x", 1);
+			_exit(0);
+		}
+		strcpy(pv, "after");
+		T(write(go[1], "x", 1) == 1);
+		char c;
+		T(read(done[0], &c, 1) == 1);
+		T(waitpid(k, NULL, 0) == k);
+		V("parent after the child's write: %s", cw);
+		close(f);
+	}
 	/* Refused under emu (host frames, host ranges): "refused" lines. */
 	struct stat rst;
 	T(lstat("/proc/self/map_files", &rst));

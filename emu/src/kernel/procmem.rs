@@ -21,8 +21,9 @@
 //!   address is far above 4 GiB): EIO.
 //! - The file belongs to the memory it was opened on: after execve (a new
 //!   address space) it reads and writes nothing (0), as a file whose mm has
-//!   gone. A fork child's inherited descriptor does the same (natively it
-//!   would reach the parent's memory, which is another host process here).
+//!   gone. A fork child's inherited descriptor reaches the parent's memory,
+//!   as natively, through the host descriptor the parent opened (the
+//!   checks use the child's map, the parent's as of the fork).
 //!
 //! The copies go through the host's /proc/self/mem at the guest window's
 //! host addresses (never outside the window: `Mem::host_range` bounds each
@@ -54,6 +55,12 @@ pub struct MemFile {
     /// Opened for reading, for writing (FMODE_READ, FMODE_WRITE).
     readable: bool,
     writable: bool,
+    /// The host's /proc/self/mem as the opening process had it (None if
+    /// the host refused), and that process: a fork child inherits the
+    /// descriptor, which still reaches the opener's memory (see
+    /// [`MemFile::remote`]).
+    host: Option<std::fs::File>,
+    opener: u32,
 }
 
 impl MemFile {
@@ -61,11 +68,18 @@ impl MemFile {
     /// O_RDWR).
     pub fn new(p: &Task, acc: u32) -> Arc<MemFile> {
         use super::abi::fs::o;
+        let host = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/proc/self/mem")
+            .ok();
         Arc::new(MemFile {
             mm: Arc::downgrade(&p.mm),
             pos: AtomicI64::new(0),
             readable: acc != o::WRONLY,
             writable: acc == o::WRONLY || acc == o::RDWR,
+            host,
+            opener: std::process::id(),
         })
     }
 
@@ -80,6 +94,16 @@ impl MemFile {
     /// The file still belongs to the running address space.
     fn live(&self, p: &Task) -> bool {
         self.mm.upgrade().is_some_and(|m| Arc::ptr_eq(&m, &p.mm))
+    }
+
+    /// In a fork child (another host process than the opener): the file is
+    /// the opener's memory, as natively (the mm the file was opened on),
+    /// reached through the opener's host descriptor. After an execve in
+    /// the opener's own process it is not: that address space is gone.
+    fn remote(&self) -> Option<&std::fs::File> {
+        self.host
+            .as_ref()
+            .filter(|_| std::process::id() != self.opener)
     }
 
     /// mem_lseek.
@@ -133,6 +157,21 @@ fn vma_allows(flags: u64, write: bool) -> bool {
 /// 64-bit address: past 4 GiB nothing is mapped); the count moved. (Also
 /// the debugger's access, as ptrace's.)
 pub fn access(p: &mut Task, addr: u64, buf: &mut [u8], write: bool) -> usize {
+    access_in(p, addr, buf, write, None)
+}
+
+/// [`access`], or with `remote` the memory of the fork parent that opened
+/// the file (see [`MemFile::remote`]): its host descriptor moves the data,
+/// and the checks use this process's map, which is the parent's as it was
+/// at the fork (pages the parent mapped since then are not seen, and a
+/// write to its code does not reach its translations).
+fn access_in(
+    p: &mut Task,
+    addr: u64,
+    buf: &mut [u8],
+    write: bool,
+    remote: Option<&std::fs::File>,
+) -> usize {
     let mut done = 0;
     while done < buf.len() {
         let at = addr + done as u64;
@@ -159,6 +198,23 @@ pub fn access(p: &mut Task, addr: u64, buf: &mut [u8], write: bool) -> usize {
             break;
         }
         let perm = p.cpu.mem.perm(a >> PAGE_SHIFT);
+        if let Some(f) = remote {
+            let Some(host) = p.cpu.mem.host_range(a, n) else {
+                break;
+            };
+            let chunk = &mut buf[done..done + n];
+            let r = if write {
+                f.write_at(chunk, host as u64)
+            } else {
+                f.read_at(chunk, host as u64)
+            };
+            let moved = r.unwrap_or(0);
+            done += moved;
+            if moved < n {
+                break;
+            }
+            continue;
+        }
         if perm & P_PRESENT == 0 && !super::mm::fault_in_user(p, a, 1) {
             // A file page past end-of-file.
             break;
@@ -208,9 +264,14 @@ fn mem_rw(
     pos: &mut i64,
     write: bool,
 ) -> SysResult {
-    if !mf.live(p) {
-        return Ok(0);
-    }
+    let remote = if mf.live(p) {
+        None
+    } else {
+        match mf.remote() {
+            Some(f) => Some(f),
+            None => return Ok(0),
+        }
+    };
     let mut count = (count as u64).min(MAX_RW_COUNT) as u32;
     // rw_verify_area with FMODE_UNSIGNED_OFFSET.
     if *pos < 0 && count as i64 >= pos.wrapping_neg() {
@@ -226,7 +287,7 @@ fn mem_rw(
             copied = Err(Errno::EFAULT);
             break;
         }
-        let n = access(p, addr, &mut page[..len], write);
+        let n = access_in(p, addr, &mut page[..len], write, remote);
         if n == 0 {
             if copied == Ok(0) {
                 copied = Err(Errno::EIO);
