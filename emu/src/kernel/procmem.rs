@@ -202,13 +202,7 @@ fn access_in(
             let Some(host) = p.cpu.mem.host_range(a, n) else {
                 break;
             };
-            let chunk = &mut buf[done..done + n];
-            let r = if write {
-                f.write_at(chunk, host as u64)
-            } else {
-                f.read_at(chunk, host as u64)
-            };
-            let moved = r.unwrap_or(0);
+            let moved = host_io(f, &mut buf[done..done + n], host, write);
             done += moved;
             if moved < n {
                 break;
@@ -232,17 +226,8 @@ fn access_in(
         let Some((_, f)) = g.as_ref() else {
             break;
         };
-        let chunk = &mut buf[done..done + n];
-        let r = if write {
-            f.write_at(chunk, host as u64)
-        } else {
-            f.read_at(chunk, host as u64)
-        };
+        let moved = host_io(f, &mut buf[done..done + n], host, write);
         drop(g);
-        let moved = match r {
-            Ok(k) => k,
-            Err(_) => 0,
-        };
         if write && moved > 0 {
             // Written code runs as written (self-modifying code).
             p.forget_code(a, moved as u32);
@@ -253,6 +238,17 @@ fn access_in(
         }
     }
     done
+}
+
+/// One transfer through a host /proc/<pid>/mem at host address `host`:
+/// the bytes moved (0 when the host refused).
+fn host_io(f: &std::fs::File, chunk: &mut [u8], host: *mut u8, write: bool) -> usize {
+    let r = if write {
+        f.write_at(chunk, host as u64)
+    } else {
+        f.read_at(chunk, host as u64)
+    };
+    r.unwrap_or(0)
 }
 
 /// mem_rw on the guest buffer [buf, buf+count) at `*pos`.
