@@ -252,6 +252,15 @@ fn gdb_script_matches_native() {
 struct Rsp(TcpStream);
 
 impl Rsp {
+    /// The stop reply (a signal stop), then the registers ('g') of the
+    /// first thread.
+    fn stopped_regs(&mut self) -> String {
+        let stop = self.ask("?");
+        assert!(stop.starts_with('T') || stop.starts_with('S'), "{stop}");
+        assert_eq!(self.ask("Hg0"), "OK");
+        self.ask("g")
+    }
+
     fn connect(port: u16) -> Rsp {
         let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -313,10 +322,7 @@ fn interrupt_registers_memory_kill() {
     let (child, port) = spawn_emu(&prog, false, &["spin"]);
     std::thread::sleep(Duration::from_millis(200));
     let mut r = Rsp::connect(port);
-    let stop = r.ask("?");
-    assert!(stop.starts_with('T') || stop.starts_with('S'), "{stop}");
-    assert_eq!(r.ask("Hg0"), "OK");
-    let g = r.ask("g");
+    let g = r.stopped_regs();
     // 16 core, 8 x 10-byte st, 8 control, 8 xmm, mxcsr, orig_eax.
     assert_eq!(
         g.len(),
@@ -348,10 +354,7 @@ fn detach_runs_to_the_end() {
     let Some(prog) = setup() else { return };
     let (child, port) = spawn_emu(&prog, true, &[]);
     let mut r = Rsp::connect(port);
-    let stop = r.ask("?");
-    assert!(stop.starts_with('T') || stop.starts_with('S'), "{stop}");
-    assert_eq!(r.ask("Hg0"), "OK");
-    let g = r.ask("g");
+    let g = r.stopped_regs();
     let eip = u32::from_str_radix(&g[64..72], 16).unwrap().swap_bytes();
     assert_eq!(r.ask(&format!("Z0,{eip:x},1")), "OK");
     assert_eq!(r.ask("D"), "OK");
@@ -368,10 +371,7 @@ fn code_write_replaces_translated_code() {
     let Some(prog) = setup() else { return };
     let (child, port) = spawn_emu(&prog, true, &[]);
     let mut r = Rsp::connect(port);
-    let stop = r.ask("?");
-    assert!(stop.starts_with('T') || stop.starts_with('S'), "{stop}");
-    assert_eq!(r.ask("Hg0"), "OK");
-    let g = r.ask("g");
+    let g = r.stopped_regs();
     let entry = u32::from_str_radix(&g[64..72], 16).unwrap().swap_bytes();
     let threads = r.ask("qfThreadInfo");
     let tid = threads
