@@ -347,6 +347,60 @@ fn interpreter_from_the_sysroot() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// Symlinks inside a sysroot resolve inside it, absolute ones included,
+/// as under a chroot (Debian's packages have absolute links; a host
+/// without i386 libraries has nothing at their targets): a file reached
+/// through an absolute file link and an absolute directory link is the
+/// sysroot's, and readlink shows the link as written. There is no native
+/// run to compare with (native has no sysroot): the expected output is
+/// what `chroot ROOT cat ...` prints.
+#[test]
+fn sysroot_symlinks_resolve_inside_it() {
+    let Some(i386) = sysroot() else { return };
+    let bb = i386.join("bin/busybox");
+    if !bb.exists() {
+        common::skip(
+            TIER,
+            &format!("{} missing (.ci/run fetches it)", bb.display()),
+        );
+        return;
+    }
+    let root = out_dir().join(format!("absroot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("data/emu-probe.txt"), "inside the sysroot\n").unwrap();
+    std::os::unix::fs::symlink("/data/emu-probe.txt", root.join("etc/emu-probe")).unwrap();
+    std::os::unix::fs::symlink("/data", root.join("emu-dirlink")).unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_emu"))
+            .arg("-L")
+            .arg(&root)
+            .arg(&bb)
+            .args(args)
+            .output()
+            .expect("run emu");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (st, out, err) = run(&["cat", "/etc/emu-probe", "/emu-dirlink/emu-probe.txt"]);
+    assert_eq!(
+        (st, out.as_str()),
+        (Some(0), "inside the sysroot\ninside the sysroot\n"),
+        "{err}"
+    );
+    let (st, out, err) = run(&["readlink", "/etc/emu-probe"]);
+    assert_eq!(
+        (st, out.as_str()),
+        (Some(0), "/data/emu-probe.txt\n"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 // ---- a Debian i386 sysroot (guest/sysroot.sh) ----
 
 /// The sysroot `guest/sysroot.sh` builds: `$EMU_I386_ROOT`, else

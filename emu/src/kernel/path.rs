@@ -85,12 +85,13 @@ pub fn host_abs(p: &Task, path: &[u8], intent: Intent) -> Result<CString, Errno>
     }
     if let Some(root) = p.sysroot() {
         if path != b"/" {
-            let mut cand = root.as_os_str().as_bytes().to_vec();
-            cand.extend_from_slice(path);
-            let c = cstring(&cand)?;
-            let mut st: libc::stat = unsafe { std::mem::zeroed() };
-            if unsafe { libc::lstat(c.as_ptr(), &mut st) } == 0 {
-                return Ok(c);
+            let follow = match intent {
+                Intent::Open(f) => f & super::abi::fs::o::NOFOLLOW == 0,
+                Intent::Follow => true,
+                Intent::NoFollow => false,
+            };
+            if let Some(real) = crate::loader::interp::in_sysroot(root, path, follow) {
+                return cstring(&real);
             }
         }
     }

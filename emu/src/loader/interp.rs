@@ -27,7 +27,7 @@
 
 use super::elf::{Elf, Plan, ET_EXEC};
 use super::{invalid, Layout, LoadError, MMAP_MIN_ADDR, TASK_SIZE};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,18 +43,75 @@ pub struct Interp {
 }
 
 /// The host path for the interpreter `name`: under `sysroot` when it
-/// exists there (lstat, as for any guest path), else `name` itself.
+/// exists there ([`in_sysroot`], as for any guest path), else `name`
+/// itself.
 pub fn host_path(name: &[u8], sysroot: Option<&Path>) -> PathBuf {
-    let plain = PathBuf::from(std::ffi::OsStr::from_bytes(name));
     if let (Some(root), Some(b'/')) = (sysroot, name.first()) {
-        let mut cand = root.as_os_str().as_bytes().to_vec();
-        cand.extend_from_slice(name);
-        let cand = PathBuf::from(std::ffi::OsStr::from_bytes(&cand));
-        if std::fs::symlink_metadata(&cand).is_ok() {
-            return cand;
+        if let Some(p) = in_sysroot(root, name, true) {
+            return PathBuf::from(std::ffi::OsStr::from_bytes(&p));
         }
     }
-    plain
+    PathBuf::from(std::ffi::OsStr::from_bytes(name))
+}
+
+/// The absolute guest path `path` looked up inside `root` as under a
+/// chroot: every symlink on the way, absolute ones included, resolves
+/// inside `root` (openat2's RESOLVE_IN_ROOT), so a sysroot whose links
+/// are absolute (`/lib/x -> /usr/lib/x`) works on a host without those
+/// files. The final component is followed when `follow`. Returns the host
+/// path it resolves to, or None when it is not there (the host's own file
+/// is used then). On a host without openat2 (before 5.6), the path under
+/// `root` as it is, if it exists (its links resolve on the host).
+pub fn in_sysroot(root: &Path, path: &[u8], follow: bool) -> Option<Vec<u8>> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    /// openat2's struct open_how.
+    #[repr(C)]
+    struct OpenHow {
+        flags: u64,
+        mode: u64,
+        resolve: u64,
+    }
+    const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+    const RESOLVE_IN_ROOT: u64 = 0x10;
+    let r = std::ffi::CString::new(root.as_os_str().as_bytes()).ok()?;
+    let p = std::ffi::CString::new(path).ok()?;
+    let rfd = unsafe {
+        libc::open(
+            r.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if rfd < 0 {
+        return None;
+    }
+    let rfd = unsafe { OwnedFd::from_raw_fd(rfd) };
+    let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+    let how = OpenHow {
+        flags: (libc::O_PATH | libc::O_CLOEXEC | nofollow) as u64,
+        mode: 0,
+        resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            rfd.as_raw_fd(),
+            p.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    if fd < 0 {
+        if std::io::Error::last_os_error().raw_os_error() != Some(libc::ENOSYS) {
+            return None;
+        }
+        let mut cand = root.as_os_str().as_bytes().to_vec();
+        cand.extend_from_slice(path);
+        let c = PathBuf::from(std::ffi::OsStr::from_bytes(&cand));
+        return std::fs::symlink_metadata(&c).is_ok().then_some(cand);
+    }
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let real = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok()?;
+    Some(real.into_os_string().into_vec())
 }
 
 /// A host path as the guest sees it: the sysroot prefix removed.
