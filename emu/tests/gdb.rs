@@ -168,10 +168,16 @@ fn masked(t: &str) -> String {
         "[Switching to Thread",
         "0x080495d0 in _start ()",
         "[Inferior 1 (process",
-        // The program's own output: natively on gdb's stdout, checked
-        // apart under emu.
-        "local=",
     ];
+    // The program's own output (natively on gdb's stdout, checked apart
+    // under emu) can land inside one of gdb's lines, as both write to the
+    // same pipe ("[local=...\nThread ... exited]"): cut it out wherever
+    // it is first.
+    let mut t = t.to_string();
+    while let Some(i) = t.find("local=") {
+        let e = t[i..].find('\n').map_or(t.len(), |e| i + e + 1);
+        t.replace_range(i..e, "");
+    }
     let mut out = String::new();
     for l in t.lines() {
         if drop.iter().any(|d| l.starts_with(d))
