@@ -18,6 +18,7 @@ use super::abi::fs::{self as afs, at, f, o, Flock, Flock64, Iovec};
 use super::path;
 use super::syscall::SysResult;
 use super::task::Task;
+use crate::loader::interp::{HostOpenHow as OpenHow, RESOLVE_NO_MAGICLINKS};
 
 /// Largest single host I/O transfer through a kernel-side buffer; guest
 /// lengths are clipped to it so a guest-supplied length never drives an
@@ -867,15 +868,6 @@ pub fn do_openat(p: &mut Task, dirfd: u32, pathname: u32, flags: u32, mode: u32)
         res => res,
     }
 }
-
-/// openat2's struct open_how (host ABI).
-#[repr(C)]
-struct OpenHow {
-    flags: u64,
-    mode: u64,
-    resolve: u64,
-}
-const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 
 /// Open a resolved path; `no_magic`: refuse (ELOOP) to cross the host's
 /// magic links, which only a path emu did not walk can reach.

@@ -54,6 +54,18 @@ pub fn host_path(name: &[u8], sysroot: Option<&Path>) -> PathBuf {
     PathBuf::from(std::ffi::OsStr::from_bytes(name))
 }
 
+/// The host's openat2 struct open_how (the host's ABI, not the guest's:
+/// emu's own lookups).
+#[repr(C)]
+pub struct HostOpenHow {
+    pub flags: u64,
+    pub mode: u64,
+    pub resolve: u64,
+}
+/// openat2 RESOLVE_* flags (the host's).
+pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_IN_ROOT: u64 = 0x10;
+
 /// The absolute guest path `path` looked up inside `root` as under a
 /// chroot: every symlink on the way, absolute ones included, resolves
 /// inside `root` (openat2's RESOLVE_IN_ROOT), so a sysroot whose links
@@ -64,15 +76,6 @@ pub fn host_path(name: &[u8], sysroot: Option<&Path>) -> PathBuf {
 /// `root` as it is, if it exists (its links resolve on the host).
 pub fn in_sysroot(root: &Path, path: &[u8], follow: bool) -> Option<Vec<u8>> {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    /// openat2's struct open_how.
-    #[repr(C)]
-    struct OpenHow {
-        flags: u64,
-        mode: u64,
-        resolve: u64,
-    }
-    const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-    const RESOLVE_IN_ROOT: u64 = 0x10;
     let r = std::ffi::CString::new(root.as_os_str().as_bytes()).ok()?;
     let p = std::ffi::CString::new(path).ok()?;
     let rfd = unsafe {
@@ -86,7 +89,7 @@ pub fn in_sysroot(root: &Path, path: &[u8], follow: bool) -> Option<Vec<u8>> {
     }
     let rfd = unsafe { OwnedFd::from_raw_fd(rfd) };
     let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
-    let how = OpenHow {
+    let how = HostOpenHow {
         flags: (libc::O_PATH | libc::O_CLOEXEC | nofollow) as u64,
         mode: 0,
         resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
@@ -96,8 +99,8 @@ pub fn in_sysroot(root: &Path, path: &[u8], follow: bool) -> Option<Vec<u8>> {
             libc::SYS_openat2,
             rfd.as_raw_fd(),
             p.as_ptr(),
-            &how as *const OpenHow,
-            std::mem::size_of::<OpenHow>(),
+            &how as *const HostOpenHow,
+            std::mem::size_of::<HostOpenHow>(),
         )
     };
     if fd < 0 {
