@@ -96,9 +96,15 @@ fn fetchable(mem: &Mem, page: u32) -> bool {
 
 fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
     let p = mem.perm(at >> PAGE_SHIFT);
+    let present = crate::mem::pte_present(p, mem.base().wrapping_add(at as usize));
+    fetch_fault_at(at, eip, present)
+}
+
+/// The instruction at `eip` that raises an instruction-fetch #PF at `at`.
+fn fetch_fault_at(at: u32, eip: u32, present: bool) -> Inst {
     let f = crate::mem::PageFault {
         addr: at,
-        present: crate::mem::pte_present(p, mem.base().wrapping_add(at as usize)),
+        present,
         write: false,
         fetch: true,
     };
@@ -108,12 +114,8 @@ fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
     i
 }
 
-/// The block for code that could not be read (the host raised SIGBUS
-/// while `translate` read it: a file page past the end of its file, see
-/// [`super::IRQ_HOST_BUS`]): a not-present instruction-fetch #PF at
-/// `eip`, which the kernel side turns into the guest's SIGBUS.
-#[cold]
-pub fn unreadable_block(eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
+/// A block of one instruction, `fault`, at `eip`'s page.
+fn fault_block(eip: u32, fault: Inst, out: &mut Vec<Inst>) -> BlockHeader {
     let page = eip >> PAGE_SHIFT;
     out.clear();
     let hdr = BlockHeader {
@@ -122,17 +124,17 @@ pub fn unreadable_block(eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         falls: false,
         links: Default::default(),
     };
-    let f = crate::mem::PageFault {
-        addr: eip,
-        present: false,
-        write: false,
-        fetch: true,
-    };
-    let mut i = blank(th(h_fetch_fault), eip, 0);
-    i.imm = eip;
-    i.imm2 = f.error_code();
-    out.push(i);
+    out.push(fault);
     end(hdr, out, None)
+}
+
+/// The block for code that could not be read (the host raised SIGBUS
+/// while `translate` read it: a file page past the end of its file, see
+/// [`super::IRQ_HOST_BUS`]): a not-present instruction-fetch #PF at
+/// `eip`, which the kernel side turns into the guest's SIGBUS.
+#[cold]
+pub fn unreadable_block(eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
+    fault_block(eip, fetch_fault_at(eip, eip, false), out)
 }
 
 /// Does this instruction end a block? (Anything that sets eip itself.)
@@ -155,6 +157,9 @@ fn is_terminator(ins: &Instruction) -> bool {
 /// each block costs one exact allocation).
 pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
     let page = eip >> PAGE_SHIFT;
+    if !fetchable(mem, page) {
+        return fault_block(eip, fetch_fault(mem, eip, eip), out);
+    }
     out.clear();
     let mut hdr = BlockHeader {
         pages: (page, page),
@@ -162,10 +167,6 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         falls: false,
         links: Default::default(),
     };
-    if !fetchable(mem, page) {
-        out.push(fetch_fault(mem, eip, eip));
-        return end(hdr, out, None);
-    }
     let page_start = page << PAGE_SHIFT;
     let page_end = (page as u64 + 1) << PAGE_SHIFT;
     let mut avail = (page_end - page_start as u64) as u32;

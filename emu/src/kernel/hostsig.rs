@@ -102,14 +102,24 @@ pub fn set_current(ctl: &std::sync::Arc<TaskCtl>) {
     CURRENT.with(|c| c.set(std::sync::Arc::as_ptr(ctl)));
 }
 
-/// The handler of every host signal that has a guest handler.
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
-    let raw = unsafe { &*(info as *const [u8; 128]) };
+/// A fault of emu's code served (true) before a handler looks at `sig`
+/// as a signal: a guest access past the end of a truncated file
+/// ([`guest_bus`]), or emu's own fault ([`internal_fault`]).
+fn fault_served(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
     if guest_bus(sig, raw, uc) {
-        return;
+        return true;
     }
     if own_fault(sig, raw) {
         internal_fault(sig, raw, uc);
+        return true;
+    }
+    false
+}
+
+/// The handler of every host signal that has a guest handler.
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    let raw = unsafe { &*(info as *const [u8; 128]) };
+    if fault_served(sig, raw, uc) {
         return;
     }
     let ctl = CURRENT.with(|c| c.get());
@@ -205,10 +215,7 @@ fn guest_bus(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
 
 /// The x86 page-fault error code of the host fault a signal reports.
 fn host_fault_error(uc: *mut libc::c_void) -> u64 {
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-    return host_greg(uc, libc::REG_ERR);
-    #[allow(unreachable_code)]
-    host_greg(uc, 0)
+    host_greg(uc, REG_ERR)
 }
 
 /// The first words of the line emu writes when its own code faults.
@@ -291,12 +298,20 @@ fn host_greg(_: *mut libc::c_void, _: libc::c_int) -> u64 {
     0
 }
 
+/// The pc and the page-fault error code among the host's saved registers
+/// (unused elsewhere: `host_greg` gives 0 there).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+const REG_PC: libc::c_int = libc::REG_RIP;
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+const REG_ERR: libc::c_int = libc::REG_ERR;
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+const REG_PC: libc::c_int = 0;
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+const REG_ERR: libc::c_int = 0;
+
 /// The host pc a signal interrupted.
 fn host_pc(uc: *mut libc::c_void) -> u64 {
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-    return host_greg(uc, libc::REG_RIP);
-    #[allow(unreachable_code)]
-    host_greg(uc, 0)
+    host_greg(uc, REG_PC)
 }
 
 /// The handler of the fault signals while the guest's disposition is
@@ -304,11 +319,7 @@ fn host_pc(uc: *mut libc::c_void) -> u64 {
 /// sent to the process takes its default action, as SIG_DFL would.
 extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     let raw = unsafe { &*(info as *const [u8; 128]) };
-    if guest_bus(sig, raw, uc) {
-        return;
-    }
-    if own_fault(sig, raw) {
-        internal_fault(sig, raw, uc);
+    if fault_served(sig, raw, uc) {
         return;
     }
     unsafe {
