@@ -1188,8 +1188,8 @@ fn vec_io(
         refresh_proc(p, fd, pos.filter(|&x| x >= 0));
     }
     let h = p.files().host(fd)?;
-    let hv = host_iovecs(p, iov, cnt, !write)?;
-    let mut v = hv.iov.clone();
+    let mut hv = host_iovecs(p, iov, cnt, !write)?;
+    let v = &mut hv.iov;
     if write && lfs_limited(p, fd) {
         let total: usize = v.iter().map(|x| x.iov_len).sum();
         let mut allow = lfs_clip(h, pos.filter(|&x| x >= 0), total)?;

@@ -403,9 +403,8 @@ pub fn sys_getsockopt(
 struct HostMsg {
     name: [u8; an::SOCKADDR_MAX],
     namelen: u32,
-    iov: Vec<libc::iovec>,
-    /// What keeps `iov`'s scratch buffers mapped (and, receiving, copies
-    /// what lands in them to the guest: `vecs.done`).
+    /// The host iovecs and what keeps their scratch buffers mapped (and,
+    /// receiving, copies what lands in them to the guest: `finish`).
     vecs: Option<fs::HostIovecs>,
     control: Vec<u8>,
 }
@@ -417,8 +416,10 @@ impl HostMsg {
             m.msg_name = self.name.as_mut_ptr() as *mut libc::c_void;
             m.msg_namelen = self.namelen;
         }
-        m.msg_iov = self.iov.as_mut_ptr();
-        m.msg_iovlen = self.iov.len();
+        if let Some(v) = &mut self.vecs {
+            m.msg_iov = v.iov.as_mut_ptr();
+            m.msg_iovlen = v.iov.len();
+        }
         if !self.control.is_empty() {
             m.msg_control = self.control.as_mut_ptr() as *mut libc::c_void;
             m.msg_controllen = self.control.len();
@@ -438,7 +439,6 @@ fn import_msg(p: &mut Task, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
     let mut m = HostMsg {
         name: [0; an::SOCKADDR_MAX],
         namelen: 0,
-        iov: Vec::new(),
         vecs: None,
         control: Vec::new(),
     };
@@ -458,7 +458,6 @@ fn import_msg(p: &mut Task, g: &MsgHdr, recv: bool) -> Result<HostMsg, Errno> {
             e
         }
     })?;
-    m.iov = v.iov.clone();
     m.vecs = Some(v);
     Ok(m)
 }
