@@ -182,18 +182,9 @@ static void child(const struct rec *r) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: insn FILE\n");
-        return 2;
-    }
     size_t n;
-    struct rec *recs = read_records(argv[1], sizeof(struct rec), &n);
-    map_result(RESULT);
     sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, 0);
-    setvbuf(stdout, 0, _IOFBF, 1 << 16);
+    struct rec *recs = runner_start(argc, argv, "insn", sizeof(struct rec), &n, RESULT, &chld);
     for (size_t i = 0; i < n; i++) {
         memset((void *)R, 0, sizeof *R);
         fflush(stdout);

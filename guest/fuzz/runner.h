@@ -46,6 +46,26 @@ static void map_result(unsigned long addr)
     }
 }
 
+/* main's start, the same in every runner: the records of the file named
+ * by the one argument (`name` for the usage line), `*n` of them; the
+ * result page at `result`; SIGCHLD blocked, in `chld` for wait_watchdog;
+ * stdout fully buffered. */
+static void *runner_start(int argc, char **argv, const char *name, size_t size, size_t *n,
+                          unsigned long result, sigset_t *chld)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s FILE\n", name);
+        exit(2);
+    }
+    void *recs = read_records(argv[1], size, n);
+    map_result(result);
+    sigemptyset(chld);
+    sigaddset(chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, chld, 0);
+    setvbuf(stdout, 0, _IOFBF, 1 << 16);
+    return recs;
+}
+
 /* Wait for child `pid` (SIGCHLD blocked in `chld`) at most `secs` seconds,
  * then kill it; its status in *status. Returns 1 if it was killed. */
 static int wait_watchdog(pid_t pid, int *status, const sigset_t *chld, int secs)

@@ -157,19 +157,10 @@ static int scan(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: sys FILE\n");
-        return 2;
-    }
     size_t n;
-    struct rec *recs = read_records(argv[1], sizeof(struct rec), &n);
-    map_result(RESULT);
-    int null = open("/dev/null", O_RDWR);
     sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, 0);
-    setvbuf(stdout, 0, _IOFBF, 1 << 16);
+    struct rec *recs = runner_start(argc, argv, "sys", sizeof(struct rec), &n, RESULT, &chld);
+    int null = open("/dev/null", O_RDWR);
     for (size_t i = 0; i < n; i++) {
         memset((void *)R, 0, sizeof *R);
         /* A fresh file: a child may have changed the old one's mode. */
