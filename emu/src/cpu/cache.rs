@@ -112,7 +112,10 @@ pub type BlockPtr = *const BlockHeader;
 
 /// log2 of the direct-mapped table's size: it starts small (a short-lived
 /// program, or a fork's child about to exec, touches few of its pages) and
-/// grows to `FAST_BITS` as blocks accumulate.
+/// grows to `FAST_BITS` as blocks accumulate: x4 once there are twice as
+/// many blocks as entries. (Growing at half as many cost a dynamically
+/// linked hello, 2,200 blocks, 63 page faults of a 256 KB table, about
+/// 80 us; most lookups go through block links anyway.)
 const FAST_BITS: u32 = 14;
 const FAST_BITS_START: u32 = 10;
 
@@ -270,7 +273,7 @@ impl BlockCache {
                 }
                 let p = b.thin();
                 self.map.insert(eip, b);
-                if self.map.len() > self.fast.len() / 2 && self.fast.len() < 1 << FAST_BITS {
+                if self.map.len() > self.fast.len() * 2 && self.fast.len() < 1 << FAST_BITS {
                     // Grow (x4); the new table fills again from the map.
                     self.fast = vec![(0, std::ptr::null()); self.fast.len() * 4].into_boxed_slice();
                 }
