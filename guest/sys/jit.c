@@ -99,5 +99,9 @@ int main(void)
     printf(" %d", h());
     code(w, 21);
     printf(" %d\n", h());
+    /* A writable alias made after the code was translated. */
+    unsigned char *w2 = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    code(w2, 30);
+    printf("late alias: %d\n", h());
     return 0;
 }

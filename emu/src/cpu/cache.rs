@@ -252,7 +252,9 @@ impl BlockCache {
                 // Mark the page before reading it, so that a store another
                 // thread makes while this one decodes traps as SMC. (A block
                 // running into the next page marks that one after decoding.)
-                cpu.mem.mark_code(eip >> crate::mem::PAGE_SHIFT);
+                let first = eip >> crate::mem::PAGE_SHIFT;
+                let first_fresh = cpu.mem.perm(first) & crate::mem::P_CODE == 0;
+                cpu.mem.mark_code(first);
                 let mut hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
                 if cpu.irq.load(std::sync::atomic::Ordering::Relaxed) & super::IRQ_HOST_BUS != 0 {
                     // The host raised SIGBUS while the code was read (the
@@ -265,8 +267,15 @@ impl BlockCache {
                 let b = Block::boxed(hdr, &self.scratch);
                 self.translated += 1;
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {
+                    let perm = cpu.mem.perm(page);
+                    let fresh = if page == first {
+                        first_fresh
+                    } else {
+                        perm & crate::mem::P_CODE == 0
+                    };
                     cpu.mem.mark_code(page);
-                    if cpu.mem.perm(page) & crate::mem::P_ALIAS != 0 {
+                    // A page that was code already had its aliases marked.
+                    if fresh && perm & crate::mem::P_ALIAS != 0 {
                         cpu.mem.mark_alias_code(page);
                     }
                     self.by_page.entry(page).or_default().push(eip);

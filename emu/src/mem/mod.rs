@@ -284,10 +284,29 @@ impl Mem {
     }
 
     /// Guest pages [first, first+n) map pages [off, off+n) of `obj`.
+    ///
+    /// An object page that holds code through another alias is code here
+    /// too: the block cache marks a page's aliases only when the page
+    /// first becomes code (see [`Mem::mark_alias_code`]), so an alias
+    /// made later is marked here.
     pub fn alias_add(&self, first: u32, n: u32, obj: (u64, u64), off: u64) {
         let mut t = self.alias_table();
         t.remove(first, first + n);
         t.ranges.insert(first, (n, obj, off));
+        if !t.code_objs.contains(&obj) {
+            return;
+        }
+        for (&s, &(m, o, start)) in &t.ranges {
+            if o != obj || s == first {
+                continue;
+            }
+            let (lo, hi) = (start.max(off), (start + m as u64).min(off + n as u64));
+            for k in lo..hi {
+                if self.perm(s + (k - start) as u32) & P_CODE != 0 {
+                    self.mark_code(first + (k - off) as u32);
+                }
+            }
+        }
     }
 
     /// Guest pages [first, end) map no object any more.
@@ -301,9 +320,10 @@ impl Mem {
         self.alias_table().of(page)
     }
 
-    /// Code is being translated from P_ALIAS page `page`: mark every alias
-    /// of it as code too, so that a store through any of them leaves the
-    /// block loop as self-modifying code.
+    /// Code is being translated from P_ALIAS page `page`, which was not
+    /// code yet: mark every alias of it as code too, so that a store
+    /// through any of them leaves the block loop as self-modifying code.
+    /// (Aliases made later are marked by [`Mem::alias_add`].)
     #[cold]
     pub fn mark_alias_code(&self, page: u32) {
         let mut t = self.alias_table();
