@@ -78,6 +78,10 @@ type Map<K, V> = HashMap<K, V, BuildHasherDefault<AddrHasher>>;
 struct Table {
     /// (first handler, second handler) -> fused handler.
     pairs: Map<(usize, usize), Handler>,
+    /// A bit per [`first_bit`] of every pair's first handler: most
+    /// instructions start no pair, and this rejects them without hashing
+    /// (translation asks for every adjacent pair).
+    firsts: [u64; 16],
     /// Fused handler -> the first instruction's own handler (single-step).
     first: Map<usize, Handler>,
 }
@@ -210,6 +214,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let mut t = Table {
         pairs: Map::with_capacity_and_hasher(list.len(), Default::default()),
         first: Map::with_capacity_and_hasher(list.len(), Default::default()),
+        firsts: [0; 16],
     };
     for ((a, a_safe), (b, b_safe), f) in list {
         // The decoders give some handlers the unchecked wrapper (`th_safe`):
@@ -218,17 +223,30 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             for y in [b, b_safe] {
                 t.pairs.insert((x.addr(), y.addr()), f);
             }
+            let b = first_bit(x.addr());
+            t.firsts[b / 64] |= 1 << (b % 64);
         }
         t.first.insert(f.addr(), a);
     }
     t
 });
 
+/// Bit of handler address `a` in [`Table::firsts`] (of 1024).
+#[inline(always)]
+fn first_bit(a: usize) -> usize {
+    (a >> 4 ^ a >> 14) & 1023
+}
+
 /// Fuse the adjacent pairs of a block's first `count` instructions.
 pub fn fuse(insts: &mut [Inst], count: usize) {
     let t = &*TABLE;
     let mut k = 0;
     while k + 1 < count {
+        let b = first_bit(insts[k].h.addr());
+        if t.firsts[b / 64] & 1 << (b % 64) == 0 {
+            k += 1;
+            continue;
+        }
         match t.pairs.get(&(insts[k].h.addr(), insts[k + 1].h.addr())) {
             Some(&f) => {
                 insts[k].h = f;
