@@ -264,6 +264,7 @@ fn main() -> ExitCode {
         let secs = t0.elapsed().as_secs_f64();
         eprintln!("instructions: {}", p.cpu.icount);
         eprintln!("blocks: {}", p.cache.translated);
+        eprintln!("blocks_taken_over: {}", p.cache.adopted);
         eprintln!("block_execs: {}", p.cache.executed);
         eprintln!("syscalls: {}", p.syscalls);
         eprintln!("sysexits: {}", p.stats.sysexits);

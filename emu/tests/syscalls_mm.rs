@@ -308,6 +308,33 @@ fn code_written_through_an_alias_runs() {
     check("jit", &[]);
 }
 
+/// exec of the running program: emu takes over the old program's blocks
+/// where the new one has the same code at the same address, and only
+/// there (code changed before the fork, mapped anew, rewritten in place,
+/// patched after the exec: see guest/sys/execsame.c).
+#[test]
+fn exec_takes_over_only_unchanged_code() {
+    check("execsame", &[]);
+    let Some(prog) = ready("execsame") else {
+        return;
+    };
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emu"));
+    c.arg("--stats").arg(&prog);
+    let r = common::run(c);
+    let taken: Vec<u64> = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("blocks_taken_over: "))
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(taken.len(), 3, "one count per process:\n{}", r.stderr);
+    assert!(
+        taken.iter().filter(|&&n| n > 100).count() == 2,
+        "both exec'd children take most blocks over:\n{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn futex_single_thread() {
     check("futex", &[]);

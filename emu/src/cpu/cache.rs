@@ -159,6 +159,62 @@ pub struct BlockCache {
     /// Links made before the last invalidation are stale: dropping a block
     /// moves the epoch on instead of finding every link that points at it.
     epoch: u32,
+    /// The translations of the program before the last exec, for code the
+    /// new one has again at the same address (see [`Prior`]).
+    prior: Option<Box<Prior>>,
+    /// Blocks taken over from `prior` instead of translated.
+    pub adopted: u64,
+}
+
+/// The block cache of the program an exec replaced, kept so that the new
+/// program takes over the blocks of code it has too, at the same address,
+/// instead of translating them again. A shell running the same busybox
+/// for every command, or any fork whose child execs the binary its parent
+/// runs, finds most of its code there.
+///
+/// A block is a pure function of the bytes of its pages, of whether its
+/// pages and the one after them may be fetched from (a block stops, or
+/// ends with a fetch fault, where fetching stops), and of its address: it
+/// is taken over when, in the new program, all of these are as they were.
+/// The bytes are compared through a 128-bit XXH3 of each page, taken just
+/// before the old address space goes and again when the new program first
+/// runs code on the page.
+pub struct Prior {
+    cache: BlockCache,
+    /// Page -> XXH3-128 of its bytes (None: not fetchable then), for the
+    /// pages of the old blocks and the page after each.
+    sigs: AddrMap<Option<u128>>,
+    /// The verdicts on pages of the new program so far.
+    same: AddrMap<bool>,
+    /// The old cache came from a fork's parent (copy-on-write pages that
+    /// are not freed, see `exec.rs`).
+    forked: bool,
+}
+
+impl Drop for Prior {
+    fn drop(&mut self) {
+        if self.forked {
+            // The parent's blocks: freeing them would copy their pages.
+            let c = std::mem::take(&mut self.cache);
+            std::mem::forget(c);
+        }
+    }
+}
+
+/// The signature of a page for [`Prior`]: XXH3-128 of its bytes if it may
+/// be fetched from, else None.
+fn page_sig(mem: &crate::mem::Mem, page: u32) -> Option<u128> {
+    if !decode::fetchable(mem, page) {
+        return None;
+    }
+    // SAFETY: the page lies in the guest window and is mapped readable.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(
+            mem.base().add((page as usize) << crate::mem::PAGE_SHIFT),
+            1 << crate::mem::PAGE_SHIFT,
+        )
+    };
+    Some(xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
 // The raw pointers point into blocks this cache owns (boxed in `map`), so
@@ -175,6 +231,8 @@ impl Default for BlockCache {
             scratch: Vec::with_capacity(64),
             executed: 0,
             epoch: 1,
+            prior: None,
+            adopted: 0,
         }
     }
 }
@@ -255,17 +313,24 @@ impl BlockCache {
                 let first = eip >> crate::mem::PAGE_SHIFT;
                 let first_fresh = cpu.mem.perm(first) & crate::mem::P_CODE == 0;
                 cpu.mem.mark_code(first);
-                let mut hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
-                if cpu.irq.load(std::sync::atomic::Ordering::Relaxed) & super::IRQ_HOST_BUS != 0 {
-                    // The host raised SIGBUS while the code was read (the
-                    // run loop serves the line before each block, so it was
-                    // raised here): what was decoded is the fault handler's
-                    // zero page, not code.
-                    hdr = decode::unreadable_block(eip, &mut self.scratch);
-                }
-                super::fuse::fuse(&mut self.scratch, hdr.count as usize);
-                let b = Block::boxed(hdr, &self.scratch);
-                self.translated += 1;
+                let b = match self.adopt(cpu, eip) {
+                    Some(b) => b,
+                    None => {
+                        let mut hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
+                        if cpu.irq.load(std::sync::atomic::Ordering::Relaxed) & super::IRQ_HOST_BUS
+                            != 0
+                        {
+                            // The host raised SIGBUS while the code was read
+                            // (the run loop serves the line before each
+                            // block, so it was raised here): what was decoded
+                            // is the fault handler's zero page, not code.
+                            hdr = decode::unreadable_block(eip, &mut self.scratch);
+                        }
+                        super::fuse::fuse(&mut self.scratch, hdr.count as usize);
+                        self.translated += 1;
+                        Block::boxed(hdr, &self.scratch)
+                    }
+                };
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {
                     let perm = cpu.mem.perm(page);
                     let fresh = if page == first {
@@ -294,6 +359,99 @@ impl BlockCache {
         p
     }
 
+    /// The cache for the program an exec loads into `mem`, which still
+    /// holds the old program: `old` (this task's cache until now; `forked`
+    /// if it is a fork's parent's, shared copy-on-write) is kept as its
+    /// [`Prior`], with the signatures of the pages its blocks were read
+    /// from. Call it before the old address space goes.
+    pub fn for_exec(mut old: BlockCache, mem: &crate::mem::Mem, forked: bool) -> BlockCache {
+        // Only one program back: an older one's blocks go now.
+        drop(old.prior.take());
+        let mut new = BlockCache::default();
+        if old.map.is_empty() || old.epoch == u32::MAX {
+            if forked {
+                std::mem::forget(old);
+            }
+            return new;
+        }
+        let mut sigs = AddrMap::default();
+        for &page in old.by_page.keys() {
+            for p in [page, page.wrapping_add(1)] {
+                sigs.entry(p).or_insert_with(|| page_sig(mem, p));
+            }
+        }
+        // The old blocks' links are stale in the new cache: their epochs
+        // are at most the old one.
+        new.epoch = old.epoch + 1;
+        new.prior = Some(Box::new(Prior {
+            cache: old,
+            sigs,
+            same: AddrMap::default(),
+            forked,
+        }));
+        new
+    }
+
+    /// The old program's block at `cpu.eip`, if the new program has the
+    /// same code there (see [`Prior`]), taken out of the prior cache.
+    ///
+    /// A page found the same is marked as code at once, so that whatever
+    /// changes it later (a store, which then leaves the block loop, munmap,
+    /// mprotect, a write by the kernel side) goes through the invalidation
+    /// paths, which drop the verdict ([`Self::drop_verdicts`]).
+    fn adopt(&mut self, cpu: &Cpu, eip: u32) -> Option<Box<Block>> {
+        let prior = self.prior.as_mut()?;
+        let (first, last) = prior.cache.map.get(&eip)?.hdr.pages;
+        for page in first..=last {
+            let same = match prior.same.get(&page) {
+                Some(&v) => v,
+                None => {
+                    let v = match prior.sigs.get(&page) {
+                        Some(&Some(old)) => page_sig(&cpu.mem, page) == Some(old),
+                        _ => false,
+                    };
+                    let perm = cpu.mem.perm(page);
+                    if v && perm & crate::mem::P_CODE == 0 {
+                        cpu.mem.mark_code(page);
+                        if perm & crate::mem::P_ALIAS != 0 {
+                            cpu.mem.mark_alias_code(page);
+                        }
+                    }
+                    prior.same.insert(page, v);
+                    v
+                }
+            };
+            if !same {
+                return None;
+            }
+        }
+        // Of the page after, only whether it may be fetched from counts
+        // (a block that reads its bytes spans it).
+        let next = last.wrapping_add(1);
+        let was = prior.sigs.get(&next).map(Option::is_some);
+        if was != Some(decode::fetchable(&cpu.mem, next)) {
+            return None;
+        }
+        let b = prior.cache.map.remove(&eip)?;
+        self.adopted += 1;
+        Some(b)
+    }
+
+    /// The new program's code on pages `first..=last` may have changed:
+    /// the verdicts on them are taken again.
+    fn drop_verdicts(&mut self, first: u32, last: u32) {
+        let Some(prior) = self.prior.as_mut() else {
+            return;
+        };
+        if (last - first) as usize <= prior.same.len() {
+            for page in first..=last {
+                prior.same.remove(&page);
+            }
+        } else {
+            prior.same.retain(|p, _| !(first..=last).contains(p));
+        }
+    }
+
     /// Drop every block that touches `page`, and the page's P_CODE (this
     /// thread saw the store that made its code stale).
     pub fn invalidate_page(&mut self, cpu: &Cpu, page: u32) {
@@ -314,6 +472,7 @@ impl BlockCache {
     /// have translated the page again since (a P_CODE left set costs at
     /// most one needless SMC exit).
     pub fn forget_page(&mut self, page: u32) {
+        self.drop_verdicts(page, page);
         let Some(starts) = self.by_page.remove(&page) else {
             return;
         };
@@ -346,6 +505,9 @@ impl BlockCache {
 
     /// Drop everything (exec, munmap of code, ...).
     pub fn flush(&mut self, cpu: &Cpu) {
+        if let Some(prior) = self.prior.as_mut() {
+            prior.same.clear();
+        }
         for &page in self.by_page.keys() {
             cpu.mem.clear_code(page);
         }
@@ -363,6 +525,7 @@ impl BlockCache {
             return;
         }
         let r = crate::mem::page_range(addr, len);
+        self.drop_verdicts(*r.start(), *r.end());
         for page in self.cached_pages(*r.start(), *r.end()) {
             self.invalidate_page(cpu, page);
         }
@@ -377,6 +540,7 @@ impl BlockCache {
 
     /// [`Self::forget_page`] for every page in `first..=last`.
     pub fn forget_range(&mut self, first: u32, last: u32) {
+        self.drop_verdicts(first, last);
         for page in self.cached_pages(first, last) {
             self.forget_page(page);
         }

@@ -90,7 +90,8 @@ pub fn fall_marker(next: u32) -> Inst {
     m
 }
 
-fn fetchable(mem: &Mem, page: u32) -> bool {
+/// Whether code may be fetched from `page`.
+pub fn fetchable(mem: &Mem, page: u32) -> bool {
     mem.perm(page) & (P_PRESENT | P_READ | P_EXEC) == P_PRESENT | P_READ | P_EXEC
 }
 

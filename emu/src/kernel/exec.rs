@@ -490,18 +490,24 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     p.sig.alt_sp = 0;
     p.sig.alt_size = 0;
     p.sig.alt_flags = 0;
-    // A new address space in the same window.
+    // The old program's translations stay, for the code the new one has
+    // at the same addresses (a fork's child execing its parent's program,
+    // a shell's commands from one busybox). A fork's child's are its
+    // parent's pages, shared copy-on-write: they are never freed, which
+    // would copy every page only to throw it away.
     let mem = p.cpu.mem.clone();
+    // Code other threads wrote (now ended) goes first, so that every block
+    // kept is what its pages hold.
+    let written = std::mem::take(&mut *lock(&p.ctl.inval));
+    for (first, last) in written {
+        p.cache.forget_range(first, last);
+    }
+    let old = std::mem::take(&mut p.cache);
+    p.cache = crate::cpu::cache::BlockCache::for_exec(old, &mem, p.forked);
+    p.forked = false;
+    // A new address space in the same window.
     mem.reset()
         .map_err(|e| LoadError::Invalid(format!("cannot reset guest memory: {e}")))?;
-    let old = std::mem::take(&mut p.cache);
-    if p.forked {
-        // A fork's child about to exec: the old translations are its
-        // parent's pages, shared copy-on-write; freeing them would copy
-        // every page only to throw it away.
-        std::mem::forget(old);
-    }
-    p.forked = false;
     let exe =
         std::fs::read_link(format!("/proc/self/fd/{}", b.file.as_raw_fd())).unwrap_or_else(|_| {
             std::path::PathBuf::from(std::ffi::OsStr::from_bytes(b.path.as_bytes()))
