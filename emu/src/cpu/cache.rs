@@ -162,6 +162,10 @@ pub struct BlockCache {
     /// The translations of the program before the last exec, for code the
     /// new one has again at the same address (see [`Prior`]).
     prior: Option<Box<Prior>>,
+    /// Signatures ([`page_sig`]) of pages in `by_page`, taken at a fork
+    /// ([`Self::sign_code_pages`]) so that every child that execs has them
+    /// without hashing again; dropped with the page's blocks.
+    sigs: AddrMap<u128>,
     /// Blocks taken over from `prior` instead of translated.
     pub adopted: u64,
 }
@@ -182,8 +186,10 @@ pub struct BlockCache {
 pub struct Prior {
     cache: BlockCache,
     /// Page -> XXH3-128 of its bytes (None: not fetchable then), for the
-    /// pages of the old blocks and the page after each.
+    /// pages of the old blocks.
     sigs: AddrMap<Option<u128>>,
+    /// Whether the page after each of those could be fetched from.
+    next_fetchable: AddrMap<bool>,
     /// The verdicts on pages of the new program so far.
     same: AddrMap<bool>,
     /// The old cache came from a fork's parent (copy-on-write pages that
@@ -233,6 +239,7 @@ impl Default for BlockCache {
             epoch: 1,
             prior: None,
             adopted: 0,
+            sigs: AddrMap::default(),
         }
     }
 }
@@ -359,6 +366,18 @@ impl BlockCache {
         p
     }
 
+    /// Take the signatures of the pages holding blocks that have none yet
+    /// (before a fork: the children inherit them, see [`Prior`]).
+    pub fn sign_code_pages(&mut self, mem: &crate::mem::Mem) {
+        for &page in self.by_page.keys() {
+            if !self.sigs.contains_key(&page) {
+                if let Some(h) = page_sig(mem, page) {
+                    self.sigs.insert(page, h);
+                }
+            }
+        }
+    }
+
     /// The cache for the program an exec loads into `mem`, which still
     /// holds the old program: `old` (this task's cache until now; `forked`
     /// if it is a fork's parent's, shared copy-on-write) is kept as its
@@ -375,10 +394,15 @@ impl BlockCache {
             return new;
         }
         let mut sigs = AddrMap::default();
+        let mut next_fetchable = AddrMap::default();
         for &page in old.by_page.keys() {
-            for p in [page, page.wrapping_add(1)] {
-                sigs.entry(p).or_insert_with(|| page_sig(mem, p));
-            }
+            let sig = match old.sigs.get(&page) {
+                Some(&h) => Some(h),
+                None => page_sig(mem, page),
+            };
+            sigs.insert(page, sig);
+            let next = page.wrapping_add(1);
+            next_fetchable.insert(next, decode::fetchable(mem, next));
         }
         // The old blocks' links are stale in the new cache: their epochs
         // are at most the old one.
@@ -386,6 +410,7 @@ impl BlockCache {
         new.prior = Some(Box::new(Prior {
             cache: old,
             sigs,
+            next_fetchable,
             same: AddrMap::default(),
             forked,
         }));
@@ -428,8 +453,7 @@ impl BlockCache {
         // Of the page after, only whether it may be fetched from counts
         // (a block that reads its bytes spans it).
         let next = last.wrapping_add(1);
-        let was = prior.sigs.get(&next).map(Option::is_some);
-        if was != Some(decode::fetchable(&cpu.mem, next)) {
+        if prior.next_fetchable.get(&next) != Some(&decode::fetchable(&cpu.mem, next)) {
             return None;
         }
         let b = prior.cache.map.remove(&eip)?;
@@ -473,6 +497,7 @@ impl BlockCache {
     /// most one needless SMC exit).
     pub fn forget_page(&mut self, page: u32) {
         self.drop_verdicts(page, page);
+        self.sigs.remove(&page);
         let Some(starts) = self.by_page.remove(&page) else {
             return;
         };
@@ -508,6 +533,7 @@ impl BlockCache {
         if let Some(prior) = self.prior.as_mut() {
             prior.same.clear();
         }
+        self.sigs.clear();
         for &page in self.by_page.keys() {
             cpu.mem.clear_code(page);
         }

@@ -286,6 +286,9 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
     } else {
         None
     };
+    // The signatures of the code pages, for the children that exec this
+    // program again (each inherits them instead of hashing the pages).
+    p.cache.sign_code_pages(&p.cpu.mem);
     // Buffered output would be written twice.
     p.flush_frames();
     if let Some(f) = &p.cfg.frames {
