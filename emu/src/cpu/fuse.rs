@@ -30,7 +30,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use super::cache::AddrHasher;
-use super::{exit, th, th_safe, Cpu, Handler, Inst};
+use super::{exit, live, th, th_safe, Cpu, Handler, Inst};
 
 /// The threaded handler running `f` then `g` on two adjacent instructions.
 #[inline(always)]
@@ -82,9 +82,13 @@ struct Table {
     first: Map<usize, Handler>,
 }
 
+/// Each entry: both wrappers of the two handlers, the fused handler, and
+/// the first instruction's handler on its own (single-step).
+type Entry = ((Handler, Handler), (Handler, Handler), Handler, Handler);
+
 macro_rules! pairs {
     ($($a:expr , $b:expr);* $(;)?) => {
-        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b))),*]
+        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b), th($a))),*]
     };
 }
 
@@ -105,7 +109,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     const GE: u8 = 13;
     const LE: u8 = 14;
     const G: u8 = 15;
-    let list: Vec<((Handler, Handler), (Handler, Handler), Handler)> = pairs![
+    let list: Vec<Entry> = pairs![
         // Loads, stores and register moves.
         mov_rm::<BD, 2>, rm::<ADD, BD, 2>;
         mov_mr::<BD, 2>, mov_rm::<BD, 2>;
@@ -211,7 +215,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         pairs: Map::with_capacity_and_hasher(list.len(), Default::default()),
         first: Map::with_capacity_and_hasher(list.len(), Default::default()),
     };
-    for ((a, a_safe), (b, b_safe), f) in list {
+    for ((a, a_safe), (b, b_safe), f, alone) in list {
         // The decoders give some handlers the unchecked wrapper (`th_safe`):
         // a pair fuses whichever wrappers its two instructions got.
         for x in [a, a_safe] {
@@ -219,23 +223,34 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                 t.pairs.insert((x.addr(), y.addr()), f);
             }
         }
-        t.first.insert(f.addr(), a);
+        t.first.insert(f.addr(), alone);
     }
     t
 });
 
-/// Fuse the adjacent pairs of a block's first `count` instructions.
+/// Fuse the adjacent pairs of a block's first `count` instructions. A
+/// pair with a handler that `cpu::live` made cheaper fuses as listed, or
+/// else as the pair of exact handlers.
 pub fn fuse(insts: &mut [Inst], count: usize) {
     let t = &*TABLE;
     let mut k = 0;
     while k + 1 < count {
-        match t.pairs.get(&(insts[k].h.addr(), insts[k + 1].h.addr())) {
-            Some(&f) => {
-                insts[k].h = f;
-                k += 2;
-            }
-            None => k += 1,
+        let (a, b) = (insts[k].h, insts[k + 1].h);
+        if let Some(&f) = t.pairs.get(&(a.addr(), b.addr())) {
+            insts[k].h = f;
+            k += 2;
+            continue;
         }
+        let (ea, eb) = (live::exact(a), live::exact(b));
+        if ea.addr() != a.addr() || eb.addr() != b.addr() {
+            if let Some(&f) = t.pairs.get(&(ea.addr(), eb.addr())) {
+                insts[k].h = f;
+                insts[k + 1].h = eb;
+                k += 2;
+                continue;
+            }
+        }
+        k += 1;
     }
 }
 
