@@ -92,11 +92,22 @@ macro_rules! pairs {
     };
 }
 
+/// Pairs with a cheaper form (`cpu::live`) of either handler: `a (alone),
+/// b`, where `alone` is the first's exact handler, which a single step
+/// runs.
+macro_rules! relaxed_pairs {
+    ($($a:expr , ($alone:expr) , $b:expr);* $(;)?) => {
+        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b), th($alone))),*]
+    };
+}
+
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     use super::am::BD;
     use super::exec::alu::{m, ri, rm, rr, ur, ADD, AND, CMP, SUB, TEST, U_INC, U_NOT, XOR};
+    use super::exec::alu::{ri_quiet, rr_quiet, ur_no_carry, ur_quiet};
     use super::exec::control::{call, jcc, jmp, ret};
     use super::exec::mov::{lea, mov_mr, mov_rm, mov_rr, movx_m, pop_r, push_r};
+    use super::exec::shift::sh_ri_quiet;
     use super::exec::shift::{sh_ri, ROL, ROR};
     // Condition codes (the low nibble of jcc's opcode).
     const B: u8 = 2;
@@ -109,7 +120,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     const GE: u8 = 13;
     const LE: u8 = 14;
     const G: u8 = 15;
-    let list: Vec<Entry> = pairs![
+    let mut list: Vec<Entry> = pairs![
         // Loads, stores and register moves.
         mov_rm::<BD, 2>, rm::<ADD, BD, 2>;
         mov_mr::<BD, 2>, mov_rm::<BD, 2>;
@@ -211,6 +222,41 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         m::<CMP, false, false, BD, 2>, jcc::<E>;
         m::<CMP, false, false, BD, 2>, jcc::<NE>;
     ];
+    // The pairs above where flags die: the arithmetic chains of hashes
+    // (their rotates and adds) and the inc of a counter before its cmp.
+    list.extend(relaxed_pairs![
+        mov_rm::<BD, 2>, (mov_rm::<BD, 2>), rr_quiet::<ADD, 2>;
+        mov_rm::<BD, 2>, (mov_rm::<BD, 2>), rr_quiet::<XOR, 2>;
+        mov_rm::<BD, 2>, (mov_rm::<BD, 2>), rr_quiet::<AND, 2>;
+        rm::<ADD, BD, 2>, (rm::<ADD, BD, 2>), rr_quiet::<ADD, 2>;
+        rr::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<ADD, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<ADD, 2>;
+        rr::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<AND, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<AND, 2>;
+        rr::<AND, 2>, (rr::<AND, 2>), rr_quiet::<XOR, 2>;
+        rr_quiet::<AND, 2>, (rr::<AND, 2>), rr_quiet::<XOR, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), mov_rr::<2>;
+        rr::<XOR, 2>, (rr::<XOR, 2>), ri_quiet::<AND, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), ri_quiet::<AND, 2>;
+        rr_quiet::<ADD, 2>, (rr::<ADD, 2>), mov_rr::<2>;
+        rr::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROL, 2>;
+        rr_quiet::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROL, 2>;
+        rr::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROR, 2>;
+        rr_quiet::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROR, 2>;
+        mov_rr::<2>, (mov_rr::<2>), sh_ri_quiet::<ROL, 2>;
+        mov_rr::<2>, (mov_rr::<2>), sh_ri_quiet::<ROR, 2>;
+        mov_rr::<2>, (mov_rr::<2>), rr_quiet::<XOR, 2>;
+        mov_rr::<2>, (mov_rr::<2>), ri_quiet::<AND, 2>;
+        sh_ri_quiet::<ROL, 2>, (sh_ri::<ROL, 2>), rr::<XOR, 2>;
+        sh_ri_quiet::<ROL, 2>, (sh_ri::<ROL, 2>), rr_quiet::<XOR, 2>;
+        sh_ri_quiet::<ROR, 2>, (sh_ri::<ROR, 2>), rr::<XOR, 2>;
+        sh_ri_quiet::<ROR, 2>, (sh_ri::<ROR, 2>), rr_quiet::<XOR, 2>;
+        sh_ri_quiet::<ROL, 2>, (sh_ri::<ROL, 2>), lea::<BD, 2>;
+        sh_ri_quiet::<ROR, 2>, (sh_ri::<ROR, 2>), mov_rr::<2>;
+        ur_quiet::<U_INC, 2>, (ur::<U_INC, 2>), ri::<CMP, 2>;
+        mov_mr::<BD, 1>, (mov_mr::<BD, 1>), ur_quiet::<U_INC, 2>;
+        mov_mr::<BD, 1>, (mov_mr::<BD, 1>), ur_no_carry::<U_INC, 2>;
+    ]);
     let mut t = Table {
         pairs: Map::with_capacity_and_hasher(list.len(), Default::default()),
         first: Map::with_capacity_and_hasher(list.len(), Default::default()),

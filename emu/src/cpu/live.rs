@@ -482,17 +482,29 @@ mod tests {
         assert_eq!(relaxed(&code), [true, false, false, false]);
     }
 
-    /// A cheaper form fuses with its neighbour as the exact pair would.
+    /// Cheaper forms fuse: as a listed pair, or else as the exact pair;
+    /// either way a single step runs the exact handler.
     #[test]
     fn relaxed_pairs_fuse() {
-        use crate::cpu::fuse::{fuse, fused_count};
-        // xor eax, ebx; add eax, ecx; ret: the quiet xor fuses with the
-        // add (whose flags are live) as the exact pair.
-        let c = cpu_with(&[0x31, 0xd8, 0x01, 0xc8, 0xc3]);
-        let mut out = Vec::new();
-        let hdr = translate(&c.mem, CODE, &mut out);
-        assert_ne!(exact(out[0].h).addr(), out[0].h.addr());
-        fuse(&mut out, hdr.count as usize);
+        use crate::cpu::fuse::{fuse, fused_count, unfused};
+        let fused = |code: &[u8]| {
+            let c = cpu_with(code);
+            let mut out = Vec::new();
+            let hdr = translate(&c.mem, CODE, &mut out);
+            let plain = out.clone();
+            fuse(&mut out, hdr.count as usize);
+            (plain, out)
+        };
+        // inc ecx; cmp ecx, 5; jl: the quiet inc and the cmp.
+        let (plain, out) = fused(&[0x41, 0x83, 0xf9, 0x05, 0x7c, 0xf8]);
+        assert_ne!(exact(plain[0].h).addr(), plain[0].h.addr());
+        assert_eq!(fused_count(&out), 1);
+        // (the exact inc, in either wrapper)
+        assert!(TABLE.forms.contains_key(&unfused(&out[0]).addr()));
+        // xor eax, ebx; add eax, ecx; ret: the quiet xor is not listed
+        // with the add, whose flags are live; they fuse as the exact pair.
+        let (plain, out) = fused(&[0x31, 0xd8, 0x01, 0xc8, 0xc3]);
+        assert_ne!(exact(plain[0].h).addr(), plain[0].h.addr());
         assert_eq!(fused_count(&out), 1);
         assert_eq!(exact(out[1].h).addr(), out[1].h.addr());
     }
