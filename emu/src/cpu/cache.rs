@@ -258,7 +258,6 @@ impl BlockCache {
                     // zero page, not code.
                     hdr = decode::unreadable_block(eip, &mut self.scratch);
                 }
-                super::fuse::fuse(&mut self.scratch, hdr.count as usize);
                 let b = Block::boxed(hdr, &self.scratch);
                 self.translated += 1;
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {

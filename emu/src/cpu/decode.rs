@@ -243,11 +243,13 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
 }
 
 /// Close a block: give its instructions the handlers their dead flags
-/// allow (`fx`: their flag effects, see [`live`]), count them and append
-/// the end marker (falling through to `fall`, if given).
+/// allow (`fx`: their flag effects, see [`live`]), fuse its pairs into
+/// superinstructions ([`super::fuse`]), count them and append the end
+/// marker (falling through to `fall`, if given).
 fn end(mut hdr: BlockHeader, out: &mut Vec<Inst>, fall: Option<u32>, fx: &[Effect]) -> BlockHeader {
     let n = out.len().min(fx.len());
-    live::relax_block(&mut out[..n], &fx[..n]);
+    let relaxed = live::relax_block(&mut out[..n], &fx[..n]);
+    super::fuse::fuse(&mut out[..], n, relaxed);
     hdr.count = out.len() as u32;
     hdr.falls = fall.is_some();
     out.push(match fall {

@@ -274,10 +274,11 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     t
 });
 
-/// Fuse the adjacent pairs of a block's first `count` instructions. A
-/// pair with a handler that `cpu::live` made cheaper fuses as listed, or
-/// else as the pair of exact handlers.
-pub fn fuse(insts: &mut [Inst], count: usize) {
+/// Fuse the adjacent pairs of a block's first `count` instructions.
+/// `relaxed` has bit k set when instruction k has a handler that
+/// `cpu::live` made cheaper: a pair with one fuses as listed, or else as
+/// the pair of exact handlers.
+pub fn fuse(insts: &mut [Inst], count: usize, relaxed: u64) {
     let t = &*TABLE;
     let mut k = 0;
     while k + 1 < count {
@@ -287,8 +288,8 @@ pub fn fuse(insts: &mut [Inst], count: usize) {
             k += 2;
             continue;
         }
-        let (ea, eb) = (live::exact(a), live::exact(b));
-        if ea.addr() != a.addr() || eb.addr() != b.addr() {
+        if (relaxed >> k) & 3 != 0 {
+            let (ea, eb) = (live::exact(a), live::exact(b));
             if let Some(&f) = t.pairs.get(&(ea.addr(), eb.addr())) {
                 insts[k].h = f;
                 insts[k + 1].h = eb;
@@ -356,7 +357,7 @@ mod tests {
         ];
         let plain = block(code);
         let mut fused = plain.clone();
-        fuse(&mut fused, code.len());
+        fuse(&mut fused, code.len(), 0);
         assert_eq!(fused_count(&fused), 2, "both pairs fuse");
         let (mut a, mut b) = (cpu(), cpu());
         for i in &plain[..code.len()] {
@@ -372,7 +373,7 @@ mod tests {
         // mov eax,[ebx]; mov eax,[0x5000] (unmapped): the second faults.
         let code: &[&[u8]] = &[&[0x8b, 0x03], &[0xa1, 0x00, 0x50, 0x00, 0x00]];
         let mut fused = block(code);
-        fuse(&mut fused, code.len());
+        fuse(&mut fused, code.len(), 0);
         assert_eq!(fused_count(&fused), 1);
         let mut c = cpu();
         unsafe { Handler::run(&mut c, fused.as_ptr()) };

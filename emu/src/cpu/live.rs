@@ -92,7 +92,7 @@ pub const fn cond_reads(cc: u8) -> u32 {
 /// their own (not #UD).
 pub fn effect(ins: &Instruction) -> Effect {
     let e = effect_of(ins);
-    if e == Effect::BARRIER {
+    if e == Effect::BARRIER || e == Effect::NONE {
         return e;
     }
     // Never less than iced's tables say is read, nor more than they say
@@ -107,46 +107,19 @@ pub fn effect(ins: &Instruction) -> Effect {
 /// EFLAGS bits of an iced `RflagsBits` value (the arithmetic ones).
 fn from_iced(r: u32) -> u32 {
     use iced_x86::RflagsBits as R;
-    [
-        (R::OF, OF),
-        (R::SF, SF),
-        (R::ZF, ZF),
-        (R::AF, AF),
-        (R::CF, CF),
-        (R::PF, PF),
-    ]
-    .iter()
-    .filter(|(i, _)| r & i != 0)
-    .fold(0, |a, (_, e)| a | e)
+    let bit = |i: u32, e: u32| if r & i != 0 { e } else { 0 };
+    bit(R::OF, OF)
+        | bit(R::SF, SF)
+        | bit(R::ZF, ZF)
+        | bit(R::AF, AF)
+        | bit(R::CF, CF)
+        | bit(R::PF, PF)
 }
 
 /// [`effect`] from emu's handlers alone.
 fn effect_of(ins: &Instruction) -> Effect {
     use Mnemonic::*;
-    if ins.has_lock_prefix() {
-        return Effect::BARRIER;
-    }
     let mn = ins.mnemonic();
-    // Every operand a general register or an immediate (lea's memory
-    // operand is an address, not an access).
-    let plain = (0..ins.op_count()).all(|n| match ins.op_kind(n) {
-        OpKind::Register => gpr(ins.op_register(n)).is_some(),
-        OpKind::Memory => mn == Lea,
-        OpKind::Immediate8
-        | OpKind::Immediate8_2nd
-        | OpKind::Immediate16
-        | OpKind::Immediate32
-        | OpKind::Immediate8to16
-        | OpKind::Immediate8to32 => true,
-        _ => false,
-    });
-    if !plain {
-        // A direct jmp: block-ending or inline, it touches nothing.
-        if mn == Jmp && matches!(ins.op0_kind(), OpKind::NearBranch32 | OpKind::NearBranch16) {
-            return Effect::NONE;
-        }
-        return Effect::BARRIER;
-    }
     // The count of a shift or rotate: it writes flags only when the
     // count (masked to 5 bits) is not 0, which a count in cl may be.
     let counted = || {
@@ -154,7 +127,7 @@ fn effect_of(ins: &Instruction) -> Effect {
             && matches!(ins.op1_kind(), OpKind::Immediate8)
             && ins.immediate8() & 31 != 0
     };
-    match mn {
+    let e = match mn {
         Add | Or | And | Sub | Xor | Cmp | Test | Neg => Effect::new(0, ARITH),
         Adc | Sbb => Effect::new(CF, ARITH),
         // CF is kept: live before if live after.
@@ -168,15 +141,40 @@ fn effect_of(ins: &Instruction) -> Effect {
         Mov | Movzx | Movsx | Lea | Xchg | Not | Bswap | Nop | Cbw | Cwde | Cwd | Cdq => {
             Effect::NONE
         }
+        // A direct jmp: block-ending or inline, it touches nothing.
+        Jmp if matches!(ins.op0_kind(), OpKind::NearBranch32 | OpKind::NearBranch16)
+            && !ins.has_lock_prefix() =>
+        {
+            return Effect::NONE;
+        }
+        // setcc and cmovcc (jcc ends the block: a barrier will do).
         _ => match super::exec::control::cc_of(ins) {
-            // setcc, cmovcc and jcc with register operands.
             Some(cc) if is_cond(mn) => Effect::new(cond_reads(cc), 0),
-            _ => Effect::BARRIER,
+            _ => return Effect::BARRIER,
         },
+    };
+    // Every operand a general register or an immediate (lea's memory
+    // operand is an address, not an access), and no lock prefix (#UD).
+    let plain = !ins.has_lock_prefix()
+        && (0..ins.op_count()).all(|n| match ins.op_kind(n) {
+            OpKind::Register => gpr(ins.op_register(n)).is_some(),
+            OpKind::Memory => mn == Lea,
+            OpKind::Immediate8
+            | OpKind::Immediate8_2nd
+            | OpKind::Immediate16
+            | OpKind::Immediate32
+            | OpKind::Immediate8to16
+            | OpKind::Immediate8to32 => true,
+            _ => false,
+        });
+    if plain {
+        e
+    } else {
+        Effect::BARRIER
     }
 }
 
-/// setcc, cmovcc or jcc.
+/// setcc or cmovcc.
 fn is_cond(mn: Mnemonic) -> bool {
     use Mnemonic::*;
     matches!(
@@ -212,22 +210,6 @@ fn is_cond(mn: Mnemonic) -> bool {
             | Cmovge
             | Cmovle
             | Cmovg
-            | Jo
-            | Jno
-            | Jb
-            | Jae
-            | Je
-            | Jne
-            | Jbe
-            | Ja
-            | Js
-            | Jns
-            | Jp
-            | Jnp
-            | Jl
-            | Jge
-            | Jle
-            | Jg
     )
 }
 
@@ -358,19 +340,23 @@ pub fn exact(h: Handler) -> Handler {
 }
 
 /// Give each of a block's instructions, with effects `fx`, the cheapest
-/// handler its dead flags allow.
-pub fn relax_block(insts: &mut [super::Inst], fx: &[Effect]) {
+/// handler its dead flags allow. Returns the instructions changed (bit
+/// k for instruction k).
+pub fn relax_block(insts: &mut [super::Inst], fx: &[Effect]) -> u64 {
     let mut live = [0u32; super::decode::MAX_BLOCK];
     let live = &mut live[..fx.len()];
     live_after(fx, live);
-    for (i, l) in insts.iter_mut().zip(live.iter()) {
+    let mut changed = 0;
+    for (k, (i, l)) in insts.iter_mut().zip(live.iter()).enumerate() {
         let dead = ARITH & !l;
         if dead != 0 {
             if let Some(h) = relax(i.h, dead) {
                 i.h = h;
+                changed |= 1 << k;
             }
         }
     }
+    changed
 }
 
 #[cfg(test)]
@@ -403,16 +389,26 @@ mod tests {
         live
     }
 
-    /// Which instructions of the block translated from `code` got a
-    /// cheaper handler.
+    /// Which instructions of `code`, straight-line, translation gives a
+    /// cheaper handler (before fusing them).
     fn relaxed(code: &[u8]) -> Vec<bool> {
-        let c = cpu_with(code);
-        let mut out = Vec::new();
-        let hdr = translate(&c.mem, CODE, &mut out);
-        out[..hdr.count as usize]
-            .iter()
-            .map(|i| exact(i.h).addr() != i.h.addr())
-            .collect()
+        let mut dec = Decoder::with_ip(32, code, CODE as u64, DecoderOptions::NONE);
+        let (mut insts, mut fx) = (Vec::new(), Vec::new());
+        for ins in dec.iter() {
+            let bytes = &code[(ins.ip() as u32 - CODE) as usize..];
+            match decode_one(bytes, ins.ip() as u32) {
+                Some(i) => {
+                    insts.push(i);
+                    fx.push(effect(&ins));
+                }
+                None => {
+                    insts.push(crate::cpu::decode::end_marker());
+                    fx.push(Effect::BARRIER);
+                }
+            }
+        }
+        let mask = relax_block(&mut insts, &fx);
+        (0..insts.len()).map(|k| mask & 1 << k != 0).collect()
     }
 
     #[test]
@@ -486,25 +482,25 @@ mod tests {
     /// either way a single step runs the exact handler.
     #[test]
     fn relaxed_pairs_fuse() {
-        use crate::cpu::fuse::{fuse, fused_count, unfused};
-        let fused = |code: &[u8]| {
+        use crate::cpu::fuse::{fused_count, unfused};
+        let translated = |code: &[u8]| {
             let c = cpu_with(code);
             let mut out = Vec::new();
-            let hdr = translate(&c.mem, CODE, &mut out);
-            let plain = out.clone();
-            fuse(&mut out, hdr.count as usize);
-            (plain, out)
+            translate(&c.mem, CODE, &mut out);
+            out
         };
         // inc ecx; cmp ecx, 5; jl: the quiet inc and the cmp.
-        let (plain, out) = fused(&[0x41, 0x83, 0xf9, 0x05, 0x7c, 0xf8]);
-        assert_ne!(exact(plain[0].h).addr(), plain[0].h.addr());
+        let code = [0x41, 0x83, 0xf9, 0x05, 0x7c, 0xf8];
+        assert_eq!(relaxed(&code), [true, false, false]);
+        let out = translated(&code);
         assert_eq!(fused_count(&out), 1);
         // (the exact inc, in either wrapper)
         assert!(TABLE.forms.contains_key(&unfused(&out[0]).addr()));
         // xor eax, ebx; add eax, ecx; ret: the quiet xor is not listed
         // with the add, whose flags are live; they fuse as the exact pair.
-        let (plain, out) = fused(&[0x31, 0xd8, 0x01, 0xc8, 0xc3]);
-        assert_ne!(exact(plain[0].h).addr(), plain[0].h.addr());
+        let code = [0x31, 0xd8, 0x01, 0xc8, 0xc3];
+        assert_eq!(relaxed(&code), [true, false, false]);
+        let out = translated(&code);
         assert_eq!(fused_count(&out), 1);
         assert_eq!(exact(out[1].h).addr(), out[1].h.addr());
     }
