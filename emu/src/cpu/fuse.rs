@@ -13,7 +13,8 @@
 //! The pairs are the ones the busybox workloads (sha256, md5, gzip, sort,
 //! awk) execute most, counted per executed block, with memory operands
 //! in the base + displacement form (`am::BD`); see `TABLE`. A block is
-//! fused after translation (greedily, left to right): the first
+//! fused as translation's last step, after the flag liveness pass
+//! (`cpu::live`; greedily, left to right): the first
 //! instruction of a pair gets the fused handler and the second keeps its
 //! operands (and its own handler, which the chain then skips). A fault in
 //! either instruction leaves through `exit_at` at the instruction that
