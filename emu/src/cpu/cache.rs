@@ -333,7 +333,6 @@ impl BlockCache {
                             // is the fault handler's zero page, not code.
                             hdr = decode::unreadable_block(eip, &mut self.scratch);
                         }
-                        super::fuse::fuse(&mut self.scratch, hdr.count as usize);
                         self.translated += 1;
                         Block::boxed(hdr, &self.scratch)
                     }

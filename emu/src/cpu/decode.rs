@@ -10,6 +10,7 @@ use iced_x86::{
 };
 
 use super::cache::BlockHeader;
+use super::live::{self, Effect};
 use super::{exec, th, vec, Cpu, Handler, Inst, NOREG};
 use crate::mem::{Mem, PAGE_SHIFT, P_EXEC, P_PRESENT, P_READ};
 
@@ -126,7 +127,7 @@ fn fault_block(eip: u32, fault: Inst, out: &mut Vec<Inst>) -> BlockHeader {
         links: Default::default(),
     };
     out.push(fault);
-    end(hdr, out, None)
+    end(hdr, out, None, &[])
 }
 
 /// The block for code that could not be read (the host raised SIGBUS
@@ -184,6 +185,9 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         .expect("inside the page");
     dec.set_ip(eip as u64);
     let mut ins = Instruction::default();
+    // Each instruction's flag effect, for `live::relax_block` (a barrier
+    // unless set: #UD, fetch faults).
+    let mut fx = [Effect::BARRIER; MAX_BLOCK];
     loop {
         let at = dec.ip() as u32;
         dec.decode_out(&mut ins);
@@ -197,7 +201,7 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
             } else {
                 out.push(blank(th(h_ud), at, ins.len() as u8));
             }
-            return end(hdr, out, None);
+            return end(hdr, out, None, &fx);
         }
         let len = ins.len() as u8;
         let end_at = at as u64 + len as u64;
@@ -213,7 +217,7 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
             );
             d.h = th(h_ud);
             out.push(d);
-            return end(hdr, out, None);
+            return end(hdr, out, None, &fx);
         }
         // A direct jmp or call to this page: the block goes on at the
         // target (while there is room for the rest).
@@ -222,6 +226,7 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         } else {
             None
         };
+        fx[out.len()] = live::effect(&ins);
         out.push(d);
         if let Some(t) = inline {
             dec.set_position((t - page_start) as usize)
@@ -230,17 +235,22 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
             continue;
         }
         if is_terminator(&ins) {
-            return end(hdr, out, None);
+            return end(hdr, out, None, &fx);
         }
         if end_at >= page_end || out.len() >= MAX_BLOCK {
-            return end(hdr, out, Some(end_at as u32));
+            return end(hdr, out, Some(end_at as u32), &fx);
         }
     }
 }
 
-/// Close a block: count its instructions and append the end marker
-/// (falling through to `fall`, if given).
-fn end(mut hdr: BlockHeader, out: &mut Vec<Inst>, fall: Option<u32>) -> BlockHeader {
+/// Close a block: give its instructions the handlers their dead flags
+/// allow (`fx`: their flag effects, see [`live`]), fuse its pairs into
+/// superinstructions ([`super::fuse`]), count them and append the end
+/// marker (falling through to `fall`, if given).
+fn end(mut hdr: BlockHeader, out: &mut Vec<Inst>, fall: Option<u32>, fx: &[Effect]) -> BlockHeader {
+    let n = out.len().min(fx.len());
+    let relaxed = live::relax_block(&mut out[..n], &fx[..n]);
+    super::fuse::fuse(&mut out[..], n, relaxed);
     hdr.count = out.len() as u32;
     hdr.falls = fall.is_some();
     out.push(match fall {

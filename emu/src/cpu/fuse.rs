@@ -13,7 +13,8 @@
 //! The pairs are the ones the busybox workloads (sha256, md5, gzip, sort,
 //! awk) execute most, counted per executed block, with memory operands
 //! in the base + displacement form (`am::BD`); see `TABLE`. A block is
-//! fused after translation (greedily, left to right): the first
+//! fused as translation's last step, after the flag liveness pass
+//! (`cpu::live`; greedily, left to right): the first
 //! instruction of a pair gets the fused handler and the second keeps its
 //! operands (and its own handler, which the chain then skips). A fault in
 //! either instruction leaves through `exit_at` at the instruction that
@@ -30,7 +31,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use super::cache::AddrHasher;
-use super::{exit, th, th_safe, Cpu, Handler, Inst};
+use super::{exit, live, th, th_safe, Cpu, Handler, Inst};
 
 /// The threaded handler running `f` then `g` on two adjacent instructions.
 #[inline(always)]
@@ -86,17 +87,32 @@ struct Table {
     first: Map<usize, Handler>,
 }
 
+/// Each entry: both wrappers of the two handlers, the fused handler, and
+/// the first instruction's handler on its own (single-step).
+type Entry = ((Handler, Handler), (Handler, Handler), Handler, Handler);
+
 macro_rules! pairs {
     ($($a:expr , $b:expr);* $(;)?) => {
-        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b))),*]
+        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b), th($a))),*]
+    };
+}
+
+/// Pairs with a cheaper form (`cpu::live`) of either handler: `a (alone),
+/// b`, where `alone` is the first's exact handler, which a single step
+/// runs.
+macro_rules! relaxed_pairs {
+    ($($a:expr , ($alone:expr) , $b:expr);* $(;)?) => {
+        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b), th($alone))),*]
     };
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     use super::am::BD;
     use super::exec::alu::{m, ri, rm, rr, ur, ADD, AND, CMP, SUB, TEST, U_INC, U_NOT, XOR};
+    use super::exec::alu::{ri_quiet, rr_quiet, ur_no_carry, ur_quiet};
     use super::exec::control::{call, jcc, jmp, ret};
     use super::exec::mov::{lea, mov_mr, mov_rm, mov_rr, movx_m, pop_r, push_r};
+    use super::exec::shift::sh_ri_quiet;
     use super::exec::shift::{sh_ri, ROL, ROR};
     // Condition codes (the low nibble of jcc's opcode).
     const B: u8 = 2;
@@ -109,7 +125,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     const GE: u8 = 13;
     const LE: u8 = 14;
     const G: u8 = 15;
-    let list: Vec<((Handler, Handler), (Handler, Handler), Handler)> = pairs![
+    let mut list: Vec<Entry> = pairs![
         // Loads, stores and register moves.
         mov_rm::<BD, 2>, rm::<ADD, BD, 2>;
         mov_mr::<BD, 2>, mov_rm::<BD, 2>;
@@ -211,12 +227,47 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         m::<CMP, false, false, BD, 2>, jcc::<E>;
         m::<CMP, false, false, BD, 2>, jcc::<NE>;
     ];
+    // The pairs above where flags die: the arithmetic chains of hashes
+    // (their rotates and adds) and the inc of a counter before its cmp.
+    list.extend(relaxed_pairs![
+        mov_rm::<BD, 2>, (mov_rm::<BD, 2>), rr_quiet::<ADD, 2>;
+        mov_rm::<BD, 2>, (mov_rm::<BD, 2>), rr_quiet::<XOR, 2>;
+        mov_rm::<BD, 2>, (mov_rm::<BD, 2>), rr_quiet::<AND, 2>;
+        rm::<ADD, BD, 2>, (rm::<ADD, BD, 2>), rr_quiet::<ADD, 2>;
+        rr::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<ADD, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<ADD, 2>;
+        rr::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<AND, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), rr_quiet::<AND, 2>;
+        rr::<AND, 2>, (rr::<AND, 2>), rr_quiet::<XOR, 2>;
+        rr_quiet::<AND, 2>, (rr::<AND, 2>), rr_quiet::<XOR, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), mov_rr::<2>;
+        rr::<XOR, 2>, (rr::<XOR, 2>), ri_quiet::<AND, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), ri_quiet::<AND, 2>;
+        rr_quiet::<ADD, 2>, (rr::<ADD, 2>), mov_rr::<2>;
+        rr::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROL, 2>;
+        rr_quiet::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROL, 2>;
+        rr::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROR, 2>;
+        rr_quiet::<ADD, 2>, (rr::<ADD, 2>), sh_ri_quiet::<ROR, 2>;
+        mov_rr::<2>, (mov_rr::<2>), sh_ri_quiet::<ROL, 2>;
+        mov_rr::<2>, (mov_rr::<2>), sh_ri_quiet::<ROR, 2>;
+        mov_rr::<2>, (mov_rr::<2>), rr_quiet::<XOR, 2>;
+        mov_rr::<2>, (mov_rr::<2>), ri_quiet::<AND, 2>;
+        sh_ri_quiet::<ROL, 2>, (sh_ri::<ROL, 2>), rr::<XOR, 2>;
+        sh_ri_quiet::<ROL, 2>, (sh_ri::<ROL, 2>), rr_quiet::<XOR, 2>;
+        sh_ri_quiet::<ROR, 2>, (sh_ri::<ROR, 2>), rr::<XOR, 2>;
+        sh_ri_quiet::<ROR, 2>, (sh_ri::<ROR, 2>), rr_quiet::<XOR, 2>;
+        sh_ri_quiet::<ROL, 2>, (sh_ri::<ROL, 2>), lea::<BD, 2>;
+        sh_ri_quiet::<ROR, 2>, (sh_ri::<ROR, 2>), mov_rr::<2>;
+        ur_quiet::<U_INC, 2>, (ur::<U_INC, 2>), ri::<CMP, 2>;
+        mov_mr::<BD, 1>, (mov_mr::<BD, 1>), ur_quiet::<U_INC, 2>;
+        mov_mr::<BD, 1>, (mov_mr::<BD, 1>), ur_no_carry::<U_INC, 2>;
+    ]);
     let mut t = Table {
         pairs: Map::with_capacity_and_hasher(list.len(), Default::default()),
         first: Map::with_capacity_and_hasher(list.len(), Default::default()),
         firsts: [0; 16],
     };
-    for ((a, a_safe), (b, b_safe), f) in list {
+    for ((a, a_safe), (b, b_safe), f, alone) in list {
         // The decoders give some handlers the unchecked wrapper (`th_safe`):
         // a pair fuses whichever wrappers its two instructions got.
         for x in [a, a_safe] {
@@ -226,7 +277,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             let b = first_bit(x.addr());
             t.firsts[b / 64] |= 1 << (b % 64);
         }
-        t.first.insert(f.addr(), a);
+        t.first.insert(f.addr(), alone);
     }
     t
 });
@@ -238,22 +289,32 @@ fn first_bit(a: usize) -> usize {
 }
 
 /// Fuse the adjacent pairs of a block's first `count` instructions.
-pub fn fuse(insts: &mut [Inst], count: usize) {
+/// `relaxed` has bit k set when instruction k has a handler that
+/// `cpu::live` made cheaper: a pair with one fuses as listed, or else as
+/// the pair of exact handlers.
+pub fn fuse(insts: &mut [Inst], count: usize, relaxed: u64) {
     let t = &*TABLE;
     let mut k = 0;
     while k + 1 < count {
-        let b = first_bit(insts[k].h.addr());
-        if t.firsts[b / 64] & 1 << (b % 64) == 0 {
-            k += 1;
-            continue;
-        }
-        match t.pairs.get(&(insts[k].h.addr(), insts[k + 1].h.addr())) {
-            Some(&f) => {
+        let (a, b) = (insts[k].h, insts[k + 1].h);
+        let bit = first_bit(a.addr());
+        if t.firsts[bit / 64] & 1 << (bit % 64) != 0 {
+            if let Some(&f) = t.pairs.get(&(a.addr(), b.addr())) {
                 insts[k].h = f;
                 k += 2;
+                continue;
             }
-            None => k += 1,
         }
+        if (relaxed >> k) & 3 != 0 {
+            let (ea, eb) = (live::exact(a), live::exact(b));
+            if let Some(&f) = t.pairs.get(&(ea.addr(), eb.addr())) {
+                insts[k].h = f;
+                insts[k + 1].h = eb;
+                k += 2;
+                continue;
+            }
+        }
+        k += 1;
     }
 }
 
@@ -313,7 +374,7 @@ mod tests {
         ];
         let plain = block(code);
         let mut fused = plain.clone();
-        fuse(&mut fused, code.len());
+        fuse(&mut fused, code.len(), 0);
         assert_eq!(fused_count(&fused), 2, "both pairs fuse");
         let (mut a, mut b) = (cpu(), cpu());
         for i in &plain[..code.len()] {
@@ -329,7 +390,7 @@ mod tests {
         // mov eax,[ebx]; mov eax,[0x5000] (unmapped): the second faults.
         let code: &[&[u8]] = &[&[0x8b, 0x03], &[0xa1, 0x00, 0x50, 0x00, 0x00]];
         let mut fused = block(code);
-        fuse(&mut fused, code.len());
+        fuse(&mut fused, code.len(), 0);
         assert_eq!(fused_count(&fused), 1);
         let mut c = cpu();
         unsafe { Handler::run(&mut c, fused.as_ptr()) };

@@ -5,6 +5,7 @@ pub mod decode;
 pub mod exec;
 pub mod flags;
 pub mod fuse;
+pub mod live;
 pub mod run;
 
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};

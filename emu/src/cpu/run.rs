@@ -457,9 +457,12 @@ fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
     // The block's first instruction alone, followed by an end marker that
     // sets eip past it unless it is the block's terminator.
     let mut first = b.insts[0];
-    // A branch the block went on through runs in its block-ending form.
+    // A branch the block went on through runs in its block-ending form,
+    // and an instruction whose flags the block found dead its exact
+    // handler (the run may stop right after it: see `live`).
     let was_inline = super::exec::control::is_inline(first.h);
-    first.h = super::exec::control::outline(super::fuse::unfused(&first));
+    let alone = super::exec::control::outline(super::fuse::unfused(&first));
+    first.h = super::live::exact(alone);
     let marker = if was_inline {
         super::decode::end_marker()
     } else if b.hdr.count == 1 {

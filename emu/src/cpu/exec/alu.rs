@@ -84,6 +84,37 @@ pub(crate) fn ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     }
 }
 
+/// The result of a two-operand op that does not read CF, without its
+/// flags.
+#[inline(always)]
+fn value<const OP: u8>(a: u32, b: u32) -> u32 {
+    const { assert!(OP != ADC && OP != SBB) };
+    match OP {
+        ADD => a.wrapping_add(b),
+        SUB | CMP => a.wrapping_sub(b),
+        AND | TEST => a & b,
+        OR => a | b,
+        _ => a ^ b,
+    }
+}
+
+/// [`rr`] where every flag it writes is dead (see `cpu::live`): the
+/// result alone.
+pub(crate) fn rr_quiet<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let r = value::<OP>(c.reg(SZ, i.r), c.reg(SZ, i.rm));
+    if writes(OP) {
+        c.set_reg(SZ, i.r, r);
+    }
+}
+
+/// [`ri`] where every flag it writes is dead.
+pub(crate) fn ri_quiet<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let r = value::<OP>(c.reg(SZ, i.r), i.imm);
+    if writes(OP) {
+        c.set_reg(SZ, i.r, r);
+    }
+}
+
 pub(crate) fn rm<const OP: u8, const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.ea_am::<AM>(i);
     let Some(b) = c.rd_sz(SZ, a) else { return };
@@ -161,6 +192,35 @@ pub const U_NOT: u8 = 3;
 pub(crate) fn ur<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let r = unary::<OP, SZ>(&mut c.flags, a);
+    c.set_reg(SZ, i.r, r);
+}
+
+/// [`ur`] for inc and dec where every flag they write is dead (CF, which
+/// they keep, is left as it is).
+pub(crate) fn ur_quiet<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    const { assert!(OP == U_INC || OP == U_DEC) };
+    let a = c.reg(SZ, i.r);
+    let r = if OP == U_INC {
+        a.wrapping_add(1)
+    } else {
+        a.wrapping_sub(1)
+    };
+    c.set_reg(SZ, i.r, r);
+}
+
+/// [`ur`] for inc and dec where CF is dead: their flags are recorded
+/// without evaluating the previous operation's CF (`aux`, which would
+/// keep it, is left as it is).
+pub(crate) fn ur_no_carry<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    const { assert!(OP == U_INC || OP == U_DEC) };
+    let a = c.reg(SZ, i.r);
+    let r = if OP == U_INC {
+        a.wrapping_add(1)
+    } else {
+        a.wrapping_sub(1)
+    };
+    let k = if OP == U_INC { kind::INC } else { kind::DEC };
+    c.flags.set(k | SZ, r, a, 1);
     c.set_reg(SZ, i.r, r);
 }
 

@@ -189,6 +189,15 @@ pub(crate) fn sh_ri<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     c.set_reg(SZ, i.r, r);
 }
 
+/// [`sh_ri`] where every flag it writes is dead (see `cpu::live`): the
+/// result alone (the flags go to a scratch copy the compiler drops).
+pub(crate) fn sh_ri_quiet<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    const { assert!(OP != RCL && OP != RCR) };
+    let a = c.reg(SZ, i.r);
+    let r = shift::<OP, SZ>(&mut Flags::default(), a, i.imm);
+    c.set_reg(SZ, i.r, r);
+}
+
 fn sh_rc<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let n = c.regs[ECX] & 31;
