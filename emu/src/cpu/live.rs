@@ -104,17 +104,43 @@ pub fn effect(ins: &Instruction) -> Effect {
     }
 }
 
-/// EFLAGS bits of an iced `RflagsBits` value (the arithmetic ones).
+/// EFLAGS bits of an iced `RflagsBits` value (the arithmetic ones, its
+/// low six bits): one load from [`FROM_ICED`].
+#[inline]
 fn from_iced(r: u32) -> u32 {
-    use iced_x86::RflagsBits as R;
-    let bit = |i: u32, e: u32| if r & i != 0 { e } else { 0 };
-    bit(R::OF, OF)
-        | bit(R::SF, SF)
-        | bit(R::ZF, ZF)
-        | bit(R::AF, AF)
-        | bit(R::CF, CF)
-        | bit(R::PF, PF)
+    FROM_ICED[(r & 63) as usize]
 }
+
+const _: () = {
+    use iced_x86::RflagsBits as R;
+    assert!(R::OF | R::SF | R::ZF | R::AF | R::CF | R::PF == 63);
+};
+
+/// [`from_iced`] of each combination of iced's OF SF ZF AF CF PF bits.
+static FROM_ICED: [u32; 64] = {
+    use iced_x86::RflagsBits as R;
+    let pairs = [
+        (R::OF, OF),
+        (R::SF, SF),
+        (R::ZF, ZF),
+        (R::AF, AF),
+        (R::CF, CF),
+        (R::PF, PF),
+    ];
+    let mut t = [0u32; 64];
+    let mut r = 0;
+    while r < 64 {
+        let mut k = 0;
+        while k < pairs.len() {
+            if r as u32 & pairs[k].0 != 0 {
+                t[r] |= pairs[k].1;
+            }
+            k += 1;
+        }
+        r += 1;
+    }
+    t
+};
 
 /// [`effect`] from emu's handlers alone.
 fn effect_of(ins: &Instruction) -> Effect {
