@@ -202,41 +202,7 @@ fn effect_of(ins: &Instruction) -> Effect {
 
 /// setcc or cmovcc.
 fn is_cond(mn: Mnemonic) -> bool {
-    use Mnemonic::*;
-    matches!(
-        mn,
-        Seto | Setno
-            | Setb
-            | Setae
-            | Sete
-            | Setne
-            | Setbe
-            | Seta
-            | Sets
-            | Setns
-            | Setp
-            | Setnp
-            | Setl
-            | Setge
-            | Setle
-            | Setg
-            | Cmovo
-            | Cmovno
-            | Cmovb
-            | Cmovae
-            | Cmove
-            | Cmovne
-            | Cmovbe
-            | Cmova
-            | Cmovs
-            | Cmovns
-            | Cmovp
-            | Cmovnp
-            | Cmovl
-            | Cmovge
-            | Cmovle
-            | Cmovg
-    )
+    super::exec::mov::is_setcc(mn) || super::exec::mov::is_cmov(mn)
 }
 
 /// The flags live after each instruction of a block whose instructions

@@ -198,27 +198,27 @@ pub(crate) fn ur<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 /// [`ur`] for inc and dec where every flag they write is dead (CF, which
 /// they keep, is left as it is).
 pub(crate) fn ur_quiet<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+    let r = inc_dec::<OP>(c.reg(SZ, i.r));
+    c.set_reg(SZ, i.r, r);
+}
+
+/// inc's or dec's result (by `OP`), without flags.
+#[inline(always)]
+fn inc_dec<const OP: u8>(a: u32) -> u32 {
     const { assert!(OP == U_INC || OP == U_DEC) };
-    let a = c.reg(SZ, i.r);
-    let r = if OP == U_INC {
+    if OP == U_INC {
         a.wrapping_add(1)
     } else {
         a.wrapping_sub(1)
-    };
-    c.set_reg(SZ, i.r, r);
+    }
 }
 
 /// [`ur`] for inc and dec where CF is dead: their flags are recorded
 /// without evaluating the previous operation's CF (`aux`, which would
 /// keep it, is left as it is).
 pub(crate) fn ur_no_carry<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
-    const { assert!(OP == U_INC || OP == U_DEC) };
     let a = c.reg(SZ, i.r);
-    let r = if OP == U_INC {
-        a.wrapping_add(1)
-    } else {
-        a.wrapping_sub(1)
-    };
+    let r = inc_dec::<OP>(a);
     let k = if OP == U_INC { kind::INC } else { kind::DEC };
     c.flags.set(k | SZ, r, a, 1);
     c.set_reg(SZ, i.r, r);

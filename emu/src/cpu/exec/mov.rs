@@ -601,7 +601,7 @@ fn decode_sreg(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
     })
 }
 
-fn is_setcc(m: Mnemonic) -> bool {
+pub(crate) fn is_setcc(m: Mnemonic) -> bool {
     use Mnemonic::*;
     matches!(
         m,
@@ -623,7 +623,7 @@ fn is_setcc(m: Mnemonic) -> bool {
     )
 }
 
-fn is_cmov(m: Mnemonic) -> bool {
+pub(crate) fn is_cmov(m: Mnemonic) -> bool {
     use Mnemonic::*;
     matches!(
         m,
