@@ -163,8 +163,8 @@ pub struct BlockCache {
     /// new one has again at the same address (see [`Prior`]).
     prior: Option<Box<Prior>>,
     /// Signatures ([`page_sig`]) of pages in `by_page`, taken at a fork
-    /// ([`Self::sign_code_pages`]) so that every child that execs has them
-    /// without hashing again; dropped with the page's blocks.
+    /// ([`Self::sign_code_pages`]; every child that execs inherits them)
+    /// or at the exec; dropped with the page's blocks.
     sigs: AddrMap<u128>,
     /// Blocks taken over from `prior` instead of translated.
     pub adopted: u64,
@@ -184,10 +184,9 @@ pub struct BlockCache {
 /// before the old address space goes and again when the new program first
 /// runs code on the page.
 pub struct Prior {
+    /// The old blocks, with the signatures of their pages (`sigs`; a page
+    /// without one could not be fetched from).
     cache: BlockCache,
-    /// Page -> XXH3-128 of its bytes (None: not fetchable then), for the
-    /// pages of the old blocks.
-    sigs: AddrMap<Option<u128>>,
     /// Whether the page after each of those could be fetched from.
     next_fetchable: AddrMap<bool>,
     /// The verdicts on pages of the new program so far.
@@ -317,9 +316,7 @@ impl BlockCache {
                 // Mark the page before reading it, so that a store another
                 // thread makes while this one decodes traps as SMC. (A block
                 // running into the next page marks that one after decoding.)
-                let first = eip >> crate::mem::PAGE_SHIFT;
-                let first_fresh = cpu.mem.perm(first) & crate::mem::P_CODE == 0;
-                cpu.mem.mark_code(first);
+                cpu.mem.mark_code_and_aliases(eip >> crate::mem::PAGE_SHIFT);
                 let b = match self.adopt(cpu, eip) {
                     Some(b) => b,
                     None => {
@@ -338,17 +335,7 @@ impl BlockCache {
                     }
                 };
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {
-                    let perm = cpu.mem.perm(page);
-                    let fresh = if page == first {
-                        first_fresh
-                    } else {
-                        perm & crate::mem::P_CODE == 0
-                    };
-                    cpu.mem.mark_code(page);
-                    // A page that was code already had its aliases marked.
-                    if fresh && perm & crate::mem::P_ALIAS != 0 {
-                        cpu.mem.mark_alias_code(page);
-                    }
+                    cpu.mem.mark_code_and_aliases(page);
                     self.by_page.entry(page).or_default().push(eip);
                 }
                 let p = b.thin();
@@ -392,23 +379,18 @@ impl BlockCache {
             }
             return new;
         }
-        let mut sigs = AddrMap::default();
-        let mut next_fetchable = AddrMap::default();
-        for &page in old.by_page.keys() {
-            let sig = match old.sigs.get(&page) {
-                Some(&h) => Some(h),
-                None => page_sig(mem, page),
-            };
-            sigs.insert(page, sig);
-            let next = page.wrapping_add(1);
-            next_fetchable.insert(next, decode::fetchable(mem, next));
-        }
+        old.sign_code_pages(mem);
+        let next_fetchable = old
+            .by_page
+            .keys()
+            .map(|&page| page.wrapping_add(1))
+            .map(|next| (next, decode::fetchable(mem, next)))
+            .collect();
         // The old blocks' links are stale in the new cache: their epochs
         // are at most the old one.
         new.epoch = old.epoch + 1;
         new.prior = Some(Box::new(Prior {
             cache: old,
-            sigs,
             next_fetchable,
             same: AddrMap::default(),
             forked,
@@ -430,16 +412,12 @@ impl BlockCache {
             let same = match prior.same.get(&page) {
                 Some(&v) => v,
                 None => {
-                    let v = match prior.sigs.get(&page) {
-                        Some(&Some(old)) => page_sig(&cpu.mem, page) == Some(old),
-                        _ => false,
+                    let v = match prior.cache.sigs.get(&page) {
+                        Some(&old) => page_sig(&cpu.mem, page) == Some(old),
+                        None => false,
                     };
-                    let perm = cpu.mem.perm(page);
-                    if v && perm & crate::mem::P_CODE == 0 {
-                        cpu.mem.mark_code(page);
-                        if perm & crate::mem::P_ALIAS != 0 {
-                            cpu.mem.mark_alias_code(page);
-                        }
+                    if v {
+                        cpu.mem.mark_code_and_aliases(page);
                     }
                     prior.same.insert(page, v);
                     v

@@ -498,10 +498,7 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     let mem = p.cpu.mem.clone();
     // Code other threads wrote (now ended) goes first, so that every block
     // kept is what its pages hold.
-    let written = std::mem::take(&mut *lock(&p.ctl.inval));
-    for (first, last) in written {
-        p.cache.forget_range(first, last);
-    }
+    exit::forget_written_code(p);
     let old = std::mem::take(&mut p.cache);
     p.cache = crate::cpu::cache::BlockCache::for_exec(old, &mem, p.forked);
     p.forked = false;

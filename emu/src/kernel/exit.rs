@@ -172,15 +172,21 @@ pub fn finish(p: &mut Task) -> Option<ExitStatus> {
     }
 }
 
+/// Drop this task's translations of the code other threads wrote (the
+/// ranges they left in `ctl.inval`).
+pub fn forget_written_code(p: &mut Task) {
+    let ranges = std::mem::take(&mut *lock(&p.ctl.inval));
+    for (first, last) in ranges {
+        p.cache.forget_range(first, last);
+    }
+}
+
 /// Serve the task's interrupt line (see [`irq`]): drop code other threads
 /// wrote, note signals the host handed over, and stop when told to.
 pub fn serve_irq(p: &mut Task) {
     let bits = p.cpu.irq.swap(0, SeqCst);
     if bits & irq::INVALIDATE != 0 {
-        let ranges = std::mem::take(&mut *lock(&p.ctl.inval));
-        for (first, last) in ranges {
-            p.cache.forget_range(first, last);
-        }
+        forget_written_code(p);
     }
     if bits & irq::SIGNAL != 0 {
         super::signal::note_host_signals(p);

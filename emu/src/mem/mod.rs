@@ -426,6 +426,16 @@ impl Mem {
         self.perms()[page as usize].fetch_or(P_CODE, Relaxed);
     }
 
+    /// Mark `page` as holding code and, the first time, its aliases too
+    /// (see [`Mem::mark_alias_code`]; a page that was code already had
+    /// them marked).
+    pub fn mark_code_and_aliases(&self, page: u32) {
+        let old = self.perms()[page as usize].fetch_or(P_CODE, Relaxed);
+        if old & (P_CODE | P_ALIAS) == P_ALIAS {
+            self.mark_alias_code(page);
+        }
+    }
+
     pub fn clear_code(&self, page: u32) {
         self.perms()[page as usize].fetch_and(!P_CODE, Relaxed);
     }
