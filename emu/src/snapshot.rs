@@ -259,7 +259,9 @@ fn save_memory(p: &Task) -> Result<Saved, SnapshotError> {
         let src = mem
             .host_range(addr, len)
             .ok_or(SnapshotError::Unreadable(addr))?;
-        let got = crate::mem::safe_copy(buf.as_mut_ptr(), src, len);
+        let got = mem.with_host_access(addr, len, || {
+            crate::mem::safe_copy(buf.as_mut_ptr(), src, len)
+        });
         if got < len {
             return Err(SnapshotError::Unreadable(addr + got as u32));
         }

@@ -1,8 +1,8 @@
 //! Signals, differential against native: static glibc programs from
-//! `guest/sig/` (handlers and masks, faults delivered as signals,
-//! interrupted and restarted system calls, timers, signals between
-//! processes, SIGPIPE and SIGXFSZ, and the signal frames themselves) are
-//! built with `gcc -m32 -static` into the cargo target directory and run
+//! `guest/sig/` (handlers and masks, faults delivered as signals, reads
+//! that fault, interrupted and restarted system calls, timers, signals
+//! between processes, SIGPIPE and SIGXFSZ, and the signal frames
+//! themselves) are built with `gcc -m32 -static` into the cargo target directory and run
 //! natively (`setarch i686 -R`) and under emu, each in a fresh empty
 //! directory. stdout, stderr and the exit status must be equal.
 //!
@@ -114,6 +114,14 @@ fn handlers_masks_and_default_actions() {
 #[test]
 fn faults_as_signals() {
     check("faults");
+}
+
+/// Reads that fault (the host's MMU checks them: `cpu::guard`): the
+/// state before the instruction, the exact address, and the write bit of
+/// read-modify-write operands.
+#[test]
+fn read_faults_are_precise() {
+    check("readfault");
 }
 
 #[test]

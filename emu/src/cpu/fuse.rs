@@ -56,12 +56,16 @@ where
     unsafe {
         let f: F = std::mem::zeroed();
         let g: G = std::mem::zeroed();
+        // Each instruction in `exit_at` while it runs, for a host fault
+        // in it (see `cpu::guard`).
+        c.exit_at = i;
         f(c, &*i);
         if c.exit != exit::NONE {
             c.exit_at = i;
             return;
         }
         let j = i.add(1);
+        c.exit_at = j;
         g(c, &*j);
         if c.exit != exit::NONE {
             c.exit_at = j;
@@ -380,8 +384,7 @@ mod tests {
         for i in &plain[..code.len()] {
             a.exec_one(i);
         }
-        // SAFETY: `fused` ends with a marker.
-        unsafe { Handler::run(&mut b, fused.as_ptr()) };
+        crate::cpu::guard::run_insts(&mut b, &fused);
         assert_eq!(a.regs[EAX], 12);
         assert_eq!((a.regs, a.eip, a.eflags()), (b.regs, b.eip, b.eflags()));
         assert_eq!(b.eip, 0x1000 + 2 + 3 + 3 + 2 + 0x10);
@@ -393,7 +396,7 @@ mod tests {
         fuse(&mut fused, code.len(), 0);
         assert_eq!(fused_count(&fused), 1);
         let mut c = cpu();
-        unsafe { Handler::run(&mut c, fused.as_ptr()) };
+        crate::cpu::guard::run_insts(&mut c, &fused);
         assert_eq!(c.exit, exit::EXC);
         assert_eq!(c.exit_at, &fused[1] as *const Inst);
         assert_eq!(c.regs[EAX], 7, "the first instruction completed");

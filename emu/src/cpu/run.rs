@@ -30,8 +30,10 @@ pub enum Event {
 #[inline(always)]
 fn exec_block(cpu: &mut Cpu, b: &Block) {
     cpu.icount += b.hdr.count as u64;
+    cpu.guard.chain = b.thin().cast();
     // SAFETY: the block's instructions end with its end marker.
     unsafe { Handler::run(cpu, b.insts.as_ptr()) };
+    cpu.guard.chain = std::ptr::null();
     if cpu.exit != exit::NONE {
         early_exit(cpu, b);
     }
@@ -93,7 +95,39 @@ pub fn stop_running(exc: Exception) -> bool {
 
 /// Run guest code until something needs the kernel side.
 pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
-    running(cpu, |cpu| run_loop::<false>(cpu, cache, 0))
+    running(cpu, |cpu| {
+        guarded(
+            cpu,
+            cache,
+            |cpu, cache| run_loop::<false>(cpu, cache, 0),
+            |ev| ev,
+        )
+    })
+}
+
+/// `body` (a run loop) where a host fault of a guest read lands (see
+/// `cpu::guard`): the block that ran ends at the faulting instruction
+/// with its #PF, as if the instruction had found the fault itself, and
+/// `ev` makes the loop's result of that event.
+#[inline(always)]
+fn guarded<R>(
+    cpu: &mut Cpu,
+    cache: &mut BlockCache,
+    body: impl FnOnce(&mut Cpu, &mut BlockCache) -> R,
+    ev: impl FnOnce(Event) -> R,
+) -> R {
+    let cp: *mut BlockCache = cache;
+    // SAFETY: `cache` is not used again until `body` is done or abandoned.
+    match super::guard::guarded(cpu, |cpu| body(cpu, unsafe { &mut *cp })) {
+        Ok(r) => r,
+        Err(b) => {
+            // SAFETY: the chain of a block `exec_block` ran, which only
+            // invalidation (never inside a chain) frees.
+            early_exit(cpu, unsafe { Block::from_thin(b.cast()) });
+            cpu.exit = exit::NONE;
+            ev(take_fault(cpu))
+        }
+    }
 }
 
 /// `f` with `cpu` registered as this thread's running Cpu (for
@@ -113,7 +147,15 @@ fn running<R>(cpu: &mut Cpu, f: impl FnOnce(&mut Cpu) -> R) -> R {
 /// An event of the last instruction (a syscall, a fault) is returned
 /// first; the next call returns None at once.
 pub fn run_until(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Option<Event> {
-    match running(cpu, |cpu| run_loop::<true>(cpu, cache, end)) {
+    let ev = running(cpu, |cpu| {
+        guarded(
+            cpu,
+            cache,
+            |cpu, cache| run_loop::<true>(cpu, cache, end),
+            |ev| ev,
+        )
+    });
+    match ev {
         // The loop leaves with Irq at the end of the budget. An interrupt
         // request raised meanwhile stays in `cpu.irq` for the next run.
         Event::Irq if cpu.icount >= end => None,
@@ -190,15 +232,69 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
             cache.invalidate_smc(cpu);
             Some(Event::CodeWritten)
         }
-        exit::EXC => {
-            if cpu.exc.vector == super::vec::PF {
-                straddle_4g(cpu);
-            }
-            Some(Event::Exception(cpu.exc))
-        }
+        exit::EXC => Some(take_fault(cpu)),
         exit::INT => Some(Event::SoftInt(cpu.exc.vector, cpu.exc.cr2 as u8)),
         exit::TRAP => Some(Event::Exception(cpu.exc)),
         _ => Some(Event::Sysenter),
+    }
+}
+
+/// The event of the pending exception (`exit` taken).
+fn take_fault(cpu: &mut Cpu) -> Event {
+    if cpu.exc.vector == super::vec::PF {
+        read_for_write(cpu);
+        straddle_4g(cpu);
+    }
+    Event::Exception(cpu.exc)
+}
+
+/// A read #PF (W clear) of a read-modify-write operand (add [m],r; xchg;
+/// cmpxchg; bts; inc; not; shifts ...): the CPU reads it for writing, so
+/// its error code says write (W set), also where the page is not
+/// readable. emu's reads do not know why they read; the faulting
+/// instruction is decoded again here (a cold path) and the fault's
+/// address looked for in its read-write operands.
+#[cold]
+#[inline(never)]
+fn read_for_write(cpu: &mut Cpu) {
+    use iced_x86::{InstructionInfoFactory, OpAccess, Register};
+    let Some(code) = cpu.exc.error_code else {
+        return;
+    };
+    if code & 0x12 != 0 {
+        return;
+    }
+    let Some((ins, _)) = decode_again(cpu, cpu.eip) else {
+        return;
+    };
+    let reg = |r: Register| -> u64 {
+        match super::decode::gpr(r) {
+            Some((n, sz)) => cpu.reg(sz, n) as u64,
+            None => 0,
+        }
+    };
+    let mut info = InstructionInfoFactory::new();
+    for m in info.info(&ins).used_memory() {
+        if !matches!(m.access(), OpAccess::ReadWrite | OpAccess::ReadCondWrite) {
+            continue;
+        }
+        let Some(s) = super::decode::sreg(m.segment()) else {
+            continue;
+        };
+        let mut off = reg(m.base())
+            .wrapping_add(reg(m.index()).wrapping_mul(m.scale() as u64))
+            .wrapping_add(m.displacement());
+        off &= if m.address_size() == iced_x86::CodeSize::Code16 {
+            0xffff
+        } else {
+            0xffff_ffff
+        };
+        let lin = off.wrapping_add(cpu.seg_base[s as usize] as u64) & 0xffff_ffff;
+        let size = m.memory_size().size().max(1) as u64;
+        if (cpu.exc.cr2 as u64).wrapping_sub(lin) & 0xffff_ffff < size {
+            cpu.exc.error_code = Some(code | 2);
+            return;
+        }
     }
 }
 
@@ -212,7 +308,14 @@ pub fn run_unless(
     cache: &mut BlockCache,
     hit: impl Fn(u32) -> bool,
 ) -> Option<Event> {
-    running(cpu, |cpu| run_unless_loop(cpu, cache, hit))
+    running(cpu, |cpu| {
+        guarded(
+            cpu,
+            cache,
+            |cpu, cache| run_unless_loop(cpu, cache, hit),
+            Some,
+        )
+    })
 }
 
 fn run_unless_loop(
@@ -482,8 +585,7 @@ fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
     if let Some(r) = rep {
         set_count(cpu, r.a16, 1);
     }
-    // SAFETY: `one` ends with a marker.
-    unsafe { Handler::run(cpu, one.as_ptr()) };
+    super::guard::run_insts(cpu, &one);
     if let Some(r) = rep {
         if cpu.exit == exit::EXC {
             set_count(cpu, r.a16, n);

@@ -106,7 +106,7 @@ pub fn set_current(ctl: &std::sync::Arc<TaskCtl>) {
 /// as a signal: a guest access past the end of a truncated file
 /// ([`guest_bus`]), or emu's own fault ([`internal_fault`]).
 fn fault_served(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
-    if guest_bus(sig, raw, uc) {
+    if guest_bus(sig, raw, uc) || guest_segv(sig, raw, uc) {
         return true;
     }
     if own_fault(sig, raw) {
@@ -211,6 +211,40 @@ fn guest_bus(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
         cr2: guest,
     });
     true
+}
+
+/// A host SIGSEGV of a guest read in a handler chain: the host refused
+/// what the guest may not read (`cpu::guard`, which moves the
+/// interrupted context to where the run loop makes it the guest's #PF).
+fn guest_segv(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
+    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
+    // The host's SEGV_MAPERR and SEGV_ACCERR (which the libc crate lacks).
+    const MAPERR: i32 = 1;
+    const ACCERR: i32 = 2;
+    if sig != libc::SIGSEGV || !matches!(code, MAPERR | ACCERR) {
+        return false;
+    }
+    let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
+    crate::cpu::guard::claim(addr, host_fault_error(uc) & 2 != 0, uc)
+}
+
+/// Make sure a guest read fault reaches [`guest_segv`]: the fault
+/// signals get emu's handler unless they have one of emu's already (or
+/// the guest ignores them). The kernel side installs it at start
+/// (`mirror_action`); this is for guest code run without it (unit tests).
+pub fn install_fault_handlers() {
+    for sig in [libc::SIGSEGV, libc::SIGBUS] {
+        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) };
+        let h = old.sa_sigaction;
+        if h == on_fault as *const () as usize
+            || h == on_signal as *const () as usize
+            || h == libc::SIG_IGN
+        {
+            continue;
+        }
+        install(sig, on_fault, libc::SA_ONSTACK);
+    }
 }
 
 /// The x86 page-fault error code of the host fault a signal reports.

@@ -1012,6 +1012,7 @@ fn host_restore_anon(mem: &Mem, addr: u32, len: u32) -> bool {
         );
         return false;
     }
+    mem.sync_host(addr, len);
     true
 }
 
@@ -1051,6 +1052,7 @@ fn host_map_file(
     if r == libc::MAP_FAILED {
         return Err(Errno::last());
     }
+    mem.sync_host(addr, len);
     Ok(())
 }
 
@@ -1069,6 +1071,7 @@ fn host_map_shm(mem: &Mem, addr: u32, len: u32) -> Result<(), Errno> {
     if r == libc::MAP_FAILED {
         return Err(Errno::last());
     }
+    mem.sync_host(addr, len);
     Ok(())
 }
 
@@ -2220,14 +2223,7 @@ fn copy_host(mem: &Mem, from: u32, to: u32, len: u32) {
     if len == 0 {
         return;
     }
-    let (Some(src), Some(dst)) = (
-        mem.host_range(from, len as usize),
-        mem.host_range(to, len as usize),
-    ) else {
-        return;
-    };
-    // SAFETY: both ranges lie inside the window.
-    unsafe { std::ptr::copy(src, dst, len as usize) };
+    mem.copy_raw(from, to, len);
 }
 
 // ---- madvise ----

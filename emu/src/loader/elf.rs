@@ -540,6 +540,7 @@ fn map_file_pages(mem: &Mem, addr: u32, len: usize, fd: BorrowedFd<'_>, off: usi
             off as libc::off_t,
         )
     };
+    mem.sync_host(addr, len as u32);
     r != libc::MAP_FAILED
 }
 

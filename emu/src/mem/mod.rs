@@ -215,6 +215,23 @@ pub fn guest_addr_of(host: usize) -> Option<u32> {
     (base != 0 && off < 1 << 32).then_some(off as u32)
 }
 
+/// The offset from the window's start of host address `host`, if it lies
+/// in the window or the guard after it (async-signal-safe).
+pub fn window_offset(host: usize) -> Option<u64> {
+    let base = WINDOW_BASE.load(Relaxed);
+    let off = host.wrapping_sub(base);
+    (base != 0 && off < RESERVE).then_some(off as u64)
+}
+
+/// Whether the host maps a guest page with permissions `perm` readable:
+/// exactly when the guest may read it (see `cpu::guard`). Every page the
+/// guest may write it may read (`P_WRITE` comes with `P_READ`), so a
+/// readable host page is also writable, unless the host object refuses.
+#[inline]
+pub fn host_readable(perm: u8) -> bool {
+    perm & (P_PRESENT | P_READ) == P_PRESENT | P_READ
+}
+
 impl Mem {
     pub fn new() -> std::io::Result<Mem> {
         // MAP_NORESERVE: the reservation is address space, not a commitment
@@ -224,6 +241,10 @@ impl Mem {
             .no_reserve_swap()
             .map_anon()?;
         let base = map.as_mut_ptr();
+        // Nothing is mapped yet: no page is readable (see `host_readable`).
+        if unsafe { libc::mprotect(base as *mut libc::c_void, RESERVE, libc::PROT_NONE) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
         // Not in emu's core dumps (a guest's crash dumps emu's core only
         // so that the parent sees the core bit).
         unsafe { libc::madvise(base as *mut libc::c_void, RESERVE, libc::MADV_DONTDUMP) };
@@ -254,7 +275,7 @@ impl Mem {
             libc::mmap(
                 self.base as *mut libc::c_void,
                 RESERVE,
-                libc::PROT_READ | libc::PROT_WRITE,
+                libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
                 0,
@@ -375,11 +396,75 @@ impl Mem {
     /// P_FILE) of the pages covering [addr, addr+len). The P_CODE bit is
     /// preserved.
     pub fn set_perm(&self, addr: u32, len: u32, prot: u8) {
+        if len == 0 {
+            return;
+        }
         for p in page_range(addr, len) {
             let e = &self.perms()[p as usize];
             let code = e.load(Relaxed) & P_CODE;
             e.store(prot | code, Relaxed);
         }
+        self.sync_host(addr, len);
+    }
+
+    /// Give the host pages of [addr, addr+len) the protection the guest's
+    /// permissions ask for ([`host_readable`]): after every change of
+    /// the permissions, and after the host maps something new there.
+    pub fn sync_host(&self, addr: u32, len: u32) {
+        if len == 0 {
+            return;
+        }
+        let mut pages = page_range(addr, len).peekable();
+        while let Some(first) = pages.next() {
+            let readable = host_readable(self.perm(first));
+            let mut end = first + 1;
+            while pages
+                .next_if(|&p| host_readable(self.perm(p)) == readable)
+                .is_some()
+            {
+                end += 1;
+            }
+            self.protect(first, end - first, readable);
+        }
+    }
+
+    /// mprotect pages [first, first+n) of the window readable (and
+    /// writable where the host object allows) or not at all.
+    fn protect(&self, first: u32, n: u32, readable: bool) {
+        let at = unsafe { self.base.add((first as usize) << PAGE_SHIFT) } as *mut libc::c_void;
+        let len = (n as usize) << PAGE_SHIFT;
+        if !readable {
+            unsafe { libc::mprotect(at, len, libc::PROT_NONE) };
+            return;
+        }
+        if unsafe { libc::mprotect(at, len, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
+            // A shared mapping of a file opened read-only: page by page,
+            // since only some of the range may be one.
+            for k in 0..n as usize {
+                let a = unsafe { (at as *mut u8).add(k << PAGE_SHIFT) } as *mut libc::c_void;
+                if unsafe {
+                    libc::mprotect(a, PAGE_SIZE as usize, libc::PROT_READ | libc::PROT_WRITE)
+                } != 0
+                {
+                    unsafe { libc::mprotect(a, PAGE_SIZE as usize, libc::PROT_READ) };
+                }
+            }
+        }
+    }
+
+    /// Run `f` with [addr, addr+len) accessible on the host even where the
+    /// guest may not read (the kernel side's raw accesses: the loader, the
+    /// debugger, snapshots), then give the pages their protection back.
+    pub fn with_host_access<R>(&self, addr: u32, len: usize, f: impl FnOnce() -> R) -> R {
+        if len == 0 || page_range(addr, len as u32).all(|p| host_readable(self.perm(p))) {
+            return f();
+        }
+        let first = addr >> PAGE_SHIFT;
+        let n = page_range(addr, len as u32).count() as u32;
+        self.protect(first, n, true);
+        let r = f();
+        self.sync_host(addr, len as u32);
+        r
     }
 
     /// Map [addr, addr+len) with `prot`, zero-filled. The host pages are
@@ -416,10 +501,14 @@ impl Mem {
     }
 
     pub fn unmap(&self, addr: u32, len: u32) {
+        if len == 0 {
+            return;
+        }
         for p in page_range(addr, len) {
             let e = &self.perms()[p as usize];
             e.store(e.load(Relaxed) & P_CODE, Relaxed);
         }
+        self.sync_host(addr, len);
     }
 
     pub fn mark_code(&self, page: u32) {
@@ -563,14 +652,35 @@ impl Mem {
         let dst = self.host(addr, data.len());
         // SAFETY: inside the window; a copy through raw pointers, no
         // reference to guest memory is made.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        self.with_host_access(addr, data.len(), || unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len())
+        });
     }
 
     /// Set [addr, addr+len) to `byte` without a permission check.
     pub fn fill_raw(&self, addr: u32, len: u32, byte: u8) {
         let dst = self.host(addr, len as usize);
         // SAFETY: inside the window.
-        unsafe { std::ptr::write_bytes(dst, byte, len as usize) };
+        self.with_host_access(addr, len as usize, || unsafe {
+            std::ptr::write_bytes(dst, byte, len as usize)
+        });
+    }
+
+    /// Copy guest [from, from+len) to [to, to+len) (they may overlap)
+    /// without a permission check (mremap's copy of pages it cannot move).
+    pub fn copy_raw(&self, from: u32, to: u32, len: u32) {
+        let (Some(src), Some(dst)) = (
+            self.host_range(from, len as usize),
+            self.host_range(to, len as usize),
+        ) else {
+            return;
+        };
+        // SAFETY: both ranges lie inside the window, accessible meanwhile.
+        self.with_host_access(from, len as usize, || {
+            self.with_host_access(to, len as usize, || unsafe {
+                std::ptr::copy(src, dst, len as usize)
+            })
+        });
     }
 
     /// Copy [addr, addr+len) out of guest memory without a permission check.
@@ -578,7 +688,9 @@ impl Mem {
         let src = self.host(addr, len as usize);
         let mut v = vec![0u8; len as usize];
         // SAFETY: inside the window.
-        unsafe { std::ptr::copy_nonoverlapping(src, v.as_mut_ptr(), len as usize) };
+        self.with_host_access(addr, len as usize, || unsafe {
+            std::ptr::copy_nonoverlapping(src, v.as_mut_ptr(), len as usize)
+        });
         v
     }
 
