@@ -320,7 +320,7 @@ impl BlockCache {
                 let b = match self.adopt(cpu, eip) {
                     Some(b) => b,
                     None => {
-                        let mut hdr = decode::translate(&cpu.mem, eip, &mut self.scratch);
+                        let mut hdr = decode::translate_racing(&cpu.mem, eip, &mut self.scratch);
                         if cpu.irq.load(std::sync::atomic::Ordering::Relaxed) & super::IRQ_HOST_BUS
                             != 0
                         {

@@ -102,6 +102,18 @@ fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
     fetch_fault_at(at, eip, present)
 }
 
+/// [`translate`] while other threads may unmap the code meanwhile: a
+/// host fault in the decoder (a page gone since its check) translates
+/// again with the permissions now, which gives the fetch fault.
+pub fn translate_racing(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
+    for _ in 0..3 {
+        if let Ok(hdr) = super::guard::kernel(|| translate(mem, eip, out)) {
+            return hdr;
+        }
+    }
+    fault_block(eip, fetch_fault(mem, eip, eip), out)
+}
+
 /// The instruction at `eip` that raises an instruction-fetch #PF at `at`.
 fn fetch_fault_at(at: u32, eip: u32, present: bool) -> Inst {
     let f = crate::mem::PageFault {

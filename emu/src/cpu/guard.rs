@@ -9,12 +9,13 @@
 //!
 //! That fault becomes the guest's #PF at the exact instruction, with the
 //! state from before it, as a longjmp out of the handler chain:
-//! - the run loops run inside [`guarded`], which keeps the host stack
-//!   pointer of its entry (an assembly trampoline, `emu_guard_enter`, that
-//!   saves the callee-saved registers on its own stack);
+//! - the run loops run inside [`guarded`] (on [`protect`]), which keeps
+//!   the host stack pointer of its entry (an assembly trampoline,
+//!   `emu_guard_enter`, that saves the callee-saved registers on its own
+//!   stack);
 //! - the host fault handler (kernel/hostsig.rs) asks [`claim`]: a SIGSEGV
-//!   at an address of the window, on a thread whose handler chain is
-//!   running (`Guard::chain`), is the guest's. It notes the guest address
+//!   at an address of the window, on a thread that has marked a chain as
+//!   running ([`set_chain`]), is the guest's. It notes the window offset
 //!   and whether the host access was a write, and moves the interrupted
 //!   context to `emu_guard_landing` with the trampoline's stack pointer,
 //!   so the signal's return pops the saved registers and returns 1 from
@@ -23,44 +24,70 @@
 //!   `Cpu::exit_at` before it runs (`cpu::threaded`), so the run loop
 //!   knows which instruction faulted, as for a fault it found itself;
 //! - the loads are assembly that takes the `Cpu` as an operand
-//!   (`Cpu::rd`), so the compiler keeps every store of guest state that
-//!   comes before the load in program order before it, and every store
-//!   after it after it: the state at the fault is the state the checked
-//!   path would have left (an instruction commits nothing before its
-//!   last possible fault).
+//!   (`Cpu::host_load`), so the compiler keeps every store of guest state
+//!   that comes before the load in program order before it, and every
+//!   store after it after it: the state at the fault is the state the
+//!   checked path would have left (an instruction commits nothing before
+//!   its last possible fault).
 //!
 //! The frames skipped are the interpreter's own (handlers, the block
 //! run), which own nothing that needs dropping. Writes keep their
 //! software check (`Cpu::wr`): stores to pages holding translated code
 //! must be seen, and the kernel side writes guest memory through host
 //! pointers.
+//!
+//! The kernel side and the translator check permissions before they
+//! touch guest memory, but another guest thread may unmap or protect it
+//! in between: their copies run under [`kernel`], where such a fault
+//! gives an error (EFAULT, a fetch fault) instead of emu's death.
 
 use std::cell::Cell;
 
 use super::Cpu;
 
-/// The guard state of a thread's `Cpu`.
-pub struct Guard {
-    /// Host stack pointer of the innermost [`guarded`] (0: none).
-    sp: usize,
-    /// While a handler chain runs, non-null (the block it belongs to, for
-    /// the run loop's landing): a fault in the window is the guest's.
-    pub chain: *const (),
-    /// The fault [`claim`] took: guest address (past 4 GiB for the guard
+/// A thread's guard state (thread-local: the host fault handler runs on
+/// the faulting thread).
+struct State {
+    /// Host stack pointer of the innermost [`protect`] (0: none).
+    sp: Cell<usize>,
+    /// While guest memory is accessed where a fault may be the guest's
+    /// (a handler chain, a kernel-side copy), non-null: the block whose
+    /// chain runs (the run loop's landing needs it), or [`KERNEL`].
+    chain: Cell<*const ()>,
+    /// The fault [`claim`] took: window offset (past 4 GiB for the guard
     /// after the window) and whether the host access was a write.
-    fault: u64,
-    write: bool,
+    fault: Cell<u64>,
+    write: Cell<bool>,
 }
 
-impl Default for Guard {
-    fn default() -> Guard {
-        Guard {
-            sp: 0,
-            chain: std::ptr::null(),
-            fault: 0,
-            write: false,
+thread_local! {
+    static S: State = const {
+        State {
+            sp: Cell::new(0),
+            chain: Cell::new(std::ptr::null()),
+            fault: Cell::new(0),
+            write: Cell::new(false),
         }
-    }
+    };
+}
+
+/// [`State::chain`] of a kernel-side copy.
+const KERNEL: *const () = 1 as *const ();
+
+/// Note that a handler chain (of block `b`, null when it ends) runs.
+#[inline(always)]
+pub fn set_chain(b: *const ()) {
+    S.with(|s| s.chain.set(b));
+}
+
+/// A host fault [`protect`] caught.
+pub struct Landed {
+    /// The chain that ran (see `State::chain`).
+    pub chain: *const (),
+    /// The window offset of the fault.
+    pub off: u64,
+    /// The host access was a write.
+    pub write: bool,
 }
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -141,59 +168,88 @@ extern "C" {
 /// `Cpu::rd` checks the page table itself).
 pub const ACTIVE: bool = cfg!(all(target_os = "linux", target_arch = "x86_64"));
 
-thread_local! {
-    /// The Cpu of this thread's innermost [`guarded`] (null outside).
-    static CUR: Cell<*mut Cpu> = const { Cell::new(std::ptr::null_mut()) };
-}
-
 struct Ctx<F, R> {
     f: Option<F>,
-    cpu: *mut Cpu,
     out: Option<R>,
 }
 
-unsafe extern "C-unwind" fn tramp<F: FnOnce(&mut Cpu) -> R, R>(p: *mut u8) {
-    // SAFETY: `p` is the Ctx `guarded` made, alive during the call.
+unsafe extern "C-unwind" fn tramp<F: FnOnce() -> R, R>(p: *mut u8) {
+    // SAFETY: `p` is the Ctx `protect` made, alive during the call.
     let c = unsafe { &mut *(p as *mut Ctx<F, R>) };
     if let Some(f) = c.f.take() {
-        c.out = Some(f(unsafe { &mut *c.cpu }));
+        c.out = Some(f());
     }
 }
 
-/// Run `f` where a host fault of a guest read in a handler chain lands:
-/// Ok(its result), or after such a fault Err(the chain's `Guard::chain`),
-/// the fault being then `cpu`'s pending #PF (`exit::EXC`, `Cpu::exc`),
-/// with `Cpu::exit_at` at the faulting instruction. `f` must not own
-/// anything that needs dropping (it is abandoned on a fault). Nests.
+/// Run `f` where a host fault in guest memory lands while `State::chain`
+/// is set: Ok(its result), or Err(the fault). `f` must not own anything
+/// that needs dropping (it is abandoned on a fault), nor hold a lock.
+/// Nests.
 #[inline(never)]
-pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *const ()> {
+pub fn protect<R, F: FnOnce() -> R>(f: F) -> Result<R, Landed> {
     ensure_handler();
-    let cp: *mut Cpu = cpu;
     let mut ctx = Ctx {
         f: Some(f),
-        cpu: cp,
         out: None,
     };
-    // SAFETY: the trampoline calls `tramp` with `ctx`; `cp` stays valid.
-    unsafe {
-        let prev_sp = (*cp).guard.sp;
-        let prev_cpu = CUR.with(|c| c.replace(cp));
-        let landed = enter(
-            std::ptr::addr_of_mut!((*cp).guard.sp),
-            tramp::<F, R>,
-            std::ptr::addr_of_mut!(ctx) as *mut u8,
-        );
-        CUR.with(|c| c.set(prev_cpu));
-        let g = &mut (*cp).guard;
-        g.sp = prev_sp;
+    S.with(|s| {
+        let prev = s.sp.get();
+        // SAFETY: the trampoline calls `tramp` with `ctx`, alive here.
+        let landed = unsafe {
+            enter(
+                s.sp.as_ptr(),
+                tramp::<F, R>,
+                std::ptr::addr_of_mut!(ctx) as *mut u8,
+            )
+        };
+        s.sp.set(prev);
         if landed {
-            let chain = std::mem::replace(&mut g.chain, std::ptr::null());
-            let (addr, write) = (std::ptr::read_volatile(&g.fault), g.write);
-            (*cp).guest_read_fault(addr, write);
-            return Err(chain);
+            return Err(Landed {
+                chain: s.chain.replace(std::ptr::null()),
+                off: s.fault.get(),
+                write: s.write.get(),
+            });
         }
-    }
-    ctx.out.ok_or(std::ptr::null())
+        ctx.out.ok_or(Landed {
+            chain: std::ptr::null(),
+            off: 0,
+            write: false,
+        })
+    })
+}
+
+/// [`protect`] for guest code: after a fault, Err(the chain that ran),
+/// the fault being then `cpu`'s pending #PF (`exit::EXC`, `Cpu::exc`),
+/// with `Cpu::exit_at` at the faulting instruction.
+pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *const ()> {
+    let cp: *mut Cpu = cpu;
+    // SAFETY: `cpu` is only used through `cp` until `f` is done.
+    protect(|| f(unsafe { &mut *cp })).map_err(|l| {
+        unsafe { &mut *cp }.guest_read_fault(l.off, l.write);
+        l.chain
+    })
+}
+
+/// Run `f`, which reads or writes guest memory that another thread may
+/// unmap meanwhile (the kernel side after its permission check, the
+/// translator): Err(the window offset of the fault) if the host refused
+/// a page.
+pub fn kernel<R, F: FnOnce() -> R>(f: F) -> Result<R, u64> {
+    protect(|| {
+        set_chain(KERNEL);
+        let r = f();
+        set_chain(std::ptr::null());
+        r
+    })
+    .map_err(|l| l.off)
+}
+
+/// Copy `n` bytes from `src` to `dst` (guest memory on one side) under
+/// [`kernel`].
+pub fn copy(dst: *mut u8, src: *const u8, n: usize) -> Result<(), u64> {
+    // SAFETY: both inside their mappings when checked; a page gone since
+    // faults and lands.
+    kernel(|| unsafe { std::ptr::copy(src, dst, n) })
 }
 
 /// Run the chain of `insts` (instructions ending with an end marker) on
@@ -205,10 +261,10 @@ pub fn run_insts(cpu: &mut Cpu, insts: &[super::Inst]) {
         "ends with a marker"
     );
     let _ = guarded(cpu, |c| {
-        c.guard.chain = insts.as_ptr().cast();
+        set_chain(insts.as_ptr().cast());
         // SAFETY: `insts` ends with an end marker.
         unsafe { super::Handler::run(c, insts.as_ptr()) };
-        c.guard.chain = std::ptr::null();
+        set_chain(std::ptr::null());
     });
 }
 
@@ -232,26 +288,18 @@ pub fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
     let Some(off) = crate::mem::window_offset(addr) else {
         return false;
     };
-    let c = CUR.with(|c| c.get());
-    if c.is_null() || uc.is_null() {
+    if uc.is_null() {
         return false;
     }
-    // SAFETY: `c` is the Cpu of the guarded call running on this thread,
-    // which the signal interrupted; its fields are written volatile, as
-    // from outside the interpreter's view.
-    unsafe {
-        let g = std::ptr::addr_of_mut!((*c).guard);
-        if std::ptr::addr_of!((*g).chain).read_volatile().is_null() {
+    S.with(|s| {
+        if s.chain.get().is_null() || s.sp.get() == 0 {
             return false;
         }
-        let sp = std::ptr::addr_of!((*g).sp).read_volatile();
-        if sp == 0 {
-            return false;
-        }
-        std::ptr::addr_of_mut!((*g).fault).write_volatile(off);
-        std::ptr::addr_of_mut!((*g).write).write_volatile(write);
-        land(uc, sp)
-    }
+        s.fault.set(off);
+        s.write.set(write);
+        // SAFETY: the context of the fault this thread's handler serves.
+        unsafe { land(uc, s.sp.get()) }
+    })
 }
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -275,4 +323,47 @@ unsafe fn land(_: *mut libc::c_void, _: usize) -> bool {
 fn ensure_handler() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(crate::kernel::hostsig::install_fault_handlers);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::{Mem, P_EXEC, P_READ, P_WRITE};
+
+    /// A copy from a page the host refuses ends with the fault's offset,
+    /// and the thread goes on; a readable one copies.
+    #[test]
+    fn kernel_copies_survive_a_page_gone() {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x10000, 0x2000, P_READ | P_WRITE);
+        m.write_raw(0x10ffe, &[1, 2]);
+        let mut buf = [0u8; 4];
+        let src = m.host_range(0x10ffe, 4).unwrap();
+        assert_eq!(copy(buf.as_mut_ptr(), src, 4), Ok(()));
+        assert_eq!(buf, [1, 2, 0, 0]);
+        // Unmapped behind the copy's back (as by another thread).
+        m.unmap(0x11000, 0x1000);
+        assert_eq!(copy(buf.as_mut_ptr(), src, 4), Err(0x11000));
+        assert_eq!(copy(buf.as_mut_ptr(), src, 2), Ok(()));
+    }
+
+    /// Code whose page the host refuses while the table still says
+    /// fetchable (another thread's munmap racing the translation) gives a
+    /// fetch fault, not a host crash.
+    #[test]
+    fn translation_survives_a_page_gone() {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x20000, 0x1000, P_READ | P_EXEC);
+        m.write_raw(0x20000, &[0x90, 0x90, 0xc3]);
+        let mut out = Vec::new();
+        let hdr = super::super::decode::translate_racing(&m, 0x20000, &mut out);
+        assert_eq!(hdr.count, 3);
+        // The host protection changes, the page table not yet.
+        let h = m.host_range(0x20000, 0x1000).unwrap();
+        unsafe { libc::mprotect(h as *mut libc::c_void, 0x1000, libc::PROT_NONE) };
+        let hdr = super::super::decode::translate_racing(&m, 0x20000, &mut out);
+        assert_eq!(hdr.count, 1);
+        assert_eq!(out[0].len, 0, "a fetch fault");
+        m.sync_host(0x20000, 0x1000);
+    }
 }

@@ -336,8 +336,6 @@ pub struct Cpu {
     pub sse: exec::sse::Sse,
     /// Privilege level, descriptor tables, MSRs and kernel memory.
     pub sys: crate::arch::System,
-    /// Where a host fault of a guest read lands (see [`guard`]).
-    pub guard: guard::Guard,
 }
 
 unsafe impl Send for Cpu {}
@@ -369,7 +367,6 @@ impl Cpu {
             fpu: Default::default(),
             sse: Default::default(),
             sys: crate::arch::System::new(),
-            guard: Default::default(),
         };
         let user_data = Seg {
             sel: 0x2b,
@@ -424,7 +421,6 @@ impl Cpu {
             fpu: self.fpu.clone(),
             sse: self.sse.clone(),
             sys: self.sys.clone(),
-            guard: Default::default(),
         }
     }
 
@@ -736,7 +732,7 @@ impl Cpu {
     /// (the state at a fault is the state before the instruction).
     ///
     /// # Safety
-    /// Only inside [`guard::guarded`] with `guard.chain` set.
+    /// Only inside [`guard::guarded`] with a chain set ([`guard::set_chain`]).
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     #[inline(always)]
     unsafe fn host_load<const N: usize>(&mut self, a: u32) -> u64 {
@@ -764,7 +760,7 @@ impl Cpu {
     /// checked path would raise it.
     #[cold]
     #[inline(never)]
-    fn guest_read_fault(&mut self, off: u64, write: bool) {
+    pub(crate) fn guest_read_fault(&mut self, off: u64, write: bool) {
         let addr = off as u32;
         let p = self.perm(addr >> PAGE_SHIFT);
         self.page_fault(PageFault {

@@ -30,10 +30,10 @@ pub enum Event {
 #[inline(always)]
 fn exec_block(cpu: &mut Cpu, b: &Block) {
     cpu.icount += b.hdr.count as u64;
-    cpu.guard.chain = b.thin().cast();
+    super::guard::set_chain(b.thin().cast());
     // SAFETY: the block's instructions end with its end marker.
     unsafe { Handler::run(cpu, b.insts.as_ptr()) };
-    cpu.guard.chain = std::ptr::null();
+    super::guard::set_chain(std::ptr::null());
     if cpu.exit != exit::NONE {
         early_exit(cpu, b);
     }

@@ -707,9 +707,13 @@ impl Mem {
     fn copy_out(&self, addr: u32, dst: *mut u8, n: usize, write: bool) -> Result<(), PageFault> {
         let src = self.host(addr, n);
         if n == 0 || !self.any_file(addr, n as u32) {
-            // SAFETY: inside the window and accessible (checked).
-            unsafe { std::ptr::copy_nonoverlapping(src, dst, n) };
-            return Ok(());
+            // Checked, though another thread may unmap it meanwhile.
+            return crate::cpu::guard::copy(dst, src, n).map_err(|off| PageFault {
+                addr: off as u32,
+                present: false,
+                write,
+                fetch: false,
+            });
         }
         let done = safe_copy(dst, src, n);
         if done == n {
@@ -737,9 +741,12 @@ impl Mem {
             return 0;
         };
         if dst.is_empty() || !self.any_file(addr, dst.len() as u32) {
-            // SAFETY: inside the window.
-            unsafe { std::ptr::copy_nonoverlapping(src, dst.as_mut_ptr(), dst.len()) };
-            return dst.len();
+            return match crate::cpu::guard::copy(dst.as_mut_ptr(), src, dst.len()) {
+                Ok(()) => dst.len(),
+                Err(off) => {
+                    ((off as u32 & !(PAGE_SIZE - 1)).saturating_sub(addr) as usize).min(dst.len())
+                }
+            };
         }
         safe_copy(dst.as_mut_ptr(), src, dst.len())
     }
@@ -761,9 +768,14 @@ impl Mem {
                     fetch: false,
                 });
             }
-        } else {
-            // SAFETY: inside the window and writable (checked).
-            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        } else if let Err(off) = crate::cpu::guard::copy(dst, data.as_ptr(), data.len()) {
+            // Unmapped by another thread since the check.
+            return Err(PageFault {
+                addr: off as u32,
+                present: false,
+                write: true,
+                fetch: false,
+            });
         }
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
         let mut smc = Vec::new();
@@ -791,17 +803,13 @@ impl Mem {
             let p = a >> PAGE_SHIFT;
             self.check(a, 1, P_READ, false, false)?;
             let page_end = ((p as u64 + 1) << PAGE_SHIFT) as u64;
-            let n = (page_end - a as u64).min((max - out.len()) as u64) as u32;
-            let mut chunk = [0u8; PAGE_SIZE as usize];
-            let s: &[u8] = if self.perm(p) & P_FILE != 0 {
-                // A file page may be past the file's end: copy it safely.
-                self.copy_out(a, chunk.as_mut_ptr(), n as usize, false)?;
-                &chunk[..n as usize]
-            } else {
-                // SAFETY: [a, a+n) ends at a page boundary at most, inside
-                // the window, and is not a file page.
-                unsafe { std::slice::from_raw_parts(self.host(a, n as usize), n as usize) }
-            };
+            // A piece at a time (strings are short), copied as the
+            // kernel side copies: a file page may be past the file's end,
+            // and another thread may unmap the page meanwhile.
+            let n = (page_end - a as u64).min((max - out.len()) as u64).min(256) as u32;
+            let mut chunk = [0u8; 256];
+            self.copy_out(a, chunk.as_mut_ptr(), n as usize, false)?;
+            let s = &chunk[..n as usize];
             if let Some(z) = s.iter().position(|&c| c == 0) {
                 out.extend_from_slice(&s[..z]);
                 return Ok(out);
