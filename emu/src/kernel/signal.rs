@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use super::abi::errno::Errno;
 use super::abi::signal::{self as asig, bit, sa, Siginfo32, Stack32};
 use super::entry::thread_info;
+use super::fs::hret;
 use super::hostsig;
 use super::syscall::SysResult;
 use super::task::{lock, Task};
@@ -765,18 +766,10 @@ fn sigtimedwait(p: &mut Task, set: u32, info: u32, ts: u32, size: u32, wide: boo
     Ok(got.sig())
 }
 
-fn host_result(r: libc::c_long) -> SysResult {
-    if r < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(r as u32)
-    }
-}
-
 pub fn sys_rt_sigqueueinfo(p: &mut Task, pid: u32, sig: u32, uinfo: u32) -> SysResult {
     let info: Siginfo32 = p.read_struct(uinfo)?;
     let h = info.to_host();
-    host_result(unsafe {
+    hret(unsafe {
         libc::syscall(
             libc::SYS_rt_sigqueueinfo,
             pid as i32,
@@ -789,7 +782,7 @@ pub fn sys_rt_sigqueueinfo(p: &mut Task, pid: u32, sig: u32, uinfo: u32) -> SysR
 pub fn sys_rt_tgsigqueueinfo(p: &mut Task, tgid: u32, tid: u32, sig: u32, uinfo: u32) -> SysResult {
     let info: Siginfo32 = p.read_struct(uinfo)?;
     let h = info.to_host();
-    host_result(unsafe {
+    hret(unsafe {
         libc::syscall(
             libc::SYS_rt_tgsigqueueinfo,
             tgid as i32,
@@ -816,17 +809,17 @@ fn check_sig(sig: u32) -> Result<(), Errno> {
 
 pub fn sys_kill(_p: &mut Task, pid: u32, sig: u32) -> SysResult {
     check_sig(sig)?;
-    host_result(unsafe { libc::syscall(libc::SYS_kill, pid as i32, sig as i32) })
+    hret(unsafe { libc::syscall(libc::SYS_kill, pid as i32, sig as i32) })
 }
 
 pub fn sys_tkill(_p: &mut Task, tid: u32, sig: u32) -> SysResult {
     check_sig(sig)?;
-    host_result(unsafe { libc::syscall(libc::SYS_tkill, tid as i32, sig as i32) })
+    hret(unsafe { libc::syscall(libc::SYS_tkill, tid as i32, sig as i32) })
 }
 
 pub fn sys_tgkill(_p: &mut Task, tgid: u32, tid: u32, sig: u32) -> SysResult {
     check_sig(sig)?;
-    host_result(unsafe { libc::syscall(libc::SYS_tgkill, tgid as i32, tid as i32, sig as i32) })
+    hret(unsafe { libc::syscall(libc::SYS_tgkill, tgid as i32, tid as i32, sig as i32) })
 }
 
 pub fn sys_pidfd_open(p: &mut Task, pid: u32, flags: u32) -> SysResult {
@@ -853,7 +846,7 @@ pub fn sys_pidfd_send_signal(
         None
     };
     let ip = info.as_ref().map_or(std::ptr::null(), |i| i.as_ptr());
-    host_result(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, h, sig as i32, ip, flags) })
+    hret(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, h, sig as i32, ip, flags) })
 }
 
 // ---- the alternate stack ----

@@ -14,6 +14,7 @@
 
 use super::abi::errno::Errno;
 use super::abi::sys::{self as asys, per, pr, rlimit, Rlimit32, Rlimit64};
+use super::fs::hret;
 use super::syscall::SysResult;
 use super::task::lock;
 use super::task::Task;
@@ -142,18 +143,9 @@ pub fn capable(cap: u32) -> bool {
     i < 2 && d[i].effective & (1 << (cap % 32)) != 0
 }
 
-/// A raw host syscall's result as a guest result.
-fn host(r: libc::c_long) -> SysResult {
-    if r < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(r as u32)
-    }
-}
-
 macro_rules! sc {
     ($nr:expr $(, $a:expr)*) => {
-        host(unsafe { libc::syscall($nr $(, $a as libc::c_long)*) })
+        hret(unsafe { libc::syscall($nr $(, $a as libc::c_long)*) })
     };
 }
 
@@ -296,7 +288,7 @@ fn getres(gid: bool) -> Result<[u32; 3], Errno> {
     let (a, b, c) = (v.as_mut_ptr(), unsafe { v.as_mut_ptr().add(1) }, unsafe {
         v.as_mut_ptr().add(2)
     });
-    host(unsafe { libc::syscall(nr, a, b, c) })?;
+    hret(unsafe { libc::syscall(nr, a, b, c) })?;
     Ok(v)
 }
 
@@ -526,7 +518,7 @@ fn set_name(p: &mut Task, name: u32, len: u32, nr: libc::c_long) -> SysResult {
     }
     let mut b = vec![0u8; len as usize];
     p.read_user(name, &mut b)?;
-    host(unsafe { libc::syscall(nr, b.as_ptr(), len as libc::c_long) })
+    hret(unsafe { libc::syscall(nr, b.as_ptr(), len as libc::c_long) })
 }
 
 pub fn sys_sethostname(p: &mut Task, name: u32, len: u32) -> SysResult {
@@ -614,7 +606,7 @@ pub fn sys_getrandom(p: &mut Task, buf: u32, count: u32, flags: u32) -> SysResul
         return Err(Errno::EFAULT);
     }
     let out = p.user_buf_mut(buf, n)?;
-    host(unsafe { libc::syscall(libc::SYS_getrandom, out, n as usize, flags) })
+    hret(unsafe { libc::syscall(libc::SYS_getrandom, out, n as usize, flags) })
 }
 
 // ---- personality and prctl ----
@@ -639,7 +631,7 @@ pub fn set_comm(path: &[u8]) {
 
 pub fn sys_prctl(p: &mut Task, option: u32, a2: u32, a3: u32, a4: u32, a5: u32) -> SysResult {
     let raw = |o: u32, a: u64, b: u64, c: u64, d: u64| -> SysResult {
-        host(unsafe {
+        hret(unsafe {
             libc::syscall(
                 libc::SYS_prctl,
                 o as libc::c_long,
@@ -657,17 +649,17 @@ pub fn sys_prctl(p: &mut Task, option: u32, a2: u32, a3: u32, a4: u32, a5: u32) 
             let s = p.cpu.mem.read_cstr(a2, 16).map_err(|_| Errno::EFAULT)?;
             let l = s.len().min(15);
             n[..l].copy_from_slice(&s[..l]);
-            host(unsafe { libc::syscall(libc::SYS_prctl, libc::PR_SET_NAME, n.as_ptr()) })
+            hret(unsafe { libc::syscall(libc::SYS_prctl, libc::PR_SET_NAME, n.as_ptr()) })
         }
         pr::GET_NAME => {
             let mut n = [0u8; 16];
-            host(unsafe { libc::syscall(libc::SYS_prctl, libc::PR_GET_NAME, n.as_mut_ptr()) })?;
+            hret(unsafe { libc::syscall(libc::SYS_prctl, libc::PR_GET_NAME, n.as_mut_ptr()) })?;
             p.write_user(a2, &n)?;
             Ok(0)
         }
         pr::GET_PDEATHSIG | pr::GET_CHILD_SUBREAPER | pr::GET_TSC | pr::GET_IO_FLUSHER => {
             let mut v: i32 = 0;
-            host(unsafe {
+            hret(unsafe {
                 libc::syscall(libc::SYS_prctl, option as libc::c_long, &mut v as *mut i32)
             })?;
             p.write_u32(a2, v as u32)?;
@@ -890,7 +882,7 @@ pub fn sys_prlimit64(p: &mut Task, pid: u32, res: u32, new: u32, old: u32) -> Sy
         } else {
             std::ptr::null_mut()
         };
-        host(unsafe { libc::syscall(libc::SYS_prlimit64, pid as i32, res, np, op) })?;
+        hret(unsafe { libc::syscall(libc::SYS_prlimit64, pid as i32, res, np, op) })?;
         if old != 0 {
             p.write_struct(
                 old,

@@ -14,16 +14,9 @@ use super::abi::time::{
     Rusage32, Timespec32, Timespec64, Timeval32, Timex32, Timezone, Tms, CLOCK_MONOTONIC,
     KERNEL_TIMEX_SIZE, NSEC_PER_SEC, TIMER_ABSTIME,
 };
+use super::fs::hret;
 use super::syscall::SysResult;
 use super::task::Task;
-
-fn host(r: libc::c_long) -> SysResult {
-    if r < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(r as u32)
-    }
-}
 
 /// The host clock id for guest clock id `clk`: an fd-based dynamic clock
 /// (CLOCKFD: `~fd << 3 | 3`) names a guest fd.
@@ -100,7 +93,7 @@ pub fn sys_stime(p: &mut Task, tptr: u32) -> SysResult {
         tv_sec: s as i64,
         tv_nsec: 0,
     };
-    host(unsafe { libc::syscall(libc::SYS_clock_settime, libc::CLOCK_REALTIME, &t) })
+    hret(unsafe { libc::syscall(libc::SYS_clock_settime, libc::CLOCK_REALTIME, &t) })
 }
 
 pub fn sys_gettimeofday(p: &mut Task, tv: u32, tz: u32) -> SysResult {
@@ -109,7 +102,7 @@ pub fn sys_gettimeofday(p: &mut Task, tv: u32, tz: u32) -> SysResult {
         tv_usec: 0,
     };
     let mut z = [0i32; 2];
-    host(unsafe { libc::syscall(libc::SYS_gettimeofday, &mut t, z.as_mut_ptr()) })?;
+    hret(unsafe { libc::syscall(libc::SYS_gettimeofday, &mut t, z.as_mut_ptr()) })?;
     if tv != 0 {
         p.write_struct(
             tv,
@@ -152,7 +145,7 @@ pub fn sys_settimeofday(p: &mut Task, tv: u32, tz: u32) -> SysResult {
     };
     let tp = t.as_ref().map_or(std::ptr::null(), |x| x as *const _);
     let zp = z.as_ref().map_or(std::ptr::null(), |x| x.as_ptr());
-    host(unsafe { libc::syscall(libc::SYS_settimeofday, tp, zp) })
+    hret(unsafe { libc::syscall(libc::SYS_settimeofday, tp, zp) })
 }
 
 fn clock_gettime(p: &mut Task, clk: u32, tp: u32, wide: bool) -> SysResult {
@@ -161,7 +154,7 @@ fn clock_gettime(p: &mut Task, clk: u32, tp: u32, wide: bool) -> SysResult {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    host(unsafe { libc::syscall(libc::SYS_clock_gettime, c, &mut t) })?;
+    hret(unsafe { libc::syscall(libc::SYS_clock_gettime, c, &mut t) })?;
     put_ts(p, tp, host_ts(&t), wide)?;
     Ok(0)
 }
@@ -177,7 +170,7 @@ pub fn sys_clock_gettime64(p: &mut Task, clk: u32, tp: u32) -> SysResult {
 fn clock_settime(p: &mut Task, clk: u32, tp: u32, wide: bool) -> SysResult {
     let t = get_ts(p, tp, wide)?;
     let c = host_clock(p, clk)?;
-    host(unsafe { libc::syscall(libc::SYS_clock_settime, c, &t) })
+    hret(unsafe { libc::syscall(libc::SYS_clock_settime, c, &t) })
 }
 
 pub fn sys_clock_settime(p: &mut Task, clk: u32, tp: u32) -> SysResult {
@@ -194,7 +187,7 @@ fn clock_getres(p: &mut Task, clk: u32, tp: u32, wide: bool) -> SysResult {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    host(unsafe { libc::syscall(libc::SYS_clock_getres, c, &mut t) })?;
+    hret(unsafe { libc::syscall(libc::SYS_clock_getres, c, &mut t) })?;
     if tp != 0 {
         put_ts(p, tp, host_ts(&t), wide)?;
     }
@@ -380,7 +373,7 @@ pub fn sys_getrusage(p: &mut Task, who: u32, ru: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let mut r: libc::rusage = unsafe { std::mem::zeroed() };
-    host(unsafe { libc::syscall(libc::SYS_getrusage, w, &mut r) })?;
+    hret(unsafe { libc::syscall(libc::SYS_getrusage, w, &mut r) })?;
     p.write_struct(ru, &Rusage32::from_host(&r))?;
     Ok(0)
 }
@@ -452,7 +445,7 @@ fn adjtime32(p: &mut Task, clk: Option<u32>, buf: u32) -> SysResult {
             unsafe { libc::syscall(libc::SYS_clock_adjtime, c, &mut h) }
         }
     };
-    let state = host(r)?;
+    let state = hret(r)?;
     p.write_struct(buf, &timex_from_host(&h))?;
     Ok(state)
 }
@@ -470,7 +463,7 @@ pub fn sys_clock_adjtime64(p: &mut Task, clk: u32, buf: u32) -> SysResult {
     let mut b = [0u8; KERNEL_TIMEX_SIZE];
     p.read_user(buf, &mut b)?;
     let c = host_clock(p, clk)?;
-    let state = host(unsafe { libc::syscall(libc::SYS_clock_adjtime, c, b.as_mut_ptr()) })?;
+    let state = hret(unsafe { libc::syscall(libc::SYS_clock_adjtime, c, b.as_mut_ptr()) })?;
     p.write_user(buf, &b)?;
     Ok(state)
 }
@@ -482,7 +475,7 @@ fn rr_interval(p: &mut Task, pid: u32, tp: u32, wide: bool) -> SysResult {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    host(unsafe { libc::syscall(libc::SYS_sched_rr_get_interval, pid as i32, &mut t) })?;
+    hret(unsafe { libc::syscall(libc::SYS_sched_rr_get_interval, pid as i32, &mut t) })?;
     put_ts(p, tp, host_ts(&t), wide)?;
     Ok(0)
 }

@@ -13,19 +13,12 @@ use bytemuck::{Pod, Zeroable};
 use super::abi::errno::Errno;
 use super::abi::fs::o;
 use super::abi::time::{Timespec32, Timespec64, Timeval32};
+use super::fs::hret;
 use super::syscall::SysResult;
 use super::task::Task;
 
-fn host(r: libc::c_long) -> SysResult {
-    if r < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(r as u32)
-    }
-}
-
 pub fn sys_alarm(_p: &mut Task, seconds: u32) -> SysResult {
-    host(unsafe { libc::syscall(libc::SYS_alarm, seconds) })
+    hret(unsafe { libc::syscall(libc::SYS_alarm, seconds) })
 }
 
 // ---- itimers ----
@@ -72,7 +65,7 @@ pub fn sys_setitimer(p: &mut Task, which: u32, new: u32, old: u32) -> SysResult 
         unsafe { std::mem::zeroed() }
     };
     let mut o: libc::itimerval = unsafe { std::mem::zeroed() };
-    host(unsafe { libc::syscall(libc::SYS_setitimer, which as i32, &n, &mut o) })?;
+    hret(unsafe { libc::syscall(libc::SYS_setitimer, which as i32, &n, &mut o) })?;
     if old != 0 {
         p.write_struct(old, &itv_guest(&o))?;
     }
@@ -81,7 +74,7 @@ pub fn sys_setitimer(p: &mut Task, which: u32, new: u32, old: u32) -> SysResult 
 
 pub fn sys_getitimer(p: &mut Task, which: u32, cur: u32) -> SysResult {
     let mut o: libc::itimerval = unsafe { std::mem::zeroed() };
-    host(unsafe { libc::syscall(libc::SYS_getitimer, which as i32, &mut o) })?;
+    hret(unsafe { libc::syscall(libc::SYS_getitimer, which as i32, &mut o) })?;
     p.write_struct(cur, &itv_guest(&o))?;
     Ok(0)
 }
@@ -188,7 +181,7 @@ pub fn sys_timer_create(p: &mut Task, clockid: u32, sevp: u32, timerid: u32) -> 
     let ep = ev
         .as_ref()
         .map_or(std::ptr::null(), |e| e as *const HostSigevent);
-    host(unsafe { libc::syscall(libc::SYS_timer_create, clk, ep, &mut id) })?;
+    hret(unsafe { libc::syscall(libc::SYS_timer_create, clk, ep, &mut id) })?;
     if let Err(e) = p.write_u32(timerid, id as u32) {
         unsafe { libc::syscall(libc::SYS_timer_delete, id) };
         return Err(e);
@@ -199,7 +192,7 @@ pub fn sys_timer_create(p: &mut Task, clockid: u32, sevp: u32, timerid: u32) -> 
 fn timer_settime(p: &mut Task, id: u32, flags: u32, new: u32, old: u32, wide: bool) -> SysResult {
     let n = read_its(p, new, wide)?;
     let mut o: libc::itimerspec = unsafe { std::mem::zeroed() };
-    host(unsafe { libc::syscall(libc::SYS_timer_settime, id as i32, flags as i32, &n, &mut o) })?;
+    hret(unsafe { libc::syscall(libc::SYS_timer_settime, id as i32, flags as i32, &n, &mut o) })?;
     if old != 0 {
         write_its(p, old, &o, wide)?;
     }
@@ -208,7 +201,7 @@ fn timer_settime(p: &mut Task, id: u32, flags: u32, new: u32, old: u32, wide: bo
 
 fn timer_gettime(p: &mut Task, id: u32, cur: u32, wide: bool) -> SysResult {
     let mut o: libc::itimerspec = unsafe { std::mem::zeroed() };
-    host(unsafe { libc::syscall(libc::SYS_timer_gettime, id as i32, &mut o) })?;
+    hret(unsafe { libc::syscall(libc::SYS_timer_gettime, id as i32, &mut o) })?;
     write_its(p, cur, &o, wide)?;
     Ok(0)
 }
@@ -230,11 +223,11 @@ pub fn sys_timer_gettime64(p: &mut Task, id: u32, cur: u32) -> SysResult {
 }
 
 pub fn sys_timer_getoverrun(_p: &mut Task, id: u32) -> SysResult {
-    host(unsafe { libc::syscall(libc::SYS_timer_getoverrun, id as i32) })
+    hret(unsafe { libc::syscall(libc::SYS_timer_getoverrun, id as i32) })
 }
 
 pub fn sys_timer_delete(_p: &mut Task, id: u32) -> SysResult {
-    host(unsafe { libc::syscall(libc::SYS_timer_delete, id as i32) })
+    hret(unsafe { libc::syscall(libc::SYS_timer_delete, id as i32) })
 }
 
 // ---- timerfd ----
@@ -259,7 +252,7 @@ fn timerfd_settime(p: &mut Task, fd: u32, flags: u32, new: u32, old: u32, wide: 
     let h = p.files().host(fd)?;
     let n = read_its(p, new, wide)?;
     let mut o: libc::itimerspec = unsafe { std::mem::zeroed() };
-    host(unsafe { libc::syscall(libc::SYS_timerfd_settime, h, flags as i32, &n, &mut o) })?;
+    hret(unsafe { libc::syscall(libc::SYS_timerfd_settime, h, flags as i32, &n, &mut o) })?;
     if old != 0 {
         write_its(p, old, &o, wide)?;
     }
@@ -269,7 +262,7 @@ fn timerfd_settime(p: &mut Task, fd: u32, flags: u32, new: u32, old: u32, wide: 
 fn timerfd_gettime(p: &mut Task, fd: u32, cur: u32, wide: bool) -> SysResult {
     let h = p.files().host(fd)?;
     let mut o: libc::itimerspec = unsafe { std::mem::zeroed() };
-    host(unsafe { libc::syscall(libc::SYS_timerfd_gettime, h, &mut o) })?;
+    hret(unsafe { libc::syscall(libc::SYS_timerfd_gettime, h, &mut o) })?;
     write_its(p, cur, &o, wide)?;
     Ok(0)
 }
