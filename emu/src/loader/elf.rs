@@ -495,6 +495,9 @@ pub fn map(mem: &Mem, image: &[u8], plan: &Plan, file: Option<BorrowedFd<'_>>) -
                 }
                 _ => false,
             };
+            // After the host mapping (which it gives its protection), before
+            // a copy (which then finds the pages accessible).
+            mem.set_perm(page_lo as u32, n as u32, s.prot | P_PRESENT);
             if !mapped {
                 all_mapped = false;
                 // Bytes past the end of the file read as zero.
@@ -503,7 +506,6 @@ pub fn map(mem: &Mem, image: &[u8], plan: &Plan, file: Option<BorrowedFd<'_>>) -
                 mem.write_raw(page_lo as u32, &src[..avail]);
                 mem.fill_raw(page_lo as u32 + avail as u32, (n - avail) as u32, 0);
             }
-            mem.set_perm(page_lo as u32, n as u32, s.prot | P_PRESENT);
             if s.memsz > s.filesz && s.prot & P_WRITE != 0 {
                 let z = addr + s.filesz as u64;
                 mem.fill_raw(z as u32, (file_end - z) as u32, 0);
@@ -540,7 +542,7 @@ fn map_file_pages(mem: &Mem, addr: u32, len: usize, fd: BorrowedFd<'_>, off: usi
             off as libc::off_t,
         )
     };
-    mem.sync_host(addr, len as u32);
+    // The host protection comes with the permissions (`map`).
     r != libc::MAP_FAILED
 }
 
