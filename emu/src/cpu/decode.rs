@@ -107,7 +107,7 @@ fn fetch_fault(mem: &Mem, at: u32, eip: u32) -> Inst {
 /// again with the permissions now, which gives the fetch fault.
 pub fn translate_racing(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
     for _ in 0..3 {
-        if let Ok(hdr) = super::guard::kernel(|| translate(mem, eip, out)) {
+        if let Ok(hdr) = super::guard::kernel(mem, || translate(mem, eip, out)) {
             return hdr;
         }
     }

@@ -50,6 +50,9 @@ use super::Cpu;
 struct State {
     /// Host stack pointer of the innermost [`protect`] (0: none).
     sp: Cell<usize>,
+    /// The host address of the guest window it accesses (a process may
+    /// hold several: the library runs machines side by side).
+    base: Cell<usize>,
     /// While guest memory is accessed where a fault may be the guest's
     /// (a handler chain, a kernel-side copy), non-null: the block whose
     /// chain runs (the run loop's landing needs it), or [`KERNEL`].
@@ -64,6 +67,7 @@ thread_local! {
     static S: State = const {
         State {
             sp: Cell::new(0),
+            base: Cell::new(0),
             chain: Cell::new(std::ptr::null()),
             fault: Cell::new(0),
             write: Cell::new(false),
@@ -181,12 +185,12 @@ unsafe extern "C-unwind" fn tramp<F: FnOnce() -> R, R>(p: *mut u8) {
     }
 }
 
-/// Run `f` where a host fault in guest memory lands while `State::chain`
-/// is set: Ok(its result), or Err(the fault). `f` must not own anything
-/// that needs dropping (it is abandoned on a fault), nor hold a lock.
-/// Nests.
+/// Run `f` where a host fault in the guest window at `base` lands while
+/// `State::chain` is set: Ok(its result), or Err(the fault). `f` must not
+/// own anything that needs dropping (it is abandoned on a fault), nor
+/// hold a lock. Nests.
 #[inline(never)]
-pub fn protect<R, F: FnOnce() -> R>(f: F) -> Result<R, Landed> {
+pub fn protect<R, F: FnOnce() -> R>(base: *const u8, f: F) -> Result<R, Landed> {
     ensure_handler();
     let mut ctx = Ctx {
         f: Some(f),
@@ -194,6 +198,7 @@ pub fn protect<R, F: FnOnce() -> R>(f: F) -> Result<R, Landed> {
     };
     S.with(|s| {
         let prev = s.sp.get();
+        let prev_base = s.base.replace(base as usize);
         // SAFETY: the trampoline calls `tramp` with `ctx`, alive here.
         let landed = unsafe {
             enter(
@@ -203,6 +208,7 @@ pub fn protect<R, F: FnOnce() -> R>(f: F) -> Result<R, Landed> {
             )
         };
         s.sp.set(prev);
+        s.base.set(prev_base);
         if landed {
             return Err(Landed {
                 chain: s.chain.replace(std::ptr::null()),
@@ -224,7 +230,8 @@ pub fn protect<R, F: FnOnce() -> R>(f: F) -> Result<R, Landed> {
 pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *const ()> {
     let cp: *mut Cpu = cpu;
     // SAFETY: `cpu` is only used through `cp` until `f` is done.
-    protect(|| f(unsafe { &mut *cp })).map_err(|l| {
+    let base = cpu.mem.base();
+    protect(base, || f(unsafe { &mut *cp })).map_err(|l| {
         unsafe { &mut *cp }.guest_read_fault(l.off, l.write);
         l.chain
     })
@@ -234,8 +241,8 @@ pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *c
 /// unmap meanwhile (the kernel side after its permission check, the
 /// translator): Err(the window offset of the fault) if the host refused
 /// a page.
-pub fn kernel<R, F: FnOnce() -> R>(f: F) -> Result<R, u64> {
-    protect(|| {
+pub fn kernel<R, F: FnOnce() -> R>(mem: &crate::mem::Mem, f: F) -> Result<R, u64> {
+    protect(mem.base(), || {
         set_chain(KERNEL);
         let r = f();
         set_chain(std::ptr::null());
@@ -244,12 +251,12 @@ pub fn kernel<R, F: FnOnce() -> R>(f: F) -> Result<R, u64> {
     .map_err(|l| l.off)
 }
 
-/// Copy `n` bytes from `src` to `dst` (guest memory on one side) under
+/// Copy `n` bytes from `src` to `dst` (`mem`'s memory on one side) under
 /// [`kernel`].
-pub fn copy(dst: *mut u8, src: *const u8, n: usize) -> Result<(), u64> {
+pub fn copy(mem: &crate::mem::Mem, dst: *mut u8, src: *const u8, n: usize) -> Result<(), u64> {
     // SAFETY: both inside their mappings when checked; a page gone since
     // faults and lands.
-    kernel(|| unsafe { std::ptr::copy(src, dst, n) })
+    kernel(mem, || unsafe { std::ptr::copy(src, dst, n) })
 }
 
 /// Run the chain of `insts` (instructions ending with an end marker) on
@@ -285,9 +292,6 @@ unsafe fn enter(_: *mut usize, f: unsafe extern "C-unwind" fn(*mut u8), arg: *mu
 /// guest's read fault (`write`: the host's error code said write). The
 /// interrupted context `uc` is moved to the landing; true then.
 pub fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
-    let Some(off) = crate::mem::window_offset(addr) else {
-        return false;
-    };
     if uc.is_null() {
         return false;
     }
@@ -295,6 +299,9 @@ pub fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
         if s.chain.get().is_null() || s.sp.get() == 0 {
             return false;
         }
+        let Some(off) = crate::mem::window_offset(s.base.get(), addr) else {
+            return false;
+        };
         s.fault.set(off);
         s.write.set(write);
         // SAFETY: the context of the fault this thread's handler serves.
@@ -339,12 +346,23 @@ mod tests {
         m.write_raw(0x10ffe, &[1, 2]);
         let mut buf = [0u8; 4];
         let src = m.host_range(0x10ffe, 4).unwrap();
-        assert_eq!(copy(buf.as_mut_ptr(), src, 4), Ok(()));
+        assert_eq!(copy(&m, buf.as_mut_ptr(), src, 4), Ok(()));
         assert_eq!(buf, [1, 2, 0, 0]);
         // Unmapped behind the copy's back (as by another thread).
         m.unmap(0x11000, 0x1000);
-        assert_eq!(copy(buf.as_mut_ptr(), src, 4), Err(0x11000));
-        assert_eq!(copy(buf.as_mut_ptr(), src, 2), Ok(()));
+        assert_eq!(copy(&m, buf.as_mut_ptr(), src, 4), Err(0x11000));
+        assert_eq!(copy(&m, buf.as_mut_ptr(), src, 2), Ok(()));
+    }
+
+    /// With two windows in the process (the library's machines side by
+    /// side), a fault in the older one is still the guest's.
+    #[test]
+    fn faults_land_in_any_window() {
+        let m1 = Mem::new().unwrap();
+        let _m2 = Mem::new().unwrap();
+        let mut buf = [0u8; 4];
+        let src = m1.host_range(0x30000, 4).unwrap();
+        assert_eq!(copy(&m1, buf.as_mut_ptr(), src, 4), Err(0x30000));
     }
 
     /// Code whose page the host refuses while the table still says

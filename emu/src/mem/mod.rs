@@ -215,10 +215,10 @@ pub fn guest_addr_of(host: usize) -> Option<u32> {
     (base != 0 && off < 1 << 32).then_some(off as u32)
 }
 
-/// The offset from the window's start of host address `host`, if it lies
-/// in the window or the guard after it (async-signal-safe).
-pub fn window_offset(host: usize) -> Option<u64> {
-    let base = WINDOW_BASE.load(Relaxed);
+/// The offset from the start of the window at `base` of host address
+/// `host`, if it lies in the window or the guard after it
+/// (async-signal-safe).
+pub fn window_offset(base: usize, host: usize) -> Option<u64> {
     let off = host.wrapping_sub(base);
     (base != 0 && off < RESERVE).then_some(off as u64)
 }
@@ -708,7 +708,7 @@ impl Mem {
         let src = self.host(addr, n);
         if n == 0 || !self.any_file(addr, n as u32) {
             // Checked, though another thread may unmap it meanwhile.
-            return crate::cpu::guard::copy(dst, src, n).map_err(|off| PageFault {
+            return crate::cpu::guard::copy(self, dst, src, n).map_err(|off| PageFault {
                 addr: off as u32,
                 present: false,
                 write,
@@ -741,7 +741,7 @@ impl Mem {
             return 0;
         };
         if dst.is_empty() || !self.any_file(addr, dst.len() as u32) {
-            return match crate::cpu::guard::copy(dst.as_mut_ptr(), src, dst.len()) {
+            return match crate::cpu::guard::copy(self, dst.as_mut_ptr(), src, dst.len()) {
                 Ok(()) => dst.len(),
                 Err(off) => {
                     ((off as u32 & !(PAGE_SIZE - 1)).saturating_sub(addr) as usize).min(dst.len())
@@ -768,7 +768,7 @@ impl Mem {
                     fetch: false,
                 });
             }
-        } else if let Err(off) = crate::cpu::guard::copy(dst, data.as_ptr(), data.len()) {
+        } else if let Err(off) = crate::cpu::guard::copy(self, dst, data.as_ptr(), data.len()) {
             // Unmapped by another thread since the check.
             return Err(PageFault {
                 addr: off as u32,
