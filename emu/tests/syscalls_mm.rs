@@ -298,6 +298,7 @@ fn max_map_count_and_many_mappings() {
     let d = dir.to_string_lossy().into_owned();
     check("mapcount", &[&d, "anon"]);
     check("mapcount", &[&d, "file"]);
+    check("mapcount", &[&d, "none"]);
 }
 
 /// Code written through an alias (issue 12 item 7): a memfd mapped

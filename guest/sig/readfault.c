@@ -1,13 +1,18 @@
-/* Reads that fault, for emu's guard-page reads (the host MMU checks the
- * guest's read permission and a host fault becomes the guest's #PF): for
- * instructions that read memory and change registers, the state the
- * SIGSEGV handler sees must be the state before the instruction (no
- * register, flag, stack pointer or FPU change), and si_addr / cr2 the
- * first byte the guest may not read, also for reads that cross from a
- * readable page into an unreadable one. rep movs stops at the element
- * that faults, with the registers of that element. Registers are printed
+/* Accesses that fault, for emu's guard pages (the host MMU checks the
+ * guest's permissions and a host fault becomes the guest's #PF): reads of
+ * a PROT_NONE page and stores to a read-only one. For instructions that
+ * access memory and change registers, the state the SIGSEGV handler sees
+ * must be the state before the instruction (no register, flag, stack
+ * pointer or FPU change), and si_addr / cr2 the first byte the guest may
+ * not access, also for accesses that cross from an accessible page into
+ * the other; the error code's W bit also for the read of a
+ * read-modify-write operand. rep movs and stos stop at the element that
+ * faults, with the registers of that element. Registers are printed
  * relative to the test pages ("R+off" in the readable page, "N+off" in
- * the PROT_NONE page after it). */
+ * the PROT_NONE page after it, "W+off" in the writable one after that,
+ * "O+off" in the read-only one after that). The handler's FPU starts in
+ * its init state (Linux clears it for every handler), which the x87
+ * cases see after the siglongjmp. */
 #include "common.h"
 #include <setjmp.h>
 #include <stdint.h>
@@ -30,6 +35,8 @@ static const char *rel(unsigned long a)
         snprintf(o, 32, "N+%#lx", a - (unsigned long)N);
     else if (a >= (unsigned long)N + 4096 && a < (unsigned long)N + 8192)
         snprintf(o, 32, "W+%#lx", a - (unsigned long)N - 4096);
+    else if (a >= (unsigned long)N + 8192 && a < (unsigned long)N + 12288)
+        snprintf(o, 32, "O+%#lx", a - (unsigned long)N - 8192);
     else if (a >= 0xf0000000ul)
         return "stack";
     else
@@ -91,10 +98,15 @@ static void regs(char *b, char *s, char *d)
 int main(void)
 {
     setvbuf(stdout, 0, _IONBF, 0);
-    R = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    R = mmap(0, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     N = R + 4096;
     char *W = R + 2 * 4096; /* writable scratch */
+    char *O = R + 3 * 4096; /* read-only */
     mprotect(N, 4096, PROT_NONE);
+    mprotect(O, 4096, PROT_READ);
+    /* Read once, so natively the page is present (the P bit of the
+     * error code of a store there). */
+    (void)*(volatile char *)O;
     memset(R, 0x5a, 4096);
     stack_t ss = {.ss_sp = malloc(65536), .ss_size = 65536};
     sigaltstack(&ss, 0);
@@ -141,6 +153,31 @@ int main(void)
     CASE("ret 8", "mov %%ebx, %%esp\n\tadd $4, %%esp\n\tret $8");
     CASE("leave", "mov %%ebx, %%eax\n\tadd $4, %%eax\n\tmov %%eax, %%ebp\n\tleave");
     CASE("pop gs", "mov %%ebx, %%esp\n\tadd $4, %%esp\n\tpop %%gs");
+    /* Stores to the read-only page. */
+    regs(O, R, O);
+    CASE("mov [ebx],eax ro", "mov %%eax, (%%ebx)");
+    CASE("mov byte [ebx],al ro", "mov %%al, 3(%%ebx)");
+    CASE("add [ebx],eax ro", "add %%eax, (%%ebx)");
+    CASE("xchg [ebx],eax ro", "xchg %%eax, (%%ebx)");
+    CASE("cmpxchg8b [ebx] ro", "cmpxchg8b (%%ebx)");
+    CASE("sete [ebx] ro", "sete (%%ebx)");
+    CASE("movsd to ro", "movsl");
+    CASE("stosb to ro", "stosb");
+    CASE("fstp qword [ebx] ro", "fld1\n\tfstpl (%%ebx)");
+    CASE("fistp dword [ebx] ro", "fld1\n\tfistpl (%%ebx)");
+    CASE("fnstsw [ebx] ro", "fnstsw (%%ebx)");
+    CASE("movq [ebx],mm0 ro", "movq %%mm0, (%%ebx)\n\temms");
+    CASE("movdqu [ebx],xmm0 ro", "movdqu %%xmm0, (%%ebx)");
+    CASE("push eax, stack ro", "mov %%ebx, %%esp\n\tadd $8, %%esp\n\tpush %%eax");
+    CASE("call, stack ro", "mov %%ebx, %%esp\n\tadd $8, %%esp\n\tcall 1f\n1:");
+    CASE("enter, stack ro", "mov %%ebx, %%esp\n\tadd $8, %%esp\n\tenter $8, $0");
+    CASE("pushf, stack ro", "mov %%ebx, %%esp\n\tadd $8, %%esp\n\tpushf");
+    regs(O - 2, W, O - 8);
+    CASE("mov [ebx],eax crossing into ro", "mov %%eax, (%%ebx)");
+    CASE("rep stosd crossing into ro", "cld\n\trep stosl");
+    CASE("rep movsd crossing into ro", "cld\n\trep movsl");
+    CASE("pop dword [ebx], stack read", "push %%eax\n\tpopl (%%ebx)");
+    CASE("push [esi], stack crossing", "lea 2(%%ebx), %%esp\n\tpushl (%%esi)");
     regs((char *)8, R, W);
     CASE("mov eax,[8] null", "mov (%%ebx), %%eax");
     CASE("mov eax,[ebx-10] wraps", "mov -10(%%ebx), %%eax");

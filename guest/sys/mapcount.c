@@ -8,7 +8,12 @@
  *        unchanged. (The exact count of file mappings is not printed:
  *        emu needs a host mapping for each, and the host's own
  *        vm.max_map_count is the same limit, see the test.)
- * argv[1]: a scratch directory; argv[2]: anon or file. */
+ *  none: one-page anonymous mappings alternating PROT_NONE and
+ *        read-write (written) until mmap fails: the count, every
+ *        written page still holds its byte, and the program goes on
+ *        (malloc of 1 MiB). Under emu the host protection of each page
+ *        follows the guest's, so the host runs out of mappings first.
+ * argv[1]: a scratch directory; argv[2]: anon, file or none. */
 #include "common.h"
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -110,6 +115,36 @@ static void file(const char *dir)
     unlink(path);
 }
 
+static void none(void)
+{
+    long n = 0, bad = 0;
+    static char *rw[40000];
+    for (;;) {
+        char *p = mmap(0, PG, n & 1 ? PROT_NONE : PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            printf("none mmap %ld failed: %s\n", n, ename(errno));
+            break;
+        }
+        if (!(n & 1)) {
+            *p = (char)(n / 2);
+            if (n / 2 < 40000)
+                rw[n / 2] = p;
+        }
+        n++;
+    }
+    for (long k = 0; k < 40000 && 2 * k < n; k++)
+        bad += *rw[k] != (char)k;
+    printf("mapped %ld, bytes wrong %ld\n", n, bad);
+    /* Room for the program again. */
+    for (long k = 0; k < 1000 && 2 * k < n; k++)
+        munmap(rw[k], PG);
+    char *q = malloc(1 << 20);
+    if (q)
+        memset(q, 1, 1 << 20);
+    printf("malloc %s\n", q ? "ok" : "failed");
+}
+
 int main(int argc, char **argv)
 {
     unbuffered();
@@ -117,6 +152,8 @@ int main(int argc, char **argv)
     const char *w = argc > 2 ? argv[2] : "anon";
     if (!strcmp(w, "anon"))
         anon();
+    else if (!strcmp(w, "none"))
+        none();
     else
         file(dir);
     return 0;

@@ -1,14 +1,27 @@
-//! Guard-page reads: the host's MMU checks the guest's read permission.
+//! Guard pages: the host's MMU checks the guest's permissions.
 //!
 //! Guest memory is one host reservation (`mem`), whose host protection
-//! follows the guest's page table: a page the guest may read is readable
-//! on the host, every other page (unmapped, PROT_NONE, the guard past
-//! 4 GiB) is PROT_NONE. So a handler's read of guest memory is one plain
-//! host load, with no permission test and no page-crossing test
-//! ([`Cpu::rd`]): a load the guest may not make raises a host SIGSEGV.
+//! follows the guest's page table (`mem::host_prot`): a page the guest may
+//! read is readable on the host, every other page (unmapped, PROT_NONE,
+//! the guard past 4 GiB) is PROT_NONE; a page a guest store goes through
+//! as it is (writable, no translated code on it, not tracked for a vfork
+//! parent) is writable, every other readable page read-only. So a
+//! handler's read or write of guest memory is one plain host access, with
+//! no permission test and no page-crossing test ([`Cpu::rd`], `Cpu::wr`):
+//! an access the guest may not make raises a host SIGSEGV.
 //!
-//! That fault becomes the guest's #PF at the exact instruction, with the
-//! state from before it, as a longjmp out of the handler chain:
+//! A store to translated code is self-modifying code, not a fault:
+//! [`claim`] makes the page writable (it loses `P_CODE`), notes the code
+//! written in the running `Cpu` (`exit::SMC`, as `Cpu::wr_slow` does) and
+//! lets the store be made again. Stores check themselves instead
+//! (`Cpu::soft_writes`) while the guest blocks or ignores SIGSEGV (the
+//! host would kill emu rather than call its handler), in a vfork child
+//! (tracked pages), and for good once the host runs out of mappings
+//! (`mem::writes_soft`: read-only pages among writable ones cost host
+//! mappings a guest near its own limit does not have).
+//!
+//! Any other fault becomes the guest's #PF at the exact instruction, with
+//! the state from before it, as a longjmp out of the handler chain:
 //! - the run loops run inside [`guarded`] (on [`protect`]), which keeps
 //!   the host stack pointer of its entry (an assembly trampoline,
 //!   `emu_guard_enter`, that saves the callee-saved registers on its own
@@ -23,18 +36,17 @@
 //! - every handler that may fault stores its instruction in
 //!   `Cpu::exit_at` before it runs (`cpu::threaded`), so the run loop
 //!   knows which instruction faulted, as for a fault it found itself;
-//! - the loads are assembly that takes the `Cpu` as an operand
-//!   (`Cpu::host_load`), so the compiler keeps every store of guest state
-//!   that comes before the load in program order before it, and every
-//!   store after it after it: the state at the fault is the state the
-//!   checked path would have left (an instruction commits nothing before
-//!   its last possible fault).
+//! - the accesses are assembly that takes the `Cpu` as an operand
+//!   (`Cpu::host_load`, `Cpu::host_store`), so the compiler keeps every
+//!   store of guest state that comes before one in program order before
+//!   it, and every store after it after it: the state at the fault is the
+//!   state the checked path would have left (an instruction commits
+//!   nothing before its last possible fault).
 //!
 //! The frames skipped are the interpreter's own (handlers, the block
-//! run), which own nothing that needs dropping. Writes keep their
-//! software check (`Cpu::wr`): stores to pages holding translated code
-//! must be seen, and the kernel side writes guest memory through host
-//! pointers.
+//! run), which own nothing that needs dropping. The kernel side writes
+//! guest memory through host pointers after its own checks, and makes
+//! pages with translated code writable first (`Mem::prepare_write`).
 //!
 //! The kernel side and the translator check permissions before they
 //! touch guest memory, but another guest thread may unmap or protect it
@@ -50,9 +62,14 @@ use super::Cpu;
 struct State {
     /// Host stack pointer of the innermost [`protect`] (0: none).
     sp: Cell<usize>,
-    /// The host address of the guest window it accesses (a process may
-    /// hold several: the library runs machines side by side).
+    /// The guest window it accesses (a process may hold several: the
+    /// library runs machines side by side): its host address and its
+    /// permission table.
     base: Cell<usize>,
+    perms: Cell<*const std::sync::atomic::AtomicU8>,
+    /// The Cpu of the innermost [`guarded`] (null outside), which a store
+    /// to translated code tells.
+    cpu: Cell<*mut Cpu>,
     /// While guest memory is accessed where a fault may be the guest's
     /// (a handler chain, a kernel-side copy), non-null: the block whose
     /// chain runs (the run loop's landing needs it), or [`KERNEL`].
@@ -68,6 +85,8 @@ thread_local! {
         State {
             sp: Cell::new(0),
             base: Cell::new(0),
+            perms: Cell::new(std::ptr::null()),
+            cpu: Cell::new(std::ptr::null_mut()),
             chain: Cell::new(std::ptr::null()),
             fault: Cell::new(0),
             write: Cell::new(false),
@@ -168,8 +187,8 @@ extern "C" {
     fn emu_guard_landing();
 }
 
-/// Whether guest reads go unchecked through the host's MMU (else
-/// `Cpu::rd` checks the page table itself).
+/// Whether guest accesses go unchecked through the host's MMU (else
+/// `Cpu::rd` and `Cpu::wr` check the page table themselves).
 pub const ACTIVE: bool = cfg!(all(target_os = "linux", target_arch = "x86_64"));
 
 struct Ctx<F, R> {
@@ -190,7 +209,7 @@ unsafe extern "C-unwind" fn tramp<F: FnOnce() -> R, R>(p: *mut u8) {
 /// own anything that needs dropping (it is abandoned on a fault), nor
 /// hold a lock. Nests.
 #[inline(never)]
-pub fn protect<R, F: FnOnce() -> R>(base: *const u8, f: F) -> Result<R, Landed> {
+pub fn protect<R, F: FnOnce() -> R>(mem: &crate::mem::Mem, f: F) -> Result<R, Landed> {
     ensure_handler();
     let mut ctx = Ctx {
         f: Some(f),
@@ -198,7 +217,8 @@ pub fn protect<R, F: FnOnce() -> R>(base: *const u8, f: F) -> Result<R, Landed> 
     };
     S.with(|s| {
         let prev = s.sp.get();
-        let prev_base = s.base.replace(base as usize);
+        let prev_base = s.base.replace(mem.base() as usize);
+        let prev_perms = s.perms.replace(mem.perms_ptr());
         // SAFETY: the trampoline calls `tramp` with `ctx`, alive here.
         let landed = unsafe {
             enter(
@@ -209,6 +229,7 @@ pub fn protect<R, F: FnOnce() -> R>(base: *const u8, f: F) -> Result<R, Landed> 
         };
         s.sp.set(prev);
         s.base.set(prev_base);
+        s.perms.set(prev_perms);
         if landed {
             return Err(Landed {
                 chain: s.chain.replace(std::ptr::null()),
@@ -230,11 +251,14 @@ pub fn protect<R, F: FnOnce() -> R>(base: *const u8, f: F) -> Result<R, Landed> 
 pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *const ()> {
     let cp: *mut Cpu = cpu;
     // SAFETY: `cpu` is only used through `cp` until `f` is done.
-    let base = cpu.mem.base();
-    protect(base, || f(unsafe { &mut *cp })).map_err(|l| {
+    let mem = cpu.mem.clone();
+    let prev = S.with(|s| s.cpu.replace(cp));
+    let r = protect(&mem, || f(unsafe { &mut *cp })).map_err(|l| {
         unsafe { &mut *cp }.guest_read_fault(l.off, l.write);
         l.chain
-    })
+    });
+    S.with(|s| s.cpu.set(prev));
+    r
 }
 
 /// Run `f`, which reads or writes guest memory that another thread may
@@ -242,7 +266,7 @@ pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *c
 /// translator): Err(the window offset of the fault) if the host refused
 /// a page.
 pub fn kernel<R, F: FnOnce() -> R>(mem: &crate::mem::Mem, f: F) -> Result<R, u64> {
-    protect(mem.base(), || {
+    protect(mem, || {
         set_chain(KERNEL);
         let r = f();
         set_chain(std::ptr::null());
@@ -287,26 +311,60 @@ unsafe fn enter(_: *mut usize, f: unsafe extern "C-unwind" fn(*mut u8), arg: *mu
 }
 
 /// From the host fault handler (async-signal-safe): a SIGSEGV at host
-/// address `addr` while this thread runs a handler chain under
-/// [`guarded`], in the guest window or the guard after it, is the
-/// guest's read fault (`write`: the host's error code said write). The
-/// interrupted context `uc` is moved to the landing; true then.
+/// address `addr` while this thread runs a handler chain or a kernel-side
+/// copy under [`protect`], in its guest window or the guard after it, is
+/// the guest's (`write`: the host's error code said write). A guest store
+/// to a page holding translated code is self-modifying code: the page
+/// becomes writable, the running Cpu notes the code written (as
+/// `Cpu::wr_slow` would) and the store is made again. Any other fault
+/// moves the interrupted context `uc` to the landing. True if claimed.
 pub fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
     if uc.is_null() {
         return false;
     }
     S.with(|s| {
-        if s.chain.get().is_null() || s.sp.get() == 0 {
+        let chain = s.chain.get();
+        if chain.is_null() || s.sp.get() == 0 {
             return false;
         }
         let Some(off) = crate::mem::window_offset(s.base.get(), addr) else {
             return false;
         };
+        let page = (off >> crate::mem::PAGE_SHIFT) as u32;
+        let cpu = s.cpu.get();
+        if write
+            && chain != KERNEL
+            && !cpu.is_null()
+            && off < 1 << 32
+            && crate::mem::unprotect_code(s.base.get() as *mut u8, s.perms.get(), page)
+        {
+            // SAFETY: the Cpu of the guarded call this thread runs.
+            unsafe { note_code_written(cpu, page) };
+            return true;
+        }
         s.fault.set(off);
         s.write.set(write);
         // SAFETY: the context of the fault this thread's handler serves.
         unsafe { land(uc, s.sp.get()) }
     })
+}
+
+/// `Cpu::exit` = SMC over `page` too (volatile: from outside the
+/// interpreter's view; the handler that stored reads `exit` after it).
+unsafe fn note_code_written(c: *mut Cpu, page: u32) {
+    use std::ptr::{addr_of, addr_of_mut};
+    unsafe {
+        if addr_of!((*c).exit).read_volatile() != super::exit::SMC {
+            addr_of_mut!((*c).smc_page).write_volatile(page);
+            addr_of_mut!((*c).smc_last).write_volatile(page);
+            addr_of_mut!((*c).exit).write_volatile(super::exit::SMC);
+        } else {
+            let first = addr_of!((*c).smc_page).read_volatile().min(page);
+            let last = addr_of!((*c).smc_last).read_volatile().max(page);
+            addr_of_mut!((*c).smc_page).write_volatile(first);
+            addr_of_mut!((*c).smc_last).write_volatile(last);
+        }
+    }
 }
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]

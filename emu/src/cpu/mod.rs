@@ -324,6 +324,13 @@ pub struct Cpu {
     pub exit_at: *const Inst,
     /// Retired instruction count.
     pub icount: u64,
+    /// Stores take the software check instead of the host's (see
+    /// `guard`): while the guest blocks or ignores SIGSEGV (which the host
+    /// would then not deliver to emu for a store to translated code) or
+    /// its memory tracks writes (a vfork child). Set by the kernel side
+    /// before each run. (And in every thread once the host's mappings ran
+    /// out: `mem::writes_soft`.)
+    pub soft_writes: bool,
     membase: *mut u8,
     perms: *const AtomicU8,
     pub mem: Arc<Mem>,
@@ -360,6 +367,7 @@ impl Cpu {
             smc_last: 0,
             exit_at: std::ptr::null(),
             icount: 0,
+            soft_writes: false,
             membase: mem.base(),
             perms: mem.perms_ptr(),
             mem,
@@ -414,6 +422,7 @@ impl Cpu {
             smc_last: 0,
             exit_at: std::ptr::null(),
             icount: 0,
+            soft_writes: false,
             membase: self.membase,
             perms: self.perms,
             mem: self.mem.clone(),
@@ -755,6 +764,34 @@ impl Cpu {
         v
     }
 
+    /// The `N` (1, 2, 4 or 8) low bytes of `v` to guest `a` as one host
+    /// store, with no check (see [`Cpu::host_load`]). A store to a page
+    /// holding translated code faults on the host and is made again after
+    /// `guard::claim` has noted the code written in `exit`, which the
+    /// handler reads after it (the assembly may write `self`).
+    ///
+    /// # Safety
+    /// As [`Cpu::host_load`].
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[inline(always)]
+    unsafe fn host_store<const N: usize>(&mut self, a: u32, v: u64) {
+        use std::arch::asm;
+        let h = self.host(a);
+        let c = self as *mut Cpu;
+        unsafe {
+            match N {
+                1 => asm!("/* {c} */", "mov byte ptr [{h}], {v:l}", h = in(reg) h, c = in(reg) c,
+                          v = in(reg) v, options(nostack, preserves_flags)),
+                2 => asm!("/* {c} */", "mov word ptr [{h}], {v:x}", h = in(reg) h, c = in(reg) c,
+                          v = in(reg) v, options(nostack, preserves_flags)),
+                4 => asm!("/* {c} */", "mov dword ptr [{h}], {v:e}", h = in(reg) h, c = in(reg) c,
+                          v = in(reg) v, options(nostack, preserves_flags)),
+                _ => asm!("/* {c} */", "mov qword ptr [{h}], {v}", h = in(reg) h, c = in(reg) c,
+                          v = in(reg) v, options(nostack, preserves_flags)),
+            }
+        }
+    }
+
     /// The #PF of a guest read the host refused ([`guard::claim`]) at
     /// window offset `off` (at or past 4 GiB: the wrap to page 0), as the
     /// checked path would raise it.
@@ -850,6 +887,12 @@ impl Cpu {
     /// Write 8 bytes (x87 and MMX operands).
     #[inline(always)]
     pub fn wr64(&mut self, a: u32, v: u64) -> Option<()> {
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        if guard::ACTIVE && !self.soft_writes && !crate::mem::writes_soft() {
+            // SAFETY: as in `wr`.
+            unsafe { self.host_store::<8>(a, v) };
+            return Some(());
+        }
         if (a & 0xfff) <= 0x1000 - 8 {
             let p = self.perm(a >> PAGE_SHIFT);
             if p & (P_PRESENT | P_WRITE | P_CODE) == P_PRESENT | P_WRITE {
@@ -885,6 +928,13 @@ impl Cpu {
 
     #[inline(always)]
     pub fn wr<const N: usize>(&mut self, a: u32, v: u32) -> Option<()> {
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        if guard::ACTIVE && !self.soft_writes && !crate::mem::writes_soft() {
+            // SAFETY: as in `rd`; a store the guest may not make as it is
+            // faults on the host (`guard::claim`).
+            unsafe { self.host_store::<N>(a, v as u64) };
+            return Some(());
+        }
         if (a & 0xfff) as usize <= 0x1000 - N {
             let p = self.perm(a >> PAGE_SHIFT);
             if p & (P_PRESENT | P_WRITE | P_CODE) == P_PRESENT | P_WRITE {

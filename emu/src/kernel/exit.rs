@@ -57,8 +57,12 @@ pub fn thread_gone(mem: &crate::mem::Mem, ctid: u32) {
     let Some(host) = mem.host_range(ctid, 4) else {
         return;
     };
-    // SAFETY: 4-aligned, inside a present writable guest page.
-    unsafe { (*(host as *const AtomicU32)).store(0, SeqCst) };
+    // SAFETY: 4-aligned, inside a present writable guest page (made
+    // writable on the host meanwhile if it holds translated code; the word
+    // is data, and its translations stay as before).
+    mem.with_host_access(ctid, 4, || unsafe {
+        (*(host as *const AtomicU32)).store(0, SeqCst)
+    });
     host_futex_wake(mem, ctid, 1);
 }
 
@@ -307,6 +311,10 @@ fn handle_futex_death(p: &mut Task, uaddr: u32, pi: bool, pending_op: bool) {
     let Some(host) = p.cpu.mem.host_range(uaddr, 4) else {
         return;
     };
+    // Translated code on the page: writable on the host first, dropped.
+    for page in p.cpu.mem.prepare_write(uaddr, 4) {
+        p.forget_code(page << PAGE_SHIFT, 4);
+    }
     // SAFETY: 4-aligned, inside a present writable guest page.
     let word = unsafe { &*(host as *const AtomicU32) };
     let tid = p.tid;

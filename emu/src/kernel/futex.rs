@@ -25,7 +25,7 @@ use super::abi::futex::*;
 use super::abi::time::{CLOCK_MONOTONIC, CLOCK_REALTIME, NSEC_PER_SEC};
 use super::syscall::SysResult;
 use super::task::Task;
-use crate::mem::{PAGE_SHIFT, P_CODE, P_PRESENT, P_READ, P_WRITE};
+use crate::mem::{PAGE_SHIFT, P_PRESENT, P_READ, P_WRITE};
 
 /// KTIME_MAX: a timeout that never expires.
 pub const KTIME_MAX: i64 = i64::MAX;
@@ -223,6 +223,15 @@ fn futex(
     if two {
         check_access(p, uaddr2, a2)?;
     }
+    // The host's stores (FUTEX_WAKE_OP, the PI operations) to a word on
+    // translated code: the page must be writable on the host first, and
+    // the code goes after.
+    let mut written = Vec::new();
+    for (a, acc) in [(uaddr, a1), (uaddr2, a2)] {
+        if matches!(acc, Access::Write) {
+            written.extend(p.cpu.mem.prepare_write(a, 4));
+        }
+    }
     let host = |a: u32| {
         p.cpu
             .mem
@@ -264,9 +273,8 @@ fn futex(
             hval3 as i64,
         ],
     )?;
-    if cmd == FUTEX_WAKE_OP {
-        // The host's store to *uaddr2 may hit translated code.
-        invalidate_code(p, uaddr2);
+    for page in written {
+        p.forget_code(page << PAGE_SHIFT, 4);
     }
     Ok(r as u32)
 }
@@ -315,13 +323,6 @@ fn check_access(p: &Task, uaddr: u32, access: Access) -> Result<(), Errno> {
         Ok(())
     } else {
         Err(Errno::EFAULT)
-    }
-}
-
-/// Drop translated code on the page of `addr` after a host-side store.
-fn invalidate_code(p: &mut Task, addr: u32) {
-    if p.cpu.mem.perm(addr >> PAGE_SHIFT) & P_CODE != 0 {
-        p.forget_code(addr, 4);
     }
 }
 

@@ -388,6 +388,15 @@ pub fn install_kick(sig: i32) {
     install(sig, on_kick, 0);
 }
 
+/// The guest ignores SIGSEGV (and so does the host, which then kills
+/// emu at a fault instead of calling its handler: see `Cpu::soft_writes`).
+static SEGV_IGNORED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the guest ignores SIGSEGV.
+pub fn segv_ignored() -> bool {
+    SEGV_IGNORED.load(SeqCst)
+}
+
 /// Make the host's disposition of `sig` follow the guest's: SIG_DFL and
 /// SIG_IGN as they are, a handler as `on_signal`; SIGCHLD's
 /// SA_NOCLDSTOP and SA_NOCLDWAIT as given.
@@ -395,6 +404,9 @@ pub fn mirror_action(sig: u32, handler: u32, flags: u32) {
     let s = sig as i32;
     if sig == asig::SIGKILL || sig == asig::SIGSTOP || s == super::task::kick_signal() {
         return;
+    }
+    if sig == asig::SIGSEGV {
+        SEGV_IGNORED.store(handler == asig::SIG_IGN, SeqCst);
     }
     let extra = if sig == asig::SIGCHLD {
         (if flags & asig::sa::NOCLDSTOP != 0 {

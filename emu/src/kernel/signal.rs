@@ -407,6 +407,10 @@ fn handle_signal(p: &mut Task, info: &Siginfo32, act: SigAction) {
         force_sigsegv(p, sig);
         return;
     }
+    // handle_signal's fpu__clear_user_states: the handler starts with the
+    // x87 and SSE state in their init state (the frame holds the old).
+    p.cpu.fpu.init();
+    p.cpu.sse = Default::default();
     // signal_delivered: block the handler's mask (and the signal unless
     // SA_NODEFER); SA_RESETHAND makes the next one take the default.
     let mut m = p.sig.blocked | act.mask;

@@ -25,7 +25,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 
 use super::abi::errno::Errno;
 use super::task::{lock, Task};
-use crate::mem::{PAGE_SHIFT, PAGE_SIZE, P_CODE, P_PRESENT, P_WRITE};
+use crate::mem::{PAGE_SHIFT, PAGE_SIZE, P_PRESENT, P_WRITE};
 
 /// Pages per record sent back (a run of consecutive written pages).
 const RUN_PAGES: u32 = 64;
@@ -180,7 +180,8 @@ fn store(p: &mut Task, addr: u32, data: &[u8]) {
         if perm & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE {
             continue;
         }
-        code |= perm & P_CODE != 0;
+        // Translated code there: writable on the host first, dropped after.
+        code |= !p.cpu.mem.prepare_write(a, chunk.len() as u32).is_empty();
         let Some(dst) = p.cpu.mem.host_range(a, chunk.len()) else {
             continue;
         };

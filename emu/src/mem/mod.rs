@@ -6,7 +6,7 @@
 //! page, no guest address (even with an access of up to 16 bytes starting at
 //! 0xffff_ffff) can reach host memory outside the window.
 
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
 
 pub const PAGE_SIZE: u32 = 4096;
 pub const PAGE_SHIFT: u32 = 12;
@@ -195,6 +195,8 @@ pub struct Mem {
     written: std::sync::Mutex<Vec<u32>>,
     /// Guest pages that map the same object page (P_ALIAS pages).
     aliases: std::sync::Mutex<Aliases>,
+    /// Some pages track writes (`P_TRACK`: a vfork child's memory).
+    tracking: std::sync::atomic::AtomicBool,
 }
 
 // The raw base pointer refers into `_map`, which lives as long as `Mem`.
@@ -223,13 +225,112 @@ pub fn window_offset(base: usize, host: usize) -> Option<u64> {
     (base != 0 && off < RESERVE).then_some(off as u64)
 }
 
-/// Whether the host maps a guest page with permissions `perm` readable:
-/// exactly when the guest may read it (see `cpu::guard`). Every page the
-/// guest may write it may read (`P_WRITE` comes with `P_READ`), so a
-/// readable host page is also writable, unless the host object refuses.
+/// Host protections of a window page ([`host_prot`]).
+pub const HOST_NONE: u8 = 0;
+pub const HOST_READ: u8 = 1;
+pub const HOST_RW: u8 = 2;
+
+/// Whether the guest may read a page with permissions `perm`.
 #[inline]
 pub fn host_readable(perm: u8) -> bool {
     perm & (P_PRESENT | P_READ) == P_PRESENT | P_READ
+}
+
+/// Whether a guest store to a page with permissions `perm` goes through
+/// as it is: writable, no translated code on it, not tracked.
+#[inline]
+pub fn fast_writable(perm: u8) -> bool {
+    perm & (P_PRESENT | P_WRITE | P_CODE) == P_PRESENT | P_WRITE
+}
+
+/// The host protection of a guest page with permissions `perm` (see
+/// `cpu::guard`): readable exactly when the guest may read it (so a read
+/// needs no check), writable exactly when a guest store goes through as
+/// it is (so a store needs none: one to a page with translated code or
+/// a tracked one faults on the host, which tells the self-modifying code
+/// or the vfork tracking). Every page the guest may write it may read
+/// (`P_WRITE` comes with `P_READ`).
+#[inline]
+pub fn host_prot(perm: u8) -> u8 {
+    if !host_readable(perm) {
+        HOST_NONE
+    } else if fast_writable(perm) {
+        HOST_RW
+    } else {
+        HOST_READ
+    }
+}
+
+/// The host has refused to split the window's mappings further (its
+/// max_map_count: a guest near its own limit has as many mappings, and
+/// read-only pages among writable ones double that). From then on, pages
+/// the guest may read but not write as they are are read-write on the
+/// host too, and stores check themselves (`Cpu::wr`), as reads never
+/// need to: read-only and read-write neighbours merge again.
+static WRITES_SOFT: AtomicBool = AtomicBool::new(false);
+
+/// Whether stores must check themselves for the host's sake (see
+/// [`WRITES_SOFT`]).
+#[inline(always)]
+pub fn writes_soft() -> bool {
+    WRITES_SOFT.load(Relaxed)
+}
+
+/// The host's mappings ran out: stores check themselves from now on,
+/// and every read-only page of the window at `base` (permission table
+/// `perms`) becomes read-write on the host, which merges it with its
+/// neighbours (see [`WRITES_SOFT`]). Async-signal-safe (atomics and
+/// mprotect).
+#[cold]
+fn soften_writes(base: *mut u8, perms: *const AtomicU8) {
+    WRITES_SOFT.store(true, std::sync::atomic::Ordering::SeqCst);
+    // SAFETY: `perms` has NPAGES entries.
+    let perm = |p: usize| unsafe { (*perms.add(p)).load(Relaxed) };
+    let mut page = 0usize;
+    while page < NPAGES {
+        if host_prot(perm(page)) != HOST_READ {
+            page += 1;
+            continue;
+        }
+        let first = page;
+        while page < NPAGES && host_prot(perm(page)) == HOST_READ {
+            page += 1;
+        }
+        // Merging never needs a new mapping; a shared mapping of a file
+        // opened read-only stays read-only (the guest cannot write it).
+        let at = unsafe { base.add(first << PAGE_SHIFT) } as *mut libc::c_void;
+        unsafe {
+            libc::mprotect(
+                at,
+                (page - first) << PAGE_SHIFT,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+    }
+}
+
+/// From the host fault handler: a guest store hit `page`, which holds
+/// translated code and which the guest may write: the page loses
+/// `P_CODE` and becomes writable on the host, so the store can be made
+/// again (async-signal-safe: an atomic and an mprotect). True if it was
+/// such a page.
+pub fn unprotect_code(base: *mut u8, perms: *const AtomicU8, page: u32) -> bool {
+    // SAFETY: `perms` is a window's table (NPAGES entries), `page` < NPAGES.
+    let e = unsafe { &*perms.add(page as usize) };
+    let v = e.load(Relaxed);
+    if v & (P_PRESENT | P_WRITE | P_CODE) != P_PRESENT | P_WRITE | P_CODE {
+        return false;
+    }
+    e.fetch_and(!P_CODE, Relaxed);
+    let at = unsafe { base.add((page as usize) << PAGE_SHIFT) } as *mut libc::c_void;
+    let rw = libc::PROT_READ | libc::PROT_WRITE;
+    if unsafe { libc::mprotect(at, PAGE_SIZE as usize, rw) } != 0 {
+        // No mapping left to split this page off: stores check themselves
+        // from now on, and the read-only pages merge again.
+        soften_writes(base, perms);
+        unsafe { libc::mprotect(at, PAGE_SIZE as usize, rw) };
+    }
+    true
 }
 
 impl Mem {
@@ -256,6 +357,7 @@ impl Mem {
             perm_map,
             written: Default::default(),
             aliases: Default::default(),
+            tracking: Default::default(),
         })
     }
 
@@ -296,6 +398,7 @@ impl Mem {
             return Err(std::io::Error::last_os_error());
         }
         self.take_written();
+        self.tracking.store(false, Relaxed);
         *self.aliases.lock().unwrap_or_else(|e| e.into_inner()) = Aliases::default();
         Ok(())
     }
@@ -408,63 +511,154 @@ impl Mem {
     }
 
     /// Give the host pages of [addr, addr+len) the protection the guest's
-    /// permissions ask for ([`host_readable`]): after every change of
-    /// the permissions, and after the host maps something new there.
+    /// permissions ask for ([`host_prot`]): after every change of the
+    /// permissions, and after the host maps something new there.
     pub fn sync_host(&self, addr: u32, len: u32) {
         if len == 0 {
             return;
         }
         let mut pages = page_range(addr, len).peekable();
         while let Some(first) = pages.next() {
-            let readable = host_readable(self.perm(first));
+            let prot = host_prot(self.perm(first));
             let mut end = first + 1;
             while pages
-                .next_if(|&p| host_readable(self.perm(p)) == readable)
+                .next_if(|&p| host_prot(self.perm(p)) == prot)
                 .is_some()
             {
                 end += 1;
             }
-            self.protect(first, end - first, readable);
+            self.protect(first, end - first, prot);
         }
     }
 
-    /// mprotect pages [first, first+n) of the window readable (and
-    /// writable where the host object allows) or not at all.
-    fn protect(&self, first: u32, n: u32, readable: bool) {
-        let at = unsafe { self.base.add((first as usize) << PAGE_SHIFT) } as *mut libc::c_void;
-        let len = (n as usize) << PAGE_SHIFT;
-        if !readable {
-            unsafe { libc::mprotect(at, len, libc::PROT_NONE) };
+    /// mprotect pages [first, first+n) of the window to `prot`
+    /// ([`host_prot`]). Read-write falls back to read-only where the host
+    /// object refuses writing (a shared mapping of a file opened
+    /// read-only, which the guest cannot write either).
+    fn protect(&self, first: u32, n: u32, prot: u8) {
+        let prot = if prot == HOST_READ && writes_soft() {
+            HOST_RW
+        } else {
+            prot
+        };
+        let p = match prot {
+            HOST_NONE => libc::PROT_NONE,
+            HOST_READ => libc::PROT_READ,
+            _ => libc::PROT_READ | libc::PROT_WRITE,
+        };
+        if self.mprotect(first, n, p) {
             return;
         }
-        if unsafe { libc::mprotect(at, len, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
-            // A shared mapping of a file opened read-only: page by page,
-            // since only some of the range may be one.
-            for k in 0..n as usize {
-                let a = unsafe { (at as *mut u8).add(k << PAGE_SHIFT) } as *mut libc::c_void;
-                if unsafe {
-                    libc::mprotect(a, PAGE_SIZE as usize, libc::PROT_READ | libc::PROT_WRITE)
-                } != 0
-                {
-                    unsafe { libc::mprotect(a, PAGE_SIZE as usize, libc::PROT_READ) };
+        if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOMEM) {
+            // The host's mappings ran out (see `WRITES_SOFT`).
+            if !writes_soft() {
+                self.soften_writes();
+                return self.protect(first, n, prot);
+            }
+            if prot != HOST_NONE {
+                self.widen_readable(first, n);
+            }
+            // A page that cannot become PROT_NONE stays accessible.
+            crate::debug!("host mappings exhausted at guest page {first:#x}");
+            return;
+        }
+        if prot == HOST_RW {
+            // A shared mapping of a file opened read-only, which the guest
+            // cannot write either: page by page, since only some of the
+            // range may be one.
+            for k in first..first + n {
+                if !self.mprotect(k, 1, p) {
+                    self.mprotect(k, 1, libc::PROT_READ);
                 }
             }
         }
     }
 
-    /// Run `f` with [addr, addr+len) accessible on the host even where the
-    /// guest may not read (the kernel side's raw accesses: the loader, the
-    /// debugger, snapshots), then give the pages their protection back.
+    /// mprotect pages [first, first+n) of the window; whether the host did.
+    fn mprotect(&self, first: u32, n: u32, prot: i32) -> bool {
+        let at = unsafe { self.base.add((first as usize) << PAGE_SHIFT) };
+        unsafe { libc::mprotect(at as *mut libc::c_void, (n as usize) << PAGE_SHIFT, prot) == 0 }
+    }
+
+    /// Out of host mappings, pages [first, first+n) must become readable
+    /// inside an unreadable run: they go read-write together with the
+    /// unreadable pages between them and the nearest readable page (at
+    /// most 16 away), which merges mappings instead of splitting one. The
+    /// guest can then read those few pages, which it may not: the one
+    /// difference left when the host's mappings run out.
+    fn widen_readable(&self, first: u32, n: u32) {
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        let end = first + n;
+        let right = (end..(end + 16).min(NPAGES as u32)).find(|&p| host_readable(self.perm(p)));
+        let left = (first.saturating_sub(16)..first)
+            .rev()
+            .find(|&p| host_readable(self.perm(p)));
+        let done = match (left, right) {
+            (Some(l), Some(r)) if first - l <= r - end => self.mprotect(l + 1, end - l - 1, rw),
+            (_, Some(r)) => self.mprotect(first, r - first, rw),
+            (Some(l), None) => self.mprotect(l + 1, end - l - 1, rw),
+            (None, None) => false,
+        };
+        if !done {
+            crate::debug!("guest pages {first:#x}+{n} stay unreadable on the host");
+        }
+    }
+
+    #[cold]
+    fn soften_writes(&self) {
+        soften_writes(self.base, self.perms_ptr());
+    }
+
+    /// Run `f` with [addr, addr+len) readable and writable on the host
+    /// even where the guest may not read or write (the kernel side's raw
+    /// accesses: the loader, the debugger, snapshots), then give the pages
+    /// their protection back.
     pub fn with_host_access<R>(&self, addr: u32, len: usize, f: impl FnOnce() -> R) -> R {
-        if len == 0 || page_range(addr, len as u32).all(|p| host_readable(self.perm(p))) {
+        if len == 0 || page_range(addr, len as u32).all(|p| host_prot(self.perm(p)) == HOST_RW) {
             return f();
         }
         let first = addr >> PAGE_SHIFT;
         let n = page_range(addr, len as u32).count() as u32;
-        self.protect(first, n, true);
+        self.protect(first, n, HOST_RW);
         let r = f();
         self.sync_host(addr, len as u32);
         r
+    }
+
+    /// Before the kernel side stores to [addr, addr+len) through host
+    /// pointers (the guest may write it): the pages there holding
+    /// translated code lose `P_CODE` and become writable on the host. The
+    /// pages that held code, whose translations the caller drops after
+    /// the store.
+    pub fn prepare_write(&self, addr: u32, len: u32) -> Vec<u32> {
+        let mut code = Vec::new();
+        if len == 0 {
+            return code;
+        }
+        for p in page_range(addr, len) {
+            if self.perm(p) & P_CODE != 0 {
+                self.clear_code(p);
+                code.push(p);
+            }
+        }
+        code
+    }
+
+    /// Set the bits `set` and clear the bits `clear` (one of them is 0) of
+    /// `page`'s permissions, and its host protection with them; the old
+    /// permissions.
+    fn update(&self, page: u32, set: u8, clear: u8) -> u8 {
+        let e = &self.perms()[page as usize];
+        let old = if set != 0 {
+            e.fetch_or(set, Relaxed)
+        } else {
+            e.fetch_and(!clear, Relaxed)
+        };
+        let new = (old | set) & !clear;
+        if host_prot(new) != host_prot(old) {
+            self.protect(page, 1, host_prot(new));
+        }
+        old
     }
 
     /// Map [addr, addr+len) with `prot`, zero-filled. The host pages are
@@ -512,26 +706,27 @@ impl Mem {
     }
 
     pub fn mark_code(&self, page: u32) {
-        self.perms()[page as usize].fetch_or(P_CODE, Relaxed);
+        self.update(page, P_CODE, 0);
     }
 
     /// Mark `page` as holding code and, the first time, its aliases too
     /// (see [`Mem::mark_alias_code`]; a page that was code already had
     /// them marked).
     pub fn mark_code_and_aliases(&self, page: u32) {
-        let old = self.perms()[page as usize].fetch_or(P_CODE, Relaxed);
+        let old = self.update(page, P_CODE, 0);
         if old & (P_CODE | P_ALIAS) == P_ALIAS {
             self.mark_alias_code(page);
         }
     }
 
     pub fn clear_code(&self, page: u32) {
-        self.perms()[page as usize].fetch_and(!P_CODE, Relaxed);
+        self.update(page, 0, P_CODE);
     }
 
     /// Track the writes to the writable pages of [addr, addr+len): their
     /// P_WRITE becomes P_TRACK until the first write.
     pub fn track_writes(&self, addr: u32, len: u32) {
+        self.tracking.store(true, Relaxed);
         for p in page_range(addr, len) {
             let e = &self.perms()[p as usize];
             let v = e.load(Relaxed);
@@ -539,6 +734,7 @@ impl Mem {
                 e.store((v & !P_WRITE) | P_TRACK, Relaxed);
             }
         }
+        self.sync_host(addr, len);
     }
 
     /// A write hit `page`: if it is tracked, make it writable and record
@@ -551,11 +747,17 @@ impl Mem {
             return false;
         }
         e.store((v & !P_TRACK) | P_WRITE, Relaxed);
+        self.protect(page, 1, host_prot(v & !P_TRACK | P_WRITE));
         self.written
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(page);
         true
+    }
+
+    /// Whether some pages track writes ([`Mem::track_writes`]).
+    pub fn tracking(&self) -> bool {
+        self.tracking.load(Relaxed)
     }
 
     /// The pages [`Mem::untrack`] recorded since the last call.
@@ -757,6 +959,7 @@ impl Mem {
     /// bytes is never missed.
     pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<Vec<u32>, PageFault> {
         self.check(addr, data.len() as u32, P_WRITE, true, false)?;
+        let mut smc = self.prepare_write(addr, data.len() as u32);
         let dst = self.host(addr, data.len());
         if !data.is_empty() && self.any_file(addr, data.len() as u32) {
             let done = safe_write(dst, data);
@@ -768,20 +971,28 @@ impl Mem {
                     fetch: false,
                 });
             }
-        } else if let Err(off) = crate::cpu::guard::copy(self, dst, data.as_ptr(), data.len()) {
-            // Unmapped by another thread since the check.
-            return Err(PageFault {
-                addr: off as u32,
-                present: false,
-                write: true,
-                fetch: false,
-            });
+        } else {
+            let mut tries = 0;
+            while let Err(off) = crate::cpu::guard::copy(self, dst, data.as_ptr(), data.len()) {
+                // Another thread has translated code there since (try
+                // again), or unmapped it.
+                tries += 1;
+                let page = (off >> PAGE_SHIFT) as u32;
+                if tries > 2 || self.perm(page) & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE {
+                    return Err(PageFault {
+                        addr: off as u32,
+                        present: false,
+                        write: true,
+                        fetch: false,
+                    });
+                }
+                smc.extend(self.prepare_write(page << PAGE_SHIFT, PAGE_SIZE));
+            }
         }
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
-        let mut smc = Vec::new();
         if !data.is_empty() {
             for p in page_range(addr, data.len() as u32) {
-                if self.perm(p) & P_CODE != 0 {
+                if self.perm(p) & P_CODE != 0 && !smc.contains(&p) {
                     smc.push(p);
                 }
             }
