@@ -324,12 +324,12 @@ pub struct Cpu {
     pub exit_at: *const Inst,
     /// Retired instruction count.
     pub icount: u64,
-    /// Stores take the software check instead of the host's (see
-    /// `guard`): while the guest blocks or ignores SIGSEGV (which the host
-    /// would then not deliver to emu for a store to translated code) or
-    /// its memory tracks writes (a vfork child). Set by the kernel side
-    /// before each run. (And in every thread once the host's mappings ran
-    /// out: `mem::writes_soft`.)
+    /// This thread needs stores that check themselves instead of the
+    /// host's check (see `guard`): the guest blocks or ignores SIGSEGV
+    /// (the host would then not call emu's handler for a store to
+    /// translated code) or its memory tracks writes (a vfork child).
+    /// Counted in `mem::writes_soft`, which the stores test; kept by the
+    /// kernel side before each run ([`Cpu::set_soft_writes`]).
     pub soft_writes: bool,
     membase: *mut u8,
     perms: *const AtomicU8,
@@ -792,6 +792,15 @@ impl Cpu {
         }
     }
 
+    /// Whether this thread needs stores that check themselves (see
+    /// `soft_writes`); counted process-wide.
+    pub fn set_soft_writes(&mut self, on: bool) {
+        if on != self.soft_writes {
+            self.soft_writes = on;
+            crate::mem::soft_writer(on);
+        }
+    }
+
     /// The #PF of a guest read the host refused ([`guard::claim`]) at
     /// window offset `off` (at or past 4 GiB: the wrap to page 0), as the
     /// checked path would raise it.
@@ -888,7 +897,7 @@ impl Cpu {
     #[inline(always)]
     pub fn wr64(&mut self, a: u32, v: u64) -> Option<()> {
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-        if guard::ACTIVE && !self.soft_writes && !crate::mem::writes_soft() {
+        if guard::ACTIVE && !crate::mem::writes_soft() {
             // SAFETY: as in `wr`.
             unsafe { self.host_store::<8>(a, v) };
             return Some(());
@@ -929,7 +938,7 @@ impl Cpu {
     #[inline(always)]
     pub fn wr<const N: usize>(&mut self, a: u32, v: u32) -> Option<()> {
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-        if guard::ACTIVE && !self.soft_writes && !crate::mem::writes_soft() {
+        if guard::ACTIVE && !crate::mem::writes_soft() {
             // SAFETY: as in `rd`; a store the guest may not make as it is
             // faults on the host (`guard::claim`).
             unsafe { self.host_store::<N>(a, v as u64) };

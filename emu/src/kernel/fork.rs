@@ -313,6 +313,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
         }
         Ok(0) => {
             // The child: its own copies of everything, one thread.
+            crate::mem::soft_writers_forked(p.cpu.soft_writes);
             let me = unsafe { libc::getpid() } as u32;
             let mut new_mm = mm.clone();
             let new_files = files.forked();
@@ -523,6 +524,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
             if c.exit.is_none() {
                 c.run();
             }
+            c.cpu.set_soft_writes(false);
             let (mem, ctid, ctl) = (c.cpu.mem.clone(), c.clear_child_tid, c.ctl.clone());
             drop(c);
             exit::thread_gone(&mem, ctid);

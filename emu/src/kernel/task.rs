@@ -599,9 +599,10 @@ impl Task {
             // The host does not call emu's fault handler for a store to
             // translated code or a tracked page while SIGSEGV is blocked or
             // ignored: the stores check themselves then.
-            self.cpu.soft_writes = self.sig.blocked & (1 << (super::abi::signal::SIGSEGV - 1)) != 0
+            let soft = self.sig.blocked & (1 << (super::abi::signal::SIGSEGV - 1)) != 0
                 || super::hostsig::segv_ignored()
                 || self.cpu.mem.tracking();
+            self.cpu.set_soft_writes(soft);
             let ev = match end {
                 None => match &self.cfg.gdb {
                     None => run::run(&mut self.cpu, &mut self.cache),

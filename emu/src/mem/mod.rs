@@ -6,7 +6,7 @@
 //! page, no guest address (even with an access of up to 16 bytes starting at
 //! 0xffff_ffff) can reach host memory outside the window.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
 
 pub const PAGE_SIZE: u32 = 4096;
 pub const PAGE_SHIFT: u32 = 12;
@@ -261,19 +261,45 @@ pub fn host_prot(perm: u8) -> u8 {
     }
 }
 
-/// The host has refused to split the window's mappings further (its
-/// max_map_count: a guest near its own limit has as many mappings, and
-/// read-only pages among writable ones double that). From then on, pages
-/// the guest may read but not write as they are are read-write on the
-/// host too, and stores check themselves (`Cpu::wr`), as reads never
-/// need to: read-only and read-write neighbours merge again.
-static WRITES_SOFT: AtomicBool = AtomicBool::new(false);
+/// Non-zero while guest stores must check themselves instead of relying
+/// on the host's protection (`Cpu::wr`): the number of threads for which
+/// the host would not call emu's handler for a store to translated code
+/// or a tracked page (the guest blocks or ignores SIGSEGV, a vfork child:
+/// `Cpu::soft_writes`), plus [`SOFT_FOR_GOOD`] once the host refused to
+/// split the window's mappings further (its max_map_count: a guest near
+/// its own limit has as many mappings, and read-only pages among writable
+/// ones double that). From then on, pages the guest may read but not
+/// write as they are are read-write on the host too: read-only and
+/// read-write neighbours merge again. One word for all of it, so a store
+/// pays one test.
+static WRITES_SOFT: AtomicU32 = AtomicU32::new(0);
+const SOFT_FOR_GOOD: u32 = 1 << 31;
 
-/// Whether stores must check themselves for the host's sake (see
-/// [`WRITES_SOFT`]).
+/// Whether stores must check themselves (see [`WRITES_SOFT`]).
 #[inline(always)]
 pub fn writes_soft() -> bool {
-    WRITES_SOFT.load(Relaxed)
+    WRITES_SOFT.load(Relaxed) != 0
+}
+
+/// A thread starts (`on`) or stops needing stores that check themselves.
+pub fn soft_writer(on: bool) {
+    if on {
+        WRITES_SOFT.fetch_add(1, Relaxed);
+    } else {
+        WRITES_SOFT.fetch_sub(1, Relaxed);
+    }
+}
+
+/// In a fork's child, the only thread: the other threads' counts go
+/// (`mine`: this thread's own).
+pub fn soft_writers_forked(mine: bool) {
+    let keep = WRITES_SOFT.load(Relaxed) & SOFT_FOR_GOOD;
+    WRITES_SOFT.store(keep | mine as u32, Relaxed);
+}
+
+/// Whether the host's mappings ran out (see [`WRITES_SOFT`]).
+fn soft_for_good() -> bool {
+    WRITES_SOFT.load(Relaxed) & SOFT_FOR_GOOD != 0
 }
 
 /// The host's mappings ran out: stores check themselves from now on,
@@ -283,7 +309,7 @@ pub fn writes_soft() -> bool {
 /// mprotect).
 #[cold]
 fn soften_writes(base: *mut u8, perms: *const AtomicU8) {
-    WRITES_SOFT.store(true, std::sync::atomic::Ordering::SeqCst);
+    WRITES_SOFT.fetch_or(SOFT_FOR_GOOD, std::sync::atomic::Ordering::SeqCst);
     // SAFETY: `perms` has NPAGES entries.
     let perm = |p: usize| unsafe { (*perms.add(p)).load(Relaxed) };
     let mut page = 0usize;
@@ -536,7 +562,7 @@ impl Mem {
     /// object refuses writing (a shared mapping of a file opened
     /// read-only, which the guest cannot write either).
     fn protect(&self, first: u32, n: u32, prot: u8) {
-        let prot = if prot == HOST_READ && writes_soft() {
+        let prot = if prot == HOST_READ && soft_for_good() {
             HOST_RW
         } else {
             prot
@@ -551,7 +577,7 @@ impl Mem {
         }
         if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOMEM) {
             // The host's mappings ran out (see `WRITES_SOFT`).
-            if !writes_soft() {
+            if !soft_for_good() {
                 self.soften_writes();
                 return self.protect(first, n, prot);
             }
