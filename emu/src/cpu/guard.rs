@@ -95,7 +95,7 @@ thread_local! {
 }
 
 /// [`State::chain`] of a kernel-side copy.
-const KERNEL: *const () = 1 as *const ();
+const KERNEL: *const () = std::ptr::dangling();
 
 /// Note that a handler chain (of block `b`, null when it ends) runs.
 #[inline(always)]
@@ -277,9 +277,17 @@ pub fn kernel<R, F: FnOnce() -> R>(mem: &crate::mem::Mem, f: F) -> Result<R, u64
 
 /// Copy `n` bytes from `src` to `dst` (`mem`'s memory on one side) under
 /// [`kernel`].
-pub fn copy(mem: &crate::mem::Mem, dst: *mut u8, src: *const u8, n: usize) -> Result<(), u64> {
-    // SAFETY: both inside their mappings when checked; a page gone since
-    // faults and lands.
+///
+/// # Safety
+/// Both ranges lie in host memory mapped for this process: the guest's
+/// inside `mem`'s window (checked by the caller: a page unmapped since
+/// faults and lands), the other the caller's own.
+pub unsafe fn copy(
+    mem: &crate::mem::Mem,
+    dst: *mut u8,
+    src: *const u8,
+    n: usize,
+) -> Result<(), u64> {
     kernel(mem, || unsafe { std::ptr::copy(src, dst, n) })
 }
 
@@ -318,7 +326,11 @@ unsafe fn enter(_: *mut usize, f: unsafe extern "C-unwind" fn(*mut u8), arg: *mu
 /// becomes writable, the running Cpu notes the code written (as
 /// `Cpu::wr_slow` would) and the store is made again. Any other fault
 /// moves the interrupted context `uc` to the landing. True if claimed.
-pub fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
+///
+/// # Safety
+/// From the host fault handler of this thread, with `uc` the context the
+/// signal saved (or null).
+pub unsafe fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
     if uc.is_null() {
         return false;
     }
@@ -336,7 +348,8 @@ pub fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
             && chain != KERNEL
             && !cpu.is_null()
             && off < 1 << 32
-            && crate::mem::unprotect_code(s.base.get() as *mut u8, s.perms.get(), page)
+            // SAFETY: the window and table of the running machine.
+            && unsafe { crate::mem::unprotect_code(s.base.get() as *mut u8, s.perms.get(), page) }
         {
             // SAFETY: the Cpu of the guarded call this thread runs.
             unsafe { note_code_written(cpu, page) };
@@ -404,12 +417,13 @@ mod tests {
         m.write_raw(0x10ffe, &[1, 2]);
         let mut buf = [0u8; 4];
         let src = m.host_range(0x10ffe, 4).unwrap();
-        assert_eq!(copy(&m, buf.as_mut_ptr(), src, 4), Ok(()));
+        let copy = |d: *mut u8, n| unsafe { copy(&m, d, src, n) };
+        assert_eq!(copy(buf.as_mut_ptr(), 4), Ok(()));
         assert_eq!(buf, [1, 2, 0, 0]);
         // Unmapped behind the copy's back (as by another thread).
         m.unmap(0x11000, 0x1000);
-        assert_eq!(copy(&m, buf.as_mut_ptr(), src, 4), Err(0x11000));
-        assert_eq!(copy(&m, buf.as_mut_ptr(), src, 2), Ok(()));
+        assert_eq!(copy(buf.as_mut_ptr(), 4), Err(0x11000));
+        assert_eq!(copy(buf.as_mut_ptr(), 2), Ok(()));
     }
 
     /// With two windows in the process (the library's machines side by
@@ -420,7 +434,7 @@ mod tests {
         let _m2 = Mem::new().unwrap();
         let mut buf = [0u8; 4];
         let src = m1.host_range(0x30000, 4).unwrap();
-        assert_eq!(copy(&m1, buf.as_mut_ptr(), src, 4), Err(0x30000));
+        assert_eq!(unsafe { copy(&m1, buf.as_mut_ptr(), src, 4) }, Err(0x30000));
     }
 
     /// Code whose page the host refuses while the table still says

@@ -225,7 +225,8 @@ fn guest_segv(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
         return false;
     }
     let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
-    crate::cpu::guard::claim(addr, host_fault_error(uc) & 2 != 0, uc)
+    // SAFETY: this thread's fault handler, with the context it got.
+    unsafe { crate::cpu::guard::claim(addr, host_fault_error(uc) & 2 != 0, uc) }
 }
 
 /// Make sure a guest read fault reaches [`guest_segv`]: the fault

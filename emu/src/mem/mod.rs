@@ -340,7 +340,11 @@ fn soften_writes(base: *mut u8, perms: *const AtomicU8) {
 /// `P_CODE` and becomes writable on the host, so the store can be made
 /// again (async-signal-safe: an atomic and an mprotect). True if it was
 /// such a page.
-pub fn unprotect_code(base: *mut u8, perms: *const AtomicU8, page: u32) -> bool {
+///
+/// # Safety
+/// `base` and `perms` are a live window's ([`Mem::base`],
+/// [`Mem::perms_ptr`]) and `page` a guest page number.
+pub unsafe fn unprotect_code(base: *mut u8, perms: *const AtomicU8, page: u32) -> bool {
     // SAFETY: `perms` is a window's table (NPAGES entries), `page` < NPAGES.
     let e = unsafe { &*perms.add(page as usize) };
     let v = e.load(Relaxed);
@@ -936,11 +940,13 @@ impl Mem {
         let src = self.host(addr, n);
         if n == 0 || !self.any_file(addr, n as u32) {
             // Checked, though another thread may unmap it meanwhile.
-            return crate::cpu::guard::copy(self, dst, src, n).map_err(|off| PageFault {
-                addr: off as u32,
-                present: false,
-                write,
-                fetch: false,
+            return unsafe { crate::cpu::guard::copy(self, dst, src, n) }.map_err(|off| {
+                PageFault {
+                    addr: off as u32,
+                    present: false,
+                    write,
+                    fetch: false,
+                }
             });
         }
         let done = safe_copy(dst, src, n);
@@ -969,7 +975,8 @@ impl Mem {
             return 0;
         };
         if dst.is_empty() || !self.any_file(addr, dst.len() as u32) {
-            return match crate::cpu::guard::copy(self, dst.as_mut_ptr(), src, dst.len()) {
+            return match unsafe { crate::cpu::guard::copy(self, dst.as_mut_ptr(), src, dst.len()) }
+            {
                 Ok(()) => dst.len(),
                 Err(off) => {
                     ((off as u32 & !(PAGE_SIZE - 1)).saturating_sub(addr) as usize).min(dst.len())
@@ -999,7 +1006,9 @@ impl Mem {
             }
         } else {
             let mut tries = 0;
-            while let Err(off) = crate::cpu::guard::copy(self, dst, data.as_ptr(), data.len()) {
+            while let Err(off) =
+                unsafe { crate::cpu::guard::copy(self, dst, data.as_ptr(), data.len()) }
+            {
                 // Another thread has translated code there since (try
                 // again), or unmapped it.
                 tries += 1;
