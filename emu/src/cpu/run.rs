@@ -242,54 +242,68 @@ fn take_exit(cpu: &mut Cpu, cache: &mut BlockCache) -> Option<Event> {
 /// The event of the pending exception (`exit` taken).
 fn take_fault(cpu: &mut Cpu) -> Event {
     if cpu.exc.vector == super::vec::PF {
-        read_for_write(cpu);
-        straddle_4g(cpu);
+        page_fault_details(cpu);
     }
     Event::Exception(cpu.exc)
+}
+
+/// What a #PF's error code and vector owe to the faulting instruction's
+/// memory operands, which the fast paths do not look at: the instruction
+/// decoded again once (a cold path) for [`read_for_write`] and
+/// [`straddle_4g`].
+#[cold]
+#[inline(never)]
+fn page_fault_details(cpu: &mut Cpu) {
+    let Some((ins, _)) = decode_again(cpu, cpu.eip) else {
+        return;
+    };
+    let mut info = iced_x86::InstructionInfoFactory::new();
+    let used = info.info(&ins).used_memory().to_vec();
+    read_for_write(cpu, &used);
+    straddle_4g(cpu, &ins, &used);
+}
+
+/// The offset of memory operand `m` in its segment, from the registers
+/// (wrapped to the operand's address size).
+fn operand_offset(cpu: &Cpu, m: &iced_x86::UsedMemory) -> u64 {
+    let reg = |r: iced_x86::Register| -> u64 {
+        match super::decode::gpr(r) {
+            Some((n, sz)) => cpu.reg(sz, n) as u64,
+            None => 0,
+        }
+    };
+    let off = reg(m.base())
+        .wrapping_add(reg(m.index()).wrapping_mul(m.scale() as u64))
+        .wrapping_add(m.displacement());
+    if m.address_size() == iced_x86::CodeSize::Code16 {
+        off & 0xffff
+    } else {
+        off & 0xffff_ffff
+    }
 }
 
 /// A read #PF (W clear) of a read-modify-write operand (add [m],r; xchg;
 /// cmpxchg; bts; inc; not; shifts ...): the CPU reads it for writing, so
 /// its error code says write (W set), also where the page is not
-/// readable. emu's reads do not know why they read; the faulting
-/// instruction is decoded again here (a cold path) and the fault's
-/// address looked for in its read-write operands.
-#[cold]
-#[inline(never)]
-fn read_for_write(cpu: &mut Cpu) {
-    use iced_x86::{InstructionInfoFactory, OpAccess, Register};
+/// readable. emu's reads do not know why they read: the fault's address
+/// is looked for in the instruction's read-write operands (`used`).
+fn read_for_write(cpu: &mut Cpu, used: &[iced_x86::UsedMemory]) {
+    use iced_x86::OpAccess;
     let Some(code) = cpu.exc.error_code else {
         return;
     };
     if code & 0x12 != 0 {
         return;
     }
-    let Some((ins, _)) = decode_again(cpu, cpu.eip) else {
-        return;
-    };
-    let reg = |r: Register| -> u64 {
-        match super::decode::gpr(r) {
-            Some((n, sz)) => cpu.reg(sz, n) as u64,
-            None => 0,
-        }
-    };
-    let mut info = InstructionInfoFactory::new();
-    for m in info.info(&ins).used_memory() {
+    for m in used {
         if !matches!(m.access(), OpAccess::ReadWrite | OpAccess::ReadCondWrite) {
             continue;
         }
         let Some(s) = super::decode::sreg(m.segment()) else {
             continue;
         };
-        let mut off = reg(m.base())
-            .wrapping_add(reg(m.index()).wrapping_mul(m.scale() as u64))
-            .wrapping_add(m.displacement());
-        off &= if m.address_size() == iced_x86::CodeSize::Code16 {
-            0xffff
-        } else {
-            0xffff_ffff
-        };
-        let lin = off.wrapping_add(cpu.seg_base[s as usize] as u64) & 0xffff_ffff;
+        let lin =
+            operand_offset(cpu, m).wrapping_add(cpu.seg_base[s as usize] as u64) & 0xffff_ffff;
         let size = m.memory_size().size().max(1) as u64;
         if (cpu.exc.cr2 as u64).wrapping_sub(lin) & 0xffff_ffff < size {
             cpu.exc.error_code = Some(code | 2);
@@ -360,24 +374,12 @@ fn run_unless_loop(
 /// such as frstor's register area): with a flat segment (base 0, the 4 GiB limit) the access
 /// broke the segment limit, which hardware checks before paging, so it is
 /// #GP(0), or #SS(0) through SS (SDM vol. 3 5.3). The fast memory paths do
-/// not look for this; here the faulting instruction is decoded again (a
-/// cold path) and each memory operand's offset is checked. An operand in a
-/// segment with a base is left alone: its linear address wraps legally.
-#[cold]
-#[inline(never)]
-fn straddle_4g(cpu: &mut Cpu) {
-    use iced_x86::{InstructionInfoFactory, OpAccess, Register};
-    let Some((ins, _)) = decode_again(cpu, cpu.eip) else {
-        return;
-    };
-    let reg = |r: Register| -> u64 {
-        match super::decode::gpr(r) {
-            Some((n, sz)) => cpu.reg(sz, n) as u64,
-            None => 0,
-        }
-    };
-    let mut info = InstructionInfoFactory::new();
-    for m in info.info(&ins).used_memory() {
+/// not look for this; here each memory operand (`used`) of the faulting
+/// instruction `ins` has its offset checked. An operand in a segment with
+/// a base is left alone: its linear address wraps legally.
+fn straddle_4g(cpu: &mut Cpu, ins: &iced_x86::Instruction, used: &[iced_x86::UsedMemory]) {
+    use iced_x86::OpAccess;
+    for m in used {
         if m.access() == OpAccess::NoMemAccess {
             continue;
         }
@@ -387,15 +389,12 @@ fn straddle_4g(cpu: &mut Cpu) {
         if cpu.seg_base[s as usize] != 0 || m.address_size() != iced_x86::CodeSize::Code32 {
             continue;
         }
-        let off = reg(m.base())
-            .wrapping_add(reg(m.index()).wrapping_mul(m.scale() as u64))
-            .wrapping_add(m.displacement())
-            & 0xffff_ffff;
+        let off = operand_offset(cpu, m);
         // Only the operand that faulted (at cr2, somewhere in it).
         // A rep string instruction's operands have no size of their own:
         // each element is one access.
         let full = match m.memory_size().size() {
-            0 if ins.is_string_instruction() => string_element(&ins),
+            0 if ins.is_string_instruction() => string_element(ins),
             n => n.max(1) as u64,
         };
         if (cpu.exc.cr2 as u64).wrapping_sub(off) & 0xffff_ffff >= full {
