@@ -259,7 +259,7 @@ fn save_memory(p: &Task) -> Result<Saved, SnapshotError> {
         let src = mem
             .host_range(addr, len)
             .ok_or(SnapshotError::Unreadable(addr))?;
-        let got = mem.with_host_access(addr, len, || {
+        let got = mem.with_host_access(addr, len, false, || {
             crate::mem::safe_copy(buf.as_mut_ptr(), src, len)
         });
         if got < len {

@@ -60,7 +60,7 @@ pub fn thread_gone(mem: &crate::mem::Mem, ctid: u32) {
     // SAFETY: 4-aligned, inside a present writable guest page (made
     // writable on the host meanwhile if it holds translated code; the word
     // is data, and its translations stay as before).
-    mem.with_host_access(ctid, 4, || unsafe {
+    mem.with_host_access(ctid, 4, true, || unsafe {
         (*(host as *const AtomicU32)).store(0, SeqCst)
     });
     host_futex_wake(mem, ctid, 1);

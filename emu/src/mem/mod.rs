@@ -639,17 +639,30 @@ impl Mem {
         soften_writes(self.base, self.perms_ptr());
     }
 
-    /// Run `f` with [addr, addr+len) readable and writable on the host
-    /// even where the guest may not read or write (the kernel side's raw
-    /// accesses: the loader, the debugger, snapshots), then give the pages
-    /// their protection back.
-    pub fn with_host_access<R>(&self, addr: u32, len: usize, f: impl FnOnce() -> R) -> R {
-        if len == 0 || page_range(addr, len as u32).all(|p| host_prot(self.perm(p)) == HOST_RW) {
+    /// Run `f` with [addr, addr+len) readable (and with `write` writable)
+    /// on the host even where the guest may not read or write (the kernel
+    /// side's raw accesses: the loader, the debugger, snapshots), then give
+    /// the pages their protection back.
+    pub fn with_host_access<R>(
+        &self,
+        addr: u32,
+        len: usize,
+        write: bool,
+        f: impl FnOnce() -> R,
+    ) -> R {
+        let enough = |p: u32| {
+            let h = host_prot(self.perm(p));
+            h == HOST_RW || (!write && h == HOST_READ)
+        };
+        if len == 0 || page_range(addr, len as u32).all(enough) {
             return f();
         }
-        let first = addr >> PAGE_SHIFT;
-        let n = page_range(addr, len as u32).count() as u32;
-        self.protect(first, n, HOST_RW);
+        // Only the pages that lack it, so no page loses access meanwhile
+        // (another thread may be storing to its writable neighbours).
+        let want = if write { HOST_RW } else { HOST_READ };
+        for p in page_range(addr, len as u32).filter(|&p| !enough(p)) {
+            self.protect(p, 1, want);
+        }
         let r = f();
         self.sync_host(addr, len as u32);
         r
@@ -884,7 +897,7 @@ impl Mem {
         let dst = self.host(addr, data.len());
         // SAFETY: inside the window; a copy through raw pointers, no
         // reference to guest memory is made.
-        self.with_host_access(addr, data.len(), || unsafe {
+        self.with_host_access(addr, data.len(), true, || unsafe {
             std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len())
         });
     }
@@ -893,7 +906,7 @@ impl Mem {
     pub fn fill_raw(&self, addr: u32, len: u32, byte: u8) {
         let dst = self.host(addr, len as usize);
         // SAFETY: inside the window.
-        self.with_host_access(addr, len as usize, || unsafe {
+        self.with_host_access(addr, len as usize, true, || unsafe {
             std::ptr::write_bytes(dst, byte, len as usize)
         });
     }
@@ -908,8 +921,8 @@ impl Mem {
             return;
         };
         // SAFETY: both ranges lie inside the window, accessible meanwhile.
-        self.with_host_access(from, len as usize, || {
-            self.with_host_access(to, len as usize, || unsafe {
+        self.with_host_access(from, len as usize, false, || {
+            self.with_host_access(to, len as usize, true, || unsafe {
                 std::ptr::copy(src, dst, len as usize)
             })
         });
@@ -920,7 +933,7 @@ impl Mem {
         let src = self.host(addr, len as usize);
         let mut v = vec![0u8; len as usize];
         // SAFETY: inside the window.
-        self.with_host_access(addr, len as usize, || unsafe {
+        self.with_host_access(addr, len as usize, false, || unsafe {
             std::ptr::copy_nonoverlapping(src, v.as_mut_ptr(), len as usize)
         });
         v
