@@ -56,19 +56,17 @@ where
     unsafe {
         let f: F = std::mem::zeroed();
         let g: G = std::mem::zeroed();
-        // Each instruction in `exit_at` while it runs, for a host fault
-        // in it (see `cpu::guard`).
+        // Each instruction in `exit_at` while it runs: the one that
+        // leaves, if one does (a host fault in it too, see `cpu::guard`).
         c.exit_at = i;
         f(c, &*i);
         if c.exit != exit::NONE {
-            c.exit_at = i;
             return;
         }
         let j = i.add(1);
         c.exit_at = j;
         g(c, &*j);
         if c.exit != exit::NONE {
-            c.exit_at = j;
             return;
         }
         let n = i.add(2);

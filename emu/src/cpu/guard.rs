@@ -254,7 +254,7 @@ pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *c
     let mem = cpu.mem.clone();
     let prev = S.with(|s| s.cpu.replace(cp));
     let r = protect(&mem, || f(unsafe { &mut *cp })).map_err(|l| {
-        unsafe { &mut *cp }.guest_read_fault(l.off, l.write);
+        unsafe { &mut *cp }.guest_fault(l.off, l.write);
         l.chain
     });
     S.with(|s| s.cpu.set(prev));

@@ -171,12 +171,12 @@ unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy, const CHECK: bool>(c: &mut Cpu
     // function), so a value of it is conjured from nothing.
     let f: F = unsafe { std::mem::zeroed() };
     if CHECK {
-        // For a host fault in it (see `guard`).
+        // The instruction that leaves, if it does: set before it runs, for
+        // a host fault in it (see `guard`) as for any other exit.
         c.exit_at = i;
     }
     f(c, unsafe { &*i });
     if CHECK && c.exit != exit::NONE {
-        c.exit_at = i;
         return;
     }
     // SAFETY: every block ends with a marker, so the next instruction exists.
@@ -801,12 +801,12 @@ impl Cpu {
         }
     }
 
-    /// The #PF of a guest read the host refused ([`guard::claim`]) at
-    /// window offset `off` (at or past 4 GiB: the wrap to page 0), as the
-    /// checked path would raise it.
+    /// The #PF of a guest access the host refused ([`guard::claim`]) at
+    /// window offset `off` (at or past 4 GiB: the wrap to page 0; `write`
+    /// as the host's error code said), as the checked path would raise it.
     #[cold]
     #[inline(never)]
-    pub(crate) fn guest_read_fault(&mut self, off: u64, write: bool) {
+    pub(crate) fn guest_fault(&mut self, off: u64, write: bool) {
         let addr = off as u32;
         let p = self.perm(addr >> PAGE_SHIFT);
         self.page_fault(PageFault {
