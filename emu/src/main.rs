@@ -265,7 +265,7 @@ fn main() -> ExitCode {
         eprintln!("instructions: {}", p.cpu.icount);
         eprintln!("blocks: {}", p.cache.translated);
         eprintln!("blocks_taken_over: {}", p.cache.adopted);
-        eprintln!("block_execs: {}", p.cache.executed);
+        eprintln!("block_execs: {}", p.cache.executed + p.cpu.chain.count);
         eprintln!("syscalls: {}", p.syscalls);
         eprintln!("sysexits: {}", p.stats.sysexits);
         eprintln!("seconds: {secs:.6}");

@@ -9,7 +9,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::{decode, Cpu, Inst};
+use super::{decode, Cpu, Handler, Inst};
 
 /// What a block knows about itself, ahead of its instructions.
 #[repr(C)]
@@ -61,9 +61,10 @@ pub struct Block {
 }
 
 impl Block {
-    /// A block of `insts` (ending with the end marker), in one allocation.
-    pub fn boxed(hdr: BlockHeader, insts: &[Inst]) -> Box<Block> {
-        use std::alloc::{alloc, handle_alloc_error, Layout};
+    /// A block of `insts` (ending with the end marker), in one allocation
+    /// (in a chunk of [`super::arena`]).
+    pub fn boxed(hdr: BlockHeader, insts: &[Inst]) -> BlockBox {
+        use std::alloc::Layout;
         let n = insts.len();
         assert!(n as u32 == hdr.count + 1);
         let layout = Layout::new::<BlockHeader>()
@@ -71,20 +72,19 @@ impl Block {
             .expect("block size")
             .0
             .pad_to_align();
+        let p = super::arena::alloc_in_chunk(layout);
         // SAFETY: the layout is the one Rust gives the `#[repr(C)]` DST
         // (header, then the slice at Inst's alignment), non-zero in size;
-        // every field is written before the Box is made.
+        // every field is written before the block is used.
         unsafe {
-            let p = alloc(layout);
-            if p.is_null() {
-                handle_alloc_error(layout);
-            }
-            let b = std::ptr::slice_from_raw_parts_mut(p as *mut Inst, n) as *mut Block;
+            let b = std::ptr::slice_from_raw_parts_mut(p.as_ptr() as *mut Inst, n) as *mut Block;
             std::ptr::addr_of_mut!((*b).hdr).write(hdr);
             let dst = std::ptr::addr_of_mut!((*b).insts) as *mut Inst;
             std::ptr::copy_nonoverlapping(insts.as_ptr(), dst, n);
+            // The end marker knows its block, to go on through its links.
+            decode::chain_marker(&mut *dst.add(n - 1), b as *const BlockHeader);
             debug_assert_eq!(std::alloc::Layout::for_value(&*b), layout);
-            Box::from_raw(b)
+            BlockBox(std::ptr::NonNull::new_unchecked(b))
         }
     }
 
@@ -109,6 +109,115 @@ impl Block {
 
 /// A block as the lookup tables hold it: the address of its header.
 pub type BlockPtr = *const BlockHeader;
+
+/// An owned block, in a chunk of [`super::arena`] (as a `Box` is on the
+/// heap).
+pub struct BlockBox(std::ptr::NonNull<Block>);
+
+// The largest block (MAX_BLOCK instructions, a fault after them and the
+// end marker) fits an arena chunk.
+const _: () = assert!(
+    std::mem::size_of::<BlockHeader>() + (decode::MAX_BLOCK + 2) * std::mem::size_of::<Inst>()
+        <= super::arena::MAX
+);
+
+impl std::ops::Deref for BlockBox {
+    type Target = Block;
+    fn deref(&self) -> &Block {
+        // SAFETY: the block lives until this is dropped.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for BlockBox {
+    fn drop(&mut self) {
+        // SAFETY: made by `Block::boxed` from `alloc_in_chunk`; a block
+        // needs no drop of its own (its fields are plain data).
+        unsafe { super::arena::free(self.0.cast()) }
+    }
+}
+
+/// Block chaining: a block's end marker goes on into the successor its
+/// links name for the new eip, a tail call into that block's first
+/// handler, so a linked run of blocks never returns to the run loop. The
+/// loop sets this up before each block it runs; the markers keep it.
+#[derive(Clone, Copy)]
+pub struct Chaining {
+    /// Blocks go on while `icount + count <= end` after them: `u64::MAX`,
+    /// a budget's end (`run_until`), or 0 for never (the debugger's
+    /// breakpoint loop).
+    pub end: u64,
+    /// The cache's epoch: links of another are stale.
+    pub epoch: u32,
+    /// The block whose chain runs (or ran last): where an exit or a host
+    /// fault happened, and what the run loop links from.
+    pub cur: BlockPtr,
+    /// Blocks entered from another block's end marker (`--stats`).
+    pub count: u64,
+    /// The cache's direct-mapped table and its length, for the successors
+    /// no link names (a ret's callers, an indirect jump's targets).
+    fast: *const (u32, BlockPtr),
+    fast_len: usize,
+}
+
+impl Default for Chaining {
+    fn default() -> Self {
+        Chaining {
+            end: 0,
+            epoch: 0,
+            cur: std::ptr::null(),
+            count: 0,
+            fast: std::ptr::null(),
+            fast_len: 0,
+        }
+    }
+}
+
+/// The end of block `from`'s chain: go on into the block at `c.eip` if a
+/// current link of `from` names it and nothing asks the run loop to look
+/// (an interrupt request, the end of `c.chain.end`, which TF set in the
+/// chain makes 0), else return to the run loop.
+///
+/// # Safety
+/// `from` is a live block of the cache `c.chain` was set up from
+/// ([`BlockCache::chaining`]), unchanged since.
+#[inline(always)]
+pub unsafe fn chain_on(c: &mut Cpu, from: BlockPtr) {
+    if c.irq.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+        return;
+    }
+    let eip = c.eip;
+    // SAFETY: `from` is alive (the caller's contract), and so is every
+    // block a current link names: blocks go only with an epoch change.
+    unsafe {
+        let links = &(*from).links;
+        let l = links[0].get();
+        let to = if l.eip == eip && l.epoch == c.chain.epoch {
+            l.to
+        } else {
+            let l = links[1].get();
+            if l.eip == eip && l.epoch == c.chain.epoch {
+                l.to
+            } else {
+                // The direct-mapped table (the run loop would look there
+                // next); only the run loop changes the links.
+                let e = *c.chain.fast.add(slot(eip, c.chain.fast_len));
+                if e.0 != eip || e.1.is_null() {
+                    return;
+                }
+                e.1
+            }
+        };
+        let n = (*to).count as u64;
+        if c.icount + n > c.chain.end {
+            return;
+        }
+        c.icount += n;
+        c.chain.cur = to;
+        c.chain.count += 1;
+        Handler::run(c, Block::from_thin(to).insts.as_ptr())
+    }
+}
 
 /// log2 of the direct-mapped table's size: it starts small (a short-lived
 /// program, or a fork's child about to exec, touches few of its pages) and
@@ -148,7 +257,7 @@ type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
 
 pub struct BlockCache {
     fast: Box<[(u32, BlockPtr)]>,
-    map: AddrMap<Box<Block>>,
+    map: AddrMap<BlockBox>,
     by_page: AddrMap<Vec<u32>>,
     /// Blocks translated so far.
     pub translated: u64,
@@ -258,6 +367,17 @@ impl BlockCache {
             return e.1;
         }
         self.get_slow(cpu)
+    }
+
+    /// Set `cpu.chain` up for the run loop's next block: blocks go on into
+    /// each other while `icount + count <= end` after them (see
+    /// [`Chaining`]).
+    #[inline(always)]
+    pub fn chaining(&self, cpu: &mut Cpu, end: u64) {
+        cpu.chain.end = end;
+        cpu.chain.epoch = self.epoch;
+        cpu.chain.fast = self.fast.as_ptr();
+        cpu.chain.fast_len = self.fast.len();
     }
 
     /// The block at `cpu.eip`, which `from` (still alive) just ran into:
@@ -405,7 +525,7 @@ impl BlockCache {
     /// changes it later (a store, which then leaves the block loop, munmap,
     /// mprotect, a write by the kernel side) goes through the invalidation
     /// paths, which drop the verdict ([`Self::drop_verdicts`]).
-    fn adopt(&mut self, cpu: &Cpu, eip: u32) -> Option<Box<Block>> {
+    fn adopt(&mut self, cpu: &Cpu, eip: u32) -> Option<BlockBox> {
         let prior = self.prior.as_mut()?;
         let (first, last) = prior.cache.map.get(&eip)?.hdr.pages;
         for page in first..=last {

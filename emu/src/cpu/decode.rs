@@ -74,14 +74,29 @@ pub fn end_marker() -> Inst {
     blank(Handler::raw(h_end), 0, 0)
 }
 
-/// End marker of a block whose last instruction sets eip: the chain of
-/// threaded handlers returns here to the run loop.
+/// End marker of a block whose last instruction sets eip, on its own
+/// (a single instruction's): the chain of threaded handlers returns here
+/// to the run loop.
 unsafe fn h_end(_: &mut Cpu, _: *const Inst) {}
 
 /// End marker of a block that falls through to `imm2` (a length or page
-/// limit, not a branch).
+/// limit, not a branch), on its own.
 unsafe fn h_fall(c: &mut Cpu, i: *const Inst) {
     c.eip = unsafe { (*i).imm2 };
+}
+
+/// [`h_end`] of a block in the cache: the chain goes on into the next
+/// block if this one is linked to it (see [`super::cache::chain_on`]).
+unsafe fn h_end_chain(c: &mut Cpu, i: *const Inst) {
+    unsafe { super::cache::chain_on(c, (*i).marker_block()) }
+}
+
+/// [`h_fall`] of a block in the cache.
+unsafe fn h_fall_chain(c: &mut Cpu, i: *const Inst) {
+    unsafe {
+        c.eip = (*i).imm2;
+        super::cache::chain_on(c, (*i).marker_block())
+    }
 }
 
 /// The end marker of a block that does not end in a branch.
@@ -89,6 +104,21 @@ pub fn fall_marker(next: u32) -> Inst {
     let mut m = blank(Handler::raw(h_fall), next, 0);
     m.imm2 = next;
     m
+}
+
+/// Make end marker `m` the marker of block `b` in the cache, which goes
+/// on into the blocks `b` links to; with `b` null, a marker on its own
+/// again (to end a copy of one instruction).
+pub fn chain_marker(m: &mut Inst, b: super::cache::BlockPtr) {
+    let fall = m.h.addr() == Handler::raw(h_fall).addr()
+        || m.h.addr() == Handler::raw(h_fall_chain).addr();
+    let (alone, chained) = if fall {
+        (Handler::raw(h_fall), Handler::raw(h_fall_chain))
+    } else {
+        (Handler::raw(h_end), Handler::raw(h_end_chain))
+    };
+    m.h = if b.is_null() { alone } else { chained };
+    m.set_marker_block(b);
 }
 
 /// Whether code may be fetched from `page`.

@@ -1,5 +1,6 @@
 //! The i386 CPU: registers, lazy flags, predecoded blocks and the run loop.
 
+pub mod arena;
 pub mod cache;
 pub mod decode;
 pub mod exec;
@@ -222,6 +223,20 @@ impl Inst {
     pub fn next(&self) -> u32 {
         self.eip.wrapping_add(self.len as u32)
     }
+
+    /// Of an end marker: the block it ends (null: none, such as a copy
+    /// that ends a single instruction), in `disp` and `imm`.
+    #[inline(always)]
+    pub fn marker_block(&self) -> cache::BlockPtr {
+        (self.disp as usize | ((self.imm as u64) << 32) as usize) as cache::BlockPtr
+    }
+
+    /// Set what [`Inst::marker_block`] gives.
+    pub fn set_marker_block(&mut self, b: cache::BlockPtr) {
+        let a = b as usize as u64;
+        self.disp = a as u32;
+        self.imm = (a >> 32) as u32;
+    }
 }
 
 /// The memory operand's size in bytes, as the decoder recorded it in the
@@ -324,6 +339,8 @@ pub struct Cpu {
     pub exit_at: *const Inst,
     /// Retired instruction count.
     pub icount: u64,
+    /// Where blocks go on into their successors (see [`cache::Chaining`]).
+    pub chain: cache::Chaining,
     /// This thread needs stores that check themselves instead of the
     /// host's check (see `guard`): the guest blocks or ignores SIGSEGV
     /// (the host would then not call emu's handler for a store to
@@ -367,6 +384,7 @@ impl Cpu {
             smc_last: 0,
             exit_at: std::ptr::null(),
             icount: 0,
+            chain: Default::default(),
             soft_writes: false,
             membase: mem.base(),
             perms: mem.perms_ptr(),
@@ -422,6 +440,7 @@ impl Cpu {
             smc_last: 0,
             exit_at: std::ptr::null(),
             icount: 0,
+            chain: Default::default(),
             soft_writes: false,
             membase: self.membase,
             perms: self.perms,
@@ -670,6 +689,11 @@ impl Cpu {
     pub fn load_flags(&mut self, v: u32, writable: u32) {
         self.flags.load(v, writable);
         self.refresh_ac();
+        if self.flags.bits & flags::TF != 0 {
+            // Single steps start: blocks stop going on into the next (popf
+            // and iret end their blocks, so the run loop looks next).
+            self.chain.end = 0;
+        }
     }
 
     pub fn set_eflags(&mut self, v: u32) {

@@ -26,16 +26,21 @@ pub enum Event {
     Irq,
 }
 
-/// Execute one block. On an early exit, fixes up `eip` and the instruction count.
+/// Execute block `b` and the blocks its chain goes on into (see
+/// [`super::cache::Chaining`], which `cpu.chain` must be set up for); the
+/// last of them is `cpu.chain.cur` after. On an early exit, fixes up `eip`
+/// and the instruction count.
 #[inline(always)]
 fn exec_block(cpu: &mut Cpu, b: &Block) {
     cpu.icount += b.hdr.count as u64;
+    cpu.chain.cur = b.thin();
     super::guard::set_chain(b.thin().cast());
     // SAFETY: the block's instructions end with its end marker.
     unsafe { Handler::run(cpu, b.insts.as_ptr()) };
     super::guard::set_chain(std::ptr::null());
     if cpu.exit != exit::NONE {
-        early_exit(cpu, b);
+        // SAFETY: the chain ran only into live blocks.
+        early_exit(cpu, unsafe { Block::from_thin(cpu.chain.cur) });
     }
 }
 
@@ -120,10 +125,10 @@ fn guarded<R>(
     // SAFETY: `cache` is not used again until `body` is done or abandoned.
     match super::guard::guarded(cpu, |cpu| body(cpu, unsafe { &mut *cp })) {
         Ok(r) => r,
-        Err(b) => {
-            // SAFETY: the chain of a block `exec_block` ran, which only
+        Err(_) => {
+            // SAFETY: the block `exec_block`'s chain ran last, which only
             // invalidation (never inside a chain) frees.
-            early_exit(cpu, unsafe { Block::from_thin(b.cast()) });
+            early_exit(cpu, unsafe { Block::from_thin(cpu.chain.cur) });
             cpu.exit = exit::NONE;
             ev(take_fault(cpu))
         }
@@ -163,6 +168,17 @@ pub fn run_until(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Option<Even
     }
 }
 
+/// How many instructions blocks go on into each other (see
+/// [`super::cache::Chaining`]) before the run loop looks again. A chain of
+/// handlers is a chain of tail calls only where the compiler makes every
+/// handler's last call a jump, as the release build does; where one calls
+/// instead (the test profile's debug assertions give some handlers stack
+/// frames), the host stack grows with every instruction of the chain, so
+/// the span bounds it there, and in release a handler that stopped being
+/// a jump (a compiler change) costs stack, not a crash. A return to the
+/// loop every 4096 instructions costs nothing measurable.
+const CHAIN_SPAN: u64 = if cfg!(debug_assertions) { 256 } else { 4096 };
+
 /// The run loop, monomorphized without the budget's checks for [`run`].
 /// With BUDGET it returns [`Event::Irq`] when `cpu.icount` reaches `end`.
 #[inline(always)]
@@ -196,6 +212,8 @@ fn run_loop<const BUDGET: bool>(cpu: &mut Cpu, cache: &mut BlockCache, end: u64)
             }
         }
         cache.executed += 1;
+        let span = cpu.icount.saturating_add(CHAIN_SPAN);
+        cache.chaining(cpu, if BUDGET { span.min(end) } else { span });
         // SAFETY: blocks are only freed by invalidation, which happens
         // outside the loop or in `take_exit` (after which it returns), so
         // `b` and `prev` are alive.
@@ -205,7 +223,7 @@ fn run_loop<const BUDGET: bool>(cpu: &mut Cpu, cache: &mut BlockCache, end: u64)
                 return ev;
             }
         }
-        prev = b;
+        prev = cpu.chain.cur;
     }
 }
 
@@ -359,6 +377,9 @@ fn run_unless_loop(
             return None;
         }
         cache.executed += 1;
+        // Every block is looked at for breakpoints first: none goes on
+        // into the next.
+        cache.chaining(cpu, 0);
         exec_block(cpu, blk);
         if cpu.exit != exit::NONE {
             if let Some(ev) = take_exit(cpu, cache) {
@@ -568,7 +589,10 @@ fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
     let marker = if was_inline {
         super::decode::end_marker()
     } else if b.hdr.count == 1 {
-        b.insts[1]
+        // The block's marker, without its block: the instruction runs alone.
+        let mut m = b.insts[1];
+        super::decode::chain_marker(&mut m, std::ptr::null());
+        m
     } else {
         super::decode::fall_marker(first.next())
     };
@@ -624,7 +648,7 @@ fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cpu::{flags, vec, EAX, ESP};
+    use crate::cpu::{flags, vec, EAX, ECX, ESP};
     use crate::mem::{P_EXEC, P_READ};
 
     /// mov eax,1; jmp +9; (ud2); add eax,2; call +8; add eax,100; ud2 ...
@@ -670,6 +694,66 @@ mod tests {
         );
         assert_eq!((c.eip, c.regs[EAX], c.regs[ESP]), (0x2001b, 107, sp));
         assert_eq!(c.icount, 7);
+    }
+
+    /// mov ecx,1000; l: add eax,1; dec ecx; jnz l; ud2: a block that
+    /// runs into itself 999 times.
+    fn counted_loop() -> Cpu {
+        let mut c = Cpu::for_tests();
+        c.mem.map_zero(0x20000, 0x1000, P_READ | P_EXEC);
+        let code = [
+            0xb9, 0xe8, 0x03, 0, 0, 0x83, 0xc0, 0x01, 0x49, 0x75, 0xfa, 0x0f, 0x0b,
+        ];
+        c.mem.write_raw(0x20000, &code);
+        c.eip = 0x20000;
+        c
+    }
+
+    /// Linked blocks go on into each other without the run loop (its
+    /// lookups count `executed`), with the instruction count exact.
+    #[test]
+    fn linked_blocks_chain() {
+        let mut c = counted_loop();
+        let mut cache = BlockCache::default();
+        let ev = run(&mut c, &mut cache);
+        assert!(
+            matches!(ev, Event::Exception(e) if e.vector == vec::UD),
+            "{ev:?}"
+        );
+        assert_eq!((c.eip, c.regs[EAX], c.regs[ECX]), (0x2000b, 1000, 0));
+        assert_eq!(c.icount, 1 + 3 * 1000);
+        assert_eq!(cache.executed + c.chain.count, 1001);
+        // The run loop runs the first block, the loop block twice before it
+        // is linked to itself, the loop block once a span (of whole blocks,
+        // 3 instructions each) is over, and the ud2 block.
+        let spans = 3000 / (CHAIN_SPAN - 2) + 1;
+        assert!(cache.executed <= 4 + spans, "{}", cache.executed);
+    }
+
+    /// A budget ends exactly where it says, also inside a chain of blocks.
+    #[test]
+    fn budgets_end_inside_chains() {
+        for end in [2, 7, 300, 2999] {
+            let mut c = counted_loop();
+            let mut cache = BlockCache::default();
+            assert_eq!(run_until(&mut c, &mut cache, end), None, "{end}");
+            assert_eq!(c.icount, end);
+            // After the mov, each instruction is one of add, dec, jnz.
+            let (n, k) = ((end - 1) / 3, (end - 1) % 3);
+            let adds = n as u32 + (k > 0) as u32;
+            let eip = [0x20005, 0x20008, 0x20009][k as usize];
+            assert_eq!((c.eip, c.regs[EAX]), (eip, adds), "{end}");
+        }
+    }
+
+    /// An interrupt request stops a chain at the next block's boundary.
+    #[test]
+    fn interrupt_requests_stop_chains() {
+        let mut c = counted_loop();
+        let mut cache = BlockCache::default();
+        c.irq.store(1, Relaxed);
+        assert_eq!(run(&mut c, &mut cache), Event::Irq);
+        assert_eq!(c.icount, 0);
     }
 
     /// Single-stepping a branch the block went on through stops at its
