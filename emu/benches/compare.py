@@ -247,6 +247,8 @@ def main():
     a = ap.parse_args()
     if a.reps < 1:
         raise SystemExit("--reps must be at least 1")
+    # Absolute: the workloads run in a temporary directory.
+    a.root = os.path.abspath(a.root)
     bb = os.path.join(a.root, "bin", "busybox")
     if not os.path.exists(EMU):
         raise SystemExit("build emu first: cargo build --release")
