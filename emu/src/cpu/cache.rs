@@ -61,10 +61,9 @@ pub struct Block {
 }
 
 impl Block {
-    /// A block of `insts` (ending with the end marker), in one allocation
-    /// (in a chunk of [`super::arena`]).
-    pub fn boxed(hdr: BlockHeader, insts: &[Inst]) -> BlockBox {
-        use std::alloc::Layout;
+    /// A block of `insts` (ending with the end marker), in one allocation.
+    pub fn boxed(hdr: BlockHeader, insts: &[Inst]) -> Box<Block> {
+        use std::alloc::{alloc, handle_alloc_error, Layout};
         let n = insts.len();
         assert!(n as u32 == hdr.count + 1);
         let layout = Layout::new::<BlockHeader>()
@@ -72,19 +71,22 @@ impl Block {
             .expect("block size")
             .0
             .pad_to_align();
-        let p = super::arena::alloc_in_chunk(layout);
         // SAFETY: the layout is the one Rust gives the `#[repr(C)]` DST
         // (header, then the slice at Inst's alignment), non-zero in size;
-        // every field is written before the block is used.
+        // every field is written before the Box is made.
         unsafe {
-            let b = std::ptr::slice_from_raw_parts_mut(p.as_ptr() as *mut Inst, n) as *mut Block;
+            let p = alloc(layout);
+            if p.is_null() {
+                handle_alloc_error(layout);
+            }
+            let b = std::ptr::slice_from_raw_parts_mut(p as *mut Inst, n) as *mut Block;
             std::ptr::addr_of_mut!((*b).hdr).write(hdr);
             let dst = std::ptr::addr_of_mut!((*b).insts) as *mut Inst;
             std::ptr::copy_nonoverlapping(insts.as_ptr(), dst, n);
             // The end marker knows its block, to go on through its links.
             decode::chain_marker(&mut *dst.add(n - 1), b as *const BlockHeader);
             debug_assert_eq!(std::alloc::Layout::for_value(&*b), layout);
-            BlockBox(std::ptr::NonNull::new_unchecked(b))
+            Box::from_raw(b)
         }
     }
 
@@ -109,33 +111,6 @@ impl Block {
 
 /// A block as the lookup tables hold it: the address of its header.
 pub type BlockPtr = *const BlockHeader;
-
-/// An owned block, in a chunk of [`super::arena`] (as a `Box` is on the
-/// heap).
-pub struct BlockBox(std::ptr::NonNull<Block>);
-
-// The largest block (MAX_BLOCK instructions, a fault after them and the
-// end marker) fits an arena chunk.
-const _: () = assert!(
-    std::mem::size_of::<BlockHeader>() + (decode::MAX_BLOCK + 2) * std::mem::size_of::<Inst>()
-        <= super::arena::MAX
-);
-
-impl std::ops::Deref for BlockBox {
-    type Target = Block;
-    fn deref(&self) -> &Block {
-        // SAFETY: the block lives until this is dropped.
-        unsafe { self.0.as_ref() }
-    }
-}
-
-impl Drop for BlockBox {
-    fn drop(&mut self) {
-        // SAFETY: made by `Block::boxed` from `alloc_in_chunk`; a block
-        // needs no drop of its own (its fields are plain data).
-        unsafe { super::arena::free(self.0.cast()) }
-    }
-}
 
 /// Block chaining: a block's end marker goes on into the successor its
 /// links name for the new eip, a tail call into that block's first
@@ -257,7 +232,7 @@ type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
 
 pub struct BlockCache {
     fast: Box<[(u32, BlockPtr)]>,
-    map: AddrMap<BlockBox>,
+    map: AddrMap<Box<Block>>,
     by_page: AddrMap<Vec<u32>>,
     /// Blocks translated so far.
     pub translated: u64,
@@ -525,7 +500,7 @@ impl BlockCache {
     /// changes it later (a store, which then leaves the block loop, munmap,
     /// mprotect, a write by the kernel side) goes through the invalidation
     /// paths, which drop the verdict ([`Self::drop_verdicts`]).
-    fn adopt(&mut self, cpu: &Cpu, eip: u32) -> Option<BlockBox> {
+    fn adopt(&mut self, cpu: &Cpu, eip: u32) -> Option<Box<Block>> {
         let prior = self.prior.as_mut()?;
         let (first, last) = prior.cache.map.get(&eip)?.hdr.pages;
         for page in first..=last {

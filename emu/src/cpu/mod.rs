@@ -1,6 +1,5 @@
 //! The i386 CPU: registers, lazy flags, predecoded blocks and the run loop.
 
-pub mod arena;
 pub mod cache;
 pub mod decode;
 pub mod exec;
