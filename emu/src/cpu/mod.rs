@@ -565,14 +565,18 @@ impl Cpu {
 
     /// [`Cpu::lin`] for a segment that needs a check: a segment whose only
     /// check is the offset limit (gs with a TLS base) is done here unless
-    /// the offset is near 4 GiB (the largest access, fxsave's 512 bytes,
-    /// crosses it only from above 0xffff_fe00); the rest go to
-    /// [`Cpu::checked`]. Out of line, so the flat segments' path in every
-    /// memory handler stays one test.
+    /// the access crosses offset 4 GiB. i386 TLS lives below the thread
+    /// pointer, so `%gs:-4` (offset 0xffff_fffc) and its neighbours are
+    /// the common case, not an edge (busybox awk summing 1 MiB made 900,000
+    /// of them, which went the whole checked way while only offsets up to
+    /// 0xffff_fe00 were let through here). The rest go to
+    /// [`Cpu::checked`]. Out of line, so the
+    /// flat segments' path in every memory handler stays one test.
     #[cold]
     #[inline(never)]
     fn lin_slow(&self, s: usize, off: u32, size: u32) -> u32 {
-        if self.lim_based & (1 << (s & 7)) != 0 && off <= 0xffff_fe00 {
+        let last = off as u64 + size.max(1) as u64 - 1;
+        if self.lim_based & (1 << (s & 7)) != 0 && last <= 0xffff_ffff {
             return off.wrapping_add(self.seg_base[s & 7]);
         }
         self.checked(s, off, size)
@@ -1184,5 +1188,44 @@ impl Cpu {
         self.seg_gen[seg] = self.sys.desc_gen;
         self.refresh_limit(seg);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// gs with a TLS base and the 4 GiB limit: offsets below the thread
+    /// pointer (`%gs:-4`) wrap to linear addresses under the base, an
+    /// access that crosses offset 4 GiB breaks the limit (#GP), and both
+    /// agree with the full check.
+    #[test]
+    fn based_segments_take_negative_offsets() {
+        let mut c = Cpu::for_tests();
+        c.segs[GS] = Seg {
+            sel: 0x33,
+            base: 0x1_0000,
+            limit: 0xffff_ffff,
+            attr: 0xf3,
+            big: true,
+        };
+        c.seg_base[GS] = 0x1_0000;
+        c.refresh_limits();
+        assert_ne!(c.lim_based & (1 << GS), 0);
+        for (off, size) in [
+            (0xffff_fffcu32, 4),
+            (0xffff_fff8, 8),
+            (0xffff_fe00, 512),
+            (0x10, 4),
+        ] {
+            let lin = off.wrapping_add(0x1_0000);
+            assert_eq!(c.lin(GS, off, size), lin, "{off:#x}");
+            assert_eq!(c.checked(GS, off, size), lin, "{off:#x}");
+            assert_eq!(c.lim_fault.get(), 0);
+        }
+        for (off, size) in [(0xffff_fffe, 4), (0xffff_fff9, 8), (0xffff_fe01, 512)] {
+            assert_eq!(c.lin(GS, off, size), LIMIT_POISON, "{off:#x}");
+            assert_eq!(c.lim_fault.replace(0), vec::GP);
+        }
     }
 }
