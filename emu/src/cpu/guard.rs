@@ -28,7 +28,7 @@
 //!   stack);
 //! - the host fault handler (kernel/hostsig.rs) asks [`claim`]: a SIGSEGV
 //!   at an address of the window, on a thread that has marked a chain as
-//!   running ([`set_chain`]), is the guest's. It notes the window offset
+//!   running ([`guest_chain`]), is the guest's. It notes the window offset
 //!   and whether the host access was a write, and moves the interrupted
 //!   context to `emu_guard_landing` with the trampoline's stack pointer,
 //!   so the signal's return pops the saved registers and returns 1 from
@@ -70,10 +70,8 @@ struct State {
     /// The Cpu of the innermost [`guarded`] (null outside), which a store
     /// to translated code tells.
     cpu: Cell<*mut Cpu>,
-    /// While guest memory is accessed where a fault may be the guest's
-    /// (a handler chain, a kernel-side copy), non-null: the block whose
-    /// chain runs (the run loop's landing needs it), or [`KERNEL`].
-    chain: Cell<*const ()>,
+    /// What accesses guest memory where a fault may be the guest's.
+    running: Cell<Running>,
     /// The fault [`claim`] took: window offset (past 4 GiB for the guard
     /// after the window) and whether the host access was a write.
     fault: Cell<u64>,
@@ -87,26 +85,33 @@ thread_local! {
             base: Cell::new(0),
             perms: Cell::new(std::ptr::null()),
             cpu: Cell::new(std::ptr::null_mut()),
-            chain: Cell::new(std::ptr::null()),
+            running: Cell::new(Running::Nothing),
             fault: Cell::new(0),
             write: Cell::new(false),
         }
     };
 }
 
-/// [`State::chain`] of a kernel-side copy.
-const KERNEL: *const () = std::ptr::dangling();
+/// What runs where a host fault in the guest window is the guest's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Running {
+    Nothing,
+    /// A handler chain (guest code).
+    Guest,
+    /// A kernel-side copy or the translator ([`kernel`]).
+    Kernel,
+}
 
-/// Note that a handler chain (of block `b`, null when it ends) runs.
+/// Note that a handler chain runs (`on`), or has ended. (Which block it
+/// is, the run loop knows from `Cpu::chain`.)
 #[inline(always)]
-pub fn set_chain(b: *const ()) {
-    S.with(|s| s.chain.set(b));
+pub fn guest_chain(on: bool) {
+    let r = if on { Running::Guest } else { Running::Nothing };
+    S.with(|s| s.running.set(r));
 }
 
 /// A host fault [`protect`] caught.
 pub struct Landed {
-    /// The chain that ran (see `State::chain`).
-    pub chain: *const (),
     /// The window offset of the fault.
     pub off: u64,
     /// The host access was a write.
@@ -241,24 +246,23 @@ fn protect_window<R, F: FnOnce() -> R>(
         s.base.set(prev_base);
         s.perms.set(prev_perms);
         if landed {
+            s.running.set(Running::Nothing);
             return Err(Landed {
-                chain: s.chain.replace(std::ptr::null()),
                 off: s.fault.get(),
                 write: s.write.get(),
             });
         }
         ctx.out.ok_or(Landed {
-            chain: std::ptr::null(),
             off: 0,
             write: false,
         })
     })
 }
 
-/// [`protect`] for guest code: after a fault, Err(the chain that ran),
-/// the fault being then `cpu`'s pending #PF (`exit::EXC`, `Cpu::exc`),
-/// with `Cpu::exit_at` at the faulting instruction.
-pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *const ()> {
+/// [`protect`] for guest code: Err after a fault, which is then `cpu`'s
+/// pending #PF (`exit::EXC`, `Cpu::exc`), with `Cpu::exit_at` at the
+/// faulting instruction.
+pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, ()> {
     let cp: *mut Cpu = cpu;
     // The window's address and table, not the Mem (an Arc clone here was
     // two atomic operations per run, a tenth of a syscall's round trip).
@@ -267,7 +271,6 @@ pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *c
     // SAFETY: `cpu` is only used through `cp` until `f` is done.
     let r = protect_window(base, perms, || f(unsafe { &mut *cp })).map_err(|l| {
         unsafe { &mut *cp }.guest_fault(l.off, l.write);
-        l.chain
     });
     S.with(|s| s.cpu.set(prev));
     r
@@ -279,9 +282,9 @@ pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, *c
 /// a page.
 pub fn kernel<R, F: FnOnce() -> R>(mem: &crate::mem::Mem, f: F) -> Result<R, u64> {
     protect(mem, || {
-        set_chain(KERNEL);
+        S.with(|s| s.running.set(Running::Kernel));
         let r = f();
-        set_chain(std::ptr::null());
+        S.with(|s| s.running.set(Running::Nothing));
         r
     })
     .map_err(|l| l.off)
@@ -312,10 +315,10 @@ pub fn run_insts(cpu: &mut Cpu, insts: &[super::Inst]) {
         "ends with a marker"
     );
     let _ = guarded(cpu, |c| {
-        set_chain(insts.as_ptr().cast());
+        guest_chain(true);
         // SAFETY: `insts` ends with an end marker.
         unsafe { super::Handler::run(c, insts.as_ptr()) };
-        set_chain(std::ptr::null());
+        guest_chain(false);
     });
 }
 
@@ -347,8 +350,8 @@ pub unsafe fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
         return false;
     }
     S.with(|s| {
-        let chain = s.chain.get();
-        if chain.is_null() || s.sp.get() == 0 {
+        let running = s.running.get();
+        if running == Running::Nothing || s.sp.get() == 0 {
             return false;
         }
         let Some(off) = crate::mem::window_offset(s.base.get(), addr) else {
@@ -357,7 +360,7 @@ pub unsafe fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
         let page = (off >> crate::mem::PAGE_SHIFT) as u32;
         let cpu = s.cpu.get();
         if write
-            && chain != KERNEL
+            && running == Running::Guest
             && !cpu.is_null()
             && off < 1 << 32
             // SAFETY: the window and table of the running machine.

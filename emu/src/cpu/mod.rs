@@ -570,8 +570,8 @@ impl Cpu {
     /// the common case, not an edge (busybox awk summing 1 MiB made 900,000
     /// of them, which went the whole checked way while only offsets up to
     /// 0xffff_fe00 were let through here). The rest go to
-    /// [`Cpu::checked`]. Out of line, so the
-    /// flat segments' path in every memory handler stays one test.
+    /// [`Cpu::checked`]. Out of line, so the flat segments' path in every
+    /// memory handler stays one test.
     #[cold]
     #[inline(never)]
     fn lin_slow(&self, s: usize, off: u32, size: u32) -> u32 {
@@ -768,7 +768,7 @@ impl Cpu {
     /// (the state at a fault is the state before the instruction).
     ///
     /// # Safety
-    /// Only inside [`guard::guarded`] with a chain set ([`guard::set_chain`]).
+    /// Only inside [`guard::guarded`] with a chain noted ([`guard::guest_chain`]).
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     #[inline(always)]
     unsafe fn host_load<const N: usize>(&mut self, a: u32) -> u64 {

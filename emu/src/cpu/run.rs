@@ -34,10 +34,10 @@ pub enum Event {
 fn exec_block(cpu: &mut Cpu, b: &Block) {
     cpu.icount += b.hdr.count as u64;
     cpu.chain.cur = b.thin();
-    super::guard::set_chain(b.thin().cast());
+    super::guard::guest_chain(true);
     // SAFETY: the block's instructions end with its end marker.
     unsafe { Handler::run(cpu, b.insts.as_ptr()) };
-    super::guard::set_chain(std::ptr::null());
+    super::guard::guest_chain(false);
     if cpu.exit != exit::NONE {
         // SAFETY: the chain ran only into live blocks.
         early_exit(cpu, unsafe { Block::from_thin(cpu.chain.cur) });
