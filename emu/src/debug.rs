@@ -1,6 +1,8 @@
 //! `EMU_DEBUG=1`: diagnostics on stderr for what a guest hit that emu does
 //! not do (an instruction without a handler, a system call answered ENOSYS)
 //! and for deaths emu causes itself. Read once; never on the hot path.
+//! With it, the translation cache is off (`cpu/tcache.rs`): every block is
+//! translated, so translation's diagnostics appear on every run.
 
 use std::sync::OnceLock;
 

@@ -212,6 +212,7 @@ impl Builder {
             no_host_exec: self.no_host_exec,
             hooks: self.hooks,
             gdb: None,
+            tcache: None,
         });
         let task = match &self.program {
             Program::Path(path) => {

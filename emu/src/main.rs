@@ -51,6 +51,12 @@ struct Cli {
     /// running it on the host.
     #[arg(long)]
     no_host_exec: bool,
+    /// Neither take translations from earlier runs of the program nor keep
+    /// this run's: by default they are kept in $EMU_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/emu, else ~/.cache/emu, one file per program (not
+    /// with EMU_DEBUG set).
+    #[arg(long)]
+    no_cache: bool,
     /// Print the binfmt_misc registration line that makes the kernel run
     /// i386 ELF programs through this emu (flags F and P; see below).
     #[arg(long)]
@@ -214,6 +220,13 @@ fn main() -> ExitCode {
         no_host_exec: cli.no_host_exec,
         hooks: None,
         gdb: cli.gdb.map(|_| emu::gdb::Debugger::new(cli.gdb_wait)),
+        // EMU_DEBUG reports what translation finds (an instruction without
+        // a handler): it translates every block.
+        tcache: if cli.no_cache || emu::debug::on() {
+            None
+        } else {
+            emu::cpu::tcache::default_dir()
+        },
     };
     let loaded = Task::from_file(path, &exe, &execfn, &argv, &envp, std::sync::Arc::new(cfg));
     let mut p = match loaded {
@@ -250,6 +263,8 @@ fn main() -> ExitCode {
         }
     }
     let st = p.run();
+    // Translations made this run, for the next (see --no-cache).
+    p.save_translations();
     if let Some(d) = &p.cfg.gdb {
         d.exited(st);
     }
@@ -265,6 +280,7 @@ fn main() -> ExitCode {
         eprintln!("instructions: {}", p.cpu.icount);
         eprintln!("blocks: {}", p.cache.translated);
         eprintln!("blocks_taken_over: {}", p.cache.adopted);
+        eprintln!("blocks_loaded: {}", p.cache.loaded);
         eprintln!("block_execs: {}", p.cache.executed + p.cpu.chain.count);
         eprintln!("syscalls: {}", p.syscalls);
         eprintln!("sysexits: {}", p.stats.sysexits);

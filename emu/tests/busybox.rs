@@ -84,9 +84,12 @@ struct Output {
     status: i32,
 }
 
-/// The fixed environment both runs get.
+/// The fixed environment both runs get. emu keeps its translations out of
+/// the sandbox that HOME names (`ls` there sees every file).
 fn env(dir: &Path) -> Vec<(&'static str, String)> {
+    let tcache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tcache");
     vec![
+        ("EMU_CACHE_DIR", tcache.to_string_lossy().into_owned()),
         ("PATH", "/usr/bin:/bin".into()),
         ("HOME", dir.to_string_lossy().into_owned()),
         ("TZ", "UTC".into()),

@@ -6,9 +6,13 @@
 //! block loop with `exit::SMC`, and the page's blocks are dropped here.
 
 use std::cell::Cell;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::sync::Arc;
+
+use super::tcache::{self, Stored};
 use super::{decode, Cpu, Handler, Inst};
 
 /// What a block knows about itself, ahead of its instructions.
@@ -231,7 +235,7 @@ impl Hasher for AddrHasher {
     }
 }
 
-type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
+pub(super) type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
 
 pub struct BlockCache {
     fast: Box<[(u32, BlockPtr)]>,
@@ -249,12 +253,22 @@ pub struct BlockCache {
     /// The translations of the program before the last exec, for code the
     /// new one has again at the same address (see [`Prior`]).
     prior: Option<Box<Prior>>,
-    /// Signatures ([`page_sig`]) of pages in `by_page`, taken at a fork
-    /// ([`Self::sign_code_pages`]; every child that execs inherits them)
-    /// or at the exec; dropped with the page's blocks.
+    /// Signatures ([`page_sig`]) of pages in `by_page`, taken when the page
+    /// got its first block (every fork's child that execs inherits them,
+    /// [`Self::sign_code_pages`] fills any missing); dropped with the
+    /// page's blocks.
     sigs: AddrMap<u128>,
     /// Blocks taken over from `prior` instead of translated.
     pub adopted: u64,
+    /// The program's translations from earlier runs (see [`tcache`]),
+    /// shared by its threads, with this cache's verdicts on their pages.
+    store: Option<Arc<Stored>>,
+    store_same: AddrMap<bool>,
+    /// Blocks taken from `store` instead of translated.
+    pub loaded: u64,
+    /// Blocks made in this process that `store` lacks: the reason to
+    /// write it back.
+    fresh: u64,
 }
 
 /// The block cache of the program an exec replaced, kept so that the new
@@ -295,18 +309,68 @@ impl Drop for Prior {
 
 /// The signature of a page for [`Prior`]: XXH3-128 of its bytes if it may
 /// be fetched from, else None.
-fn page_sig(mem: &crate::mem::Mem, page: u32) -> Option<u128> {
+pub(super) fn page_sig(mem: &crate::mem::Mem, page: u32) -> Option<u128> {
     if !decode::fetchable(mem, page) {
         return None;
     }
-    // SAFETY: the page lies in the guest window and is mapped readable.
+    // SAFETY: the page lies in the guest window and was mapped readable;
+    // another thread unmapping it meanwhile makes the read fail (the
+    // guard), not crash.
     let bytes = unsafe {
         std::slice::from_raw_parts(
             mem.base().add((page as usize) << crate::mem::PAGE_SHIFT),
             1 << crate::mem::PAGE_SHIFT,
         )
     };
-    Some(xxhash_rust::xxh3::xxh3_128(bytes))
+    super::guard::kernel(mem, || xxhash_rust::xxh3::xxh3_128(bytes)).ok()
+}
+
+/// Whether pages `first..=last` hold the bytes they held when signed
+/// (`then`: their signatures then). Each page's verdict is kept in
+/// `same`; a page found the same is marked as code at once, so that
+/// whatever changes it later (a store, which then leaves the block loop,
+/// munmap, mprotect, a write by the kernel side) goes through the
+/// invalidation paths, which drop the verdict. Its signature goes into
+/// `signed` (the cache's `sigs`, which would otherwise hash it again).
+fn unchanged(
+    mem: &crate::mem::Mem,
+    same: &mut AddrMap<bool>,
+    then: &AddrMap<u128>,
+    signed: &mut AddrMap<u128>,
+    (first, last): (u32, u32),
+) -> bool {
+    for page in first..=last {
+        let v = match same.get(&page) {
+            Some(&v) => v,
+            None => {
+                let v = match then.get(&page) {
+                    Some(&old) => page_sig(mem, page) == Some(old),
+                    None => false,
+                };
+                if v {
+                    mem.mark_code_and_aliases(page);
+                    signed.insert(page, then[&page]);
+                }
+                same.insert(page, v);
+                v
+            }
+        };
+        if !v {
+            return false;
+        }
+    }
+    true
+}
+
+/// Forget the verdicts of [`unchanged`] on pages `first..=last`.
+fn forget_verdicts(same: &mut AddrMap<bool>, first: u32, last: u32) {
+    if (last - first) as usize <= same.len() {
+        for page in first..=last {
+            same.remove(&page);
+        }
+    } else {
+        same.retain(|p, _| !(first..=last).contains(p));
+    }
 }
 
 // The raw pointers point into blocks this cache owns (boxed in `map`), so
@@ -326,6 +390,10 @@ impl Default for BlockCache {
             prior: None,
             adopted: 0,
             sigs: AddrMap::default(),
+            store: None,
+            store_same: AddrMap::default(),
+            loaded: 0,
+            fresh: 0,
         }
     }
 }
@@ -415,7 +483,7 @@ impl BlockCache {
                 // thread makes while this one decodes traps as SMC. (A block
                 // running into the next page marks that one after decoding.)
                 cpu.mem.mark_code_and_aliases(eip >> crate::mem::PAGE_SHIFT);
-                let b = match self.adopt(cpu, eip) {
+                let b = match self.adopt(cpu, eip).or_else(|| self.take_stored(cpu, eip)) {
                     Some(b) => b,
                     None => {
                         let mut hdr = decode::translate_racing(&cpu.mem, eip, &mut self.scratch);
@@ -429,12 +497,21 @@ impl BlockCache {
                             hdr = decode::unreadable_block(eip, &mut self.scratch);
                         }
                         self.translated += 1;
+                        self.fresh += 1;
                         Block::boxed(hdr, &self.scratch)
                     }
                 };
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {
                     cpu.mem.mark_code_and_aliases(page);
                     self.by_page.entry(page).or_default().push(eip);
+                    // What the page holds now, which its blocks were made
+                    // from (or found the same as): what a later run must
+                    // find there to take them (see `save`).
+                    if let Entry::Vacant(e) = self.sigs.entry(page) {
+                        if let Some(s) = page_sig(&cpu.mem, page) {
+                            e.insert(s);
+                        }
+                    }
                 }
                 let p = b.thin();
                 self.map.insert(eip, b);
@@ -497,57 +574,100 @@ impl BlockCache {
     }
 
     /// The old program's block at `cpu.eip`, if the new program has the
-    /// same code there (see [`Prior`]), taken out of the prior cache.
-    ///
-    /// A page found the same is marked as code at once, so that whatever
-    /// changes it later (a store, which then leaves the block loop, munmap,
-    /// mprotect, a write by the kernel side) goes through the invalidation
-    /// paths, which drop the verdict ([`Self::drop_verdicts`]).
+    /// same code there (see [`Prior`] and [`unchanged`]), taken out of the
+    /// prior cache.
     fn adopt(&mut self, cpu: &Cpu, eip: u32) -> Option<Box<Block>> {
         let prior = self.prior.as_mut()?;
         let (first, last) = prior.cache.map.get(&eip)?.hdr.pages;
-        for page in first..=last {
-            let same = match prior.same.get(&page) {
-                Some(&v) => v,
-                None => {
-                    let v = match prior.cache.sigs.get(&page) {
-                        Some(&old) => page_sig(&cpu.mem, page) == Some(old),
-                        None => false,
-                    };
-                    if v {
-                        cpu.mem.mark_code_and_aliases(page);
-                    }
-                    prior.same.insert(page, v);
-                    v
-                }
-            };
-            if !same {
-                return None;
-            }
-        }
         // Of the page after, only whether it may be fetched from counts
         // (a block that reads its bytes spans it).
         let next = last.wrapping_add(1);
-        if prior.next_fetchable.get(&next) != Some(&decode::fetchable(&cpu.mem, next)) {
+        if prior.next_fetchable.get(&next) != Some(&decode::fetchable(&cpu.mem, next))
+            || !unchanged(
+                &cpu.mem,
+                &mut prior.same,
+                &prior.cache.sigs,
+                &mut self.sigs,
+                (first, last),
+            )
+        {
             return None;
         }
         let b = prior.cache.map.remove(&eip)?;
         self.adopted += 1;
+        if !self.store.as_ref().is_some_and(|s| s.has(eip)) {
+            self.fresh += 1;
+        }
         Some(b)
+    }
+
+    /// The stored block at `cpu.eip` (see [`tcache`]), if its pages hold
+    /// what they held when it was stored; on the rule of [`Self::adopt`].
+    fn take_stored(&mut self, cpu: &Cpu, eip: u32) -> Option<Box<Block>> {
+        let store = self.store.as_ref()?;
+        let r = store.record(eip)?;
+        if !unchanged(
+            &cpu.mem,
+            &mut self.store_same,
+            &store.sigs,
+            &mut self.sigs,
+            r.pages,
+        ) {
+            return None;
+        }
+        let b = store.block(eip, &mut self.scratch)?;
+        self.loaded += 1;
+        Some(b)
+    }
+
+    /// An empty cache taking blocks from `store` (a new thread's).
+    pub fn with_store(store: Option<Arc<Stored>>) -> BlockCache {
+        let mut c = BlockCache::default();
+        c.set_store(store);
+        c
+    }
+
+    /// Take the program's translations from earlier runs from `store`
+    /// (shared with its other threads).
+    pub fn set_store(&mut self, store: Option<Arc<Stored>>) {
+        self.store = store;
+        self.store_same.clear();
+        self.fresh = 0;
+    }
+
+    /// The store this cache takes blocks from.
+    pub fn store(&self) -> Option<Arc<Stored>> {
+        self.store.clone()
+    }
+
+    /// This process has blocks its store lacks no more (a fork's child:
+    /// the parent writes what it made).
+    pub fn forked(&mut self) {
+        self.fresh = 0;
+    }
+
+    /// Write this cache's blocks back to its store's file (see
+    /// [`tcache::save`]) if it made blocks the file lacks.
+    pub fn save(&mut self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        if self.fresh == 0 {
+            return;
+        }
+        let live = self.map.iter().map(|(&eip, b)| (eip, &**b));
+        match tcache::save(&store.path, store.key, &self.sigs, live) {
+            Ok(()) => self.fresh = 0,
+            Err(e) => crate::debug!("translation cache {}: {e}", store.path.display()),
+        }
     }
 
     /// The new program's code on pages `first..=last` may have changed:
     /// the verdicts on them are taken again.
     fn drop_verdicts(&mut self, first: u32, last: u32) {
-        let Some(prior) = self.prior.as_mut() else {
-            return;
-        };
-        if (last - first) as usize <= prior.same.len() {
-            for page in first..=last {
-                prior.same.remove(&page);
-            }
-        } else {
-            prior.same.retain(|p, _| !(first..=last).contains(p));
+        forget_verdicts(&mut self.store_same, first, last);
+        if let Some(prior) = self.prior.as_mut() {
+            forget_verdicts(&mut prior.same, first, last);
         }
     }
 
@@ -608,6 +728,7 @@ impl BlockCache {
         if let Some(prior) = self.prior.as_mut() {
             prior.same.clear();
         }
+        self.store_same.clear();
         self.sigs.clear();
         for &page in self.by_page.keys() {
             cpu.mem.clear_code(page);

@@ -172,6 +172,12 @@ fn fault_block(eip: u32, fault: Inst, out: &mut Vec<Inst>) -> BlockHeader {
     end(hdr, out, None, &[])
 }
 
+/// Whether any of a block's instructions `insts` (its end marker left out)
+/// is a fetch fault: only these have no length.
+pub fn fetch_faults(insts: &[Inst]) -> bool {
+    insts.iter().any(|i| i.len == 0)
+}
+
 /// The block for code that could not be read (the host raised SIGBUS
 /// while `translate` read it: a file page past the end of its file, see
 /// [`super::IRQ_HOST_BUS`]): a not-present instruction-fetch #PF at

@@ -8,6 +8,7 @@ pub mod fuse;
 pub mod guard;
 pub mod live;
 pub mod run;
+pub mod tcache;
 
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;

@@ -499,9 +499,17 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     // Code other threads wrote (now ended) goes first, so that every block
     // kept is what its pages hold.
     exit::forget_written_code(p);
+    if !p.forked {
+        // The program ends in this process: keep what it translated for
+        // its next run (a fork's child leaves that to its parent).
+        p.save_translations();
+    }
     let old = std::mem::take(&mut p.cache);
     p.cache = crate::cpu::cache::BlockCache::for_exec(old, &mem, p.forked);
     p.forked = false;
+    if let Ok(md) = b.file.metadata() {
+        p.attach_tcache(&md);
+    }
     // A new address space in the same window.
     mem.reset()
         .map_err(|e| LoadError::Invalid(format!("cannot reset guest memory: {e}")))?;

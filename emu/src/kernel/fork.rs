@@ -322,6 +322,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
             p.pid = me;
             p.tid = me;
             p.forked = true;
+            p.cache.forked();
             p.cpu.irq = Arc::new(std::sync::atomic::AtomicU32::new(0));
             p.ctl = TaskCtl::new(me, p.cpu.irq.clone());
             p.group = ThreadGroup::new(new_rlim, p.ctl.clone());
@@ -423,7 +424,7 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
     let ctl = TaskCtl::new(0, cpu.irq.clone());
     let mut child = Task {
         cpu,
-        cache: BlockCache::default(),
+        cache: BlockCache::with_store(p.cache.store()),
         pid: p.pid,
         tid: 0,
         ctl: ctl.clone(),

@@ -523,12 +523,11 @@ extern "C" fn capture_sigpipe() {
 #[link_section = ".init_array"]
 static CAPTURE_SIGPIPE: extern "C" fn() = capture_sigpipe;
 
-/// The signals the emu process inherited as ignored (the guest's initial
-/// SIG_IGN set); SIGPIPE as it was before Rust's runtime changed it.
-/// Whether host signal `sig` is ignored, asked of the kernel directly:
-/// glibc's sigaction refuses the signals it keeps for itself (32 and 33,
-/// SIGCANCEL and SIGSETXID), whose inherited SIG_IGN a guest still has.
-fn host_ignored(sig: i32) -> bool {
+/// Host signal `sig`'s action (handler and flags), asked of the kernel
+/// directly: glibc's sigaction refuses the signals it keeps for itself (32
+/// and 33, SIGCANCEL and SIGSETXID), whose inherited SIG_IGN a guest
+/// still has.
+fn host_action(sig: i32) -> Option<(u64, u64)> {
     // struct kernel_sigaction (x86_64): handler, flags, restorer, mask.
     let mut old = [0u64; 4];
     let r = unsafe {
@@ -540,23 +539,45 @@ fn host_ignored(sig: i32) -> bool {
             8usize,
         )
     };
-    r == 0 && old[0] == libc::SIG_IGN as u64
+    (r == 0).then_some((old[0], old[1]))
 }
 
-pub fn inherited_ignored() -> u64 {
-    let mut m = 0;
+/// The host dispositions the emu process inherited, as guest signal sets.
+pub struct Inherited {
+    /// Ignored: the guest's initial SIG_IGN set (SIGPIPE as it was before
+    /// Rust's runtime changed it).
+    pub ignored: u64,
+    /// At SIG_DFL with no flags, and not a fault signal (which gets emu's
+    /// handler): what [`mirror_action`] of SIG_DFL would leave as it is.
+    pub plain_default: u64,
+}
+
+pub fn inherited() -> Inherited {
+    let mut m = Inherited {
+        ignored: 0,
+        plain_default: 0,
+    };
     for sig in 1..=asig::NSIG {
         if sig == asig::SIGKILL || sig == asig::SIGSTOP || sig as i32 == super::task::kick_signal()
         {
             continue;
         }
+        let act = host_action(sig as i32);
         let ign = if sig == asig::SIGPIPE {
             PIPE_IGNORED_AT_START.load(SeqCst)
         } else {
-            host_ignored(sig as i32)
+            act.is_some_and(|a| a.0 == libc::SIG_IGN as u64)
         };
         if ign {
-            m |= asig::bit(sig);
+            m.ignored |= asig::bit(sig);
+        }
+        // SA_RESTORER (x86_64's 0x04000000): glibc's own, not the action's.
+        let flags = act.map(|a| a.1 & !0x0400_0000);
+        if act.is_some_and(|a| a.0 == libc::SIG_DFL as u64)
+            && flags == Some(0)
+            && !is_fault_signal(sig as i32)
+        {
+            m.plain_default |= asig::bit(sig);
         }
     }
     m

@@ -43,15 +43,20 @@ impl SigHand {
     /// Every signal at its default, but those the emulator inherited as
     /// ignored (the host's dispositions then follow).
     pub fn inherited() -> SigHand {
-        let ign = hostsig::inherited_ignored();
+        let host = hostsig::inherited();
         let mut h = SigHand {
             action: [SigAction::default(); asig::NSIG as usize],
         };
         for sig in 1..=asig::NSIG {
-            if ign & bit(sig) != 0 {
+            if host.ignored & bit(sig) != 0 {
                 h.action[sig as usize - 1].handler = asig::SIG_IGN;
             }
             let a = h.action[sig as usize - 1];
+            // Most signals are at a plain SIG_DFL already: a system call
+            // each to set them again was a tenth of a start's system calls.
+            if a.handler == asig::SIG_DFL && host.plain_default & bit(sig) != 0 {
+                continue;
+            }
             hostsig::mirror_action(sig, a.handler, a.flags);
         }
         h

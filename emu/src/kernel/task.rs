@@ -121,6 +121,9 @@ pub struct Config {
     pub hooks: Option<super::hooks::Hooks>,
     /// `--gdb`: the remote debugger stub serving this process.
     pub gdb: Option<Arc<crate::gdb::Debugger>>,
+    /// Where translations are kept between runs ([`crate::cpu::tcache`]);
+    /// None: not kept.
+    pub tcache: Option<PathBuf>,
 }
 
 /// Why [`Task::run_until`] returned.
@@ -434,7 +437,7 @@ impl Task {
         if !md.is_file() || !exec_ok {
             return Err(fail(std::io::Error::from_raw_os_error(libc::EACCES)));
         }
-        let p = if md.len() == 0 {
+        let mut p = if md.len() == 0 {
             // Nothing to map: the loader's checks give the reason.
             Task::build(&[], None, files, execfn, argv, envp, cfg)?
         } else {
@@ -451,7 +454,30 @@ impl Task {
             )?
         };
         p.mm().exe = exe.to_path_buf();
+        p.attach_tcache(&md);
         Ok(p)
+    }
+
+    /// Take the translations earlier runs of the program (`md`: its file)
+    /// left, if `cfg.tcache` keeps them.
+    pub fn attach_tcache(&mut self, md: &std::fs::Metadata) {
+        use crate::cpu::tcache;
+        let store = self
+            .cfg
+            .tcache
+            .as_deref()
+            .and_then(|dir| tcache::locate(dir, md))
+            .map(|(path, key)| Arc::new(tcache::Stored::load(path, key)));
+        self.cache.set_store(store);
+    }
+
+    /// Keep what this program translated for its next run (see
+    /// [`crate::cpu::tcache`]), while its memory still holds it.
+    pub fn save_translations(&mut self) {
+        // Code other threads wrote goes first: every block kept is what
+        // its pages held when it was made.
+        super::exit::forget_written_code(self);
+        self.cache.save();
     }
 
     fn build(

@@ -1,0 +1,664 @@
+//! Translations kept on disk between runs.
+//!
+//! A block is a pure function of its address, of the bytes of its pages and
+//! of whether the page after them may be fetched from (see
+//! [`super::cache::Prior`], which takes blocks over across an exec on that
+//! rule). Only a block that ends in a fetch fault (its last instruction
+//! runs into a page that may not be fetched from) depends on the page
+//! after; such blocks are not stored. So the blocks a run translated can be written out at its
+//! end and taken again by the next run of the same program wherever its
+//! pages hold the same bytes: a start then translates only what it has
+//! not seen before. Every page of a stored block keeps its 128-bit XXH3;
+//! a stored block is taken only when all its pages have that signature
+//! now (checked once per page and run, then kept while the page is marked
+//! as code, as for an exec's prior blocks).
+//!
+//! One file per program and emu binary, named by a hash of both: the
+//! program file's device, inode, size and modification time, and emu's
+//! GNU build ID. In `$EMU_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/emu`, else `~/.cache/emu` (created with mode 0700).
+//! The file holds host code addresses (the handlers, as offsets from a
+//! function of this binary), so, like Python's `__pycache__`, it is trusted
+//! only as far as its owner: emu takes a file only if this user owns it and
+//! nobody else may write it, its checksum holds, and every handler lies in
+//! this binary's code. Anything else makes the file be ignored (and
+//! replaced at the end of the run); a cache can never make a run fail.
+//!
+//! Writing: at the end of a run, or at an exec that replaces the program
+//! in the same process, when the run translated blocks the file did not
+//! have. The file on disk then is read again and merged (its blocks stay,
+//! unless their pages now hold other bytes or the run has the same block
+//! anew), and the result replaces it by rename, so that runs of the same
+//! program at once never see a half-written file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::cache::{AddrMap, Block, BlockHeader};
+use super::{decode, Inst};
+
+const MAGIC: [u8; 8] = *b"emu-tc\x00\x01";
+/// magic, key (16), checksum (8), page and block counts (4 + 4).
+const HEADER: usize = 8 + 16 + 8 + 4 + 4;
+/// page (4), padding (4), signature (16).
+const PAGE_ENTRY: usize = 24;
+/// eip, first and last page, count, flags (4 each), padding (4).
+const RECORD: usize = 24;
+const INST: usize = std::mem::size_of::<Inst>();
+/// A stored block spans at most this many pages (translation reads one
+/// page and the start of the next).
+const MAX_SPAN: u32 = 2;
+/// Files grow no bigger: old blocks are left out past it.
+const MAX_FILE: usize = 64 << 20;
+
+const F_FALLS: u32 = 1;
+
+// The handler is the first field, the rest plain integers with no padding.
+const _: () = assert!(INST == 32 && std::mem::offset_of!(Inst, eip) == 8);
+
+/// The function handler addresses are stored relative to.
+fn anchor() -> usize {
+    anchor as fn() -> usize as usize
+}
+
+unsafe extern "C" {
+    // Linker-defined bounds of this binary's code (GNU ld and lld).
+    static __executable_start: u8;
+    static etext: u8;
+}
+
+/// Whether `addr` lies in this binary's code.
+fn in_text(addr: usize) -> bool {
+    // Only the symbols' addresses are taken.
+    let (lo, hi) = (
+        std::ptr::addr_of!(__executable_start) as usize,
+        std::ptr::addr_of!(etext) as usize,
+    );
+    (lo..hi).contains(&addr)
+}
+
+/// The default directory: `$EMU_CACHE_DIR`, `$XDG_CACHE_HOME/emu`,
+/// `$HOME/.cache/emu`. None without any of them, or when the
+/// `$XDG_CACHE_HOME` or `$HOME` named is not a directory (a HOME of
+/// /nonexistent gets no cache made under it).
+pub fn default_dir() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(d) = var("EMU_CACHE_DIR") {
+        // Absolute now: the guest may change its directory before a save.
+        return std::path::absolute(d).ok();
+    }
+    let (base, sub) = match var("XDG_CACHE_HOME") {
+        Some(d) => (PathBuf::from(d), "emu"),
+        None => (PathBuf::from(var("HOME")?), ".cache/emu"),
+    };
+    base.is_dir().then(|| base.join(sub))
+}
+
+fn identity(md: &std::fs::Metadata, out: &mut Vec<u8>) {
+    use std::os::unix::fs::MetadataExt;
+    for v in [
+        md.dev(),
+        md.ino(),
+        md.size(),
+        md.mtime() as u64,
+        md.mtime_nsec() as u64,
+    ] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// The GNU build ID of this binary's code (the linker's hash of it),
+/// read from its own program headers: what names this emu's handlers. Not
+/// the metadata of /proc/self/exe, which under valgrind (or any loader
+/// that runs emu) is the loader's.
+fn build_id() -> Option<Vec<u8>> {
+    unsafe extern "C" fn each(
+        info: *mut libc::dl_phdr_info,
+        _: libc::size_t,
+        out: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: the C library hands over a valid dl_phdr_info; the
+        // notes of a loaded object are mapped readable.
+        unsafe {
+            let info = &*info;
+            let out = &mut *(out as *mut Option<Vec<u8>>);
+            for k in 0..info.dlpi_phnum as usize {
+                let ph = &*info.dlpi_phdr.add(k);
+                if ph.p_type != libc::PT_NOTE {
+                    continue;
+                }
+                let notes = std::slice::from_raw_parts(
+                    (info.dlpi_addr as usize + ph.p_vaddr as usize) as *const u8,
+                    ph.p_memsz as usize,
+                );
+                let mut at = 0;
+                while at + 12 <= notes.len() {
+                    let word =
+                        |o: usize| u32::from_ne_bytes(notes[o..o + 4].try_into().unwrap_or([0; 4]));
+                    let (nsz, dsz, kind) = (word(at) as usize, word(at + 4) as usize, word(at + 8));
+                    let name = at + 12;
+                    let desc = name + nsz.next_multiple_of(4);
+                    let end = desc + dsz.next_multiple_of(4);
+                    if end > notes.len() {
+                        break;
+                    }
+                    // NT_GNU_BUILD_ID, named "GNU\0".
+                    if kind == 3 && notes[name..name + nsz] == *b"GNU\0" {
+                        *out = Some(notes[desc..desc + dsz].to_vec());
+                        return 1;
+                    }
+                    at = end;
+                }
+            }
+            // The first object is the executable.
+            1
+        }
+    }
+    let mut out: Option<Vec<u8>> = None;
+    // SAFETY: the callback only reads what it is given and writes `out`.
+    unsafe { libc::dl_iterate_phdr(Some(each), &mut out as *mut _ as *mut libc::c_void) };
+    out.filter(|id| !id.is_empty())
+}
+
+/// Where the translations of the program `prog` (its file's metadata) are
+/// kept in `dir`: the file and its key. None if this binary has no build
+/// ID to name its code by.
+pub fn locate(dir: &Path, prog: &std::fs::Metadata) -> Option<(PathBuf, u128)> {
+    static ME: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+    let me = ME.get_or_init(|| {
+        let mut v = MAGIC.to_vec();
+        v.extend_from_slice(&build_id()?);
+        Some(v)
+    });
+    let mut v = me.clone()?;
+    identity(prog, &mut v);
+    let key = xxhash_rust::xxh3::xxh3_128(&v);
+    Some((dir.join(format!("{key:032x}")), key))
+}
+
+/// A program's stored translations, as read from its file.
+pub struct Stored {
+    /// The file's bytes (records are decoded from it when taken); None:
+    /// no file.
+    bytes: Option<Bytes>,
+    /// Offset of each block's record.
+    index: AddrMap<u32>,
+    /// Each page's signature when its blocks were stored.
+    pub sigs: AddrMap<u128>,
+    /// Where it came from and goes back to.
+    pub path: PathBuf,
+    pub key: u128,
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn u128_at(b: &[u8], at: usize) -> u128 {
+    u128::from_le_bytes(b[at..at + 16].try_into().expect("16 bytes"))
+}
+
+/// A record's header.
+pub struct Record {
+    pub eip: u32,
+    pub pages: (u32, u32),
+    pub count: u32,
+    pub flags: u32,
+}
+
+impl Stored {
+    /// An empty store for `path`.
+    pub fn empty(path: PathBuf, key: u128) -> Stored {
+        Stored {
+            bytes: None,
+            index: AddrMap::default(),
+            sigs: AddrMap::default(),
+            path,
+            key,
+        }
+    }
+
+    /// Read and check the file at `path`; an empty store if it is absent
+    /// or not to be trusted (see the module's documentation).
+    pub fn load(path: PathBuf, key: u128) -> Stored {
+        match read_trusted(&path).and_then(|b| parse(b, key)) {
+            Some((bytes, index, sigs)) => Stored {
+                bytes: Some(bytes),
+                index,
+                sigs,
+                path,
+                key,
+            },
+            None => Stored::empty(path, key),
+        }
+    }
+
+    pub fn has(&self, eip: u32) -> bool {
+        self.index.contains_key(&eip)
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The record of the block at `eip`.
+    pub fn record(&self, eip: u32) -> Option<Record> {
+        let at = *self.index.get(&eip)? as usize;
+        Some(record_at(self.bytes.as_ref()?, at))
+    }
+
+    /// The block at `eip` as a live block (its instructions' handlers made
+    /// addresses again), its instructions built in `scratch`.
+    pub fn block(&self, eip: u32, scratch: &mut Vec<Inst>) -> Option<Box<Block>> {
+        let at = *self.index.get(&eip)? as usize;
+        let bytes = self.bytes.as_ref()?;
+        let r = record_at(bytes, at);
+        let n = r.count as usize + 1;
+        let src = &bytes[at + RECORD..at + RECORD + n * INST];
+        scratch.clear();
+        scratch.reserve(n);
+        let base = anchor();
+        // SAFETY: `parse` checked the record lies in the file and every
+        // handler offset names an address in this binary's code (a
+        // handler, the key naming this binary); the rest of an Inst is
+        // plain integers (`repr(C)`, no padding), so after the handlers are
+        // made addresses again the n instructions are whole.
+        unsafe {
+            let dst = scratch.as_mut_ptr() as *mut u8;
+            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n * INST);
+            for k in 0..n {
+                let h = dst.add(k * INST) as *mut u64;
+                let off = h.read_unaligned();
+                h.write_unaligned(base.wrapping_add(off as usize) as u64);
+            }
+            scratch.set_len(n);
+        }
+        let hdr = BlockHeader {
+            pages: r.pages,
+            count: r.count,
+            falls: r.flags & F_FALLS != 0,
+            links: Default::default(),
+        };
+        Some(Block::boxed(hdr, scratch))
+    }
+
+    /// The stored blocks (eip and record offset), for merging.
+    fn records(&self) -> impl Iterator<Item = (Record, &[u8])> + '_ {
+        let bytes = self.bytes.as_deref().unwrap_or_default();
+        self.index.values().map(move |&at| {
+            let at = at as usize;
+            let r = record_at(bytes, at);
+            let n = r.count as usize + 1;
+            (r, &bytes[at..at + RECORD + n * INST])
+        })
+    }
+}
+
+fn record_at(b: &[u8], at: usize) -> Record {
+    Record {
+        eip: u32_at(b, at),
+        pages: (u32_at(b, at + 4), u32_at(b, at + 8)),
+        count: u32_at(b, at + 12),
+        flags: u32_at(b, at + 16),
+    }
+}
+
+fn inst_bytes(i: &Inst, base: usize, out: &mut Vec<u8>) {
+    // SAFETY: Inst is `repr(C)` with no padding (asserted above).
+    let raw = unsafe { std::slice::from_raw_parts(i as *const Inst as *const u8, INST) };
+    let off = i.h.addr().wrapping_sub(base) as i64;
+    out.extend_from_slice(&off.to_le_bytes());
+    out.extend_from_slice(&raw[8..]);
+}
+
+/// The file's bytes, if this user owns it and no one else may write it.
+///
+/// Mapped, not read: the pages come from the page cache a few at a time,
+/// where reading them into fresh memory cost a page fault each (a third of
+/// a dynamically linked hello's faults). A file emu wrote is never
+/// changed in place (it is replaced by rename), so the mapping keeps the
+/// bytes that were checked.
+fn read_trusted(path: &Path) -> Option<Bytes> {
+    use std::os::unix::fs::MetadataExt;
+    let f = std::fs::File::open(path).ok()?;
+    let md = f.metadata().ok()?;
+    // SAFETY: geteuid cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if !md.is_file() || md.uid() != me || md.mode() & 0o022 != 0 || md.len() > MAX_FILE as u64 {
+        return None;
+    }
+    if md.len() == 0 {
+        return None;
+    }
+    // SAFETY: see above: emu never writes a cache file in place.
+    unsafe { memmap2::MmapOptions::new().populate().map(&f) }.ok()
+}
+
+type Bytes = memmap2::Mmap;
+
+type Parsed = (Bytes, AddrMap<u32>, AddrMap<u128>);
+
+/// Check a file's bytes: header, checksum, every record in bounds and
+/// every handler in this binary's code.
+fn parse(b: Bytes, key: u128) -> Option<Parsed> {
+    if b.len() < HEADER || b[..8] != MAGIC || u128_at(&b, 8) != key {
+        return None;
+    }
+    let sum = u64::from_le_bytes(b[24..32].try_into().ok()?);
+    if xxhash_rust::xxh3::xxh3_64(&b[HEADER..]) != sum {
+        return None;
+    }
+    let npages = u32_at(&b, 32) as usize;
+    let nblocks = u32_at(&b, 36) as usize;
+    let mut at = HEADER;
+    let mut sigs = AddrMap::default();
+    for _ in 0..npages {
+        if at + PAGE_ENTRY > b.len() {
+            return None;
+        }
+        sigs.insert(u32_at(&b, at), u128_at(&b, at + 8));
+        at += PAGE_ENTRY;
+    }
+    let base = anchor();
+    let mut index = AddrMap::default();
+    index.reserve(nblocks);
+    for _ in 0..nblocks {
+        if at + RECORD > b.len() {
+            return None;
+        }
+        let r = record_at(&b, at);
+        let n = r.count as usize + 1;
+        if r.count as usize > decode::MAX_BLOCK
+            || r.pages.1 < r.pages.0
+            || r.pages.1 - r.pages.0 >= MAX_SPAN
+            || !(r.pages.0..=r.pages.1).all(|p| sigs.contains_key(&p))
+            || at + RECORD + n * INST > b.len()
+        {
+            return None;
+        }
+        for k in 0..n {
+            let o = at + RECORD + k * INST;
+            let off = i64::from_le_bytes(b[o..o + 8].try_into().ok()?);
+            if !in_text(base.wrapping_add(off as usize)) {
+                return None;
+            }
+        }
+        index.insert(r.eip, at as u32);
+        at += RECORD + n * INST;
+    }
+    (at == b.len()).then_some((b, index, sigs))
+}
+
+/// Write the blocks `live` (this run's), with the signatures `signed` of
+/// the bytes their pages held when they were made, merged with the file
+/// now on disk, replacing it. A block with a page not signed is left out.
+pub fn save<'a>(
+    path: &Path,
+    key: u128,
+    signed: &AddrMap<u128>,
+    live: impl Iterator<Item = (u32, &'a Block)>,
+) -> std::io::Result<()> {
+    let base = anchor();
+    let mut sigs: AddrMap<u128> = AddrMap::default();
+    let mut body = Vec::with_capacity(1 << 16);
+    let mut nblocks = 0u32;
+    let mut taken: AddrMap<()> = AddrMap::default();
+    for (eip, b) in live {
+        let (first, last) = b.hdr.pages;
+        if last < first || last - first >= MAX_SPAN {
+            continue;
+        }
+        if !(first..=last).all(|p| signed.contains_key(&p))
+            || decode::fetch_faults(&b.insts[..b.hdr.count as usize])
+        {
+            continue;
+        }
+        for p in first..=last {
+            sigs.insert(p, signed[&p]);
+        }
+        let flags = if b.hdr.falls { F_FALLS } else { 0 };
+        for v in [eip, first, last, b.hdr.count, flags, 0] {
+            body.extend_from_slice(&v.to_le_bytes());
+        }
+        for i in &b.insts {
+            inst_bytes(i, base, &mut body);
+        }
+        nblocks += 1;
+        taken.insert(eip, ());
+    }
+    // The blocks on disk that this run did not make again, where their
+    // pages' signatures agree with this run's.
+    let old = Stored::load(path.to_path_buf(), key);
+    for (r, rec) in old.records() {
+        if taken.contains_key(&r.eip) {
+            continue;
+        }
+        if body.len() + rec.len() > MAX_FILE / 2 {
+            break;
+        }
+        let agree = (r.pages.0..=r.pages.1).all(|p| match (sigs.get(&p), old.sigs.get(&p)) {
+            (Some(now), Some(then)) => now == then,
+            (None, Some(_)) => true,
+            _ => false,
+        });
+        if !agree {
+            continue;
+        }
+        for p in r.pages.0..=r.pages.1 {
+            if let Some(&s) = old.sigs.get(&p) {
+                sigs.entry(p).or_insert(s);
+            }
+        }
+        body.extend_from_slice(rec);
+        nblocks += 1;
+        taken.insert(r.eip, ());
+    }
+    let mut pages = Vec::with_capacity(sigs.len() * PAGE_ENTRY);
+    let mut sorted: Vec<_> = sigs.into_iter().collect();
+    sorted.sort_unstable_by_key(|e| e.0);
+    for (p, s) in &sorted {
+        pages.extend_from_slice(&p.to_le_bytes());
+        pages.extend_from_slice(&[0; 4]);
+        pages.extend_from_slice(&s.to_le_bytes());
+    }
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&pages);
+    h.update(&body);
+    let mut head = Vec::with_capacity(HEADER);
+    head.extend_from_slice(&MAGIC);
+    head.extend_from_slice(&key.to_le_bytes());
+    head.extend_from_slice(&h.digest().to_le_bytes());
+    head.extend_from_slice(&(sorted.len() as u32).to_le_bytes());
+    head.extend_from_slice(&nblocks.to_le_bytes());
+    // The guest's RLIMIT_FSIZE is emu's too: a file past it would raise
+    // SIGXFSZ, which kills (a shell's `ulimit -f 1`).
+    let size = (head.len() + pages.len() + body.len()) as u64;
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } != 0
+        || (lim.rlim_cur != libc::RLIM_INFINITY && lim.rlim_cur < size)
+    {
+        return Err(std::io::Error::from_raw_os_error(libc::EFBIG));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let r = (|| {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&head)?;
+        f.write_all(&pages)?;
+        f.write_all(&body)?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::cache::BlockCache;
+    use crate::cpu::run::{run, Event};
+    use crate::cpu::{vec, Cpu, EAX, ECX};
+    use crate::mem::{P_EXEC, P_READ};
+    use std::sync::Arc;
+
+    /// mov ecx,N; l: add eax,3; dec ecx; jnz l; ud2 at 0x20000, and at
+    /// 0x21000 (another page): mov eax,7; ud2.
+    fn cpu(n: u8) -> Cpu {
+        let mut c = Cpu::for_tests();
+        c.mem.map_zero(0x20000, 0x2000, P_READ | P_EXEC);
+        let code = [
+            0xb9, n, 0, 0, 0, 0x83, 0xc0, 0x03, 0x49, 0x75, 0xfa, 0x0f, 0x0b,
+        ];
+        c.mem.write_raw(0x20000, &code);
+        c.mem.write_raw(0x21000, &[0xb8, 7, 0, 0, 0, 0x0f, 0x0b]);
+        c.eip = 0x20000;
+        c
+    }
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("emu-tcache-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    const KEY: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
+
+    /// Run `c` to its ud2 with a cache taking blocks from the file at
+    /// `path`, then keep its blocks there: (eax, ecx, the cache).
+    fn run_stored(mut c: Cpu, path: &Path) -> (u32, u32, BlockCache) {
+        let mut cache = BlockCache::default();
+        cache.set_store(Some(Arc::new(Stored::load(path.to_path_buf(), KEY))));
+        let ev = run(&mut c, &mut cache);
+        assert!(
+            matches!(ev, Event::Exception(e) if e.vector == vec::UD),
+            "{ev:?}"
+        );
+        cache.save();
+        (c.regs[EAX], c.regs[ECX], cache)
+    }
+
+    /// A second run takes every block the first translated, with the same
+    /// instructions, and runs them to the same result.
+    #[test]
+    fn stored_blocks_run_as_translated() {
+        let path = dir("same").join("prog");
+        let (eax, ecx, first) = run_stored(cpu(100), &path);
+        assert_eq!((eax, ecx), (300, 0));
+        assert_eq!((first.translated, first.loaded), (3, 0));
+        let (eax, ecx, second) = run_stored(cpu(100), &path);
+        assert_eq!((eax, ecx), (300, 0));
+        assert_eq!((second.translated, second.loaded), (0, 3));
+        // Instruction by instruction, the handlers made addresses again.
+        let stored = Stored::load(path.clone(), KEY);
+        assert_eq!(stored.len(), 3);
+        let mut scratch = Vec::new();
+        let c = cpu(100);
+        for eip in [0x20000, 0x20005, 0x2000b] {
+            let b = stored.block(eip, &mut scratch).expect("stored");
+            let mut fresh = Vec::new();
+            let hdr = decode::translate(&c.mem, eip, &mut fresh);
+            assert_eq!(b.hdr.count, hdr.count, "{eip:#x}");
+            assert_eq!(b.hdr.falls, hdr.falls, "{eip:#x}");
+            // (The end markers differ: a live block's goes on into others.)
+            let n = hdr.count as usize;
+            for (x, y) in b.insts[..n].iter().zip(&fresh[..n]) {
+                assert_eq!(x.h.addr(), y.h.addr(), "{eip:#x}");
+                assert_eq!((x.eip, x.len, x.r, x.imm), (y.eip, y.len, y.r, y.imm));
+            }
+        }
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// Code that differs from what was stored is translated again (and
+    /// replaces the stored blocks); blocks of other runs stay in the file.
+    #[test]
+    fn changed_code_is_translated_again() {
+        let path = dir("changed").join("prog");
+        run_stored(cpu(100), &path);
+        // Another entry point, on another page: added to the file.
+        let mut c = cpu(100);
+        c.eip = 0x21000;
+        let (eax, _, other) = run_stored(c, &path);
+        assert_eq!((eax, other.translated), (7, 1));
+        assert_eq!(Stored::load(path.clone(), KEY).len(), 4);
+        // ecx = 5 now: the loop's page differs, the other page does not.
+        let (eax, ecx, third) = run_stored(cpu(5), &path);
+        assert_eq!((eax, ecx), (15, 0));
+        assert_eq!((third.translated, third.loaded), (3, 0));
+        let stored = Stored::load(path.clone(), KEY);
+        assert_eq!(stored.len(), 4);
+        let mut c = cpu(5);
+        c.eip = 0x21000;
+        let (eax, _, fourth) = run_stored(c, &path);
+        assert_eq!((eax, fourth.translated, fourth.loaded), (7, 0, 1));
+        let (eax, _, fifth) = run_stored(cpu(5), &path);
+        assert_eq!((eax, fifth.translated, fifth.loaded), (15, 0, 3));
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// A file that is damaged, of another key, or writable by others is
+    /// not taken: the run translates, and writes a good file again.
+    #[test]
+    fn untrusted_files_are_ignored() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir("untrusted").join("prog");
+        run_stored(cpu(100), &path);
+        let good = std::fs::read(&path).unwrap();
+        assert_eq!(Stored::load(path.clone(), KEY).len(), 3);
+        assert!(Stored::load(path.clone(), KEY ^ 1).is_empty());
+        let damaged = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = good.clone();
+            f(&mut b);
+            std::fs::write(&path, &b).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            Stored::load(path.clone(), KEY).is_empty()
+        };
+        assert!(damaged(&|b| *b.last_mut().unwrap() ^= 1), "checksum");
+        assert!(damaged(&|b| b.truncate(b.len() - 32)), "truncated");
+        assert!(damaged(&|b| b.clear()), "empty");
+        assert!(damaged(&|b| b[0] ^= 1), "magic");
+        // A handler outside this binary's code, with the checksum made right.
+        assert!(
+            damaged(&|b| {
+                // The first record's first instruction, after the pages.
+                let at = HEADER + u32_at(b, 32) as usize * PAGE_ENTRY + RECORD;
+                b[at + 7] ^= 0x40;
+                let sum = xxhash_rust::xxh3::xxh3_64(&b[HEADER..]);
+                b[24..32].copy_from_slice(&sum.to_le_bytes());
+            }),
+            "handler"
+        );
+        std::fs::write(&path, &good).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).unwrap();
+        assert!(Stored::load(path.clone(), KEY).is_empty(), "group-writable");
+        let (eax, _, again) = run_stored(cpu(100), &path);
+        assert_eq!((eax, again.translated, again.loaded), (300, 3, 0));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(Stored::load(path.clone(), KEY).len(), 3);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+}
