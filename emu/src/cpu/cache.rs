@@ -335,7 +335,7 @@ pub(super) fn page_sig(mem: &crate::mem::Mem, page: u32) -> Option<u128> {
 fn unchanged(
     mem: &crate::mem::Mem,
     same: &mut AddrMap<bool>,
-    then: &AddrMap<u128>,
+    then: impl Fn(u32) -> Option<u128>,
     signed: &mut AddrMap<u128>,
     (first, last): (u32, u32),
 ) -> bool {
@@ -343,13 +343,11 @@ fn unchanged(
         let v = match same.get(&page) {
             Some(&v) => v,
             None => {
-                let v = match then.get(&page) {
-                    Some(&old) => page_sig(mem, page) == Some(old),
-                    None => false,
-                };
-                if v {
+                let old = then(page);
+                let v = old.is_some() && page_sig(mem, page) == old;
+                if let (true, Some(s)) = (v, old) {
                     mem.mark_code_and_aliases(page);
-                    signed.insert(page, then[&page]);
+                    signed.insert(page, s);
                 }
                 same.insert(page, v);
                 v
@@ -582,14 +580,15 @@ impl BlockCache {
         // Of the page after, only whether it may be fetched from counts
         // (a block that reads its bytes spans it).
         let next = last.wrapping_add(1);
-        if prior.next_fetchable.get(&next) != Some(&decode::fetchable(&cpu.mem, next))
-            || !unchanged(
-                &cpu.mem,
-                &mut prior.same,
-                &prior.cache.sigs,
-                &mut self.sigs,
-                (first, last),
-            )
+        let Prior {
+            cache,
+            same,
+            next_fetchable,
+            ..
+        } = &mut **prior;
+        let then = |p| cache.sigs.get(&p).copied();
+        if next_fetchable.get(&next) != Some(&decode::fetchable(&cpu.mem, next))
+            || !unchanged(&cpu.mem, same, then, &mut self.sigs, (first, last))
         {
             return None;
         }
@@ -606,16 +605,17 @@ impl BlockCache {
     fn take_stored(&mut self, cpu: &Cpu, eip: u32) -> Option<Box<Block>> {
         let store = self.store.as_ref()?;
         let r = store.record(eip)?;
+        let then = |p| store.sig(p);
         if !unchanged(
             &cpu.mem,
             &mut self.store_same,
-            &store.sigs,
+            then,
             &mut self.sigs,
             r.pages,
         ) {
             return None;
         }
-        let b = store.block(eip, &mut self.scratch)?;
+        let b = store.block(&r, &mut self.scratch);
         self.loaded += 1;
         Some(b)
     }
@@ -633,6 +633,16 @@ impl BlockCache {
         self.store = store;
         self.store_same.clear();
         self.fresh = 0;
+    }
+
+    /// Take the store's file again if another process replaced it (a
+    /// fork's child wrote what it translated): one stat.
+    pub fn refresh_store(&mut self) {
+        if let Some(s) = self.store.as_ref().and_then(|s| s.reloaded()) {
+            self.store = Some(Arc::new(s));
+            // The verdicts were on the old file's signatures.
+            self.store_same.clear();
+        }
     }
 
     /// The store this cache takes blocks from.

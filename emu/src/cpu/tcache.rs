@@ -42,8 +42,10 @@ const MAGIC: [u8; 8] = *b"emu-tc\x00\x01";
 const HEADER: usize = 8 + 16 + 8 + 4 + 4;
 /// page (4), padding (4), signature (16).
 const PAGE_ENTRY: usize = 24;
-/// eip, first and last page, count, flags (4 each), padding (4).
-const RECORD: usize = 24;
+/// eip and record offset.
+const INDEX_ENTRY: usize = 8;
+/// checksum (8), eip, first and last page, count, flags (4 each), padding (4).
+const RECORD: usize = 32;
 const INST: usize = std::mem::size_of::<Inst>();
 /// A stored block spans at most this many pages (translation reads one
 /// page and the start of the next).
@@ -176,15 +178,25 @@ pub fn locate(dir: &Path, prog: &std::fs::Metadata) -> Option<(PathBuf, u128)> {
     Some((dir.join(format!("{key:032x}")), key))
 }
 
-/// A program's stored translations, as read from its file.
+/// A program's stored translations: its file, mapped. Nothing is decoded
+/// up front: a block is found by binary search in the file's index and
+/// checked (its own checksum, bounds, handlers) when it is taken, so
+/// attaching a store costs the same for a file of ten blocks or of a
+/// hundred thousand (an exec'd child that finds most of its code in the
+/// exec's prior cache takes a few).
+///
+/// The file: a header (magic, key, the checksum of the tables, the counts),
+/// the page table (page, signature; sorted), the index (eip, record
+/// offset; sorted), then the records: each a header (its own checksum,
+/// eip, pages, count, flags) and the block's instructions, handlers as
+/// offsets from [`anchor`].
 pub struct Stored {
-    /// The file's bytes (records are decoded from it when taken); None:
-    /// no file.
+    /// The file, its header and tables checked; None: no (good) file.
     bytes: Option<Bytes>,
-    /// Offset of each block's record.
-    index: AddrMap<u32>,
-    /// Each page's signature when its blocks were stored.
-    pub sigs: AddrMap<u128>,
+    /// Device and inode of the file as it was opened (None: none).
+    file: Option<(u64, u64)>,
+    npages: usize,
+    nblocks: usize,
     /// Where it came from and goes back to.
     pub path: PathBuf,
     pub key: u128,
@@ -194,16 +206,29 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
 
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
 fn u128_at(b: &[u8], at: usize) -> u128 {
     u128::from_le_bytes(b[at..at + 16].try_into().expect("16 bytes"))
 }
 
-/// A record's header.
+/// A stored block's record, checked.
 pub struct Record {
     pub eip: u32,
     pub pages: (u32, u32),
     pub count: u32,
     pub flags: u32,
+    /// Offset of the record in the file.
+    at: usize,
+}
+
+impl Record {
+    /// Bytes of the whole record.
+    fn len(&self) -> usize {
+        RECORD + (self.count as usize + 1) * INST
+    }
 }
 
 impl Stored {
@@ -211,62 +236,147 @@ impl Stored {
     pub fn empty(path: PathBuf, key: u128) -> Stored {
         Stored {
             bytes: None,
-            index: AddrMap::default(),
-            sigs: AddrMap::default(),
+            file: None,
+            npages: 0,
+            nblocks: 0,
             path,
             key,
         }
     }
 
-    /// Read and check the file at `path`; an empty store if it is absent
-    /// or not to be trusted (see the module's documentation).
+    /// Map and check the file at `path`; an empty store if it is absent or
+    /// not to be trusted (see the module's documentation).
     pub fn load(path: PathBuf, key: u128) -> Stored {
-        match read_trusted(&path).and_then(|b| parse(b, key)) {
-            Some((bytes, index, sigs)) => Stored {
+        use std::os::unix::fs::MetadataExt;
+        let read = read_trusted(&path);
+        // Which file this is, good or not (see `reloaded`).
+        let file = match &read {
+            Some(r) => Some(r.1),
+            None => std::fs::metadata(&path).ok().map(|m| (m.dev(), m.ino())),
+        };
+        match read.and_then(|(b, _)| tables(&b, key).map(|(np, nb)| (b, np, nb))) {
+            Some((bytes, npages, nblocks)) => Stored {
                 bytes: Some(bytes),
-                index,
-                sigs,
+                file,
+                npages,
+                nblocks,
                 path,
                 key,
             },
-            None => Stored::empty(path, key),
+            None => Stored {
+                file,
+                ..Stored::empty(path, key)
+            },
         }
     }
 
+    /// The file again, if the one at the path now is another (replaced
+    /// by a save since this one was opened).
+    pub fn reloaded(&self) -> Option<Stored> {
+        use std::os::unix::fs::MetadataExt;
+        let md = std::fs::metadata(&self.path).ok()?;
+        (Some((md.dev(), md.ino())) != self.file).then(|| Stored::load(self.path.clone(), self.key))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.bytes.as_deref().unwrap_or_default()
+    }
+
+    /// Entry `k` of the table at `base` whose entries are `size` bytes and
+    /// start with a u32 key.
+    fn search(&self, base: usize, size: usize, n: usize, key: u32) -> Option<usize> {
+        let b = self.bytes();
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let k = u32_at(b, base + mid * size);
+            if k == key {
+                return Some(base + mid * size);
+            }
+            if k < key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        None
+    }
+
+    /// The signature the file gives page `page`.
+    pub fn sig(&self, page: u32) -> Option<u128> {
+        let at = self.search(HEADER, PAGE_ENTRY, self.npages, page)?;
+        Some(u128_at(self.bytes(), at + 8))
+    }
+
+    fn index_base(&self) -> usize {
+        HEADER + self.npages * PAGE_ENTRY
+    }
+
     pub fn has(&self, eip: u32) -> bool {
-        self.index.contains_key(&eip)
+        self.search(self.index_base(), INDEX_ENTRY, self.nblocks, eip)
+            .is_some()
     }
 
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.nblocks
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.nblocks == 0
     }
 
-    /// The record of the block at `eip`.
+    /// The record of the block at `eip`, if it is whole: in the file, of
+    /// that eip, a block's size and span, its checksum right and every
+    /// handler in this binary's code. (A damaged record is only that
+    /// block lost: it is translated instead.)
     pub fn record(&self, eip: u32) -> Option<Record> {
-        let at = *self.index.get(&eip)? as usize;
-        Some(record_at(self.bytes.as_ref()?, at))
+        let at = self.search(self.index_base(), INDEX_ENTRY, self.nblocks, eip)?;
+        self.record_at(u32_at(self.bytes(), at + 4) as usize)
+            .filter(|r| r.eip == eip)
     }
 
-    /// The block at `eip` as a live block (its instructions' handlers made
-    /// addresses again), its instructions built in `scratch`.
-    pub fn block(&self, eip: u32, scratch: &mut Vec<Inst>) -> Option<Box<Block>> {
-        let at = *self.index.get(&eip)? as usize;
-        let bytes = self.bytes.as_ref()?;
-        let r = record_at(bytes, at);
+    fn record_at(&self, at: usize) -> Option<Record> {
+        let b = self.bytes();
+        if at < self.index_base() + self.nblocks * INDEX_ENTRY || at + RECORD > b.len() {
+            return None;
+        }
+        let r = Record {
+            eip: u32_at(b, at + 8),
+            pages: (u32_at(b, at + 12), u32_at(b, at + 16)),
+            count: u32_at(b, at + 20),
+            flags: u32_at(b, at + 24),
+            at,
+        };
+        if r.count as usize > decode::MAX_BLOCK
+            || r.pages.1 < r.pages.0
+            || r.pages.1 - r.pages.0 >= MAX_SPAN
+            || at + r.len() > b.len()
+            || xxhash_rust::xxh3::xxh3_64(&b[at + 8..at + r.len()]) != u64_at(b, at)
+        {
+            return None;
+        }
+        let base = anchor();
+        let handlers_ok = (0..=r.count as usize).all(|k| {
+            let off = u64_at(b, at + RECORD + k * INST);
+            in_text(base.wrapping_add(off as usize))
+        });
+        handlers_ok.then_some(r)
+    }
+
+    /// The block of record `r` (from [`Self::record`]) as a live block,
+    /// its handlers made addresses again, built in `scratch`.
+    pub fn block(&self, r: &Record, scratch: &mut Vec<Inst>) -> Box<Block> {
         let n = r.count as usize + 1;
-        let src = &bytes[at + RECORD..at + RECORD + n * INST];
+        let src = &self.bytes()[r.at + RECORD..r.at + r.len()];
         scratch.clear();
         scratch.reserve(n);
         let base = anchor();
-        // SAFETY: `parse` checked the record lies in the file and every
-        // handler offset names an address in this binary's code (a
-        // handler, the key naming this binary); the rest of an Inst is
-        // plain integers (`repr(C)`, no padding), so after the handlers are
-        // made addresses again the n instructions are whole.
+        // SAFETY: `record` checked the record lies in the file and every
+        // handler offset names an address in this binary's code, at an
+        // offset this build wrote for a handler (the key names the build);
+        // the rest of an Inst is plain integers (`repr(C)`, no padding), so
+        // after the handlers are made addresses again the n instructions
+        // are whole.
         unsafe {
             let dst = scratch.as_mut_ptr() as *mut u8;
             std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n * INST);
@@ -283,114 +393,77 @@ impl Stored {
             falls: r.flags & F_FALLS != 0,
             links: Default::default(),
         };
-        Some(Block::boxed(hdr, scratch))
+        Block::boxed(hdr, scratch)
     }
 
-    /// The stored blocks (eip and record offset), for merging.
+    /// The whole records of the file, in eip order, each with its bytes.
     fn records(&self) -> impl Iterator<Item = (Record, &[u8])> + '_ {
-        let bytes = self.bytes.as_deref().unwrap_or_default();
-        self.index.values().map(move |&at| {
-            let at = at as usize;
-            let r = record_at(bytes, at);
-            let n = r.count as usize + 1;
-            (r, &bytes[at..at + RECORD + n * INST])
+        let base = self.index_base();
+        (0..self.nblocks).filter_map(move |k| {
+            let at = u32_at(self.bytes(), base + k * INDEX_ENTRY + 4) as usize;
+            let r = self.record_at(at)?;
+            let bytes = &self.bytes()[at..at + r.len()];
+            Some((r, bytes))
         })
-    }
-}
-
-fn record_at(b: &[u8], at: usize) -> Record {
-    Record {
-        eip: u32_at(b, at),
-        pages: (u32_at(b, at + 4), u32_at(b, at + 8)),
-        count: u32_at(b, at + 12),
-        flags: u32_at(b, at + 16),
     }
 }
 
 fn inst_bytes(i: &Inst, base: usize, out: &mut Vec<u8>) {
     // SAFETY: Inst is `repr(C)` with no padding (asserted above).
     let raw = unsafe { std::slice::from_raw_parts(i as *const Inst as *const u8, INST) };
-    let off = i.h.addr().wrapping_sub(base) as i64;
+    let off = i.h.addr().wrapping_sub(base) as u64;
     out.extend_from_slice(&off.to_le_bytes());
     out.extend_from_slice(&raw[8..]);
 }
 
 /// The file's bytes, if this user owns it and no one else may write it.
 ///
-/// Mapped, not read: the pages come from the page cache a few at a time,
-/// where reading them into fresh memory cost a page fault each (a third of
-/// a dynamically linked hello's faults). A file emu wrote is never
-/// changed in place (it is replaced by rename), so the mapping keeps the
-/// bytes that were checked.
-fn read_trusted(path: &Path) -> Option<Bytes> {
+/// Mapped, not read: only the pages a run uses come in, from the page
+/// cache a few at a time, where reading the file into fresh memory cost a
+/// page fault per page (a third of a dynamically linked hello's). A file
+/// emu wrote is never changed in place (it is replaced by rename), so the
+/// mapping keeps the bytes that were checked.
+fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
     use std::os::unix::fs::MetadataExt;
     let f = std::fs::File::open(path).ok()?;
     let md = f.metadata().ok()?;
     // SAFETY: geteuid cannot fail.
     let me = unsafe { libc::geteuid() };
-    if !md.is_file() || md.uid() != me || md.mode() & 0o022 != 0 || md.len() > MAX_FILE as u64 {
-        return None;
-    }
-    if md.len() == 0 {
+    if !md.is_file()
+        || md.uid() != me
+        || md.mode() & 0o022 != 0
+        || md.len() > MAX_FILE as u64
+        || md.len() < HEADER as u64
+    {
         return None;
     }
     // SAFETY: see above: emu never writes a cache file in place.
-    unsafe { memmap2::MmapOptions::new().populate().map(&f) }.ok()
+    let b = unsafe { memmap2::Mmap::map(&f) }.ok()?;
+    Some((b, (md.dev(), md.ino())))
 }
 
 type Bytes = memmap2::Mmap;
 
-type Parsed = (Bytes, AddrMap<u32>, AddrMap<u128>);
-
-/// Check a file's bytes: header, checksum, every record in bounds and
-/// every handler in this binary's code.
-fn parse(b: Bytes, key: u128) -> Option<Parsed> {
-    if b.len() < HEADER || b[..8] != MAGIC || u128_at(&b, 8) != key {
+/// Check a file's header and tables (key, sizes, the tables' checksum,
+/// both tables sorted): its page and block counts.
+fn tables(b: &[u8], key: u128) -> Option<(usize, usize)> {
+    if b.len() < HEADER || b[..8] != MAGIC || u128_at(b, 8) != key {
         return None;
     }
-    let sum = u64::from_le_bytes(b[24..32].try_into().ok()?);
-    if xxhash_rust::xxh3::xxh3_64(&b[HEADER..]) != sum {
+    let npages = u32_at(b, 32) as usize;
+    let nblocks = u32_at(b, 36) as usize;
+    let end = HEADER
+        .checked_add(npages.checked_mul(PAGE_ENTRY)?)?
+        .checked_add(nblocks.checked_mul(INDEX_ENTRY)?)?;
+    if end > b.len() || xxhash_rust::xxh3::xxh3_64(&b[HEADER..end]) != u64_at(b, 24) {
         return None;
     }
-    let npages = u32_at(&b, 32) as usize;
-    let nblocks = u32_at(&b, 36) as usize;
-    let mut at = HEADER;
-    let mut sigs = AddrMap::default();
-    for _ in 0..npages {
-        if at + PAGE_ENTRY > b.len() {
-            return None;
-        }
-        sigs.insert(u32_at(&b, at), u128_at(&b, at + 8));
-        at += PAGE_ENTRY;
-    }
-    let base = anchor();
-    let mut index = AddrMap::default();
-    index.reserve(nblocks);
-    for _ in 0..nblocks {
-        if at + RECORD > b.len() {
-            return None;
-        }
-        let r = record_at(&b, at);
-        let n = r.count as usize + 1;
-        if r.count as usize > decode::MAX_BLOCK
-            || r.pages.1 < r.pages.0
-            || r.pages.1 - r.pages.0 >= MAX_SPAN
-            || !(r.pages.0..=r.pages.1).all(|p| sigs.contains_key(&p))
-            || at + RECORD + n * INST > b.len()
-        {
-            return None;
-        }
-        for k in 0..n {
-            let o = at + RECORD + k * INST;
-            let off = i64::from_le_bytes(b[o..o + 8].try_into().ok()?);
-            if !in_text(base.wrapping_add(off as usize)) {
-                return None;
-            }
-        }
-        index.insert(r.eip, at as u32);
-        at += RECORD + n * INST;
-    }
-    (at == b.len()).then_some((b, index, sigs))
+    let sorted = |base: usize, size: usize, n: usize| {
+        (1..n).all(|k| u32_at(b, base + (k - 1) * size) < u32_at(b, base + k * size))
+    };
+    let index = HEADER + npages * PAGE_ENTRY;
+    (sorted(HEADER, PAGE_ENTRY, npages) && sorted(index, INDEX_ENTRY, nblocks))
+        .then_some((npages, nblocks))
 }
 
 /// Write the blocks `live` (this run's), with the signatures `signed` of
@@ -404,15 +477,15 @@ pub fn save<'a>(
 ) -> std::io::Result<()> {
     let base = anchor();
     let mut sigs: AddrMap<u128> = AddrMap::default();
-    let mut body = Vec::with_capacity(1 << 16);
-    let mut nblocks = 0u32;
+    // Each block's record, by eip.
+    let mut recs: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut taken: AddrMap<()> = AddrMap::default();
+    let mut size = 0;
     for (eip, b) in live {
         let (first, last) = b.hdr.pages;
-        if last < first || last - first >= MAX_SPAN {
-            continue;
-        }
-        if !(first..=last).all(|p| signed.contains_key(&p))
+        if last < first
+            || last - first >= MAX_SPAN
+            || !(first..=last).all(|p| signed.contains_key(&p))
             || decode::fetch_faults(&b.insts[..b.hdr.count as usize])
         {
             continue;
@@ -421,27 +494,29 @@ pub fn save<'a>(
             sigs.insert(p, signed[&p]);
         }
         let flags = if b.hdr.falls { F_FALLS } else { 0 };
+        let mut r = Vec::with_capacity(RECORD + b.insts.len() * INST);
+        r.extend_from_slice(&[0; 8]);
         for v in [eip, first, last, b.hdr.count, flags, 0] {
-            body.extend_from_slice(&v.to_le_bytes());
+            r.extend_from_slice(&v.to_le_bytes());
         }
         for i in &b.insts {
-            inst_bytes(i, base, &mut body);
+            inst_bytes(i, base, &mut r);
         }
-        nblocks += 1;
+        let sum = xxhash_rust::xxh3::xxh3_64(&r[8..]);
+        r[..8].copy_from_slice(&sum.to_le_bytes());
+        size += r.len();
+        recs.push((eip, r));
         taken.insert(eip, ());
     }
     // The blocks on disk that this run did not make again, where their
     // pages' signatures agree with this run's.
     let old = Stored::load(path.to_path_buf(), key);
-    for (r, rec) in old.records() {
-        if taken.contains_key(&r.eip) {
+    for (r, bytes) in old.records() {
+        if taken.contains_key(&r.eip) || size + bytes.len() > MAX_FILE / 2 {
             continue;
         }
-        if body.len() + rec.len() > MAX_FILE / 2 {
-            break;
-        }
-        let agree = (r.pages.0..=r.pages.1).all(|p| match (sigs.get(&p), old.sigs.get(&p)) {
-            (Some(now), Some(then)) => now == then,
+        let agree = (r.pages.0..=r.pages.1).all(|p| match (sigs.get(&p), old.sig(p)) {
+            (Some(now), Some(then)) => *now == then,
             (None, Some(_)) => true,
             _ => false,
         });
@@ -449,41 +524,45 @@ pub fn save<'a>(
             continue;
         }
         for p in r.pages.0..=r.pages.1 {
-            if let Some(&s) = old.sigs.get(&p) {
+            if let Some(s) = old.sig(p) {
                 sigs.entry(p).or_insert(s);
             }
         }
-        body.extend_from_slice(rec);
-        nblocks += 1;
+        size += bytes.len();
+        recs.push((r.eip, bytes.to_vec()));
         taken.insert(r.eip, ());
     }
-    let mut pages = Vec::with_capacity(sigs.len() * PAGE_ENTRY);
-    let mut sorted: Vec<_> = sigs.into_iter().collect();
-    sorted.sort_unstable_by_key(|e| e.0);
-    for (p, s) in &sorted {
-        pages.extend_from_slice(&p.to_le_bytes());
-        pages.extend_from_slice(&[0; 4]);
-        pages.extend_from_slice(&s.to_le_bytes());
+    drop(old);
+    recs.sort_unstable_by_key(|r| r.0);
+    let mut pages: Vec<(u32, u128)> = sigs.into_iter().collect();
+    pages.sort_unstable_by_key(|e| e.0);
+    let mut tables = Vec::with_capacity(pages.len() * PAGE_ENTRY + recs.len() * INDEX_ENTRY);
+    for (p, s) in &pages {
+        tables.extend_from_slice(&p.to_le_bytes());
+        tables.extend_from_slice(&[0; 4]);
+        tables.extend_from_slice(&s.to_le_bytes());
     }
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(&pages);
-    h.update(&body);
+    let mut at = HEADER + pages.len() * PAGE_ENTRY + recs.len() * INDEX_ENTRY;
+    for (eip, r) in &recs {
+        tables.extend_from_slice(&eip.to_le_bytes());
+        tables.extend_from_slice(&(at as u32).to_le_bytes());
+        at += r.len();
+    }
     let mut head = Vec::with_capacity(HEADER);
     head.extend_from_slice(&MAGIC);
     head.extend_from_slice(&key.to_le_bytes());
-    head.extend_from_slice(&h.digest().to_le_bytes());
-    head.extend_from_slice(&(sorted.len() as u32).to_le_bytes());
-    head.extend_from_slice(&nblocks.to_le_bytes());
+    head.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&tables).to_le_bytes());
+    head.extend_from_slice(&(pages.len() as u32).to_le_bytes());
+    head.extend_from_slice(&(recs.len() as u32).to_le_bytes());
     // The guest's RLIMIT_FSIZE is emu's too: a file past it would raise
     // SIGXFSZ, which kills (a shell's `ulimit -f 1`).
-    let size = (head.len() + pages.len() + body.len()) as u64;
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes the struct it is given.
     if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } != 0
-        || (lim.rlim_cur != libc::RLIM_INFINITY && lim.rlim_cur < size)
+        || (lim.rlim_cur != libc::RLIM_INFINITY && lim.rlim_cur < at as u64)
     {
         return Err(std::io::Error::from_raw_os_error(libc::EFBIG));
     }
@@ -496,23 +575,26 @@ pub fn save<'a>(
             .create(dir)?;
     }
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let r = (|| {
+    let written = (|| {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
+        let f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        f.write_all(&head)?;
-        f.write_all(&pages)?;
-        f.write_all(&body)?;
-        drop(f);
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+        w.write_all(&head)?;
+        w.write_all(&tables)?;
+        for (_, r) in &recs {
+            w.write_all(r)?;
+        }
+        w.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&tmp, path)
     })();
-    if r.is_err() {
+    if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    r
+    written
 }
 
 #[cfg(test)]
@@ -577,7 +659,7 @@ mod tests {
         let mut scratch = Vec::new();
         let c = cpu(100);
         for eip in [0x20000, 0x20005, 0x2000b] {
-            let b = stored.block(eip, &mut scratch).expect("stored");
+            let b = stored.block(&stored.record(eip).expect("stored"), &mut scratch);
             let mut fresh = Vec::new();
             let hdr = decode::translate(&c.mem, eip, &mut fresh);
             assert_eq!(b.hdr.count, hdr.count, "{eip:#x}");
@@ -636,21 +718,47 @@ mod tests {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
             Stored::load(path.clone(), KEY).is_empty()
         };
-        assert!(damaged(&|b| *b.last_mut().unwrap() ^= 1), "checksum");
-        assert!(damaged(&|b| b.truncate(b.len() - 32)), "truncated");
+        assert!(damaged(&|b| b[30] ^= 1), "checksum");
+        assert!(damaged(&|b| b.truncate(HEADER + 8)), "truncated");
         assert!(damaged(&|b| b.clear()), "empty");
         assert!(damaged(&|b| b[0] ^= 1), "magic");
-        // A handler outside this binary's code, with the checksum made right.
-        assert!(
-            damaged(&|b| {
-                // The first record's first instruction, after the pages.
-                let at = HEADER + u32_at(b, 32) as usize * PAGE_ENTRY + RECORD;
-                b[at + 7] ^= 0x40;
-                let sum = xxhash_rust::xxh3::xxh3_64(&b[HEADER..]);
-                b[24..32].copy_from_slice(&sum.to_le_bytes());
-            }),
-            "handler"
+        assert!(damaged(&|b| b[HEADER + 1] ^= 1), "page table");
+        // A damaged record is that block lost, translated again.
+        let record = |f: &dyn Fn(&mut Vec<u8>, usize)| {
+            let mut b = good.clone();
+            // The first record, after the tables.
+            let at = HEADER + u32_at(&b, 32) as usize * PAGE_ENTRY + 3 * INDEX_ENTRY;
+            f(&mut b, at);
+            std::fs::write(&path, &b).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let s = Stored::load(path.clone(), KEY);
+            let eip = u32_at(&b, at + 8);
+            (s.len(), s.record(eip).is_some())
+        };
+        assert_eq!(
+            record(&|b, at| b[at + RECORD + 9] ^= 1),
+            (3, false),
+            "record"
         );
+        // A handler outside this binary's code, with the checksum made right.
+        let handler = |b: &mut Vec<u8>, at: usize| {
+            b[at + RECORD + 7] ^= 0x40;
+            let n = (u32_at(b, at + 20) as usize + 1) * INST;
+            let sum = xxhash_rust::xxh3::xxh3_64(&b[at + 8..at + RECORD + n]);
+            b[at..at + 8].copy_from_slice(&sum.to_le_bytes());
+        };
+        assert_eq!(record(&handler), (3, false), "handler");
+        assert_eq!(record(&|_, _| ()), (3, true), "the good file");
+        // The last record cut short: that block lost.
+        let last = |b: &[u8]| {
+            let index = HEADER + u32_at(b, 32) as usize * PAGE_ENTRY;
+            u32_at(b, index + 2 * INDEX_ENTRY)
+        };
+        let mut b = good.clone();
+        b.truncate(b.len() - 1);
+        std::fs::write(&path, &b).unwrap();
+        let s = Stored::load(path.clone(), KEY);
+        assert!(s.record(last(&b)).is_none() && s.len() == 3, "cut short");
         std::fs::write(&path, &good).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).unwrap();
         assert!(Stored::load(path.clone(), KEY).is_empty(), "group-writable");

@@ -499,11 +499,11 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     // Code other threads wrote (now ended) goes first, so that every block
     // kept is what its pages hold.
     exit::forget_written_code(p);
-    if !p.forked {
-        // The program ends in this process: keep what it translated for
-        // its next run (a fork's child leaves that to its parent).
-        p.save_translations();
-    }
+    // The program ends in this process: keep what it translated for its
+    // next run. A fork's child keeps only what it translated itself (code
+    // its parent never ran, such as a shell's path from fork to exec),
+    // once: the parent takes the new file at its next fork.
+    p.save_translations();
     let old = std::mem::take(&mut p.cache);
     p.cache = crate::cpu::cache::BlockCache::for_exec(old, &mem, p.forked);
     p.forked = false;
