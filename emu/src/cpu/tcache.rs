@@ -69,14 +69,10 @@ unsafe extern "C" {
     static etext: u8;
 }
 
-/// Whether `addr` lies in this binary's code.
-fn in_text(addr: usize) -> bool {
+/// The addresses of this binary's code.
+fn text() -> std::ops::Range<usize> {
     // Only the symbols' addresses are taken.
-    let (lo, hi) = (
-        std::ptr::addr_of!(__executable_start) as usize,
-        std::ptr::addr_of!(etext) as usize,
-    );
-    (lo..hi).contains(&addr)
+    std::ptr::addr_of!(__executable_start) as usize..std::ptr::addr_of!(etext) as usize
 }
 
 /// The default directory: `$EMU_CACHE_DIR`, `$XDG_CACHE_HOME/emu`,
@@ -285,18 +281,18 @@ impl Stored {
     /// Entry `k` of the table at `base` whose entries are `size` bytes and
     /// start with a u32 key.
     fn search(&self, base: usize, size: usize, n: usize, key: u32) -> Option<usize> {
-        let b = self.bytes();
+        // `tables` checked the table lies in the file (and there is none
+        // without a file).
+        let t = self.bytes().get(base..base + n * size)?;
         let (mut lo, mut hi) = (0, n);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let k = u32_at(b, base + mid * size);
-            if k == key {
-                return Some(base + mid * size);
-            }
-            if k < key {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+            let e = &t[mid * size..mid * size + 4];
+            let k = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+            match k.cmp(&key) {
+                std::cmp::Ordering::Equal => return Some(base + mid * size),
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
             }
         }
         None
@@ -356,9 +352,10 @@ impl Stored {
             return None;
         }
         let base = anchor();
-        let handlers_ok = (0..=r.count as usize).all(|k| {
-            let off = u64_at(b, at + RECORD + k * INST);
-            in_text(base.wrapping_add(off as usize))
+        let text = text();
+        let handlers_ok = b[at + RECORD..at + r.len()].chunks_exact(INST).all(|i| {
+            let off = u64::from_le_bytes([i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]]);
+            text.contains(&base.wrapping_add(off as usize))
         });
         handlers_ok.then_some(r)
     }
