@@ -37,13 +37,24 @@ use std::path::{Path, PathBuf};
 use super::cache::{AddrMap, Block, BlockHeader};
 use super::{decode, Inst};
 
-const MAGIC: [u8; 8] = *b"emu-tc\x00\x01";
+const MAGIC: [u8; 8] = *b"emu-tc\x00\x02";
 /// magic, key (16), checksum (8), page and block counts (4 + 4).
 const HEADER: usize = 8 + 16 + 8 + 4 + 4;
 /// page (4), padding (4), signature (16).
 const PAGE_ENTRY: usize = 24;
-/// eip and record offset.
+/// eip and record offset (0: an empty slot).
 const INDEX_ENTRY: usize = 8;
+
+/// Slots of the index for `n` blocks: a power of two at least twice `n`
+/// (open addressing, at most half full).
+fn slots(n: usize) -> usize {
+    (2 * n).next_power_of_two()
+}
+
+/// The index slot where the search for `eip` starts, of `slots`.
+fn home(eip: u32, slots: usize) -> usize {
+    (eip.wrapping_mul(0x9e37_79b1) as usize) & (slots - 1)
+}
 /// checksum (8), eip, first and last page, count, flags (4 each), padding (4).
 const RECORD: usize = 32;
 const INST: usize = std::mem::size_of::<Inst>();
@@ -175,7 +186,7 @@ pub fn locate(dir: &Path, prog: &std::fs::Metadata) -> Option<(PathBuf, u128)> {
 }
 
 /// A program's stored translations: its file, mapped. Nothing is decoded
-/// up front: a block is found by binary search in the file's index and
+/// up front: a block is found through the file's hash index and
 /// checked (its own checksum, bounds, handlers) when it is taken, so
 /// attaching a store costs the same for a file of ten blocks or of a
 /// hundred thousand (an exec'd child that finds most of its code in the
@@ -183,7 +194,8 @@ pub fn locate(dir: &Path, prog: &std::fs::Metadata) -> Option<(PathBuf, u128)> {
 ///
 /// The file: a header (magic, key, the checksum of the tables, the counts),
 /// the page table (page, signature; sorted), the index (eip, record
-/// offset; sorted), then the records: each a header (its own checksum,
+/// offset; open addressing on a hash of eip, at most half full), then the
+/// records in eip order: each a header (its own checksum,
 /// eip, pages, count, flags) and the block's instructions, handlers as
 /// offsets from [`anchor`].
 pub struct Stored {
@@ -308,9 +320,31 @@ impl Stored {
         HEADER + self.npages * PAGE_ENTRY
     }
 
+    /// The offset of the record of the block at `eip`: a hash of eip and
+    /// a linear probe of the index (at most half full, so probes are
+    /// short; bounded by its size whatever the file says).
+    fn find(&self, eip: u32) -> Option<usize> {
+        let n = slots(self.nblocks);
+        let t = self
+            .bytes()
+            .get(self.index_base()..self.index_base() + n * INDEX_ENTRY)?;
+        let mut k = home(eip, n);
+        for _ in 0..n {
+            let e = &t[k * INDEX_ENTRY..k * INDEX_ENTRY + 8];
+            let off = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
+            if off == 0 {
+                return None;
+            }
+            if u32::from_le_bytes([e[0], e[1], e[2], e[3]]) == eip {
+                return Some(off as usize);
+            }
+            k = (k + 1) & (n - 1);
+        }
+        None
+    }
+
     pub fn has(&self, eip: u32) -> bool {
-        self.search(self.index_base(), INDEX_ENTRY, self.nblocks, eip)
-            .is_some()
+        self.find(eip).is_some()
     }
 
     pub fn len(&self) -> usize {
@@ -326,14 +360,12 @@ impl Stored {
     /// handler in this binary's code. (A damaged record is only that
     /// block lost: it is translated instead.)
     pub fn record(&self, eip: u32) -> Option<Record> {
-        let at = self.search(self.index_base(), INDEX_ENTRY, self.nblocks, eip)?;
-        self.record_at(u32_at(self.bytes(), at + 4) as usize)
-            .filter(|r| r.eip == eip)
+        self.record_at(self.find(eip)?).filter(|r| r.eip == eip)
     }
 
     fn record_at(&self, at: usize) -> Option<Record> {
         let b = self.bytes();
-        if at < self.index_base() + self.nblocks * INDEX_ENTRY || at + RECORD > b.len() {
+        if at < self.index_base() + slots(self.nblocks) * INDEX_ENTRY || at + RECORD > b.len() {
             return None;
         }
         let r = Record {
@@ -396,7 +428,12 @@ impl Stored {
     /// The whole records of the file, in eip order, each with its bytes.
     fn records(&self) -> impl Iterator<Item = (Record, &[u8])> + '_ {
         let base = self.index_base();
-        (0..self.nblocks).filter_map(move |k| {
+        let n = if self.bytes.is_some() {
+            slots(self.nblocks)
+        } else {
+            0
+        };
+        (0..n).filter_map(move |k| {
             let at = u32_at(self.bytes(), base + k * INDEX_ENTRY + 4) as usize;
             let r = self.record_at(at)?;
             let bytes = &self.bytes()[at..at + r.len()];
@@ -451,16 +488,13 @@ fn tables(b: &[u8], key: u128) -> Option<(usize, usize)> {
     let nblocks = u32_at(b, 36) as usize;
     let end = HEADER
         .checked_add(npages.checked_mul(PAGE_ENTRY)?)?
-        .checked_add(nblocks.checked_mul(INDEX_ENTRY)?)?;
+        .checked_add(slots(nblocks).checked_mul(INDEX_ENTRY)?)?;
     if end > b.len() || xxhash_rust::xxh3::xxh3_64(&b[HEADER..end]) != u64_at(b, 24) {
         return None;
     }
-    let sorted = |base: usize, size: usize, n: usize| {
-        (1..n).all(|k| u32_at(b, base + (k - 1) * size) < u32_at(b, base + k * size))
-    };
-    let index = HEADER + npages * PAGE_ENTRY;
-    (sorted(HEADER, PAGE_ENTRY, npages) && sorted(index, INDEX_ENTRY, nblocks))
-        .then_some((npages, nblocks))
+    let sorted = (1..npages)
+        .all(|k| u32_at(b, HEADER + (k - 1) * PAGE_ENTRY) < u32_at(b, HEADER + k * PAGE_ENTRY));
+    sorted.then_some((npages, nblocks))
 }
 
 /// Write the blocks `live` (this run's), with the signatures `signed` of
@@ -533,18 +567,25 @@ pub fn save<'a>(
     recs.sort_unstable_by_key(|r| r.0);
     let mut pages: Vec<(u32, u128)> = sigs.into_iter().collect();
     pages.sort_unstable_by_key(|e| e.0);
-    let mut tables = Vec::with_capacity(pages.len() * PAGE_ENTRY + recs.len() * INDEX_ENTRY);
+    let nslots = slots(recs.len());
+    let mut tables = Vec::with_capacity(pages.len() * PAGE_ENTRY + nslots * INDEX_ENTRY);
     for (p, s) in &pages {
         tables.extend_from_slice(&p.to_le_bytes());
         tables.extend_from_slice(&[0; 4]);
         tables.extend_from_slice(&s.to_le_bytes());
     }
-    let mut at = HEADER + pages.len() * PAGE_ENTRY + recs.len() * INDEX_ENTRY;
+    let mut index = vec![0u8; nslots * INDEX_ENTRY];
+    let mut at = HEADER + pages.len() * PAGE_ENTRY + nslots * INDEX_ENTRY;
     for (eip, r) in &recs {
-        tables.extend_from_slice(&eip.to_le_bytes());
-        tables.extend_from_slice(&(at as u32).to_le_bytes());
+        let mut k = home(*eip, nslots);
+        while index[k * INDEX_ENTRY + 4..k * INDEX_ENTRY + 8] != [0; 4] {
+            k = (k + 1) & (nslots - 1);
+        }
+        index[k * INDEX_ENTRY..k * INDEX_ENTRY + 4].copy_from_slice(&eip.to_le_bytes());
+        index[k * INDEX_ENTRY + 4..k * INDEX_ENTRY + 8].copy_from_slice(&(at as u32).to_le_bytes());
         at += r.len();
     }
+    tables.extend_from_slice(&index);
     let mut head = Vec::with_capacity(HEADER);
     head.extend_from_slice(&MAGIC);
     head.extend_from_slice(&key.to_le_bytes());
@@ -724,7 +765,7 @@ mod tests {
         let record = |f: &dyn Fn(&mut Vec<u8>, usize)| {
             let mut b = good.clone();
             // The first record, after the tables.
-            let at = HEADER + u32_at(&b, 32) as usize * PAGE_ENTRY + 3 * INDEX_ENTRY;
+            let at = HEADER + u32_at(&b, 32) as usize * PAGE_ENTRY + slots(3) * INDEX_ENTRY;
             f(&mut b, at);
             std::fs::write(&path, &b).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -746,16 +787,13 @@ mod tests {
         };
         assert_eq!(record(&handler), (3, false), "handler");
         assert_eq!(record(&|_, _| ()), (3, true), "the good file");
-        // The last record cut short: that block lost.
-        let last = |b: &[u8]| {
-            let index = HEADER + u32_at(b, 32) as usize * PAGE_ENTRY;
-            u32_at(b, index + 2 * INDEX_ENTRY)
-        };
+        // The last record (the highest eip) cut short: that block lost.
         let mut b = good.clone();
         b.truncate(b.len() - 1);
         std::fs::write(&path, &b).unwrap();
         let s = Stored::load(path.clone(), KEY);
-        assert!(s.record(last(&b)).is_none() && s.len() == 3, "cut short");
+        assert!(s.record(0x2000b).is_none() && s.len() == 3, "cut short");
+        assert!(s.record(0x20000).is_some() && s.record(0x20005).is_some());
         std::fs::write(&path, &good).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).unwrap();
         assert!(Stored::load(path.clone(), KEY).is_empty(), "group-writable");
