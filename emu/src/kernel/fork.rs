@@ -219,6 +219,39 @@ pub fn kernel_clone(p: &mut Task, a: Args) -> SysResult {
     }
 }
 
+// ---- host threads and fork ----
+
+/// A guest thread's host thread: whether it has left emu's code (it is
+/// ending inside std), and its handle.
+type HostThread = (
+    Arc<std::sync::atomic::AtomicBool>,
+    std::thread::JoinHandle<()>,
+);
+
+/// The host threads of this process's guest threads, and the lock that
+/// keeps a fork from copying the process while one of them starts or ends
+/// inside std. std's thread start and end take a process-wide lock of their
+/// own (the table of its stack-overflow handlers): a child copied while
+/// another thread held it deadlocks at its first new thread (seen: a fork
+/// right after another thread's end, then pthread_create in the child).
+/// A thread is spawned, and says it is ending, under this lock; a fork, and
+/// every spawn, first joins the threads that are ending (which also frees
+/// their stacks), and a fork holds the lock while the host copies.
+static HOST_THREADS: Mutex<Vec<HostThread>> = Mutex::new(Vec::new());
+
+/// Join the host threads that have left emu's code.
+fn reap(threads: &mut Vec<HostThread>) {
+    let mut k = 0;
+    while k < threads.len() {
+        if threads[k].0.load(std::sync::atomic::Ordering::SeqCst) {
+            let (_, h) = threads.swap_remove(k);
+            let _ = h.join();
+        } else {
+            k += 1;
+        }
+    }
+}
+
 // ---- a new process ----
 
 /// The host side of a fork: `fork()` for the plain case (glibc then keeps
@@ -298,6 +331,10 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
     if let Some(f) = &p.cfg.frames {
         lock(f).set_shared();
     }
+    // No host thread starts or ends inside std while the host copies (see
+    // HOST_THREADS); taken before the rest, which a starting thread takes.
+    let mut host_threads = lock(&HOST_THREADS);
+    reap(&mut host_threads);
     // Hold the shared structures still while the host copies them, so no
     // other thread's half-done change is copied, and the child's copies of
     // these locks are not held by a thread that does not exist there.
@@ -310,6 +347,12 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
     // its own task (signals stay pending on the host meanwhile).
     let block = super::hostsig::BlockAll::new();
     let pid = host_fork(p, &a);
+    if pid == Ok(0) {
+        // The child's one thread: the others' handles name threads it
+        // does not have (never joined or detached here).
+        std::mem::forget(std::mem::take(&mut *host_threads));
+    }
+    drop(host_threads);
     match pid {
         Err(e) => {
             drop(block);
@@ -489,57 +532,29 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
     // The new host thread starts with every signal blocked until it knows
     // its task; then it takes the guest mask it inherited.
     let block = super::hostsig::BlockAll::new();
+    // No fork until the thread is past std's start (see HOST_THREADS).
+    let mut host_threads = lock(&HOST_THREADS);
+    reap(&mut host_threads);
+    let ending = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ends = ending.clone();
     let spawned = std::thread::Builder::new()
         .name("guest-thread".into())
         .stack_size(THREAD_STACK)
         .spawn(move || {
-            let mut c = child;
-            if unshare_fs {
-                unsafe { libc::unshare(libc::CLONE_FS) };
-            }
-            let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
-            c.tid = tid;
-            c.ctl.tid.store(tid, std::sync::atomic::Ordering::SeqCst);
-            super::hostsig::set_current(&c.ctl);
-            super::hostsig::apply_mask(c.sig.blocked);
-            // Join the group unless it is already ending.
-            let joined = {
-                let mut g = lock(&c.group.state);
-                if g.group_exit.is_some() {
-                    false
-                } else {
-                    g.threads.push(c.ctl.clone());
-                    true
-                }
-            };
-            if !joined {
-                let _ = tx.send(None);
-                return;
-            }
-            // The tids are in place before the parent returns and before
-            // the child runs guest code (copy_process, schedule_tail).
-            if a.flags & cf::PARENT_SETTID != 0 {
-                let _ = c.write_u32(a.parent_tid, tid);
-            }
-            if a.flags & cf::CHILD_SETTID != 0 {
-                let _ = c.write_u32(a.child_tid, tid);
-            }
-            let _ = tx.send(Some(tid));
-            entry::ret_from_fork(&mut c);
-            if c.exit.is_none() {
-                c.run();
-            }
-            c.cpu.set_soft_writes(false);
-            let (mem, ctid, ctl) = (c.cpu.mem.clone(), c.clear_child_tid, c.ctl.clone());
-            drop(c);
-            exit::thread_gone(&mem, ctid);
-            ctl.host_thread_ends();
+            guest_thread(child, unshare_fs, tx, a);
+            // Into std's end, which no fork may copy half done.
+            let _g = lock(&HOST_THREADS);
+            ends.store(true, std::sync::atomic::Ordering::SeqCst);
         });
     drop(block);
-    if spawned.is_err() {
-        return Err(Errno::EAGAIN);
-    }
-    let tid = match rx.recv() {
+    let spawned = match spawned {
+        Ok(h) => h,
+        Err(_) => return Err(Errno::EAGAIN),
+    };
+    let started = rx.recv();
+    host_threads.push((ending, spawned));
+    drop(host_threads);
+    let tid = match started {
         Ok(Some(tid)) => tid,
         _ => return Err(Errno::EINTR),
     };
@@ -547,4 +562,55 @@ fn clone_thread(p: &mut Task, a: Args) -> SysResult {
         super::vfork::wait_for_vfork_done(p, r);
     }
     Ok(tid)
+}
+
+/// A guest thread's host thread: take its task, join the group, tell the
+/// parent its tid (`tx`), run, and end.
+fn guest_thread(
+    child: Task,
+    unshare_fs: bool,
+    tx: std::sync::mpsc::SyncSender<Option<u32>>,
+    a: Args,
+) {
+    let mut c = child;
+    if unshare_fs {
+        unsafe { libc::unshare(libc::CLONE_FS) };
+    }
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
+    c.tid = tid;
+    c.ctl.tid.store(tid, std::sync::atomic::Ordering::SeqCst);
+    super::hostsig::set_current(&c.ctl);
+    super::hostsig::apply_mask(c.sig.blocked);
+    // Join the group unless it is already ending.
+    let joined = {
+        let mut g = lock(&c.group.state);
+        if g.group_exit.is_some() {
+            false
+        } else {
+            g.threads.push(c.ctl.clone());
+            true
+        }
+    };
+    if !joined {
+        let _ = tx.send(None);
+        return;
+    }
+    // The tids are in place before the parent returns and before
+    // the child runs guest code (copy_process, schedule_tail).
+    if a.flags & cf::PARENT_SETTID != 0 {
+        let _ = c.write_u32(a.parent_tid, tid);
+    }
+    if a.flags & cf::CHILD_SETTID != 0 {
+        let _ = c.write_u32(a.child_tid, tid);
+    }
+    let _ = tx.send(Some(tid));
+    entry::ret_from_fork(&mut c);
+    if c.exit.is_none() {
+        c.run();
+    }
+    c.cpu.set_soft_writes(false);
+    let (mem, ctid, ctl) = (c.cpu.mem.clone(), c.clear_child_tid, c.ctl.clone());
+    drop(c);
+    exit::thread_gone(&mem, ctid);
+    ctl.host_thread_ends();
 }
