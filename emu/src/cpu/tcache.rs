@@ -612,6 +612,7 @@ pub fn save<'a>(
             .mode(0o700)
             .create(dir)?;
     }
+    let new_file = !path.exists();
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let written = (|| {
         use std::os::unix::fs::OpenOptionsExt;
@@ -632,7 +633,53 @@ pub fn save<'a>(
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    // The directory grows by a file per program and emu build: when a new
+    // file makes it too big, the least recently used go.
+    if written.is_ok() && new_file {
+        trim(dir, MAX_DIR, KEEP_DIR);
+    }
     written
+}
+
+/// The cache directory's size past which [`trim`] removes files, and the
+/// size it brings it down to.
+const MAX_DIR: u64 = 256 << 20;
+const KEEP_DIR: u64 = 192 << 20;
+
+/// If the cache files in `dir` (names of 32 hex digits: nothing else is
+/// touched) take more than `max` bytes, remove the least recently used
+/// (by access time, which Linux's relatime keeps to the day) until they
+/// take `keep` at most.
+fn trim(dir: &Path, max: u64, keep: u64) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(i64, u64, PathBuf)> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.as_encoded_bytes();
+            n.len() == 32 && n.iter().all(u8::is_ascii_hexdigit)
+        })
+        .filter_map(|e| {
+            let md = e.metadata().ok()?;
+            md.is_file().then(|| (md.atime(), md.len(), e.path()))
+        })
+        .collect();
+    let mut total: u64 = files.iter().map(|f| f.1).sum();
+    if total <= max {
+        return;
+    }
+    files.sort_unstable_by_key(|f| f.0);
+    for (_, len, path) in files {
+        if total <= keep {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            total -= len;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -737,6 +784,30 @@ mod tests {
         let (eax, _, fifth) = run_stored(cpu(5), &path);
         assert_eq!((eax, fifth.translated, fifth.loaded), (15, 0, 3));
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// A directory past its size loses its least recently used files, and
+    /// nothing but cache files.
+    #[test]
+    fn trimming_removes_the_least_recently_used() {
+        let d = dir("trim");
+        std::fs::create_dir_all(&d).unwrap();
+        let name = |k: u32| d.join(format!("{k:032x}"));
+        for k in 0..5u32 {
+            std::fs::write(name(k), vec![0u8; 1000]).unwrap();
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + k as u64);
+            let f = std::fs::File::options().write(true).open(name(k)).unwrap();
+            f.set_times(std::fs::FileTimes::new().set_accessed(t))
+                .unwrap();
+        }
+        std::fs::write(d.join("notes.txt"), vec![0u8; 10_000]).unwrap();
+        trim(&d, 6000, 5000);
+        let left = |k| name(k).exists();
+        assert!([0, 1, 2, 3, 4].map(left) == [true; 5], "under the limit");
+        trim(&d, 4000, 2500);
+        assert_eq!([0, 1, 2, 3, 4].map(left), [false, false, false, true, true]);
+        assert!(d.join("notes.txt").exists());
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     /// A file that is damaged, of another key, or writable by others is
