@@ -154,9 +154,8 @@ fn damaged_files_are_replaced() {
     let file = &files[0];
     let good = std::fs::read(file).unwrap();
     let n = good.len();
-    // The tables' checksum (header bytes 24..32): the whole file.
-    // A byte of the last record: one block.
-    for (at, lost) in [(30, cold.translated), (n - 1, 1)] {
+    // The magic: the whole file. A byte of the last record: one block.
+    for (at, lost) in [(0, cold.translated), (n - 1, 1)] {
         let mut b = good.clone();
         b[at] ^= 0xff;
         std::fs::write(file, &b).unwrap();
