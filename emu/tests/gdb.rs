@@ -165,6 +165,9 @@ fn masked(t: &str) -> String {
         "[Thread debugging using libthread_db",
         "Using host libthread_db",
         "[New Thread",
+        // A new LWP before libthread_db is in use (seen natively once in
+        // CI, for the worker thread).
+        "[New process",
         "[Switching to Thread",
         "0x080495d0 in _start ()",
         "[Inferior 1 (process",
