@@ -254,9 +254,9 @@ pub struct BlockCache {
     /// new one has again at the same address (see [`Prior`]).
     prior: Option<Box<Prior>>,
     /// Signatures ([`page_sig`]) of pages in `by_page`, taken when the page
-    /// got its first block (every fork's child that execs inherits them,
-    /// [`Self::sign_code_pages`] fills any missing); dropped with the
-    /// page's blocks.
+    /// got its first block (every fork's child that execs inherits them; a
+    /// page without one could not be fetched from); dropped with the page's
+    /// blocks.
     sigs: AddrMap<u128>,
     /// Blocks taken over from `prior` instead of translated.
     pub adopted: u64,
@@ -281,9 +281,9 @@ pub struct BlockCache {
 /// pages and the one after them may be fetched from (a block stops, or
 /// ends with a fetch fault, where fetching stops), and of its address: it
 /// is taken over when, in the new program, all of these are as they were.
-/// The bytes are compared through a 128-bit XXH3 of each page, taken just
-/// before the old address space goes and again when the new program first
-/// runs code on the page.
+/// The bytes are compared through a 128-bit XXH3 of each page, taken when
+/// the old program's page got its first block and again when the new
+/// program first runs code on the page.
 pub struct Prior {
     /// The old blocks, with the signatures of their pages (`sigs`; a page
     /// without one could not be fetched from).
@@ -525,18 +525,6 @@ impl BlockCache {
         p
     }
 
-    /// Take the signatures of the pages holding blocks that have none yet
-    /// (before a fork: the children inherit them, see [`Prior`]).
-    pub fn sign_code_pages(&mut self, mem: &crate::mem::Mem) {
-        for &page in self.by_page.keys() {
-            if !self.sigs.contains_key(&page) {
-                if let Some(h) = page_sig(mem, page) {
-                    self.sigs.insert(page, h);
-                }
-            }
-        }
-    }
-
     /// The cache for the program an exec loads into `mem`, which still
     /// holds the old program: `old` (this task's cache until now; `forked`
     /// if it is a fork's parent's, shared copy-on-write) is kept as its
@@ -552,7 +540,6 @@ impl BlockCache {
             }
             return new;
         }
-        old.sign_code_pages(mem);
         let next_fetchable = old
             .by_page
             .keys()
@@ -650,8 +637,8 @@ impl BlockCache {
         self.store.clone()
     }
 
-    /// This process has blocks its store lacks no more (a fork's child:
-    /// the parent writes what it made).
+    /// A fork's child counts only the blocks it makes itself as missing
+    /// from the store: the parent writes back what it made.
     pub fn forked(&mut self) {
         self.fresh = 0;
     }

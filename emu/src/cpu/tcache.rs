@@ -290,30 +290,26 @@ impl Stored {
         self.bytes.as_deref().unwrap_or_default()
     }
 
-    /// Entry `k` of the table at `base` whose entries are `size` bytes and
-    /// start with a u32 key.
-    fn search(&self, base: usize, size: usize, n: usize, key: u32) -> Option<usize> {
+    /// The signature the file gives page `page`: a binary search of the
+    /// page table (an unsorted, damaged one finds less, never a wrong
+    /// page's entry).
+    pub fn sig(&self, page: u32) -> Option<u128> {
         // `tables` checked the table lies in the file (and there is none
         // without a file).
-        let t = self.bytes().get(base..base + n * size)?;
-        let (mut lo, mut hi) = (0, n);
+        let t = self
+            .bytes()
+            .get(HEADER..HEADER + self.npages * PAGE_ENTRY)?;
+        let entry = |k: usize| &t[k * PAGE_ENTRY..(k + 1) * PAGE_ENTRY];
+        let (mut lo, mut hi) = (0, self.npages);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let e = &t[mid * size..mid * size + 4];
-            let k = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
-            match k.cmp(&key) {
-                std::cmp::Ordering::Equal => return Some(base + mid * size),
+            match u32_at(entry(mid), 0).cmp(&page) {
+                std::cmp::Ordering::Equal => return Some(u128_at(entry(mid), 8)),
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
             }
         }
         None
-    }
-
-    /// The signature the file gives page `page`.
-    pub fn sig(&self, page: u32) -> Option<u128> {
-        let at = self.search(HEADER, PAGE_ENTRY, self.npages, page)?;
-        Some(u128_at(self.bytes(), at + 8))
     }
 
     fn index_base(&self) -> usize {
@@ -425,7 +421,8 @@ impl Stored {
         Block::boxed(hdr, scratch)
     }
 
-    /// The whole records of the file, in eip order, each with its bytes.
+    /// The whole records the index names (in its order, which is no
+    /// order), each with its bytes.
     fn records(&self) -> impl Iterator<Item = (Record, &[u8])> + '_ {
         let base = self.index_base();
         let n = if self.bytes.is_some() {

@@ -496,11 +496,10 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     // parent's pages, shared copy-on-write: they are never freed, which
     // would copy every page only to throw it away.
     let mem = p.cpu.mem.clone();
-    // Code other threads wrote (now ended) goes first, so that every block
-    // kept is what its pages hold.
-    exit::forget_written_code(p);
     // The program ends in this process: keep what it translated for its
-    // next run. A fork's child keeps only what it translated itself (code
+    // next run (code other threads wrote, now ended, goes first, so that
+    // every block kept, here and in the prior cache, is what its pages
+    // hold). A fork's child keeps only what it translated itself (code
     // its parent never ran, such as a shell's path from fork to exec),
     // once: the parent takes the new file at its next fork.
     p.save_translations();

@@ -319,9 +319,6 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
     } else {
         None
     };
-    // The signatures of the code pages, for the children that exec this
-    // program again (each inherits them instead of hashing the pages).
-    p.cache.sign_code_pages(&p.cpu.mem);
     // A child that translated code this program's file lacks (a shell's
     // path between fork and exec) wrote it back: the children from now on
     // take it from there.
