@@ -76,6 +76,8 @@ struct State {
     /// after the window) and whether the host access was a write.
     fault: Cell<u64>,
     write: Cell<bool>,
+    /// The host address of the last kernel-side copy's fault ([`copy`]).
+    kfault: Cell<usize>,
 }
 
 thread_local! {
@@ -88,6 +90,7 @@ thread_local! {
             running: Cell::new(Running::Nothing),
             fault: Cell::new(0),
             write: Cell::new(false),
+            kfault: Cell::new(0),
         }
     };
 }
@@ -290,20 +293,130 @@ pub fn kernel<R, F: FnOnce() -> R>(mem: &crate::mem::Mem, f: F) -> Result<R, u64
     .map_err(|l| l.off)
 }
 
-/// Copy `n` bytes from `src` to `dst` (`mem`'s memory on one side) under
-/// [`kernel`].
+/// Copy `n` bytes from `src` to `dst` (`mem`'s memory on one side), as
+/// Linux's copy_from_user and copy_to_user do: one `rep movsb`
+/// (`emu_kcopy`) whose fault the host fault handler turns into a return
+/// with the bytes left ([`kcopy_fixup`], an exception-table entry of
+/// one), so a copy that goes well costs no more than the copy. Err if
+/// the host refused a page (another thread unmapped or protected it
+/// since the caller's check, or a file page lies past the end of its
+/// file).
 ///
 /// # Safety
 /// Both ranges lie in host memory mapped for this process: the guest's
 /// inside `mem`'s window (checked by the caller: a page unmapped since
-/// faults and lands), the other the caller's own.
+/// faults), the other the caller's own.
 pub unsafe fn copy(
     mem: &crate::mem::Mem,
     dst: *mut u8,
     src: *const u8,
     n: usize,
-) -> Result<(), u64> {
-    kernel(mem, || unsafe { std::ptr::copy(src, dst, n) })
+) -> Result<(), CopyFault> {
+    ensure_handler();
+    // SAFETY: the caller's contract; a fault ends the copy.
+    let left = unsafe { kcopy(dst, src, n) };
+    if left == 0 {
+        return Ok(());
+    }
+    kcopy_failed(mem, S.with(|s| s.kfault.get()), n - left)
+}
+
+/// Where a kernel-side [`copy`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopyFault {
+    /// The window offset of the fault.
+    pub off: u64,
+    /// The bytes copied before it (the string copy may stop a little
+    /// short of the faulting byte, as Linux's copy_user knows).
+    pub done: usize,
+}
+
+/// The window offset of a kernel-side copy's fault at host address
+/// `addr`, which must lie in `mem`'s window: a fault anywhere else is
+/// emu's own bug, reported as [`crate::kernel::hostsig`] reports one.
+#[cold]
+#[inline(never)]
+fn kcopy_failed(mem: &crate::mem::Mem, addr: usize, done: usize) -> Result<(), CopyFault> {
+    match crate::mem::window_offset(mem.base() as usize, addr) {
+        Some(off) => Err(CopyFault { off, done }),
+        None => {
+            eprintln!(
+                "{} kernel-side copy at host address {addr:#x}, outside the guest window",
+                crate::kernel::hostsig::INTERNAL_FAULT
+            );
+            std::process::abort()
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+std::arch::global_asm!(
+    ".globl emu_kcopy",
+    ".type emu_kcopy,@function",
+    ".p2align 4",
+    // rdi: dst, rsi: src, rdx: n. Returns the bytes not copied: 0, or
+    // what was left when the copy faulted (emu_kcopy_fixup).
+    "emu_kcopy:",
+    ".cfi_startproc",
+    "mov rcx, rdx",
+    ".globl emu_kcopy_insn",
+    "emu_kcopy_insn:",
+    "rep movsb",
+    ".globl emu_kcopy_fixup",
+    "emu_kcopy_fixup:",
+    "mov rax, rcx",
+    "ret",
+    ".cfi_endproc",
+    ".size emu_kcopy, .-emu_kcopy",
+);
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+extern "C" {
+    fn emu_kcopy(dst: *mut u8, src: *const u8, n: usize) -> usize;
+    fn emu_kcopy_insn();
+    fn emu_kcopy_fixup();
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+unsafe fn kcopy(dst: *mut u8, src: *const u8, n: usize) -> usize {
+    unsafe { emu_kcopy(dst, src, n) }
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+unsafe fn kcopy(dst: *mut u8, src: *const u8, n: usize) -> usize {
+    unsafe { std::ptr::copy(src, dst, n) };
+    0
+}
+
+/// From the host fault handler (async-signal-safe): a SIGSEGV or SIGBUS
+/// at host address `addr` raised by `emu_kcopy`'s copy is a kernel-side
+/// copy's fault: it returns the bytes it had left, and the address is
+/// kept for [`copy`]. True if so.
+///
+/// # Safety
+/// From the host fault handler of this thread, with `uc` the context the
+/// signal saved (or null).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+pub unsafe fn kcopy_fixup(addr: usize, uc: *mut libc::c_void) -> bool {
+    if uc.is_null() {
+        return false;
+    }
+    let uc = uc as *mut libc::ucontext_t;
+    // SAFETY: the context of the fault this thread's handler serves.
+    unsafe {
+        let rip = &mut (*uc).uc_mcontext.gregs[libc::REG_RIP as usize];
+        if *rip as usize != emu_kcopy_insn as *const () as usize {
+            return false;
+        }
+        S.with(|s| s.kfault.set(addr));
+        *rip = emu_kcopy_fixup as *const () as usize as i64;
+    }
+    true
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+pub unsafe fn kcopy_fixup(_: usize, _: *mut libc::c_void) -> bool {
+    false
 }
 
 /// Run the chain of `insts` (instructions ending with an end marker) on
@@ -437,7 +550,9 @@ mod tests {
         assert_eq!(buf, [1, 2, 0, 0]);
         // Unmapped behind the copy's back (as by another thread).
         m.unmap(0x11000, 0x1000);
-        assert_eq!(copy(buf.as_mut_ptr(), 4), Err(0x11000));
+        let f = copy(buf.as_mut_ptr(), 4).unwrap_err();
+        assert_eq!(f.off, 0x11000);
+        assert!(f.done <= 2);
         assert_eq!(copy(buf.as_mut_ptr(), 2), Ok(()));
     }
 
@@ -449,7 +564,8 @@ mod tests {
         let _m2 = Mem::new().unwrap();
         let mut buf = [0u8; 4];
         let src = m1.host_range(0x30000, 4).unwrap();
-        assert_eq!(unsafe { copy(&m1, buf.as_mut_ptr(), src, 4) }, Err(0x30000));
+        let f = unsafe { copy(&m1, buf.as_mut_ptr(), src, 4) }.unwrap_err();
+        assert_eq!((f.off, f.done), (0x30000, 0));
     }
 
     /// Code whose page the host refuses while the table still says

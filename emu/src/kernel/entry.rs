@@ -110,13 +110,6 @@ fn kernel_text(p: &mut Task) {
 
 // ---- kernel stack helpers ----
 
-fn push(p: &mut Task, v: u32) -> Result<(), KFault> {
-    let sp = p.cpu.regs[ESP].wrapping_sub(4);
-    p.cpu.sys.kmem.w32(sp, v)?;
-    p.cpu.regs[ESP] = sp;
-    Ok(())
-}
-
 fn pop(p: &mut Task) -> Result<u32, KFault> {
     let sp = p.cpu.regs[ESP];
     let v = p.cpu.sys.kmem.r32(sp)?;
@@ -132,12 +125,11 @@ fn frame_w(p: &mut Task, o: u32, v: u32) -> Result<(), KFault> {
     p.cpu.sys.kmem.w32(p.frame + o, v)
 }
 
-/// `pushl orig_eax` + SAVE_ALL (push gs, fs, es, ds, eax, ebp, edi, esi,
-/// edx, ecx, ebx), giving `struct pt_regs` at esp with the hardware frame
-/// above it. The twelve pushes are done as one 48-byte store of the same bytes.
-fn save_all(p: &mut Task, orig_eax: u32) -> Result<(), KFault> {
+/// The registers SAVE_ALL saves, with `orig_eax` (the rest of
+/// `struct pt_regs`, the hardware's frame, left zero).
+fn saved_regs(p: &Task, orig_eax: u32) -> PtRegs {
     let c = &p.cpu;
-    let r = PtRegs {
+    PtRegs {
         bx: c.regs[EBX],
         cx: c.regs[ECX],
         dx: c.regs[EDX],
@@ -151,7 +143,14 @@ fn save_all(p: &mut Task, orig_eax: u32) -> Result<(), KFault> {
         gs: c.segs[GS].sel,
         orig_ax: orig_eax,
         ..Default::default()
-    };
+    }
+}
+
+/// `pushl orig_eax` + SAVE_ALL (push gs, fs, es, ds, eax, ebp, edi, esi,
+/// edx, ecx, ebx), giving `struct pt_regs` at esp with the hardware frame
+/// above it. The twelve pushes are done as one 48-byte store of the same bytes.
+fn save_all(p: &mut Task, orig_eax: u32) -> Result<(), KFault> {
+    let r = saved_regs(p, orig_eax);
     let sp = p.cpu.regs[ESP].wrapping_sub(off::IP);
     p.cpu.sys.kmem.write_pod_prefix(sp, &r, off::IP as usize)?;
     p.cpu.regs[ESP] = sp;
@@ -167,6 +166,11 @@ fn save_all(p: &mut Task, orig_eax: u32) -> Result<(), KFault> {
 /// `skip_cx_dx` leaves ecx/edx alone (the sysexit path loads them itself).
 fn restore_regs(p: &mut Task, skip_cx_dx: bool) -> Result<bool, KFault> {
     let r = PtRegs::read(&p.cpu.sys.kmem, p.cpu.regs[ESP])?;
+    Ok(restore_from(p, &r, skip_cx_dx))
+}
+
+/// [`restore_regs`] of the frame `r`, read from esp already.
+fn restore_from(p: &mut Task, r: &PtRegs, skip_cx_dx: bool) -> bool {
     let c = &mut p.cpu;
     c.regs[EBX] = r.bx;
     if !skip_cx_dx {
@@ -184,7 +188,7 @@ fn restore_regs(p: &mut Task, skip_cx_dx: bool) -> Result<bool, KFault> {
         }
     }
     c.regs[ESP] = c.regs[ESP].wrapping_add(off::IP);
-    Ok(ok)
+    ok
 }
 
 /// The tail of every return to user mode: restore, then iret.
@@ -224,32 +228,44 @@ fn entry_int80(p: &mut Task) -> Result<(), KFault> {
     restore_all_iret(p)
 }
 
-/// The sysenter entry (entry_SYSENTER_32 and do_SYSENTER_32).
+/// The sysenter entry (entry_SYSENTER_32 and do_SYSENTER_32). The five
+/// pushes of the hardware-style frame and SAVE_ALL are one store of the
+/// whole `pt_regs`, as `save_all` makes its twelve one.
 fn entry_sysenter(p: &mut Task) -> Result<(), KFault> {
     // Switch from the entry stack to the task stack (TSS.sp1).
     let tss = p.cpu.sys.tr_base;
-    p.cpu.regs[ESP] = p.cpu.sys.kmem.r32(tss + crate::arch::tss::ESP1)?;
+    let top = p.cpu.sys.kmem.r32(tss + crate::arch::tss::ESP1)?;
     let flags = p.cpu.eflags();
-    let (ebp, eax) = (p.cpu.regs[EBP], p.cpu.regs[EAX]);
-    push(p, gdt::USER_DS_SEL as u32)?; // ss
-    push(p, ebp)?; // sp: the vDSO stashed the user esp in ebp
-    push(p, flags | IF)?; // flags: sysenter cleared IF; it was set in user mode
-    push(p, gdt::USER_CS_SEL as u32)?; // cs
-    push(p, 0)?; // ip, filled in below
-    save_all(p, eax)?;
-    frame_w(p, off::AX, ENOSYS_RET)?;
-    // do_fast_syscall_32: return to the vDSO's int80 landing pad.
+    let eax = p.cpu.regs[EAX];
+    // do_fast_syscall_32 returns to the vDSO's int80 landing pad.
     let landing_pad = p.landing_pad();
-    frame_w(p, off::IP, landing_pad)?;
+    let mut r = PtRegs {
+        ax: ENOSYS_RET,
+        ip: landing_pad,
+        cs: gdt::USER_CS_SEL,
+        // sysenter cleared IF; it was set in user mode.
+        flags: flags | IF,
+        // The vDSO stashed the user esp in ebp.
+        sp: p.cpu.regs[EBP],
+        ss: gdt::USER_DS_SEL,
+        ..saved_regs(p, eax)
+    };
     // Fetch the sixth argument (ebp) from where the vDSO pushed it.
-    let user_sp = frame_r(p, off::SP)?;
-    match p.cpu.mem.read_u32(user_sp) {
-        Ok(bp) => frame_w(p, off::BP, bp)?,
-        Err(_) => {
-            frame_w(p, off::AX, (-14i32) as u32)?;
-            exit_to_user_mode(p)?;
-            return restore_all_iret(p);
-        }
+    let arg6 = p.cpu.mem.read_u32(r.sp);
+    match arg6 {
+        Ok(bp) => r.bp = bp,
+        Err(_) => r.ax = (-14i32) as u32,
+    }
+    let sp = top.wrapping_sub(std::mem::size_of::<PtRegs>() as u32);
+    p.cpu
+        .sys
+        .kmem
+        .write_pod_prefix(sp, &r, std::mem::size_of::<PtRegs>())?;
+    p.cpu.regs[ESP] = sp;
+    p.frame = sp;
+    if arg6.is_err() {
+        exit_to_user_mode(p)?;
+        return restore_all_iret(p);
     }
     do_syscall(p)?;
     exit_to_user_mode(p)?;
@@ -257,31 +273,23 @@ fn entry_sysenter(p: &mut Task) -> Result<(), KFault> {
         return Ok(());
     }
     // Opportunistic sysexit, when the frame allows it.
-    let k = &p.cpu.sys.kmem;
-    let f = p.frame;
-    let (cs, ss, ip, flags, sp) = (
-        k.r16(f + off::CS)?,
-        k.r16(f + off::SS)?,
-        k.r32(f + off::IP)?,
-        k.r32(f + off::FLAGS)?,
-        k.r32(f + off::SP)?,
-    );
-    let can_sysexit = cs == gdt::USER_CS_SEL
-        && ss == gdt::USER_DS_SEL
-        && ip == landing_pad
-        && flags & (RF | TF | VM) == 0;
-    if !can_sysexit {
+    let r = PtRegs::read(&p.cpu.sys.kmem, p.frame)?;
+    let can_sysexit = r.cs == gdt::USER_CS_SEL
+        && r.ss == gdt::USER_DS_SEL
+        && r.ip == landing_pad
+        && r.flags & (RF | TF | VM) == 0;
+    if !can_sysexit || p.cpu.regs[ESP] != p.frame {
         return restore_all_iret(p);
     }
     p.stats.sysexits += 1;
     // Restore everything but ecx/edx (which carry sp and ip for sysexit).
-    if !restore_regs(p, true)? {
+    if !restore_from(p, &r, true) {
         p.cpu.exit = crate::cpu::exit::NONE;
         return bad_return(p);
     }
-    p.cpu.regs[EDX] = ip;
-    p.cpu.regs[ECX] = sp;
-    p.cpu.load_flags(flags, !0);
+    p.cpu.regs[EDX] = r.ip;
+    p.cpu.regs[ECX] = r.sp;
+    p.cpu.load_flags(r.flags, !0);
     if intr::sysexit(&mut p.cpu).is_err() {
         return bad_return(p);
     }

@@ -106,7 +106,7 @@ pub fn set_current(ctl: &std::sync::Arc<TaskCtl>) {
 /// as a signal: a guest access past the end of a truncated file
 /// ([`guest_bus`]), or emu's own fault ([`internal_fault`]).
 fn fault_served(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
-    if guest_bus(sig, raw, uc) || guest_segv(sig, raw, uc) {
+    if kernel_copy(sig, raw, uc) || guest_bus(sig, raw, uc) || guest_segv(sig, raw, uc) {
         return true;
     }
     if own_fault(sig, raw) {
@@ -147,6 +147,18 @@ fn is_fault_signal(sig: i32) -> bool {
 fn own_fault(sig: i32, raw: &[u8; 128]) -> bool {
     let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
     is_fault_signal(sig) && code > 0 && code <= asig::si::KERNEL
+}
+
+/// A fault of a kernel-side copy (`cpu::guard::copy`): the copy ends
+/// early and says so, whatever the page was (unmapped or protected by
+/// another thread since the check, a file page past the file's end).
+fn kernel_copy(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
+    if !matches!(sig, libc::SIGSEGV | libc::SIGBUS) || !own_fault(sig, raw) {
+        return false;
+    }
+    let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
+    // SAFETY: this thread's fault handler, with the context it got.
+    unsafe { crate::cpu::guard::kcopy_fixup(addr, uc) }
 }
 
 /// A host SIGBUS (BUS_ADRERR) at an address in the guest window: an

@@ -29,8 +29,9 @@ pub const P_CODE: u8 = 16;
 pub const P_TRACK: u8 = 32;
 /// Page is a host mapping of a file that may shrink under it (a regular
 /// file mapped by the guest): a host access past the file's end raises
-/// SIGBUS. The interpreter ignores the bit; the kernel side copies such
-/// pages with [`safe_copy`], which fails instead (see [`Mem::read_bytes`]).
+/// SIGBUS. The interpreter ignores the bit; a kernel-side copy that meets
+/// such a page fails instead (`cpu::guard::copy`, [`Mem::read_bytes`]),
+/// and the bit tells its #PF present.
 pub const P_FILE: u8 = 64;
 /// Page is a host mapping of a shared object (a file or shared memory)
 /// that other guest pages may also map (an alias): translations made from
@@ -101,8 +102,8 @@ impl Aliases {
 /// process_vm_readv on this process, which makes the host kernel's own
 /// fault-tolerant copy and stops at a bad page instead of raising a
 /// signal. Returns the bytes copied (len when all went well). A system
-/// call per copy (about 2 us on the reference VM), so it is used only for
-/// pages that carry [`P_FILE`].
+/// call per copy (about 2 us on the reference VM): the kernel side's
+/// copies use `cpu::guard::copy` instead; snapshots use this.
 pub fn safe_copy(dst: *mut u8, src: *const u8, len: usize) -> usize {
     let mut done = 0usize;
     while done < len {
@@ -939,39 +940,28 @@ impl Mem {
         v
     }
 
-    /// Whether a page of [addr, addr+len) (len > 0, inside the window)
-    /// carries P_FILE.
-    fn any_file(&self, addr: u32, len: u32) -> bool {
-        page_range(addr, len).any(|p| self.perm(p) & P_FILE != 0)
-    }
-
-    /// Copy guest [addr, addr+n) (checked) to `dst`, fault-tolerantly when
-    /// a page may be past the end of its file: the PageFault a kernel
-    /// access there gets (the host's SIGBUS becomes -EFAULT, never emu's
-    /// death).
-    fn copy_out(&self, addr: u32, dst: *mut u8, n: usize, write: bool) -> Result<(), PageFault> {
-        let src = self.host(addr, n);
-        if n == 0 || !self.any_file(addr, n as u32) {
-            // Checked, though another thread may unmap it meanwhile.
-            return unsafe { crate::cpu::guard::copy(self, dst, src, n) }.map_err(|off| {
-                PageFault {
-                    addr: off as u32,
-                    present: false,
-                    write,
-                    fetch: false,
-                }
-            });
-        }
-        let done = safe_copy(dst, src, n);
-        if done == n {
-            return Ok(());
-        }
-        Err(PageFault {
-            addr: addr.wrapping_add(done as u32),
-            present: true,
+    /// The #PF of a kernel-side copy that stopped at `f`: on a page of a
+    /// file, past the end of the file (present, as a host SIGBUS says);
+    /// otherwise on a page another thread unmapped since the check.
+    #[cold]
+    fn copy_fault(&self, f: crate::cpu::guard::CopyFault, write: bool) -> PageFault {
+        let file = f.off < WINDOW && self.perm((f.off >> PAGE_SHIFT) as u32) & P_FILE != 0;
+        PageFault {
+            addr: f.off as u32,
+            present: file,
             write,
             fetch: false,
-        })
+        }
+    }
+
+    /// Copy guest [addr, addr+n) (checked) to `dst`. A page that went away
+    /// since the check, or a file page past the end of its file, gives
+    /// the PageFault a kernel access there gets (the host's fault becomes
+    /// -EFAULT, never emu's death).
+    fn copy_out(&self, addr: u32, dst: *mut u8, n: usize, write: bool) -> Result<(), PageFault> {
+        let src = self.host(addr, n);
+        // SAFETY: checked; a fault ends the copy.
+        unsafe { crate::cpu::guard::copy(self, dst, src, n) }.map_err(|f| self.copy_fault(f, write))
     }
 
     /// Kernel-side read (copy_from_user).
@@ -987,16 +977,11 @@ impl Mem {
         let Some(src) = self.host_range(addr, dst.len()) else {
             return 0;
         };
-        if dst.is_empty() || !self.any_file(addr, dst.len() as u32) {
-            return match unsafe { crate::cpu::guard::copy(self, dst.as_mut_ptr(), src, dst.len()) }
-            {
-                Ok(()) => dst.len(),
-                Err(off) => {
-                    ((off as u32 & !(PAGE_SIZE - 1)).saturating_sub(addr) as usize).min(dst.len())
-                }
-            };
+        // SAFETY: checked by the caller; a fault ends the copy.
+        match unsafe { crate::cpu::guard::copy(self, dst.as_mut_ptr(), src, dst.len()) } {
+            Ok(()) => dst.len(),
+            Err(f) => f.done,
         }
-        safe_copy(dst.as_mut_ptr(), src, dst.len())
     }
 
     /// Kernel-side write (copy_to_user). Reports pages holding cached code,
@@ -1007,35 +992,22 @@ impl Mem {
         self.check(addr, data.len() as u32, P_WRITE, true, false)?;
         let mut smc = self.prepare_write(addr, data.len() as u32);
         let dst = self.host(addr, data.len());
-        if !data.is_empty() && self.any_file(addr, data.len() as u32) {
-            let done = safe_write(dst, data);
-            if done < data.len() {
-                return Err(PageFault {
-                    addr: addr.wrapping_add(done as u32),
-                    present: true,
-                    write: true,
-                    fetch: false,
-                });
-            }
-        } else {
-            let mut tries = 0;
-            while let Err(off) =
-                unsafe { crate::cpu::guard::copy(self, dst, data.as_ptr(), data.len()) }
+        let mut tries = 0;
+        // SAFETY: checked; a fault ends the copy.
+        while let Err(f) = unsafe { crate::cpu::guard::copy(self, dst, data.as_ptr(), data.len()) }
+        {
+            // Another thread has translated code there since (try again),
+            // or unmapped it; or a file page lies past the file's end.
+            tries += 1;
+            let fault = self.copy_fault(f, true);
+            let page = (f.off >> PAGE_SHIFT) as u32;
+            if tries > 2
+                || fault.present
+                || self.perm(page) & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE
             {
-                // Another thread has translated code there since (try
-                // again), or unmapped it.
-                tries += 1;
-                let page = (off >> PAGE_SHIFT) as u32;
-                if tries > 2 || self.perm(page) & (P_PRESENT | P_WRITE) != P_PRESENT | P_WRITE {
-                    return Err(PageFault {
-                        addr: off as u32,
-                        present: false,
-                        write: true,
-                        fetch: false,
-                    });
-                }
-                smc.extend(self.prepare_write(page << PAGE_SHIFT, PAGE_SIZE));
+                return Err(fault);
             }
+            smc.extend(self.prepare_write(page << PAGE_SHIFT, PAGE_SIZE));
         }
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
         if !data.is_empty() {
@@ -1081,28 +1053,6 @@ impl Mem {
         }
         Ok(out)
     }
-}
-
-/// [`safe_copy`]'s other direction: process_vm_writev to guest memory at
-/// `dst`; the bytes written.
-pub fn safe_write(dst: *mut u8, data: &[u8]) -> usize {
-    let mut done = 0usize;
-    while done < data.len() {
-        let local = libc::iovec {
-            iov_base: data[done..].as_ptr() as *mut libc::c_void,
-            iov_len: data.len() - done,
-        };
-        let remote = libc::iovec {
-            iov_base: unsafe { dst.add(done) } as *mut libc::c_void,
-            iov_len: data.len() - done,
-        };
-        let r = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
-        if r <= 0 {
-            break;
-        }
-        done += r as usize;
-    }
-    done
 }
 
 /// Page numbers covering [addr, addr+len), len > 0; wraps are clipped at 4 GiB.
