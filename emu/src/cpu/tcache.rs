@@ -539,8 +539,10 @@ pub fn save<'a>(
 ) -> std::io::Result<()> {
     let base = anchor();
     let mut sigs: AddrMap<u128> = AddrMap::default();
-    // Each block's record, by eip.
-    let mut recs: Vec<(u32, Vec<u8>)> = Vec::new();
+    // Each block's record: eip, length and where its bytes come from.
+    // They are made (a live block's) or copied (an old one's) only as
+    // they are written, so a save holds no second copy of the blocks.
+    let mut recs: Vec<(u32, usize, Source)> = Vec::new();
     let mut taken: AddrMap<()> = AddrMap::default();
     let mut size = 0;
     for (eip, b) in live {
@@ -555,19 +557,9 @@ pub fn save<'a>(
         for p in first..=last {
             sigs.insert(p, signed[&p]);
         }
-        let flags = if b.hdr.falls { F_FALLS } else { 0 };
-        let mut r = Vec::with_capacity(RECORD + b.insts.len() * INST);
-        r.extend_from_slice(&[0; 8]);
-        for v in [eip, first, last, b.hdr.count, flags, 0] {
-            r.extend_from_slice(&v.to_le_bytes());
-        }
-        for i in &b.insts {
-            inst_bytes(i, base, &mut r);
-        }
-        let sum = xxhash_rust::xxh3::xxh3_64(&r[8..]);
-        r[..8].copy_from_slice(&sum.to_le_bytes());
-        size += r.len();
-        recs.push((eip, r));
+        let len = RECORD + b.insts.len() * INST;
+        size += len;
+        recs.push((eip, len, Source::Live(b)));
         taken.insert(eip, ());
     }
     // The blocks on disk that this run did not make again, where their
@@ -591,10 +583,9 @@ pub fn save<'a>(
             }
         }
         size += bytes.len();
-        recs.push((r.eip, bytes.to_vec()));
+        recs.push((r.eip, bytes.len(), Source::Old(r.at)));
         taken.insert(r.eip, ());
     }
-    drop(old);
     recs.sort_unstable_by_key(|r| r.0);
     let mut pages: Vec<(u32, u128)> = sigs.into_iter().collect();
     pages.sort_unstable_by_key(|e| e.0);
@@ -607,14 +598,14 @@ pub fn save<'a>(
     }
     let mut index = vec![0u8; nslots * INDEX_ENTRY];
     let mut at = HEADER + pages.len() * PAGE_ENTRY + nslots * INDEX_ENTRY;
-    for (eip, r) in &recs {
-        let mut k = home(*eip, nslots);
+    for &(eip, len, _) in &recs {
+        let mut k = home(eip, nslots);
         while index[k * INDEX_ENTRY + 4..k * INDEX_ENTRY + 8] != [0; 4] {
             k = (k + 1) & (nslots - 1);
         }
         index[k * INDEX_ENTRY..k * INDEX_ENTRY + 4].copy_from_slice(&eip.to_le_bytes());
         index[k * INDEX_ENTRY + 4..k * INDEX_ENTRY + 8].copy_from_slice(&(at as u32).to_le_bytes());
-        at += r.len();
+        at += len;
     }
     tables.extend_from_slice(&index);
     let mut head = Vec::with_capacity(HEADER);
@@ -654,8 +645,18 @@ pub fn save<'a>(
         let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
         w.write_all(&head)?;
         w.write_all(&tables)?;
-        for (_, r) in &recs {
-            w.write_all(r)?;
+        let mut buf = Vec::new();
+        for &(eip, len, src) in &recs {
+            match src {
+                Source::Live(b) => {
+                    record_bytes(eip, b, base, &mut buf);
+                    w.write_all(&buf)?;
+                }
+                Source::Old(at) => {
+                    w.write_all(&old.bytes()[at..at + len])?;
+                    old.release_now_and_then(len);
+                }
+            }
         }
         w.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&tmp, path)
@@ -669,6 +670,32 @@ pub fn save<'a>(
         trim(dir, MAX_DIR, KEEP_DIR);
     }
     written
+}
+
+/// Where a record [`save`] writes comes from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// A block of this run.
+    Live(&'a Block),
+    /// The record at this offset of the file on disk.
+    Old(usize),
+}
+
+/// The record of live block `b` at `eip` (checksum, header, instructions
+/// with their handlers made offsets from `base`), in `out`.
+fn record_bytes(eip: u32, b: &Block, base: usize, out: &mut Vec<u8>) {
+    let (first, last) = b.hdr.pages;
+    let flags = if b.hdr.falls { F_FALLS } else { 0 };
+    out.clear();
+    out.extend_from_slice(&[0; 8]);
+    for v in [eip, first, last, b.hdr.count, flags, 0] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for i in &b.insts {
+        inst_bytes(i, base, out);
+    }
+    let sum = xxhash_rust::xxh3::xxh3_64(&out[8..]);
+    out[..8].copy_from_slice(&sum.to_le_bytes());
 }
 
 /// The cache directory's size past which [`trim`] removes files, and the
