@@ -418,11 +418,11 @@ impl HostMsg {
         }
         if let Some(v) = &mut self.vecs {
             m.msg_iov = v.iov.as_mut_ptr();
-            m.msg_iovlen = v.iov.len();
+            m.msg_iovlen = v.iov.len() as _;
         }
         if !self.control.is_empty() {
             m.msg_control = self.control.as_mut_ptr() as *mut libc::c_void;
-            m.msg_controllen = self.control.len();
+            m.msg_controllen = self.control.len() as _;
         }
         m
     }
@@ -665,7 +665,7 @@ fn do_recvmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
     if let Some(v) = &m.vecs {
         v.finish(p, n as usize);
     }
-    let ctl_len = hdr.msg_controllen.min(m.control.len());
+    let ctl_len = (hdr.msg_controllen as usize).min(m.control.len());
     let (ctl, trunc) = control_to_guest(
         p,
         &m.control[..ctl_len],
