@@ -201,6 +201,17 @@ pub unsafe fn chain_on(c: &mut Cpu, from: BlockPtr) {
     }
 }
 
+/// How many links a fork's child leaves unmade at first (after the fork,
+/// and after an exec in it), going on through the direct-mapped table
+/// instead. Its blocks are its parent's, on pages the two share until one
+/// writes them: a link written into a block's header copies the page
+/// (4 KB and a fault, about 2 us here). A shell's child runs a few
+/// thousand instructions to its exec and a short program after: linking
+/// its blocks cost 70 page copies each time (a fifth of the faults of
+/// `sh -c` running `busybox true` in a loop). A child that runs on links
+/// once these lookups are spent.
+const LINK_BUDGET: u32 = 4096;
+
 /// log2 of the direct-mapped table's size: it starts small (a short-lived
 /// program, or a fork's child about to exec, touches few of its pages) and
 /// grows to `FAST_BITS` as blocks accumulate: x4 once there are twice as
@@ -269,6 +280,8 @@ pub struct BlockCache {
     /// Blocks made in this process that `store` lacks: the reason to
     /// write it back.
     fresh: u64,
+    /// Links still to leave unmade (see [`LINK_BUDGET`]).
+    link_budget: u32,
 }
 
 /// The block cache of the program an exec replaced, kept so that the new
@@ -392,6 +405,7 @@ impl Default for BlockCache {
             store_same: AddrMap::default(),
             loaded: 0,
             fresh: 0,
+            link_budget: 0,
         }
     }
 }
@@ -444,6 +458,11 @@ impl BlockCache {
     #[inline(never)]
     fn link(&mut self, cpu: &Cpu, from: BlockPtr) -> BlockPtr {
         let to = self.get(cpu);
+        if self.link_budget > 0 {
+            // A fork's child, early on: see `LINK_BUDGET`.
+            self.link_budget -= 1;
+            return to;
+        }
         // Lookup and translation drop nothing, so `from` is still alive.
         let links = unsafe { &(*from).links };
         // Slot 0 keeps the first successor found; slot 1 the latest other.
@@ -549,6 +568,9 @@ impl BlockCache {
         // The old blocks' links are stale in the new cache: their epochs
         // are at most the old one.
         new.epoch = old.epoch + 1;
+        if forked {
+            new.link_budget = LINK_BUDGET;
+        }
         new.prior = Some(Box::new(Prior {
             cache: old,
             next_fetchable,
@@ -641,6 +663,7 @@ impl BlockCache {
     /// from the store: the parent writes back what it made.
     pub fn forked(&mut self) {
         self.fresh = 0;
+        self.link_budget = LINK_BUDGET;
     }
 
     /// Write this cache's blocks back to its store's file (see
