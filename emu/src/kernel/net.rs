@@ -665,6 +665,8 @@ fn do_recvmsg(p: &mut Task, fd: u32, msg: u32, flags: u32) -> SysResult {
     if let Some(v) = &m.vecs {
         v.finish(p, n as usize);
     }
+    // usize in glibc's msghdr, u32 in musl's.
+    #[allow(clippy::unnecessary_cast)]
     let ctl_len = (hdr.msg_controllen as usize).min(m.control.len());
     let (ctl, trunc) = control_to_guest(
         p,
