@@ -239,6 +239,146 @@ impl Inst {
     }
 }
 
+/// Call `f(a, b, c, d)` so that every register but the result is kept
+/// (`emu_call_preserving` saves what the C ABI lets `f` change), for the
+/// cold paths in the middle of a handler that then goes on (a segment's
+/// checks, a store that must check itself). A plain call there made the
+/// compiler save callee-saved registers at every such handler's entry,
+/// on the fast path too: three pushes and three pops per guest
+/// instruction for most memory handlers. To the compiler this call
+/// clobbers nothing, so the handlers need no frame. It is made below the
+/// red zone, which a handler may use.
+///
+/// # Safety
+/// `f` may be called with these arguments.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[inline(always)]
+unsafe fn call_preserving(
+    f: extern "C" fn(usize, usize, usize, usize) -> u64,
+    a: usize,
+    b: usize,
+    c: usize,
+    d: usize,
+) -> u64 {
+    let r: u64;
+    // SAFETY: the stub keeps every register but rax and leaves the stack
+    // as it was (it moves below the red zone first); what `f` reads and
+    // writes is the caller's contract.
+    unsafe {
+        std::arch::asm!(
+            "lea rsp, [rsp - 128]",
+            "call {stub}",
+            "lea rsp, [rsp + 128]",
+            stub = sym emu_call_preserving,
+            inout("rax") f => r,
+            in("rdi") a,
+            in("rsi") b,
+            in("rdx") c,
+            in("rcx") d,
+            options(nostack),
+        );
+    }
+    r
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+extern "C" {
+    fn emu_call_preserving();
+}
+
+// rax: the function; rdi, rsi, rdx, rcx: its arguments; rax: its result.
+// Every other register the C ABI lets a callee change (rcx, rdx, rsi, rdi,
+// r8-r11, xmm0-15) is saved around the call; the stack is realigned.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+std::arch::global_asm!(
+    ".globl emu_call_preserving",
+    ".type emu_call_preserving,@function",
+    ".p2align 4",
+    "emu_call_preserving:",
+    ".cfi_startproc",
+    "push rbp",
+    ".cfi_adjust_cfa_offset 8",
+    ".cfi_rel_offset rbp, 0",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "push rcx",
+    "push rdx",
+    "push rsi",
+    "push rdi",
+    "push r8",
+    "push r9",
+    "push r10",
+    "push r11",
+    "and rsp, -16",
+    "sub rsp, 256",
+    "movdqu [rsp], xmm0",
+    "movdqu [rsp + 16], xmm1",
+    "movdqu [rsp + 32], xmm2",
+    "movdqu [rsp + 48], xmm3",
+    "movdqu [rsp + 64], xmm4",
+    "movdqu [rsp + 80], xmm5",
+    "movdqu [rsp + 96], xmm6",
+    "movdqu [rsp + 112], xmm7",
+    "movdqu [rsp + 128], xmm8",
+    "movdqu [rsp + 144], xmm9",
+    "movdqu [rsp + 160], xmm10",
+    "movdqu [rsp + 176], xmm11",
+    "movdqu [rsp + 192], xmm12",
+    "movdqu [rsp + 208], xmm13",
+    "movdqu [rsp + 224], xmm14",
+    "movdqu [rsp + 240], xmm15",
+    "call rax",
+    "movdqu xmm0, [rsp]",
+    "movdqu xmm1, [rsp + 16]",
+    "movdqu xmm2, [rsp + 32]",
+    "movdqu xmm3, [rsp + 48]",
+    "movdqu xmm4, [rsp + 64]",
+    "movdqu xmm5, [rsp + 80]",
+    "movdqu xmm6, [rsp + 96]",
+    "movdqu xmm7, [rsp + 112]",
+    "movdqu xmm8, [rsp + 128]",
+    "movdqu xmm9, [rsp + 144]",
+    "movdqu xmm10, [rsp + 160]",
+    "movdqu xmm11, [rsp + 176]",
+    "movdqu xmm12, [rsp + 192]",
+    "movdqu xmm13, [rsp + 208]",
+    "movdqu xmm14, [rsp + 224]",
+    "movdqu xmm15, [rsp + 240]",
+    "lea rsp, [rbp - 64]",
+    "pop r11",
+    "pop r10",
+    "pop r9",
+    "pop r8",
+    "pop rdi",
+    "pop rsi",
+    "pop rdx",
+    "pop rcx",
+    "pop rbp",
+    ".cfi_def_cfa rsp, 8",
+    "ret",
+    ".cfi_endproc",
+    ".size emu_call_preserving, .-emu_call_preserving",
+);
+
+/// [`Cpu::lin_slow`] through [`call_preserving`].
+#[inline(always)]
+fn lin_slow_preserving(c: &Cpu, s: usize, off: u32, size: u32) -> u32 {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    {
+        extern "C" fn f(c: usize, s: usize, off: usize, size: usize) -> u64 {
+            // SAFETY: the Cpu `lin_slow_preserving` passes, alive and
+            // not borrowed mutably during the call.
+            unsafe { (*(c as *const Cpu)).lin_slow(s, off as u32, size as u32) as u64 }
+        }
+        // SAFETY: `f` takes these arguments.
+        unsafe {
+            call_preserving(f, c as *const Cpu as usize, s, off as usize, size as usize) as u32
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+    c.lin_slow(s, off, size)
+}
+
 /// The memory operand's size in bytes, as the decoder recorded it in the
 /// upper bits of `a16` (0: unknown, treated as 1; 127: 512, fxsave).
 #[inline(always)]
@@ -559,7 +699,7 @@ impl Cpu {
     #[inline(always)]
     pub fn lin(&self, s: usize, off: u32, size: u32) -> u32 {
         if self.lim_mask & (1 << (s & 7)) != 0 {
-            return self.lin_slow(s, off, size);
+            return lin_slow_preserving(self, s, off, size);
         }
         off.wrapping_add(self.seg_base[s & 7])
     }
@@ -972,6 +1112,31 @@ impl Cpu {
             unsafe { self.host_store::<N>(a, v as u64) };
             return Some(());
         }
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        {
+            extern "C" fn f<const N: usize>(c: usize, a: usize, v: usize, _: usize) -> u64 {
+                // SAFETY: the Cpu `wr` passes, which it borrows mutably
+                // and does not touch during the call.
+                unsafe {
+                    (*(c as *mut Cpu))
+                        .wr_soft::<N>(a as u32, v as u32)
+                        .is_some() as u64
+                }
+            }
+            let cp: *mut Cpu = self;
+            // SAFETY: `f` takes these arguments.
+            let ok = unsafe { call_preserving(f::<N>, cp as usize, a as usize, v as usize, 0) };
+            (ok != 0).then_some(())
+        }
+        #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+        self.wr_soft::<N>(a, v)
+    }
+
+    /// [`Cpu::wr`] where stores check themselves: out of line (see
+    /// [`call_preserving`]).
+    #[cold]
+    #[inline(never)]
+    fn wr_soft<const N: usize>(&mut self, a: u32, v: u32) -> Option<()> {
         if (a & 0xfff) as usize <= 0x1000 - N {
             let p = self.perm(a >> PAGE_SHIFT);
             if p & (P_PRESENT | P_WRITE | P_CODE) == P_PRESENT | P_WRITE {

@@ -139,17 +139,25 @@ pub fn ctl(mx: u32) -> u32 {
 }
 
 /// Run the software kernels even on x86_64 hosts (`EMU_SOFT_FP=1`).
+#[inline(always)]
 pub fn soft_forced() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
-    static SOFT: AtomicU8 = AtomicU8::new(0);
-    match SOFT.load(Relaxed) {
-        0 => {
-            let on = std::env::var_os("EMU_SOFT_FP").is_some_and(|v| v != "0" && !v.is_empty());
-            SOFT.store(if on { 2 } else { 1 }, Relaxed);
-            on
-        }
+    match SOFT.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => soft_forced_first(),
         v => v == 2,
     }
+}
+
+static SOFT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// [`soft_forced`]'s first call, out of line: the environment lookup (a
+/// call and a free) inlined into every SSE arithmetic handler made each
+/// save registers at its entry.
+#[cold]
+#[inline(never)]
+fn soft_forced_first() -> bool {
+    let on = std::env::var_os("EMU_SOFT_FP").is_some_and(|v| v != "0" && !v.is_empty());
+    SOFT.store(if on { 2 } else { 1 }, std::sync::atomic::Ordering::Relaxed);
+    on
 }
 
 /// Run kernel `OP` on the configured backend.
