@@ -963,12 +963,17 @@ fn calc_vm_prot(prot: u32) -> u64 {
     f
 }
 
+/// Read once per emu process tree (every exec made a child read it again:
+/// five host system calls of the 98 a shell's `busybox true` cost).
 fn dac_mmap_min_addr() -> u32 {
-    std::fs::read_to_string("/proc/sys/vm/mmap_min_addr")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .map(|v| v.min(MMAP_MIN_ADDR as u64) as u32)
-        .unwrap_or(PAGE)
+    static V: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *V.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/vm/mmap_min_addr")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(|v| v.min(MMAP_MIN_ADDR as u64) as u32)
+            .unwrap_or(PAGE)
+    })
 }
 
 // ---- host side ----

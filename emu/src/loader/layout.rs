@@ -151,11 +151,15 @@ impl Layout {
     }
 }
 
-/// vm.legacy_va_layout of the host (0 when it cannot be read).
+/// vm.legacy_va_layout of the host (0 when it cannot be read), read once
+/// per emu process tree (an exec read it twice: ten host system calls).
 fn legacy_va_layout() -> bool {
-    std::fs::read_to_string("/proc/sys/vm/legacy_va_layout")
-        .map(|s| s.trim() != "0")
-        .unwrap_or(false)
+    static V: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *V.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/vm/legacy_va_layout")
+            .map(|s| s.trim() != "0")
+            .unwrap_or(false)
+    })
 }
 
 #[cfg(test)]
