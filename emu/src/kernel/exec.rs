@@ -503,11 +503,12 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     // its parent never ran, such as a shell's path from fork to exec),
     // once: the parent takes the new file at its next fork.
     p.save_translations();
+    let prev_store = p.cache.store();
     let old = std::mem::take(&mut p.cache);
     p.cache = crate::cpu::cache::BlockCache::for_exec(old, &mem, p.forked);
     p.forked = false;
     if let Ok(md) = b.file.metadata() {
-        p.attach_tcache(&md);
+        p.attach_tcache(&md, prev_store);
     }
     // A new address space in the same window.
     mem.reset()

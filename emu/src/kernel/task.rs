@@ -454,20 +454,33 @@ impl Task {
             )?
         };
         p.mm().exe = exe.to_path_buf();
-        p.attach_tcache(&md);
+        p.attach_tcache(&md, None);
         Ok(p)
     }
 
     /// Take the translations earlier runs of the program (`md`: its file)
-    /// left, if `cfg.tcache` keeps them.
-    pub fn attach_tcache(&mut self, md: &std::fs::Metadata) {
+    /// left, if `cfg.tcache` keeps them. `prev`: the store of the program
+    /// this one replaces (an exec), which is taken over when it is this
+    /// program's and its file was not replaced since (one stat instead
+    /// of opening and mapping the file again: a shell's every command).
+    pub fn attach_tcache(
+        &mut self,
+        md: &std::fs::Metadata,
+        prev: Option<Arc<crate::cpu::tcache::Stored>>,
+    ) {
         use crate::cpu::tcache;
         let store = self
             .cfg
             .tcache
             .as_deref()
             .and_then(|dir| tcache::locate(dir, md))
-            .map(|(path, key)| Arc::new(tcache::Stored::load(path, key)));
+            .map(|(path, key)| match prev {
+                Some(s) if s.key == key && s.path == path => match s.reloaded() {
+                    Some(new) => Arc::new(new),
+                    None => s,
+                },
+                _ => Arc::new(tcache::Stored::load(path, key)),
+            });
         self.cache.set_store(store);
     }
 
