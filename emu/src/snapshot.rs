@@ -259,11 +259,14 @@ fn save_memory(p: &Task) -> Result<Saved, SnapshotError> {
         let src = mem
             .host_range(addr, len)
             .ok_or(SnapshotError::Unreadable(addr))?;
-        let got = mem.with_host_access(addr, len, false, || {
-            crate::mem::safe_copy(buf.as_mut_ptr(), src, len)
+        // SAFETY: [addr, addr+len) lies in the window (host_range), `buf`
+        // holds len bytes; a page the host refuses (a file page past the
+        // end of its file) ends the copy at the fault.
+        let copied = mem.with_host_access(addr, len, false, || unsafe {
+            crate::cpu::guard::copy(mem, buf.as_mut_ptr(), src, len)
         });
-        if got < len {
-            return Err(SnapshotError::Unreadable(addr + got as u32));
+        if let Err(f) = copied {
+            return Err(SnapshotError::Unreadable(f.off as u32));
         }
         for (k, chunk) in buf.chunks_exact(PAGE_SIZE as usize).enumerate() {
             if chunk.iter().any(|&b| b != 0) {

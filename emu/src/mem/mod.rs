@@ -97,33 +97,6 @@ impl Aliases {
     }
 }
 
-/// Copy `len` bytes from `src` to `dst`, one of which is guest memory that
-/// may raise SIGBUS (a file page past the end of its file): through
-/// process_vm_readv on this process, which makes the host kernel's own
-/// fault-tolerant copy and stops at a bad page instead of raising a
-/// signal. Returns the bytes copied (len when all went well). A system
-/// call per copy (about 2 us on the reference VM): the kernel side's
-/// copies use `cpu::guard::copy` instead; snapshots use this.
-pub fn safe_copy(dst: *mut u8, src: *const u8, len: usize) -> usize {
-    let mut done = 0usize;
-    while done < len {
-        let local = libc::iovec {
-            iov_base: unsafe { dst.add(done) } as *mut libc::c_void,
-            iov_len: len - done,
-        };
-        let remote = libc::iovec {
-            iov_base: unsafe { src.add(done) } as *mut libc::c_void,
-            iov_len: len - done,
-        };
-        let r = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
-        if r <= 0 {
-            break;
-        }
-        done += r as usize;
-    }
-    done
-}
-
 /// The P bit of the #PF error code native Linux would report for a fault
 /// on a mapped guest page with permissions `perm` at host address `host`:
 /// whether the hardware page tables hold the page. Linux never maps in a
