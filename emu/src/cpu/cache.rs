@@ -647,8 +647,12 @@ impl BlockCache {
     /// Take the store's file again if another process replaced it (a
     /// fork's child wrote what it translated): one stat.
     pub fn refresh_store(&mut self) {
-        if let Some(s) = self.store.as_ref().and_then(|s| s.reloaded()) {
-            self.store = Some(Arc::new(s));
+        let Some(old) = &self.store else {
+            return;
+        };
+        let now = Stored::current(old);
+        if !Arc::ptr_eq(&now, old) {
+            self.store = Some(now);
             // The verdicts were on the old file's signatures.
             self.store_same.clear();
         }

@@ -33,6 +33,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::cache::{AddrMap, Block, BlockHeader};
 use super::{decode, Inst};
@@ -285,10 +286,15 @@ impl Stored {
 
     /// The file again, if the one at the path now is another (replaced
     /// by a save since this one was opened).
-    pub fn reloaded(&self) -> Option<Stored> {
+    fn reloaded(&self) -> Option<Stored> {
         use std::os::unix::fs::MetadataExt;
         let md = std::fs::metadata(&self.path).ok()?;
         (Some((md.dev(), md.ino())) != self.file).then(|| Stored::load(self.path.clone(), self.key))
+    }
+
+    /// `s`, or the file that replaced it at its path since (one stat).
+    pub fn current(s: &Arc<Stored>) -> Arc<Stored> {
+        s.reloaded().map_or_else(|| s.clone(), Arc::new)
     }
 
     fn bytes(&self) -> &[u8] {
@@ -746,7 +752,6 @@ mod tests {
     use crate::cpu::run::{run, Event};
     use crate::cpu::{vec, Cpu, EAX, ECX};
     use crate::mem::{P_EXEC, P_READ};
-    use std::sync::Arc;
 
     /// mov ecx,N; l: add eax,3; dec ecx; jnz l; ud2 at 0x20000, and at
     /// 0x21000 (another page): mov eax,7; ud2.

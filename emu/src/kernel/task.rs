@@ -475,10 +475,7 @@ impl Task {
             .as_deref()
             .and_then(|dir| tcache::locate(dir, md))
             .map(|(path, key)| match prev {
-                Some(s) if s.key == key && s.path == path => match s.reloaded() {
-                    Some(new) => Arc::new(new),
-                    None => s,
-                },
+                Some(s) if s.key == key && s.path == path => tcache::Stored::current(&s),
                 _ => Arc::new(tcache::Stored::load(path, key)),
             });
         self.cache.set_store(store);
