@@ -64,10 +64,7 @@ pub const MAX_MAP_COUNT: usize = 65530;
 pub fn max_map_count() -> usize {
     static V: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *V.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/vm/max_map_count")
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(MAX_MAP_COUNT)
+        super::sys::host_sysctl("vm/max_map_count").map_or(MAX_MAP_COUNT, |v| v as usize)
     })
 }
 
@@ -968,9 +965,7 @@ fn calc_vm_prot(prot: u32) -> u64 {
 fn dac_mmap_min_addr() -> u32 {
     static V: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *V.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/vm/mmap_min_addr")
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
+        super::sys::host_sysctl("vm/mmap_min_addr")
             .map(|v| v.min(MMAP_MIN_ADDR as u64) as u32)
             .unwrap_or(PAGE)
     })
@@ -1360,12 +1355,7 @@ fn overcommit_ok(npages: u64) -> bool {
         (si.totalram as u64 + si.totalswap as u64) * unit / PAGE64
     });
     npages <= size
-        || *ALWAYS.get_or_init(|| {
-            std::fs::read_to_string("/proc/sys/vm/overcommit_memory")
-                .ok()
-                .and_then(|s| s.trim().parse::<u32>().ok())
-                == Some(1)
-        })
+        || *ALWAYS.get_or_init(|| super::sys::host_sysctl("vm/overcommit_memory") == Some(1))
 }
 
 // ---- brk ----

@@ -67,6 +67,16 @@ pub fn host_compat_layout() -> bool {
     cur != -1 && cur & libc::ADDR_COMPAT_LAYOUT != 0
 }
 
+/// The host's integer setting `/proc/sys/NAME` (`vm/max_map_count`);
+/// None when it cannot be read.
+pub fn host_sysctl(name: &str) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/sys/{name}"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Limits kept only in the emulator (they describe guest memory, or the
 /// guest's own descriptor table).
 fn emulated(res: u32) -> bool {
@@ -766,10 +776,7 @@ fn do_prlimit(p: &mut Task, res: u32, new: Option<Rlim>) -> Result<Rlim, Errno> 
             return Err(Errno::EINVAL);
         }
         if res == rlimit::NOFILE {
-            let nr_open = std::fs::read_to_string("/proc/sys/fs/nr_open")
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .unwrap_or(1 << 20);
+            let nr_open = host_sysctl("fs/nr_open").unwrap_or(1 << 20);
             if n.max > nr_open {
                 return Err(Errno::EPERM);
             }

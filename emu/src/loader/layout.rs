@@ -156,9 +156,7 @@ impl Layout {
 fn legacy_va_layout() -> bool {
     static V: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *V.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/vm/legacy_va_layout")
-            .map(|s| s.trim() != "0")
-            .unwrap_or(false)
+        crate::kernel::sys::host_sysctl("vm/legacy_va_layout").is_some_and(|v| v != 0)
     })
 }
 
