@@ -360,15 +360,15 @@ std::arch::global_asm!(
     ".size emu_call_preserving, .-emu_call_preserving",
 );
 
-/// [`Cpu::lin_slow`] through [`call_preserving`].
+/// [`Cpu::checked`] through [`call_preserving`].
 #[inline(always)]
-fn lin_slow_preserving(c: &Cpu, s: usize, off: u32, size: u32) -> u32 {
+fn checked_preserving(c: &Cpu, s: usize, off: u32, size: u32) -> u32 {
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     {
         extern "C" fn f(c: usize, s: usize, off: usize, size: usize) -> u64 {
-            // SAFETY: the Cpu `lin_slow_preserving` passes, alive and
+            // SAFETY: the Cpu `checked_preserving` passes, alive and
             // not borrowed mutably during the call.
-            unsafe { (*(c as *const Cpu)).lin_slow(s, off as u32, size as u32) as u64 }
+            unsafe { (*(c as *const Cpu)).checked(s, off as u32, size as u32) as u64 }
         }
         // SAFETY: `f` takes these arguments.
         unsafe {
@@ -376,7 +376,7 @@ fn lin_slow_preserving(c: &Cpu, s: usize, off: u32, size: u32) -> u32 {
         }
     }
     #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
-    c.lin_slow(s, off, size)
+    c.checked(s, off, size)
 }
 
 /// The memory operand's size in bytes, as the decoder recorded it in the
@@ -679,7 +679,7 @@ impl Cpu {
     /// addressing form `AM` (see [`am`]).
     #[inline(always)]
     pub fn ea_am<const AM: u8>(&self, i: &Inst) -> u32 {
-        self.lin(i.seg as usize, self.offset_am::<AM>(i), mem_size(i))
+        self.lin_sized(i.seg as usize, self.offset_am::<AM>(i), || mem_size(i))
     }
 
     /// Offset of the memory operand in addressing form `AM`: `am::BD`
@@ -698,29 +698,40 @@ impl Cpu {
     /// `s` carries [`SEG_W`] for a write.
     #[inline(always)]
     pub fn lin(&self, s: usize, off: u32, size: u32) -> u32 {
-        if self.lim_mask & (1 << (s & 7)) != 0 {
-            return lin_slow_preserving(self, s, off, size);
-        }
-        off.wrapping_add(self.seg_base[s & 7])
+        self.lin_sized(s, off, || size)
     }
 
-    /// [`Cpu::lin`] for a segment that needs a check: a segment whose only
-    /// check is the offset limit (gs with a TLS base) is done here unless
-    /// the access crosses offset 4 GiB. i386 TLS lives below the thread
+    /// [`Cpu::lin`] with the size computed only where it is needed: a
+    /// based segment whose only check is the offset limit of 4 GiB (gs
+    /// with a TLS base) is done here unless the access crosses it,
+    /// arithmetic that needs no frame. i386 TLS lives below the thread
     /// pointer, so `%gs:-4` (offset 0xffff_fffc) and its neighbours are
-    /// the common case, not an edge (busybox awk summing 1 MiB made 900,000
-    /// of them, which went the whole checked way while only offsets up to
-    /// 0xffff_fe00 were let through here). The rest go to
-    /// [`Cpu::checked`]. Out of line, so the flat segments' path in every
-    /// memory handler stays one test.
-    #[cold]
-    #[inline(never)]
-    fn lin_slow(&self, s: usize, off: u32, size: u32) -> u32 {
-        let last = off as u64 + size.max(1) as u64 - 1;
-        if self.lim_based & (1 << (s & 7)) != 0 && last <= 0xffff_ffff {
-            return off.wrapping_add(self.seg_base[s & 7]);
+    /// the common case, not an edge (busybox awk summing 1 MiB makes
+    /// 900,000 such accesses; through the out-of-line call they were 4% of
+    /// its host instructions). The rest go to [`Cpu::checked`], out of
+    /// line, so the flat segments' path in every memory handler stays one
+    /// test. The empty `asm!` keeps the size's loads (an instruction's
+    /// `a16`) and the segment's bit on the segment's path: without it the
+    /// compiler hoisted them into every memory handler's flat path.
+    #[inline(always)]
+    pub fn lin_sized(&self, s: usize, off: u32, size: impl FnOnce() -> u32) -> u32 {
+        if (self.lim_mask >> (s & 7)) & 1 != 0 {
+            std::hint::cold_path();
+            let mut seg = s & 7;
+            // SAFETY: an empty instruction sequence.
+            unsafe {
+                std::arch::asm!("/* {0} */", inout(reg) seg, options(nostack, preserves_flags))
+            };
+            let size = size();
+            if (self.lim_based >> seg) & 1 == 0 || off.checked_add(size.max(1) - 1).is_none() {
+                return checked_preserving(self, s, off, size);
+            }
+            return off.wrapping_add(self.seg_base[seg]);
         }
-        self.checked(s, off, size)
+        // Every segment with a base has its `lim_mask` bit (see
+        // `refresh_limit`): here the base is 0.
+        debug_assert_eq!(self.seg_base[s & 7], 0);
+        off
     }
 
     /// The segment checks of an access to segment `s & 7` (SDM vol. 3 5.3,

@@ -705,8 +705,13 @@ mod tests {
         c.regs[ESI] = 0xabcd_0000;
         c.regs[EDI] = 0x1234_0002;
         c.regs[ECX] = 0x5555_0001;
-        c.seg_base[3] = 0x10000;
-        c.seg_base[ES] = 0x10000;
+        // ds and es with base 0x10000 (every based segment takes the
+        // segment path, which `refresh_limits` marks).
+        for s in [3, ES] {
+            c.segs[s].base = 0x10000;
+            c.seg_base[s] = 0x10000;
+        }
+        c.refresh_limits();
         fill(&c, 0x10000, &[0x00, 0x80, 0x01, 0x00]);
         run(&mut c, &[0x67, 0xf3, 0x66, 0xa7]);
         assert_eq!(c.regs[ECX], 0x5555_0000);
