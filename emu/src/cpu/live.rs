@@ -601,7 +601,7 @@ mod tests {
 
     /// The state after each instruction of `code`, one at a time with the
     /// handlers decode_one gives (never a cheaper form).
-    fn reference(code: &[u8], start: &Cpu) -> Vec<([u32; 16], u32)> {
+    fn reference(code: &[u8], start: &Cpu) -> Vec<([u32; crate::cpu::REG_SLOTS], u32)> {
         let mut c = cpu_with(code);
         c.regs = start.regs;
         c.flags = start.flags;

@@ -27,6 +27,9 @@ pub const EDI: usize = 7;
 /// Pseudo register that always reads 0: "no base" / "no index".
 pub const NOREG: u8 = 8;
 
+/// Entries of [`Cpu::regs`]: one per value of a register byte.
+pub const REG_SLOTS: usize = 256;
+
 /// Segment register numbers, in hardware encoding order.
 pub const ES: usize = 0;
 pub const CS: usize = 1;
@@ -435,9 +438,11 @@ impl Seg {
 }
 
 pub struct Cpu {
-    /// General registers (0..8); `regs[8..16]` are always 0, so "no base"
-    /// and "no index" (NOREG) read 0, and masked indexing needs no bounds check.
-    pub regs: [u32; 16],
+    /// General registers (0..8); the rest are always 0, so "no base" and
+    /// "no index" (NOREG) read 0. 256 of them, so that an instruction's
+    /// register byte indexes them as it is: no mask, no bounds check (a
+    /// mask was 5% of the host instructions busybox awk ran).
+    pub regs: [u32; REG_SLOTS],
     pub eip: u32,
     pub flags: Flags,
     /// Segment bases, indexed ES..GS; kept beside `regs` for address generation.
@@ -446,7 +451,9 @@ pub struct Cpu {
     /// n): `seg_slow`, or every segment while alignment checking is on
     /// (EFLAGS.AC at CPL 3). Zero for the flat segments Linux gives and
     /// AC clear, so `ea` pays one test.
-    pub lim_mask: u8,
+    /// Bits 8..14 repeat bits 0..6, so that a segment number with
+    /// [`SEG_W`] tests the same bit, unmasked.
+    pub lim_mask: u32,
     /// Segments that need a check of their own: a null selector, a limit
     /// below 4 GiB, an expand-down segment, one that refuses reads or
     /// writes (code segments, so always CS; read-only data), or one with a
@@ -507,7 +514,7 @@ unsafe impl Send for Cpu {}
 impl Cpu {
     pub fn new(mem: Arc<Mem>) -> Cpu {
         let mut c = Cpu {
-            regs: [0; 16],
+            regs: [0; REG_SLOTS],
             eip: 0,
             flags: Flags::default(),
             seg_base: [0; 8],
@@ -627,12 +634,12 @@ impl Cpu {
 
     #[inline(always)]
     pub fn r16(&self, r: u8) -> u32 {
-        self.regs[(r & 7) as usize] & 0xffff
+        self.regs[r as usize] & 0xffff
     }
 
     #[inline(always)]
     pub fn set_r16(&mut self, r: u8, v: u32) {
-        let x = &mut self.regs[(r & 7) as usize];
+        let x = &mut self.regs[r as usize];
         *x = (*x & 0xffff_0000) | (v & 0xffff);
     }
 
@@ -642,7 +649,7 @@ impl Cpu {
         match sz {
             0 => self.r8(r),
             1 => self.r16(r),
-            _ => self.regs[(r & 7) as usize],
+            _ => self.regs[r as usize],
         }
     }
 
@@ -651,7 +658,7 @@ impl Cpu {
         match sz {
             0 => self.set_r8(r, v),
             1 => self.set_r16(r, v),
-            _ => self.regs[(r & 7) as usize] = v,
+            _ => self.regs[r as usize] = v,
         }
     }
 
@@ -659,8 +666,8 @@ impl Cpu {
     /// instruction's memory operand, wrapped to 16 bits for 0x67 addressing.
     #[inline(always)]
     pub fn offset(&self, i: &Inst) -> u32 {
-        let off = self.regs[(i.base & 15) as usize]
-            .wrapping_add(self.regs[(i.index & 15) as usize] << (i.scale & 3))
+        let off = self.regs[i.base as usize]
+            .wrapping_add(self.regs[i.index as usize].wrapping_shl(i.scale as u32))
             .wrapping_add(i.disp);
         if i.a16 & 1 != 0 {
             off & 0xffff
@@ -690,7 +697,7 @@ impl Cpu {
         if AM != am::BD {
             return self.offset(i);
         }
-        self.regs[(i.base & 15) as usize].wrapping_add(i.disp)
+        self.regs[i.base as usize].wrapping_add(i.disp)
     }
 
     /// Linear address of `size` bytes at `off` in segment `s & 7`, for the
@@ -715,7 +722,7 @@ impl Cpu {
     /// compiler hoisted them into every memory handler's flat path.
     #[inline(always)]
     pub fn lin_sized(&self, s: usize, off: u32, size: impl FnOnce() -> u32) -> u32 {
-        if (self.lim_mask >> (s & 7)) & 1 != 0 {
+        if self.lim_mask.wrapping_shr(s as u32) & 1 != 0 {
             std::hint::cold_path();
             let mut seg = s & 7;
             // SAFETY: an empty instruction sequence.
@@ -835,7 +842,8 @@ impl Cpu {
     #[inline]
     pub fn refresh_ac(&mut self) {
         let ac = self.flags.bits & flags::AC != 0;
-        self.lim_mask = self.seg_slow | if ac { 0x3f } else { 0 };
+        let m = (self.seg_slow | if ac { 0x3f } else { 0 }) as u32;
+        self.lim_mask = m | m << SEG_W;
         self.lim_based = if ac { 0 } else { self.based_only };
     }
 

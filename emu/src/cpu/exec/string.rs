@@ -86,7 +86,7 @@ fn dst_rd<const A16: bool, const SZ: u8>(c: &Cpu) -> u32 {
 /// through `src`/`dst`, which check it.
 #[inline(always)]
 fn flat(c: &Cpu, segs: u8) -> bool {
-    c.lim_mask & segs == 0
+    c.lim_mask & segs as u32 == 0
 }
 
 /// Whole `SZ` elements from `a` to the end of its page (at most `n`).
