@@ -33,20 +33,30 @@ use std::sync::LazyLock;
 use super::cache::AddrHasher;
 use super::{exit, live, th, th_safe, Cpu, Handler, Inst};
 
-/// The threaded handler running `f` then `g` on two adjacent instructions.
+/// The threaded handlers running `f` then `g` on two adjacent
+/// instructions: index `(check_f << 1) | check_g`, where a half that is
+/// checked (as [`th`] wraps it) notes itself in `exit_at` and tests `exit`
+/// after it, and one that is not (as [`th_safe`] wraps it: semantics that
+/// never leave the block) does neither. A pair fuses the wrappers its
+/// instructions got: `cmp; jcc` pays no exit test at all.
 #[inline(always)]
-pub fn th2<F, G>(f: F, g: G) -> Handler
+pub fn th2<F, G>(f: F, g: G) -> [Handler; 4]
 where
     F: Fn(&mut Cpu, &Inst) + Copy,
     G: Fn(&mut Cpu, &Inst) + Copy,
 {
     const { assert!(std::mem::size_of::<F>() == 0 && std::mem::size_of::<G>() == 0) };
     let _ = (f, g);
-    Handler::raw(threaded2::<F, G>)
+    [
+        Handler::raw(threaded2::<F, G, false, false>),
+        Handler::raw(threaded2::<F, G, false, true>),
+        Handler::raw(threaded2::<F, G, true, false>),
+        Handler::raw(threaded2::<F, G, true, true>),
+    ]
 }
 
 /// See [`th2`]; the pair's counterpart of `cpu::threaded`.
-unsafe fn threaded2<F, G>(c: &mut Cpu, i: *const Inst)
+unsafe fn threaded2<F, G, const CF: bool, const CG: bool>(c: &mut Cpu, i: *const Inst)
 where
     F: Fn(&mut Cpu, &Inst) + Copy,
     G: Fn(&mut Cpu, &Inst) + Copy,
@@ -56,17 +66,22 @@ where
     unsafe {
         let f: F = std::mem::zeroed();
         let g: G = std::mem::zeroed();
-        // Each instruction in `exit_at` while it runs: the one that
-        // leaves, if one does (a host fault in it too, see `cpu::guard`).
-        c.exit_at = i;
+        // Each checked instruction in `exit_at` while it runs: the one
+        // that leaves, if one does (a host fault in it too, see
+        // `cpu::guard`).
+        if CF {
+            c.exit_at = i;
+        }
         f(c, &*i);
-        if c.exit != exit::NONE {
+        if CF && c.exit != exit::NONE {
             return;
         }
         let j = i.add(1);
-        c.exit_at = j;
+        if CG {
+            c.exit_at = j;
+        }
         g(c, &*j);
-        if c.exit != exit::NONE {
+        if CG && c.exit != exit::NONE {
             return;
         }
         let n = i.add(2);
@@ -91,7 +106,12 @@ struct Table {
 
 /// Each entry: both wrappers of the two handlers, the fused handler, and
 /// the first instruction's handler on its own (single-step).
-type Entry = ((Handler, Handler), (Handler, Handler), Handler, Handler);
+type Entry = (
+    (Handler, Handler),
+    (Handler, Handler),
+    [Handler; 4],
+    Handler,
+);
 
 macro_rules! pairs {
     ($($a:expr , $b:expr);* $(;)?) => {
@@ -272,14 +292,16 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     for ((a, a_safe), (b, b_safe), f, alone) in list {
         // The decoders give some handlers the unchecked wrapper (`th_safe`):
         // a pair fuses whichever wrappers its two instructions got.
-        for x in [a, a_safe] {
-            for y in [b, b_safe] {
-                t.pairs.insert((x.addr(), y.addr()), f);
+        for (x, cx) in [(a, 2), (a_safe, 0)] {
+            for (y, cy) in [(b, 1), (b_safe, 0)] {
+                t.pairs.insert((x.addr(), y.addr()), f[cx | cy]);
             }
             let b = first_bit(x.addr());
             t.firsts[b / 64] |= 1 << (b % 64);
         }
-        t.first.insert(f.addr(), alone);
+        for h in f {
+            t.first.insert(h.addr(), alone);
+        }
     }
     t
 });
