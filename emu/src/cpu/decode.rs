@@ -557,10 +557,12 @@ pub fn op_size(ins: &Instruction, n: u32) -> Option<Size> {
 #[macro_export]
 macro_rules! by_form {
     ($d:expr, $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {
-        if $crate::cpu::am::of($d) == $crate::cpu::am::BD {
-            $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::BD }>)
-        } else {
-            $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::ANY }>)
+        match $crate::cpu::am::of($d) {
+            $crate::cpu::am::BD => $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::BD }>),
+            $crate::cpu::am::SIB => {
+                $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::SIB }>)
+            }
+            _ => $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::ANY }>),
         }
     };
 }

@@ -246,16 +246,19 @@ fn um<const OP: u8, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool, form: u8) -> Option<Handler> {
-    use crate::cpu::am::{ANY, BD};
-    let bd = form == BD;
+    use crate::cpu::am::{ANY, BD, SIB};
+    let (bd, sib) = (form == BD, form == SIB);
     Some(match (dst, src, lock) {
         (Opnd::Reg(..), Opnd::Reg(..), false) => by_size!(safe sz, rr::<OP>),
         (Opnd::Reg(..), Opnd::Imm(_), false) => by_size!(safe sz, ri::<OP>),
         (Opnd::Reg(..), Opnd::Mem, false) if bd => by_size!(sz, rm::<OP, BD>),
+        (Opnd::Reg(..), Opnd::Mem, false) if sib => by_size!(sz, rm::<OP, SIB>),
         (Opnd::Reg(..), Opnd::Mem, false) => by_size!(sz, rm::<OP, ANY>),
         (Opnd::Mem, Opnd::Reg(..), false) if bd => by_size!(sz, m::<OP, false, false, BD>),
+        (Opnd::Mem, Opnd::Reg(..), false) if sib => by_size!(sz, m::<OP, false, false, SIB>),
         (Opnd::Mem, Opnd::Reg(..), false) => by_size!(sz, m::<OP, false, false, ANY>),
         (Opnd::Mem, Opnd::Imm(_), false) if bd => by_size!(sz, m::<OP, true, false, BD>),
+        (Opnd::Mem, Opnd::Imm(_), false) if sib => by_size!(sz, m::<OP, true, false, SIB>),
         (Opnd::Mem, Opnd::Imm(_), false) => by_size!(sz, m::<OP, true, false, ANY>),
         (Opnd::Mem, Opnd::Reg(..), true) => by_size!(sz, m::<OP, false, true, ANY>),
         (Opnd::Mem, Opnd::Imm(_), true) => by_size!(sz, m::<OP, true, true, ANY>),

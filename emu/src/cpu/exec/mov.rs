@@ -857,10 +857,12 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             }
             if reg {
                 pick!(movx_r)
-            } else if am::of(d) == am::BD {
-                pick!(movx_m, am::BD)
             } else {
-                pick!(movx_m, am::ANY)
+                match am::of(d) {
+                    am::BD => pick!(movx_m, am::BD),
+                    am::SIB => pick!(movx_m, am::SIB),
+                    _ => pick!(movx_m, am::ANY),
+                }
             }
         }
         Lea => {
@@ -974,6 +976,41 @@ mod tests {
 
     fn rd32(c: &mut Cpu, a: u32) -> u32 {
         c.rd32(a).unwrap()
+    }
+
+    /// Each addressing form gets its own handler: base + displacement,
+    /// 32-bit base + index * scale + displacement, and 16-bit addressing
+    /// (which wraps the offset at 64 KiB: `[bx+si]` of 0xffff + 1 is 0).
+    #[test]
+    fn addressing_forms() {
+        use crate::cpu::{am, EAX, EBX, ECX};
+        let mut c = cpu();
+        c.wr32(0x10008, 0x1111).unwrap();
+        c.wr32(0x10028, 0x2222).unwrap();
+        c.regs[EBX] = 0x10000;
+        c.regs[ECX] = 8;
+        // mov eax, [ebx+8]
+        let d = run(&mut c, &[0x8b, 0x43, 0x08]);
+        assert_eq!((am::of(&d), c.regs[EAX]), (am::BD, 0x1111));
+        // mov eax, [ebx+ecx*4+8]
+        let d = run(&mut c, &[0x8b, 0x44, 0x8b, 0x08]);
+        assert_eq!((am::of(&d), c.regs[EAX]), (am::SIB, 0x2222));
+        // The same through the handler of every form: ANY computes it too.
+        let sib = crate::cpu::th(mov_rm::<{ am::SIB }, 2>);
+        let any = crate::cpu::th(mov_rm::<{ am::ANY }, 2>);
+        assert_eq!(d.h.addr(), sib.addr());
+        let mut e = d;
+        e.h = any;
+        c.regs[EAX] = 0;
+        c.exec_one(&e);
+        assert_eq!(c.regs[EAX], 0x2222);
+        // mov eax, [bx+si] with 0x67: 0xffff + 1 wraps to 0, which is not
+        // mapped, so the read faults at linear address 0.
+        c.regs[EBX] = 0xffff;
+        c.regs[ESI] = 1;
+        let d = run(&mut c, &[0x67, 0x8b, 0x00]);
+        assert_eq!(am::of(&d), am::ANY);
+        assert_eq!((c.exit, c.exc.cr2), (exit::EXC, 0));
     }
 
     #[test]
