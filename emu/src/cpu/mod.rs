@@ -451,13 +451,14 @@ pub struct Cpu {
     pub regs: [u32; REG_SLOTS],
     pub eip: u32,
     pub flags: Flags,
-    /// Segment bases, indexed ES..GS; kept beside `regs` for address generation.
+    /// Segment bases, indexed ES..GS: 0 for every segment whose
+    /// `lim_mask` bit is clear (see [`Cpu::lin_sized`]).
     pub seg_base: [u32; 8],
     /// Segments whose accesses take the checked path (bit n for segment
     /// n): `seg_slow`, or every segment while alignment checking is on
     /// (EFLAGS.AC at CPL 3). Zero for the flat segments Linux gives and
     /// AC clear, so `ea` pays one test.
-    /// Bits 8..14 repeat bits 0..6, so that a segment number with
+    /// Bits 8..15 repeat bits 0..7, so that a segment number with
     /// [`SEG_W`] tests the same bit, unmasked.
     pub lim_mask: u32,
     /// Segments that need a check of their own: a null selector, a limit
@@ -672,9 +673,7 @@ impl Cpu {
     /// instruction's memory operand, wrapped to 16 bits for 0x67 addressing.
     #[inline(always)]
     pub fn offset(&self, i: &Inst) -> u32 {
-        let off = self.regs[i.base as usize]
-            .wrapping_add(self.regs[i.index as usize].wrapping_shl(i.scale as u32))
-            .wrapping_add(i.disp);
+        let off = self.offset_am::<{ am::SIB }>(i);
         if i.a16 & 1 != 0 {
             off & 0xffff
         } else {
@@ -696,8 +695,8 @@ impl Cpu {
     }
 
     /// Offset of the memory operand in addressing form `AM`: `am::BD`
-    /// skips the index, the scale and 16-bit wrapping, which that form
-    /// does not have.
+    /// skips the index, the scale and 16-bit wrapping, `am::SIB` the
+    /// wrapping, which those forms do not have.
     #[inline(always)]
     pub fn offset_am<const AM: u8>(&self, i: &Inst) -> u32 {
         match AM {
