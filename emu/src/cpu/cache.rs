@@ -32,11 +32,12 @@ pub struct BlockHeader {
     pub links: [Cell<Link>; 2],
 }
 
-/// A block's link to a successor: valid while its `epoch` is the cache's.
+/// A block's link to a successor: valid while its epoch is the cache's.
+/// The guest address and the epoch are one word ([`Link::key`]), so a
+/// link is checked with one comparison.
 #[derive(Clone, Copy)]
 pub struct Link {
-    pub eip: u32,
-    pub epoch: u32,
+    pub key: u64,
     pub to: BlockPtr,
 }
 
@@ -49,10 +50,26 @@ impl Default for Link {
 impl Link {
     /// A link that never matches (epoch 0 is never current).
     pub const NONE: Link = Link {
-        eip: 0,
-        epoch: 0,
+        key: 0,
         to: std::ptr::null(),
     };
+
+    /// The key of a link to `eip` made in epoch `epoch`.
+    #[inline(always)]
+    pub fn key(eip: u32, epoch: u32) -> u64 {
+        eip as u64 | epoch_key(epoch)
+    }
+
+    /// Whether the link was made in epoch `epoch`.
+    pub fn current(&self, epoch: u32) -> bool {
+        self.key >> 32 == epoch as u64
+    }
+}
+
+/// The epoch's half of a [`Link::key`].
+#[inline(always)]
+fn epoch_key(epoch: u32) -> u64 {
+    (epoch as u64) << 32
 }
 
 /// A translated block: the header and the instructions inline after it, in
@@ -120,16 +137,25 @@ pub type BlockPtr = *const BlockHeader;
 /// links name for the new eip, a tail call into that block's first
 /// handler, so a linked run of blocks never returns to the run loop. The
 /// loop sets this up before each block it runs; the markers keep it.
+///
+/// A transition costs what the run loop cannot do for it, and no more:
+/// the instruction count counts down in `left` (the run loop adds what
+/// went to `Cpu::icount` after, [`Chaining::settle`]), `cur` is written
+/// only when the chain returns (a fault or exit finds its block from
+/// `Cpu::exit_at`: [`block_of`]), and an interrupt request waits for the
+/// run loop, at most `run::CHAIN_SPAN` instructions away.
 #[derive(Clone, Copy)]
 pub struct Chaining {
-    /// Blocks go on while `icount + count <= end` after them: `u64::MAX`,
-    /// a budget's end (`run_until`), or 0 for never (the debugger's
-    /// breakpoint loop).
-    pub end: u64,
-    /// The cache's epoch: links of another are stale.
-    pub epoch: u32,
-    /// The block whose chain runs (or ran last): where an exit or a host
-    /// fault happened, and what the run loop links from.
+    /// Instructions the chain may still enter, counted down by whole
+    /// blocks: a block goes on into the next while its count fits.
+    pub left: u64,
+    /// `left` when the chain started: what it ran is `start - left`.
+    pub start: u64,
+    /// The cache's epoch, as the high half of a [`Link::key`]: links of
+    /// another are stale.
+    pub epoch: u64,
+    /// The block whose chain returned last, which the run loop links
+    /// from (set when a chain returns, not while it runs).
     pub cur: BlockPtr,
     /// Blocks entered from another block's end marker (`--stats`).
     pub count: u64,
@@ -142,7 +168,8 @@ pub struct Chaining {
 impl Default for Chaining {
     fn default() -> Self {
         Chaining {
-            end: 0,
+            left: 0,
+            start: 0,
             epoch: 0,
             cur: std::ptr::null(),
             count: 0,
@@ -152,19 +179,64 @@ impl Default for Chaining {
     }
 }
 
+impl Chaining {
+    /// Room for a chain: blocks may go on into each other while
+    /// `icount + counts <= end` after them (0: never, for the debugger's
+    /// breakpoint loop). See [`Chaining::enter`].
+    #[inline(always)]
+    pub fn room(&mut self, icount: u64, end: u64) {
+        self.left = end.saturating_sub(icount);
+    }
+
+    /// The chain starts with a block of `n` instructions, counted in
+    /// `Cpu::icount` already.
+    #[inline(always)]
+    pub fn enter(&mut self, n: u64) {
+        self.left = self.left.saturating_sub(n);
+        self.start = self.left;
+    }
+
+    /// Stop going on into further blocks (TF was set): the blocks entered
+    /// so far stay counted.
+    pub fn stop(&mut self) {
+        self.start -= self.left;
+        self.left = 0;
+    }
+
+    /// Add the instructions of the blocks the chain entered to `icount`
+    /// (again: adds nothing).
+    #[inline(always)]
+    pub fn settle(&mut self, icount: &mut u64) {
+        *icount += self.start - self.left;
+        self.start = self.left;
+    }
+}
+
+/// The block whose instruction `i` is: found from its end marker, which
+/// names it.
+///
+/// # Safety
+/// `i` points into a live block of the cache.
+#[cold]
+pub unsafe fn block_of<'a>(mut i: *const Inst) -> &'a Block {
+    unsafe {
+        while !decode::is_chain_marker(&*i) {
+            i = i.add(1);
+        }
+        Block::from_thin((*i).marker_block())
+    }
+}
+
 /// The end of block `from`'s chain: go on into the block at `c.eip` if a
-/// current link of `from` names it and nothing asks the run loop to look
-/// (an interrupt request, the end of `c.chain.end`, which TF set in the
-/// chain makes 0), else return to the run loop.
+/// current link of `from` (or the direct-mapped table) names it and its
+/// count fits in `c.chain.left`, else return to the run loop with `from`
+/// in `c.chain.cur`.
 ///
 /// # Safety
 /// `from` is a live block of the cache `c.chain` was set up from
 /// ([`BlockCache::chaining`]), unchanged since.
 #[inline(always)]
 pub unsafe fn chain_on(c: &mut Cpu, from: BlockPtr) {
-    if c.irq.load(std::sync::atomic::Ordering::Relaxed) != 0 {
-        return;
-    }
     let eip = c.eip;
     // SAFETY: `from` is alive (the caller's contract), and so is every
     // block a current link names: blocks go only with an epoch change.
@@ -173,29 +245,31 @@ pub unsafe fn chain_on(c: &mut Cpu, from: BlockPtr) {
         // shared helpers returning an Option (b049e34) the compiler gave
         // this path an instruction more per block (sort +1.5% Ir).
         let links = &(*from).links;
+        let key = eip as u64 | c.chain.epoch;
         let l = links[0].get();
-        let to = if l.eip == eip && l.epoch == c.chain.epoch {
+        let to = if l.key == key {
             l.to
         } else {
             let l = links[1].get();
-            if l.eip == eip && l.epoch == c.chain.epoch {
+            if l.key == key {
                 l.to
             } else {
                 // The direct-mapped table (the run loop would look there
                 // next); only the run loop changes the links.
                 let e = *c.chain.fast.add(slot(eip, c.chain.fast_len));
                 if e.0 != eip || e.1.is_null() {
+                    c.chain.cur = from;
                     return;
                 }
                 e.1
             }
         };
         let n = (*to).count as u64;
-        if c.icount + n > c.chain.end {
+        let Some(left) = c.chain.left.checked_sub(n) else {
+            c.chain.cur = from;
             return;
-        }
-        c.icount += n;
-        c.chain.cur = to;
+        };
+        c.chain.left = left;
         c.chain.count += 1;
         Handler::run(c, Block::from_thin(to).insts.as_ptr())
     }
@@ -432,8 +506,8 @@ impl BlockCache {
     /// [`Chaining`]).
     #[inline(always)]
     pub fn chaining(&self, cpu: &mut Cpu, end: u64) {
-        cpu.chain.end = end;
-        cpu.chain.epoch = self.epoch;
+        cpu.chain.room(cpu.icount, end);
+        cpu.chain.epoch = epoch_key(self.epoch);
         cpu.chain.fast = self.fast.as_ptr();
         cpu.chain.fast_len = self.fast.len();
     }
@@ -445,9 +519,10 @@ impl BlockCache {
         let eip = cpu.eip;
         // SAFETY: `from` is alive: nothing was invalidated since it ran.
         let links = unsafe { &(*from).links };
+        let key = Link::key(eip, self.epoch);
         for l in links {
             let l = l.get();
-            if l.eip == eip && l.epoch == self.epoch {
+            if l.key == key {
                 return l.to;
             }
         }
@@ -466,10 +541,9 @@ impl BlockCache {
         // Lookup and translation drop nothing, so `from` is still alive.
         let links = unsafe { &(*from).links };
         // Slot 0 keeps the first successor found; slot 1 the latest other.
-        let k = (links[0].get().epoch == self.epoch) as usize;
+        let k = links[0].get().current(self.epoch) as usize;
         links[k].set(Link {
-            eip: cpu.eip,
-            epoch: self.epoch,
+            key: Link::key(cpu.eip, self.epoch),
             to,
         });
         to

@@ -121,6 +121,12 @@ pub fn chain_marker(m: &mut Inst, b: super::cache::BlockPtr) {
     m.set_marker_block(b);
 }
 
+/// Whether `m` is the end marker of a block in the cache (which names
+/// its block).
+pub fn is_chain_marker(m: &Inst) -> bool {
+    m.h.addr() == Handler::raw(h_end_chain).addr() || m.h.addr() == Handler::raw(h_fall_chain).addr()
+}
+
 /// Whether code may be fetched from `page`.
 pub fn fetchable(mem: &Mem, page: u32) -> bool {
     mem.perm(page) & (P_PRESENT | P_READ | P_EXEC) == P_PRESENT | P_READ | P_EXEC

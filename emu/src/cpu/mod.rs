@@ -863,7 +863,7 @@ impl Cpu {
         if self.flags.bits & flags::TF != 0 {
             // Single steps start: blocks stop going on into the next (popf
             // and iret end their blocks, so the run loop looks next).
-            self.chain.end = 0;
+            self.chain.stop();
         }
     }
 

@@ -32,22 +32,30 @@ pub enum Event {
 /// and the instruction count.
 #[inline(always)]
 fn exec_block(cpu: &mut Cpu, b: &Block) {
-    cpu.icount += b.hdr.count as u64;
+    let n = b.hdr.count as u64;
+    cpu.icount += n;
+    cpu.chain.enter(n);
     cpu.chain.cur = b.thin();
     super::guard::guest_chain(true);
     // SAFETY: the block's instructions end with its end marker.
     unsafe { Handler::run(cpu, b.insts.as_ptr()) };
     super::guard::guest_chain(false);
+    cpu.chain.settle(&mut cpu.icount);
     if cpu.exit != exit::NONE {
-        // SAFETY: the chain ran only into live blocks.
-        early_exit(cpu, unsafe { Block::from_thin(cpu.chain.cur) });
+        early_exit(cpu);
     }
 }
 
+/// The chain left early at instruction `exit_at` (its blocks counted in
+/// `icount`): `eip` and `icount` as of that instruction, and its block in
+/// `chain.cur`.
 #[cold]
 #[inline(never)]
-fn early_exit(cpu: &mut Cpu, b: &Block) {
-    // SAFETY: `exit_at` was set by a handler of this block's instructions.
+fn early_exit(cpu: &mut Cpu) {
+    // SAFETY: `exit_at` was set by a handler of a live block's
+    // instructions (the chain's), before it left.
+    let b = unsafe { super::cache::block_of(cpu.exit_at) };
+    cpu.chain.cur = b.thin();
     let k = unsafe { cpu.exit_at.offset_from(b.insts.as_ptr()) } as usize;
     let n = b.hdr.count as usize;
     let i = &b.insts[k];
@@ -126,9 +134,10 @@ fn guarded<R>(
     match super::guard::guarded(cpu, |cpu| body(cpu, unsafe { &mut *cp })) {
         Ok(r) => r,
         Err(_) => {
-            // SAFETY: the block `exec_block`'s chain ran last, which only
-            // invalidation (never inside a chain) frees.
-            early_exit(cpu, unsafe { Block::from_thin(cpu.chain.cur) });
+            // The chain's blocks are alive: only invalidation (never
+            // inside a chain) frees them.
+            cpu.chain.settle(&mut cpu.icount);
+            early_exit(cpu);
             cpu.exit = exit::NONE;
             ev(take_fault(cpu))
         }
