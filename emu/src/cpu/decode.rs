@@ -124,7 +124,8 @@ pub fn chain_marker(m: &mut Inst, b: super::cache::BlockPtr) {
 /// Whether `m` is the end marker of a block in the cache (which names
 /// its block).
 pub fn is_chain_marker(m: &Inst) -> bool {
-    m.h.addr() == Handler::raw(h_end_chain).addr() || m.h.addr() == Handler::raw(h_fall_chain).addr()
+    m.h.addr() == Handler::raw(h_end_chain).addr()
+        || m.h.addr() == Handler::raw(h_fall_chain).addr()
 }
 
 /// Whether code may be fetched from `page`.
