@@ -555,9 +555,12 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		strcpy(pv, "after");
-		T(write(go[1], "x", 1) == 1);
+		/* Printed once the child is done: its lines come first. */
+		long woke = write(go[1], "x", 1);
 		char c;
-		T(read(done[0], &c, 1) == 1);
+		long heard = read(done[0], &c, 1);
+		T(woke == 1);
+		T(heard == 1);
 		T(waitpid(k, NULL, 0) == k);
 		V("parent after the child's write: %s", cw);
 		close(f);
