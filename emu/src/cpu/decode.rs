@@ -560,9 +560,17 @@ pub fn op_size(ins: &Instruction, n: u32) -> Option<Size> {
 }
 
 /// Pick the monomorphised handler for a size code and the addressing form
-/// of `d`'s memory operand (`f`'s parameters end with `AM, SZ`).
+/// of `d`'s memory operand (`f`'s parameters end with `AM, SZ`; `safe` or
+/// `load` first: that wrapper, see `cpu::th_safe` and `cpu::th_load`).
 #[macro_export]
 macro_rules! by_form {
+    ($w:ident $d:expr, $sz:expr, $f:ident) => {
+        match $crate::cpu::am::of($d) {
+            $crate::cpu::am::BD => $crate::by_size!($w $sz, $f::<{ $crate::cpu::am::BD }>),
+            $crate::cpu::am::SIB => $crate::by_size!($w $sz, $f::<{ $crate::cpu::am::SIB }>),
+            _ => $crate::by_size!($w $sz, $f::<{ $crate::cpu::am::ANY }>),
+        }
+    };
     ($d:expr, $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {
         match $crate::cpu::am::of($d) {
             $crate::cpu::am::BD => $crate::by_size!($sz, $f::<$($($p,)*)? { $crate::cpu::am::BD }>),
@@ -575,7 +583,8 @@ macro_rules! by_form {
 }
 
 /// Pick the monomorphised handler for a size code (`safe`: one that never
-/// leaves the block early, see `cpu::th_safe`).
+/// leaves the block early, see `cpu::th_safe`; `load`: one that only
+/// reads memory, see `cpu::th_load`).
 #[macro_export]
 macro_rules! by_size {
     (safe $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {
@@ -583,6 +592,13 @@ macro_rules! by_size {
             0 => $crate::cpu::th_safe($f::<$($($p,)*)? 0>),
             1 => $crate::cpu::th_safe($f::<$($($p,)*)? 1>),
             _ => $crate::cpu::th_safe($f::<$($($p,)*)? 2>),
+        }
+    };
+    (load $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {
+        match $sz {
+            0 => $crate::cpu::th_load($f::<$($($p,)*)? 0>),
+            1 => $crate::cpu::th_load($f::<$($($p,)*)? 1>),
+            _ => $crate::cpu::th_load($f::<$($($p,)*)? 2>),
         }
     };
     ($sz:expr, $f:ident :: <$($p:tt),*>) => {

@@ -31,57 +31,65 @@ use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use super::cache::AddrHasher;
-use super::{exit, live, th, th_safe, Cpu, Handler, Inst};
+use super::{exit, live, th, th_load, th_safe, Cpu, Handler, Inst};
 
 /// The threaded handlers running `f` then `g` on two adjacent
-/// instructions: index `(check_f << 1) | check_g`, where a half that is
-/// checked (as [`th`] wraps it) notes itself in `exit_at` and tests `exit`
-/// after it, and one that is not (as [`th_safe`] wraps it: semantics that
-/// never leave the block) does neither. A pair fuses the wrappers its
-/// instructions got: `cmp; jcc` pays no exit test at all.
+/// instructions: index `3 * wf + wg` by the halves' wrappings
+/// ([`super::wrap`]): a checked half (as [`th`] wraps it) notes itself in
+/// `exit_at` and tests `exit` after it, a load (as [`th_load`] wraps it)
+/// only notes itself, and a safe one (as [`th_safe`] wraps it: semantics
+/// that never leave the block) does neither. A pair fuses the wrappers
+/// its instructions got: `cmp; jcc` pays no exit test at all.
 #[inline(always)]
-pub fn th2<F, G>(f: F, g: G) -> [Handler; 4]
+pub fn th2<F, G>(f: F, g: G) -> [Handler; 9]
 where
     F: Fn(&mut Cpu, &Inst) + Copy,
     G: Fn(&mut Cpu, &Inst) + Copy,
 {
+    use super::wrap::{CHECKED as C, LOAD as L, SAFE as S};
     const { assert!(std::mem::size_of::<F>() == 0 && std::mem::size_of::<G>() == 0) };
     let _ = (f, g);
     [
-        Handler::raw(threaded2::<F, G, false, false>),
-        Handler::raw(threaded2::<F, G, false, true>),
-        Handler::raw(threaded2::<F, G, true, false>),
-        Handler::raw(threaded2::<F, G, true, true>),
+        Handler::raw(threaded2::<F, G, S, S>),
+        Handler::raw(threaded2::<F, G, S, L>),
+        Handler::raw(threaded2::<F, G, S, C>),
+        Handler::raw(threaded2::<F, G, L, S>),
+        Handler::raw(threaded2::<F, G, L, L>),
+        Handler::raw(threaded2::<F, G, L, C>),
+        Handler::raw(threaded2::<F, G, C, S>),
+        Handler::raw(threaded2::<F, G, C, L>),
+        Handler::raw(threaded2::<F, G, C, C>),
     ]
 }
 
 /// See [`th2`]; the pair's counterpart of `cpu::threaded`.
-unsafe fn threaded2<F, G, const CF: bool, const CG: bool>(c: &mut Cpu, i: *const Inst)
+unsafe fn threaded2<F, G, const WF: u8, const WG: u8>(c: &mut Cpu, i: *const Inst)
 where
     F: Fn(&mut Cpu, &Inst) + Copy,
     G: Fn(&mut Cpu, &Inst) + Copy,
 {
+    use super::wrap::{tests, SAFE};
     // SAFETY: F and G are zero-sized (asserted in `th2`); `i` is the first
     // of two instructions of a block, which ends with a marker.
     unsafe {
         let f: F = std::mem::zeroed();
         let g: G = std::mem::zeroed();
-        // Each checked instruction in `exit_at` while it runs: the one
-        // that leaves, if one does (a host fault in it too, see
+        // Each instruction that may leave in `exit_at` while it runs: the
+        // one that leaves, if one does (a host fault in it too, see
         // `cpu::guard`).
-        if CF {
+        if WF != SAFE {
             c.exit_at = i;
         }
         f(c, &*i);
-        if CF && c.exit != exit::NONE {
+        if tests(WF) && c.exit != exit::NONE {
             return;
         }
         let j = i.add(1);
-        if CG {
+        if WG != SAFE {
             c.exit_at = j;
         }
         g(c, &*j);
-        if CG && c.exit != exit::NONE {
+        if tests(WG) && c.exit != exit::NONE {
             return;
         }
         let n = i.add(2);
@@ -104,18 +112,14 @@ struct Table {
     first: Map<usize, Handler>,
 }
 
-/// Each entry: both wrappers of the two handlers, the fused handler, and
-/// the first instruction's handler on its own (single-step).
-type Entry = (
-    (Handler, Handler),
-    (Handler, Handler),
-    [Handler; 4],
-    Handler,
-);
+/// Each entry: the wrappings of the two handlers (checked, load, safe),
+/// the fused handlers, and the wrappings of the first instruction's
+/// handler on its own (single-step).
+type Entry = ([Handler; 3], [Handler; 3], [Handler; 9], [Handler; 3]);
 
 macro_rules! pairs {
     ($($a:expr , $b:expr);* $(;)?) => {
-        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b), th($a))),*]
+        vec![$((wrappings($a), wrappings($b), th2($a, $b), wrappings($a))),*]
     };
 }
 
@@ -124,8 +128,17 @@ macro_rules! pairs {
 /// runs.
 macro_rules! relaxed_pairs {
     ($($a:expr , ($alone:expr) , $b:expr);* $(;)?) => {
-        vec![$(((th($a), th_safe($a)), (th($b), th_safe($b)), th2($a, $b), th($alone))),*]
+        vec![$((wrappings($a), wrappings($b), th2($a, $b), wrappings($alone))),*]
     };
+}
+
+/// The wrappings [`wrappings`] lists, in its order.
+const WRAPS: [u8; 3] = [super::wrap::CHECKED, super::wrap::LOAD, super::wrap::SAFE];
+
+/// `f` as each wrapper wraps it, in the order of [`WRAPS`].
+#[inline(always)]
+fn wrappings<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> [Handler; 3] {
+    [th(f), th_load(f), th_safe(f)]
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
@@ -289,18 +302,22 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         first: Map::with_capacity_and_hasher(list.len(), Default::default()),
         firsts: [0; 16],
     };
-    for ((a, a_safe), (b, b_safe), f, alone) in list {
-        // The decoders give some handlers the unchecked wrapper (`th_safe`):
-        // a pair fuses whichever wrappers its two instructions got.
-        for (x, cx) in [(a, 2), (a_safe, 0)] {
-            for (y, cy) in [(b, 1), (b_safe, 0)] {
-                t.pairs.insert((x.addr(), y.addr()), f[cx | cy]);
+    for (a, b, f, alone) in list {
+        // A pair fuses whichever wrappers the decoders gave its two
+        // instructions.
+        for (x, wx) in a.iter().zip(WRAPS) {
+            for (y, wy) in b.iter().zip(WRAPS) {
+                t.pairs
+                    .insert((x.addr(), y.addr()), f[3 * wx as usize + wy as usize]);
             }
             let b = first_bit(x.addr());
             t.firsts[b / 64] |= 1 << (b % 64);
         }
-        for h in f {
-            t.first.insert(h.addr(), alone);
+        // The first instruction alone keeps its wrapping.
+        for (x, wx) in alone.iter().zip(WRAPS) {
+            for h in &f[3 * wx as usize..][..3] {
+                t.first.insert(h.addr(), *x);
+            }
         }
     }
     t

@@ -273,7 +273,9 @@ pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, ()
     let prev = S.with(|s| s.cpu.replace(cp));
     // SAFETY: `cpu` is only used through `cp` until `f` is done.
     let r = protect_window(base, perms, || f(unsafe { &mut *cp })).map_err(|l| {
-        unsafe { &mut *cp }.guest_fault(l.off, l.write);
+        if l.off != NOTED {
+            unsafe { &mut *cp }.guest_fault(l.off, l.write);
+        }
     });
     S.with(|s| s.cpu.set(prev));
     r
@@ -486,6 +488,40 @@ pub unsafe fn claim(addr: usize, write: bool, uc: *mut libc::c_void) -> bool {
         s.fault.set(off);
         s.write.set(write);
         // SAFETY: the context of the fault this thread's handler serves.
+        unsafe { land(uc, s.sp.get()) }
+    })
+}
+
+/// The window offset of a landing whose exception is in the `Cpu`
+/// already ([`land_exception`]).
+const NOTED: u64 = u64::MAX;
+
+/// From the host fault handler (async-signal-safe): end the guest
+/// instruction running on this thread at once with `exc`, as a fault of
+/// its access (the access does not complete), landing as [`claim`] does.
+/// False (nothing done) when this thread runs no handler chain.
+///
+/// # Safety
+/// `uc` is the context of the fault this thread's handler serves.
+pub unsafe fn land_exception(exc: super::Exception, uc: *mut libc::c_void) -> bool {
+    use std::ptr::addr_of_mut;
+    if uc.is_null() {
+        return false;
+    }
+    S.with(|s| {
+        let cpu = s.cpu.get();
+        if s.running.get() != Running::Guest || s.sp.get() == 0 || cpu.is_null() {
+            return false;
+        }
+        // SAFETY: the Cpu of the guarded call this thread runs, which the
+        // interrupted handler does not touch again.
+        unsafe {
+            addr_of_mut!((*cpu).exc).write_volatile(exc);
+            addr_of_mut!((*cpu).exit).write_volatile(super::exit::EXC);
+        }
+        s.fault.set(NOTED);
+        s.write.set(false);
+        // SAFETY: the caller's contract.
         unsafe { land(uc, s.sp.get()) }
     })
 }

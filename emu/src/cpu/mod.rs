@@ -154,6 +154,26 @@ impl Handler {
     }
 }
 
+/// How a threaded handler wraps its semantics ([`th`], [`th_load`],
+/// [`th_safe`]).
+pub mod wrap {
+    /// Never leaves the block early: neither notes itself nor tests `exit`.
+    pub const SAFE: u8 = 0;
+    /// Only a host fault of its reads can end it, which lands outside the
+    /// chain (`guard`): notes itself in `exit_at`, tests nothing.
+    pub const LOAD: u8 = 1;
+    /// May leave the block (a store's self-modifying code, an exception it
+    /// raises, a system call): notes itself and tests `exit` after.
+    pub const CHECKED: u8 = 2;
+
+    /// Whether a handler of wrapping `w` tests `exit` after it: a load
+    /// does where no host fault lands (hosts without `guard`).
+    #[inline(always)]
+    pub const fn tests(w: u8) -> bool {
+        w == CHECKED || (w == LOAD && !super::guard::ACTIVE)
+    }
+}
+
 /// The threaded handler of the semantics `f`: `f` inlined, then the jump to
 /// the next instruction. `F` must be a function item (or a closure that
 /// captures nothing), a zero-sized type: each gets its own copy of the
@@ -162,7 +182,7 @@ impl Handler {
 pub fn th<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
     const { assert!(std::mem::size_of::<F>() == 0) };
     let _ = f;
-    Handler(threaded::<F, true>)
+    Handler(threaded::<F, { wrap::CHECKED }>)
 }
 
 /// [`th`] for semantics that never leave the block early (register-only
@@ -171,22 +191,35 @@ pub fn th<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
 pub fn th_safe<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
     const { assert!(std::mem::size_of::<F>() == 0) };
     let _ = f;
-    Handler(threaded::<F, false>)
+    Handler(threaded::<F, { wrap::SAFE }>)
+}
+
+/// [`th`] for semantics whose only way out is a fault of their memory
+/// reads (loads into registers, compares with memory, pops, ret): with
+/// `guard`, such a fault lands outside the chain, segment-limit and
+/// alignment faults included (`Cpu::checked` gives an address that
+/// faults), so nothing tests `exit` after them. They read no memory
+/// after a write of their own, and raise nothing themselves.
+#[inline(always)]
+pub fn th_load<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
+    const { assert!(std::mem::size_of::<F>() == 0) };
+    let _ = f;
+    Handler(threaded::<F, { wrap::LOAD }>)
 }
 
 /// See [`th`]. `i` keeps the provenance of the whole block, so stepping to
 /// the next instruction stays inside the allocation.
-unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy, const CHECK: bool>(c: &mut Cpu, i: *const Inst) {
+unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy, const W: u8>(c: &mut Cpu, i: *const Inst) {
     // SAFETY: F is zero-sized (asserted in `th`, the only way to name this
     // function), so a value of it is conjured from nothing.
     let f: F = unsafe { std::mem::zeroed() };
-    if CHECK {
+    if W != wrap::SAFE {
         // The instruction that leaves, if it does: set before it runs, for
         // a host fault in it (see `guard`) as for any other exit.
         c.exit_at = i;
     }
     f(c, unsafe { &*i });
-    if CHECK && c.exit != exit::NONE {
+    if wrap::tests(W) && c.exit != exit::NONE {
         return;
     }
     // SAFETY: every block ends with a marker, so the next instruction exists.

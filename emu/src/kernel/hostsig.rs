@@ -165,18 +165,18 @@ fn kernel_copy(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
 /// access to a file page past the end of its file, which another process
 /// truncated (this process's own truncations make such pages not-present
 /// first: `mm::file_resized`; the kernel side copies file pages
-/// fault-tolerantly). The interpreter's access cannot be undone here, so
-/// an anonymous zero page goes over the host page and the access
-/// finishes on it, then the instruction ends with a #PF at the address
-/// (`cpu::run::stop_running`): the kernel side puts the file back under
-/// the page, finds it past the file's end and gives the guest SIGBUS
-/// (BUS_ADRERR, the address) with eip at the instruction, as natively
-/// (`mm::host_bus`, entry.rs). One difference stays: the instruction has
-/// finished on zeros (a load's destination holds 0; a store is lost),
-/// where natively it had no effect. An instruction fetch is exact
-/// (translation looks at the interrupt line). In kernel-side code (not
-/// running guest instructions) the line's `irq::BUS` raises the SIGBUS at
-/// the next return to user mode. Async-signal-safe: an mmap and atomics.
+/// fault-tolerantly). An anonymous zero page goes over the host page.
+/// In guest code the instruction ends at once with a #PF at the address,
+/// its access undone, landing as a SIGSEGV does (`cpu::guard::
+/// land_exception`); elsewhere under the run loop (`cpu::run::
+/// stop_running`) the access finishes on the zero page first. The kernel
+/// side puts the file back under the page, finds it past the file's end
+/// and gives the guest SIGBUS (BUS_ADRERR, the address) with eip at the
+/// instruction, as natively (`mm::host_bus`, entry.rs). An instruction
+/// fetch is exact (translation looks at the interrupt line). In
+/// kernel-side code (not running guest instructions) the line's
+/// `irq::BUS` raises the SIGBUS at the next return to user mode.
+/// Async-signal-safe: an mmap and atomics.
 fn guest_bus(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
     let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
     if sig != libc::SIGBUS || code != libc::BUS_ADRERR {
@@ -217,11 +217,16 @@ fn guest_bus(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
         write,
         fetch: false,
     };
-    crate::cpu::run::stop_running(crate::cpu::Exception {
+    let exc = crate::cpu::Exception {
         vector: crate::cpu::vec::PF,
         error_code: Some(f.error_code()),
         cr2: guest,
-    });
+    };
+    // SAFETY: this thread's fault handler, with the context it got.
+    if unsafe { crate::cpu::guard::land_exception(exc, uc) } {
+        return true;
+    }
+    crate::cpu::run::stop_running(exc);
     true
 }
 

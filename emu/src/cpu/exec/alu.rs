@@ -251,9 +251,28 @@ fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool, form: u8) -> Op
     Some(match (dst, src, lock) {
         (Opnd::Reg(..), Opnd::Reg(..), false) => by_size!(safe sz, rr::<OP>),
         (Opnd::Reg(..), Opnd::Imm(_), false) => by_size!(safe sz, ri::<OP>),
-        (Opnd::Reg(..), Opnd::Mem, false) if bd => by_size!(sz, rm::<OP, BD>),
-        (Opnd::Reg(..), Opnd::Mem, false) if sib => by_size!(sz, rm::<OP, SIB>),
-        (Opnd::Reg(..), Opnd::Mem, false) => by_size!(sz, rm::<OP, ANY>),
+        (Opnd::Reg(..), Opnd::Mem, false) if bd => by_size!(load sz, rm::<OP, BD>),
+        (Opnd::Reg(..), Opnd::Mem, false) if sib => by_size!(load sz, rm::<OP, SIB>),
+        (Opnd::Reg(..), Opnd::Mem, false) => by_size!(load sz, rm::<OP, ANY>),
+        // cmp and test with memory only read it.
+        (Opnd::Mem, Opnd::Reg(..), false) if !writes(OP) && bd => {
+            by_size!(load sz, m::<OP, false, false, BD>)
+        }
+        (Opnd::Mem, Opnd::Reg(..), false) if !writes(OP) && sib => {
+            by_size!(load sz, m::<OP, false, false, SIB>)
+        }
+        (Opnd::Mem, Opnd::Reg(..), false) if !writes(OP) => {
+            by_size!(load sz, m::<OP, false, false, ANY>)
+        }
+        (Opnd::Mem, Opnd::Imm(_), false) if !writes(OP) && bd => {
+            by_size!(load sz, m::<OP, true, false, BD>)
+        }
+        (Opnd::Mem, Opnd::Imm(_), false) if !writes(OP) && sib => {
+            by_size!(load sz, m::<OP, true, false, SIB>)
+        }
+        (Opnd::Mem, Opnd::Imm(_), false) if !writes(OP) => {
+            by_size!(load sz, m::<OP, true, false, ANY>)
+        }
         (Opnd::Mem, Opnd::Reg(..), false) if bd => by_size!(sz, m::<OP, false, false, BD>),
         (Opnd::Mem, Opnd::Reg(..), false) if sib => by_size!(sz, m::<OP, false, false, SIB>),
         (Opnd::Mem, Opnd::Reg(..), false) => by_size!(sz, m::<OP, false, false, ANY>),

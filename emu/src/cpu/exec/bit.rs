@@ -9,7 +9,7 @@ use iced_x86::{Instruction, Mnemonic};
 use super::shift::set_cf_of;
 use crate::cpu::decode::{op_size, opnd, Opnd};
 use crate::cpu::flags::{kind, size_bits, Flags, ARITH, CF, ZF};
-use crate::cpu::{th, Cpu, Handler, Inst};
+use crate::cpu::{th, th_load, th_safe, Cpu, Handler, Inst};
 
 pub const BT: u8 = 0;
 pub const BTS: u8 = 1;
@@ -148,19 +148,25 @@ fn scan_h<const OP: u8, const MEM: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 macro_rules! sz16 {
-    ($sz:expr, $f:ident :: <$($p:tt),*>) => {
+    ($w:ident, $sz:expr, $f:ident :: <$($p:tt),*>) => {
         if $sz == 1 {
-            th($f::<$($p,)* 1>)
+            $w($f::<$($p,)* 1>)
         } else {
-            th($f::<$($p,)* 2>)
+            $w($f::<$($p,)* 2>)
         }
+    };
+    ($sz:expr, $f:ident :: <$($p:tt),*>) => {
+        sz16!(th, $sz, $f::<$($p),*>)
     };
 }
 
 fn pick_bt<const OP: u8>(dst: Opnd, imm: bool, lock: bool, sz: u8) -> Option<Handler> {
     Some(match (dst, imm, lock) {
-        (Opnd::Reg(..), false, false) => sz16!(sz, bt_r::<OP, false>),
-        (Opnd::Reg(..), true, false) => sz16!(sz, bt_r::<OP, true>),
+        (Opnd::Reg(..), false, false) => sz16!(th_safe, sz, bt_r::<OP, false>),
+        (Opnd::Reg(..), true, false) => sz16!(th_safe, sz, bt_r::<OP, true>),
+        // bt only reads its operand.
+        (Opnd::Mem, false, false) if OP == BT => sz16!(th_load, sz, bt_m::<OP, false, false>),
+        (Opnd::Mem, true, false) if OP == BT => sz16!(th_load, sz, bt_m::<OP, true, false>),
         (Opnd::Mem, false, false) => sz16!(sz, bt_m::<OP, false, false>),
         (Opnd::Mem, true, false) => sz16!(sz, bt_m::<OP, true, false>),
         (Opnd::Mem, false, true) if OP != BT => sz16!(sz, bt_m::<OP, false, true>),

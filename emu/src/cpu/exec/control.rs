@@ -8,7 +8,7 @@ use crate::arch::desc::Desc;
 use crate::cpu::decode::{opnd, Opnd};
 use crate::cpu::exec::mov::POPF_MASK;
 use crate::cpu::flags::{NT, RF};
-use crate::cpu::{exit, th, th_safe, vec, Cpu, Handler, Inst, Seg, CS, ECX, ESP, SS};
+use crate::cpu::{exit, th, th_load, th_safe, vec, Cpu, Handler, Inst, Seg, CS, ECX, ESP, SS};
 
 /// Condition code nibble (0 = o .. 15 = g) of a jcc/setcc/cmovcc/fcmov.
 pub fn cc_of(ins: &Instruction) -> Option<u8> {
@@ -442,9 +442,9 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
             };
             // `retw` pops 16 bits: iced marks it with a 16-bit stack slot.
             if matches!(ins.code(), Code::Retnw | Code::Retnw_imm16) {
-                th(ret::<1>)
+                th_load(ret::<1>)
             } else {
-                th(ret::<2>)
+                th_load(ret::<2>)
             }
         }
         Retf => {

@@ -9,7 +9,9 @@ use crate::cpu::decode::{op_size, opnd, sreg, Opnd};
 use crate::cpu::exec::alu::{alu, ADD, CMP};
 use crate::cpu::exec::control::cc_of;
 use crate::cpu::flags::{self, AF, CF, DF, ID, NT, OF, PF, RF, SF, TF, VM, ZF};
-use crate::cpu::{am, th, vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS};
+use crate::cpu::{
+    am, th, th_load, th_safe, vec, Cpu, Handler, Inst, EAX, EBP, EBX, ECX, EDX, ESP, SS,
+};
 use crate::mem::{PageFault, PAGE_SHIFT, P_PRESENT, P_WRITE};
 use crate::{by_form, by_size};
 
@@ -425,8 +427,8 @@ fn cmov_pick<const CC: u8>(mem: bool, sz: u8) -> Handler {
     match (mem, sz) {
         (false, 1) => th(cmov_rr::<CC, 1>),
         (false, _) => th(cmov_rr::<CC, 2>),
-        (true, 1) => th(cmov_rm::<CC, 1>),
-        (true, _) => th(cmov_rm::<CC, 2>),
+        (true, 1) => th_load(cmov_rm::<CC, 1>),
+        (true, _) => th_load(cmov_rm::<CC, 2>),
     }
 }
 
@@ -811,7 +813,7 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 }
                 (Opnd::Reg(r, _), Opnd::Mem) => {
                     d.r = r;
-                    by_form!(d, sz, mov_rm)
+                    by_form!(load d, sz, mov_rm)
                 }
                 (Opnd::Mem, Opnd::Reg(s, _)) => {
                     d.r = s;
@@ -842,26 +844,26 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 _ => return false,
             };
             macro_rules! pick {
-                ($f:ident $(, $am:path)?) => {
+                ($w:ident, $f:ident $(, $am:path)?) => {
                     match (signed, src, dst) {
-                        (false, 0, 1) => th($f::<$({ $am },)? false, 0, 1>),
-                        (false, 0, _) => th($f::<$({ $am },)? false, 0, 2>),
-                        (false, _, 1) => th($f::<$({ $am },)? false, 1, 1>),
-                        (false, _, _) => th($f::<$({ $am },)? false, 1, 2>),
-                        (true, 0, 1) => th($f::<$({ $am },)? true, 0, 1>),
-                        (true, 0, _) => th($f::<$({ $am },)? true, 0, 2>),
-                        (true, _, 1) => th($f::<$({ $am },)? true, 1, 1>),
-                        (true, _, _) => th($f::<$({ $am },)? true, 1, 2>),
+                        (false, 0, 1) => $w($f::<$({ $am },)? false, 0, 1>),
+                        (false, 0, _) => $w($f::<$({ $am },)? false, 0, 2>),
+                        (false, _, 1) => $w($f::<$({ $am },)? false, 1, 1>),
+                        (false, _, _) => $w($f::<$({ $am },)? false, 1, 2>),
+                        (true, 0, 1) => $w($f::<$({ $am },)? true, 0, 1>),
+                        (true, 0, _) => $w($f::<$({ $am },)? true, 0, 2>),
+                        (true, _, 1) => $w($f::<$({ $am },)? true, 1, 1>),
+                        (true, _, _) => $w($f::<$({ $am },)? true, 1, 2>),
                     }
                 };
             }
             if reg {
-                pick!(movx_r)
+                pick!(th_safe, movx_r)
             } else {
                 match am::of(d) {
-                    am::BD => pick!(movx_m, am::BD),
-                    am::SIB => pick!(movx_m, am::SIB),
-                    _ => pick!(movx_m, am::ANY),
+                    am::BD => pick!(th_load, movx_m, am::BD),
+                    am::SIB => pick!(th_load, movx_m, am::SIB),
+                    _ => pick!(th_load, movx_m, am::ANY),
                 }
             }
         }
@@ -873,7 +875,8 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 return false;
             }
             d.r = r;
-            by_form!(d, sz, lea)
+            // An address computation: never leaves the block.
+            by_form!(safe d, sz, lea)
         }
         Push => {
             let sz = if ins.stack_pointer_increment() == -2 {
@@ -918,9 +921,9 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 Opnd::Reg(r, _) => {
                     d.r = r;
                     if sz == 2 {
-                        th(pop_r::<2>)
+                        th_load(pop_r::<2>)
                     } else {
-                        th(pop_r::<1>)
+                        th_load(pop_r::<1>)
                     }
                 }
                 Opnd::Mem => {
@@ -996,8 +999,8 @@ mod tests {
         let d = run(&mut c, &[0x8b, 0x44, 0x8b, 0x08]);
         assert_eq!((am::of(&d), c.regs[EAX]), (am::SIB, 0x2222));
         // The same through the handler of every form: ANY computes it too.
-        let sib = crate::cpu::th(mov_rm::<{ am::SIB }, 2>);
-        let any = crate::cpu::th(mov_rm::<{ am::ANY }, 2>);
+        let sib = th_load(mov_rm::<{ am::SIB }, 2>);
+        let any = th_load(mov_rm::<{ am::ANY }, 2>);
         assert_eq!(d.h.addr(), sib.addr());
         let mut e = d;
         e.h = any;
