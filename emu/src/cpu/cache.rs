@@ -30,6 +30,9 @@ pub struct BlockHeader {
     /// last return addresses of a ret), filled on first use; see
     /// [`BlockCache::next`].
     pub links: [Cell<Link>; 2],
+    /// What entering the block takes from [`Chaining::left`]: its count
+    /// and one block (set by [`Block::boxed`]).
+    pub cost: u64,
 }
 
 /// A block's link to a successor: valid while its epoch is the cache's.
@@ -83,10 +86,11 @@ pub struct Block {
 
 impl Block {
     /// A block of `insts` (ending with the end marker), in one allocation.
-    pub fn boxed(hdr: BlockHeader, insts: &[Inst]) -> Box<Block> {
+    pub fn boxed(mut hdr: BlockHeader, insts: &[Inst]) -> Box<Block> {
         use std::alloc::{alloc, handle_alloc_error, Layout};
         let n = insts.len();
         assert!(n as u32 == hdr.count + 1);
+        hdr.cost = chain_cost(hdr.count as u64);
         let layout = Layout::new::<BlockHeader>()
             .extend(Layout::array::<Inst>(n).expect("block size"))
             .expect("block size")
@@ -139,15 +143,17 @@ pub type BlockPtr = *const BlockHeader;
 /// loop sets this up before each block it runs; the markers keep it.
 ///
 /// A transition costs what the run loop cannot do for it, and no more:
-/// the instruction count counts down in `left` (the run loop adds what
-/// went to `Cpu::icount` after, [`Chaining::settle`]), `cur` is written
-/// only when the chain returns (a fault or exit finds its block from
-/// `Cpu::exit_at`: [`block_of`]), and an interrupt request waits for the
-/// run loop, at most `run::CHAIN_SPAN` instructions away.
+/// one subtraction counts both the instructions and the block down in
+/// `left` (the run loop adds what went to `Cpu::icount` and the block
+/// count after, [`Chaining::settle`]), `cur` is written only when the
+/// chain returns (a fault or exit finds its block from `Cpu::exit_at`:
+/// [`block_of`]), and an interrupt request waits for the run loop, at most
+/// `run::CHAIN_SPAN` instructions away.
 #[derive(Clone, Copy)]
 pub struct Chaining {
     /// Instructions the chain may still enter, counted down by whole
-    /// blocks: a block goes on into the next while its count fits.
+    /// blocks (a block goes on into the next while its count fits), above
+    /// [`BLOCK_BITS`]; below, blocks counted down from [`BLOCKS`].
     pub left: u64,
     /// `left` when the chain started: what it ran is `start - left`.
     pub start: u64,
@@ -163,6 +169,18 @@ pub struct Chaining {
     /// no link names (a ret's callers, an indirect jump's targets).
     fast: *const (u32, BlockPtr),
     fast_len: usize,
+}
+
+/// [`Chaining::left`]'s bits below its instruction count.
+const BLOCK_BITS: u32 = 24;
+/// The block count a chain starts from: more than a chain can enter
+/// (one of at most `run::CHAIN_SPAN` instructions), so it never borrows
+/// from the instructions above it.
+const BLOCKS: u64 = (1 << BLOCK_BITS) - 1;
+
+/// [`BlockHeader::cost`] of a block of `count` instructions.
+fn chain_cost(count: u64) -> u64 {
+    count << BLOCK_BITS | 1
 }
 
 impl Default for Chaining {
@@ -185,29 +203,35 @@ impl Chaining {
     /// breakpoint loop). See [`Chaining::enter`].
     #[inline(always)]
     pub fn room(&mut self, icount: u64, end: u64) {
-        self.left = end.saturating_sub(icount);
+        // At most a span or a budget's end away: a few thousand.
+        let n = end.saturating_sub(icount).min(1 << 32);
+        self.left = n << BLOCK_BITS | BLOCKS;
     }
 
     /// The chain starts with a block of `n` instructions, counted in
     /// `Cpu::icount` already.
     #[inline(always)]
     pub fn enter(&mut self, n: u64) {
-        self.left = self.left.saturating_sub(n);
+        let room = (self.left >> BLOCK_BITS).saturating_sub(n);
+        self.left = room << BLOCK_BITS | BLOCKS;
         self.start = self.left;
     }
 
     /// Stop going on into further blocks (TF was set): the blocks entered
     /// so far stay counted.
     pub fn stop(&mut self) {
-        self.start -= self.left;
-        self.left = 0;
+        let room = self.left & !BLOCKS;
+        self.start = self.start.wrapping_sub(room);
+        self.left -= room;
     }
 
-    /// Add the instructions of the blocks the chain entered to `icount`
-    /// (again: adds nothing).
+    /// Add the instructions of the blocks the chain entered to `icount`,
+    /// and the blocks to `count` (again: adds nothing).
     #[inline(always)]
     pub fn settle(&mut self, icount: &mut u64) {
-        *icount += self.start - self.left;
+        let ran = self.start - self.left;
+        *icount += ran >> BLOCK_BITS;
+        self.count += ran & BLOCKS;
         self.start = self.left;
     }
 }
@@ -264,13 +288,11 @@ pub unsafe fn chain_on(c: &mut Cpu, from: BlockPtr) {
                 e.1
             }
         };
-        let n = (*to).count as u64;
-        let Some(left) = c.chain.left.checked_sub(n) else {
+        let Some(left) = c.chain.left.checked_sub((*to).cost) else {
             c.chain.cur = from;
             return;
         };
         c.chain.left = left;
-        c.chain.count += 1;
         Handler::run(c, Block::from_thin(to).insts.as_ptr())
     }
 }

@@ -174,6 +174,7 @@ fn fault_block(eip: u32, fault: Inst, out: &mut Vec<Inst>) -> BlockHeader {
         count: 0,
         falls: false,
         links: Default::default(),
+        cost: 0,
     };
     out.push(fault);
     end(hdr, out, None, &[])
@@ -223,6 +224,7 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         count: 0,
         falls: false,
         links: Default::default(),
+        cost: 0,
     };
     let page_start = page << PAGE_SHIFT;
     let page_end = (page as u64 + 1) << PAGE_SHIFT;

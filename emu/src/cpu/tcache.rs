@@ -429,6 +429,7 @@ impl Stored {
             count: r.count,
             falls: r.flags & F_FALLS != 0,
             links: Default::default(),
+            cost: 0,
         };
         Block::boxed(hdr, scratch)
     }
