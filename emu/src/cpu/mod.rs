@@ -770,6 +770,10 @@ impl Cpu {
             unsafe {
                 std::arch::asm!("/* {0} */", inout(reg) seg, options(nostack, preserves_flags))
             };
+            // Masked again after the asm, so the index is known in bounds:
+            // a bounds check's panic call would give every memory handler
+            // a stack frame (a push and a pop on its fast path too).
+            let seg = seg & 7;
             let size = size();
             if (self.lim_based >> seg) & 1 == 0 || off.checked_add(size.max(1) - 1).is_none() {
                 return checked_preserving(self, s, off, size);
