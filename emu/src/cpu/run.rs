@@ -97,8 +97,8 @@ pub fn stop_running(exc: Exception) -> bool {
         return false;
     }
     // SAFETY: `c` is the Cpu `run` is running, alive until it returns;
-    // the handler interrupted that thread, which reads `exit` after every
-    // instruction that may fault.
+    // the handler interrupted that thread outside a handler chain (a
+    // chain's faults land instead: `guard::land_exception`).
     unsafe {
         std::ptr::addr_of_mut!((*c).exc).write_volatile(exc);
         std::ptr::addr_of_mut!((*c).exit).write_volatile(exit::EXC);
@@ -185,7 +185,8 @@ pub fn run_until(cpu: &mut Cpu, cache: &mut BlockCache, end: u64) -> Option<Even
 /// frames), the host stack grows with every instruction of the chain, so
 /// the span bounds it there, and in release a handler that stopped being
 /// a jump (a compiler change) costs stack, not a crash. A return to the
-/// loop every 4096 instructions costs nothing measurable.
+/// loop every 4096 instructions costs nothing measurable, and bounds how
+/// long an interrupt request (`cpu.irq`) waits: the chain does not look.
 const CHAIN_SPAN: u64 = if cfg!(debug_assertions) { 256 } else { 4096 };
 
 /// The run loop, monomorphized without the budget's checks for [`run`].
