@@ -566,11 +566,15 @@ pub fn op_size(ins: &Instruction, n: u32) -> Option<Size> {
 /// `load` first: that wrapper, see `cpu::th_safe` and `cpu::th_load`).
 #[macro_export]
 macro_rules! by_form {
-    ($w:ident $d:expr, $sz:expr, $f:ident) => {
+    ($w:ident $d:expr, $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {
         match $crate::cpu::am::of($d) {
-            $crate::cpu::am::BD => $crate::by_size!($w $sz, $f::<{ $crate::cpu::am::BD }>),
-            $crate::cpu::am::SIB => $crate::by_size!($w $sz, $f::<{ $crate::cpu::am::SIB }>),
-            _ => $crate::by_size!($w $sz, $f::<{ $crate::cpu::am::ANY }>),
+            $crate::cpu::am::BD => {
+                $crate::by_size!($w $sz, $f::<$($($p,)*)? { $crate::cpu::am::BD }>)
+            }
+            $crate::cpu::am::SIB => {
+                $crate::by_size!($w $sz, $f::<$($($p,)*)? { $crate::cpu::am::SIB }>)
+            }
+            _ => $crate::by_size!($w $sz, $f::<$($($p,)*)? { $crate::cpu::am::ANY }>),
         }
     };
     ($d:expr, $sz:expr, $f:ident $(:: <$($p:tt),*>)?) => {

@@ -321,32 +321,12 @@ impl Flags {
     pub fn cond(&self, cc: u8) -> bool {
         let k = self.kind();
         if k == kind::SUB | 2 {
-            let (a, b) = (self.a(), self.b());
-            match cc {
-                0x2 => return a < b,
-                0x3 => return a >= b,
-                0x4 => return a == b,
-                0x5 => return a != b,
-                0x6 => return a <= b,
-                0x7 => return a > b,
-                0xc => return (a as i32) < (b as i32),
-                0xd => return (a as i32) >= (b as i32),
-                0xe => return (a as i32) <= (b as i32),
-                0xf => return (a as i32) > (b as i32),
-                _ => {}
+            if let Some(v) = compare_cond(self.a(), self.b(), cc) {
+                return v;
             }
         } else if k == kind::LOGIC | 2 {
-            let r = self.res() as i32;
-            match cc {
-                0x4 => return r == 0,
-                0x5 => return r != 0,
-                0x8 => return r < 0,
-                0x9 => return r >= 0,
-                0xc => return r < 0,
-                0xd => return r >= 0,
-                0xe => return r <= 0,
-                0xf => return r > 0,
-                _ => {}
+            if let Some(v) = sign_cond(self.res() as i32, cc) {
+                return v;
             }
         }
         if k == kind::NONE {
@@ -357,38 +337,20 @@ impl Flags {
         // shifted values are compares of the operands' low bits.
         let sh = 0u32.wrapping_sub(size_bits(k & 3));
         let r = self.res().wrapping_shl(sh);
-        match cc {
-            // ZF and SF come from the result for every kind.
-            0x4 => return r == 0,
-            0x5 => return r != 0,
-            0x8 => return (r as i32) < 0,
-            0x9 => return (r as i32) >= 0,
-            _ => {}
-        }
-        if k & !3 == kind::SUB {
-            let (a, b) = (self.a().wrapping_shl(sh), self.b().wrapping_shl(sh));
-            match cc {
-                0x2 => return a < b,
-                0x3 => return a >= b,
-                0x6 => return a <= b,
-                0x7 => return a > b,
-                0xc => return (a as i32) < (b as i32),
-                0xd => return (a as i32) >= (b as i32),
-                0xe => return (a as i32) <= (b as i32),
-                0xf => return (a as i32) > (b as i32),
-                _ => {}
+        // ZF and SF come from the result for every kind.
+        if matches!(cc, 0x4 | 0x5 | 0x8 | 0x9) {
+            if let Some(v) = sign_cond(r as i32, cc) {
+                return v;
             }
+        }
+        let v = if k & !3 == kind::SUB {
+            compare_cond(self.a().wrapping_shl(sh), self.b().wrapping_shl(sh), cc)
         } else if k & !3 == kind::LOGIC {
-            let r = r as i32;
-            match cc {
-                0xc => return r < 0,
-                0xd => return r >= 0,
-                0xe => return r <= 0,
-                0xf => return r > 0,
-                _ => {}
-            }
-        }
-        self.cond_slow(cc)
+            sign_cond(r as i32, cc)
+        } else {
+            None
+        };
+        v.unwrap_or_else(|| self.cond_slow(cc))
     }
 
     /// [`Flags::cond`] from the flags one at a time.
@@ -406,6 +368,41 @@ impl Flags {
         };
         r ^ (cc & 1 != 0)
     }
+}
+
+/// Condition `cc` after a compare of `a` with `b` (sub or cmp, the top
+/// bits of the operation at bit 31), for the conditions that depend on
+/// the operands only.
+#[inline(always)]
+fn compare_cond(a: u32, b: u32, cc: u8) -> Option<bool> {
+    Some(match cc {
+        0x2 => a < b,
+        0x3 => a >= b,
+        0x4 => a == b,
+        0x5 => a != b,
+        0x6 => a <= b,
+        0x7 => a > b,
+        0xc => (a as i32) < (b as i32),
+        0xd => (a as i32) >= (b as i32),
+        0xe => (a as i32) <= (b as i32),
+        0xf => (a as i32) > (b as i32),
+        _ => return None,
+    })
+}
+
+/// Condition `cc` from a result `r` (its top bit at bit 31) whose CF and
+/// OF are clear (a logic op); ZF and SF conditions hold for any kind.
+#[inline(always)]
+fn sign_cond(r: i32, cc: u8) -> Option<bool> {
+    Some(match cc {
+        0x4 => r == 0,
+        0x5 => r != 0,
+        0x8 | 0xc => r < 0,
+        0x9 | 0xd => r >= 0,
+        0xe => r <= 0,
+        0xf => r > 0,
+        _ => return None,
+    })
 }
 
 /// Every lazy-flags kind (tests iterate over them).
@@ -439,47 +436,40 @@ mod tests {
         assert_eq!(add8(0, 0), ZF | PF);
     }
 
-    /// Every condition of every kind and size agrees with the same
-    /// condition of the materialised flags, with bits above the operation's
-    /// size set in the operands and the result (lazy records keep them).
-    #[test]
-    fn cond_fast_paths_match_the_flags() {
-        let vals = [
-            0u32,
-            1,
-            5,
-            0x7f,
-            0x80,
-            0xff,
-            0x1234_5680,
-            0x7fff,
-            0x8000,
-            0xabcd_ffff,
-            0x7fff_ffff,
-            0x8000_0000,
-            0xffff_ffff,
-        ];
+    /// Operand values for the tests below: size edges, and bits above an
+    /// operation's size set (lazy records keep them).
+    const VALS: [u32; 16] = [
+        0,
+        1,
+        5,
+        0xf,
+        0x10,
+        0x7f,
+        0x80,
+        0xff,
+        0x1234_5680,
+        0x7fff,
+        0x8000,
+        0xffff,
+        0xabcd_ffff,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_ffff,
+    ];
+
+    /// `check` every lazy record of every kind and size over [`VALS`]
+    /// squared, with each of `auxes`, the result `res(kind, a, b, aux)`.
+    fn each_record(
+        auxes: &[u32],
+        res: impl Fn(u8, u32, u32, u32) -> u32,
+        mut check: impl FnMut(Flags),
+    ) {
         for k in ALL_KINDS {
             for sz in 0..3u8 {
-                for &a in &vals {
-                    for &b in &vals {
-                        let res = match k {
-                            kind::SUB | kind::SBB => a.wrapping_sub(b),
-                            kind::LOGIC => a & b,
-                            kind::NEG => 0u32.wrapping_sub(a),
-                            _ => a.wrapping_add(b),
-                        };
-                        for aux in [0u32, CF | OF] {
-                            let f = Flags::lazy(k | sz, res, a, b, aux);
-                            let mut g = f;
-                            g.materialize();
-                            for cc in 0..16 {
-                                assert_eq!(
-                                    f.cond(cc),
-                                    g.cond(cc),
-                                    "kind {k} sz {sz} a={a:x} b={b:x} cc={cc}"
-                                );
-                            }
+                for &a in &VALS {
+                    for &b in &VALS {
+                        for &aux in auxes {
+                            check(Flags::lazy(k | sz, res(k, a, b, aux), a, b, aux));
                         }
                     }
                 }
@@ -487,46 +477,37 @@ mod tests {
         }
     }
 
+    /// Every condition of every kind and size agrees with the same
+    /// condition of the materialised flags.
+    #[test]
+    fn cond_fast_paths_match_the_flags() {
+        let res = |k, a: u32, b: u32, _| match k {
+            kind::SUB | kind::SBB => a.wrapping_sub(b),
+            kind::LOGIC => a & b,
+            kind::NEG => 0u32.wrapping_sub(a),
+            _ => a.wrapping_add(b),
+        };
+        each_record(&[0, CF | OF], res, |f| {
+            let mut g = f;
+            g.materialize();
+            for cc in 0..16 {
+                assert_eq!(f.cond(cc), g.cond(cc), "{f:x?} cc={cc}");
+            }
+        });
+    }
+
     #[test]
     fn get_matches_the_per_flag_accessors() {
-        let vals = [
-            0u32,
-            1,
-            0xf,
-            0x10,
-            0x7f,
-            0x80,
-            0xff,
-            0x7fff,
-            0x8000,
-            0xffff,
-            0x7fff_ffff,
-            0x8000_0000,
-            0xffff_ffff,
-        ];
-        for k in ALL_KINDS {
-            for sz in 0..3u8 {
-                for &a in &vals {
-                    for &b in &vals {
-                        for aux in [0u32, 1, AF | OF, CF | AF | OF] {
-                            let res = a.wrapping_add(b).wrapping_add(aux & 1);
-                            let f = Flags::lazy(k | sz, res, a, b, aux);
-                            let each = (f.cf() as u32)
-                                | (f.pf() as u32) << 2
-                                | (f.af() as u32) << 4
-                                | (f.zf() as u32) << 6
-                                | (f.sf() as u32) << 7
-                                | (f.of() as u32) << 11;
-                            assert_eq!(
-                                f.get() & ARITH,
-                                each,
-                                "kind {k} sz {sz} a {a:#x} b {b:#x} aux {aux:#x}"
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        let res = |_, a: u32, b: u32, aux: u32| a.wrapping_add(b).wrapping_add(aux & 1);
+        each_record(&[0, 1, AF | OF, CF | AF | OF], res, |f| {
+            let each = (f.cf() as u32)
+                | (f.pf() as u32) << 2
+                | (f.af() as u32) << 4
+                | (f.zf() as u32) << 6
+                | (f.sf() as u32) << 7
+                | (f.of() as u32) << 11;
+            assert_eq!(f.get() & ARITH, each, "{f:x?}");
+        });
     }
 
     #[test]

@@ -28,14 +28,13 @@ pub enum Event {
 
 /// Execute block `b` and the blocks its chain goes on into (see
 /// [`super::cache::Chaining`], which `cpu.chain` must be set up for); the
-/// last of them is `cpu.chain.cur` after. On an early exit, fixes up `eip`
-/// and the instruction count.
+/// last of them is `cpu.chain.cur` after, unless the chain left early, for
+/// which it fixes up `eip` and the instruction count.
 #[inline(always)]
 fn exec_block(cpu: &mut Cpu, b: &Block) {
     let n = b.hdr.count as u64;
     cpu.icount += n;
     cpu.chain.enter(n);
-    cpu.chain.cur = b.thin();
     super::guard::guest_chain(true);
     // SAFETY: the block's instructions end with its end marker.
     unsafe { Handler::run(cpu, b.insts.as_ptr()) };
@@ -47,15 +46,13 @@ fn exec_block(cpu: &mut Cpu, b: &Block) {
 }
 
 /// The chain left early at instruction `exit_at` (its blocks counted in
-/// `icount`): `eip` and `icount` as of that instruction, and its block in
-/// `chain.cur`.
+/// `icount`): `eip` and `icount` as of that instruction.
 #[cold]
 #[inline(never)]
 fn early_exit(cpu: &mut Cpu) {
     // SAFETY: `exit_at` was set by a handler of a live block's
     // instructions (the chain's), before it left.
     let b = unsafe { super::cache::block_of(cpu.exit_at) };
-    cpu.chain.cur = b.thin();
     let k = unsafe { cpu.exit_at.offset_from(b.insts.as_ptr()) } as usize;
     let n = b.hdr.count as usize;
     let i = &b.insts[k];

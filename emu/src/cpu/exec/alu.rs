@@ -2,10 +2,10 @@
 
 use iced_x86::{Instruction, Mnemonic};
 
-use crate::by_size;
 use crate::cpu::decode::{op_size, opnd, Opnd};
 use crate::cpu::flags::{kind, Flags};
 use crate::cpu::{Cpu, Handler, Inst};
+use crate::{by_form, by_size};
 
 pub const ADD: u8 = 0;
 pub const OR: u8 = 1;
@@ -245,40 +245,21 @@ fn um<const OP: u8, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     unary::<OP, SZ>(&mut c.flags, old);
 }
 
-fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool, form: u8) -> Option<Handler> {
-    use crate::cpu::am::{ANY, BD, SIB};
-    let (bd, sib) = (form == BD, form == SIB);
+fn pick2<const OP: u8>(dst: Opnd, src: Opnd, sz: u8, lock: bool, d: &Inst) -> Option<Handler> {
+    use crate::cpu::am::ANY;
     Some(match (dst, src, lock) {
         (Opnd::Reg(..), Opnd::Reg(..), false) => by_size!(safe sz, rr::<OP>),
         (Opnd::Reg(..), Opnd::Imm(_), false) => by_size!(safe sz, ri::<OP>),
-        (Opnd::Reg(..), Opnd::Mem, false) if bd => by_size!(load sz, rm::<OP, BD>),
-        (Opnd::Reg(..), Opnd::Mem, false) if sib => by_size!(load sz, rm::<OP, SIB>),
-        (Opnd::Reg(..), Opnd::Mem, false) => by_size!(load sz, rm::<OP, ANY>),
+        (Opnd::Reg(..), Opnd::Mem, false) => by_form!(load d, sz, rm::<OP>),
         // cmp and test with memory only read it.
-        (Opnd::Mem, Opnd::Reg(..), false) if !writes(OP) && bd => {
-            by_size!(load sz, m::<OP, false, false, BD>)
-        }
-        (Opnd::Mem, Opnd::Reg(..), false) if !writes(OP) && sib => {
-            by_size!(load sz, m::<OP, false, false, SIB>)
-        }
         (Opnd::Mem, Opnd::Reg(..), false) if !writes(OP) => {
-            by_size!(load sz, m::<OP, false, false, ANY>)
-        }
-        (Opnd::Mem, Opnd::Imm(_), false) if !writes(OP) && bd => {
-            by_size!(load sz, m::<OP, true, false, BD>)
-        }
-        (Opnd::Mem, Opnd::Imm(_), false) if !writes(OP) && sib => {
-            by_size!(load sz, m::<OP, true, false, SIB>)
+            by_form!(load d, sz, m::<OP, false, false>)
         }
         (Opnd::Mem, Opnd::Imm(_), false) if !writes(OP) => {
-            by_size!(load sz, m::<OP, true, false, ANY>)
+            by_form!(load d, sz, m::<OP, true, false>)
         }
-        (Opnd::Mem, Opnd::Reg(..), false) if bd => by_size!(sz, m::<OP, false, false, BD>),
-        (Opnd::Mem, Opnd::Reg(..), false) if sib => by_size!(sz, m::<OP, false, false, SIB>),
-        (Opnd::Mem, Opnd::Reg(..), false) => by_size!(sz, m::<OP, false, false, ANY>),
-        (Opnd::Mem, Opnd::Imm(_), false) if bd => by_size!(sz, m::<OP, true, false, BD>),
-        (Opnd::Mem, Opnd::Imm(_), false) if sib => by_size!(sz, m::<OP, true, false, SIB>),
-        (Opnd::Mem, Opnd::Imm(_), false) => by_size!(sz, m::<OP, true, false, ANY>),
+        (Opnd::Mem, Opnd::Reg(..), false) => by_form!(d, sz, m::<OP, false, false>),
+        (Opnd::Mem, Opnd::Imm(_), false) => by_form!(d, sz, m::<OP, true, false>),
         (Opnd::Mem, Opnd::Reg(..), true) => by_size!(sz, m::<OP, false, true, ANY>),
         (Opnd::Mem, Opnd::Imm(_), true) => by_size!(sz, m::<OP, true, true, ANY>),
         _ => return None,
@@ -321,16 +302,16 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 return false;
             }
             match mn {
-                Add => pick2::<ADD>(dst, src, sz, lock, crate::cpu::am::of(d)),
-                Or => pick2::<OR>(dst, src, sz, lock, crate::cpu::am::of(d)),
-                Adc => pick2::<ADC>(dst, src, sz, lock, crate::cpu::am::of(d)),
-                Sbb => pick2::<SBB>(dst, src, sz, lock, crate::cpu::am::of(d)),
-                And => pick2::<AND>(dst, src, sz, lock, crate::cpu::am::of(d)),
-                Sub => pick2::<SUB>(dst, src, sz, lock, crate::cpu::am::of(d)),
-                Xor => pick2::<XOR>(dst, src, sz, lock, crate::cpu::am::of(d)),
-                Cmp => pick2::<CMP>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                Add => pick2::<ADD>(dst, src, sz, lock, d),
+                Or => pick2::<OR>(dst, src, sz, lock, d),
+                Adc => pick2::<ADC>(dst, src, sz, lock, d),
+                Sbb => pick2::<SBB>(dst, src, sz, lock, d),
+                And => pick2::<AND>(dst, src, sz, lock, d),
+                Sub => pick2::<SUB>(dst, src, sz, lock, d),
+                Xor => pick2::<XOR>(dst, src, sz, lock, d),
+                Cmp => pick2::<CMP>(dst, src, sz, lock, d),
                 // test r/m, r is symmetric; test m, r reads like cmp m, r.
-                _ => pick2::<TEST>(dst, src, sz, lock, crate::cpu::am::of(d)),
+                _ => pick2::<TEST>(dst, src, sz, lock, d),
             }
         }
         Inc | Dec | Neg | Not => {
