@@ -371,12 +371,7 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
 /// CPL 0 with flat code selector `cs` and stack selector `cs + 8`.
 fn ring0(cpu: &mut Cpu, cs: u16) {
     cpu.sys.cpl = 0;
-    cpu.segs[CS] = flat(cs, true);
-    cpu.segs[SS] = flat(cs + 8, false);
-    cpu.seg_base[CS] = 0;
-    cpu.seg_base[SS] = 0;
-    cpu.refresh_limit(CS);
-    cpu.refresh_limit(SS);
+    cpu.load_flat_cs_ss(flat(cs, true), flat(cs + 8, false));
 }
 
 /// Kernel mode on the kernel stack at `esp`, as after a transition from
@@ -395,13 +390,8 @@ pub fn sysexit(cpu: &mut Cpu) -> Result<(), Exception> {
         return Err(fault(vec::GP, 0));
     }
     cpu.sys.cpl = 3;
-    cpu.segs[CS] = flat((base + 16) | 3, true);
-    cpu.segs[SS] = flat((base + 24) | 3, false);
+    cpu.load_flat_cs_ss(flat((base + 16) | 3, true), flat((base + 24) | 3, false));
     debug_assert_eq!(cpu.segs[CS].sel, gdt::USER_CS_SEL);
-    cpu.seg_base[CS] = 0;
-    cpu.seg_base[SS] = 0;
-    cpu.refresh_limit(CS);
-    cpu.refresh_limit(SS);
     cpu.eip = cpu.regs[crate::cpu::EDX];
     cpu.regs[ESP] = cpu.regs[crate::cpu::ECX];
     Ok(())

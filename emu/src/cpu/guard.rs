@@ -267,14 +267,25 @@ fn protect_window<R, F: FnOnce() -> R>(
 /// faulting instruction.
 pub fn guarded<R, F: FnOnce(&mut Cpu) -> R>(cpu: &mut Cpu, f: F) -> Result<R, ()> {
     let cp: *mut Cpu = cpu;
+    // SAFETY: `cpu` is only used through `cp` until `f` is done.
+    unsafe { guarded_raw(cp, || f(&mut *cp)) }
+}
+
+/// [`guarded`] for a `cpu` that `f` reaches through a pointer of its own
+/// (the run loop that serves its events: the kernel side, between two
+/// runs of guest code, uses the Cpu through its task).
+///
+/// # Safety
+/// `cpu` is alive until this returns, and no reference to it is live
+/// while `f` runs but those `f` makes.
+pub unsafe fn guarded_raw<R, F: FnOnce() -> R>(cpu: *mut Cpu, f: F) -> Result<R, ()> {
     // The window's address and table, not the Mem (an Arc clone here was
     // two atomic operations per run, a tenth of a syscall's round trip).
-    let (base, perms) = (cpu.mem.base(), cpu.mem.perms_ptr());
-    let prev = S.with(|s| s.cpu.replace(cp));
-    // SAFETY: `cpu` is only used through `cp` until `f` is done.
-    let r = protect_window(base, perms, || f(unsafe { &mut *cp })).map_err(|l| {
+    let (base, perms) = unsafe { ((*cpu).mem.base(), (*cpu).mem.perms_ptr()) };
+    let prev = S.with(|s| s.cpu.replace(cpu));
+    let r = protect_window(base, perms, f).map_err(|l| {
         if l.off != NOTED {
-            unsafe { &mut *cp }.guest_fault(l.off, l.write);
+            unsafe { &mut *cpu }.guest_fault(l.off, l.write);
         }
     });
     S.with(|s| s.cpu.set(prev));
@@ -358,9 +369,63 @@ std::arch::global_asm!(
     ".p2align 4",
     // rdi: dst, rsi: src, rdx: n. Returns the bytes not copied: 0, or
     // what was left when the copy faulted (emu_kcopy_fixup).
+    //
+    // `rep movsb` starts slowly where the CPU lacks fast short strings
+    // (FSRM): on a Zen 1, 12 ns for 4 bytes and 34 ns for 64, against 4
+    // and 10 for a loop of words. Under 256 bytes the copy is that loop
+    // (8 bytes at a time, then 4, then one at a time):
+    // a fault of a word goes on a byte at a time from the same place
+    // (emu_kcopy_bytes), so the bytes left are exact as rep movsb's.
     "emu_kcopy:",
     ".cfi_startproc",
     "mov rcx, rdx",
+    "cmp rcx, 256",
+    "jae 5f",
+    "cmp rcx, 8",
+    "jb 3f",
+    "2:",
+    ".globl emu_kcopy_qload",
+    "emu_kcopy_qload:",
+    "mov rax, [rsi]",
+    ".globl emu_kcopy_qstore",
+    "emu_kcopy_qstore:",
+    "mov [rdi], rax",
+    "add rsi, 8",
+    "add rdi, 8",
+    "sub rcx, 8",
+    "cmp rcx, 8",
+    "jae 2b",
+    "3:",
+    "cmp rcx, 4",
+    "jb 6f",
+    ".globl emu_kcopy_dload",
+    "emu_kcopy_dload:",
+    "mov eax, [rsi]",
+    ".globl emu_kcopy_dstore",
+    "emu_kcopy_dstore:",
+    "mov [rdi], eax",
+    "add rsi, 4",
+    "add rdi, 4",
+    "sub rcx, 4",
+    ".globl emu_kcopy_bytes",
+    "emu_kcopy_bytes:",
+    "6:",
+    "test rcx, rcx",
+    "jz 4f",
+    ".globl emu_kcopy_bload",
+    "emu_kcopy_bload:",
+    "mov al, [rsi]",
+    ".globl emu_kcopy_bstore",
+    "emu_kcopy_bstore:",
+    "mov [rdi], al",
+    "inc rsi",
+    "inc rdi",
+    "dec rcx",
+    "jmp 6b",
+    "4:",
+    "xor eax, eax",
+    "ret",
+    "5:",
     ".globl emu_kcopy_insn",
     "emu_kcopy_insn:",
     "rep movsb",
@@ -375,6 +440,13 @@ std::arch::global_asm!(
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 extern "C" {
     fn emu_kcopy(dst: *mut u8, src: *const u8, n: usize) -> usize;
+    fn emu_kcopy_qload();
+    fn emu_kcopy_qstore();
+    fn emu_kcopy_dload();
+    fn emu_kcopy_dstore();
+    fn emu_kcopy_bytes();
+    fn emu_kcopy_bload();
+    fn emu_kcopy_bstore();
     fn emu_kcopy_insn();
     fn emu_kcopy_fixup();
 }
@@ -407,11 +479,22 @@ pub unsafe fn kcopy_fixup(addr: usize, uc: *mut libc::c_void) -> bool {
     // SAFETY: the context of the fault this thread's handler serves.
     unsafe {
         let rip = &mut (*uc).uc_mcontext.gregs[libc::REG_RIP as usize];
-        if *rip as usize != emu_kcopy_insn as *const () as usize {
+        let at = *rip as usize;
+        let is = |f: unsafe extern "C" fn()| at == f as *const () as usize;
+        let to: unsafe extern "C" fn() = if is(emu_kcopy_qload)
+            || is(emu_kcopy_qstore)
+            || is(emu_kcopy_dload)
+            || is(emu_kcopy_dstore)
+        {
+            // A word's fault: the bytes of the word before it copy.
+            emu_kcopy_bytes
+        } else if is(emu_kcopy_bload) || is(emu_kcopy_bstore) || is(emu_kcopy_insn) {
+            emu_kcopy_fixup
+        } else {
             return false;
-        }
+        };
         S.with(|s| s.kfault.set(addr));
-        *rip = emu_kcopy_fixup as *const () as usize as i64;
+        *rip = to as *const () as usize as i64;
     }
     true
 }
@@ -588,8 +671,38 @@ mod tests {
         m.unmap(0x11000, 0x1000);
         let f = copy(buf.as_mut_ptr(), 4).unwrap_err();
         assert_eq!(f.off, 0x11000);
-        assert!(f.done <= 2);
+        assert_eq!(f.done, 2);
         assert_eq!(copy(buf.as_mut_ptr(), 2), Ok(()));
+    }
+
+    /// A copy that faults part of the way, reading or writing the guest,
+    /// by words (short copies) or by `rep movsb` (long ones), says exactly
+    /// how far it got, and copied that far.
+    #[test]
+    fn kernel_copies_stop_at_the_exact_byte() {
+        let m = Mem::new().unwrap();
+        m.map_zero(0x10000, 0x1000, P_READ | P_WRITE);
+        let pattern: Vec<u8> = (0..600u32).map(|i| (i * 7 + 1) as u8).collect();
+        for n in [1usize, 4, 8, 13, 64, 255, 256, 300, 600] {
+            for k in [0usize, 1, 5, 8, 17, 200].into_iter().filter(|&k| k < n) {
+                let at = 0x11000 - k as u32;
+                // From the guest into a host buffer.
+                m.write_raw(at, &pattern[..k]);
+                let mut buf = vec![0u8; n];
+                let src = m.host_range(at, k.max(1)).unwrap();
+                let f = unsafe { copy(&m, buf.as_mut_ptr(), src, n) }.unwrap_err();
+                assert_eq!((f.off, f.done), (0x11000, k), "read n={n} k={k}");
+                assert_eq!(&buf[..k], &pattern[..k]);
+                // From a host buffer into the guest.
+                m.write_raw(at, &vec![0; k]);
+                let dst = m.host_range(at, k.max(1)).unwrap() as *mut u8;
+                let f = unsafe { copy(&m, dst, pattern.as_ptr(), n) }.unwrap_err();
+                assert_eq!((f.off, f.done), (0x11000, k), "write n={n} k={k}");
+                let mut back = vec![0u8; k];
+                assert!(m.read_bytes(at, &mut back).is_ok());
+                assert_eq!(back, pattern[..k]);
+            }
+        }
     }
 
     /// With two windows in the process (the library's machines side by

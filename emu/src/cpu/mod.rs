@@ -882,6 +882,24 @@ impl Cpu {
         self.refresh_ac();
     }
 
+    /// Load CS and SS with flat descriptors (base 0, the 4 GiB limit: what
+    /// sysenter and sysexit load from their MSR), leaving the segment
+    /// checks as [`Cpu::refresh_limit`] of both would: a code segment is
+    /// checked (data through `cs:` is read-only), a flat stack is not.
+    #[inline]
+    pub fn load_flat_cs_ss(&mut self, cs: Seg, ss: Seg) {
+        debug_assert!(cs.base == 0 && cs.limit == !0 && cs.attr & 0x18 == 0x18);
+        debug_assert!(ss.base == 0 && ss.limit == !0 && ss.attr & 0x1e == 0x12);
+        self.segs[CS] = cs;
+        self.segs[SS] = ss;
+        self.seg_base[CS] = 0;
+        self.seg_base[SS] = 0;
+        let both = (1 << CS | 1 << SS) as u8;
+        self.seg_slow = (self.seg_slow & !both) | 1 << CS;
+        self.based_only &= !both;
+        self.refresh_ac();
+    }
+
     /// Recompute `lim_mask` from `seg_slow` and EFLAGS.AC: while alignment
     /// checking is on, every access takes the checked path.
     #[inline]
@@ -1424,6 +1442,41 @@ impl Cpu {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Flat CS and SS loaded at once leave the segment checks as loading
+    /// each through `refresh_limit` does, from any state before.
+    #[test]
+    fn flat_cs_ss_checks_as_refresh_limit() {
+        let flat = |sel: u16, attr: u8| Seg {
+            sel,
+            base: 0,
+            limit: !0,
+            attr,
+            big: true,
+        };
+        for before in [0u8, 0x3f, 1 << SS, 1 << CS | 1 << GS] {
+            for ac in [0, flags::AC] {
+                let setup = || {
+                    let mut c = Cpu::for_tests();
+                    c.seg_slow = before;
+                    c.based_only = before & 0x30;
+                    c.flags.bits |= ac;
+                    c.refresh_ac();
+                    c
+                };
+                let (mut c, mut d) = (setup(), setup());
+                c.load_flat_cs_ss(flat(0x73, 0xfb), flat(0x7b, 0xf3));
+                d.segs[CS] = flat(0x73, 0xfb);
+                d.segs[SS] = flat(0x7b, 0xf3);
+                d.refresh_limit(CS);
+                d.refresh_limit(SS);
+                assert_eq!(
+                    (c.seg_slow, c.based_only, c.lim_mask, c.lim_based),
+                    (d.seg_slow, d.based_only, d.lim_mask, d.lim_based)
+                );
+            }
+        }
+    }
 
     /// gs with a TLS base and the 4 GiB limit: offsets below the thread
     /// pointer (`%gs:-4`) wrap to linear addresses under the base, an

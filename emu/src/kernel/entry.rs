@@ -301,24 +301,44 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
     p.syscalls += 1;
     let ti = p.cpu.sys.thread_info();
     let work = p.cpu.sys.kmem.r32(ti + thread_info::SYSCALL_WORK)?;
+    if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 {
+        return do_syscall_work(p);
+    }
+    let nr = frame_r(p, off::ORIG_AX)?;
+    if nr < syscall::NR_SYSCALLS {
+        // bx, cx, dx, si, di, bp: the first six words of pt_regs.
+        let args: [u32; 6] = p.cpu.sys.kmem.read_pod(p.frame + off::BX)?;
+        let ret = syscall::invoke(p, nr, args);
+        frame_w(p, off::AX, ret)?;
+    } else {
+        // ax already holds -ENOSYS (as Linux leaves it).
+        syscall::enosys(nr);
+    }
+    Ok(())
+}
+
+/// [`do_syscall`] with work to report at entry and exit: the embedder's
+/// hooks, `--frames`, strace and its counts.
+#[cold]
+#[inline(never)]
+fn do_syscall_work(p: &mut Task) -> Result<(), KFault> {
     let mut nr = frame_r(p, off::ORIG_AX)?;
     // The embedder's hooks stop first, as ptrace's syscall-entry stop
     // comes before the tracepoints (syscall_trace_enter).
-    let hooked =
-        work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 && super::hooks::wants_syscall(p, nr);
+    let hooked = super::hooks::wants_syscall(p, nr);
     if hooked {
         super::hooks::syscall_stop(p, false)?;
         nr = frame_r(p, off::ORIG_AX)?;
     }
-    if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 {
-        p.trace_frame(true);
-    }
+    p.trace_frame(true);
     if nr < syscall::NR_SYSCALLS {
         // bx, cx, dx, si, di, bp: the first six words of pt_regs.
         let args: [u32; 6] = p.cpu.sys.kmem.read_pod(p.frame + off::BX)?;
-        let traced = (work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0
-            && p.cfg.strace.is_some())
-        .then(|| super::strace::enter(p, nr, args));
+        let traced = p
+            .cfg
+            .strace
+            .is_some()
+            .then(|| super::strace::enter(p, nr, args));
         if let Some(t) = &traced {
             if syscall::RET[nr as usize] == syscall::Fmt::Void {
                 // exit and exit_group: strace prints them before they happen.
@@ -326,8 +346,7 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
             }
         }
         // (exit and exit_group do not return: strace -c leaves them out.)
-        let timed = (work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0
-            && p.cfg.syscall_stats.is_some()
+        let timed = (p.cfg.syscall_stats.is_some()
             && syscall::RET[nr as usize] != syscall::Fmt::Void)
             .then(std::time::Instant::now);
         let ret = syscall::invoke(p, nr, args);
@@ -344,7 +363,7 @@ fn do_syscall(p: &mut Task) -> Result<(), KFault> {
         // ax already holds -ENOSYS (as Linux leaves it).
         syscall::enosys(nr);
     }
-    if work & thread_info::SYSCALL_WORK_SYSCALL_TRACE != 0 && p.exit.is_none() {
+    if p.exit.is_none() {
         p.trace_frame(false);
         // (syscall_exit_work: the tracepoint, then ptrace's exit stop.)
         if hooked {

@@ -635,13 +635,18 @@ impl Task {
             // The host does not call emu's fault handler for a store to
             // translated code or a tracked page while SIGSEGV is blocked or
             // ignored: the stores check themselves then.
-            let soft = self.sig.blocked & (1 << (super::abi::signal::SIGSEGV - 1)) != 0
-                || super::hostsig::segv_ignored()
-                || self.cpu.mem.tracking();
-            self.cpu.set_soft_writes(soft);
+            self.soft_writes();
             let ev = match end {
                 None => match &self.cfg.gdb {
-                    None => run::run(&mut self.cpu, &mut self.cache),
+                    None => match self.run_serving() {
+                        Some(ev) => ev,
+                        None => {
+                            if let Some(stop) = self.after_event() {
+                                return stop;
+                            }
+                            continue;
+                        }
+                    },
                     Some(d) => {
                         let d = d.clone();
                         crate::gdb::run(self, &d)
@@ -653,20 +658,68 @@ impl Task {
                 },
             };
             entry::handle(self, ev);
-            if self.exit.is_some() {
-                if let Some(st) = super::exit::finish(self) {
-                    self.flush_frames();
-                    if let Some(s) = &self.cfg.strace {
-                        super::strace::exited(self, s, st);
-                    }
-                    return Stop::Exited(st);
-                }
-            }
-            if self.hook_stop {
-                self.hook_stop = false;
-                return Stop::Hook;
+            if let Some(stop) = self.after_event() {
+                return stop;
             }
         }
+    }
+
+    /// Whether guest stores check for translated code themselves: the
+    /// host does not call emu's fault handler for a store to translated
+    /// code or a tracked page while SIGSEGV is blocked or ignored.
+    fn soft_writes(&mut self) {
+        let soft = self.sig.blocked & (1 << (super::abi::signal::SIGSEGV - 1)) != 0
+            || super::hostsig::segv_ignored()
+            || self.cpu.mem.tracking();
+        self.cpu.set_soft_writes(soft);
+    }
+
+    /// Guest code with the kernel side serving its events in the run
+    /// loop ([`run::run_serving`]) while nothing asks the loop above to
+    /// look: None when the task exited or a hook stopped it (the caller
+    /// looks), Some(an event the loop left with).
+    fn run_serving(&mut self) -> Option<run::Event> {
+        let me: *mut Task = self;
+        // SAFETY: `me` is alive (it is `self`).
+        let (cpu, cache) = unsafe {
+            (
+                std::ptr::addr_of_mut!((*me).cpu),
+                std::ptr::addr_of_mut!((*me).cache),
+            )
+        };
+        let serve = move |ev| {
+            // SAFETY: `run_serving` holds no reference to the Cpu or the
+            // cache while this runs.
+            let p = unsafe { &mut *me };
+            entry::handle(p, ev);
+            if p.exit.is_some() || p.hook_stop {
+                return false;
+            }
+            p.soft_writes();
+            true
+        };
+        // SAFETY: the task outlives the call; `serve` is the only other
+        // user of its Cpu and cache.
+        unsafe { run::run_serving(cpu, cache, serve) }
+    }
+
+    /// After the kernel side served an event: the task's exit (when the
+    /// whole group is done, for the leader) or a hook's stop request.
+    fn after_event(&mut self) -> Option<Stop> {
+        if self.exit.is_some() {
+            if let Some(st) = super::exit::finish(self) {
+                self.flush_frames();
+                if let Some(s) = &self.cfg.strace {
+                    super::strace::exited(self, s, st);
+                }
+                return Some(Stop::Exited(st));
+            }
+        }
+        if self.hook_stop {
+            self.hook_stop = false;
+            return Some(Stop::Hook);
+        }
+        None
     }
 
     /// A host syscall that may block, which a guest signal (or a request
