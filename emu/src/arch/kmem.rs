@@ -34,20 +34,49 @@ pub const KMEM_SIZE: u32 = STACK_OFF + THREAD_SIZE;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KFault(pub u32);
 
+/// Held as words, so that a frame at an aligned address is a `&PtRegs`
+/// in place ([`KMem::pod`]).
 #[derive(Clone)]
 pub struct KMem {
-    bytes: Box<[u8]>,
+    words: Box<[u64]>,
 }
 
 impl Default for KMem {
     fn default() -> Self {
         KMem {
-            bytes: vec![0; KMEM_SIZE as usize].into_boxed_slice(),
+            words: vec![0; KMEM_SIZE as usize / 8].into_boxed_slice(),
         }
     }
 }
 
 impl KMem {
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.words)
+    }
+
+    #[inline(always)]
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        bytemuck::cast_slice_mut(&mut self.words)
+    }
+
+    /// The plain-old-data struct (e.g. `PtRegs`) at `a`, in place: Err
+    /// outside kernel memory or at an address not aligned for it.
+    #[inline(always)]
+    pub fn pod<T: bytemuck::Pod>(&self, a: u32) -> Result<&T, KFault> {
+        let n = std::mem::size_of::<T>();
+        let o = self.off(a, n as u32)?;
+        bytemuck::try_from_bytes(&self.bytes()[o..o + n]).map_err(|_| KFault(a))
+    }
+
+    /// [`KMem::pod`], to write.
+    #[inline(always)]
+    pub fn pod_mut<T: bytemuck::Pod>(&mut self, a: u32) -> Result<&mut T, KFault> {
+        let n = std::mem::size_of::<T>();
+        let o = self.off(a, n as u32)?;
+        bytemuck::try_from_bytes_mut(&mut self.bytes_mut()[o..o + n]).map_err(|_| KFault(a))
+    }
+
     #[inline(always)]
     fn off(&self, a: u32, n: u32) -> Result<usize, KFault> {
         let o = a.wrapping_sub(KBASE);
@@ -61,26 +90,30 @@ impl KMem {
     #[inline(always)]
     pub fn r32(&self, a: u32) -> Result<u32, KFault> {
         let o = self.off(a, 4)?;
-        Ok(u32::from_le_bytes(self.bytes[o..o + 4].try_into().unwrap()))
+        Ok(u32::from_le_bytes(
+            self.bytes()[o..o + 4].try_into().unwrap(),
+        ))
     }
 
     #[inline(always)]
     pub fn w32(&mut self, a: u32, v: u32) -> Result<(), KFault> {
         let o = self.off(a, 4)?;
-        self.bytes[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        self.bytes_mut()[o..o + 4].copy_from_slice(&v.to_le_bytes());
         Ok(())
     }
 
     #[inline(always)]
     pub fn r64(&self, a: u32) -> Result<u64, KFault> {
         let o = self.off(a, 8)?;
-        Ok(u64::from_le_bytes(self.bytes[o..o + 8].try_into().unwrap()))
+        Ok(u64::from_le_bytes(
+            self.bytes()[o..o + 8].try_into().unwrap(),
+        ))
     }
 
     #[inline(always)]
     pub fn w64(&mut self, a: u32, v: u64) -> Result<(), KFault> {
         let o = self.off(a, 8)?;
-        self.bytes[o..o + 8].copy_from_slice(&v.to_le_bytes());
+        self.bytes_mut()[o..o + 8].copy_from_slice(&v.to_le_bytes());
         Ok(())
     }
 
@@ -89,14 +122,16 @@ impl KMem {
     pub fn read_pod<T: bytemuck::Pod>(&self, a: u32) -> Result<T, KFault> {
         let n = std::mem::size_of::<T>() as u32;
         let o = self.off(a, n)?;
-        Ok(bytemuck::pod_read_unaligned(&self.bytes[o..o + n as usize]))
+        Ok(bytemuck::pod_read_unaligned(
+            &self.bytes()[o..o + n as usize],
+        ))
     }
 
     /// Write raw bytes at `a`.
     #[inline(always)]
     pub fn write_bytes(&mut self, a: u32, b: &[u8]) -> Result<(), KFault> {
         let o = self.off(a, b.len() as u32)?;
-        self.bytes[o..o + b.len()].copy_from_slice(b);
+        self.bytes_mut()[o..o + b.len()].copy_from_slice(b);
         Ok(())
     }
 
@@ -110,20 +145,22 @@ impl KMem {
     ) -> Result<(), KFault> {
         let b = &bytemuck::bytes_of(v)[..len];
         let o = self.off(a, len as u32)?;
-        self.bytes[o..o + len].copy_from_slice(b);
+        self.bytes_mut()[o..o + len].copy_from_slice(b);
         Ok(())
     }
 
     #[inline(always)]
     pub fn r16(&self, a: u32) -> Result<u16, KFault> {
         let o = self.off(a, 2)?;
-        Ok(u16::from_le_bytes(self.bytes[o..o + 2].try_into().unwrap()))
+        Ok(u16::from_le_bytes(
+            self.bytes()[o..o + 2].try_into().unwrap(),
+        ))
     }
 
     #[inline(always)]
     pub fn w16(&mut self, a: u32, v: u16) -> Result<(), KFault> {
         let o = self.off(a, 2)?;
-        self.bytes[o..o + 2].copy_from_slice(&v.to_le_bytes());
+        self.bytes_mut()[o..o + 2].copy_from_slice(&v.to_le_bytes());
         Ok(())
     }
 }

@@ -51,6 +51,10 @@ pub mod exit {
     pub const EXC: u8 = 1;
     /// A write hit a page holding cached code; `eip` is set to the next instruction.
     pub const SMC: u8 = 2;
+    /// The last exit an instruction inside a block may take. The ones
+    /// after come only from terminators (int, sysenter, icebp), which set
+    /// `eip` themselves and end their block: the chain's counts stand.
+    pub const LAST_MIDBLOCK: u8 = SMC;
     /// `int n` / `int3` / `into` (trap-like); `eip` is after the instruction.
     pub const INT: u8 = 3;
     /// `sysenter`; `eip` is after the instruction.

@@ -40,7 +40,7 @@ fn exec_block(cpu: &mut Cpu, b: &Block) {
     unsafe { Handler::run(cpu, b.insts.as_ptr()) };
     super::guard::guest_chain(false);
     cpu.chain.settle(&mut cpu.icount);
-    if cpu.exit != exit::NONE {
+    if cpu.exit != exit::NONE && cpu.exit <= exit::LAST_MIDBLOCK {
         early_exit(cpu);
     }
 }

@@ -257,10 +257,7 @@ fn entry_sysenter(p: &mut Task) -> Result<(), KFault> {
         Err(_) => r.ax = (-14i32) as u32,
     }
     let sp = top.wrapping_sub(std::mem::size_of::<PtRegs>() as u32);
-    p.cpu
-        .sys
-        .kmem
-        .write_pod_prefix(sp, &r, std::mem::size_of::<PtRegs>())?;
+    *p.cpu.sys.kmem.pod_mut(sp)? = r;
     p.cpu.regs[ESP] = sp;
     p.frame = sp;
     if arg6.is_err() {
@@ -273,7 +270,7 @@ fn entry_sysenter(p: &mut Task) -> Result<(), KFault> {
         return Ok(());
     }
     // Opportunistic sysexit, when the frame allows it.
-    let r = PtRegs::read(&p.cpu.sys.kmem, p.frame)?;
+    let r = *p.cpu.sys.kmem.pod::<PtRegs>(p.frame)?;
     let can_sysexit = r.cs == gdt::USER_CS_SEL
         && r.ss == gdt::USER_DS_SEL
         && r.ip == landing_pad
