@@ -10,6 +10,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use super::tcache::{self, Stored};
@@ -27,8 +28,8 @@ pub struct BlockHeader {
     /// page limit) rather than with an instruction that sets eip.
     pub falls: bool,
     /// Successors seen so far (both arms of a jcc, a call's target, the
-    /// last return addresses of a ret), filled on first use; see
-    /// [`BlockCache::next`].
+    /// last return addresses of a ret, the targets of side exits), filled
+    /// on first use; see [`BlockCache::next`].
     pub links: [Cell<Link>; 2],
     /// What entering the block takes from [`Chaining::left`]: its count
     /// and one block (set by [`Block::boxed`]).
@@ -69,6 +70,9 @@ impl Link {
     }
 }
 
+/// Epochs stay below this, under [`super::IrqLine::STALE`].
+const EPOCHS: u32 = 1 << 31;
+
 /// The epoch's half of a [`Link::key`].
 #[inline(always)]
 fn epoch_key(epoch: u32) -> u64 {
@@ -108,8 +112,15 @@ impl Block {
             std::ptr::addr_of_mut!((*b).hdr).write(hdr);
             let dst = std::ptr::addr_of_mut!((*b).insts) as *mut Inst;
             std::ptr::copy_nonoverlapping(insts.as_ptr(), dst, n);
-            // The end marker knows its block, to go on through its links.
+            // The end marker knows its block, to go on through its links,
+            // and so do the side exits.
             decode::chain_marker(&mut *dst.add(n - 1), b as *const BlockHeader);
+            for k in 0..n - 1 {
+                let i = &mut *dst.add(k);
+                if super::exec::control::is_side_exit(i.h) {
+                    i.set_marker_block(b as *const BlockHeader);
+                }
+            }
             debug_assert_eq!(std::alloc::Layout::for_value(&*b), layout);
             Box::from_raw(b)
         }
@@ -157,9 +168,11 @@ pub struct Chaining {
     pub left: u64,
     /// `left` when the chain started: what it ran is `start - left`.
     pub start: u64,
-    /// The cache's epoch, as the high half of a [`Link::key`]: links of
-    /// another are stale.
-    pub epoch: u64,
+    /// The word links are keyed with: the cache's epoch as the high half
+    /// of a [`Link::key`] (links of another are stale), in this thread's
+    /// interrupt line (`Cpu::irq`, see [`super::IrqLine`]), where another
+    /// thread that wrote code makes every link stale.
+    line: *const AtomicU64,
     /// The block whose chain returned last, which the run loop links
     /// from (set when a chain returns, not while it runs).
     pub cur: BlockPtr,
@@ -170,6 +183,10 @@ pub struct Chaining {
     fast: *const (u32, BlockPtr),
     fast_len: usize,
 }
+
+/// The link word of a chain never set up: nothing matches, the chain
+/// returns at its first block boundary.
+static NO_LINE: AtomicU64 = AtomicU64::new(super::IrqLine::STALE);
 
 /// [`Chaining::left`]'s bits below its instruction count.
 const BLOCK_BITS: u32 = 24;
@@ -188,7 +205,7 @@ impl Default for Chaining {
         Chaining {
             left: 0,
             start: 0,
-            epoch: 0,
+            line: &NO_LINE,
             cur: std::ptr::null(),
             count: 0,
             fast: std::ptr::null(),
@@ -229,10 +246,19 @@ impl Chaining {
     /// and the blocks to `count` (again: adds nothing).
     #[inline(always)]
     pub fn settle(&mut self, icount: &mut u64) {
-        let ran = self.start - self.left;
-        *icount += ran >> BLOCK_BITS;
-        self.count += ran & BLOCKS;
+        // Below zero when a side exit left the run loop's own block
+        // (counted in `icount` before the chain) early.
+        let ran = self.start.wrapping_sub(self.left) as i64;
+        *icount = icount.wrapping_add((ran >> BLOCK_BITS) as u64);
+        self.count += (ran & BLOCKS as i64) as u64;
         self.start = self.left;
+    }
+
+    /// A side exit left its block with `n` of its instructions not run:
+    /// they do not count (the room they took stays taken).
+    #[inline(always)]
+    pub fn skip(&mut self, n: u8) {
+        self.start = self.start.wrapping_sub((n as u64) << BLOCK_BITS);
     }
 }
 
@@ -269,7 +295,8 @@ pub unsafe fn chain_on(c: &mut Cpu, from: BlockPtr) {
         // shared helpers returning an Option (b049e34) the compiler gave
         // this path an instruction more per block (sort +1.5% Ir).
         let links = &(*from).links;
-        let key = eip as u64 | c.chain.epoch;
+        let word = (*c.chain.line).load(Relaxed);
+        let key = eip as u64 | word;
         let l = links[0].get();
         let to = if l.key == key {
             l.to
@@ -278,6 +305,11 @@ pub unsafe fn chain_on(c: &mut Cpu, from: BlockPtr) {
             if l.key == key {
                 l.to
             } else {
+                // Code written by another thread: the run loop drops it.
+                if word & super::IrqLine::STALE != 0 {
+                    c.chain.cur = from;
+                    return;
+                }
                 // The direct-mapped table (the run loop would look there
                 // next); only the run loop changes the links.
                 let e = *c.chain.fast.add(slot(eip, c.chain.fast_len));
@@ -529,7 +561,14 @@ impl BlockCache {
     #[inline(always)]
     pub fn chaining(&self, cpu: &mut Cpu, end: u64) {
         cpu.chain.room(cpu.icount, end);
-        cpu.chain.epoch = epoch_key(self.epoch);
+        let line = &cpu.irq.code;
+        cpu.chain.line = line;
+        let key = epoch_key(self.epoch);
+        if line.load(Relaxed) & !super::IrqLine::STALE != key {
+            // A new epoch (or a new line: a fork's child), keeping a
+            // stale mark another thread may set meanwhile.
+            let _ = line.fetch_update(Relaxed, Relaxed, |w| Some(w & super::IrqLine::STALE | key));
+        }
         cpu.chain.fast = self.fast.as_ptr();
         cpu.chain.fast_len = self.fast.len();
     }
@@ -573,9 +612,9 @@ impl BlockCache {
 
     /// Make every link stale (a block is about to be dropped).
     fn unlink_all(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            // Wrapped: links from 2^32 invalidations ago would look current.
+        self.epoch += 1;
+        if self.epoch == EPOCHS {
+            // Wrapped: links from 2^31 invalidations ago would look current.
             for b in self.map.values() {
                 for l in &b.hdr.links {
                     l.set(Link::NONE);
@@ -649,7 +688,7 @@ impl BlockCache {
         // Only one program back: an older one's blocks go now.
         drop(old.prior.take());
         let mut new = BlockCache::default();
-        if old.map.is_empty() || old.epoch == u32::MAX {
+        if old.map.is_empty() || old.epoch + 1 == EPOCHS {
             if forked {
                 std::mem::forget(old);
             }

@@ -283,8 +283,23 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         } else {
             None
         };
-        fx[out.len()] = live::effect(&ins);
+        // A conditional branch with the rest of the page after it: the
+        // block goes on with the next instruction, leaving at the branch
+        // only when it is taken (a side exit). Every flag is live there,
+        // as at a block's end.
+        let side = inline.is_none()
+            && out.len() + 1 < MAX_BLOCK
+            && end_at < page_end
+            && exec::control::side_exit(&mut d);
+        fx[out.len()] = if side {
+            Effect::BARRIER
+        } else {
+            live::effect(&ins)
+        };
         out.push(d);
+        if side {
+            continue;
+        }
         if let Some(t) = inline {
             dec.set_position((t - page_start) as usize)
                 .expect("inside the page");
@@ -309,6 +324,13 @@ fn end(mut hdr: BlockHeader, out: &mut Vec<Inst>, fall: Option<u32>, fx: &[Effec
     let relaxed = live::relax_block(&mut out[..n], &fx[..n]);
     super::fuse::fuse(&mut out[..], n, relaxed);
     hdr.count = out.len() as u32;
+    // A side exit taken skips the instructions after it.
+    let count = out.len();
+    for (k, i) in out.iter_mut().enumerate() {
+        if exec::control::is_side_exit(i.h) {
+            i.rm = (count - k - 1) as u8;
+        }
+    }
     hdr.falls = fall.is_some();
     out.push(match fall {
         Some(next) => fall_marker(next),

@@ -97,6 +97,47 @@ where
     }
 }
 
+/// The threaded handlers running `f` then a side exit of condition `CC`
+/// (`control::side_exit`: the block leaves for the branch's target when it
+/// is taken, else goes on after the pair), indexed by `f`'s wrapping.
+#[inline(always)]
+pub fn th2x<F, const CC: u8>(f: F) -> [Handler; 3]
+where
+    F: Fn(&mut Cpu, &Inst) + Copy,
+{
+    use super::wrap::{CHECKED as C, LOAD as L, SAFE as S};
+    const { assert!(std::mem::size_of::<F>() == 0) };
+    let _ = f;
+    let mut h = [Handler::raw(threaded2x::<F, CC, S>); 3];
+    h[L as usize] = Handler::raw(threaded2x::<F, CC, L>);
+    h[C as usize] = Handler::raw(threaded2x::<F, CC, C>);
+    h
+}
+
+/// See [`th2x`].
+unsafe fn threaded2x<F, const CC: u8, const WF: u8>(c: &mut Cpu, i: *const Inst)
+where
+    F: Fn(&mut Cpu, &Inst) + Copy,
+{
+    use super::wrap::{tests, SAFE};
+    // SAFETY: as in `threaded2`; the side exit is the second instruction.
+    unsafe {
+        let f: F = std::mem::zeroed();
+        if WF != SAFE {
+            c.exit_at = i;
+        }
+        f(c, &*i);
+        if tests(WF) && c.exit != exit::NONE {
+            return;
+        }
+        if c.flags.cond(CC) {
+            super::exec::control::leave_at(c, &*i.add(1))
+        } else {
+            Handler::run(c, i.add(2))
+        }
+    }
+}
+
 /// Handler addresses hash with one multiplication (translation looks up
 /// every adjacent pair).
 type Map<K, V> = HashMap<K, V, BuildHasherDefault<AddrHasher>>;
@@ -129,6 +170,18 @@ macro_rules! pairs {
 macro_rules! relaxed_pairs {
     ($($a:expr , ($alone:expr) , $b:expr);* $(;)?) => {
         vec![$((wrappings($a), wrappings($b), th2($a, $b), wrappings($alone))),*]
+    };
+}
+
+/// Compare-and-branch pairs `a, cc`: `a` then jcc `cc`, fused as a
+/// block's last pair (entries as [`pairs`] makes) and with the jcc as a
+/// side exit (`a`'s wrappings, the condition and [`th2x`]'s handlers).
+macro_rules! branch_pairs {
+    ($($a:expr , $cc:ident);* $(;)?) => {
+        (
+            pairs![$($a, jcc::<$cc>);*],
+            vec![$((wrappings($a), $cc, th2x::<_, $cc>($a))),*],
+        )
     };
 }
 
@@ -219,49 +272,53 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         mov_rm::<BD, 1>, ri::<CMP, 1>;
         lea::<BD, 2>, m::<ADD, true, false, BD, 2>;
         m::<ADD, true, false, BD, 2>, mov_rm::<BD, 2>;
-        // Compare (or test) and branch.
-        ri::<CMP, 2>, jcc::<E>;
-        ri::<CMP, 2>, jcc::<NE>;
-        ri::<CMP, 2>, jcc::<B>;
-        ri::<CMP, 2>, jcc::<AE>;
-        ri::<CMP, 2>, jcc::<BE>;
-        ri::<CMP, 2>, jcc::<A>;
-        ri::<CMP, 2>, jcc::<L>;
-        ri::<CMP, 2>, jcc::<GE>;
-        ri::<CMP, 2>, jcc::<LE>;
-        ri::<CMP, 2>, jcc::<G>;
-        rr::<CMP, 2>, jcc::<E>;
-        rr::<CMP, 2>, jcc::<NE>;
-        rr::<CMP, 2>, jcc::<B>;
-        rr::<CMP, 2>, jcc::<AE>;
-        rr::<CMP, 2>, jcc::<BE>;
-        rr::<CMP, 2>, jcc::<A>;
-        rr::<CMP, 2>, jcc::<L>;
-        rr::<CMP, 2>, jcc::<GE>;
-        rr::<CMP, 2>, jcc::<LE>;
-        rr::<CMP, 2>, jcc::<G>;
-        rr::<TEST, 2>, jcc::<E>;
-        rr::<TEST, 2>, jcc::<NE>;
-        rr::<TEST, 0>, jcc::<E>;
-        rr::<TEST, 0>, jcc::<NE>;
-        ri::<CMP, 1>, jcc::<E>;
-        ri::<CMP, 1>, jcc::<NE>;
-        ri::<CMP, 1>, jcc::<AE>;
-        ri::<TEST, 0>, jcc::<E>;
-        ri::<TEST, 0>, jcc::<NE>;
-        ri::<CMP, 0>, jcc::<E>;
-        ri::<CMP, 0>, jcc::<NE>;
-        rm::<CMP, BD, 2>, jcc::<E>;
-        rm::<CMP, BD, 2>, jcc::<NE>;
-        m::<CMP, false, false, BD, 0>, jcc::<E>;
-        m::<CMP, false, false, BD, 0>, jcc::<NE>;
-        m::<CMP, true, false, BD, 0>, jcc::<E>;
-        m::<CMP, true, false, BD, 0>, jcc::<NE>;
-        m::<CMP, true, false, BD, 2>, jcc::<E>;
-        m::<CMP, true, false, BD, 2>, jcc::<NE>;
-        m::<CMP, false, false, BD, 2>, jcc::<E>;
-        m::<CMP, false, false, BD, 2>, jcc::<NE>;
     ];
+    // Compare (or test) and branch, as a block's last pair and as a side
+    // exit.
+    let (branches, exits) = branch_pairs![
+        ri::<CMP, 2>, E;
+        ri::<CMP, 2>, NE;
+        ri::<CMP, 2>, B;
+        ri::<CMP, 2>, AE;
+        ri::<CMP, 2>, BE;
+        ri::<CMP, 2>, A;
+        ri::<CMP, 2>, L;
+        ri::<CMP, 2>, GE;
+        ri::<CMP, 2>, LE;
+        ri::<CMP, 2>, G;
+        rr::<CMP, 2>, E;
+        rr::<CMP, 2>, NE;
+        rr::<CMP, 2>, B;
+        rr::<CMP, 2>, AE;
+        rr::<CMP, 2>, BE;
+        rr::<CMP, 2>, A;
+        rr::<CMP, 2>, L;
+        rr::<CMP, 2>, GE;
+        rr::<CMP, 2>, LE;
+        rr::<CMP, 2>, G;
+        rr::<TEST, 2>, E;
+        rr::<TEST, 2>, NE;
+        rr::<TEST, 0>, E;
+        rr::<TEST, 0>, NE;
+        ri::<CMP, 1>, E;
+        ri::<CMP, 1>, NE;
+        ri::<CMP, 1>, AE;
+        ri::<TEST, 0>, E;
+        ri::<TEST, 0>, NE;
+        ri::<CMP, 0>, E;
+        ri::<CMP, 0>, NE;
+        rm::<CMP, BD, 2>, E;
+        rm::<CMP, BD, 2>, NE;
+        m::<CMP, false, false, BD, 0>, E;
+        m::<CMP, false, false, BD, 0>, NE;
+        m::<CMP, true, false, BD, 0>, E;
+        m::<CMP, true, false, BD, 0>, NE;
+        m::<CMP, true, false, BD, 2>, E;
+        m::<CMP, true, false, BD, 2>, NE;
+        m::<CMP, false, false, BD, 2>, E;
+        m::<CMP, false, false, BD, 2>, NE;
+    ];
+    list.extend(branches);
     // The pairs above where flags die: the arithmetic chains of hashes
     // (their rotates and adds) and the inc of a counter before its cmp.
     list.extend(relaxed_pairs![
@@ -318,6 +375,16 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             for h in &f[3 * wx as usize..][..3] {
                 t.first.insert(h.addr(), *x);
             }
+        }
+    }
+    for (a, cc, f) in exits {
+        let exit = super::exec::control::side_exit_handler(cc);
+        for (x, wx) in a.iter().zip(WRAPS) {
+            let h = f[wx as usize];
+            t.pairs.insert((x.addr(), exit.addr()), h);
+            t.first.insert(h.addr(), *x);
+            let b = first_bit(x.addr());
+            t.firsts[b / 64] |= 1 << (b % 64);
         }
     }
     t

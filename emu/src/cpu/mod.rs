@@ -233,6 +233,46 @@ unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy, const W: u8>(c: &mut Cpu, i: *
     }
 }
 
+/// A thread's interrupt line: the request bits (what it derefs to) and
+/// the word its block transitions key their links with (the block cache's
+/// epoch, see `cache::chain_on`). Another thread that wrote code this one
+/// may have translated sets [`IrqLine::STALE`] there, before it raises the
+/// request: from then on no link matches, and the chain returns to the run
+/// loop at its next block boundary, which serves the request and drops the
+/// code, instead of at the end of its span (a thread that saw the writer's
+/// later stores never runs the old code through a link).
+#[derive(Debug, Default)]
+pub struct IrqLine {
+    bits: AtomicU32,
+    pub code: std::sync::atomic::AtomicU64,
+}
+
+impl IrqLine {
+    /// The bit of [`IrqLine::code`] that makes every link stale (above
+    /// any epoch: `cache` keeps them below 2^31).
+    pub const STALE: u64 = 1 << 63;
+
+    /// Translated code of this thread is stale (see [`IrqLine`]).
+    pub fn code_written(&self) {
+        self.code
+            .fetch_or(Self::STALE, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The thread serves the request for stale code: links are current
+    /// again once it has dropped the code.
+    pub fn code_served(&self) {
+        self.code
+            .fetch_and(!Self::STALE, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl std::ops::Deref for IrqLine {
+    type Target = AtomicU32;
+    fn deref(&self) -> &AtomicU32 {
+        &self.bits
+    }
+}
+
 /// One predecoded instruction: a handler plus pre-resolved operands.
 /// Register fields use hardware numbering; 8-bit registers are encoded as
 /// `index | (high << 3)` (AH = 0 | 8), see [`Cpu::r8`].
@@ -543,8 +583,9 @@ pub struct Cpu {
     perms: *const AtomicU8,
     pub mem: Arc<Mem>,
     /// Interrupt request: non-zero when another thread wants this one to
-    /// stop at the next block boundary (see `kernel::task::irq`).
-    pub irq: Arc<AtomicU32>,
+    /// stop at the next block boundary (see `kernel::task::irq`), and the
+    /// word block transitions key their links with ([`IrqLine`]).
+    pub irq: Arc<IrqLine>,
     /// x87/MMX state.
     pub fpu: exec::x87::Fpu,
     /// SSE state.
@@ -580,7 +621,7 @@ impl Cpu {
             membase: mem.base(),
             perms: mem.perms_ptr(),
             mem,
-            irq: Arc::new(AtomicU32::new(0)),
+            irq: Arc::default(),
             fpu: Default::default(),
             sse: Default::default(),
             sys: crate::arch::System::new(),
@@ -636,7 +677,7 @@ impl Cpu {
             membase: self.membase,
             perms: self.perms,
             mem: self.mem.clone(),
-            irq: Arc::new(AtomicU32::new(0)),
+            irq: Arc::default(),
             fpu: self.fpu.clone(),
             sse: self.sse.clone(),
             sys: self.sys.clone(),

@@ -607,7 +607,7 @@ fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
     // A branch the block went on through runs in its block-ending form,
     // and an instruction whose flags the block found dead its exact
     // handler (the run may stop right after it: see `live`).
-    let was_inline = super::exec::control::is_inline(first.h);
+    let was_inline = super::exec::control::sets_eip_alone(first.h);
     let alone = super::exec::control::outline(super::fuse::unfused(&first));
     first.h = super::live::exact(alone);
     let marker = if was_inline {
@@ -746,10 +746,12 @@ mod tests {
         );
         assert_eq!((c.eip, c.regs[EAX], c.regs[ECX]), (0x2000b, 1000, 0));
         assert_eq!(c.icount, 1 + 3 * 1000);
-        assert_eq!(cache.executed + c.chain.count, 1001);
+        // The first block, then the loop's 999 times: each goes on through
+        // its jnz (a side exit) to the ud2.
+        assert_eq!(cache.executed + c.chain.count, 1000);
         // The run loop runs the first block, the loop block twice before it
-        // is linked to itself, the loop block once a span (of whole blocks,
-        // 3 instructions each) is over, and the ud2 block.
+        // is linked to itself, and the loop block once a span (of whole
+        // blocks, 3 instructions each, 4 counted) is over.
         let spans = 3000 / (CHAIN_SPAN - 2) + 1;
         assert!(cache.executed <= 4 + spans, "{}", cache.executed);
     }
@@ -767,6 +769,60 @@ mod tests {
             let adds = n as u32 + (k > 0) as u32;
             let eip = [0x20005, 0x20008, 0x20009][k as usize];
             assert_eq!((c.eip, c.regs[EAX]), (eip, adds), "{end}");
+        }
+    }
+
+    /// mov ecx,3; l: dec ecx; jz out; add eax,1; jmp l; out: ud2. One
+    /// superblock: its jmp goes on inline, its jz is a side exit.
+    fn side_exit_loop() -> Cpu {
+        let mut c = Cpu::for_tests();
+        c.mem.map_zero(0x20000, 0x1000, P_READ | P_EXEC);
+        let code = [
+            0xb9, 3, 0, 0, 0, 0x49, 0x74, 0x05, 0x83, 0xc0, 0x01, 0xeb, 0xf8, 0x0f, 0x0b,
+        ];
+        c.mem.write_raw(0x20000, &code);
+        c.eip = 0x20000;
+        c
+    }
+
+    /// A side exit taken leaves its block with the instructions after it
+    /// uncounted, in the run loop's own block as in a chained one; a
+    /// budget that ends anywhere, and single steps, see the same
+    /// instructions one at a time.
+    #[test]
+    fn side_exits_count_what_ran() {
+        let mut c = side_exit_loop();
+        let mut cache = BlockCache::default();
+        let ev = run(&mut c, &mut cache);
+        assert!(
+            matches!(ev, Event::Exception(e) if e.vector == vec::UD),
+            "{ev:?}"
+        );
+        // mov, 2 x (dec, jz, add, jmp), dec, jz taken; the ud2 faults.
+        assert_eq!(
+            (c.icount, c.eip, c.regs[EAX], c.regs[ECX]),
+            (11, 0x2000d, 2, 0)
+        );
+        for end in 1..=11 {
+            let mut b = side_exit_loop();
+            let mut cache = BlockCache::default();
+            assert_eq!(run_until(&mut b, &mut cache, end), None, "{end}");
+            let mut s = side_exit_loop();
+            s.flags.bits |= flags::TF;
+            let mut cache = BlockCache::default();
+            for _ in 0..end {
+                let ev = run(&mut s, &mut cache);
+                assert!(
+                    matches!(ev, Event::Exception(e) if e.vector == vec::DB),
+                    "{ev:?}"
+                );
+            }
+            assert_eq!(b.icount, end);
+            assert_eq!(
+                (b.eip, b.regs[EAX], b.regs[ECX]),
+                (s.eip, s.regs[EAX], s.regs[ECX]),
+                "{end}"
+            );
         }
     }
 

@@ -190,6 +190,7 @@ pub fn forget_written_code(p: &mut Task) {
 pub fn serve_irq(p: &mut Task) {
     let bits = p.cpu.irq.swap(0, SeqCst);
     if bits & irq::INVALIDATE != 0 {
+        p.cpu.irq.code_served();
         forget_written_code(p);
     }
     if bits & irq::SIGNAL != 0 {

@@ -367,7 +367,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
             p.tid = me;
             p.forked = true;
             p.cache.forked();
-            p.cpu.irq = Arc::new(std::sync::atomic::AtomicU32::new(0));
+            p.cpu.irq = Arc::default();
             p.ctl = TaskCtl::new(me, p.cpu.irq.clone());
             p.group = ThreadGroup::new(new_rlim, p.ctl.clone());
             super::hostsig::set_current(&p.ctl);

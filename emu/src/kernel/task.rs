@@ -182,7 +182,7 @@ pub struct TaskCtl {
     /// The host thread id (0 until the thread has started).
     pub tid: AtomicU32,
     /// The task's `Cpu::irq`.
-    pub irq: Arc<AtomicU32>,
+    pub irq: Arc<crate::cpu::IrqLine>,
     /// Page ranges (first, last) whose translated code is stale.
     pub inval: Mutex<Vec<(u32, u32)>>,
     /// Signals the host handed to this thread's guest handlers.
@@ -198,7 +198,7 @@ pub struct TaskCtl {
 }
 
 impl TaskCtl {
-    pub fn new(tid: u32, irq: Arc<AtomicU32>) -> Arc<TaskCtl> {
+    pub fn new(tid: u32, irq: Arc<crate::cpu::IrqLine>) -> Arc<TaskCtl> {
         Arc::new(TaskCtl {
             tid: AtomicU32::new(tid),
             irq,
@@ -799,6 +799,9 @@ impl Task {
         }
         for t in g.threads.iter().filter(|t| !Arc::ptr_eq(t, &self.ctl)) {
             lock(&t.inval).extend_from_slice(&ranges);
+            // Its chain stops at its next block boundary, not at the end
+            // of its span: it may see this thread's next stores before.
+            t.irq.code_written();
             t.raise(irq::INVALIDATE);
         }
     }

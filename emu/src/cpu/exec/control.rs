@@ -83,6 +83,76 @@ pub fn inline_branch(d: &mut Inst, page: u32) -> Option<u32> {
     Some(t)
 }
 
+/// The side-exit form of `jcc` (a superblock's conditional branch, see
+/// [`side_exit`]): taken, the block is left for the target as at its end
+/// (its instructions after this one are not counted: `rm` of them);
+/// not taken, the block goes on with the next instruction.
+unsafe fn jcc_exit<const CC: u8>(c: &mut Cpu, i: *const Inst) {
+    // SAFETY: `i` is an instruction of a block that ends with a marker.
+    unsafe {
+        if c.flags.cond(CC) {
+            leave_at(c, &*i)
+        } else {
+            crate::cpu::Handler::run(c, i.add(1))
+        }
+    }
+}
+
+/// A side exit `d` taken: on at its target, out of the block.
+///
+/// # Safety
+/// `d` is an instruction of a block in the cache (whose marker names it)
+/// or of one on its own (null block: the chain returns).
+#[inline(always)]
+pub(crate) unsafe fn leave_at(c: &mut Cpu, d: &Inst) {
+    c.eip = d.imm2;
+    c.chain.skip(d.rm);
+    let b = d.marker_block();
+    if !b.is_null() {
+        unsafe { crate::cpu::cache::chain_on(c, b) }
+    }
+}
+
+/// The side-exit handler of condition `cc`.
+pub fn side_exit_handler(cc: u8) -> Handler {
+    macro_rules! t {
+        ($($n:literal)*) => { match cc { $($n => Handler::raw(jcc_exit::<$n>),)* _ => unreachable!() } };
+    }
+    t!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+}
+
+/// The condition of a side-exit handler (None: `h` is none).
+fn side_exit_cc(h: Handler) -> Option<u8> {
+    (0..16).find(|&cc| side_exit_handler(cc).addr() == h.addr())
+}
+
+/// Whether `h` is a side exit (see [`side_exit`]).
+pub fn is_side_exit(h: Handler) -> bool {
+    side_exit_cc(h).is_some()
+}
+
+/// Make the jcc decoded into `d` a side exit, so the block goes on with
+/// the instruction after it (a superblock): false if `d` is not a jcc.
+/// The block's instructions after it (for its `rm`) and its block (for
+/// its links, in `disp` and `imm` as a marker's: [`Inst::marker_block`])
+/// are filled in when the block is closed and placed.
+pub fn side_exit(d: &mut Inst) -> bool {
+    match (0..16).find(|&cc| jcc_handler(cc).addr() == d.h.addr()) {
+        Some(cc) => {
+            d.h = side_exit_handler(cc);
+            d.set_marker_block(std::ptr::null());
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether `h` sets eip itself when it runs alone (its [`outline`] form):
+/// a branch the block went on through, inline or as a side exit.
+pub fn sets_eip_alone(h: Handler) -> bool {
+    is_inline(h) || is_side_exit(h)
+}
+
 /// Whether `h` is the inline form of a branch (execution goes on at
 /// `imm2` when it completes), for the run loop's exits and single-step.
 pub fn is_inline(h: Handler) -> bool {
@@ -96,6 +166,8 @@ pub fn outline(h: Handler) -> Handler {
         th_safe(jmp)
     } else if h.addr() == th(call_inline).addr() {
         th(call::<2>)
+    } else if let Some(cc) = side_exit_cc(h) {
+        jcc_handler(cc)
     } else {
         h
     }
