@@ -115,6 +115,165 @@ where
     }
 }
 
+/// Stack pairs written out: two pushes, two pops, or a pop and a return
+/// (function prologues and epilogues) with one access of the stack
+/// each, the stack pointer loaded and stored once and one segment test.
+/// As two composed handlers ([`th2`]) each half went through memory for
+/// the stack pointer (a host store may write the `Cpu`, as far as the
+/// compiler knows), noted itself and tested the flat segment, the
+/// soft-write word and `exit` on its own.
+///
+/// A fault stays exact: the pair takes its fast path only where both
+/// accesses lie on one page, so a fault is the first instruction's, with
+/// nothing committed. A pop pair reads both words with one 8-byte load
+/// (its address is the first pop's). A push pair stores the first
+/// instruction's word first (so a fault's address is its own), and a
+/// store to translated code (`guard::claim`) ends the block after the
+/// pair. The pairs never fuse with `esp` as an operand the other
+/// instruction's stack access would see changed ([`uses_esp`]); any other
+/// case (segments that need checks, stores that check themselves, a page
+/// boundary) runs the two handlers as [`th2`] composes them. (Another
+/// thread that unmaps the page between the two stores of a push pair
+/// would see the fault as the first push's, with the first word
+/// written.)
+mod stack {
+    use super::super::exec::control::ret;
+    use super::super::exec::mov::{pop_r, push_r};
+    use super::super::wrap::CHECKED as C;
+    use super::super::{exit, guard, Cpu, Handler, Inst, ESP, SEG_W, SS};
+    use super::threaded2;
+
+    /// `f` then `g` as [`th2`] composes them, both checked.
+    #[cold]
+    #[inline(never)]
+    unsafe fn composed<F, G>(f: F, g: G, c: &mut Cpu, i: *const Inst)
+    where
+        F: Fn(&mut Cpu, &Inst) + Copy,
+        G: Fn(&mut Cpu, &Inst) + Copy,
+    {
+        let _ = (f, g);
+        // SAFETY: the caller's contract, as `threaded2`'s.
+        unsafe { threaded2::<F, G, C, C>(c, i) }
+    }
+
+    /// Whether a stack access of segment `s` (with [`SEG_W`] for a write)
+    /// goes to the host as it is: guard pages, a flat stack segment.
+    #[inline(always)]
+    fn flat(c: &Cpu, s: usize) -> bool {
+        guard::ACTIVE && c.lim_mask.wrapping_shr(s as u32) & 1 == 0
+    }
+
+    /// `push r1; push r2`.
+    pub unsafe fn push2(c: &mut Cpu, i: *const Inst) {
+        // SAFETY: `i` is the first of two instructions of a block that
+        // ends with a marker; the stores go through guard pages.
+        unsafe {
+            let (a, b) = (&*i, &*i.add(1));
+            let hi = c.regs[ESP].wrapping_sub(4);
+            if !flat(c, SS | SEG_W) {
+                return composed(push_r::<2>, push_r::<2>, c, i);
+            }
+            // The second word on the page before.
+            if hi & 0xffc == 0 {
+                return composed(push_r::<2>, push_r::<2>, c, i);
+            }
+            if crate::mem::writes_soft() {
+                return composed(push_r::<2>, push_r::<2>, c, i);
+            }
+            c.exit_at = i;
+            let h = c.host(hi);
+            let (va, vb) = (c.regs[a.r as usize], c.regs[b.r as usize]);
+            let cp: *mut Cpu = c;
+            // As `Cpu::host_store`: the `Cpu` as an operand keeps guest
+            // state stores on their side of the assembly.
+            std::arch::asm!(
+                "/* {c} */",
+                "mov dword ptr [{h}], {a:e}",
+                "mov dword ptr [{h} - 4], {b:e}",
+                h = in(reg) h, a = in(reg) va, b = in(reg) vb, c = in(reg) cp,
+                options(nostack, preserves_flags),
+            );
+            c.regs[ESP] = hi.wrapping_sub(4);
+            if c.exit != exit::NONE {
+                // Code written: both completed, the block ends after them.
+                c.exit_at = i.add(1);
+                return;
+            }
+            Handler::run(c, i.add(2))
+        }
+    }
+
+    /// The two words at `esp` and `esp`, if the pair may take them with
+    /// one load (flat, both on one page); else the pair ran composed.
+    #[inline(always)]
+    unsafe fn two_words<F, G>(f: F, g: G, c: &mut Cpu, i: *const Inst) -> Option<(u32, u32, u32)>
+    where
+        F: Fn(&mut Cpu, &Inst) + Copy,
+        G: Fn(&mut Cpu, &Inst) + Copy,
+    {
+        let sp = c.regs[ESP];
+        // SAFETY: the caller's contract; a guest address of the window,
+        // as `Cpu::rd` passes it.
+        unsafe {
+            if !flat(c, SS) || sp & 0xfff > 0xff8 {
+                composed(f, g, c, i);
+                return None;
+            }
+            c.exit_at = i;
+            let v = c.host_load::<8>(sp);
+            Some((v as u32, (v >> 32) as u32, sp))
+        }
+    }
+
+    /// `pop r1; pop r2`.
+    pub unsafe fn pop2(c: &mut Cpu, i: *const Inst) {
+        // SAFETY: as in `push2`.
+        unsafe {
+            let Some((va, vb, sp)) = two_words(pop_r::<2>, pop_r::<2>, c, i) else {
+                return;
+            };
+            let (a, b) = (&*i, &*i.add(1));
+            c.regs[ESP] = sp.wrapping_add(8);
+            c.regs[a.r as usize] = va;
+            c.regs[b.r as usize] = vb;
+            Handler::run(c, i.add(2))
+        }
+    }
+
+    /// `pop r; ret` (and `ret n`): the block's last pair.
+    pub unsafe fn pop_ret(c: &mut Cpu, i: *const Inst) {
+        // SAFETY: as in `push2`.
+        unsafe {
+            let Some((va, to, sp)) = two_words(pop_r::<2>, ret::<2>, c, i) else {
+                return;
+            };
+            let (a, b) = (&*i, &*i.add(1));
+            c.regs[a.r as usize] = va;
+            c.regs[ESP] = sp.wrapping_add(8).wrapping_add(b.imm);
+            c.eip = to;
+            Handler::run(c, i.add(2))
+        }
+    }
+
+    /// Whether instructions `a` and `b` of a written-out pair `f` name
+    /// `esp` where the pair would read or write it between its two
+    /// accesses: a second `push esp`, a pop to `esp` (`pop esp` loads the
+    /// stack pointer the next pop or ret uses).
+    pub fn uses_esp(f: usize, a: &Inst, b: &Inst) -> bool {
+        let esp = |i: &Inst| i.r as usize == ESP;
+        let is = |g: unsafe fn(&mut Cpu, *const Inst)| f == Handler::raw(g).addr();
+        if is(push2) {
+            esp(b)
+        } else if is(pop2) {
+            esp(a) || esp(b)
+        } else if is(pop_ret) {
+            esp(a)
+        } else {
+            false
+        }
+    }
+}
+
 /// Handler addresses hash with one multiplication (translation looks up
 /// every adjacent pair).
 type Map<K, V> = HashMap<K, V, BuildHasherDefault<AddrHasher>>;
@@ -364,6 +523,23 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             t.firsts[b / 64] |= 1 << (b % 64);
         }
     }
+    // The stack pairs written out replace their composed forms, whatever
+    // the wrappings of their halves; a single step runs the first half
+    // checked.
+    let written: [([Handler; 3], [Handler; 3], unsafe fn(&mut Cpu, *const Inst)); 3] = [
+        (wrappings(push_r::<2>), wrappings(push_r::<2>), stack::push2),
+        (wrappings(pop_r::<2>), wrappings(pop_r::<2>), stack::pop2),
+        (wrappings(pop_r::<2>), wrappings(ret::<2>), stack::pop_ret),
+    ];
+    for (a, b, f) in written {
+        let h = Handler::raw(f);
+        for x in a {
+            for y in b {
+                t.pairs.insert((x.addr(), y.addr()), h);
+            }
+        }
+        t.first.insert(h.addr(), a[0]);
+    }
     t
 });
 
@@ -385,14 +561,17 @@ pub fn fuse(insts: &mut [Inst], count: usize, relaxed: u64) {
         let bit = first_bit(a.addr());
         if t.firsts[bit / 64] & 1 << (bit % 64) != 0 {
             if let Some(&f) = t.pairs.get(&(a.addr(), b.addr())) {
-                insts[k].h = f;
-                k += 2;
-                continue;
+                if !stack::uses_esp(f.addr(), &insts[k], &insts[k + 1]) {
+                    insts[k].h = f;
+                    k += 2;
+                    continue;
+                }
             }
         }
         if (relaxed >> k) & 3 != 0 {
             let (ea, eb) = (live::exact(a), live::exact(b));
             if let Some(&f) = t.pairs.get(&(ea.addr(), eb.addr())) {
+                debug_assert!(!stack::uses_esp(f.addr(), &insts[k], &insts[k + 1]));
                 insts[k].h = f;
                 insts[k + 1].h = eb;
                 k += 2;
@@ -422,7 +601,7 @@ pub fn fused_count(insts: &[Inst]) -> usize {
 mod tests {
     use super::*;
     use crate::cpu::decode::{decode_one, end_marker};
-    use crate::cpu::{exit, EAX, EBX};
+    use crate::cpu::{exit, EAX, EBX, ESP};
 
     fn cpu() -> Cpu {
         let mut c = Cpu::for_tests();
@@ -481,5 +660,78 @@ mod tests {
         assert_eq!(c.exit, exit::EXC);
         assert_eq!(c.exit_at, &fused[1] as *const Inst);
         assert_eq!(c.regs[EAX], 7, "the first instruction completed");
+    }
+
+    /// The stack pairs written out ([`stack`]) compute what their two
+    /// instructions compute one by one, at stack pointers on, around and
+    /// across page boundaries and unmapped pages, and a fault leaves
+    /// through the instruction that raised it with its address and the
+    /// state from before that instruction. With `esp` as an operand the
+    /// pair would see change, the pair does not fuse.
+    #[test]
+    fn stack_pairs_run_like_two_instructions() {
+        let cases: &[(&[&[u8]], usize)] = &[
+            (&[&[0x50], &[0x53]], 1),       // push eax; push ebx
+            (&[&[0x54], &[0x53]], 1),       // push esp; push ebx
+            (&[&[0x50], &[0x54]], 0),       // push eax; push esp
+            (&[&[0x59], &[0x5a]], 1),       // pop ecx; pop edx
+            (&[&[0x59], &[0x59]], 1),       // pop ecx; pop ecx
+            (&[&[0x5c], &[0x5a]], 0),       // pop esp; pop edx
+            (&[&[0x59], &[0x5c]], 0),       // pop ecx; pop esp
+            (&[&[0x59], &[0xc3]], 1),       // pop ecx; ret
+            (&[&[0x59], &[0xc2, 8, 0]], 1), // pop ecx; ret 8
+            (&[&[0x5c], &[0xc3]], 0),       // pop esp; ret
+        ];
+        // [0x10000, 0x20000) is mapped.
+        let sps = [
+            0x18000, 0x18004, 0x18006, 0x18ff8, 0x18ffa, 0x18ffc, 0x18fff, 0x19000, 0x19003,
+            0x19004, 0x19006, 0x19008, 0x10000, 0x10003, 0x10004, 0x10006, 0x10008, 0x1fff8,
+            0x1fff9, 0x1fffc, 0x20000,
+        ];
+        for &(code, fuses) in cases {
+            let plain = block(code);
+            let mut fused = plain.clone();
+            fuse(&mut fused, code.len(), 0);
+            assert_eq!(fused_count(&fused), fuses, "{code:x?}");
+            for sp in sps {
+                let setup = || {
+                    let mut c = cpu();
+                    for (k, r) in c.regs[..8].iter_mut().enumerate() {
+                        *r = 0x1111_1111 * (k as u32 + 1);
+                    }
+                    c.regs[ESP] = sp;
+                    let words: Vec<u8> = (0..0x10000u32 / 4)
+                        .flat_map(|k| (0x4000_0000 + k * 4).to_le_bytes())
+                        .collect();
+                    c.mem.write_raw(0x10000, &words);
+                    c
+                };
+                let (mut a, mut b) = (setup(), setup());
+                let mut at = code.len();
+                for (k, i) in plain[..code.len()].iter().enumerate() {
+                    a.exec_one(i);
+                    if a.exit != exit::NONE {
+                        at = k;
+                        break;
+                    }
+                }
+                crate::cpu::guard::run_insts(&mut b, &fused);
+                let what = format!("{code:x?} at esp {sp:#x}");
+                assert_eq!(a.exit, b.exit, "{what}");
+                if a.exit == exit::EXC {
+                    assert_eq!(b.exit_at, &fused[at] as *const Inst, "{what}");
+                    assert_eq!(
+                        (a.exc.vector, a.exc.cr2),
+                        (b.exc.vector, b.exc.cr2),
+                        "{what}"
+                    );
+                }
+                assert_eq!((a.regs, a.eip), (b.regs, b.eip), "{what}");
+                assert_eq!(
+                    a.mem.read_raw(0x10000, 0x10000),
+                    b.mem.read_raw(0x10000, 0x10000)
+                );
+            }
+        }
     }
 }
