@@ -347,6 +347,26 @@ impl Flags {
             compare_cond(self.a().wrapping_shl(sh), self.b().wrapping_shl(sh), cc)
         } else if k & !3 == kind::LOGIC {
             sign_cond(r as i32, cc)
+        } else if cc >> 1 == 1 {
+            // jb/jae where the carry is at hand: after bt and the shifts
+            // (RES), inc and dec (kept in `aux`), add.
+            match k & !3 {
+                kind::RES => Some(self.aux & CF != 0),
+                kind::INC | kind::DEC => Some(self.aux != 0),
+                kind::ADD => Some(r < self.a().wrapping_shl(sh)),
+                _ => None,
+            }
+            .map(|c| c ^ (cc & 1 != 0))
+        } else if cc >= 0xc && (k & !3 == kind::INC || k & !3 == kind::DEC) {
+            // The signed conditions after inc and dec (a loop counter):
+            // the operand against -1 or 1, recovered from the result.
+            let one = 1u32.wrapping_shl(sh);
+            let (a, b) = if k & !3 == kind::INC {
+                (r.wrapping_sub(one), one.wrapping_neg())
+            } else {
+                (r.wrapping_add(one), one)
+            };
+            compare_cond(a, b, cc)
         } else {
             None
         };
