@@ -115,10 +115,10 @@ where
     }
 }
 
-/// Stack pairs written out: two pushes, two pops, or a pop and a return
-/// (function prologues and epilogues) with one access of the stack
-/// each, the stack pointer loaded and stored once and one segment test.
-/// As two composed handlers ([`th2`]) each half went through memory for
+/// Stack pairs written out: two pushes, a push and a call, two pops, or
+/// a pop and a return (calls, function prologues and epilogues) with one
+/// access of the stack each, the stack pointer loaded and stored once
+/// and one segment test. As two composed handlers ([`th2`]) each half went through memory for
 /// the stack pointer (a host store may write the `Cpu`, as far as the
 /// compiler knows), noted itself and tested the flat segment, the
 /// soft-write word and `exit` on its own.
@@ -126,18 +126,19 @@ where
 /// A fault stays exact: the pair takes its fast path only where both
 /// accesses lie on one page, so a fault is the first instruction's, with
 /// nothing committed. A pop pair reads both words with one 8-byte load
-/// (its address is the first pop's). A push pair stores the first
-/// instruction's word first (so a fault's address is its own), and a
-/// store to translated code (`guard::claim`) ends the block after the
-/// pair. The pairs never fuse with `esp` as an operand the other
-/// instruction's stack access would see changed ([`uses_esp`]); any other
-/// case (segments that need checks, stores that check themselves, a page
-/// boundary) runs the two handlers as [`th2`] composes them. (Another
+/// (its address is the first pop's). A push pair (or push and call)
+/// stores the first instruction's word first (so a fault's address is
+/// its own), and a store to translated code (`guard::claim`) ends the
+/// block after the pair. The pairs never fuse with `esp` as an operand
+/// the other instruction's stack access would see changed
+/// ([`stack::uses_esp`]); any other case (segments that need checks,
+/// stores that check themselves, a page boundary) runs the two handlers
+/// as [`th2`] composes them. (Another
 /// thread that unmaps the page between the two stores of a push pair
 /// would see the fault as the first push's, with the first word
 /// written.)
 mod stack {
-    use super::super::exec::control::ret;
+    use super::super::exec::control::{call, ret};
     use super::super::exec::mov::{pop_r, push_r};
     use super::super::wrap::CHECKED as C;
     use super::super::{exit, guard, Cpu, Handler, Inst, ESP, SEG_W, SS};
@@ -166,23 +167,58 @@ mod stack {
     /// `push r1; push r2`.
     pub unsafe fn push2(c: &mut Cpu, i: *const Inst) {
         // SAFETY: `i` is the first of two instructions of a block that
-        // ends with a marker; the stores go through guard pages.
+        // ends with a marker.
         unsafe {
-            let (a, b) = (&*i, &*i.add(1));
+            let b = &*i.add(1);
+            let second = c.regs[b.r as usize];
+            if two_pushes(push_r::<2>, push_r::<2>, c, i, second) {
+                Handler::run(c, i.add(2))
+            }
+        }
+    }
+
+    /// `push r; call` (a call's argument), the block's last pair.
+    pub unsafe fn push_call(c: &mut Cpu, i: *const Inst) {
+        // SAFETY: as in `push2`.
+        unsafe {
+            let b = &*i.add(1);
+            if two_pushes(push_r::<2>, call::<2>, c, i, b.next()) {
+                c.eip = b.imm2;
+                Handler::run(c, i.add(2))
+            }
+        }
+    }
+
+    /// The pushes of a pair whose first is `push r` and whose second
+    /// pushes `second`: true if the pair goes on (both done and no exit),
+    /// false if it left or ran composed (`f`, `g`).
+    #[inline(always)]
+    unsafe fn two_pushes<F, G>(f: F, g: G, c: &mut Cpu, i: *const Inst, second: u32) -> bool
+    where
+        F: Fn(&mut Cpu, &Inst) + Copy,
+        G: Fn(&mut Cpu, &Inst) + Copy,
+    {
+        // SAFETY: the caller's contract; the stores go through guard
+        // pages.
+        unsafe {
+            let a = &*i;
             let hi = c.regs[ESP].wrapping_sub(4);
             if !flat(c, SS | SEG_W) {
-                return composed(push_r::<2>, push_r::<2>, c, i);
+                composed(f, g, c, i);
+                return false;
             }
             // The second word on the page before.
             if hi & 0xffc == 0 {
-                return composed(push_r::<2>, push_r::<2>, c, i);
+                composed(f, g, c, i);
+                return false;
             }
             if crate::mem::writes_soft() {
-                return composed(push_r::<2>, push_r::<2>, c, i);
+                composed(f, g, c, i);
+                return false;
             }
             c.exit_at = i;
             let h = c.host(hi);
-            let (va, vb) = (c.regs[a.r as usize], c.regs[b.r as usize]);
+            let first = c.regs[a.r as usize];
             let cp: *mut Cpu = c;
             // As `Cpu::host_store`: the `Cpu` as an operand keeps guest
             // state stores on their side of the assembly.
@@ -190,16 +226,16 @@ mod stack {
                 "/* {c} */",
                 "mov dword ptr [{h}], {a:e}",
                 "mov dword ptr [{h} - 4], {b:e}",
-                h = in(reg) h, a = in(reg) va, b = in(reg) vb, c = in(reg) cp,
+                h = in(reg) h, a = in(reg) first, b = in(reg) second, c = in(reg) cp,
                 options(nostack, preserves_flags),
             );
             c.regs[ESP] = hi.wrapping_sub(4);
             if c.exit != exit::NONE {
                 // Code written: both completed, the block ends after them.
                 c.exit_at = i.add(1);
-                return;
+                return false;
             }
-            Handler::run(c, i.add(2))
+            true
         }
     }
 
@@ -264,6 +300,8 @@ mod stack {
         let is = |g: unsafe fn(&mut Cpu, *const Inst)| f == Handler::raw(g).addr();
         if is(push2) {
             esp(b)
+        } else if is(push_call) {
+            false
         } else if is(pop2) {
             esp(a) || esp(b)
         } else if is(pop_ret) {
@@ -526,8 +564,13 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     // The stack pairs written out replace their composed forms, whatever
     // the wrappings of their halves; a single step runs the first half
     // checked.
-    let written: [([Handler; 3], [Handler; 3], unsafe fn(&mut Cpu, *const Inst)); 3] = [
+    let written: [([Handler; 3], [Handler; 3], unsafe fn(&mut Cpu, *const Inst)); 4] = [
         (wrappings(push_r::<2>), wrappings(push_r::<2>), stack::push2),
+        (
+            wrappings(push_r::<2>),
+            wrappings(call::<2>),
+            stack::push_call,
+        ),
         (wrappings(pop_r::<2>), wrappings(pop_r::<2>), stack::pop2),
         (wrappings(pop_r::<2>), wrappings(ret::<2>), stack::pop_ret),
     ];
@@ -671,16 +714,18 @@ mod tests {
     #[test]
     fn stack_pairs_run_like_two_instructions() {
         let cases: &[(&[&[u8]], usize)] = &[
-            (&[&[0x50], &[0x53]], 1),       // push eax; push ebx
-            (&[&[0x54], &[0x53]], 1),       // push esp; push ebx
-            (&[&[0x50], &[0x54]], 0),       // push eax; push esp
-            (&[&[0x59], &[0x5a]], 1),       // pop ecx; pop edx
-            (&[&[0x59], &[0x59]], 1),       // pop ecx; pop ecx
-            (&[&[0x5c], &[0x5a]], 0),       // pop esp; pop edx
-            (&[&[0x59], &[0x5c]], 0),       // pop ecx; pop esp
-            (&[&[0x59], &[0xc3]], 1),       // pop ecx; ret
-            (&[&[0x59], &[0xc2, 8, 0]], 1), // pop ecx; ret 8
-            (&[&[0x5c], &[0xc3]], 0),       // pop esp; ret
+            (&[&[0x50], &[0x53]], 1),                // push eax; push ebx
+            (&[&[0x54], &[0x53]], 1),                // push esp; push ebx
+            (&[&[0x50], &[0x54]], 0),                // push eax; push esp
+            (&[&[0x59], &[0x5a]], 1),                // pop ecx; pop edx
+            (&[&[0x59], &[0x59]], 1),                // pop ecx; pop ecx
+            (&[&[0x5c], &[0x5a]], 0),                // pop esp; pop edx
+            (&[&[0x59], &[0x5c]], 0),                // pop ecx; pop esp
+            (&[&[0x59], &[0xc3]], 1),                // pop ecx; ret
+            (&[&[0x59], &[0xc2, 8, 0]], 1),          // pop ecx; ret 8
+            (&[&[0x5c], &[0xc3]], 0),                // pop esp; ret
+            (&[&[0x50], &[0xe8, 0x10, 0, 0, 0]], 1), // push eax; call +0x10
+            (&[&[0x54], &[0xe8, 0x10, 0, 0, 0]], 1), // push esp; call +0x10
         ];
         // [0x10000, 0x20000) is mapped.
         let sps = [
