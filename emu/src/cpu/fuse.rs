@@ -171,7 +171,7 @@ mod stack {
         unsafe {
             let b = &*i.add(1);
             let second = c.regs[b.r as usize];
-            if two_pushes(push_r::<2>, push_r::<2>, c, i, second) {
+            if two_pushes(push_r::<2>, push_r::<2>, c, i, second, |_| {}) {
                 Handler::run(c, i.add(2))
             }
         }
@@ -182,18 +182,25 @@ mod stack {
         // SAFETY: as in `push2`.
         unsafe {
             let b = &*i.add(1);
-            if two_pushes(push_r::<2>, call::<2>, c, i, b.next()) {
-                c.eip = b.imm2;
+            if two_pushes(push_r::<2>, call::<2>, c, i, b.next(), |c| c.eip = b.imm2) {
                 Handler::run(c, i.add(2))
             }
         }
     }
 
     /// The pushes of a pair whose first is `push r` and whose second
-    /// pushes `second`: true if the pair goes on (both done and no exit),
-    /// false if it left or ran composed (`f`, `g`).
+    /// pushes `second` and then does `done` (a call's jump): true if the
+    /// pair goes on (both done and no exit), false if it left (after
+    /// both, `done` included) or ran composed (`f`, `g`).
     #[inline(always)]
-    unsafe fn two_pushes<F, G>(f: F, g: G, c: &mut Cpu, i: *const Inst, second: u32) -> bool
+    unsafe fn two_pushes<F, G>(
+        f: F,
+        g: G,
+        c: &mut Cpu,
+        i: *const Inst,
+        second: u32,
+        done: impl FnOnce(&mut Cpu),
+    ) -> bool
     where
         F: Fn(&mut Cpu, &Inst) + Copy,
         G: Fn(&mut Cpu, &Inst) + Copy,
@@ -230,6 +237,7 @@ mod stack {
                 options(nostack, preserves_flags),
             );
             c.regs[ESP] = hi.wrapping_sub(4);
+            done(c);
             if c.exit != exit::NONE {
                 // Code written: both completed, the block ends after them.
                 c.exit_at = i.add(1);
@@ -705,6 +713,52 @@ mod tests {
         assert_eq!(c.regs[EAX], 7, "the first instruction completed");
     }
 
+    /// A pair of pushes whose stack page holds translated code: both
+    /// instructions complete (as run one by one, where the first store
+    /// notes the code written), and the block leaves after the second (or,
+    /// composed, after the first), with the code written noted.
+    fn smc_after_pushes(
+        code: &[&[u8]],
+        sp: u32,
+        plain: &[Inst],
+        fused: &[Inst],
+        setup: &dyn Fn() -> Cpu,
+        what: &str,
+    ) {
+        let pushes = (0x50..0x58).contains(&code[0][0]);
+        if !pushes || !(0x10008..=0x20000).contains(&sp) {
+            return;
+        }
+        let (mut a, mut b) = (setup(), setup());
+        for c in [&mut a, &mut b] {
+            c.mem.mark_code((sp - 4) >> 12);
+            c.mem.mark_code((sp - 8) >> 12);
+        }
+        for (k, i) in plain[..code.len()].iter().enumerate() {
+            a.exec_one(i);
+            // The first store drops its page's code (the second finds
+            // code only on another page).
+            if k == 0 {
+                assert_eq!(a.exit, exit::SMC, "{what}: one by one");
+            }
+            a.exit = exit::NONE;
+        }
+        crate::cpu::guard::run_insts(&mut b, fused);
+        assert_eq!(b.exit, exit::SMC, "{what}");
+        if b.exit_at == &fused[0] as *const Inst {
+            // Composed: the block left after the first; run the second.
+            b.exit = exit::NONE;
+            b.exec_one(&plain[1]);
+        } else {
+            assert_eq!(b.exit_at, &fused[1] as *const Inst, "{what}");
+        }
+        assert_eq!((a.regs, a.eip), (b.regs, b.eip), "{what}: code written");
+        assert_eq!(
+            a.mem.read_raw(0x10000, 0x10000),
+            b.mem.read_raw(0x10000, 0x10000)
+        );
+    }
+
     /// The stack pairs written out ([`stack`]) compute what their two
     /// instructions compute one by one, at stack pointers on, around and
     /// across page boundaries and unmapped pages, and a fault leaves
@@ -762,6 +816,7 @@ mod tests {
                 }
                 crate::cpu::guard::run_insts(&mut b, &fused);
                 let what = format!("{code:x?} at esp {sp:#x}");
+                smc_after_pushes(code, sp, &plain, &fused, &setup, &what);
                 assert_eq!(a.exit, b.exit, "{what}");
                 if a.exit == exit::EXC {
                     assert_eq!(b.exit_at, &fused[at] as *const Inst, "{what}");
