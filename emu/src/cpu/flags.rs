@@ -45,6 +45,14 @@ pub const fn size_bits(sz: u8) -> u32 {
     8 << sz
 }
 
+/// The left shift (mod 32) that moves the top bit of an operation of
+/// size `sz` to bit 31 (24, 16 or 0): compares of values shifted so are
+/// compares of their low `size_bits(sz)` bits, with no mask.
+#[inline(always)]
+pub const fn top_shift(sz: u8) -> u32 {
+    0u32.wrapping_sub(size_bits(sz))
+}
+
 #[inline(always)]
 pub const fn size_mask(sz: u8) -> u32 {
     match sz {
@@ -182,9 +190,8 @@ impl Flags {
     #[inline(always)]
     pub fn carry_in(&self) -> bool {
         let k = self.kind();
-        // Shifts that move the operation's top bit to bit 31 (as in
-        // `cond`; NONE's garbage size is never used).
-        let sh = 0u32.wrapping_sub(size_bits(k & 3));
+        // NONE's garbage size is never used.
+        let sh = top_shift(k & 3);
         if k & !3 == kind::SUB {
             self.a().wrapping_shl(sh) < self.b().wrapping_shl(sh)
         } else if k & !3 == kind::ADD {
@@ -202,7 +209,7 @@ impl Flags {
     pub fn carry_in_after_neg(&self) -> bool {
         let k = self.kind();
         if k & !3 == kind::NEG {
-            return self.a().wrapping_shl(0u32.wrapping_sub(size_bits(k & 3))) != 0;
+            return self.a().wrapping_shl(top_shift(k & 3)) != 0;
         }
         self.carry_in()
     }
@@ -385,10 +392,7 @@ impl Flags {
         if k == kind::NONE {
             return self.cond_slow(cc);
         }
-        // The operation's size as a shift that moves its top bit to bit
-        // 31 (24, 16 or 0: the shift count is taken mod 32): compares of
-        // shifted values are compares of the operands' low bits.
-        let sh = 0u32.wrapping_sub(size_bits(k & 3));
+        let sh = top_shift(k & 3);
         let r = self.res().wrapping_shl(sh);
         // ZF and SF come from the result for every kind.
         if matches!(cc, 0x4 | 0x5 | 0x8 | 0x9) {

@@ -118,10 +118,10 @@ where
 /// Stack pairs written out: two pushes, a push and a call, two pops, or
 /// a pop and a return (calls, function prologues and epilogues) with one
 /// access of the stack each, the stack pointer loaded and stored once
-/// and one segment test. As two composed handlers ([`th2`]) each half went through memory for
-/// the stack pointer (a host store may write the `Cpu`, as far as the
-/// compiler knows), noted itself and tested the flat segment, the
-/// soft-write word and `exit` on its own.
+/// and one segment test. As two composed handlers ([`th2`]) each half
+/// went through memory for the stack pointer (a host store may write the
+/// `Cpu`, as far as the compiler knows), noted itself and tested the flat
+/// segment, the soft-write word and `exit` on its own.
 ///
 /// A fault stays exact: the pair takes its fast path only where both
 /// accesses lie on one page, so a fault is the first instruction's, with
@@ -133,10 +133,9 @@ where
 /// the other instruction's stack access would see changed
 /// ([`stack::uses_esp`]); any other case (segments that need checks,
 /// stores that check themselves, a page boundary) runs the two handlers
-/// as [`th2`] composes them. (Another
-/// thread that unmaps the page between the two stores of a push pair
-/// would see the fault as the first push's, with the first word
-/// written.)
+/// as [`th2`] composes them. (Another thread that unmaps the page between
+/// the two stores of a push pair would see the fault as the first
+/// push's, with the first word written.)
 mod stack {
     use super::super::exec::control::{call, ret};
     use super::super::exec::mov::{pop_r, push_r};
@@ -161,7 +160,7 @@ mod stack {
     /// goes to the host as it is: guard pages, a flat stack segment.
     #[inline(always)]
     fn flat(c: &Cpu, s: usize) -> bool {
-        guard::ACTIVE && c.lim_mask.wrapping_shr(s as u32) & 1 == 0
+        guard::ACTIVE && c.seg_unchecked(s)
     }
 
     /// `push r1; push r2`.
@@ -247,8 +246,9 @@ mod stack {
         }
     }
 
-    /// The two words at `esp` and `esp`, if the pair may take them with
-    /// one load (flat, both on one page); else the pair ran composed.
+    /// The words at `esp` and `esp + 4`, and `esp`, if the pair may take
+    /// them with one load (flat, both on one page); else None, and the
+    /// pair ran composed.
     #[inline(always)]
     unsafe fn two_words<F, G>(f: F, g: G, c: &mut Cpu, i: *const Inst) -> Option<(u32, u32, u32)>
     where
@@ -610,19 +610,21 @@ pub fn fuse(insts: &mut [Inst], count: usize, relaxed: u64) {
     while k + 1 < count {
         let (a, b) = (insts[k].h, insts[k + 1].h);
         let bit = first_bit(a.addr());
+        // The pair's fused handler, unless its operands forbid it.
+        let pair = |x: Handler, y: Handler| {
+            let f = *t.pairs.get(&(x.addr(), y.addr()))?;
+            (!stack::uses_esp(f.addr(), &insts[k], &insts[k + 1])).then_some(f)
+        };
         if t.firsts[bit / 64] & 1 << (bit % 64) != 0 {
-            if let Some(&f) = t.pairs.get(&(a.addr(), b.addr())) {
-                if !stack::uses_esp(f.addr(), &insts[k], &insts[k + 1]) {
-                    insts[k].h = f;
-                    k += 2;
-                    continue;
-                }
+            if let Some(f) = pair(a, b) {
+                insts[k].h = f;
+                k += 2;
+                continue;
             }
         }
         if (relaxed >> k) & 3 != 0 {
             let (ea, eb) = (live::exact(a), live::exact(b));
-            if let Some(&f) = t.pairs.get(&(ea.addr(), eb.addr())) {
-                debug_assert!(!stack::uses_esp(f.addr(), &insts[k], &insts[k + 1]));
+            if let Some(f) = pair(ea, eb) {
                 insts[k].h = f;
                 insts[k + 1].h = eb;
                 k += 2;

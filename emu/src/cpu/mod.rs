@@ -824,7 +824,7 @@ impl Cpu {
     /// compiler hoisted them into every memory handler's flat path.
     #[inline(always)]
     pub fn lin_sized(&self, s: usize, off: u32, size: impl FnOnce() -> u32) -> u32 {
-        if self.lim_mask.wrapping_shr(s as u32) & 1 != 0 {
+        if !self.seg_unchecked(s) {
             std::hint::cold_path();
             let mut seg = s & 7;
             // SAFETY: an empty instruction sequence.
@@ -845,6 +845,14 @@ impl Cpu {
         // `refresh_limit`): here the base is 0.
         debug_assert_eq!(self.seg_base[s & 7], 0);
         off
+    }
+
+    /// Whether an access to segment `s & 7` (with [`SEG_W`] for a write)
+    /// needs no segment check: a flat segment, alignment checks off (see
+    /// `lim_mask`). Its address is the offset.
+    #[inline(always)]
+    pub fn seg_unchecked(&self, s: usize) -> bool {
+        self.lim_mask.wrapping_shr(s as u32) & 1 == 0
     }
 
     /// The segment checks of an access to segment `s & 7` (SDM vol. 3 5.3,

@@ -203,9 +203,6 @@ pub const U_DEC: u8 = 1;
 pub const U_NEG: u8 = 2;
 pub const U_NOT: u8 = 3;
 
-// Always inlined into its handler: with inc's carry fast path the
-// compiler called it out of line (+1% host instructions on awk).
-#[inline(always)]
 pub(crate) fn ur<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let r = unary::<OP, SZ>(&mut c.flags, a);
