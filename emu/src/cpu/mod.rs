@@ -76,10 +76,13 @@ pub mod am {
     /// instructions an access).
     pub const SIB: u8 = 2;
 
-    /// The form of `i`'s memory operand (its memory fields set).
+    /// The form of `i`'s memory operand (its memory fields set). `BD` and
+    /// `SIB` are also only for es, ss and ds, whose checks one byte of the
+    /// Cpu says are all off (`Cpu::dse_slow`), so their handlers do not
+    /// look at the instruction's segment; fs, gs and cs take `ANY`.
     #[inline]
     pub fn of(i: &super::Inst) -> u8 {
-        if i.a16 & 1 != 0 {
+        if i.a16 & 1 != 0 || (1u8 << (i.seg & 7)) & super::DSE == 0 {
             ANY
         } else if i.index == super::NOREG {
             BD
@@ -507,6 +510,9 @@ pub const DR6_BS: u32 = 1 << 14;
 /// In a segment number given to [`Cpu::lin`] (and in `Inst::seg`): the
 /// access writes, so a read-only or code segment refuses it.
 pub const SEG_W: usize = 8;
+/// es, ss and ds as a mask of segment numbers: the segments Linux keeps
+/// flat, which `am::BD` and `am::SIB` handlers test together.
+pub const DSE: u8 = 1 << ES | 1 << SS | 1 << DS;
 
 /// Where an access that broke a segment limit goes: a page no guest
 /// mapping can reach (above TASK_SIZE), with room for any access size.
@@ -568,6 +574,9 @@ pub struct Cpu {
     /// The segments whose only check is the offset limit (see
     /// `lim_based`, which is this while AC is clear).
     pub based_only: u8,
+    /// `lim_mask`'s bits of es, ss and ds ([`DSE`]): zero when none of the
+    /// three needs a check, which the `am::BD` and `am::SIB` forms test.
+    pub dse_slow: u8,
     /// A limit violation found by `ea`/`lin` (its vector: #GP or #SS),
     /// raised when the access to the poison address faults.
     pub lim_fault: std::cell::Cell<u8>,
@@ -623,6 +632,7 @@ impl Cpu {
             seg_slow: 0,
             lim_based: 0,
             based_only: 0,
+            dse_slow: 0,
             lim_fault: std::cell::Cell::new(0),
             segs: [Seg::default(); 6],
             seg_gen: [0; 6],
@@ -679,6 +689,7 @@ impl Cpu {
             seg_slow: self.seg_slow,
             lim_based: self.lim_based,
             based_only: self.based_only,
+            dse_slow: self.dse_slow,
             lim_fault: std::cell::Cell::new(0),
             segs: self.segs,
             seg_gen: self.seg_gen,
@@ -785,7 +796,19 @@ impl Cpu {
     /// addressing form `AM` (see [`am`]).
     #[inline(always)]
     pub fn ea_am<const AM: u8>(&self, i: &Inst) -> u32 {
-        self.lin_sized(i.seg as usize, self.offset_am::<AM>(i), || mem_size(i))
+        let off = self.offset_am::<AM>(i);
+        if AM != am::ANY {
+            // es, ss or ds (see `am::of`): one test of a byte for the
+            // three, without the instruction's segment byte (two host
+            // instructions an access fewer than `lin_sized`'s test).
+            if self.dse_slow != 0 {
+                std::hint::cold_path();
+                return self.lin_sized(i.seg as usize, off, || mem_size(i));
+            }
+            debug_assert!(self.seg_unchecked(i.seg as usize));
+            return off;
+        }
+        self.lin_sized(i.seg as usize, off, || mem_size(i))
     }
 
     /// Offset of the memory operand in addressing form `AM`: `am::BD`
@@ -976,6 +999,7 @@ impl Cpu {
         let ac = self.flags.bits & flags::AC != 0;
         let m = (self.seg_slow | if ac { 0x3f } else { 0 }) as u32;
         self.lim_mask = m | m << SEG_W;
+        self.dse_slow = m as u8 & DSE;
         self.lim_based = if ac { 0 } else { self.based_only };
     }
 
@@ -1545,6 +1569,71 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The `am::BD` and `am::SIB` forms are only es, ss and ds, and test
+    /// the three at once (`dse_slow`): their addresses and limit faults
+    /// are those of the full check (`am::ANY`'s path), with each of the
+    /// three flat, based, limited or alignment-checked, and fs and gs take
+    /// `am::ANY`.
+    #[test]
+    fn dse_forms_check_as_any() {
+        let insts: [(&[u8], u8); 6] = [
+            (&[0x8b, 0x43, 0x08], am::BD),              // mov eax, [ebx+8]
+            (&[0x8b, 0x45, 0x08], am::BD),              // mov eax, [ebp+8] (ss)
+            (&[0x26, 0x8b, 0x44, 0x8b, 0x08], am::SIB), // mov eax, es:[ebx+ecx*4+8]
+            (&[0x89, 0x44, 0x4c, 0x04], am::SIB),       // mov [esp+ecx*2+4], eax (ss, write)
+            (&[0x65, 0x8b, 0x43, 0x08], am::ANY),       // mov eax, gs:[ebx+8]
+            (&[0x64, 0x8b, 0x03], am::ANY),             // mov eax, fs:[ebx]
+        ];
+        let seg = |base: u32, limit: u32, attr: u8| Seg {
+            sel: 0x7b,
+            base,
+            limit,
+            attr,
+            big: true,
+        };
+        // Cases where the check found a fault, and where it added a base.
+        let (mut faults, mut based) = (0, 0);
+        for s in [ES, SS, DS, GS] {
+            for (g, ac) in [
+                (seg(0, !0, 0xf3), false),
+                (seg(0, !0, 0xf3), true),
+                (seg(0x1000, !0, 0xf3), false),
+                (seg(0, 0xfff, 0xf3), false),
+                (seg(0, !0, 0xf1), false), // read-only
+            ] {
+                let mut c = Cpu::for_tests();
+                c.segs[s] = g;
+                c.seg_base[s] = g.base;
+                if ac {
+                    c.flags.bits |= flags::AC;
+                    c.sys.cpl = 3;
+                }
+                c.refresh_limits();
+                for (bytes, form) in insts {
+                    let i = crate::cpu::decode::decode_one(bytes, 0x1000).unwrap();
+                    assert_eq!(am::of(&i), form, "{bytes:x?}");
+                    for (b, x) in [(0x100, 0), (0xff8, 0), (0x2001, 1), (0xffff_fff0, 0)] {
+                        for r in [EBX, EBP, ESP] {
+                            c.regs[r] = b;
+                        }
+                        c.regs[ECX] = x;
+                        let got = match form {
+                            am::BD => c.ea_am::<{ am::BD }>(&i),
+                            am::SIB => c.ea_am::<{ am::SIB }>(&i),
+                            _ => c.ea_am::<{ am::ANY }>(&i),
+                        };
+                        let got = (got, c.lim_fault.replace(0));
+                        let want = (c.ea_am::<{ am::ANY }>(&i), c.lim_fault.replace(0));
+                        assert_eq!(got, want, "{bytes:x?} seg {s} {g:?} ac {ac} at {b:#x}");
+                        faults += (want.1 != 0) as u32;
+                        based += (want.1 == 0 && want.0 != c.offset(&i)) as u32;
+                    }
+                }
+            }
+        }
+        assert!(faults > 20 && based > 5, "{faults} faults, {based} based");
     }
 
     /// gs with a TLS base and the 4 GiB limit: offsets below the thread
