@@ -10,7 +10,7 @@ use iced_x86::{Instruction, Mnemonic};
 use crate::by_size;
 use crate::cpu::decode::{op_size, opnd, Opnd};
 use crate::cpu::flags::{kind, size_bits, size_mask, Flags, CF, OF};
-use crate::cpu::{th, vec, Cpu, Handler, Inst, EAX, EDX};
+use crate::cpu::{th_load, th_safe, vec, Cpu, Handler, Inst, EAX, EDX};
 
 pub const MUL: u8 = 0;
 pub const IMUL: u8 = 1;
@@ -156,12 +156,16 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     let h = match ins.op_count() {
         1 => {
             let src = opnd(ins, 0, d);
+            // mul and imul never fault but for a memory operand's read;
+            // div and idiv raise #DE.
             macro_rules! one {
                 ($mem:expr) => {
-                    match mn {
-                        Mul => by_size!(sz, md1::<MUL, $mem>),
-                        Imul => by_size!(sz, md1::<IMUL, $mem>),
-                        Div => by_size!(sz, md1::<DIV, $mem>),
+                    match (mn, $mem) {
+                        (Mul, false) => by_size!(safe sz, md1::<MUL, false>),
+                        (Imul, false) => by_size!(safe sz, md1::<IMUL, false>),
+                        (Mul, true) => by_size!(load sz, md1::<MUL, true>),
+                        (Imul, true) => by_size!(load sz, md1::<IMUL, true>),
+                        (Div, _) => by_size!(sz, md1::<DIV, $mem>),
                         _ => by_size!(sz, md1::<IDIV, $mem>),
                     }
                 };
@@ -191,15 +195,16 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
                 };
                 d.imm = v & size_mask(sz);
             }
+            // Register forms never leave the block; memory forms only read.
             let h: Handler = match (src, imm, sz) {
-                (Opnd::Reg(..), false, 1) => th(imul_n::<false, false, 1>),
-                (Opnd::Reg(..), false, _) => th(imul_n::<false, false, 2>),
-                (Opnd::Reg(..), true, 1) => th(imul_n::<false, true, 1>),
-                (Opnd::Reg(..), true, _) => th(imul_n::<false, true, 2>),
-                (Opnd::Mem, false, 1) => th(imul_n::<true, false, 1>),
-                (Opnd::Mem, false, _) => th(imul_n::<true, false, 2>),
-                (Opnd::Mem, true, 1) => th(imul_n::<true, true, 1>),
-                (Opnd::Mem, true, _) => th(imul_n::<true, true, 2>),
+                (Opnd::Reg(..), false, 1) => th_safe(imul_n::<false, false, 1>),
+                (Opnd::Reg(..), false, _) => th_safe(imul_n::<false, false, 2>),
+                (Opnd::Reg(..), true, 1) => th_safe(imul_n::<false, true, 1>),
+                (Opnd::Reg(..), true, _) => th_safe(imul_n::<false, true, 2>),
+                (Opnd::Mem, false, 1) => th_load(imul_n::<true, false, 1>),
+                (Opnd::Mem, false, _) => th_load(imul_n::<true, false, 2>),
+                (Opnd::Mem, true, 1) => th_load(imul_n::<true, true, 1>),
+                (Opnd::Mem, true, _) => th_load(imul_n::<true, true, 2>),
                 _ => return false,
             };
             h

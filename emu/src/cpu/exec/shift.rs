@@ -240,15 +240,21 @@ fn shd_m<const LEFT: bool, const CL: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) 
 }
 
 macro_rules! per_op {
+    (safe $op:expr, $sz:expr, $f:ident $(, $p:tt)*) => {
+        per_op!(@ [safe] $op, $sz, $f $(, $p)*)
+    };
     ($op:expr, $sz:expr, $f:ident $(, $p:tt)*) => {
+        per_op!(@ [] $op, $sz, $f $(, $p)*)
+    };
+    (@ [$($w:ident)?] $op:expr, $sz:expr, $f:ident $(, $p:tt)*) => {
         match $op {
-            ROL => by_size!($sz, $f::<ROL $(, $p)*>),
-            ROR => by_size!($sz, $f::<ROR $(, $p)*>),
-            RCL => by_size!($sz, $f::<RCL $(, $p)*>),
-            RCR => by_size!($sz, $f::<RCR $(, $p)*>),
-            SHL => by_size!($sz, $f::<SHL $(, $p)*>),
-            SHR => by_size!($sz, $f::<SHR $(, $p)*>),
-            _ => by_size!($sz, $f::<SAR $(, $p)*>),
+            ROL => by_size!($($w)? $sz, $f::<ROL $(, $p)*>),
+            ROR => by_size!($($w)? $sz, $f::<ROR $(, $p)*>),
+            RCL => by_size!($($w)? $sz, $f::<RCL $(, $p)*>),
+            RCR => by_size!($($w)? $sz, $f::<RCR $(, $p)*>),
+            SHL => by_size!($($w)? $sz, $f::<SHL $(, $p)*>),
+            SHR => by_size!($($w)? $sz, $f::<SHR $(, $p)*>),
+            _ => by_size!($($w)? $sz, $f::<SAR $(, $p)*>),
         }
     };
 }
@@ -290,13 +296,14 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
     let dst = opnd(ins, 0, d);
     d.imm = cnt.unwrap_or(0);
     d.h = match (dst, cnt) {
+        // Register forms never leave the block.
         (Opnd::Reg(r, _), Some(_)) => {
             d.r = r;
-            per_op!(op, sz, sh_ri)
+            per_op!(safe op, sz, sh_ri)
         }
         (Opnd::Reg(r, _), None) => {
             d.r = r;
-            per_op!(op, sz, sh_rc)
+            per_op!(safe op, sz, sh_rc)
         }
         (Opnd::Mem, Some(_)) => per_op!(op, sz, sh_m, false),
         (Opnd::Mem, None) => per_op!(op, sz, sh_m, true),
