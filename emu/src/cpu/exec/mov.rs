@@ -403,7 +403,7 @@ fn setcc_pick<const CC: u8>(mem: bool) -> Handler {
     if mem {
         th(setcc_m::<CC>)
     } else {
-        th(setcc_r::<CC>)
+        th_safe(setcc_r::<CC>)
     }
 }
 
@@ -425,8 +425,8 @@ fn cmov_rm<const CC: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 
 fn cmov_pick<const CC: u8>(mem: bool, sz: u8) -> Handler {
     match (mem, sz) {
-        (false, 1) => th(cmov_rr::<CC, 1>),
-        (false, _) => th(cmov_rr::<CC, 2>),
+        (false, 1) => th_safe(cmov_rr::<CC, 1>),
+        (false, _) => th_safe(cmov_rr::<CC, 2>),
         (true, 1) => th_load(cmov_rm::<CC, 1>),
         (true, _) => th_load(cmov_rm::<CC, 2>),
     }
@@ -718,12 +718,12 @@ fn decode_more(ins: &Instruction, d: &mut Inst) -> Option<Handler> {
                 th(leave::<2>)
             }
         }
-        Cbw => th(cbw),
-        Cwde => th(cwde),
-        Cwd => th(cwd),
-        Cdq => th(cdq),
-        Lahf => th(lahf),
-        Sahf => th(sahf),
+        Cbw => th_safe(cbw),
+        Cwde => th_safe(cwde),
+        Cwd => th_safe(cwd),
+        Cdq => th_safe(cdq),
+        Lahf => th_safe(lahf),
+        Sahf => th_safe(sahf),
         Xlatb => {
             d.seg = sreg(ins.memory_segment())?;
             if ins.memory_base() == Register::BX {

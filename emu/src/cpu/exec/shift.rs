@@ -10,7 +10,7 @@ use iced_x86::{Instruction, Mnemonic, OpKind, Register};
 use crate::by_size;
 use crate::cpu::decode::{op_size, opnd, Opnd};
 use crate::cpu::flags::{kind, size_bits, size_mask, Flags, AF, CF, OF};
-use crate::cpu::{th, Cpu, Inst, ECX};
+use crate::cpu::{th, th_safe, Cpu, Inst, ECX};
 
 /// Operation codes, in modrm.reg order of the group-2 opcodes.
 pub const ROL: u8 = 0;
@@ -332,25 +332,26 @@ fn decode_shd(ins: &Instruction, d: &mut Inst, left: bool) -> bool {
     d.r = src;
     d.imm = cnt.unwrap_or(0);
     macro_rules! pick {
-        ($f:ident, $cl:expr) => {
+        ($w:ident, $f:ident, $cl:expr) => {
             match (left, $cl, sz) {
-                (true, true, 1) => th($f::<true, true, 1>),
-                (true, true, _) => th($f::<true, true, 2>),
-                (true, false, 1) => th($f::<true, false, 1>),
-                (true, false, _) => th($f::<true, false, 2>),
-                (false, true, 1) => th($f::<false, true, 1>),
-                (false, true, _) => th($f::<false, true, 2>),
-                (false, false, 1) => th($f::<false, false, 1>),
-                (false, false, _) => th($f::<false, false, 2>),
+                (true, true, 1) => $w($f::<true, true, 1>),
+                (true, true, _) => $w($f::<true, true, 2>),
+                (true, false, 1) => $w($f::<true, false, 1>),
+                (true, false, _) => $w($f::<true, false, 2>),
+                (false, true, 1) => $w($f::<false, true, 1>),
+                (false, true, _) => $w($f::<false, true, 2>),
+                (false, false, 1) => $w($f::<false, false, 1>),
+                (false, false, _) => $w($f::<false, false, 2>),
             }
         };
     }
     d.h = match dst {
+        // The register form never leaves the block.
         Opnd::Reg(r, _) => {
             d.rm = r;
-            pick!(shd_r, cnt.is_none())
+            pick!(th_safe, shd_r, cnt.is_none())
         }
-        Opnd::Mem => pick!(shd_m, cnt.is_none()),
+        Opnd::Mem => pick!(th, shd_m, cnt.is_none()),
         _ => return false,
     };
     true
