@@ -282,6 +282,7 @@ fn main() -> ExitCode {
         eprintln!("blocks_taken_over: {}", p.cache.adopted);
         eprintln!("blocks_loaded: {}", p.cache.loaded);
         eprintln!("block_execs: {}", p.cache.executed + p.cpu.chain.count);
+        eprintln!("chain_table: {}", p.cpu.chain.table);
         eprintln!("syscalls: {}", p.syscalls);
         eprintln!("sysexits: {}", p.stats.sysexits);
         eprintln!("seconds: {secs:.6}");

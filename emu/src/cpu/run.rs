@@ -762,6 +762,52 @@ mod tests {
         assert!(cache.executed <= 4 + spans, "{}", cache.executed);
     }
 
+    /// A block whose links went to other successors relinks to one the
+    /// direct-mapped table gives it: a dispatcher (`jmp *%ebx`, on its own
+    /// page) goes to t1 and t2 alternately, linking both, then to t3 only,
+    /// which the table has had since the start jumped there. Without
+    /// relinking, each of the 195 jumps to t3 goes through the table.
+    #[test]
+    fn chains_relink_to_the_successors_in_use() {
+        let mut c = Cpu::for_tests();
+        c.mem.map_zero(0x20000, 0x2000, P_READ | P_EXEC);
+        // 0x20000: t1: add eax,1; jmp next / 0x20010: t2: add eax,2; jmp
+        // next / 0x20020: t3: add eax,3 / next: dec ecx; jz out; mov
+        // ebx,t3; cmp ecx,196; jb disp; mov ebx,t1; test ecx,1; jz disp;
+        // mov ebx,t2; disp: jmp 0x21010 / out: ud2
+        c.mem.write_raw(0x20000, &[0x83, 0xc0, 0x01, 0xeb, 0x1e]);
+        c.mem.write_raw(0x20010, &[0x83, 0xc0, 0x02, 0xeb, 0x0e]);
+        c.mem.write_raw(
+            0x20020,
+            &[
+                0x83, 0xc0, 0x03, 0x49, 0x74, 0x24, 0xbb, 0x20, 0x00, 0x02, 0x00, 0x81, 0xf9, 0xc4,
+                0x00, 0x00, 0x00, 0x72, 0x12, 0xbb, 0x00, 0x00, 0x02, 0x00, 0xf7, 0xc1, 0x01, 0x00,
+                0x00, 0x00, 0x74, 0x05, 0xbb, 0x10, 0x00, 0x02, 0x00, 0xe9, 0xc6, 0x0f, 0x00, 0x00,
+                0x0f, 0x0b,
+            ],
+        );
+        // 0x21000: start: mov ecx,201; xor eax,eax; jmp t3 / 0x21010:
+        // disp: jmp *%ebx
+        c.mem.write_raw(
+            0x21000,
+            &[
+                0xb9, 0xc9, 0x00, 0x00, 0x00, 0x31, 0xc0, 0xe9, 0x14, 0xf0, 0xff, 0xff,
+            ],
+        );
+        c.mem.write_raw(0x21010, &[0xff, 0xe3]);
+        c.eip = 0x21000;
+        let mut cache = BlockCache::default();
+        let ev = run(&mut c, &mut cache);
+        assert!(
+            matches!(ev, Event::Exception(e) if e.vector == vec::UD),
+            "{ev:?}"
+        );
+        // t3 at the start, then t1, t2, t1, t2, t1 (ecx 200 to 196), then
+        // t3 195 times.
+        assert_eq!((c.eip, c.regs[EAX]), (0x2004a, 3 + 7 + 3 * 195));
+        assert!(c.chain.table <= 12, "{} through the table", c.chain.table);
+    }
+
     /// A budget ends exactly where it says, also inside a chain of blocks.
     #[test]
     fn budgets_end_inside_chains() {
