@@ -360,8 +360,8 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
     if cs == 0 {
         return Err(fault(vec::GP, 0));
     }
-    let f = cpu.eflags();
-    cpu.load_flags(f & !(VM | IF | RF), !0);
+    // The entry code saves EFLAGS itself: the arithmetic flags stay lazy.
+    cpu.clear_flags(VM | IF | RF);
     ring0(cpu, cs);
     cpu.regs[ESP] = cpu.sys.sysenter_esp;
     cpu.eip = cpu.sys.sysenter_eip;
