@@ -360,8 +360,9 @@ pub fn sysenter(cpu: &mut Cpu) -> Result<(), Exception> {
     if cs == 0 {
         return Err(fault(vec::GP, 0));
     }
-    // The entry code saves EFLAGS itself: the arithmetic flags stay lazy.
-    cpu.clear_flags(VM | IF | RF);
+    // Only VM, IF and RF written (cleared): the arithmetic flags stay
+    // lazy; the entry code evaluates EFLAGS once, for pt_regs.
+    cpu.load_flags(0, VM | IF | RF);
     ring0(cpu, cs);
     cpu.regs[ESP] = cpu.sys.sysenter_esp;
     cpu.eip = cpu.sys.sysenter_eip;

@@ -1015,18 +1015,6 @@ impl Cpu {
         }
     }
 
-    /// Clear the non-arithmetic EFLAGS bits `mask` (sysenter's VM, IF
-    /// and RF) as `load_flags` of the value without them would, leaving
-    /// the lazy arithmetic flags unevaluated.
-    pub fn clear_flags(&mut self, mask: u32) {
-        debug_assert_eq!(mask & flags::ARITH, 0);
-        self.flags.bits &= !mask;
-        self.refresh_ac();
-        if self.flags.bits & flags::TF != 0 {
-            self.chain.stop();
-        }
-    }
-
     pub fn set_eflags(&mut self, v: u32) {
         self.load_flags(v, 0xffff_ffff);
     }
