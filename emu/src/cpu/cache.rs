@@ -90,9 +90,26 @@ pub struct Block {
 
 impl Block {
     /// A block of `insts` (ending with the end marker), in one allocation.
-    pub fn boxed(mut hdr: BlockHeader, insts: &[Inst]) -> Box<Block> {
+    pub fn boxed(hdr: BlockHeader, insts: &[Inst]) -> Box<Block> {
+        // SAFETY: the copy writes all `insts.len()` instructions.
+        unsafe {
+            Self::build(hdr, insts.len(), |dst| {
+                std::ptr::copy_nonoverlapping(insts.as_ptr(), dst, insts.len())
+            })
+        }
+    }
+
+    /// A block of `n` instructions (the end marker last) that `fill`
+    /// writes in place, in one allocation.
+    ///
+    /// # Safety
+    /// `fill` writes `n` whole instructions from the pointer it is given.
+    pub unsafe fn build(
+        mut hdr: BlockHeader,
+        n: usize,
+        fill: impl FnOnce(*mut Inst),
+    ) -> Box<Block> {
         use std::alloc::{alloc, handle_alloc_error, Layout};
-        let n = insts.len();
         assert!(n as u32 == hdr.count + 1);
         hdr.cost = chain_cost(hdr.count as u64);
         let layout = Layout::new::<BlockHeader>()
@@ -111,13 +128,14 @@ impl Block {
             let b = std::ptr::slice_from_raw_parts_mut(p as *mut Inst, n) as *mut Block;
             std::ptr::addr_of_mut!((*b).hdr).write(hdr);
             let dst = std::ptr::addr_of_mut!((*b).insts) as *mut Inst;
-            std::ptr::copy_nonoverlapping(insts.as_ptr(), dst, n);
+            fill(dst);
             // The end marker knows its block, to go on through its links,
             // and so do the side exits.
             decode::chain_marker(&mut *dst.add(n - 1), b as *const BlockHeader);
+            let side = super::exec::control::side_exits();
             for k in 0..n - 1 {
                 let i = &mut *dst.add(k);
-                if super::exec::control::is_side_exit(i.h) {
+                if side.has(i.h) {
                     i.set_marker_block(b as *const BlockHeader);
                 }
             }
@@ -781,7 +799,7 @@ impl BlockCache {
         ) {
             return None;
         }
-        let b = store.block(&r, &mut self.scratch);
+        let b = store.block(&r);
         self.loaded += 1;
         Some(b)
     }

@@ -400,30 +400,11 @@ impl Stored {
     }
 
     /// The block of record `r` (from [`Self::record`]) as a live block,
-    /// its handlers made addresses again, built in `scratch`.
-    pub fn block(&self, r: &Record, scratch: &mut Vec<Inst>) -> Box<Block> {
+    /// its handlers made addresses again, built in place.
+    pub fn block(&self, r: &Record) -> Box<Block> {
         let n = r.count as usize + 1;
         let src = &self.bytes()[r.at + RECORD..r.at + r.len()];
-        scratch.clear();
-        scratch.reserve(n);
         let base = anchor();
-        // SAFETY: `record` checked the record lies in the file and every
-        // handler offset names an address in this binary's code, at an
-        // offset this build wrote for a handler (the key names the build);
-        // the rest of an Inst is plain integers (`repr(C)`, no padding), so
-        // after the handlers are made addresses again the n instructions
-        // are whole.
-        unsafe {
-            let dst = scratch.as_mut_ptr() as *mut u8;
-            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n * INST);
-            for k in 0..n {
-                let h = dst.add(k * INST) as *mut u64;
-                let off = h.read_unaligned();
-                h.write_unaligned(base.wrapping_add(off as usize) as u64);
-            }
-            scratch.set_len(n);
-        }
-        self.release_now_and_then(r.len());
         let hdr = BlockHeader {
             pages: r.pages,
             count: r.count,
@@ -431,7 +412,25 @@ impl Stored {
             links: Default::default(),
             cost: 0,
         };
-        Block::boxed(hdr, scratch)
+        // SAFETY: `record` checked the record lies in the file (`src` is
+        // n instructions long) and every handler offset names an address
+        // in this binary's code, at an offset this build wrote for a
+        // handler (the key names the build); the rest of an Inst is plain
+        // integers (`repr(C)`, no padding), so after the handlers are made
+        // addresses again the n instructions are whole.
+        let b = unsafe {
+            Block::build(hdr, n, |dst| {
+                let dst = dst as *mut u8;
+                std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n * INST);
+                for k in 0..n {
+                    let h = dst.add(k * INST) as *mut u64;
+                    let off = h.read_unaligned();
+                    h.write_unaligned(base.wrapping_add(off as usize) as u64);
+                }
+            })
+        };
+        self.release_now_and_then(r.len());
+        b
     }
 
     /// Count `n` bytes copied out of the mapping, and give its pages back
@@ -806,10 +805,9 @@ mod tests {
         // Instruction by instruction, the handlers made addresses again.
         let stored = Stored::load(path.clone(), KEY);
         assert_eq!(stored.len(), 2);
-        let mut scratch = Vec::new();
         let c = cpu(100);
         for eip in [0x20000, 0x20005] {
-            let b = stored.block(&stored.record(eip).expect("stored"), &mut scratch);
+            let b = stored.block(&stored.record(eip).expect("stored"));
             let mut fresh = Vec::new();
             let hdr = decode::translate(&c.mem, eip, &mut fresh);
             assert_eq!(b.hdr.count, hdr.count, "{eip:#x}");

@@ -121,14 +121,54 @@ pub fn side_exit_handler(cc: u8) -> Handler {
     t!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
 }
 
+/// The side-exit handlers' addresses, by condition, and their span.
+pub struct SideExits {
+    by_cc: [usize; 16],
+    lo: usize,
+    hi: usize,
+}
+
+impl SideExits {
+    /// The condition of side-exit handler `h` (None: `h` is none).
+    #[inline]
+    fn cc(&self, h: Handler) -> Option<u8> {
+        let a = h.addr();
+        if a < self.lo || a > self.hi {
+            return None;
+        }
+        self.by_cc.iter().position(|&x| x == a).map(|cc| cc as u8)
+    }
+
+    /// Whether `h` is a side exit (see [`side_exit`]).
+    #[inline]
+    pub fn has(&self, h: Handler) -> bool {
+        self.cc(h).is_some()
+    }
+}
+
+/// The side-exit handlers, taken once: every block taken from the
+/// translation cache asks of each instruction whether it is one, and a
+/// handler outside their span (nearly all) is answered with two compares.
+pub fn side_exits() -> &'static SideExits {
+    static S: std::sync::OnceLock<SideExits> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let by_cc: [usize; 16] = std::array::from_fn(|cc| side_exit_handler(cc as u8).addr());
+        SideExits {
+            by_cc,
+            lo: *by_cc.iter().min().unwrap(),
+            hi: *by_cc.iter().max().unwrap(),
+        }
+    })
+}
+
 /// The condition of a side-exit handler (None: `h` is none).
 fn side_exit_cc(h: Handler) -> Option<u8> {
-    (0..16).find(|&cc| side_exit_handler(cc).addr() == h.addr())
+    side_exits().cc(h)
 }
 
 /// Whether `h` is a side exit (see [`side_exit`]).
 pub fn is_side_exit(h: Handler) -> bool {
-    side_exit_cc(h).is_some()
+    side_exits().has(h)
 }
 
 /// Make the jcc decoded into `d` a side exit, so the block goes on with
