@@ -8,7 +8,7 @@ use emu::kernel::{Config, ExitStatus, SyscallEntry, Task};
 use emu::loader::LoadError;
 
 /// Run an i386 Linux program, static or dynamically linked.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Default, PartialEq)]
 #[command(name = "emu", version, trailing_var_arg = true, after_help = BINFMT_HELP)]
 struct Cli {
     /// Print statistics (key: value lines, then a strace -c -f table of
@@ -90,10 +90,29 @@ writes it (as root). Then `./prog` of an i386 ELF runs under emu.
      C implies O (an open descriptor instead of the path).
 Environment: EMU_SYSROOT=DIR is -L DIR when -L is not given.";
 
+impl Cli {
+    /// The command line. `emu PROGRAM ARGS...` with no option of emu's
+    /// (the usual start: every argument after the program is the
+    /// program's) is taken without clap, whose parser would be a fiftieth
+    /// of the start (it builds the whole command first); anything else
+    /// goes through clap.
+    fn from_args(args: Vec<std::ffi::OsString>) -> Cli {
+        use std::os::unix::ffi::OsStrExt;
+        match args.get(1) {
+            Some(prog) if !prog.as_bytes().starts_with(b"-") => Cli {
+                command: args[1..].to_vec(),
+                ..Cli::default()
+            },
+            _ => Cli::parse_from(args),
+        }
+    }
+}
+
 /// `--syscall-entry`: the CLI's spelling of [`SyscallEntry`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 enum EntryArg {
     /// `sysenter`, returning with `sysexit` when it can (Linux's default).
+    #[default]
     Sysenter,
     /// `int $0x80`.
     Int80,
@@ -134,7 +153,7 @@ fn edit_env(
 
 fn main() -> ExitCode {
     use std::os::unix::ffi::OsStrExt;
-    let cli = Cli::parse();
+    let cli = Cli::from_args(std::env::args_os().collect());
     if cli.binfmt {
         let me = std::env::current_exe().and_then(std::fs::canonicalize);
         let me = match me {
@@ -299,5 +318,38 @@ fn main() -> ExitCode {
     match st {
         ExitStatus::Exited(c) => ExitCode::from(c as u8),
         ExitStatus::Signaled(s) => emu::kernel::exit::die_by_signal(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command line without options of emu's means what clap makes of
+    /// it, the program's own options and emu's spellings included.
+    #[test]
+    fn plain_command_lines_parse_as_clap_does() {
+        let lines: &[&[&str]] = &[
+            &["emu", "prog"],
+            &["emu", "./prog", "a", "b"],
+            &["emu", "bash", "--version"],
+            &["emu", "prog", "--stats", "-L", "/x", "--", "-E", "A=1"],
+            &["emu", ""],
+            &["emu", "prog", "-"],
+        ];
+        for l in lines {
+            let args: Vec<std::ffi::OsString> = l.iter().map(Into::into).collect();
+            let clap = Cli::try_parse_from(args.clone()).unwrap();
+            assert_eq!(Cli::from_args(args), clap, "{l:?}");
+        }
+        // With an option of emu's, clap parses.
+        let args: Vec<std::ffi::OsString> = ["emu", "--stats", "-E", "A=1", "prog", "x"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        let cli = Cli::from_args(args);
+        assert!(cli.stats);
+        assert_eq!(cli.set_env, ["A=1"]);
+        assert_eq!(cli.command, ["prog", "x"]);
     }
 }

@@ -50,22 +50,7 @@ pub fn vvar_page_present(page: u32) -> bool {
 
 /// Probe this process's own [vvar] and [vvar_vclock] pages.
 fn host_vvar_pages() -> Option<[bool; VVAR_PAGES as usize]> {
-    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    let start_of = |name: &str, pages: u64| {
-        maps.lines().find_map(|l| {
-            if !l.ends_with(name) {
-                return None;
-            }
-            let (a, b) = l.split_whitespace().next()?.split_once('-')?;
-            let (a, b) = (
-                u64::from_str_radix(a, 16).ok()?,
-                u64::from_str_radix(b, 16).ok()?,
-            );
-            (b - a == pages * PAGE_SIZE as u64).then_some(a)
-        })
-    };
-    let vvar = start_of(" [vvar]", VVAR_DATA_PAGES as u64)?;
-    let vclock = start_of(" [vvar_vclock]", (VVAR_PAGES - VVAR_DATA_PAGES) as u64)?;
+    let (vvar, vclock) = host_vvar_query().or_else(host_vvar_text)?;
     let mut fds = [0i32; 2];
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
         return None;
@@ -91,6 +76,92 @@ fn host_vvar_pages() -> Option<[bool; VVAR_PAGES as usize]> {
         libc::close(fds[1]);
     }
     Some(out)
+}
+
+/// The host's data pages below its own vDSO are [vvar] (the
+/// [`VVAR_DATA_PAGES`]) then [vvar_vclock] (the rest).
+const HOST_VVAR_BELOW: u64 = VVAR_PAGES as u64 * PAGE_SIZE as u64;
+const HOST_VCLOCK_BELOW: u64 = (VVAR_PAGES - VVAR_DATA_PAGES) as u64 * PAGE_SIZE as u64;
+
+/// Where [vvar] and [vvar_vclock] start in this process, found in the
+/// text of /proc/self/maps by their names and sizes.
+fn host_vvar_text() -> Option<(u64, u64)> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    let start_of = |name: &str, len: u64| {
+        maps.lines().find_map(|l| {
+            if !l.ends_with(name) {
+                return None;
+            }
+            let (a, b) = l.split_whitespace().next()?.split_once('-')?;
+            let (a, b) = (
+                u64::from_str_radix(a, 16).ok()?,
+                u64::from_str_radix(b, 16).ok()?,
+            );
+            (b - a == len).then_some(a)
+        })
+    };
+    Some((
+        start_of(" [vvar]", HOST_VVAR_BELOW - HOST_VCLOCK_BELOW)?,
+        start_of(" [vvar_vclock]", HOST_VCLOCK_BELOW)?,
+    ))
+}
+
+/// The same through the PROCMAP_QUERY ioctl on /proc/self/maps (Linux
+/// 6.11 on), which names the VMA at an address without the kernel
+/// writing out every line (a tenth of emu's start-up went there): the
+/// pages below the vDSO (AT_SYSINFO_EHDR), where Linux puts them, if
+/// they are the VMAs of those names and sizes. None (the text is read
+/// then) on older kernels or another layout.
+fn host_vvar_query() -> Option<(u64, u64)> {
+    use std::os::fd::AsRawFd;
+    /// struct procmap_query (include/uapi/linux/fs.h).
+    #[repr(C)]
+    #[derive(Default)]
+    struct Query {
+        size: u64,
+        query_flags: u64,
+        query_addr: u64,
+        vma_start: u64,
+        vma_end: u64,
+        vma_flags: u64,
+        vma_page_size: u64,
+        vma_offset: u64,
+        inode: u64,
+        dev_major: u32,
+        dev_minor: u32,
+        vma_name_size: u32,
+        build_id_size: u32,
+        vma_name_addr: u64,
+        build_id_addr: u64,
+    }
+    const _: () = assert!(std::mem::size_of::<Query>() == 104);
+    /// _IOWR('f', 17, struct procmap_query).
+    const PROCMAP_QUERY: libc::c_ulong = 0xC068_6611;
+    let ehdr = unsafe { libc::getauxval(libc::AT_SYSINFO_EHDR) };
+    if ehdr < HOST_VVAR_BELOW {
+        return None;
+    }
+    let maps = std::fs::File::open("/proc/self/maps").ok()?;
+    let vma = |start: u64, len: u64, name: &[u8]| {
+        let mut got = [0u8; 32];
+        let mut q = Query {
+            size: std::mem::size_of::<Query>() as u64,
+            query_addr: start,
+            vma_name_size: got.len() as u32,
+            vma_name_addr: got.as_mut_ptr() as u64,
+            ..Default::default()
+        };
+        // SAFETY: q is a whole procmap_query whose name buffer is `got`.
+        let r = unsafe { libc::ioctl(maps.as_raw_fd(), PROCMAP_QUERY as _, &mut q) };
+        let named = got.split(|&c| c == 0).next() == Some(name);
+        (r == 0 && q.vma_start == start && q.vma_end == start + len && named).then_some(start)
+    };
+    let vvar = ehdr - HOST_VVAR_BELOW;
+    let vclock = ehdr - HOST_VCLOCK_BELOW;
+    Some((
+        vma(vvar, HOST_VVAR_BELOW - HOST_VCLOCK_BELOW, b"[vvar]")?,
+        vma(vclock, HOST_VCLOCK_BELOW, b"[vvar_vclock]")?,
+    ))
 }
 
 /// How `__kernel_vsyscall` enters the kernel.
@@ -183,6 +254,25 @@ fn linux_version_code(release: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ioctl finds this process's [vvar] and [vvar_vclock] where the
+    /// text of /proc/self/maps shows them; where it finds nothing, the
+    /// kernel predates PROCMAP_QUERY or the pages are not below the vDSO.
+    #[test]
+    fn vvar_query_agrees_with_the_text() {
+        let text = host_vvar_text();
+        match host_vvar_query() {
+            Some(q) => assert_eq!(Some(q), text),
+            None => {
+                let ehdr = unsafe { libc::getauxval(libc::AT_SYSINFO_EHDR) };
+                let below = Some((ehdr - HOST_VVAR_BELOW, ehdr - HOST_VCLOCK_BELOW));
+                assert!(
+                    host_linux_version() < 0x060b00 || text != below,
+                    "PROCMAP_QUERY missed {text:x?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn linux_version_codes() {
