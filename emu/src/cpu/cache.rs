@@ -695,7 +695,12 @@ impl BlockCache {
                 };
                 for page in b.hdr.pages.0..=b.hdr.pages.1 {
                     cpu.mem.mark_code_and_aliases(page);
-                    self.by_page.entry(page).or_default().push(eip);
+                    // (Room for a few blocks at once: a page's first
+                    // blocks came one push and one growth each.)
+                    self.by_page
+                        .entry(page)
+                        .or_insert_with(|| Vec::with_capacity(8))
+                        .push(eip);
                     // What the page holds now, which its blocks were made
                     // from (or found the same as): what a later run must
                     // find there to take them (see `save`).
@@ -788,7 +793,7 @@ impl BlockCache {
     /// what they held when it was stored; on the rule of [`Self::adopt`].
     fn take_stored(&mut self, cpu: &Cpu, eip: u32) -> Option<Box<Block>> {
         let store = self.store.as_ref()?;
-        let r = store.record(eip)?;
+        let r = store.record_to_take(eip)?;
         let then = |p| store.sig(p);
         if !unchanged(
             &cpu.mem,
@@ -799,7 +804,7 @@ impl BlockCache {
         ) {
             return None;
         }
-        let b = store.block(&r);
+        let b = store.block(&r)?;
         self.loaded += 1;
         Some(b)
     }

@@ -367,9 +367,19 @@ impl Stored {
     /// handler in this binary's code. (A damaged record is only that
     /// block lost: it is translated instead.)
     pub fn record(&self, eip: u32) -> Option<Record> {
+        self.record_at(self.find(eip)?)
+            .filter(|r| r.eip == eip && self.handlers_ok(r))
+    }
+
+    /// The record of the block at `eip` as [`Self::record`] finds it, but
+    /// with its handlers unchecked: [`Self::block`] checks them as it
+    /// makes them addresses.
+    pub fn record_to_take(&self, eip: u32) -> Option<Record> {
         self.record_at(self.find(eip)?).filter(|r| r.eip == eip)
     }
 
+    /// The record at offset `at`, if it lies in the file with a block's
+    /// size and span and its checksum holds (its handlers unchecked).
     fn record_at(&self, at: usize) -> Option<Record> {
         let b = self.bytes();
         if at < self.index_base() + slots(self.nblocks) * INDEX_ENTRY || at + RECORD > b.len() {
@@ -390,21 +400,27 @@ impl Stored {
         {
             return None;
         }
-        let base = anchor();
-        let text = text();
-        let handlers_ok = b[at + RECORD..at + r.len()].chunks_exact(INST).all(|i| {
-            let off = u64::from_le_bytes([i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]]);
-            text.contains(&base.wrapping_add(off as usize))
-        });
-        handlers_ok.then_some(r)
+        Some(r)
     }
 
-    /// The block of record `r` (from [`Self::record`]) as a live block,
-    /// its handlers made addresses again, built in place.
-    pub fn block(&self, r: &Record) -> Box<Block> {
+    /// Whether every handler of record `r` lies in this binary's code.
+    fn handlers_ok(&self, r: &Record) -> bool {
+        let (base, text) = (anchor(), text());
+        self.bytes()[r.at + RECORD..r.at + r.len()]
+            .chunks_exact(INST)
+            .all(|i| {
+                let off = u64::from_le_bytes([i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]]);
+                text.contains(&base.wrapping_add(off as usize))
+            })
+    }
+
+    /// The block of record `r` (from [`Self::record_to_take`]) as a live
+    /// block, its handlers made addresses again, built in place: None if
+    /// one of them is not in this binary's code.
+    pub fn block(&self, r: &Record) -> Option<Box<Block>> {
         let n = r.count as usize + 1;
         let src = &self.bytes()[r.at + RECORD..r.at + r.len()];
-        let base = anchor();
+        let (base, text) = (anchor(), text());
         let hdr = BlockHeader {
             pages: r.pages,
             count: r.count,
@@ -412,25 +428,31 @@ impl Stored {
             links: Default::default(),
             cost: 0,
         };
-        // SAFETY: `record` checked the record lies in the file (`src` is
-        // n instructions long) and every handler offset names an address
-        // in this binary's code, at an offset this build wrote for a
-        // handler (the key names the build); the rest of an Inst is plain
-        // integers (`repr(C)`, no padding), so after the handlers are made
-        // addresses again the n instructions are whole.
+        let mut whole = true;
+        // SAFETY: `record_at` checked the record lies in the file (`src`
+        // is n instructions long); the rest of an Inst is plain integers
+        // (`repr(C)`, no padding), so with the handlers made addresses the
+        // n instructions are whole. A handler offset that does not name
+        // an address in this binary's code (the key names the build, and
+        // this build wrote offsets of handlers) becomes the anchor's
+        // address, and the block is dropped unrun.
         let b = unsafe {
             Block::build(hdr, n, |dst| {
                 let dst = dst as *mut u8;
                 std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n * INST);
                 for k in 0..n {
                     let h = dst.add(k * INST) as *mut u64;
-                    let off = h.read_unaligned();
-                    h.write_unaligned(base.wrapping_add(off as usize) as u64);
+                    let mut a = base.wrapping_add(h.read_unaligned() as usize);
+                    if !text.contains(&a) {
+                        whole = false;
+                        a = base;
+                    }
+                    h.write_unaligned(a as u64);
                 }
             })
         };
         self.release_now_and_then(r.len());
-        b
+        whole.then_some(b)
     }
 
     /// Count `n` bytes copied out of the mapping, and give its pages back
@@ -462,7 +484,7 @@ impl Stored {
         };
         (0..n).filter_map(move |k| {
             let at = u32_at(self.bytes(), base + k * INDEX_ENTRY + 4) as usize;
-            let r = self.record_at(at)?;
+            let r = self.record_at(at).filter(|r| self.handlers_ok(r))?;
             let bytes = &self.bytes()[at..at + r.len()];
             Some((r, bytes))
         })
@@ -807,7 +829,9 @@ mod tests {
         assert_eq!(stored.len(), 2);
         let c = cpu(100);
         for eip in [0x20000, 0x20005] {
-            let b = stored.block(&stored.record(eip).expect("stored"));
+            let b = stored
+                .block(&stored.record(eip).expect("stored"))
+                .expect("whole");
             let mut fresh = Vec::new();
             let hdr = decode::translate(&c.mem, eip, &mut fresh);
             assert_eq!(b.hdr.count, hdr.count, "{eip:#x}");
@@ -923,6 +947,10 @@ mod tests {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
             let s = Stored::load(path.clone(), KEY);
             let eip = u32_at(&b, at + 8);
+            // The run's path (handlers checked as the block is made)
+            // refuses what `record` refuses.
+            let taken = s.record_to_take(eip).and_then(|r| s.block(&r));
+            assert_eq!(taken.is_some(), s.record(eip).is_some());
             (s.len(), s.record(eip).is_some())
         };
         assert_eq!(
