@@ -70,11 +70,13 @@ pub fn host_compat_layout() -> bool {
 /// The host's integer setting `/proc/sys/NAME` (`vm/max_map_count`);
 /// None when it cannot be read.
 pub fn host_sysctl(name: &str) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/sys/{name}"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    use std::io::Read;
+    // One read: an integer setting fits, and procfs gives it whole
+    // (read_to_string would stat the file and read again for the end).
+    let mut f = std::fs::File::open(format!("/proc/sys/{name}")).ok()?;
+    let mut buf = [0u8; 32];
+    let n = f.read(&mut buf).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 
 /// Limits kept only in the emulator (they describe guest memory, or the
@@ -1079,6 +1081,19 @@ pub fn sys_ioprio_set(_p: &mut Task, which: u32, who: u32, prio: u32) -> SysResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-read sysctl gives what the whole file says; a missing one
+    /// and a non-integer one give None.
+    #[test]
+    fn host_sysctls_read_whole() {
+        for name in ["vm/max_map_count", "vm/mmap_min_addr", "fs/nr_open"] {
+            let text = std::fs::read_to_string(format!("/proc/sys/{name}")).unwrap();
+            assert_eq!(host_sysctl(name), text.trim().parse().ok(), "{name}");
+            assert!(host_sysctl(name).is_some(), "{name}");
+        }
+        assert_eq!(host_sysctl("vm/no_such_setting"), None);
+        assert_eq!(host_sysctl("kernel/ostype"), None);
+    }
 
     #[test]
     fn sixteen_bit_ids() {
