@@ -33,6 +33,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
 use super::cache::{AddrMap, Block, BlockHeader};
@@ -469,7 +470,7 @@ impl Stored {
             // SAFETY: a read-only mapping of a file that is never changed
             // in place: a page read again after this is the same bytes
             // from the page cache.
-            let _ = unsafe { b.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+            let _ = unsafe { b.map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
         }
     }
 
@@ -520,12 +521,88 @@ fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
     {
         return None;
     }
-    // SAFETY: see above: emu never writes a cache file in place.
-    let b = unsafe { memmap2::Mmap::map(&f) }.ok()?;
+    // SAFETY: see above: emu never writes a cache file in place (and a
+    // page someone cut off the file reads as zeros: `Bytes`).
+    let b = Bytes::new(unsafe { memmap2::Mmap::map(&f) }.ok()?);
     Some((b, (md.dev(), md.ino())))
 }
 
-type Bytes = memmap2::Mmap;
+/// A mapped cache file. emu replaces files by rename, but another program
+/// may truncate one in place while it is mapped: a read of a page past
+/// the new end raises SIGBUS, which the host fault handler turns into a
+/// page of zeros over it ([`zero_cut_page`]), so the read goes on and
+/// what it finds there fails the checks (an empty index slot, a checksum
+/// that does not hold): blocks lost, the process unharmed.
+pub struct Bytes {
+    map: memmap2::Mmap,
+    /// Its slot in [`MAPPED`] (None: all were taken, unprotected).
+    slot: Option<usize>,
+}
+
+/// The host address ranges [start, end) of the mapped cache files (0: a
+/// free slot), for the fault handler. A process maps one or two at once
+/// (its program's, and the one it exec-ed from).
+static MAPPED: [(AtomicUsize, AtomicUsize); 8] =
+    [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 8];
+
+impl Bytes {
+    fn new(map: memmap2::Mmap) -> Bytes {
+        let (start, end) = (map.as_ptr() as usize, map.as_ptr() as usize + map.len());
+        let slot = MAPPED
+            .iter()
+            .position(|(s, _)| start != 0 && s.compare_exchange(0, start, SeqCst, SeqCst).is_ok());
+        if let Some(k) = slot {
+            MAPPED[k].1.store(end, SeqCst);
+        }
+        Bytes { map, slot }
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl Drop for Bytes {
+    fn drop(&mut self) {
+        // Out of the table before the mapping goes (the field drops
+        // after this).
+        if let Some(k) = self.slot {
+            MAPPED[k].1.store(0, SeqCst);
+            MAPPED[k].0.store(0, SeqCst);
+        }
+    }
+}
+
+/// From the host fault handler: a SIGBUS at host address `addr` in a
+/// mapped cache file is a read past the end of a file cut short under
+/// the mapping: a read-only page of zeros goes over that page and the
+/// read is done again (true). Async-signal-safe: atomics and an mmap.
+pub fn zero_cut_page(addr: usize) -> bool {
+    let hit = MAPPED.iter().any(|(s, e)| {
+        let (s, e) = (s.load(SeqCst), e.load(SeqCst));
+        s != 0 && (s..e).contains(&addr)
+    });
+    if !hit {
+        return false;
+    }
+    let page = addr & !(crate::mem::PAGE_SIZE as usize - 1);
+    // SAFETY: the page lies in a mapping of this process's that only
+    // `Bytes` reads; anonymous zeros replace the file's page there.
+    let r = unsafe {
+        libc::mmap(
+            page as *mut libc::c_void,
+            crate::mem::PAGE_SIZE as usize,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    r != libc::MAP_FAILED
+}
 
 /// How many bytes of records a run copies out of the mapped file between
 /// two releases of its pages ([`Stored::release_now_and_then`]): page
@@ -796,6 +873,39 @@ mod tests {
     }
 
     const KEY: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
+
+    /// A cache file cut short under its mapping (by another program:
+    /// emu replaces its files by rename) reads as zeros past the cut
+    /// instead of killing the process with SIGBUS, and its pages before
+    /// the cut as they were; a mapping dropped leaves the table.
+    #[test]
+    fn a_file_cut_under_its_mapping_reads_as_zeros() {
+        crate::kernel::hostsig::install_fault_handlers();
+        let d = dir("cut");
+        std::fs::create_dir_all(&d).unwrap();
+        let path = d.join("prog");
+        std::fs::write(&path, vec![0xa5u8; 3 * 4096]).unwrap();
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let b = Bytes::new(unsafe { memmap2::Mmap::map(&f) }.unwrap());
+        assert!(b.slot.is_some());
+        assert_eq!((b[0], b[4096], b[3 * 4096 - 1]), (0xa5, 0xa5, 0xa5));
+        f.set_len(4096 + 100).unwrap();
+        // The last page is past the end: zeros. The cut page keeps its
+        // bytes up to the end and zeros after (as the host gives them).
+        assert_eq!(b[2 * 4096], 0);
+        assert_eq!(b[3 * 4096 - 1], 0);
+        assert_eq!((b[0], b[4096 + 99], b[4096 + 100]), (0xa5, 0xa5, 0));
+        let (start, k) = (b.as_ptr() as usize, b.slot.unwrap());
+        assert_eq!(MAPPED[k].0.load(SeqCst), start);
+        drop(b);
+        assert_eq!(MAPPED[k].0.load(SeqCst), 0);
+        assert!(!zero_cut_page(start + 2 * 4096));
+        let _ = std::fs::remove_dir_all(&d);
+    }
 
     /// Run `c` to its ud2 with a cache taking blocks from the file at
     /// `path`, then keep its blocks there: (eax, ecx, the cache).

@@ -106,7 +106,11 @@ pub fn set_current(ctl: &std::sync::Arc<TaskCtl>) {
 /// as a signal: a guest access past the end of a truncated file
 /// ([`guest_bus`]), or emu's own fault ([`internal_fault`]).
 fn fault_served(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
-    if kernel_copy(sig, raw, uc) || guest_bus(sig, raw, uc) || guest_segv(sig, raw, uc) {
+    if kernel_copy(sig, raw, uc)
+        || guest_bus(sig, raw, uc)
+        || guest_segv(sig, raw, uc)
+        || cache_bus(sig, raw)
+    {
         return true;
     }
     if own_fault(sig, raw) {
@@ -159,6 +163,18 @@ fn kernel_copy(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
     let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
     // SAFETY: this thread's fault handler, with the context it got.
     unsafe { crate::cpu::guard::kcopy_fixup(addr, uc) }
+}
+
+/// A host SIGBUS (BUS_ADRERR) in a mapped translation-cache file, cut
+/// short under the mapping: the page reads as zeros (see
+/// `cpu::tcache::Bytes`).
+fn cache_bus(sig: i32, raw: &[u8; 128]) -> bool {
+    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
+    if sig != libc::SIGBUS || code != libc::BUS_ADRERR {
+        return false;
+    }
+    let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
+    crate::cpu::tcache::zero_cut_page(addr)
 }
 
 /// A host SIGBUS (BUS_ADRERR) at an address in the guest window: an
