@@ -530,7 +530,7 @@ fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
 /// A mapped cache file. emu replaces files by rename, but another program
 /// may truncate one in place while it is mapped: a read of a page past
 /// the new end raises SIGBUS, which the host fault handler turns into a
-/// page of zeros over it ([`zero_cut_page`]), so the read goes on and
+/// page of zeros over it (`kernel::hostsig`), so the read goes on and
 /// what it finds there fails the checks (an empty index slot, a checksum
 /// that does not hold): blocks lost, the process unharmed.
 pub struct Bytes {
@@ -576,32 +576,15 @@ impl Drop for Bytes {
     }
 }
 
-/// From the host fault handler: a SIGBUS at host address `addr` in a
-/// mapped cache file is a read past the end of a file cut short under
-/// the mapping: a read-only page of zeros goes over that page and the
-/// read is done again (true). Async-signal-safe: atomics and an mmap.
-pub fn zero_cut_page(addr: usize) -> bool {
-    let hit = MAPPED.iter().any(|(s, e)| {
+/// Whether host address `addr` lies in a mapped cache file: for the
+/// host fault handler, which lays a page of zeros over a page past the
+/// end of a file cut short under its mapping (see [`Bytes`]).
+/// Async-signal-safe: atomics.
+pub fn in_mapped_file(addr: usize) -> bool {
+    MAPPED.iter().any(|(s, e)| {
         let (s, e) = (s.load(SeqCst), e.load(SeqCst));
         s != 0 && (s..e).contains(&addr)
-    });
-    if !hit {
-        return false;
-    }
-    let page = addr & !(crate::mem::PAGE_SIZE as usize - 1);
-    // SAFETY: the page lies in a mapping of this process's that only
-    // `Bytes` reads; anonymous zeros replace the file's page there.
-    let r = unsafe {
-        libc::mmap(
-            page as *mut libc::c_void,
-            crate::mem::PAGE_SIZE as usize,
-            libc::PROT_READ,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-            -1,
-            0,
-        )
-    };
-    r != libc::MAP_FAILED
+    })
 }
 
 /// How many bytes of records a run copies out of the mapped file between
@@ -901,9 +884,10 @@ mod tests {
         assert_eq!((b[0], b[4096 + 99], b[4096 + 100]), (0xa5, 0xa5, 0));
         let (start, k) = (b.as_ptr() as usize, b.slot.unwrap());
         assert_eq!(MAPPED[k].0.load(SeqCst), start);
+        assert!(in_mapped_file(start + 2 * 4096));
         drop(b);
         assert_eq!(MAPPED[k].0.load(SeqCst), 0);
-        assert!(!zero_cut_page(start + 2 * 4096));
+        assert!(!in_mapped_file(start + 2 * 4096));
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -169,12 +169,39 @@ fn kernel_copy(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
 /// short under the mapping: the page reads as zeros (see
 /// `cpu::tcache::Bytes`).
 fn cache_bus(sig: i32, raw: &[u8; 128]) -> bool {
+    bus_past_eof(sig, raw).is_some_and(|addr| {
+        crate::cpu::tcache::in_mapped_file(addr) && zero_page_over(addr, libc::PROT_READ)
+    })
+}
+
+/// The host address of a SIGBUS for a file page past the end of its
+/// file (BUS_ADRERR), if this is one.
+fn bus_past_eof(sig: i32, raw: &[u8; 128]) -> Option<usize> {
     let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
     if sig != libc::SIGBUS || code != libc::BUS_ADRERR {
-        return false;
+        return None;
     }
-    let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
-    crate::cpu::tcache::zero_cut_page(addr)
+    Some(u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize)
+}
+
+/// Lay a private page of zeros with protection `prot` over the host page
+/// holding `addr` (a file page past the end of its file): true if done.
+/// Async-signal-safe: one mmap.
+fn zero_page_over(addr: usize, prot: i32) -> bool {
+    let page = addr & !(crate::mem::PAGE_SIZE as usize - 1);
+    // SAFETY: the caller found the page in one of emu's own mappings (the
+    // guest window, a cache file), where zeros may replace it.
+    let r = unsafe {
+        libc::mmap(
+            page as *mut libc::c_void,
+            crate::mem::PAGE_SIZE as usize,
+            prot,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    r != libc::MAP_FAILED
 }
 
 /// A host SIGBUS (BUS_ADRERR) at an address in the guest window: an
@@ -194,30 +221,14 @@ fn cache_bus(sig: i32, raw: &[u8; 128]) -> bool {
 /// `irq::BUS` raises the SIGBUS at the next return to user mode.
 /// Async-signal-safe: an mmap and atomics.
 fn guest_bus(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
-    let code = i32::from_le_bytes([raw[8], raw[9], raw[10], raw[11]]);
-    if sig != libc::SIGBUS || code != libc::BUS_ADRERR {
+    let Some(addr) = bus_past_eof(sig, raw) else {
         return false;
-    }
-    let addr = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8])) as usize;
+    };
     let Some(guest) = crate::mem::guest_addr_of(addr) else {
         return false;
     };
     let ctl = CURRENT.with(|c| c.get());
-    if ctl.is_null() {
-        return false;
-    }
-    let page = addr & !(crate::mem::PAGE_SIZE as usize - 1);
-    let r = unsafe {
-        libc::mmap(
-            page as *mut libc::c_void,
-            crate::mem::PAGE_SIZE as usize,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-            -1,
-            0,
-        )
-    };
-    if r == libc::MAP_FAILED {
+    if ctl.is_null() || !zero_page_over(addr, libc::PROT_READ | libc::PROT_WRITE) {
         return false;
     }
     let ctl = unsafe { &*ctl };
