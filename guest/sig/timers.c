@@ -18,6 +18,8 @@ static void tick(int sig)
 }
 
 static volatile int tinfo_code, tinfo_value, tinfo_overrun, tinfo_tid, tinfo_signo;
+/* si_overrun of the first signal since ticks was last zeroed. */
+static volatile int first_overrun;
 static void tinfo(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
@@ -26,6 +28,8 @@ static void tinfo(int sig, siginfo_t *si, void *uc)
     tinfo_value = si->si_value.sival_int;
     tinfo_overrun = si->si_overrun;
     tinfo_tid = si->si_timerid;
+    if (ticks == 0)
+        first_overrun = si->si_overrun;
     ticks++;
 }
 
@@ -163,9 +167,15 @@ static void test_posix_timer(void)
     timer_gettime(t, &cur);
     printf("  periodic: interval %ld.%09ld, value <= interval %d\n", (long)cur.it_interval.tv_sec,
            cur.it_interval.tv_nsec, cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec <= 10000000);
+    /* The expirations that piled up arrive as one signal as the unblock
+     * returns, its overrun counting the rest. (Disarming first would drop
+     * it.) A process descheduled for a period between the unblock and the
+     * disarm (a loaded machine) gets the next expiration too, natively as
+     * under emu: the first signal's overrun is what tells the piling up. */
     mask1(SIG_UNBLOCK, SIGRTMIN);
     timer_settime(t, 0, &zero, 0);
-    printf("  periodic blocked 150ms: handled %d, si_overrun >= 5 %d\n", ticks, tinfo_overrun >= 5);
+    printf("  periodic blocked 150ms: handled %d, first si_overrun >= 5 %d\n", ticks >= 1,
+           first_overrun >= 5);
     /* timer_settime cleared the overrun of the last delivery. */
     R("  timer_getoverrun after disarming", timer_getoverrun(t));
 
