@@ -533,7 +533,7 @@ fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
 /// page of zeros over it (`kernel::hostsig`), so the read goes on and
 /// what it finds there fails the checks (an empty index slot, a checksum
 /// that does not hold): blocks lost, the process unharmed.
-pub struct Bytes {
+struct Bytes {
     map: memmap2::Mmap,
     /// Its slot in [`MAPPED`] (None: all were taken, unprotected).
     slot: Option<usize>,
@@ -548,9 +548,10 @@ static MAPPED: [(AtomicUsize, AtomicUsize); 8] =
 impl Bytes {
     fn new(map: memmap2::Mmap) -> Bytes {
         let (start, end) = (map.as_ptr() as usize, map.as_ptr() as usize + map.len());
+        // (A slot's start 0 marks it free; no mapping starts there.)
         let slot = MAPPED
             .iter()
-            .position(|(s, _)| start != 0 && s.compare_exchange(0, start, SeqCst, SeqCst).is_ok());
+            .position(|(s, _)| s.compare_exchange(0, start, SeqCst, SeqCst).is_ok());
         if let Some(k) = slot {
             MAPPED[k].1.store(end, SeqCst);
         }
@@ -578,7 +579,7 @@ impl Drop for Bytes {
 
 /// Whether host address `addr` lies in a mapped cache file: for the
 /// host fault handler, which lays a page of zeros over a page past the
-/// end of a file cut short under its mapping (see [`Bytes`]).
+/// end of a file cut short under its mapping (see `Bytes`).
 /// Async-signal-safe: atomics.
 pub fn in_mapped_file(addr: usize) -> bool {
     MAPPED.iter().any(|(s, e)| {

@@ -108,7 +108,7 @@ fn host_vvar_text() -> Option<(u64, u64)> {
 
 /// The same through the PROCMAP_QUERY ioctl on /proc/self/maps (Linux
 /// 6.11 on), which names the VMA at an address without the kernel
-/// writing out every line (a tenth of emu's start-up went there): the
+/// writing out every line (about 2% of a start here went there): the
 /// pages below the vDSO (AT_SYSINFO_EHDR), where Linux puts them, if
 /// they are the VMAs of those names and sizes. None (the text is read
 /// then) on older kernels or another layout.

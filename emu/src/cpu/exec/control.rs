@@ -630,6 +630,19 @@ pub fn decode(ins: &Instruction, d: &mut Inst) -> bool {
 mod tests {
     use super::*;
 
+    /// Each side-exit handler is found with its condition; the jcc
+    /// handlers (one of which may lie inside the side exits' span) are
+    /// not side exits.
+    #[test]
+    fn side_exits_are_found_by_address() {
+        for cc in 0..16 {
+            assert_eq!(side_exit_cc(side_exit_handler(cc)), Some(cc));
+            assert!(!is_side_exit(jcc_handler(cc)), "jcc {cc}");
+        }
+        let s = side_exits();
+        assert!(s.lo < s.hi && s.by_cc.iter().all(|&a| (s.lo..=s.hi).contains(&a)));
+    }
+
     /// A flat 32-bit code descriptor: type 0xb (0xf conforming), at `dpl`.
     fn code(dpl: u8, conforming: bool) -> Option<Desc> {
         let typ = if conforming { 0xf } else { 0xb };
