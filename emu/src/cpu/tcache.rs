@@ -368,8 +368,7 @@ impl Stored {
     /// handler in this binary's code. (A damaged record is only that
     /// block lost: it is translated instead.)
     pub fn record(&self, eip: u32) -> Option<Record> {
-        self.record_at(self.find(eip)?)
-            .filter(|r| r.eip == eip && self.handlers_ok(r))
+        self.record_to_take(eip).filter(|r| self.handlers_ok(r))
     }
 
     /// The record of the block at `eip` as [`Self::record`] finds it, but
@@ -409,10 +408,7 @@ impl Stored {
         let (base, text) = (anchor(), text());
         self.bytes()[r.at + RECORD..r.at + r.len()]
             .chunks_exact(INST)
-            .all(|i| {
-                let off = u64::from_le_bytes([i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]]);
-                text.contains(&base.wrapping_add(off as usize))
-            })
+            .all(|i| handler_at(base, &text, u64_at(i, 0)).is_some())
     }
 
     /// The block of record `r` (from [`Self::record_to_take`]) as a live
@@ -443,11 +439,10 @@ impl Stored {
                 std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n * INST);
                 for k in 0..n {
                     let h = dst.add(k * INST) as *mut u64;
-                    let mut a = base.wrapping_add(h.read_unaligned() as usize);
-                    if !text.contains(&a) {
+                    let a = handler_at(base, &text, h.read_unaligned()).unwrap_or_else(|| {
                         whole = false;
-                        a = base;
-                    }
+                        base
+                    });
                     h.write_unaligned(a as u64);
                 }
             })
@@ -490,6 +485,13 @@ impl Stored {
             Some((r, bytes))
         })
     }
+}
+
+/// The address a stored handler offset `off` (from `base`, the
+/// [`anchor`]) names, if it lies in this binary's code (`text`).
+fn handler_at(base: usize, text: &std::ops::Range<usize>, off: u64) -> Option<usize> {
+    let a = base.wrapping_add(off as usize);
+    text.contains(&a).then_some(a)
 }
 
 fn inst_bytes(i: &Inst, base: usize, out: &mut Vec<u8>) {
