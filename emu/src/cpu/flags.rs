@@ -183,8 +183,8 @@ impl Flags {
     }
 
     /// CF as inc and dec keep it ([`Flags::cf`]): after an add, a sub (a
-    /// cmp) of any size or a logic op, without size masks or the jump
-    /// table; any other producer out of line, so the handler stays small
+    /// cmp) of any size, a logic op or flags loaded whole, without size
+    /// masks or the jump table; any other producer out of line, so the handler stays small
     /// enough to inline its semantics. Busybox awk: of 2.3 million incs,
     /// 1.9 million follow a sub or cmp, 0.2 an add and 0.2 a logic op.
     #[inline(always)]
@@ -198,6 +198,10 @@ impl Flags {
             self.res().wrapping_shl(sh) < self.a().wrapping_shl(sh)
         } else if k & !3 == kind::LOGIC {
             false
+        } else if k == kind::NONE {
+            // Flags loaded whole (a return from the kernel, popf, sahf):
+            // `dec` counting a loop around a system call.
+            self.bits & CF != 0
         } else {
             self.cf_out_of_line()
         }
