@@ -377,12 +377,14 @@ fn wrappings<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> [Handler; 3] {
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    use super::am::BD;
-    use super::exec::alu::{m, ri, rm, rr, ur, ADD, AND, CMP, SUB, TEST, U_INC, U_NOT, XOR};
+    use super::am::{BD, SIB};
+    use super::exec::alu::{m, ri, rm, rr, ur, ADC, ADD, AND, CMP, OR, SUB, TEST, XOR};
+    use super::exec::alu::{U_DEC, U_INC, U_NOT};
     use super::exec::alu::{ri_quiet, rr_quiet, ur_no_carry, ur_quiet};
-    use super::exec::control::{call, jcc, jmp, ret};
-    use super::exec::mov::{lea, mov_mr, mov_rm, mov_rr, movx_m, pop_r, push_r};
-    use super::exec::shift::sh_ri_quiet;
+    use super::exec::control::{call, call_r, jcc, jmp, jmp_inline, jmp_r, ret};
+    use super::exec::mov::{lea, mov_mi, mov_mr, mov_ri, mov_rm, mov_rr, movx_m, movx_r};
+    use super::exec::mov::{pop_r, push_m, push_r};
+    use super::exec::shift::{sh_rc, sh_ri_quiet, SAR, SHL};
     use super::exec::shift::{sh_ri, ROL, ROR};
     // Condition codes (the low nibble of jcc's opcode).
     const B: u8 = 2;
@@ -391,6 +393,8 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     const NE: u8 = 5;
     const BE: u8 = 6;
     const A: u8 = 7;
+    const S: u8 = 8;
+    const NS: u8 = 9;
     const L: u8 = 12;
     const GE: u8 = 13;
     const LE: u8 = 14;
@@ -454,6 +458,78 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         mov_rm::<BD, 1>, ri::<CMP, 1>;
         lea::<BD, 2>, m::<ADD, true, false, BD, 2>;
         m::<ADD, true, false, BD, 2>, mov_rm::<BD, 2>;
+        // The interpreters' own (Debian's perl and python3.11): function
+        // prologues and frames, their stack arguments, table dispatch.
+        push_r::<2>, mov_rr::<2>;
+        push_r::<2>, call_r::<2>;
+        mov_rm::<BD, 2>, push_r::<2>;
+        lea::<BD, 2>, push_r::<2>;
+        ri::<SUB, 2>, mov_rm::<BD, 2>;
+        ri::<SUB, 2>, mov_mr::<BD, 2>;
+        ri::<ADD, 2>, mov_rr::<2>;
+        ri_quiet::<ADD, 2>, ri::<SUB, 2>;
+        ri_quiet::<ADD, 2>, rr::<OR, 2>;
+        mov_rm::<BD, 2>, mov_rr::<2>;
+        mov_rm::<BD, 2>, ri_quiet::<ADD, 2>;
+        mov_rm::<BD, 2>, mov_rm::<SIB, 2>;
+        mov_rm::<BD, 2>, lea::<SIB, 2>;
+        mov_mr::<BD, 2>, ri::<ADD, 2>;
+        mov_mr::<BD, 2>, ri_quiet::<ADD, 2>;
+        mov_mr::<BD, 2>, movx_m::<BD, false, 1, 2>;
+        mov_ri::<2>, mov_mr::<BD, 2>;
+        mov_ri::<2>, sh_rc::<SHL, 2>;
+        movx_r::<false, 0, 2>, mov_rm::<SIB, 2>;
+        movx_r::<false, 1, 2>, mov_mr::<BD, 2>;
+        mov_rm::<SIB, 2>, jmp_r::<2>;
+        lea::<SIB, 2>, mov_rm::<BD, 2>;
+        rm::<OR, BD, 0>, ri_quiet::<ADD, 2>;
+        // A jmp the block goes on through (`jmp_inline`, which does
+        // nothing) rides along with its neighbour instead of costing a
+        // dispatch of its own.
+        mov_rr::<2>, jmp_inline;
+        mov_mr::<BD, 2>, jmp_inline;
+        ri::<ADD, 2>, jmp_inline;
+        jmp_inline, mov_rm::<BD, 2>;
+        jmp_inline, mov_rm::<BD, 0>;
+        jmp_inline, ri::<SUB, 2>;
+        // Array scans and compares (bzip2's sorting, sort, awk).
+        mov_rm::<SIB, 0>, mov_rm::<SIB, 0>;
+        mov_rm::<SIB, 1>, mov_rm::<SIB, 1>;
+        mov_rm::<BD, 2>, mov_rm::<SIB, 1>;
+        mov_rm::<BD, 2>, mov_mr::<SIB, 2>;
+        mov_mr::<BD, 2>, mov_rm::<SIB, 2>;
+        lea::<BD, 2>, mov_mr::<SIB, 0>;
+        movx_m::<BD, false, 0, 2>, movx_m::<BD, false, 0, 2>;
+        mov_mi::<BD, 2>, mov_mi::<BD, 2>;
+        // Calls and their arguments.
+        mov_rm::<BD, 2>, call::<2>;
+        mov_rr::<2>, call::<2>;
+        ri::<SUB, 2>, call::<2>;
+        ri::<SUB, 2>, push_m::<2>;
+        push_m::<2>, mov_rm::<BD, 2>;
+        push_m::<2>, call::<2>;
+        // Loads and the arithmetic on them.
+        ri::<ADD, 2>, mov_rm::<BD, 2>;
+        ri::<ADD, 2>, ri::<ADC, 2>;
+        ri::<AND, 2>, mov_rm::<BD, 2>;
+        mov_rm::<BD, 2>, rm::<SUB, BD, 2>;
+        mov_rm::<BD, 2>, rr::<SUB, 2>;
+        mov_rm::<BD, 2>, rr_quiet::<SUB, 2>;
+        mov_rm::<BD, 2>, rr_quiet::<OR, 2>;
+        mov_rm::<BD, 2>, ri::<AND, 2>;
+        mov_rm::<BD, 2>, ri_quiet::<AND, 2>;
+        mov_rm::<BD, 0>, lea::<BD, 2>;
+        mov_mr::<BD, 0>, mov_rr::<2>;
+        mov_mr::<SIB, 2>, ur_quiet::<U_INC, 2>;
+        mov_rr::<2>, ri_quiet::<ADD, 2>;
+        mov_rr::<2>, sh_ri::<SAR, 2>;
+        mov_rr::<2>, sh_rc::<SHL, 2>;
+        sh_ri::<SAR, 2>, mov_ri::<2>;
+        sh_rc::<SHL, 2>, mov_rr::<2>;
+        mov_ri::<2>, mov_rr::<2>;
+        ur::<U_INC, 2>, mov_mr::<BD, 0>;
+        ri::<ADD, 2>, ur::<U_DEC, 2>;
+        rr::<ADD, 2>, jmp_r::<2>;
     ];
     // Compare (or test) and branch, as a block's last pair and as a side
     // exit.
@@ -499,6 +575,40 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         m::<CMP, true, false, BD, 2>, NE;
         m::<CMP, false, false, BD, 2>, E;
         m::<CMP, false, false, BD, 2>, NE;
+        // The interpreters' (see above).
+        rr::<TEST, 2>, S;
+        rr::<TEST, 2>, NS;
+        rr::<TEST, 2>, LE;
+        rr::<TEST, 2>, G;
+        ri::<TEST, 2>, E;
+        ri::<TEST, 2>, NE;
+        m::<TEST, true, false, BD, 0>, E;
+        m::<TEST, true, false, BD, 0>, NE;
+        m::<CMP, true, false, BD, 2>, LE;
+        m::<CMP, true, false, BD, 2>, G;
+        m::<CMP, false, false, BD, 2>, LE;
+        m::<CMP, false, false, BD, 2>, G;
+        rr::<CMP, 0>, E;
+        rr::<CMP, 0>, NE;
+        rr::<CMP, 1>, E;
+        rr::<CMP, 1>, NE;
+        rm::<AND, SIB, 2>, E;
+        rm::<AND, SIB, 2>, NE;
+        m::<CMP, false, false, SIB, 2>, AE;
+        m::<CMP, false, false, SIB, 2>, B;
+        rm::<CMP, BD, 2>, AE;
+        rm::<CMP, BD, 2>, B;
+        rm::<SUB, BD, 2>, E;
+        rm::<SUB, BD, 2>, NE;
+        ri::<CMP, 0>, BE;
+        ri::<CMP, 0>, A;
+        rr::<SUB, 2>, NS;
+        rr::<SUB, 2>, S;
+        rr::<OR, 2>, E;
+        rr::<OR, 2>, NE;
+        ri::<AND, 2>, E;
+        ri::<AND, 2>, NE;
+        ur::<U_DEC, 2>, AE;
     ];
     list.extend(branches);
     // The pairs above where flags die: the arithmetic chains of hashes
@@ -535,6 +645,9 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         ur_quiet::<U_INC, 2>, (ur::<U_INC, 2>), ri::<CMP, 2>;
         mov_mr::<BD, 1>, (mov_mr::<BD, 1>), ur_quiet::<U_INC, 2>;
         mov_mr::<BD, 1>, (mov_mr::<BD, 1>), ur_no_carry::<U_INC, 2>;
+        ur_quiet::<U_INC, 2>, (ur::<U_INC, 2>), jmp_inline;
+        ur_quiet::<U_INC, 2>, (ur::<U_INC, 2>), mov_rr::<2>;
+        rr_quiet::<SUB, 2>, (rr::<SUB, 2>), ri::<ADD, 2>;
     ]);
     let mut t = Table {
         pairs: Map::with_capacity_and_hasher(list.len(), Default::default()),
@@ -713,6 +826,50 @@ mod tests {
         assert_eq!(c.exit, exit::EXC);
         assert_eq!(c.exit_at, &fused[1] as *const Inst);
         assert_eq!(c.regs[EAX], 7, "the first instruction completed");
+    }
+
+    /// A jmp the block goes on through (`jmp_inline`) fuses with the
+    /// instruction before it and with the one after it (its target's):
+    /// the fused block computes what the instructions do one by one, and
+    /// the jmp, alone again for a single step, is the jmp that sets eip.
+    #[test]
+    fn inline_jmps_fuse_both_ways() {
+        use crate::cpu::exec::control::{inline_branch, outline, sets_eip_alone};
+        // mov eax,ebx; jmp 0x1014 (inline); 0x1014: mov eax,[ebx+4]; jmp
+        // 0x1030 (inline); 0x1030: mov ecx,[ebx]
+        let at = |b: &[u8], eip: u32| decode_one(b, eip).expect("decodes");
+        let mut j1 = at(&[0xeb, 0x10], 0x1002);
+        let mut j2 = at(&[0xeb, 0x17], 0x1017);
+        assert_eq!(inline_branch(&mut j1, 1), Some(0x1014));
+        assert_eq!(inline_branch(&mut j2, 1), Some(0x1030));
+        let plain = vec![
+            at(&[0x89, 0xd8], 0x1000),
+            j1,
+            at(&[0x8b, 0x43, 0x04], 0x1014),
+            j2,
+            at(&[0x8b, 0x0b], 0x1030),
+            end_marker(),
+        ];
+        let mut fused = plain.clone();
+        fuse(&mut fused, 5, 0);
+        assert_eq!(fused_count(&fused), 2, "mov+jmp and jmp+load fuse");
+        let (mut a, mut b) = (cpu(), cpu());
+        for i in &plain[..5] {
+            a.exec_one(i);
+        }
+        crate::cpu::guard::run_insts(&mut b, &fused);
+        assert_eq!((a.regs[EAX], a.regs[crate::cpu::ECX]), (5, 7));
+        assert_eq!((a.regs, a.eflags()), (b.regs, b.eflags()));
+        // The jmp starting the second pair, alone: the block-ending jmp.
+        let own = unfused(&fused[3]);
+        assert_eq!(own.addr(), plain[3].h.addr());
+        assert!(sets_eip_alone(own) && !sets_eip_alone(fused[3].h));
+        let mut c = cpu();
+        c.exec_one(&Inst {
+            h: outline(own),
+            ..plain[3]
+        });
+        assert_eq!(c.eip, 0x1030);
     }
 
     /// A pair of pushes whose stack page holds translated code: both

@@ -608,8 +608,9 @@ fn one(cpu: &mut Cpu, cache: &mut BlockCache, trap: bool) -> Option<Event> {
     // A branch the block went on through runs in its block-ending form,
     // and an instruction whose flags the block found dead its exact
     // handler (the run may stop right after it: see `live`).
-    let was_inline = super::exec::control::sets_eip_alone(first.h);
-    let alone = super::exec::control::outline(super::fuse::unfused(&first));
+    let own = super::fuse::unfused(&first);
+    let was_inline = super::exec::control::sets_eip_alone(own);
+    let alone = super::exec::control::outline(own);
     first.h = super::live::exact(alone);
     let marker = if was_inline {
         super::decode::end_marker()

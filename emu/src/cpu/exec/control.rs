@@ -28,7 +28,7 @@ pub(crate) fn jcc<const CC: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 /// `OPSZ` 2 = 32-bit, 1 = 16-bit operand size.
-fn jmp_r<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn jmp_r<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
     c.eip = c.reg(OPSZ, i.r);
 }
 
@@ -56,7 +56,7 @@ pub(crate) fn call<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
 
 /// A direct jmp inside a block that goes on at its target (see
 /// [`inline_branch`]): nothing to do, the next instruction is the target's.
-fn jmp_inline(_: &mut Cpu, _: &Inst) {}
+pub(crate) fn jmp_inline(_: &mut Cpu, _: &Inst) {}
 
 /// A direct 32-bit call inside a block that goes on at its target: push
 /// the return address only.
@@ -213,7 +213,7 @@ pub fn outline(h: Handler) -> Handler {
     }
 }
 
-fn call_r<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn call_r<const OPSZ: u8>(c: &mut Cpu, i: &Inst) {
     let t = c.reg(OPSZ, i.r);
     if push_ret::<OPSZ>(c, i.next()).is_some() {
         c.eip = t;

@@ -198,7 +198,7 @@ pub(crate) fn sh_ri_quiet<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     c.set_reg(SZ, i.r, r);
 }
 
-fn sh_rc<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn sh_rc<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.reg(SZ, i.r);
     let n = c.regs[ECX] & 31;
     let r = shift::<OP, SZ>(&mut c.flags, a, n);
