@@ -377,14 +377,16 @@ fn wrappings<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> [Handler; 3] {
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    use super::am::{BD, SIB};
+    use super::am::{ANY, BD, SIB};
     use super::exec::alu::{m, ri, rm, rr, ur, ADC, ADD, AND, CMP, OR, SUB, TEST, XOR};
-    use super::exec::alu::{U_DEC, U_INC, U_NOT};
+    use super::exec::alu::{sbb_same, um, U_DEC, U_INC, U_NEG, U_NOT};
+    use super::exec::bit::bt_m;
+    use super::exec::muldiv::imul_n;
     use super::exec::alu::{ri_quiet, rr_quiet, ur_no_carry, ur_quiet};
     use super::exec::control::{call, call_r, jcc, jmp, jmp_inline, jmp_r, ret};
     use super::exec::mov::{lea, mov_mi, mov_mr, mov_ri, mov_rm, mov_rr, movx_m, movx_r};
     use super::exec::mov::{pop_r, push_m, push_r};
-    use super::exec::shift::{sh_rc, sh_ri_quiet, SAR, SHL};
+    use super::exec::shift::{sh_rc, sh_ri_quiet, SAR, SHL, SHR};
     use super::exec::shift::{sh_ri, ROL, ROR};
     // Condition codes (the low nibble of jcc's opcode).
     const B: u8 = 2;
@@ -530,6 +532,43 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         ur::<U_INC, 2>, mov_mr::<BD, 0>;
         ri::<ADD, 2>, ur::<U_DEC, 2>;
         rr::<ADD, 2>, jmp_r::<2>;
+        ri::<SUB, 2>, mov_rr::<2>;
+        mov_rr::<2>, mov_mr::<BD, 2>;
+        mov_rr::<2>, sh_ri_quiet::<SHR, 2>;
+        mov_rm::<ANY, 2>, mov_mr::<BD, 2>;
+        lea::<SIB, 2>, mov_mr::<BD, 2>;
+        movx_m::<BD, false, 1, 2>, ur::<U_NEG, 1>;
+        sbb_same::<0>, rm::<OR, BD, 0>;
+        mov_rm::<BD, 2>, um::<U_DEC, false, 2>;
+        mov_rm::<BD, 2>, imul_n::<false, false, 2>;
+        // Hashes and checksums (sha256sum, md5sum) and gzip's deflate.
+        mov_rm::<BD, 2>, rm::<ADD, SIB, 2>;
+        mov_rm::<BD, 2>, rm::<XOR, SIB, 2>;
+        rm::<ADD, BD, 2>, rm::<ADD, SIB, 2>;
+        rm::<ADD, SIB, 2>, rm::<ADD, SIB, 2>;
+        rr::<ADD, 2>, ur::<U_INC, 2>;
+        movx_m::<BD, false, 0, 2>, rm::<ADD, BD, 2>;
+        sh_ri::<ROL, 2>, lea::<SIB, 2>;
+        sh_ri::<ROR, 2>, lea::<SIB, 2>;
+        ri::<ADD, 1>, mov_mr::<SIB, 1>;
+        mov_ri::<2>, ri::<ADD, 1>;
+        sh_ri::<SHR, 2>, mov_rm::<BD, 2>;
+        mov_mr::<BD, 2>, lea::<SIB, 2>;
+        mov_rm::<BD, 0>, rr_quiet::<XOR, 2>;
+        movx_r::<false, 0, 2>, sh_ri::<SHR, 2>;
+        movx_m::<SIB, false, 0, 2>, mov_rm::<BD, 2>;
+        mov_rm::<BD, 2>, sh_ri_quiet::<SHL, 2>;
+        mov_mr::<BD, 1>, um::<U_DEC, false, 2>;
+        mov_rm::<BD, 1>, mov_mr::<SIB, 1>;
+        mov_mr::<SIB, 1>, mov_mr::<BD, 1>;
+        // The CoreMark-like mix.
+        mov_rm::<BD, 2>, m::<ADD, true, false, BD, 2>;
+        mov_rm::<BD, 2>, m::<ADD, false, false, BD, 2>;
+        m::<ADD, true, false, BD, 2>, movx_m::<BD, true, 1, 2>;
+        m::<ADD, true, false, BD, 2>, mov_mr::<BD, 2>;
+        movx_m::<BD, true, 1, 2>, mov_rm::<BD, 2>;
+        movx_m::<BD, true, 1, 2>, imul_n::<false, false, 2>;
+        imul_n::<false, false, 2>, m::<ADD, false, false, BD, 2>;
     ];
     // Compare (or test) and branch, as a block's last pair and as a side
     // exit.
@@ -609,6 +648,22 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         ri::<AND, 2>, E;
         ri::<AND, 2>, NE;
         ur::<U_DEC, 2>, AE;
+        um::<U_DEC, false, 2>, NE;
+        um::<U_DEC, false, 2>, E;
+        rm::<SUB, ANY, 2>, E;
+        rm::<SUB, ANY, 2>, NE;
+        bt_m::<0, true, false, 2>, B;
+        bt_m::<0, true, false, 2>, AE;
+        m::<SUB, true, false, BD, 2>, NS;
+        m::<SUB, true, false, BD, 2>, S;
+        m::<CMP, false, false, BD, 2>, AE;
+        m::<CMP, false, false, BD, 2>, B;
+        m::<CMP, false, false, SIB, 0>, NE;
+        m::<CMP, false, false, SIB, 0>, E;
+        ri::<SUB, 2>, NE;
+        ri::<SUB, 2>, E;
+        rm::<CMP, BD, 1>, NE;
+        rm::<CMP, BD, 1>, E;
     ];
     list.extend(branches);
     // The pairs above where flags die: the arithmetic chains of hashes
@@ -648,6 +703,9 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         ur_quiet::<U_INC, 2>, (ur::<U_INC, 2>), jmp_inline;
         ur_quiet::<U_INC, 2>, (ur::<U_INC, 2>), mov_rr::<2>;
         rr_quiet::<SUB, 2>, (rr::<SUB, 2>), ri::<ADD, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), sh_ri_quiet::<SHR, 2>;
+        rr_quiet::<XOR, 2>, (rr::<XOR, 2>), movx_r::<false, 0, 2>;
+        ri_quiet::<AND, 2>, (ri::<AND, 2>), mov_rr::<2>;
     ]);
     let mut t = Table {
         pairs: Map::with_capacity_and_hasher(list.len(), Default::default()),

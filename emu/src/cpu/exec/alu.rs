@@ -238,7 +238,7 @@ pub(crate) fn ur_no_carry<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     c.set_reg(SZ, i.r, r);
 }
 
-fn um<const OP: u8, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn um<const OP: u8, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.ea(i);
     if !LOCK {
         let Some(old) = c.rd_sz(SZ, a) else { return };

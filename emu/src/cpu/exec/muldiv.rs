@@ -131,7 +131,7 @@ fn md1<const OP: u8, const MEM: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 /// Two- and three-operand imul: r = (r or, with `IMM`, src) * (src or imm).
-fn imul_n<const MEM: bool, const IMM: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn imul_n<const MEM: bool, const IMM: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let s = if MEM {
         let a = c.ea(i);
         let Some(v) = c.rd_sz(SZ, a) else { return };
