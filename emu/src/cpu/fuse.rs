@@ -10,9 +10,12 @@
 //! stores and the condition the jcc reads in one function, and folds them
 //! into a compare and branch.
 //!
-//! The pairs are the ones the busybox workloads (sha256, md5, gzip, sort,
-//! awk) execute most, counted per executed block, with memory operands
-//! in the base + displacement form (`am::BD`); see `TABLE`. A block is
+//! The pairs are the ones the benchmark workloads (busybox sha256sum,
+//! md5sum, gzip, bzip2, sort and awk, the CoreMark-like mix, Debian's perl
+//! and python3.11) run most, counted from callgrind's call graph of a
+//! build with v0 symbol names (a handler's tail jump to the next is a
+//! call to it there, and the names carry the generic arguments); see
+//! `TABLE`. A block is
 //! fused as translation's last step, after the flag liveness pass
 //! (`cpu::live`; greedily, left to right): the first
 //! instruction of a pair gets the fused handler and the second keeps its
