@@ -184,8 +184,8 @@ impl Flags {
 
     /// CF as inc and dec keep it ([`Flags::cf`]): after an add, a sub (a
     /// cmp) of any size, a logic op or flags loaded whole, without size
-    /// masks or the jump table; any other producer out of line, so the handler stays small
-    /// enough to inline its semantics. Busybox awk: of 2.3 million incs,
+    /// masks or the jump table; any other producer out of line, so the
+    /// handler stays small enough to inline its semantics. Busybox awk: of 2.3 million incs,
     /// 1.9 million follow a sub or cmp, 0.2 an add and 0.2 a logic op.
     #[inline(always)]
     pub fn carry_in(&self) -> bool {

@@ -382,13 +382,13 @@ fn wrappings<F: Fn(&mut Cpu, &Inst) + Copy>(f: F) -> [Handler; 3] {
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     use super::am::{ANY, BD, SIB};
     use super::exec::alu::{m, ri, rm, rr, ur, ADC, ADD, AND, CMP, OR, SUB, TEST, XOR};
+    use super::exec::alu::{ri_quiet, rr_quiet, ur_no_carry, ur_quiet};
     use super::exec::alu::{sbb_same, um, U_DEC, U_INC, U_NEG, U_NOT};
     use super::exec::bit::bt_m;
-    use super::exec::muldiv::imul_n;
-    use super::exec::alu::{ri_quiet, rr_quiet, ur_no_carry, ur_quiet};
     use super::exec::control::{call, call_r, jcc, jmp, jmp_inline, jmp_r, ret};
     use super::exec::mov::{lea, mov_mi, mov_mr, mov_ri, mov_rm, mov_rr, movx_m, movx_r};
     use super::exec::mov::{pop_r, push_m, push_r};
+    use super::exec::muldiv::imul_n;
     use super::exec::shift::{sh_rc, sh_ri_quiet, SAR, SHL, SHR};
     use super::exec::shift::{sh_ri, ROL, ROR};
     // Condition codes (the low nibble of jcc's opcode).

@@ -90,7 +90,10 @@ fn bt_r<const OP: u8, const IMM: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 /// Memory destination; a register bit offset may address outside the operand.
-pub(crate) fn bt_m<const OP: u8, const IMM: bool, const LOCK: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
+pub(crate) fn bt_m<const OP: u8, const IMM: bool, const LOCK: bool, const SZ: u8>(
+    c: &mut Cpu,
+    i: &Inst,
+) {
     let mut a = c.ea(i);
     let bit = if IMM {
         i.imm
