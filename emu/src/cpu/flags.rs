@@ -385,7 +385,7 @@ impl Flags {
 
     /// Evaluate condition code `cc` (the low nibble of jcc/setcc/cmovcc).
     /// The common producers inline (a compare or logic op of any size,
-    /// and ZF and SF of every kind), the rest out of line.
+    /// ZF, SF and PF of every kind, CF of most), the rest out of line.
     #[inline(always)]
     pub fn cond(&self, cc: u8) -> bool {
         let k = self.kind();
@@ -403,11 +403,16 @@ impl Flags {
         }
         let sh = top_shift(k & 3);
         let r = self.res().wrapping_shl(sh);
-        // ZF and SF come from the result for every kind.
+        // ZF and SF come from the result for every kind, and so does PF
+        // (its low byte: perl runs a `jp` about three times an iteration
+        // of its loop).
         if matches!(cc, 0x4 | 0x5 | 0x8 | 0x9) {
             if let Some(v) = sign_cond(r as i32, cc) {
                 return v;
             }
+        }
+        if cc >> 1 == 5 {
+            return parity(self.res()) ^ (cc & 1 != 0);
         }
         let v = if k & !3 == kind::SUB {
             compare_cond(self.a().wrapping_shl(sh), self.b().wrapping_shl(sh), cc)
@@ -415,14 +420,35 @@ impl Flags {
             sign_cond(r as i32, cc)
         } else if cc >> 1 == 1 {
             // jb/jae where the carry is at hand: after bt and the shifts
-            // (RES), inc and dec (kept in `aux`), add.
+            // (RES), inc and dec (kept in `aux`), add, and the borrow or
+            // carry chains of sbb and adc (python3.11 runs `sbb; jb`
+            // twice an iteration of its loop) and neg.
+            let (a, b) = (self.a().wrapping_shl(sh), self.b().wrapping_shl(sh));
             match k & !3 {
                 kind::RES => Some(self.aux & CF != 0),
                 kind::INC | kind::DEC => Some(self.aux != 0),
-                kind::ADD => Some(r < self.a().wrapping_shl(sh)),
+                kind::ADD => Some(r < a),
+                kind::ADC => Some(r < a || (self.aux != 0 && r == a)),
+                kind::SBB => Some(a < b || (self.aux != 0 && a == b)),
+                kind::NEG => Some(a != 0),
                 _ => None,
             }
             .map(|c| c ^ (cc & 1 != 0))
+        } else if cc >= 0xc && k & !3 <= kind::SBB {
+            // The signed conditions after add, adc and sbb (a sub is a
+            // compare, above), SF against OF from the record: the high
+            // half of a 64-bit compare (`cmp lo; sbb hi; jl`, busybox awk
+            // twice a line). Bit 3 of the kind: sub and sbb.
+            let (a, b) = (self.a().wrapping_shl(sh), self.b().wrapping_shl(sh));
+            let x = if k & 8 != 0 { a ^ b } else { !(a ^ b) };
+            let lt = ((r as i32) < 0) != (((x & (a ^ r)) as i32) < 0);
+            let le = lt || r == 0;
+            Some(match cc {
+                0xc => lt,
+                0xd => !lt,
+                0xe => le,
+                _ => !le,
+            })
         } else if cc >= 0xc && (k & !3 == kind::INC || k & !3 == kind::DEC) {
             // The signed conditions after inc and dec (a loop counter):
             // the operand against -1 or 1, recovered from the result.
