@@ -504,7 +504,7 @@ fn begin_new_exec(p: &mut Task, b: Bprm, nr: u32) -> Result<(), LoadError> {
     // once: the parent takes the new file at its next fork.
     p.save_translations();
     let prev_store = p.cache.store();
-    let old = std::mem::take(&mut p.cache);
+    let old = std::mem::replace(&mut p.cache, crate::cpu::cache::BlockCache::placeholder());
     p.cache = crate::cpu::cache::BlockCache::for_exec(old, &mem, p.forked);
     p.forked = false;
     if let Ok(md) = b.file.metadata() {
