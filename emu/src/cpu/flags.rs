@@ -438,7 +438,7 @@ impl Flags {
             // The signed conditions after add, adc and sbb (a sub is a
             // compare, above), SF against OF from the record: the high
             // half of a 64-bit compare (`cmp lo; sbb hi; jl`, busybox awk
-            // twice a line). Bit 3 of the kind: sub and sbb.
+            // eight times a line of its sum). Bit 3 of the kind: sub and sbb.
             let (a, b) = (self.a().wrapping_shl(sh), self.b().wrapping_shl(sh));
             let x = if k & 8 != 0 { a ^ b } else { !(a ^ b) };
             let lt = ((r as i32) < 0) != (((x & (a ^ r)) as i32) < 0);
