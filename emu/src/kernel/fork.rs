@@ -406,6 +406,7 @@ fn fork_process(p: &mut Task, a: Args) -> SysResult {
         Ok(child) => {
             drop(block);
             drop((state, rlim, files, mm));
+            p.cache.parent_forked();
             let child = child as u32;
             if a.flags & cf::PARENT_SETTID != 0 {
                 let _ = p.write_u32(a.parent_tid, child);
