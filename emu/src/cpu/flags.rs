@@ -97,6 +97,17 @@ impl Default for Flags {
     }
 }
 
+/// The word whose top bit (at the operation's size) is OF after an add,
+/// adc, sub or sbb (kind `k`) of `a` and `b` giving `r`: bit 3 of the kind
+/// is set for sub and sbb, where an overflow needs the operands' signs to
+/// differ (for add and adc, to agree) and the result's to differ from
+/// `a`'s.
+#[inline(always)]
+pub fn arith_overflow(k: u8, a: u32, b: u32, r: u32) -> u32 {
+    let x = if k & 8 != 0 { a ^ b } else { !(a ^ b) };
+    x & (a ^ r)
+}
+
 #[inline(always)]
 pub fn parity(v: u32) -> bool {
     (v as u8).count_ones() & 1 == 0
@@ -285,8 +296,9 @@ impl Flags {
         }
         let s = sign(self.sz());
         match self.kind() & !3 {
-            kind::ADD | kind::ADC => (!(self.a() ^ self.b()) & (self.a() ^ self.res())) & s != 0,
-            kind::SUB | kind::SBB => ((self.a() ^ self.b()) & (self.a() ^ self.res())) & s != 0,
+            kind::ADD | kind::ADC | kind::SUB | kind::SBB => {
+                arith_overflow(self.kind(), self.a(), self.b(), self.res()) & s != 0
+            }
             kind::LOGIC => false,
             kind::INC => self.res() & size_mask(self.sz()) == s,
             kind::DEC => self.res() & size_mask(self.sz()) == s - 1,
@@ -438,10 +450,9 @@ impl Flags {
             // The signed conditions after add, adc and sbb (a sub is a
             // compare, above), SF against OF from the record: the high
             // half of a 64-bit compare (`cmp lo; sbb hi; jl`, busybox awk
-            // eight times a line of its sum). Bit 3 of the kind: sub and sbb.
+            // eight times a line of its sum).
             let (a, b) = (self.a().wrapping_shl(sh), self.b().wrapping_shl(sh));
-            let x = if k & 8 != 0 { a ^ b } else { !(a ^ b) };
-            let lt = ((r as i32) < 0) != (((x & (a ^ r)) as i32) < 0);
+            let lt = ((r as i32) < 0) != ((arith_overflow(k, a, b, r) as i32) < 0);
             let le = lt || r == 0;
             Some(match cc {
                 0xc => lt,

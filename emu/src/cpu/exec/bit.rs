@@ -8,7 +8,7 @@ use iced_x86::{Instruction, Mnemonic};
 
 use super::shift::set_cf_of;
 use crate::cpu::decode::{op_size, opnd, Opnd};
-use crate::cpu::flags::{kind, size_bits, top_shift, Flags, AF, ARITH, CF, ZF};
+use crate::cpu::flags::{arith_overflow, kind, size_bits, top_shift, Flags, AF, ARITH, CF, ZF};
 use crate::cpu::{th, th_load, th_safe, Cpu, Handler, Inst};
 
 pub const BT: u8 = 0;
@@ -46,10 +46,7 @@ pub fn set_cf(f: &mut Flags, cf: bool) {
         f.bits = (f.bits & !CF) | cf as u32;
     } else if k & !3 <= kind::SBB {
         let (a, b, r) = (f.a(), f.b(), f.res());
-        // Bit 3 of the kind: sub and sbb (the operands' signs differ for
-        // an overflow), else add and adc (they agree).
-        let x = if k & 8 != 0 { a ^ b } else { !(a ^ b) };
-        let of = (x & (a ^ r)).wrapping_shl(top_shift(k & 3)) >> 31;
+        let of = arith_overflow(k, a, b, r).wrapping_shl(top_shift(k & 3)) >> 31;
         f.aux = (a ^ b ^ r) & AF | of << 11 | cf as u32;
         f.set_kind(kind::RES | (k & 3));
     } else if k & !3 == kind::LOGIC {
