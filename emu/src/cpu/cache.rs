@@ -27,6 +27,9 @@ pub struct BlockHeader {
     /// The block ends by falling through to the next address (a length or
     /// page limit) rather than with an instruction that sets eip.
     pub falls: bool,
+    /// The block lies in a mapped translation-cache file, where it runs in
+    /// place (see [`tcache`]): nothing to free when it goes.
+    pub mapped: bool,
     /// Successors seen so far (both arms of a jcc, a call's target, the
     /// last return addresses of a ret, the targets of side exits), filled
     /// on first use; see [`BlockCache::next`].
@@ -112,6 +115,7 @@ impl Block {
         use std::alloc::{alloc, handle_alloc_error, Layout};
         assert!(n as u32 == hdr.count + 1);
         hdr.cost = chain_cost(hdr.count as u64);
+        hdr.mapped = false;
         let layout = Layout::new::<BlockHeader>()
             .extend(Layout::array::<Inst>(n).expect("block size"))
             .expect("block size")
@@ -194,12 +198,29 @@ impl std::ops::Deref for BlockBox {
     }
 }
 
+impl BlockBox {
+    /// The block whose header is at `p`, in a mapped translation-cache
+    /// file (`mapped` set), owned by the cache that takes it.
+    ///
+    /// # Safety
+    /// `p` is a whole block in a mapping that outlives the box (the
+    /// cache keeps its store, see `BlockCache::keep`), used by no other
+    /// cache.
+    pub unsafe fn mapped(p: std::ptr::NonNull<BlockHeader>) -> BlockBox {
+        BlockBox(p)
+    }
+}
+
 impl Drop for BlockBox {
     fn drop(&mut self) {
-        // SAFETY: the block came from a `Box<Block>` (`From`), which
+        // SAFETY: a mapped block is the file's (alive: the cache keeps
+        // its store); any other came from a `Box<Block>` (`From`), which
         // `from_thin` makes again whole (its length is in the header),
         // and this box is its only owner.
         unsafe {
+            if (*self.0.as_ptr()).mapped {
+                return;
+            }
             let b: *const Block = Block::from_thin(self.0.as_ptr());
             drop(Box::from_raw(b as *mut Block));
         }
@@ -261,7 +282,7 @@ const BLOCK_BITS: u32 = 24;
 const BLOCKS: u64 = (1 << BLOCK_BITS) - 1;
 
 /// [`BlockHeader::cost`] of a block of `count` instructions.
-fn chain_cost(count: u64) -> u64 {
+pub(super) fn chain_cost(count: u64) -> u64 {
     count << BLOCK_BITS | 1
 }
 
@@ -340,7 +361,7 @@ pub unsafe fn block_of<'a>(mut i: *const Inst) -> &'a Block {
         while !decode::is_chain_marker(&*i) {
             i = i.add(1);
         }
-        Block::from_thin((*i).marker_block())
+        Block::from_thin(Inst::marker_block(i))
     }
 }
 
@@ -493,6 +514,11 @@ pub struct BlockCache {
     fresh: u64,
     /// Links still to leave unmade (see [`LINK_BUDGET`]).
     link_budget: u32,
+    /// Stores this cache took blocks from before `store` (an exec's
+    /// program before, a file replaced since): blocks taken from them run
+    /// in their mappings, which must outlive them. (After `map` and
+    /// `prior`, which drop first.)
+    keep: Vec<Arc<Stored>>,
 }
 
 /// The block cache of the program an exec replaced, kept so that the new
@@ -621,6 +647,7 @@ impl BlockCache {
             loaded: 0,
             fresh: 0,
             link_budget: 0,
+            keep: Vec::new(),
         }
     }
 }
@@ -808,6 +835,10 @@ impl BlockCache {
         // The old blocks' links are stale in the new cache: their epochs
         // are at most the old one.
         new.epoch = old.epoch + 1;
+        // Blocks it adopts may lie in the old cache's stores' mappings.
+        new.keep = std::mem::take(&mut old.keep);
+        new.keep
+            .extend(old.store.clone().filter(|s| s.in_place_taken()));
         if forked {
             new.link_budget = LINK_BUDGET;
         }
@@ -864,9 +895,9 @@ impl BlockCache {
         ) {
             return None;
         }
-        let b = store.block(&r)?;
+        let b = store.take(&r)?;
         self.loaded += 1;
-        Some(b.into())
+        Some(b)
     }
 
     /// An empty cache taking blocks from `store` (a new thread's).
@@ -879,6 +910,12 @@ impl BlockCache {
     /// Take the program's translations from earlier runs from `store`
     /// (shared with its other threads).
     pub fn set_store(&mut self, store: Option<Arc<Stored>>) {
+        self.keep_store();
+        if store.as_ref().is_some_and(|s| !s.is_empty()) {
+            // Its blocks run in the file's pages (see `tcache::Stored`),
+            // where a link copies the page: see `LINK_BUDGET`.
+            self.link_budget = self.link_budget.max(LINK_BUDGET);
+        }
         self.store = store;
         self.store_same.clear();
         self.fresh = 0;
@@ -892,10 +929,28 @@ impl BlockCache {
         };
         let now = Stored::current(old);
         if !Arc::ptr_eq(&now, old) {
+            self.keep_store();
             self.store = Some(now);
             // The verdicts were on the old file's signatures.
             self.store_same.clear();
         }
+    }
+
+    /// Keep the store about to be replaced while blocks may run in its
+    /// mapping.
+    fn keep_store(&mut self) {
+        if let Some(s) = self.store.take() {
+            if s.in_place_taken() && !self.keep.iter().any(|k| Arc::ptr_eq(k, &s)) {
+                self.keep.push(s);
+            }
+        }
+    }
+
+    /// Whether the block at `eip` runs in place in a mapped file (None:
+    /// no block there).
+    #[cfg(test)]
+    pub fn mapped_at(&self, eip: u32) -> Option<bool> {
+        self.map.get(&eip).map(|b| b.hdr.mapped)
     }
 
     /// The store this cache takes blocks from.

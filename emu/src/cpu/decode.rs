@@ -94,14 +94,14 @@ unsafe fn h_fall(c: &mut Cpu, i: *const Inst) {
 /// [`h_end`] of a block in the cache: the chain goes on into the next
 /// block if this one is linked to it (see [`super::cache::chain_on`]).
 unsafe fn h_end_chain(c: &mut Cpu, i: *const Inst) {
-    unsafe { super::cache::chain_on(c, (*i).marker_block()) }
+    unsafe { super::cache::chain_on(c, Inst::marker_block(i)) }
 }
 
 /// [`h_fall`] of a block in the cache.
 unsafe fn h_fall_chain(c: &mut Cpu, i: *const Inst) {
     unsafe {
         c.eip = (*i).imm2;
-        super::cache::chain_on(c, (*i).marker_block())
+        super::cache::chain_on(c, Inst::marker_block(i))
     }
 }
 
@@ -179,6 +179,7 @@ fn fault_block(eip: u32, fault: Inst, out: &mut Vec<Inst>) -> BlockHeader {
         pages: (page, page),
         count: 0,
         falls: false,
+        mapped: false,
         links: Default::default(),
         cost: 0,
     };
@@ -229,6 +230,7 @@ pub fn translate(mem: &Mem, eip: u32, out: &mut Vec<Inst>) -> BlockHeader {
         pages: (page, page),
         count: 0,
         falls: false,
+        mapped: false,
         links: Default::default(),
         cost: 0,
     };

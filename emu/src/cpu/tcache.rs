@@ -17,12 +17,16 @@
 //! program file's device, inode, size and modification time, and emu's
 //! GNU build ID. In `$EMU_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/emu`, else `~/.cache/emu` (created with mode 0700).
-//! The file holds host code addresses (the handlers, as offsets from a
-//! function of this binary), so, like Python's `__pycache__`, it is trusted
-//! only as far as its owner: emu takes a file only if this user owns it and
-//! nobody else may write it, its checksum holds, and every handler lies in
-//! this binary's code. Anything else makes the file be ignored (and
-//! replaced at the end of the run); a cache can never make a run fail.
+//! The file holds host code addresses (the handlers, with the address
+//! one function of this binary had in the run that wrote it), so, like
+//! Python's `__pycache__`, it is trusted only as far as its owner: emu
+//! takes a file only if this user owns it and nobody else may write it,
+//! its checksum holds, and every handler lies in this binary's code.
+//! Anything else makes the file be ignored (and replaced at the end of the
+//! run). Taken blocks run in place in the mapped file (see [`Stored`]), so
+//! one thing can make a run fail: another program cutting the file short
+//! (emu replaces files by rename, never in place) under a block that runs
+//! there, which kills emu with a line that says so.
 //!
 //! Writing: at the end of a run, or at an exec that replaces the program
 //! in the same process, when the run translated blocks the file did not
@@ -33,15 +37,16 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
-use super::cache::{AddrMap, Block, BlockHeader};
+use super::cache::{AddrMap, Block, BlockBox, BlockHeader};
 use super::{decode, Inst};
 
-const MAGIC: [u8; 8] = *b"emu-tc\x00\x03";
-/// magic, key (16), page and block counts (4 + 4).
-const HEADER: usize = 8 + 16 + 4 + 4;
+const MAGIC: [u8; 8] = *b"emu-tc\x00\x04";
+/// magic, key (16), page and block counts (4 + 4), the address of
+/// [`anchor`] in the run that wrote the file (8).
+const HEADER: usize = 8 + 16 + 4 + 4 + 8;
 /// page (4), padding (4), signature (16).
 const PAGE_ENTRY: usize = 24;
 /// eip and record offset (0: an empty slot).
@@ -57,8 +62,11 @@ fn slots(n: usize) -> usize {
 fn home(eip: u32, slots: usize) -> usize {
     (eip.wrapping_mul(0x9e37_79b1) as usize) & (slots - 1)
 }
-/// checksum (8), eip, first and last page, count, flags (4 each), padding (4).
-const RECORD: usize = 32;
+/// checksum (8), eip (4), padding (4); the block follows as it lies in
+/// memory (header, then instructions), so that it can run where it lies.
+const RECORD: usize = 16;
+/// A block's header, as in memory.
+const HDR: usize = std::mem::size_of::<BlockHeader>();
 const INST: usize = std::mem::size_of::<Inst>();
 /// A stored block spans at most this many pages (translation reads one
 /// page and the start of the next).
@@ -66,10 +74,23 @@ const MAX_SPAN: u32 = 2;
 /// Files grow no bigger: old blocks are left out past it.
 const MAX_FILE: usize = 64 << 20;
 
-const F_FALLS: u32 = 1;
-
 // The handler is the first field, the rest plain integers with no padding.
 const _: () = assert!(INST == 32 && std::mem::offset_of!(Inst, eip) == 8);
+// A block's instructions follow its header with no gap (`Block`'s layout),
+// and records keep them aligned (the file's tables are 8-byte multiples).
+const _: () = assert!(HDR % std::mem::align_of::<Inst>() == 0 && RECORD % 8 == 0);
+const _: () = assert!(HEADER % 8 == 0 && PAGE_ENTRY % 8 == 0 && INDEX_ENTRY % 8 == 0);
+
+/// Where a header's fields lie in its bytes.
+mod at {
+    use super::BlockHeader;
+    use std::mem::offset_of;
+    pub const PAGES: usize = offset_of!(BlockHeader, pages);
+    pub const COUNT: usize = offset_of!(BlockHeader, count);
+    pub const FALLS: usize = offset_of!(BlockHeader, falls);
+    pub const MAPPED: usize = offset_of!(BlockHeader, mapped);
+    pub const COST: usize = offset_of!(BlockHeader, cost);
+}
 
 /// The function handler addresses are stored relative to.
 fn anchor() -> usize {
@@ -194,12 +215,22 @@ pub fn locate(dir: &Path, prog: &std::fs::Metadata) -> Option<(PathBuf, u128)> {
 /// hundred thousand (an exec'd child that finds most of its code in the
 /// exec's prior cache takes a few).
 ///
-/// The file: a header (magic, key, the counts),
+/// A block taken runs where it lies in the mapping (a private one: the
+/// links its cache writes into its header copy that page only), so a
+/// start costs no memory and no copy for the blocks it takes, which are
+/// the page cache's pages of the file: a dynamically linked hello takes
+/// about 1,300 blocks (800 KB), which as copies cost 200 fresh pages, a
+/// page fault each. A record is run in place by one cache only (the first
+/// to take it; another thread's cache takes a copy), and only by a run
+/// whose handlers lie where the file's writer had them (emu is linked
+/// static and not position-independent: always, unless it is built
+/// otherwise); else blocks are copied out, their handlers moved.
+///
+/// The file: a header (magic, key, the counts, the writer's [`anchor`]),
 /// the page table (page, signature; sorted), the index (eip, record
 /// offset; open addressing on a hash of eip, at most half full), then the
-/// records in eip order: each a header (its own checksum,
-/// eip, pages, count, flags) and the block's instructions, handlers as
-/// offsets from [`anchor`].
+/// records in eip order: each its own checksum and eip, then the block as
+/// it lies in memory (its header with no links, its instructions).
 pub struct Stored {
     /// The file, its header and tables checked; None: no (good) file.
     bytes: Option<Bytes>,
@@ -207,9 +238,16 @@ pub struct Stored {
     file: Option<(u64, u64)>,
     npages: usize,
     nblocks: usize,
+    /// What to add to a stored handler to make it this run's (0: the
+    /// records can run in place).
+    delta: usize,
+    /// One bit per index slot: its record was taken to run in place.
+    claimed: Box<[AtomicU64]>,
+    /// Some record runs in place (so the mapping must stay).
+    in_place: std::sync::atomic::AtomicBool,
     /// Record bytes copied out since the mapping's pages were last given
     /// back (see [`RELEASE_EVERY`]).
-    taken: std::sync::atomic::AtomicUsize,
+    taken: AtomicUsize,
     /// Where it came from and goes back to.
     pub path: PathBuf,
     pub key: u128,
@@ -232,15 +270,22 @@ pub struct Record {
     pub eip: u32,
     pub pages: (u32, u32),
     pub count: u32,
-    pub flags: u32,
+    pub falls: bool,
     /// Offset of the record in the file.
     at: usize,
+    /// Its slot in the index.
+    slot: usize,
 }
 
 impl Record {
     /// Bytes of the whole record.
     fn len(&self) -> usize {
-        RECORD + (self.count as usize + 1) * INST
+        RECORD + HDR + (self.count as usize + 1) * INST
+    }
+
+    /// Offset of the block (its header) in the file.
+    fn block_at(&self) -> usize {
+        self.at + RECORD
     }
 }
 
@@ -252,6 +297,9 @@ impl Stored {
             file: None,
             npages: 0,
             nblocks: 0,
+            delta: 0,
+            claimed: Box::new([]),
+            in_place: Default::default(),
             taken: Default::default(),
             path,
             key,
@@ -269,15 +317,20 @@ impl Stored {
             None => std::fs::metadata(&path).ok().map(|m| (m.dev(), m.ino())),
         };
         match read.and_then(|(b, _)| tables(&b, key).map(|(np, nb)| (b, np, nb))) {
-            Some((bytes, npages, nblocks)) => Stored {
-                bytes: Some(bytes),
-                file,
-                npages,
-                nblocks,
-                taken: Default::default(),
-                path,
-                key,
-            },
+            Some((bytes, npages, nblocks)) => {
+                let delta = anchor().wrapping_sub(u64_at(&bytes, 32) as usize);
+                Stored {
+                    bytes: Some(bytes),
+                    file,
+                    npages,
+                    nblocks,
+                    delta,
+                    claimed: (0..slots(nblocks).div_ceil(64))
+                        .map(|_| AtomicU64::new(0))
+                        .collect(),
+                    ..Stored::empty(path, key)
+                }
+            }
             None => Stored {
                 file,
                 ..Stored::empty(path, key)
@@ -300,6 +353,11 @@ impl Stored {
 
     fn bytes(&self) -> &[u8] {
         self.bytes.as_deref().unwrap_or_default()
+    }
+
+    /// Whether a block of this store runs in place in its mapping.
+    pub fn in_place_taken(&self) -> bool {
+        self.in_place.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The signature the file gives page `page`: a binary search of the
@@ -328,10 +386,10 @@ impl Stored {
         HEADER + self.npages * PAGE_ENTRY
     }
 
-    /// The offset of the record of the block at `eip`: a hash of eip and
-    /// a linear probe of the index (at most half full, so probes are
-    /// short; bounded by its size whatever the file says).
-    fn find(&self, eip: u32) -> Option<usize> {
+    /// The index slot and record offset of the block at `eip`: a hash of
+    /// eip and a linear probe of the index (at most half full, so probes
+    /// are short; bounded by its size whatever the file says).
+    fn find(&self, eip: u32) -> Option<(usize, usize)> {
         let n = slots(self.nblocks);
         let t = self
             .bytes()
@@ -344,7 +402,7 @@ impl Stored {
                 return None;
             }
             if u32::from_le_bytes([e[0], e[1], e[2], e[3]]) == eip {
-                return Some(off as usize);
+                return Some((k, off as usize));
             }
             k = (k + 1) & (n - 1);
         }
@@ -372,27 +430,37 @@ impl Stored {
     }
 
     /// The record of the block at `eip` as [`Self::record`] finds it, but
-    /// with its handlers unchecked: [`Self::block`] checks them as it
-    /// makes them addresses.
+    /// with its handlers unchecked: [`Self::take`] checks them.
     pub fn record_to_take(&self, eip: u32) -> Option<Record> {
-        self.record_at(self.find(eip)?).filter(|r| r.eip == eip)
+        let (slot, at) = self.find(eip)?;
+        self.record_at(at, slot).filter(|r| r.eip == eip)
     }
 
-    /// The record at offset `at`, if it lies in the file with a block's
-    /// size and span and its checksum holds (its handlers unchecked).
-    fn record_at(&self, at: usize) -> Option<Record> {
+    /// The record at offset `at` (of index slot `slot`), if it lies in the
+    /// file with a block's size and span, a header as its writer made it
+    /// (no links: a record whose block ran in place and was linked fails
+    /// here), and its checksum holds (its handlers unchecked).
+    fn record_at(&self, at: usize, slot: usize) -> Option<Record> {
         let b = self.bytes();
-        if at < self.index_base() + slots(self.nblocks) * INDEX_ENTRY || at + RECORD > b.len() {
+        if at % 8 != 0
+            || at < self.index_base() + slots(self.nblocks) * INDEX_ENTRY
+            || at + RECORD + HDR > b.len()
+        {
             return None;
         }
+        let h = at + RECORD;
         let r = Record {
             eip: u32_at(b, at + 8),
-            pages: (u32_at(b, at + 12), u32_at(b, at + 16)),
-            count: u32_at(b, at + 20),
-            flags: u32_at(b, at + 24),
+            pages: (u32_at(b, h + at::PAGES), u32_at(b, h + at::PAGES + 4)),
+            count: u32_at(b, h + at::COUNT),
+            falls: b[h + at::FALLS] == 1,
             at,
+            slot,
         };
         if r.count as usize > decode::MAX_BLOCK
+            || b[h + at::FALLS] > 1
+            || b[h + at::MAPPED] != 1
+            || u64_at(b, h + at::COST) != super::cache::chain_cost(r.count as u64)
             || r.pages.1 < r.pages.0
             || r.pages.1 - r.pages.0 >= MAX_SPAN
             || at + r.len() > b.len()
@@ -403,45 +471,92 @@ impl Stored {
         Some(r)
     }
 
-    /// Whether every handler of record `r` lies in this binary's code.
-    fn handlers_ok(&self, r: &Record) -> bool {
-        let (base, text) = (anchor(), text());
-        self.bytes()[r.at + RECORD..r.at + r.len()]
-            .chunks_exact(INST)
-            .all(|i| handler_at(base, &text, u64_at(i, 0)).is_some())
+    /// The instructions of record `r`, as bytes.
+    fn insts(&self, r: &Record) -> &[u8] {
+        &self.bytes()[r.block_at() + HDR..r.at + r.len()]
     }
 
-    /// The block of record `r` (from [`Self::record_to_take`]) as a live
-    /// block, its handlers made addresses again, built in place: None if
-    /// one of them is not in this binary's code.
+    /// Whether every handler of record `r` lies in this binary's code.
+    fn handlers_ok(&self, r: &Record) -> bool {
+        let text = text();
+        self.insts(r)
+            .chunks_exact(INST)
+            .all(|i| handler_at(self.delta, &text, u64_at(i, 0)).is_some())
+    }
+
+    /// The block of record `r` (from [`Self::record_to_take`]), which a
+    /// cache takes to own: the record itself, to run in place, if it can
+    /// (see [`Stored`]), else a copy. None if one of its handlers is not
+    /// in this binary's code.
+    pub fn take(&self, r: &Record) -> Option<BlockBox> {
+        if self.delta == 0 && self.claim(r.slot) {
+            if !self.handlers_ok(r) {
+                return None;
+            }
+            let map = self.bytes.as_ref()?;
+            self.in_place
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Some(k) = map.slot {
+                IN_PLACE[k].store(true, SeqCst);
+            }
+            // SAFETY: `record_at` checked the record lies in the mapping,
+            // 8-byte aligned (the mapping is page-aligned) and whole: a
+            // header as `Block` has it (links none: zeros) and its
+            // instructions, the end marker last, with handlers of this
+            // binary and markers naming their block by distance (see
+            // `Inst::marker_block`); the claim makes this cache its only
+            // user, and the cache keeps this store (so the mapping) while
+            // it has blocks from it (`BlockCache::keep`).
+            return Some(unsafe {
+                BlockBox::mapped(std::ptr::NonNull::new_unchecked(
+                    map.base.add(r.block_at()) as *mut BlockHeader
+                ))
+            });
+        }
+        self.block(r).map(Into::into)
+    }
+
+    /// Claim index slot `slot`'s record to run in place: false if it was.
+    fn claim(&self, slot: usize) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (w, bit) = (slot / 64, 1u64 << (slot % 64));
+        self.claimed
+            .get(w)
+            .is_some_and(|c| c.fetch_or(bit, Relaxed) & bit == 0)
+    }
+
+    /// A copy of the block of record `r` (from [`Self::record_to_take`]),
+    /// its handlers made this run's: None if one of them is not in this
+    /// binary's code.
     pub fn block(&self, r: &Record) -> Option<Box<Block>> {
         let n = r.count as usize + 1;
-        let src = &self.bytes()[r.at + RECORD..r.at + r.len()];
-        let (base, text) = (anchor(), text());
+        let src = self.insts(r);
+        let (delta, text) = (self.delta, text());
         let hdr = BlockHeader {
             pages: r.pages,
             count: r.count,
-            falls: r.flags & F_FALLS != 0,
+            falls: r.falls,
+            mapped: false,
             links: Default::default(),
             cost: 0,
         };
         let mut whole = true;
         // SAFETY: `record_at` checked the record lies in the file (`src`
         // is n instructions long); the rest of an Inst is plain integers
-        // (`repr(C)`, no padding), so with the handlers made addresses the
-        // n instructions are whole. A handler offset that does not name
-        // an address in this binary's code (the key names the build, and
-        // this build wrote offsets of handlers) becomes the anchor's
-        // address, and the block is dropped unrun.
+        // (`repr(C)`, no padding), so with the handlers made this run's
+        // the n instructions are whole (`build` makes the markers name
+        // the copy). A handler that does not lie in this binary's code
+        // (the key names the build, and this build wrote the file)
+        // becomes the anchor's address, and the block is dropped unrun.
         let b = unsafe {
             Block::build(hdr, n, |dst| {
                 let dst = dst as *mut u8;
                 std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n * INST);
                 for k in 0..n {
                     let h = dst.add(k * INST) as *mut u64;
-                    let a = handler_at(base, &text, h.read_unaligned()).unwrap_or_else(|| {
+                    let a = handler_at(delta, &text, h.read_unaligned()).unwrap_or_else(|| {
                         whole = false;
-                        base
+                        anchor()
                     });
                     h.write_unaligned(a as u64);
                 }
@@ -453,18 +568,19 @@ impl Stored {
 
     /// Count `n` bytes copied out of the mapping, and give its pages back
     /// every [`RELEASE_EVERY`] bytes: what has been taken lives on in the
-    /// blocks, and the file's pages would otherwise count in the process's
-    /// RSS a second time (python's start takes 10 MB of records).
+    /// copies, and the file's pages would otherwise count in the process's
+    /// RSS a second time. Not while blocks run in the mapping.
     fn release_now_and_then(&self, n: usize) {
         use std::sync::atomic::Ordering::Relaxed;
-        if self.taken.fetch_add(n, Relaxed) + n < RELEASE_EVERY {
+        if self.taken.fetch_add(n, Relaxed) + n < RELEASE_EVERY || self.in_place_taken() {
             return;
         }
         self.taken.store(0, Relaxed);
         if let Some(b) = &self.bytes {
-            // SAFETY: a read-only mapping of a file that is never changed
-            // in place: a page read again after this is the same bytes
-            // from the page cache.
+            // SAFETY: a private mapping of a file that is never changed in
+            // place, in which nothing was written (no block runs there): a
+            // page read again after this is the same bytes from the page
+            // cache.
             let _ = unsafe { b.map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
         }
     }
@@ -480,26 +596,18 @@ impl Stored {
         };
         (0..n).filter_map(move |k| {
             let at = u32_at(self.bytes(), base + k * INDEX_ENTRY + 4) as usize;
-            let r = self.record_at(at).filter(|r| self.handlers_ok(r))?;
+            let r = self.record_at(at, k).filter(|r| self.handlers_ok(r))?;
             let bytes = &self.bytes()[at..at + r.len()];
             Some((r, bytes))
         })
     }
 }
 
-/// The address a stored handler offset `off` (from `base`, the
-/// [`anchor`]) names, if it lies in this binary's code (`text`).
-fn handler_at(base: usize, text: &std::ops::Range<usize>, off: u64) -> Option<usize> {
-    let a = base.wrapping_add(off as usize);
+/// The address a stored handler `h` names in this run (`delta` added: see
+/// [`Stored::delta`]), if it lies in this binary's code (`text`).
+fn handler_at(delta: usize, text: &std::ops::Range<usize>, h: u64) -> Option<usize> {
+    let a = (h as usize).wrapping_add(delta);
     text.contains(&a).then_some(a)
-}
-
-fn inst_bytes(i: &Inst, base: usize, out: &mut Vec<u8>) {
-    // SAFETY: Inst is `repr(C)` with no padding (asserted above).
-    let raw = unsafe { std::slice::from_raw_parts(i as *const Inst as *const u8, INST) };
-    let off = i.h.addr().wrapping_sub(base) as u64;
-    out.extend_from_slice(&off.to_le_bytes());
-    out.extend_from_slice(&raw[8..]);
 }
 
 /// The file's bytes, if this user owns it and no one else may write it.
@@ -524,8 +632,9 @@ fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
         return None;
     }
     // SAFETY: see above: emu never writes a cache file in place (and a
-    // page someone cut off the file reads as zeros: `Bytes`).
-    let b = Bytes::new(unsafe { memmap2::Mmap::map(&f) }.ok()?);
+    // page someone cut off the file reads as zeros: `Bytes`). Private:
+    // blocks that run in place write their links there.
+    let b = Bytes::new(unsafe { memmap2::MmapOptions::new().map_copy(&f) }.ok()?);
     Some((b, (md.dev(), md.ino())))
 }
 
@@ -536,7 +645,10 @@ fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
 /// what it finds there fails the checks (an empty index slot, a checksum
 /// that does not hold): blocks lost, the process unharmed.
 struct Bytes {
-    map: memmap2::Mmap,
+    map: memmap2::MmapMut,
+    /// The mapping's address, with the provenance to write there (the
+    /// links of blocks that run in place).
+    base: *mut u8,
     /// Its slot in [`MAPPED`] (None: all were taken, unprotected).
     slot: Option<usize>,
 }
@@ -547,19 +659,31 @@ struct Bytes {
 static MAPPED: [(AtomicUsize, AtomicUsize); 8] =
     [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 8];
 
+/// Of each slot of [`MAPPED`]: blocks run in place in that file.
+static IN_PLACE: [std::sync::atomic::AtomicBool; 8] =
+    [const { std::sync::atomic::AtomicBool::new(false) }; 8];
+
 impl Bytes {
-    fn new(map: memmap2::Mmap) -> Bytes {
+    fn new(mut map: memmap2::MmapMut) -> Bytes {
+        let base = map.as_mut_ptr();
         let (start, end) = (map.as_ptr() as usize, map.as_ptr() as usize + map.len());
         // (A slot's start 0 marks it free; no mapping starts there.)
         let slot = MAPPED
             .iter()
             .position(|(s, _)| s.compare_exchange(0, start, SeqCst, SeqCst).is_ok());
         if let Some(k) = slot {
+            IN_PLACE[k].store(false, SeqCst);
             MAPPED[k].1.store(end, SeqCst);
         }
-        Bytes { map, slot }
+        Bytes { map, base, slot }
     }
 }
+
+// SAFETY: the mapping is shared by the threads of a process read-only,
+// but for the headers of blocks that run in place, each written by the
+// one cache that claimed it (`Stored::claim`).
+unsafe impl Send for Bytes {}
+unsafe impl Sync for Bytes {}
 
 impl std::ops::Deref for Bytes {
     type Target = [u8];
@@ -579,14 +703,15 @@ impl Drop for Bytes {
     }
 }
 
-/// Whether host address `addr` lies in a mapped cache file: for the
-/// host fault handler, which lays a page of zeros over a page past the
-/// end of a file cut short under its mapping (see `Bytes`).
+/// Whether host address `addr` lies in a mapped cache file, and if so
+/// whether blocks run in place there: for the host fault handler, which
+/// lays a page of zeros over a page past the end of a file cut short under
+/// its mapping (see `Bytes`), unless blocks ran there.
 /// Async-signal-safe: atomics.
-pub fn in_mapped_file(addr: usize) -> bool {
-    MAPPED.iter().any(|(s, e)| {
+pub fn in_mapped_file(addr: usize) -> Option<bool> {
+    MAPPED.iter().zip(&IN_PLACE).find_map(|((s, e), p)| {
         let (s, e) = (s.load(SeqCst), e.load(SeqCst));
-        s != 0 && (s..e).contains(&addr)
+        (s != 0 && (s..e).contains(&addr)).then(|| p.load(SeqCst))
     })
 }
 
@@ -628,7 +753,6 @@ pub fn save<'a>(
     signed: &AddrMap<u128>,
     live: impl Iterator<Item = (u32, &'a Block)>,
 ) -> std::io::Result<()> {
-    let base = anchor();
     let mut sigs: AddrMap<u128> = AddrMap::default();
     // Each block's record: eip, length and where its bytes come from.
     // They are made (a live block's) or copied (an old one's) only as
@@ -648,7 +772,7 @@ pub fn save<'a>(
         for p in first..=last {
             sigs.insert(p, signed[&p]);
         }
-        let len = RECORD + b.insts.len() * INST;
+        let len = RECORD + HDR + b.insts.len() * INST;
         size += len;
         recs.push((eip, len, Source::Live(b)));
         taken.insert(eip, ());
@@ -656,7 +780,13 @@ pub fn save<'a>(
     // The blocks on disk that this run did not make again, where their
     // pages' signatures agree with this run's.
     let old = Stored::load(path.to_path_buf(), key);
-    for (r, bytes) in old.records() {
+    // (Kept as they are, so only if their handlers are where this run's
+    // are: the file names one anchor for all.)
+    let kept = (old.delta == 0)
+        .then(|| old.records())
+        .into_iter()
+        .flatten();
+    for (r, bytes) in kept {
         if taken.contains_key(&r.eip) || size + bytes.len() > MAX_FILE / 2 {
             continue;
         }
@@ -704,6 +834,7 @@ pub fn save<'a>(
     head.extend_from_slice(&key.to_le_bytes());
     head.extend_from_slice(&(pages.len() as u32).to_le_bytes());
     head.extend_from_slice(&(recs.len() as u32).to_le_bytes());
+    head.extend_from_slice(&(anchor() as u64).to_le_bytes());
     // The guest's RLIMIT_FSIZE is emu's too: a file past it would raise
     // SIGXFSZ, which kills (a shell's `ulimit -f 1`).
     let mut lim = libc::rlimit {
@@ -740,7 +871,7 @@ pub fn save<'a>(
         for &(eip, len, src) in &recs {
             match src {
                 Source::Live(b) => {
-                    record_bytes(eip, b, base, &mut buf);
+                    record_bytes(eip, b, &mut buf);
                     w.write_all(&buf)?;
                 }
                 Source::Old(at) => {
@@ -772,19 +903,29 @@ enum Source<'a> {
     Old(usize),
 }
 
-/// The record of live block `b` at `eip` (checksum, header, instructions
-/// with their handlers made offsets from `base`), in `out`.
-fn record_bytes(eip: u32, b: &Block, base: usize, out: &mut Vec<u8>) {
-    let (first, last) = b.hdr.pages;
-    let flags = if b.hdr.falls { F_FALLS } else { 0 };
+/// The record of live block `b` at `eip` (checksum, eip, then the block
+/// as it lies in memory with its header as made: no links), in `out`.
+fn record_bytes(eip: u32, b: &Block, out: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(&[0; 8]);
-    for v in [eip, first, last, b.hdr.count, flags, 0] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    for i in &b.insts {
-        inst_bytes(i, base, out);
-    }
+    out.extend_from_slice(&eip.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    let mut h = [0u8; HDR];
+    let (first, last) = b.hdr.pages;
+    h[at::PAGES..at::PAGES + 4].copy_from_slice(&first.to_le_bytes());
+    h[at::PAGES + 4..at::PAGES + 8].copy_from_slice(&last.to_le_bytes());
+    h[at::COUNT..at::COUNT + 4].copy_from_slice(&b.hdr.count.to_le_bytes());
+    h[at::FALLS] = b.hdr.falls as u8;
+    h[at::MAPPED] = 1;
+    let cost = super::cache::chain_cost(b.hdr.count as u64);
+    h[at::COST..at::COST + 8].copy_from_slice(&cost.to_le_bytes());
+    out.extend_from_slice(&h);
+    // SAFETY: Inst is `repr(C)` with no padding (asserted above): the
+    // handlers as addresses (the file names where this run had
+    // `anchor`), the markers as distances (`Inst::marker_block`).
+    out.extend_from_slice(unsafe {
+        std::slice::from_raw_parts(b.insts.as_ptr() as *const u8, b.insts.len() * INST)
+    });
     let sum = xxhash_rust::xxh3::xxh3_64(&out[8..]);
     out[..8].copy_from_slice(&sum.to_le_bytes());
 }
@@ -876,7 +1017,7 @@ mod tests {
             .write(true)
             .open(&path)
             .unwrap();
-        let b = Bytes::new(unsafe { memmap2::Mmap::map(&f) }.unwrap());
+        let b = Bytes::new(unsafe { memmap2::MmapOptions::new().map_copy(&f) }.unwrap());
         assert!(b.slot.is_some());
         assert_eq!((b[0], b[4096], b[3 * 4096 - 1]), (0xa5, 0xa5, 0xa5));
         f.set_len(4096 + 100).unwrap();
@@ -887,10 +1028,10 @@ mod tests {
         assert_eq!((b[0], b[4096 + 99], b[4096 + 100]), (0xa5, 0xa5, 0));
         let (start, k) = (b.as_ptr() as usize, b.slot.unwrap());
         assert_eq!(MAPPED[k].0.load(SeqCst), start);
-        assert!(in_mapped_file(start + 2 * 4096));
+        assert_eq!(in_mapped_file(start + 2 * 4096), Some(false));
         drop(b);
         assert_eq!(MAPPED[k].0.load(SeqCst), 0);
-        assert!(!in_mapped_file(start + 2 * 4096));
+        assert_eq!(in_mapped_file(start + 2 * 4096), None);
         let _ = std::fs::remove_dir_all(&d);
     }
 
@@ -942,10 +1083,123 @@ mod tests {
                 if !crate::cpu::exec::control::is_side_exit(x.h) {
                     assert_eq!(x.imm, y.imm);
                 } else {
-                    assert_eq!(x.marker_block(), b.thin());
+                    assert_eq!(unsafe { Inst::marker_block(x) }, b.thin());
                 }
             }
         }
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// Blocks taken from a file run where they lie in its mapping, each
+    /// for one cache: another cache of the same store (a thread's) takes
+    /// copies, and both run right.
+    #[test]
+    fn stored_blocks_run_in_place_for_one_cache() {
+        let path = dir("inplace").join("prog");
+        run_stored(cpu(100), &path);
+        let store = Arc::new(Stored::load(path.clone(), KEY));
+        assert!(!store.in_place_taken());
+        let run_with = |store: &Arc<Stored>| {
+            let mut c = cpu(100);
+            let mut cache = BlockCache::default();
+            cache.set_store(Some(store.clone()));
+            let ev = run(&mut c, &mut cache);
+            assert!(matches!(ev, Event::Exception(e) if e.vector == vec::UD));
+            assert_eq!((c.regs[EAX], cache.translated, cache.loaded), (300, 0, 2));
+            cache
+        };
+        let at = store.bytes().as_ptr() as usize;
+        assert_eq!(in_mapped_file(at), Some(false));
+        let first = run_with(&store);
+        assert!(store.in_place_taken());
+        // The fault handler no longer lays zeros over a page cut off it.
+        assert_eq!(in_mapped_file(at), Some(true));
+        assert_eq!(first.mapped_at(0x20000), Some(true));
+        assert_eq!(first.mapped_at(0x20005), Some(true));
+        let second = run_with(&store);
+        assert_eq!(second.mapped_at(0x20000), Some(false));
+        assert_eq!(second.mapped_at(0x20005), Some(false));
+        // Dropping a cache frees its copies and leaves the file's blocks.
+        drop(second);
+        drop(first);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// A file written by a run whose handlers lay elsewhere (an emu built
+    /// position-independent, loaded at another address) gives copies with
+    /// the handlers moved, never blocks in place.
+    #[test]
+    fn a_file_of_another_anchor_gives_moved_copies() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir("moved").join("prog");
+        run_stored(cpu(100), &path);
+        let mut b = std::fs::read(&path).unwrap();
+        const D: u64 = 0x1000;
+        let anchor_then = u64_at(&b, 32) + D;
+        b[32..40].copy_from_slice(&anchor_then.to_le_bytes());
+        let s = Stored::load(path.clone(), KEY);
+        for eip in [0x20000, 0x20005] {
+            let (_, at) = s.find(eip).unwrap();
+            let r = s.record_at(at, 0).unwrap();
+            for k in 0..=r.count as usize {
+                let h = r.block_at() + HDR + k * INST;
+                let moved = u64_at(&b, h) + D;
+                b[h..h + 8].copy_from_slice(&moved.to_le_bytes());
+            }
+            let sum = xxhash_rust::xxh3::xxh3_64(&b[at + 8..at + r.len()]);
+            b[at..at + 8].copy_from_slice(&sum.to_le_bytes());
+        }
+        drop(s);
+        std::fs::write(&path, &b).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let store = Arc::new(Stored::load(path.clone(), KEY));
+        assert_eq!(store.len(), 2);
+        let mut c = cpu(100);
+        let mut cache = BlockCache::default();
+        cache.set_store(Some(store.clone()));
+        let ev = run(&mut c, &mut cache);
+        assert!(matches!(ev, Event::Exception(e) if e.vector == vec::UD));
+        assert_eq!((c.regs[EAX], cache.translated, cache.loaded), (300, 0, 2));
+        assert_eq!(cache.mapped_at(0x20000), Some(false));
+        assert!(!store.in_place_taken());
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// A block that ran in place and was linked is not taken again from
+    /// its record (whose header now differs), and a save writes it as
+    /// made: no links.
+    #[test]
+    fn a_linked_block_in_place_is_saved_without_links() {
+        use crate::cpu::cache::{page_sig, Link};
+        let path = dir("linked").join("prog");
+        run_stored(cpu(100), &path);
+        let store = Stored::load(path.clone(), KEY);
+        let r = store.record_to_take(0x20000).expect("record");
+        let b = store.take(&r).expect("taken");
+        assert!(b.hdr.mapped);
+        assert_eq!(
+            b.thin() as usize,
+            store.bytes().as_ptr() as usize + r.block_at()
+        );
+        b.hdr.links[0].set(Link {
+            key: Link::key(0x20005, 7),
+            to: b.thin(),
+        });
+        assert!(
+            store.record_to_take(0x20000).is_none(),
+            "its record changed"
+        );
+        assert!(store.record_to_take(0x20005).is_some());
+        let c = cpu(100);
+        let mut sigs = AddrMap::default();
+        sigs.insert(0x20, page_sig(&c.mem, 0x20).unwrap());
+        save(&path, KEY, &sigs, [(0x20000, &*b)].into_iter()).unwrap();
+        drop(b);
+        let again = Stored::load(path.clone(), KEY);
+        assert_eq!(again.len(), 2);
+        let r = again.record(0x20000).expect("saved whole");
+        let links = r.block_at() + std::mem::offset_of!(BlockHeader, links);
+        assert!(again.bytes()[links..links + 32].iter().all(|&x| x == 0));
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 
@@ -1057,9 +1311,9 @@ mod tests {
         );
         // A handler outside this binary's code, with the checksum made right.
         let handler = |b: &mut Vec<u8>, at: usize| {
-            b[at + RECORD + 7] ^= 0x40;
-            let n = (u32_at(b, at + 20) as usize + 1) * INST;
-            let sum = xxhash_rust::xxh3::xxh3_64(&b[at + 8..at + RECORD + n]);
+            b[at + RECORD + HDR + 7] ^= 0x40;
+            let n = (u32_at(b, at + RECORD + at::COUNT) as usize + 1) * INST;
+            let sum = xxhash_rust::xxh3::xxh3_64(&b[at + 8..at + RECORD + HDR + n]);
             b[at..at + 8].copy_from_slice(&sum.to_le_bytes());
         };
         assert_eq!(record(&handler), (2, false), "handler");

@@ -167,10 +167,19 @@ fn kernel_copy(sig: i32, raw: &[u8; 128], uc: *mut libc::c_void) -> bool {
 
 /// A host SIGBUS (BUS_ADRERR) in a mapped translation-cache file, cut
 /// short under the mapping: the page reads as zeros (see
-/// `cpu::tcache::Bytes`).
+/// `cpu::tcache::Bytes`). Not if blocks run in place in that file: their
+/// instructions are gone, and emu dies of the fault (an internal fault,
+/// after a line that says why).
 fn cache_bus(sig: i32, raw: &[u8; 128]) -> bool {
-    bus_past_eof(sig, raw).is_some_and(|addr| {
-        crate::cpu::tcache::in_mapped_file(addr) && zero_page_over(addr, libc::PROT_READ)
+    bus_past_eof(sig, raw).is_some_and(|addr| match crate::cpu::tcache::in_mapped_file(addr) {
+        Some(false) => zero_page_over(addr, libc::PROT_READ | libc::PROT_WRITE),
+        Some(true) => {
+            let msg = b"emu: a translation cache file was cut short by another program while its blocks ran\n";
+            // SAFETY: write is async-signal-safe.
+            unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+            false
+        }
+        None => false,
     })
 }
 
