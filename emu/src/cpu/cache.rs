@@ -361,7 +361,7 @@ pub unsafe fn block_of<'a>(mut i: *const Inst) -> &'a Block {
         while !decode::is_chain_marker(&*i) {
             i = i.add(1);
         }
-        Block::from_thin(Inst::marker_block(i))
+        Block::from_thin((*i).marker_block())
     }
 }
 

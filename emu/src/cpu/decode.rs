@@ -94,14 +94,14 @@ unsafe fn h_fall(c: &mut Cpu, i: *const Inst) {
 /// [`h_end`] of a block in the cache: the chain goes on into the next
 /// block if this one is linked to it (see [`super::cache::chain_on`]).
 unsafe fn h_end_chain(c: &mut Cpu, i: *const Inst) {
-    unsafe { super::cache::chain_on(c, Inst::marker_block(i)) }
+    unsafe { super::cache::chain_on(c, (*i).marker_block()) }
 }
 
 /// [`h_fall`] of a block in the cache.
 unsafe fn h_fall_chain(c: &mut Cpu, i: *const Inst) {
     unsafe {
         c.eip = (*i).imm2;
-        super::cache::chain_on(c, Inst::marker_block(i))
+        super::cache::chain_on(c, (*i).marker_block())
     }
 }
 

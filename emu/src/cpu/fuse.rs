@@ -111,7 +111,7 @@ where
             return;
         }
         if c.flags.cond(CC) {
-            super::exec::control::leave_at(c, i.add(1))
+            super::exec::control::leave_at(c, &*i.add(1))
         } else {
             Handler::run(c, i.add(2))
         }

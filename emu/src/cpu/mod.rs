@@ -329,34 +329,18 @@ impl Inst {
         self.eip.wrapping_add(self.len as u32)
     }
 
-    /// Of an end marker (or a side exit): the block it ends (null: none,
-    /// such as a copy that ends a single instruction), held as its
-    /// distance back from this instruction in `disp` (0: none). Relative,
-    /// so that a block means the same wherever its bytes lie: a block of
-    /// the translation cache runs in place in the mapped file (see
-    /// `tcache`). Only an instruction in its block (not a copy) names it.
-    ///
-    /// # Safety
-    /// `i` points at an instruction (keeping its block's provenance).
+    /// Of an end marker: the block it ends (null: none, such as a copy
+    /// that ends a single instruction), in `disp` and `imm`.
     #[inline(always)]
-    pub unsafe fn marker_block(i: *const Inst) -> cache::BlockPtr {
-        match unsafe { (*i).disp } {
-            0 => std::ptr::null(),
-            d => (i as *const u8).wrapping_sub(d as usize) as cache::BlockPtr,
-        }
+    pub fn marker_block(&self) -> cache::BlockPtr {
+        (self.disp as usize | ((self.imm as u64) << 32) as usize) as cache::BlockPtr
     }
 
-    /// Set what [`Inst::marker_block`] gives, for this instruction where
-    /// it lies (in block `b`, which starts before it).
+    /// Set what [`Inst::marker_block`] gives.
     pub fn set_marker_block(&mut self, b: cache::BlockPtr) {
-        self.imm = 0;
-        self.disp = if b.is_null() {
-            0
-        } else {
-            let back = (self as *const Inst as usize).wrapping_sub(b as usize);
-            debug_assert!(back > 0 && back <= u32::MAX as usize);
-            back as u32
-        };
+        let a = b as usize as u64;
+        self.disp = a as u32;
+        self.imm = (a >> 32) as u32;
     }
 }
 

@@ -40,13 +40,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 
-use super::cache::{AddrMap, Block, BlockBox, BlockHeader};
+use super::cache::{AddrMap, Block, BlockBox, BlockHeader, BlockPtr};
 use super::{decode, Inst};
 
 const MAGIC: [u8; 8] = *b"emu-tc\x00\x04";
 /// magic, key (16), page and block counts (4 + 4), the address of
-/// [`anchor`] in the run that wrote the file (8).
-const HEADER: usize = 8 + 16 + 4 + 4 + 8;
+/// [`anchor`] in the run that wrote the file (8), the address the records
+/// name the file's mapping by (8, [`home_address`]).
+const HEADER: usize = 8 + 16 + 4 + 4 + 8 + 8;
 /// page (4), padding (4), signature (16).
 const PAGE_ENTRY: usize = 24;
 /// eip and record offset (0: an empty slot).
@@ -90,6 +91,19 @@ mod at {
     pub const FALLS: usize = offset_of!(BlockHeader, falls);
     pub const MAPPED: usize = offset_of!(BlockHeader, mapped);
     pub const COST: usize = offset_of!(BlockHeader, cost);
+}
+
+/// Where the file of key `key` is mapped, if that range is free: the
+/// blocks in its records name themselves (their end markers and side
+/// exits hold their block's address) as they lie there, so that they can
+/// run in place. One of 2^16 slots of [`MAX_FILE`] bytes in the 4 TiB from
+/// 32 TiB up, far below where the host places mappings (near the top of
+/// the 128 TiB), chosen by the key; taken (another file of the same slot
+/// mapped in this process), the file is mapped elsewhere and its blocks
+/// are copied out.
+fn home_address(key: u128) -> usize {
+    const BASE: usize = 0x2000_0000_0000;
+    BASE + (key % (1 << 16)) as usize * MAX_FILE
 }
 
 /// The function handler addresses are stored relative to.
@@ -238,9 +252,11 @@ pub struct Stored {
     file: Option<(u64, u64)>,
     npages: usize,
     nblocks: usize,
-    /// What to add to a stored handler to make it this run's (0: the
-    /// records can run in place).
+    /// What to add to a stored handler to make it this run's.
     delta: usize,
+    /// The records can run in place: the handlers are this run's (`delta`
+    /// 0) and the file is mapped where its records say (see [`home_address`]).
+    at_home: bool,
     /// One bit per index slot: its record was taken to run in place.
     claimed: Box<[AtomicU64]>,
     /// Some record runs in place (so the mapping must stay).
@@ -298,6 +314,7 @@ impl Stored {
             npages: 0,
             nblocks: 0,
             delta: 0,
+            at_home: false,
             claimed: Box::new([]),
             in_place: Default::default(),
             taken: Default::default(),
@@ -310,7 +327,7 @@ impl Stored {
     /// not to be trusted (see the module's documentation).
     pub fn load(path: PathBuf, key: u128) -> Stored {
         use std::os::unix::fs::MetadataExt;
-        let read = read_trusted(&path);
+        let read = read_trusted(&path, key);
         // Which file this is, good or not (see `reloaded`).
         let file = match &read {
             Some(r) => Some(r.1),
@@ -319,12 +336,14 @@ impl Stored {
         match read.and_then(|(b, _)| tables(&b, key).map(|(np, nb)| (b, np, nb))) {
             Some((bytes, npages, nblocks)) => {
                 let delta = anchor().wrapping_sub(u64_at(&bytes, 32) as usize);
+                let at_home = delta == 0 && u64_at(&bytes, 40) as usize == bytes.base as usize;
                 Stored {
                     bytes: Some(bytes),
                     file,
                     npages,
                     nblocks,
                     delta,
+                    at_home,
                     claimed: (0..slots(nblocks).div_ceil(64))
                         .map(|_| AtomicU64::new(0))
                         .collect(),
@@ -489,8 +508,8 @@ impl Stored {
     /// (see [`Stored`]), else a copy. None if one of its handlers is not
     /// in this binary's code.
     pub fn take(&self, r: &Record) -> Option<BlockBox> {
-        if self.delta == 0 && self.claim(r.slot) {
-            if !self.handlers_ok(r) {
+        if self.at_home && self.claim(r.slot) {
+            if !self.runs_here(r) {
                 return None;
             }
             let map = self.bytes.as_ref()?;
@@ -503,10 +522,11 @@ impl Stored {
             // 8-byte aligned (the mapping is page-aligned) and whole: a
             // header as `Block` has it (links none: zeros) and its
             // instructions, the end marker last, with handlers of this
-            // binary and markers naming their block by distance (see
-            // `Inst::marker_block`); the claim makes this cache its only
-            // user, and the cache keeps this store (so the mapping) while
-            // it has blocks from it (`BlockCache::keep`).
+            // binary and the end marker and side exits naming the block
+            // where it lies (the mapping is at the address the file's
+            // records were written for); the claim makes this cache its
+            // only user, and the cache keeps this store (so the mapping)
+            // while it has blocks from it (`BlockCache::keep`).
             return Some(unsafe {
                 BlockBox::mapped(std::ptr::NonNull::new_unchecked(
                     map.base.add(r.block_at()) as *mut BlockHeader
@@ -514,6 +534,20 @@ impl Stored {
             });
         }
         self.block(r).map(Into::into)
+    }
+
+    /// Whether record `r` can run where it lies: every handler in this
+    /// binary's code, and its end marker and side exits naming it there
+    /// (a file written for another address, or damaged, is not run).
+    fn runs_here(&self, r: &Record) -> bool {
+        let (text, side) = (text(), super::exec::control::side_exits());
+        let here = self.bytes().as_ptr() as usize + r.block_at();
+        let last = r.count as usize;
+        self.insts(r).chunks_exact(INST).enumerate().all(|(k, i)| {
+            let h = u64_at(i, 0) as usize;
+            let named = || u32_at(i, 20) as usize | (u32_at(i, 24) as usize) << 32;
+            text.contains(&h) && (k != last && !side.has_addr(h) || named() == here)
+        })
     }
 
     /// Claim index slot `slot`'s record to run in place: false if it was.
@@ -581,7 +615,7 @@ impl Stored {
             // place, in which nothing was written (no block runs there): a
             // page read again after this is the same bytes from the page
             // cache.
-            let _ = unsafe { b.map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+            unsafe { libc::madvise(b.base as *mut libc::c_void, b.len, libc::MADV_DONTNEED) };
         }
     }
 
@@ -617,7 +651,7 @@ fn handler_at(delta: usize, text: &std::ops::Range<usize>, h: u64) -> Option<usi
 /// page fault per page (a third of a dynamically linked hello's). A file
 /// emu wrote is never changed in place (it is replaced by rename), so the
 /// mapping keeps the bytes that were checked.
-fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
+fn read_trusted(path: &Path, key: u128) -> Option<(Bytes, (u64, u64))> {
     use std::os::unix::fs::MetadataExt;
     let f = std::fs::File::open(path).ok()?;
     let md = f.metadata().ok()?;
@@ -631,10 +665,7 @@ fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
     {
         return None;
     }
-    // SAFETY: see above: emu never writes a cache file in place (and a
-    // page someone cut off the file reads as zeros: `Bytes`). Private:
-    // blocks that run in place write their links there.
-    let b = Bytes::new(unsafe { memmap2::MmapOptions::new().map_copy(&f) }.ok()?);
+    let b = Bytes::map(&f, md.len() as usize, home_address(key))?;
     Some((b, (md.dev(), md.ino())))
 }
 
@@ -645,13 +676,57 @@ fn read_trusted(path: &Path) -> Option<(Bytes, (u64, u64))> {
 /// what it finds there fails the checks (an empty index slot, a checksum
 /// that does not hold): blocks lost, the process unharmed.
 struct Bytes {
-    map: memmap2::MmapMut,
-    /// The mapping's address, with the provenance to write there (the
-    /// links of blocks that run in place).
+    /// The mapping (private: blocks that run in place write their links
+    /// there), with the provenance to write there.
     base: *mut u8,
+    len: usize,
     /// Its slot in [`MAPPED`] (None: all were taken, unprotected).
     slot: Option<usize>,
 }
+
+impl Bytes {
+    /// Map `len` bytes of `f` at `want` if that range is free, else where
+    /// the host likes.
+    fn map(f: &std::fs::File, len: usize, want: usize) -> Option<Bytes> {
+        use std::os::fd::AsRawFd;
+        let prot = libc::PROT_READ | libc::PROT_WRITE;
+        let map = |at: usize, flags: i32| {
+            // SAFETY: a new private mapping of a file emu never writes in
+            // place (and a page someone cut off the file reads as zeros:
+            // see below); MAP_FIXED_NOREPLACE never replaces a mapping.
+            let p = unsafe {
+                libc::mmap(
+                    at as *mut libc::c_void,
+                    len.max(1),
+                    prot,
+                    libc::MAP_PRIVATE | flags,
+                    f.as_raw_fd(),
+                    0,
+                )
+            };
+            (p != libc::MAP_FAILED).then_some(p as *mut u8)
+        };
+        // (A kernel before 4.17 takes the address as a hint: anywhere else
+        // does as well.)
+        let base = map(want, libc::MAP_FIXED_NOREPLACE).or_else(|| map(0, 0))?;
+        let (start, end) = (base as usize, base as usize + len);
+        // (A slot's start 0 marks it free; no mapping starts there.)
+        let slot = MAPPED
+            .iter()
+            .position(|(s, _)| s.compare_exchange(0, start, SeqCst, SeqCst).is_ok());
+        if let Some(k) = slot {
+            IN_PLACE[k].store(false, SeqCst);
+            MAPPED[k].1.store(end, SeqCst);
+        }
+        Some(Bytes { base, len, slot })
+    }
+}
+
+// SAFETY: the mapping is shared by the threads of a process read-only,
+// but for the headers of blocks that run in place, each written by the
+// one cache that claimed it (`Stored::claim`).
+unsafe impl Send for Bytes {}
+unsafe impl Sync for Bytes {}
 
 /// The host address ranges [start, end) of the mapped cache files (0: a
 /// free slot), for the fault handler. A process maps one or two at once
@@ -663,43 +738,23 @@ static MAPPED: [(AtomicUsize, AtomicUsize); 8] =
 static IN_PLACE: [std::sync::atomic::AtomicBool; 8] =
     [const { std::sync::atomic::AtomicBool::new(false) }; 8];
 
-impl Bytes {
-    fn new(mut map: memmap2::MmapMut) -> Bytes {
-        let base = map.as_mut_ptr();
-        let (start, end) = (map.as_ptr() as usize, map.as_ptr() as usize + map.len());
-        // (A slot's start 0 marks it free; no mapping starts there.)
-        let slot = MAPPED
-            .iter()
-            .position(|(s, _)| s.compare_exchange(0, start, SeqCst, SeqCst).is_ok());
-        if let Some(k) = slot {
-            IN_PLACE[k].store(false, SeqCst);
-            MAPPED[k].1.store(end, SeqCst);
-        }
-        Bytes { map, base, slot }
-    }
-}
-
-// SAFETY: the mapping is shared by the threads of a process read-only,
-// but for the headers of blocks that run in place, each written by the
-// one cache that claimed it (`Stored::claim`).
-unsafe impl Send for Bytes {}
-unsafe impl Sync for Bytes {}
-
 impl std::ops::Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.map
+        // SAFETY: the mapping, alive while self is.
+        unsafe { std::slice::from_raw_parts(self.base, self.len) }
     }
 }
 
 impl Drop for Bytes {
     fn drop(&mut self) {
-        // Out of the table before the mapping goes (the field drops
-        // after this).
+        // Out of the table before the mapping goes.
         if let Some(k) = self.slot {
             MAPPED[k].1.store(0, SeqCst);
             MAPPED[k].0.store(0, SeqCst);
         }
+        // SAFETY: the mapping `map` made, no longer used.
+        unsafe { libc::munmap(self.base as *mut libc::c_void, self.len.max(1)) };
     }
 }
 
@@ -804,7 +859,11 @@ pub fn save<'a>(
             }
         }
         size += bytes.len();
-        recs.push((r.eip, bytes.len(), Source::Old(r.at)));
+        recs.push((
+            r.eip,
+            bytes.len(),
+            Source::Old(r.at, r.pages, r.count, r.falls),
+        ));
         taken.insert(r.eip, ());
     }
     recs.sort_unstable_by_key(|r| r.0);
@@ -835,6 +894,8 @@ pub fn save<'a>(
     head.extend_from_slice(&(pages.len() as u32).to_le_bytes());
     head.extend_from_slice(&(recs.len() as u32).to_le_bytes());
     head.extend_from_slice(&(anchor() as u64).to_le_bytes());
+    let mapped_at = home_address(key);
+    head.extend_from_slice(&(mapped_at as u64).to_le_bytes());
     // The guest's RLIMIT_FSIZE is emu's too: a file past it would raise
     // SIGXFSZ, which kills (a shell's `ulimit -f 1`).
     let mut lim = libc::rlimit {
@@ -868,17 +929,33 @@ pub fn save<'a>(
         w.write_all(&head)?;
         w.write_all(&tables)?;
         let mut buf = Vec::new();
+        let mut at = HEADER + tables.len();
         for &(eip, len, src) in &recs {
             match src {
                 Source::Live(b) => {
-                    record_bytes(eip, b, &mut buf);
+                    let h = &b.hdr;
+                    let insts = b.insts.iter().copied();
+                    let whole = (h.pages, h.count, h.falls, insts);
+                    record_bytes(eip, whole, mapped_at + at + RECORD, &mut buf);
                     w.write_all(&buf)?;
                 }
-                Source::Old(at) => {
-                    w.write_all(&old.bytes()[at..at + len])?;
+                Source::Old(from, pages, count, falls) => {
+                    // Its blocks' addresses are where it lay in the old
+                    // file: made again for where it lies in this one.
+                    let bytes = &old.bytes()[from + RECORD + HDR..from + len];
+                    // SAFETY: a record `records` took whole: `count` + 1
+                    // instructions, their handlers in this binary's code
+                    // (`delta` 0), the rest plain integers.
+                    let insts = bytes
+                        .chunks_exact(INST)
+                        .map(|i| unsafe { std::ptr::read_unaligned(i.as_ptr() as *const Inst) });
+                    let whole = (pages, count, falls, insts);
+                    record_bytes(eip, whole, mapped_at + at + RECORD, &mut buf);
+                    w.write_all(&buf)?;
                     old.release_now_and_then(len);
                 }
             }
+            at += len;
         }
         w.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&tmp, path)
@@ -899,33 +976,48 @@ pub fn save<'a>(
 enum Source<'a> {
     /// A block of this run.
     Live(&'a Block),
-    /// The record at this offset of the file on disk.
-    Old(usize),
+    /// The record at this offset of the file on disk, with its block's
+    /// pages, count and whether it falls through.
+    Old(usize, (u32, u32), u32, bool),
 }
 
 /// The record of live block `b` at `eip` (checksum, eip, then the block
-/// as it lies in memory with its header as made: no links), in `out`.
-fn record_bytes(eip: u32, b: &Block, out: &mut Vec<u8>) {
+/// as it lies in memory with its header as made: no links), in `out`, for
+/// the block to lie at host address `addr` (its end marker and side exits
+/// name it there).
+fn record_bytes(
+    eip: u32,
+    (pages, count, falls, insts): ((u32, u32), u32, bool, impl ExactSizeIterator<Item = Inst>),
+    addr: usize,
+    out: &mut Vec<u8>,
+) {
     out.clear();
     out.extend_from_slice(&[0; 8]);
     out.extend_from_slice(&eip.to_le_bytes());
     out.extend_from_slice(&[0; 4]);
     let mut h = [0u8; HDR];
-    let (first, last) = b.hdr.pages;
+    let (first, last) = pages;
     h[at::PAGES..at::PAGES + 4].copy_from_slice(&first.to_le_bytes());
     h[at::PAGES + 4..at::PAGES + 8].copy_from_slice(&last.to_le_bytes());
-    h[at::COUNT..at::COUNT + 4].copy_from_slice(&b.hdr.count.to_le_bytes());
-    h[at::FALLS] = b.hdr.falls as u8;
+    h[at::COUNT..at::COUNT + 4].copy_from_slice(&count.to_le_bytes());
+    h[at::FALLS] = falls as u8;
     h[at::MAPPED] = 1;
-    let cost = super::cache::chain_cost(b.hdr.count as u64);
+    let cost = super::cache::chain_cost(count as u64);
     h[at::COST..at::COST + 8].copy_from_slice(&cost.to_le_bytes());
     out.extend_from_slice(&h);
-    // SAFETY: Inst is `repr(C)` with no padding (asserted above): the
-    // handlers as addresses (the file names where this run had
-    // `anchor`), the markers as distances (`Inst::marker_block`).
-    out.extend_from_slice(unsafe {
-        std::slice::from_raw_parts(b.insts.as_ptr() as *const u8, b.insts.len() * INST)
-    });
+    let side = super::exec::control::side_exits();
+    let last = insts.len() - 1;
+    for (k, mut i) in insts.enumerate() {
+        if k == last || side.has(i.h) {
+            i.set_marker_block(addr as BlockPtr);
+        }
+        // SAFETY: Inst is `repr(C)` with no padding (asserted above): the
+        // handlers as addresses (the file names where this run had
+        // `anchor`).
+        out.extend_from_slice(unsafe {
+            std::slice::from_raw_parts(&i as *const Inst as *const u8, INST)
+        });
+    }
     let sum = xxhash_rust::xxh3::xxh3_64(&out[8..]);
     out[..8].copy_from_slice(&sum.to_le_bytes());
 }
@@ -999,7 +1091,11 @@ mod tests {
         d
     }
 
-    const KEY: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
+    /// A test's key: its own, so that tests running at once map their
+    /// files at their own addresses (see `home_address`).
+    fn key(path: &Path) -> u128 {
+        xxhash_rust::xxh3::xxh3_128(path.as_os_str().as_encoded_bytes())
+    }
 
     /// A cache file cut short under its mapping (by another program:
     /// emu replaces its files by rename) reads as zeros past the cut
@@ -1017,7 +1113,7 @@ mod tests {
             .write(true)
             .open(&path)
             .unwrap();
-        let b = Bytes::new(unsafe { memmap2::MmapOptions::new().map_copy(&f) }.unwrap());
+        let b = Bytes::map(&f, 3 * 4096, home_address(0x5eed)).unwrap();
         assert!(b.slot.is_some());
         assert_eq!((b[0], b[4096], b[3 * 4096 - 1]), (0xa5, 0xa5, 0xa5));
         f.set_len(4096 + 100).unwrap();
@@ -1039,7 +1135,7 @@ mod tests {
     /// `path`, then keep its blocks there: (eax, ecx, the cache).
     fn run_stored(mut c: Cpu, path: &Path) -> (u32, u32, BlockCache) {
         let mut cache = BlockCache::default();
-        cache.set_store(Some(Arc::new(Stored::load(path.to_path_buf(), KEY))));
+        cache.set_store(Some(Arc::new(Stored::load(path.to_path_buf(), key(path)))));
         let ev = run(&mut c, &mut cache);
         assert!(
             matches!(ev, Event::Exception(e) if e.vector == vec::UD),
@@ -1063,7 +1159,7 @@ mod tests {
         assert_eq!((eax, ecx), (300, 0));
         assert_eq!((second.translated, second.loaded), (0, 2));
         // Instruction by instruction, the handlers made addresses again.
-        let stored = Stored::load(path.clone(), KEY);
+        let stored = Stored::load(path.clone(), key(&path));
         assert_eq!(stored.len(), 2);
         let c = cpu(100);
         for eip in [0x20000, 0x20005] {
@@ -1083,7 +1179,7 @@ mod tests {
                 if !crate::cpu::exec::control::is_side_exit(x.h) {
                     assert_eq!(x.imm, y.imm);
                 } else {
-                    assert_eq!(unsafe { Inst::marker_block(x) }, b.thin());
+                    assert_eq!(x.marker_block(), b.thin());
                 }
             }
         }
@@ -1097,7 +1193,7 @@ mod tests {
     fn stored_blocks_run_in_place_for_one_cache() {
         let path = dir("inplace").join("prog");
         run_stored(cpu(100), &path);
-        let store = Arc::new(Stored::load(path.clone(), KEY));
+        let store = Arc::new(Stored::load(path.clone(), key(&path)));
         assert!(!store.in_place_taken());
         let run_with = |store: &Arc<Stored>| {
             let mut c = cpu(100);
@@ -1137,7 +1233,7 @@ mod tests {
         const D: u64 = 0x1000;
         let anchor_then = u64_at(&b, 32) + D;
         b[32..40].copy_from_slice(&anchor_then.to_le_bytes());
-        let s = Stored::load(path.clone(), KEY);
+        let s = Stored::load(path.clone(), key(&path));
         for eip in [0x20000, 0x20005] {
             let (_, at) = s.find(eip).unwrap();
             let r = s.record_at(at, 0).unwrap();
@@ -1152,7 +1248,7 @@ mod tests {
         drop(s);
         std::fs::write(&path, &b).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let store = Arc::new(Stored::load(path.clone(), KEY));
+        let store = Arc::new(Stored::load(path.clone(), key(&path)));
         assert_eq!(store.len(), 2);
         let mut c = cpu(100);
         let mut cache = BlockCache::default();
@@ -1165,6 +1261,26 @@ mod tests {
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 
+    /// A file mapped away from the address its records name (another
+    /// mapping there: here, the same file mapped before) gives copies.
+    #[test]
+    fn a_file_away_from_home_gives_copies() {
+        let path = dir("away").join("prog");
+        run_stored(cpu(100), &path);
+        let first = Stored::load(path.clone(), key(&path));
+        let second = Arc::new(Stored::load(path.clone(), key(&path)));
+        assert!(first.at_home && !second.at_home);
+        let mut c = cpu(100);
+        let mut cache = BlockCache::default();
+        cache.set_store(Some(second.clone()));
+        let ev = run(&mut c, &mut cache);
+        assert!(matches!(ev, Event::Exception(e) if e.vector == vec::UD));
+        assert_eq!((c.regs[EAX], cache.translated, cache.loaded), (300, 0, 2));
+        assert_eq!(cache.mapped_at(0x20000), Some(false));
+        assert!(!second.in_place_taken());
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
     /// A block that ran in place and was linked is not taken again from
     /// its record (whose header now differs), and a save writes it as
     /// made: no links.
@@ -1173,7 +1289,7 @@ mod tests {
         use crate::cpu::cache::{page_sig, Link};
         let path = dir("linked").join("prog");
         run_stored(cpu(100), &path);
-        let store = Stored::load(path.clone(), KEY);
+        let store = Stored::load(path.clone(), key(&path));
         let r = store.record_to_take(0x20000).expect("record");
         let b = store.take(&r).expect("taken");
         assert!(b.hdr.mapped);
@@ -1193,9 +1309,9 @@ mod tests {
         let c = cpu(100);
         let mut sigs = AddrMap::default();
         sigs.insert(0x20, page_sig(&c.mem, 0x20).unwrap());
-        save(&path, KEY, &sigs, [(0x20000, &*b)].into_iter()).unwrap();
+        save(&path, key(&path), &sigs, [(0x20000, &*b)].into_iter()).unwrap();
         drop(b);
-        let again = Stored::load(path.clone(), KEY);
+        let again = Stored::load(path.clone(), key(&path));
         assert_eq!(again.len(), 2);
         let r = again.record(0x20000).expect("saved whole");
         let links = r.block_at() + std::mem::offset_of!(BlockHeader, links);
@@ -1214,17 +1330,22 @@ mod tests {
         c.eip = 0x21000;
         let (eax, _, other) = run_stored(c, &path);
         assert_eq!((eax, other.translated), (7, 1));
-        assert_eq!(Stored::load(path.clone(), KEY).len(), 3);
+        assert_eq!(Stored::load(path.clone(), key(&path)).len(), 3);
         // ecx = 5 now: the loop's page differs, the other page does not.
         let (eax, ecx, third) = run_stored(cpu(5), &path);
         assert_eq!((eax, ecx), (15, 0));
         assert_eq!((third.translated, third.loaded), (2, 0));
-        let stored = Stored::load(path.clone(), KEY);
+        let stored = Stored::load(path.clone(), key(&path));
         assert_eq!(stored.len(), 3);
+        // (Their mappings of the file go: the next one maps at its home.)
+        drop((other, third, stored));
         let mut c = cpu(5);
         c.eip = 0x21000;
         let (eax, _, fourth) = run_stored(c, &path);
         assert_eq!((eax, fourth.translated, fourth.loaded), (7, 0, 1));
+        // A record the third run kept from the file (moved in it) runs in
+        // place where it lies now.
+        assert_eq!(fourth.mapped_at(0x21000), Some(true));
         let (eax, _, fifth) = run_stored(cpu(5), &path);
         assert_eq!((eax, fifth.translated, fifth.loaded), (15, 0, 2));
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
@@ -1262,14 +1383,14 @@ mod tests {
         let path = dir("untrusted").join("prog");
         run_stored(cpu(100), &path);
         let good = std::fs::read(&path).unwrap();
-        assert_eq!(Stored::load(path.clone(), KEY).len(), 2);
-        assert!(Stored::load(path.clone(), KEY ^ 1).is_empty());
+        assert_eq!(Stored::load(path.clone(), key(&path)).len(), 2);
+        assert!(Stored::load(path.clone(), key(&path) ^ 1).is_empty());
         let damaged = |f: &dyn Fn(&mut Vec<u8>)| {
             let mut b = good.clone();
             f(&mut b);
             std::fs::write(&path, &b).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-            Stored::load(path.clone(), KEY).is_empty()
+            Stored::load(path.clone(), key(&path)).is_empty()
         };
         assert!(damaged(&|b| b[31] ^= 0x10), "a count past the file");
         assert!(damaged(&|b| b.truncate(HEADER + 8)), "truncated");
@@ -1279,7 +1400,7 @@ mod tests {
         let mut b = good.clone();
         b[HEADER + 1] ^= 1;
         std::fs::write(&path, &b).unwrap();
-        let s = Stored::load(path.clone(), KEY);
+        let s = Stored::load(path.clone(), key(&path));
         let c = cpu(100);
         let mut taken = 0;
         for eip in [0x20000, 0x20005] {
@@ -1296,7 +1417,7 @@ mod tests {
             f(&mut b, at);
             std::fs::write(&path, &b).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-            let s = Stored::load(path.clone(), KEY);
+            let s = Stored::load(path.clone(), key(&path));
             let eip = u32_at(&b, at + 8);
             // The run's path (handlers checked as the block is made)
             // refuses what `record` refuses.
@@ -1322,17 +1443,20 @@ mod tests {
         let mut b = good.clone();
         b.truncate(b.len() - 1);
         std::fs::write(&path, &b).unwrap();
-        let s = Stored::load(path.clone(), KEY);
+        let s = Stored::load(path.clone(), key(&path));
         assert!(s.record(0x20005).is_none() && s.len() == 2, "cut short");
         assert!(s.record(0x20000).is_some());
         std::fs::write(&path, &good).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).unwrap();
-        assert!(Stored::load(path.clone(), KEY).is_empty(), "group-writable");
+        assert!(
+            Stored::load(path.clone(), key(&path)).is_empty(),
+            "group-writable"
+        );
         let (eax, _, again) = run_stored(cpu(100), &path);
         assert_eq!((eax, again.translated, again.loaded), (300, 2, 0));
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(Stored::load(path.clone(), KEY).len(), 2);
+        assert_eq!(Stored::load(path.clone(), key(&path)).len(), 2);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }

@@ -91,7 +91,7 @@ unsafe fn jcc_exit<const CC: u8>(c: &mut Cpu, i: *const Inst) {
     // SAFETY: `i` is an instruction of a block that ends with a marker.
     unsafe {
         if c.flags.cond(CC) {
-            leave_at(c, i)
+            leave_at(c, &*i)
         } else {
             crate::cpu::Handler::run(c, i.add(1))
         }
@@ -104,12 +104,10 @@ unsafe fn jcc_exit<const CC: u8>(c: &mut Cpu, i: *const Inst) {
 /// `d` is an instruction of a block in the cache (whose marker names it)
 /// or of one on its own (null block: the chain returns).
 #[inline(always)]
-pub(crate) unsafe fn leave_at(c: &mut Cpu, d: *const Inst) {
-    unsafe {
-        c.eip = (*d).imm2;
-        c.chain.skip((*d).rm);
-    }
-    let b = unsafe { Inst::marker_block(d) };
+pub(crate) unsafe fn leave_at(c: &mut Cpu, d: &Inst) {
+    c.eip = d.imm2;
+    c.chain.skip(d.rm);
+    let b = d.marker_block();
     if !b.is_null() {
         unsafe { crate::cpu::cache::chain_on(c, b) }
     }
@@ -145,6 +143,12 @@ impl SideExits {
     #[inline]
     pub fn has(&self, h: Handler) -> bool {
         self.cc(h).is_some()
+    }
+
+    /// Whether the handler at address `a` is a side exit.
+    #[inline]
+    pub fn has_addr(&self, a: usize) -> bool {
+        (self.lo..=self.hi).contains(&a) && self.by_cc.contains(&a)
     }
 }
 
