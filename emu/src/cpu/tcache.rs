@@ -1186,6 +1186,18 @@ mod tests {
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 
+    /// Run `cpu(100)` to its ud2 with a cache taking blocks from `store`,
+    /// which has both: the cache, having taken them and translated none.
+    fn run_taking(store: &Arc<Stored>) -> BlockCache {
+        let mut c = cpu(100);
+        let mut cache = BlockCache::default();
+        cache.set_store(Some(store.clone()));
+        let ev = run(&mut c, &mut cache);
+        assert!(matches!(ev, Event::Exception(e) if e.vector == vec::UD));
+        assert_eq!((c.regs[EAX], cache.translated, cache.loaded), (300, 0, 2));
+        cache
+    }
+
     /// Blocks taken from a file run where they lie in its mapping, each
     /// for one cache: another cache of the same store (a thread's) takes
     /// copies, and both run right.
@@ -1195,24 +1207,15 @@ mod tests {
         run_stored(cpu(100), &path);
         let store = Arc::new(Stored::load(path.clone(), key(&path)));
         assert!(!store.in_place_taken());
-        let run_with = |store: &Arc<Stored>| {
-            let mut c = cpu(100);
-            let mut cache = BlockCache::default();
-            cache.set_store(Some(store.clone()));
-            let ev = run(&mut c, &mut cache);
-            assert!(matches!(ev, Event::Exception(e) if e.vector == vec::UD));
-            assert_eq!((c.regs[EAX], cache.translated, cache.loaded), (300, 0, 2));
-            cache
-        };
         let at = store.bytes().as_ptr() as usize;
         assert_eq!(in_mapped_file(at), Some(false));
-        let first = run_with(&store);
+        let first = run_taking(&store);
         assert!(store.in_place_taken());
         // The fault handler no longer lays zeros over a page cut off it.
         assert_eq!(in_mapped_file(at), Some(true));
         assert_eq!(first.mapped_at(0x20000), Some(true));
         assert_eq!(first.mapped_at(0x20005), Some(true));
-        let second = run_with(&store);
+        let second = run_taking(&store);
         assert_eq!(second.mapped_at(0x20000), Some(false));
         assert_eq!(second.mapped_at(0x20005), Some(false));
         // Dropping a cache frees its copies and leaves the file's blocks.
@@ -1250,12 +1253,7 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let store = Arc::new(Stored::load(path.clone(), key(&path)));
         assert_eq!(store.len(), 2);
-        let mut c = cpu(100);
-        let mut cache = BlockCache::default();
-        cache.set_store(Some(store.clone()));
-        let ev = run(&mut c, &mut cache);
-        assert!(matches!(ev, Event::Exception(e) if e.vector == vec::UD));
-        assert_eq!((c.regs[EAX], cache.translated, cache.loaded), (300, 0, 2));
+        let cache = run_taking(&store);
         assert_eq!(cache.mapped_at(0x20000), Some(false));
         assert!(!store.in_place_taken());
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
@@ -1270,12 +1268,7 @@ mod tests {
         let first = Stored::load(path.clone(), key(&path));
         let second = Arc::new(Stored::load(path.clone(), key(&path)));
         assert!(first.at_home && !second.at_home);
-        let mut c = cpu(100);
-        let mut cache = BlockCache::default();
-        cache.set_store(Some(second.clone()));
-        let ev = run(&mut c, &mut cache);
-        assert!(matches!(ev, Event::Exception(e) if e.vector == vec::UD));
-        assert_eq!((c.regs[EAX], cache.translated, cache.loaded), (300, 0, 2));
+        let cache = run_taking(&second);
         assert_eq!(cache.mapped_at(0x20000), Some(false));
         assert!(!second.in_place_taken());
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
