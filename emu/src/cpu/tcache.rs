@@ -508,10 +508,9 @@ impl Stored {
     /// (see [`Stored`]), else a copy. None if one of its handlers is not
     /// in this binary's code.
     pub fn take(&self, r: &Record) -> Option<BlockBox> {
-        if self.at_home && self.claim(r.slot) {
-            if !self.runs_here(r) {
-                return None;
-            }
+        // (A record that cannot run where it lies is copied: the copy's
+        // markers name the copy.)
+        if self.at_home && self.runs_here(r) && self.claim(r.slot) {
             let map = self.bytes.as_ref()?;
             self.in_place
                 .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -835,8 +834,9 @@ pub fn save<'a>(
     // The blocks on disk that this run did not make again, where their
     // pages' signatures agree with this run's.
     let old = Stored::load(path.to_path_buf(), key);
-    // (Kept as they are, so only if their handlers are where this run's
-    // are: the file names one anchor for all.)
+    // (Their handlers are kept as they are, so only if they are where
+    // this run's are: the file names one anchor for all. A fresh private
+    // mapping: the links this run wrote into its own are not in it.)
     let kept = (old.delta == 0)
         .then(|| old.records())
         .into_iter()
