@@ -235,12 +235,15 @@ pub fn locate(dir: &Path, prog: &std::fs::Metadata) -> Option<(PathBuf, u128)> {
 /// the page cache's pages of the file: a dynamically linked hello takes
 /// about 1,300 blocks (800 KB), which as copies cost 200 fresh pages, a
 /// page fault each. A record is run in place by one cache only (the first
-/// to take it; another thread's cache takes a copy), and only by a run
-/// whose handlers lie where the file's writer had them (emu is linked
-/// static and not position-independent: always, unless it is built
-/// otherwise); else blocks are copied out, their handlers moved.
+/// to take it; another thread's cache takes a copy), only by a run whose
+/// handlers lie where the file's writer had them (emu is linked static and
+/// not position-independent: always, unless it is built otherwise), and
+/// only from a mapping at the address the records were written for (see
+/// [`home_address`]); else blocks are copied out, their handlers moved and
+/// their markers made to name the copy.
 ///
-/// The file: a header (magic, key, the counts, the writer's [`anchor`]),
+/// The file: a header (magic, key, the counts, the writer's [`anchor`],
+/// the address the records were written for),
 /// the page table (page, signature; sorted), the index (eip, record
 /// offset; open addressing on a hash of eip, at most half full), then the
 /// records in eip order: each its own checksum and eip, then the block as
