@@ -285,6 +285,7 @@ fn u128_at(b: &[u8], at: usize) -> u128 {
 }
 
 /// A stored block's record, checked.
+#[derive(Clone, Copy)]
 pub struct Record {
     pub eip: u32,
     pub pages: (u32, u32),
@@ -546,9 +547,9 @@ impl Stored {
         let here = self.bytes().as_ptr() as usize + r.block_at();
         let last = r.count as usize;
         self.insts(r).chunks_exact(INST).enumerate().all(|(k, i)| {
-            let h = u64_at(i, 0) as usize;
             let named = || u32_at(i, 20) as usize | (u32_at(i, 24) as usize) << 32;
-            text.contains(&h) && (k != last && !side.has_addr(h) || named() == here)
+            handler_at(self.delta, &text, u64_at(i, 0))
+                .is_some_and(|h| k != last && !side.has_addr(h) || named() == here)
         })
     }
 
@@ -622,8 +623,8 @@ impl Stored {
     }
 
     /// The whole records the index names (in its order, which is no
-    /// order), each with its bytes.
-    fn records(&self) -> impl Iterator<Item = (Record, &[u8])> + '_ {
+    /// order).
+    fn records(&self) -> impl Iterator<Item = Record> + '_ {
         let base = self.index_base();
         let n = if self.bytes.is_some() {
             slots(self.nblocks)
@@ -632,9 +633,7 @@ impl Stored {
         };
         (0..n).filter_map(move |k| {
             let at = u32_at(self.bytes(), base + k * INDEX_ENTRY + 4) as usize;
-            let r = self.record_at(at, k).filter(|r| self.handlers_ok(r))?;
-            let bytes = &self.bytes()[at..at + r.len()];
-            Some((r, bytes))
+            self.record_at(at, k).filter(|r| self.handlers_ok(r))
         })
     }
 }
@@ -812,8 +811,9 @@ pub fn save<'a>(
 ) -> std::io::Result<()> {
     let mut sigs: AddrMap<u128> = AddrMap::default();
     // Each block's record: eip, length and where its bytes come from.
-    // They are made (a live block's) or copied (an old one's) only as
-    // they are written, so a save holds no second copy of the blocks.
+    // They are made (a live block's, or an old one's again from the old
+    // file) only as they are written, so a save holds no second copy of
+    // the blocks.
     let mut recs: Vec<(u32, usize, Source)> = Vec::new();
     let mut taken: AddrMap<()> = AddrMap::default();
     let mut size = 0;
@@ -844,8 +844,8 @@ pub fn save<'a>(
         .then(|| old.records())
         .into_iter()
         .flatten();
-    for (r, bytes) in kept {
-        if taken.contains_key(&r.eip) || size + bytes.len() > MAX_FILE / 2 {
+    for r in kept {
+        if taken.contains_key(&r.eip) || size + r.len() > MAX_FILE / 2 {
             continue;
         }
         let agree = (r.pages.0..=r.pages.1).all(|p| match (sigs.get(&p), old.sig(p)) {
@@ -861,12 +861,8 @@ pub fn save<'a>(
                 sigs.entry(p).or_insert(s);
             }
         }
-        size += bytes.len();
-        recs.push((
-            r.eip,
-            bytes.len(),
-            Source::Old(r.at, r.pages, r.count, r.falls),
-        ));
+        size += r.len();
+        recs.push((r.eip, r.len(), Source::Old(r)));
         taken.insert(r.eip, ());
     }
     recs.sort_unstable_by_key(|r| r.0);
@@ -942,17 +938,17 @@ pub fn save<'a>(
                     record_bytes(eip, whole, mapped_at + at + RECORD, &mut buf);
                     w.write_all(&buf)?;
                 }
-                Source::Old(from, pages, count, falls) => {
+                Source::Old(r) => {
                     // Its blocks' addresses are where it lay in the old
                     // file: made again for where it lies in this one.
-                    let bytes = &old.bytes()[from + RECORD + HDR..from + len];
                     // SAFETY: a record `records` took whole: `count` + 1
                     // instructions, their handlers in this binary's code
                     // (`delta` 0), the rest plain integers.
-                    let insts = bytes
+                    let insts = old
+                        .insts(&r)
                         .chunks_exact(INST)
                         .map(|i| unsafe { std::ptr::read_unaligned(i.as_ptr() as *const Inst) });
-                    let whole = (pages, count, falls, insts);
+                    let whole = (r.pages, r.count, r.falls, insts);
                     record_bytes(eip, whole, mapped_at + at + RECORD, &mut buf);
                     w.write_all(&buf)?;
                     old.release_now_and_then(len);
@@ -979,14 +975,14 @@ pub fn save<'a>(
 enum Source<'a> {
     /// A block of this run.
     Live(&'a Block),
-    /// The record at this offset of the file on disk, with its block's
-    /// pages, count and whether it falls through.
-    Old(usize, (u32, u32), u32, bool),
+    /// A record of the file on disk.
+    Old(Record),
 }
 
-/// The record of live block `b` at `eip` (checksum, eip, then the block
-/// as it lies in memory with its header as made: no links), in `out`, for
-/// the block to lie at host address `addr` (its end marker and side exits
+/// The record of the block at `eip` (checksum, eip, then the block as it
+/// lies in memory with its header as made: no links) of pages, count,
+/// whether it falls through and instructions as given, in `out`, for the
+/// block to lie at host address `addr` (its end marker and side exits
 /// name it there).
 fn record_bytes(
     eip: u32,
