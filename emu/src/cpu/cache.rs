@@ -188,17 +188,7 @@ impl BlockBox {
     pub fn thin(&self) -> BlockPtr {
         self.0.as_ptr()
     }
-}
 
-impl std::ops::Deref for BlockBox {
-    type Target = Block;
-    fn deref(&self) -> &Block {
-        // SAFETY: the header of a live block this box owns.
-        unsafe { Block::from_thin(self.0.as_ptr()) }
-    }
-}
-
-impl BlockBox {
     /// The block whose header is at `p`, in a mapped translation-cache
     /// file (`mapped` set), owned by the cache that takes it.
     ///
@@ -208,6 +198,14 @@ impl BlockBox {
     /// cache.
     pub unsafe fn mapped(p: std::ptr::NonNull<BlockHeader>) -> BlockBox {
         BlockBox(p)
+    }
+}
+
+impl std::ops::Deref for BlockBox {
+    type Target = Block;
+    fn deref(&self) -> &Block {
+        // SAFETY: the header of a live block this box owns.
+        unsafe { Block::from_thin(self.0.as_ptr()) }
     }
 }
 

@@ -129,10 +129,10 @@ pub struct SideExits {
 }
 
 impl SideExits {
-    /// The condition of side-exit handler `h` (None: `h` is none).
+    /// The condition of the side-exit handler at address `a` (None: the
+    /// handler there is none).
     #[inline]
-    fn cc(&self, h: Handler) -> Option<u8> {
-        let a = h.addr();
+    fn cc(&self, a: usize) -> Option<u8> {
         if a < self.lo || a > self.hi {
             return None;
         }
@@ -142,13 +142,13 @@ impl SideExits {
     /// Whether `h` is a side exit (see [`side_exit`]).
     #[inline]
     pub fn has(&self, h: Handler) -> bool {
-        self.cc(h).is_some()
+        self.has_addr(h.addr())
     }
 
     /// Whether the handler at address `a` is a side exit.
     #[inline]
     pub fn has_addr(&self, a: usize) -> bool {
-        (self.lo..=self.hi).contains(&a) && self.by_cc.contains(&a)
+        self.cc(a).is_some()
     }
 }
 
@@ -169,7 +169,7 @@ pub fn side_exits() -> &'static SideExits {
 
 /// The condition of a side-exit handler (None: `h` is none).
 fn side_exit_cc(h: Handler) -> Option<u8> {
-    side_exits().cc(h)
+    side_exits().cc(h.addr())
 }
 
 /// Whether `h` is a side exit (see [`side_exit`]).
