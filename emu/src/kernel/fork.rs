@@ -259,6 +259,7 @@ fn reap(threads: &mut Vec<HostThread>) {
 /// the raw clone3 with the exit signal, CLONE_PARENT, namespaces, set_tid
 /// or a cgroup.
 fn host_fork(p: &Task, a: &Args) -> Result<i32, Errno> {
+    crate::hosttext::before_fork();
     let host_flags = a.flags & (cf::PARENT | cf::NEW_ANY | cf::INTO_CGROUP);
     if a.exit_signal == SIGCHLD && host_flags == 0 && a.set_tid.is_empty() {
         let pid = unsafe { libc::fork() };
