@@ -108,7 +108,10 @@ fn huge_pages_on() -> bool {
 unsafe fn move_to_huge(span: &Range<usize>) -> bool {
     let len = span.end - span.start;
     // SAFETY: a fresh mapping of our own (with room to align it), the
-    // caller's span copied in, then moved over the span.
+    // caller's span copied in, then moved over the span. Another thread
+    // running code in the span meanwhile faults in the instant between
+    // the unmapping and the move, and its fault waits for the mapping
+    // lock the `mremap` holds: it then runs the same bytes.
     unsafe {
         let raw = libc::mmap(
             std::ptr::null_mut(),
@@ -152,8 +155,9 @@ unsafe fn move_to_huge(span: &Range<usize>) -> bool {
 /// `code` is emu's code mapping, whole.
 unsafe fn share(code: &Range<usize>) -> bool {
     let (p, len) = (code.start as *mut libc::c_void, code.end - code.start);
-    // SAFETY: the range stays executable throughout; the one byte written
-    // is the byte read (the mapping's last, past its last function).
+    // SAFETY: the range stays executable throughout, and the byte written
+    // is the byte read: the page copied holds what it held (another
+    // thread running code there runs the same bytes either side).
     unsafe {
         // All of it in (page-cache hits): a child gets every entry, also
         // of code this process has not run yet (exec, exit).
