@@ -69,7 +69,7 @@ fn read_only_files(maps: &str, want: &Range<usize>) -> bool {
         if r.end <= at || r.start >= want.end {
             continue;
         }
-        if r.start > at || !file || perms.as_bytes()[1] != b'-' {
+        if r.start > at || !file || perms.as_bytes().get(1) != Some(&b'-') {
             return false;
         }
         at = r.end;
