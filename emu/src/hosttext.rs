@@ -43,21 +43,14 @@ pub enum Moved {
     No,
 }
 
-/// One line of `/proc/self/maps`: the range, the permissions, whether a
-/// file (a path, not `[heap]` and the like) backs it.
-fn parse(line: &str) -> Option<(Range<usize>, &str, bool)> {
-    let mut f = line.split_whitespace();
-    let (a, b) = f.next()?.split_once('-')?;
-    let r = usize::from_str_radix(a, 16).ok()?..usize::from_str_radix(b, 16).ok()?;
-    let perms = f.next()?;
-    let file = f.nth(3).is_some_and(|p| p.starts_with('/'));
-    Some((r, perms, file))
+/// The mappings of maps text `maps`: range, permissions, from a file.
+fn mappings(maps: &str) -> impl Iterator<Item = (Range<usize>, &str, bool)> {
+    crate::hostmaps::lines(maps).map(|m| (m.start as usize..m.end as usize, m.perms, m.file()))
 }
 
 /// The `r-xp` file mapping holding address `at`, in maps text `maps`.
 fn code_mapping(maps: &str, at: usize) -> Option<Range<usize>> {
-    maps.lines()
-        .filter_map(parse)
+    mappings(maps)
         .find_map(|(r, perms, file)| (file && perms == "r-xp" && r.contains(&at)).then_some(r))
 }
 
@@ -65,7 +58,7 @@ fn code_mapping(maps: &str, at: usize) -> Option<Range<usize>> {
 /// nothing may write (their bytes can be copied and made executable).
 fn read_only_files(maps: &str, want: &Range<usize>) -> bool {
     let mut at = want.start;
-    for (r, perms, file) in maps.lines().filter_map(parse) {
+    for (r, perms, file) in mappings(maps) {
         if r.end <= at || r.start >= want.end {
             continue;
         }
@@ -238,7 +231,7 @@ mod tests {
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
         let mut lines = smaps.lines();
         while let Some(l) = lines.next() {
-            if parse(l).is_some_and(|(r, _, _)| r.contains(&at)) {
+            if crate::hostmaps::parse(l).is_some_and(|m| m.range().contains(&(at as u64))) {
                 let kb = lines
                     .find_map(|l| l.strip_prefix("Anonymous:"))
                     .expect("the field");

@@ -15,6 +15,7 @@ pub mod arch;
 pub mod cpu;
 pub mod debug;
 pub mod gdb;
+pub mod hostmaps;
 pub mod hosttext;
 pub mod kernel;
 pub mod loader;

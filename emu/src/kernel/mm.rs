@@ -3059,27 +3059,13 @@ pub fn proc_maps_vmas(p: &Task) -> Vec<(Vma, String)> {
 
 /// Device and inode of the host mapping holding host address `a`.
 fn host_dev_ino(maps: &str, a: u64) -> (u64, u64) {
-    for l in maps.lines() {
-        let mut it = l.split_whitespace();
-        let (Some(r), _, _, Some(dev), Some(ino)) =
-            (it.next(), it.next(), it.next(), it.next(), it.next())
-        else {
-            continue;
-        };
-        let Some((s, e)) = r.split_once('-') else {
-            continue;
-        };
-        let (Ok(s), Ok(e)) = (u64::from_str_radix(s, 16), u64::from_str_radix(e, 16)) else {
-            continue;
-        };
-        if s <= a && a < e {
-            let (ma, mi) = dev.split_once(':').unwrap_or(("0", "0"));
-            let ma = u32::from_str_radix(ma, 16).unwrap_or(0);
-            let mi = u32::from_str_radix(mi, 16).unwrap_or(0);
-            return (libc::makedev(ma, mi), ino.parse().unwrap_or(0));
-        }
-    }
-    (0, 0)
+    let Some(m) = crate::hostmaps::lines(maps).find(|m| m.range().contains(&a)) else {
+        return (0, 0);
+    };
+    let (ma, mi) = m.dev.split_once(':').unwrap_or(("0", "0"));
+    let ma = u32::from_str_radix(ma, 16).unwrap_or(0);
+    let mi = u32::from_str_radix(mi, 16).unwrap_or(0);
+    (libc::makedev(ma, mi), m.inode.parse().unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -88,21 +88,12 @@ const HOST_VCLOCK_BELOW: u64 = (VVAR_PAGES - VVAR_DATA_PAGES) as u64 * PAGE_SIZE
 fn host_vvar_text() -> Option<(u64, u64)> {
     let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
     let start_of = |name: &str, len: u64| {
-        maps.lines().find_map(|l| {
-            if !l.ends_with(name) {
-                return None;
-            }
-            let (a, b) = l.split_whitespace().next()?.split_once('-')?;
-            let (a, b) = (
-                u64::from_str_radix(a, 16).ok()?,
-                u64::from_str_radix(b, 16).ok()?,
-            );
-            (b - a == len).then_some(a)
-        })
+        crate::hostmaps::lines(&maps)
+            .find_map(|m| (m.path == Some(name) && m.end - m.start == len).then_some(m.start))
     };
     Some((
-        start_of(" [vvar]", HOST_VVAR_BELOW - HOST_VCLOCK_BELOW)?,
-        start_of(" [vvar_vclock]", HOST_VCLOCK_BELOW)?,
+        start_of("[vvar]", HOST_VVAR_BELOW - HOST_VCLOCK_BELOW)?,
+        start_of("[vvar_vclock]", HOST_VCLOCK_BELOW)?,
     ))
 }
 
