@@ -343,6 +343,28 @@ struct Table {
 /// handler on its own (single-step).
 type Entry = ([Handler; 3], [Handler; 3], [Handler; 9], [Handler; 3]);
 
+/// Semantics `f` for a fused pair, called directly and inlined: a
+/// function item called through `Fn` goes through its call shim, which
+/// the compiler kept out of line in pairs whose halves are big (an exact
+/// rotate next to an add: md5's), so the pair paid a call with its
+/// prologue and could not fold the first half's flags into the second's.
+/// Only for such pairs: through closures everywhere, loads and stores
+/// the compiler had inlined went out of line instead (sha256sum +16%
+/// host instructions).
+macro_rules! inlined {
+    ($f:expr) => {
+        #[inline(always)]
+        |c: &mut Cpu, i: &Inst| ($f)(c, i)
+    };
+}
+
+/// [`pairs`] with both halves [`inlined`].
+macro_rules! inlined_pairs {
+    ($($a:expr , $b:expr);* $(;)?) => {
+        vec![$((wrappings($a), wrappings($b), th2(inlined!($a), inlined!($b)), wrappings($a))),*]
+    };
+}
+
 macro_rules! pairs {
     ($($a:expr , $b:expr);* $(;)?) => {
         vec![$((wrappings($a), wrappings($b), th2($a, $b), wrappings($a))),*]
@@ -366,6 +388,16 @@ macro_rules! branch_pairs {
         (
             pairs![$($a, jcc::<$cc>);*],
             vec![$((wrappings($a), $cc, th2x::<_, $cc>($a))),*],
+        )
+    };
+}
+
+/// [`branch_pairs`] with `a` [`inlined`].
+macro_rules! inlined_branch_pairs {
+    ($($a:expr , $cc:ident);* $(;)?) => {
+        (
+            inlined_pairs![$($a, jcc::<$cc>);*],
+            vec![$((wrappings($a), $cc, th2x::<_, $cc>(inlined!($a)))),*],
         )
     };
 }
@@ -446,17 +478,9 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         rr::<XOR, 2>, ri::<AND, 2>;
         rr::<ADD, 2>, mov_rm::<BD, 2>;
         rr::<ADD, 2>, mov_rr::<2>;
-        rr::<ADD, 2>, sh_ri::<ROL, 2>;
-        rr::<ADD, 2>, sh_ri::<ROR, 2>;
-        mov_rr::<2>, sh_ri::<ROL, 2>;
-        mov_rr::<2>, sh_ri::<ROR, 2>;
         mov_rr::<2>, rr::<XOR, 2>;
         mov_rr::<2>, ri::<AND, 2>;
         mov_rr::<2>, ur::<U_NOT, 2>;
-        sh_ri::<ROL, 2>, rr::<XOR, 2>;
-        sh_ri::<ROR, 2>, rr::<XOR, 2>;
-        sh_ri::<ROL, 2>, lea::<BD, 2>;
-        sh_ri::<ROR, 2>, mov_rr::<2>;
         ur::<U_INC, 2>, ri::<CMP, 2>;
         mov_mr::<BD, 1>, ur::<U_INC, 2>;
         ri::<ADD, 1>, mov_mr::<BD, 1>;
@@ -508,9 +532,6 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         mov_rm::<BD, 2>, call::<2>;
         mov_rr::<2>, call::<2>;
         ri::<SUB, 2>, call::<2>;
-        ri::<SUB, 2>, push_m::<2>;
-        push_m::<2>, mov_rm::<BD, 2>;
-        push_m::<2>, call::<2>;
         // Loads and the arithmetic on them.
         ri::<ADD, 2>, mov_rm::<BD, 2>;
         ri::<ADD, 2>, ri::<ADC, 2>;
@@ -539,8 +560,6 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         mov_rm::<ANY, 2>, mov_mr::<BD, 2>;
         lea::<SIB, 2>, mov_mr::<BD, 2>;
         movx_m::<BD, false, 1, 2>, ur::<U_NEG, 1>;
-        sbb_same::<0>, rm::<OR, BD, 0>;
-        mov_rm::<BD, 2>, um::<U_DEC, false, 2>;
         mov_rm::<BD, 2>, imul_n::<false, false, 2>;
         // Hashes and checksums (sha256sum, md5sum) and gzip's deflate.
         mov_rm::<BD, 2>, rm::<ADD, SIB, 2>;
@@ -549,8 +568,6 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         rm::<ADD, SIB, 2>, rm::<ADD, SIB, 2>;
         rr::<ADD, 2>, ur::<U_INC, 2>;
         movx_m::<BD, false, 0, 2>, rm::<ADD, BD, 2>;
-        sh_ri::<ROL, 2>, lea::<SIB, 2>;
-        sh_ri::<ROR, 2>, lea::<SIB, 2>;
         ri::<ADD, 1>, mov_mr::<SIB, 1>;
         mov_ri::<2>, ri::<ADD, 1>;
         sh_ri::<SHR, 2>, mov_rm::<BD, 2>;
@@ -559,7 +576,6 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         movx_r::<false, 0, 2>, sh_ri::<SHR, 2>;
         movx_m::<SIB, false, 0, 2>, mov_rm::<BD, 2>;
         mov_rm::<BD, 2>, sh_ri_quiet::<SHL, 2>;
-        mov_mr::<BD, 1>, um::<U_DEC, false, 2>;
         mov_rm::<BD, 1>, mov_mr::<SIB, 1>;
         mov_mr::<SIB, 1>, mov_mr::<BD, 1>;
         // The CoreMark-like mix.
@@ -573,7 +589,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     ];
     // Compare (or test) and branch, as a block's last pair and as a side
     // exit.
-    let (branches, exits) = branch_pairs![
+    let (branches, mut exits) = branch_pairs![
         ri::<CMP, 2>, E;
         ri::<CMP, 2>, NE;
         ri::<CMP, 2>, B;
@@ -650,12 +666,8 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         ri::<AND, 2>, E;
         ri::<AND, 2>, NE;
         ur::<U_DEC, 2>, AE;
-        um::<U_DEC, false, 2>, NE;
-        um::<U_DEC, false, 2>, E;
         rm::<SUB, ANY, 2>, E;
         rm::<SUB, ANY, 2>, NE;
-        bt_m::<0, true, false, 2>, B;
-        bt_m::<0, true, false, 2>, AE;
         m::<SUB, true, false, BD, 2>, NS;
         m::<SUB, true, false, BD, 2>, S;
         m::<CMP, false, false, BD, 2>, AE;
@@ -668,6 +680,38 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         rm::<CMP, BD, 1>, E;
     ];
     list.extend(branches);
+    // Out-of-line semantics (bt with memory, dec of a count in memory) and
+    // a jcc, inlined.
+    let (branches, inlined_exits) = inlined_branch_pairs![
+        um::<U_DEC, false, 2>, NE;
+        um::<U_DEC, false, 2>, E;
+        bt_m::<0, true, false, 2>, B;
+        bt_m::<0, true, false, 2>, AE;
+    ];
+    list.extend(branches);
+    exits.extend(inlined_exits);
+    // Exact rotates (their flags live: a memory access follows before an
+    // instruction that overwrites them, as in md5's rounds) with their
+    // neighbours, and other semantics kept out of line (push from memory,
+    // sbb of a register with itself, dec of a count in memory), inlined.
+    list.extend(inlined_pairs![
+        rr::<ADD, 2>, sh_ri::<ROL, 2>;
+        rr::<ADD, 2>, sh_ri::<ROR, 2>;
+        mov_rr::<2>, sh_ri::<ROL, 2>;
+        mov_rr::<2>, sh_ri::<ROR, 2>;
+        sh_ri::<ROL, 2>, rr::<XOR, 2>;
+        sh_ri::<ROR, 2>, rr::<XOR, 2>;
+        sh_ri::<ROL, 2>, lea::<BD, 2>;
+        sh_ri::<ROR, 2>, mov_rr::<2>;
+        sh_ri::<ROL, 2>, lea::<SIB, 2>;
+        sh_ri::<ROR, 2>, lea::<SIB, 2>;
+        ri::<SUB, 2>, push_m::<2>;
+        push_m::<2>, mov_rm::<BD, 2>;
+        push_m::<2>, call::<2>;
+        sbb_same::<0>, rm::<OR, BD, 0>;
+        mov_rm::<BD, 2>, um::<U_DEC, false, 2>;
+        mov_mr::<BD, 1>, um::<U_DEC, false, 2>;
+    ]);
     // The pairs above where flags die: the arithmetic chains of hashes
     // (their rotates and adds) and the inc of a counter before its cmp.
     list.extend(relaxed_pairs![

@@ -87,6 +87,7 @@ fn bt_r<const OP: u8, const IMM: bool, const SZ: u8>(c: &mut Cpu, i: &Inst) {
 }
 
 /// Memory destination; a register bit offset may address outside the operand.
+#[inline(always)]
 pub(crate) fn bt_m<const OP: u8, const IMM: bool, const LOCK: bool, const SZ: u8>(
     c: &mut Cpu,
     i: &Inst,

@@ -93,6 +93,7 @@ pub(crate) fn push_i<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     push_sz::<SZ>(c, i.imm);
 }
 
+#[inline(always)]
 pub(crate) fn push_m<const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.ea(i);
     if let Some(v) = c.rd_sz(SZ, a) {
