@@ -1089,18 +1089,19 @@ impl Cpu {
     #[inline(always)]
     unsafe fn host_load<const N: usize>(&mut self, a: u32) -> u64 {
         use std::arch::asm;
-        let h = self.host(a);
         let c = self as *mut Cpu;
         let v: u64;
+        // gs-relative with a 32-bit address register (see `guard::set_gs`).
+        self.gs_is_window();
         unsafe {
             match N {
-                1 => asm!("/* {c} */", "movzx {v:e}, byte ptr [{h}]", h = in(reg) h, c = in(reg) c,
+                1 => asm!("/* {c} */", "movzx {v:e}, byte ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
                           v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
-                2 => asm!("/* {c} */", "movzx {v:e}, word ptr [{h}]", h = in(reg) h, c = in(reg) c,
+                2 => asm!("/* {c} */", "movzx {v:e}, word ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
                           v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
-                4 => asm!("/* {c} */", "mov {v:e}, dword ptr [{h}]", h = in(reg) h, c = in(reg) c,
+                4 => asm!("/* {c} */", "mov {v:e}, dword ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
                           v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
-                _ => asm!("/* {c} */", "mov {v}, qword ptr [{h}]", h = in(reg) h, c = in(reg) c,
+                _ => asm!("/* {c} */", "mov {v}, qword ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
                           v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
             }
         }
@@ -1119,20 +1120,32 @@ impl Cpu {
     #[inline(always)]
     unsafe fn host_store<const N: usize>(&mut self, a: u32, v: u64) {
         use std::arch::asm;
-        let h = self.host(a);
         let c = self as *mut Cpu;
+        self.gs_is_window();
         unsafe {
             match N {
-                1 => asm!("/* {c} */", "mov byte ptr [{h}], {v:l}", h = in(reg) h, c = in(reg) c,
+                1 => asm!("/* {c} */", "mov byte ptr gs:[{a:e}], {v:l}", a = in(reg) a, c = in(reg) c,
                           v = in(reg) v, options(nostack, preserves_flags)),
-                2 => asm!("/* {c} */", "mov word ptr [{h}], {v:x}", h = in(reg) h, c = in(reg) c,
+                2 => asm!("/* {c} */", "mov word ptr gs:[{a:e}], {v:x}", a = in(reg) a, c = in(reg) c,
                           v = in(reg) v, options(nostack, preserves_flags)),
-                4 => asm!("/* {c} */", "mov dword ptr [{h}], {v:e}", h = in(reg) h, c = in(reg) c,
+                4 => asm!("/* {c} */", "mov dword ptr gs:[{a:e}], {v:e}", a = in(reg) a, c = in(reg) c,
                           v = in(reg) v, options(nostack, preserves_flags)),
-                _ => asm!("/* {c} */", "mov qword ptr [{h}], {v}", h = in(reg) h, c = in(reg) c,
+                _ => asm!("/* {c} */", "mov qword ptr gs:[{a:e}], {v}", a = in(reg) a, c = in(reg) c,
                           v = in(reg) v, options(nostack, preserves_flags)),
             }
         }
+    }
+
+    /// gs-relative accesses reach this Cpu's window: inside
+    /// [`guard::guarded`] they do (it sets the base); the unit tests also
+    /// read and write a Cpu's memory directly, with several Cpus on one
+    /// thread, so there the base follows the Cpu accessed.
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[inline(always)]
+    fn gs_is_window(&self) {
+        #[cfg(test)]
+        guard::set_gs(self.membase as usize);
+        debug_assert!(guard::gs_is(self.membase as usize), "gs is not this window's");
     }
 
     /// Whether this thread needs stores that check themselves (see

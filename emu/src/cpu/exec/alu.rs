@@ -130,6 +130,7 @@ pub(crate) fn ri_quiet<const OP: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     }
 }
 
+#[inline(always)]
 pub(crate) fn rm<const OP: u8, const AM: u8, const SZ: u8>(c: &mut Cpu, i: &Inst) {
     let a = c.ea_am::<AM>(i);
     let Some(b) = c.rd_sz(SZ, a) else { return };
