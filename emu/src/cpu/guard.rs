@@ -304,8 +304,8 @@ pub unsafe fn guarded_raw<R, F: FnOnce() -> R>(cpu: *mut Cpu, f: F) -> Result<R,
 /// memory gs-relative with the guest address in a 32-bit register
 /// (`Cpu::host_load`, `Cpu::host_store`): one host instruction, where
 /// the window's base loaded from the Cpu, the address zero-extended and
-/// added to it cost three before every access (python3 -2.4% host
-/// instructions). Nothing else on an x86-64 Linux host uses gs (glibc's
+/// added to it cost three before every access (-4% to -7% of the host
+/// instructions of the benchmark workloads). Nothing else on an x86-64 Linux host uses gs (glibc's
 /// and Rust's thread-local storage are fs-relative); a thread keeps its
 /// base until it runs another window (the library's machines side by
 /// side), forks copy it, and the host's signal handlers run with it.
@@ -330,6 +330,7 @@ fn set_gs(_: usize) -> usize {
 }
 
 /// Whether this thread's gs base is `base` (as [`set_gs`] set it).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub(super) fn gs_is(base: usize) -> bool {
     S.with(|s| s.gs.get()) == base
 }
