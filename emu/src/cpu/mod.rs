@@ -1093,16 +1093,19 @@ impl Cpu {
         let v: u64;
         // gs-relative with a 32-bit address register (see `guard::set_gs`).
         self.gs_is_window();
+        // One instruction, the operands the same for every size.
+        macro_rules! load {
+            ($t:literal) => {
+                asm!("/* {c} */", $t, a = in(reg) a, c = in(reg) c, v = lateout(reg) v,
+                     options(nostack, preserves_flags, readonly))
+            };
+        }
         unsafe {
             match N {
-                1 => asm!("/* {c} */", "movzx {v:e}, byte ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
-                          v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
-                2 => asm!("/* {c} */", "movzx {v:e}, word ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
-                          v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
-                4 => asm!("/* {c} */", "mov {v:e}, dword ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
-                          v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
-                _ => asm!("/* {c} */", "mov {v}, qword ptr gs:[{a:e}]", a = in(reg) a, c = in(reg) c,
-                          v = lateout(reg) v, options(nostack, preserves_flags, readonly)),
+                1 => load!("movzx {v:e}, byte ptr gs:[{a:e}]"),
+                2 => load!("movzx {v:e}, word ptr gs:[{a:e}]"),
+                4 => load!("mov {v:e}, dword ptr gs:[{a:e}]"),
+                _ => load!("mov {v}, qword ptr gs:[{a:e}]"),
             }
         }
         v
@@ -1122,16 +1125,18 @@ impl Cpu {
         use std::arch::asm;
         let c = self as *mut Cpu;
         self.gs_is_window();
+        macro_rules! store {
+            ($t:literal) => {
+                asm!("/* {c} */", $t, a = in(reg) a, c = in(reg) c, v = in(reg) v,
+                     options(nostack, preserves_flags))
+            };
+        }
         unsafe {
             match N {
-                1 => asm!("/* {c} */", "mov byte ptr gs:[{a:e}], {v:l}", a = in(reg) a, c = in(reg) c,
-                          v = in(reg) v, options(nostack, preserves_flags)),
-                2 => asm!("/* {c} */", "mov word ptr gs:[{a:e}], {v:x}", a = in(reg) a, c = in(reg) c,
-                          v = in(reg) v, options(nostack, preserves_flags)),
-                4 => asm!("/* {c} */", "mov dword ptr gs:[{a:e}], {v:e}", a = in(reg) a, c = in(reg) c,
-                          v = in(reg) v, options(nostack, preserves_flags)),
-                _ => asm!("/* {c} */", "mov qword ptr gs:[{a:e}], {v}", a = in(reg) a, c = in(reg) c,
-                          v = in(reg) v, options(nostack, preserves_flags)),
+                1 => store!("mov byte ptr gs:[{a:e}], {v:l}"),
+                2 => store!("mov word ptr gs:[{a:e}], {v:x}"),
+                4 => store!("mov dword ptr gs:[{a:e}], {v:e}"),
+                _ => store!("mov qword ptr gs:[{a:e}], {v}"),
             }
         }
     }
@@ -1145,7 +1150,10 @@ impl Cpu {
     fn gs_is_window(&self) {
         #[cfg(test)]
         guard::set_gs(self.membase as usize);
-        debug_assert!(guard::gs_is(self.membase as usize), "gs is not this window's");
+        debug_assert!(
+            guard::gs_is(self.membase as usize),
+            "gs is not this window's"
+        );
     }
 
     /// Whether this thread needs stores that check themselves (see

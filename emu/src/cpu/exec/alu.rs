@@ -447,7 +447,11 @@ mod tests {
         let values = [0u32, 1, 0x7f, 0x80, 0xffff, 0x8000_0000, 0xffff_ffff];
         for (op, reg) in ops {
             let modrm = 0x03 | reg << 3;
-            let base: u8 = if op == U_INC || op == U_DEC { 0xfe } else { 0xf6 };
+            let base: u8 = if op == U_INC || op == U_DEC {
+                0xfe
+            } else {
+                0xf6
+            };
             let codes: [(Vec<u8>, u8); 3] = [
                 (vec![base, modrm], 0),
                 (vec![0x66, base + 1, modrm], 1),
